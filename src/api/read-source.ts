@@ -1,0 +1,95 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { HostpodError } from '../errors.js';
+
+/**
+ * The largest input file hostpod reads whole. Each document inside is further capped at
+ * MAX_DOCUMENT_BYTES, so this only bounds how much a hostile file can make us hold at once.
+ */
+export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
+
+/** A manifest source read into memory and checked to be text. */
+export interface Source {
+  /** The path as the user gave it, or `-` for standard input. */
+  name: string;
+  text: string;
+}
+
+/**
+ * Reads a manifest file (or standard input when `name` is `-`) as UTF-8 text.
+ * @throws HostpodError ERR_HOSTPOD_UNREADABLE when the file cannot be read, is too large, or is
+ *   not text (binary data, invalid UTF-8).
+ */
+export async function readSource(name: string, stdin: Readable = process.stdin): Promise<Source> {
+  const bytes = name === '-' ? await readStream(stdin, name) : await readFileCapped(name);
+  return { name, text: decodeText(name, bytes) };
+}
+
+async function readFileCapped(path: string): Promise<Buffer> {
+  try {
+    const info = await stat(path);
+    if (info.size > MAX_SOURCE_BYTES) throw tooLarge(path, info.size);
+    return await readFile(path);
+  } catch (error) {
+    if (error instanceof HostpodError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file or directory' :
+      code === 'EACCES' ? 'permission denied' :
+      code === 'EISDIR' ? 'is a directory' :
+      (error as Error).message;
+    throw new HostpodError('ERR_HOSTPOD_UNREADABLE', `cannot read ${path}: ${reason}`, {
+      hint: code === 'ENOENT' ? 'check the path; pass - to read from standard input' : undefined,
+      cause: error,
+    });
+  }
+}
+
+async function readStream(stream: Readable, name: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    total += buffer.length;
+    // Stop reading instead of buffering without bound: stdin may be an endless pipe.
+    if (total > MAX_SOURCE_BYTES) {
+      stream.destroy();
+      throw tooLarge(name === '-' ? 'standard input' : name, total);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function tooLarge(name: string, size: number): HostpodError {
+  return new HostpodError(
+    'ERR_HOSTPOD_UNREADABLE',
+    `cannot read ${name}: ${formatMiB(size)} is more than the ${formatMiB(MAX_SOURCE_BYTES)} hostpod reads from one source`,
+    { hint: 'split the manifests into several files' },
+  );
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeText(name: string, bytes: Buffer): string {
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) throw notText(name, `binary data (a NUL byte at offset ${nul})`);
+  try {
+    // A UTF-8 byte order mark is legal in YAML and JSON; drop it so it cannot end up in a key.
+    return utf8.decode(bytes).replace(/^\uFEFF/, '');
+  } catch (error) {
+    throw notText(name, 'bytes that are not valid UTF-8', error);
+  }
+}
+
+function notText(name: string, what: string, cause?: unknown): HostpodError {
+  const shown = name === '-' ? 'standard input' : name;
+  return new HostpodError('ERR_HOSTPOD_UNREADABLE', `${shown} is not a YAML or JSON manifest: it contains ${what}`, {
+    hint: 'pass the manifest files themselves (.yaml, .yml or .json)',
+    cause,
+  });
+}
+
+export function formatMiB(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}

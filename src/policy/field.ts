@@ -1,0 +1,102 @@
+/**
+ * Field paths and field errors, as kube-apiserver reports them (apimachinery's field package):
+ * the same types, the same path syntax and the same rendering, so users see the messages that a
+ * real cluster would give them.
+ */
+
+/** A path to a field: `spec.containers[0].securityContext`. Immutable. */
+export class FieldPath {
+  private constructor(private readonly text: string) {}
+
+  static root(name: string): FieldPath {
+    return new FieldPath(name);
+  }
+
+  child(name: string, ...more: string[]): FieldPath {
+    const joined = [name, ...more].join('.');
+    return new FieldPath(this.text === '' ? joined : `${this.text}.${joined}`);
+  }
+
+  index(i: number): FieldPath {
+    return new FieldPath(`${this.text}[${i}]`);
+  }
+
+  key(k: string): FieldPath {
+    return new FieldPath(`${this.text}[${k}]`);
+  }
+
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** The error types of apimachinery's field package, named as they appear in a Status' causes. */
+export type FieldErrorType =
+  | 'FieldValueNotFound'
+  | 'FieldValueRequired'
+  | 'FieldValueInvalid'
+  | 'FieldValueDuplicate'
+  | 'FieldValueNotSupported'
+  | 'FieldValueForbidden'
+  | 'FieldValueTooLong'
+  | 'FieldValueTooMany'
+  | 'FieldValueTypeInvalid';
+
+const TYPE_TEXT: Record<FieldErrorType, string> = {
+  FieldValueNotFound: 'Not found',
+  FieldValueRequired: 'Required value',
+  FieldValueInvalid: 'Invalid value',
+  FieldValueDuplicate: 'Duplicate value',
+  FieldValueNotSupported: 'Unsupported value',
+  FieldValueForbidden: 'Forbidden',
+  FieldValueTooLong: 'Too long',
+  FieldValueTooMany: 'Too many',
+  FieldValueTypeInvalid: 'Invalid value',
+};
+
+/** No value to show (apimachinery's `field.OmitValueType`). */
+export const OMIT = Symbol('omit');
+
+/** One validation error on one field. */
+export interface FieldError {
+  type: FieldErrorType;
+  field: string;
+  /** The offending value, or OMIT when the message does not show it. */
+  value: unknown;
+  detail: string;
+}
+
+function make(type: FieldErrorType, path: FieldPath, value: unknown, detail: string): FieldError {
+  return { type, field: path.toString(), value, detail };
+}
+
+export const required = (path: FieldPath, detail = ''): FieldError => make('FieldValueRequired', path, OMIT, detail);
+export const notFound = (path: FieldPath, value: unknown): FieldError => make('FieldValueNotFound', path, value, '');
+export const invalid = (path: FieldPath, value: unknown, detail: string): FieldError => make('FieldValueInvalid', path, value, detail);
+export const duplicate = (path: FieldPath, value: unknown): FieldError => make('FieldValueDuplicate', path, value, '');
+export const forbidden = (path: FieldPath, detail: string): FieldError => make('FieldValueForbidden', path, OMIT, detail);
+export const typeInvalid = (path: FieldPath, value: unknown, detail: string): FieldError => make('FieldValueTypeInvalid', path, value, detail);
+export const tooLong = (path: FieldPath, value: unknown, max: number): FieldError =>
+  make('FieldValueTooLong', path, value, `may not be more than ${max} bytes`);
+export function notSupported(path: FieldPath, value: unknown, supported: readonly string[]): FieldError {
+  const detail = supported.length > 0 ? `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}` : '';
+  return make('FieldValueNotSupported', path, value, detail);
+}
+
+/** The user-facing text of a field error: `spec.hostNetwork: Invalid value: false: hostNetwork must be ...`. */
+export function formatFieldError(error: FieldError): string {
+  let text = `${error.field}: ${TYPE_TEXT[error.type]}`;
+  if (error.value !== OMIT && error.type !== 'FieldValueRequired' && error.type !== 'FieldValueForbidden' && error.type !== 'FieldValueTooLong') {
+    text += `: ${formatValue(error.value)}`;
+  }
+  if (error.detail !== '') text += `: ${error.detail}`;
+  return text;
+}
+
+/** Renders a bad value as Go's `%#v`-ish output used in apimachinery messages: strings quoted, others bare. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
