@@ -8,7 +8,8 @@
  */
 import * as models from '@kubernetes/client-node';
 import { describe } from './describe.js';
-import { FieldPath, typeInvalid, type FieldError } from '../policy/field.js';
+import { FieldPath, invalid, typeInvalid, type FieldError } from '../policy/field.js';
+import { parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 
 interface Attribute {
   baseName: string;
@@ -95,7 +96,10 @@ function checkType(type: string, value: unknown, path: FieldPath, key: string, e
     const inner = type.slice('{ [key: string]: '.length, -'; }'.length);
     const quantities = inner === 'string' && QUANTITY_MAPS.has(key);
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (quantities && typeof v === 'number') continue;
+      if (quantities && (typeof v === 'number' || typeof v === 'string')) {
+        if (parseQuantity(v) === undefined) errors.push(invalid(path.key(k), v, QUANTITY_FORMAT_MESSAGE));
+        continue;
+      }
       checkType(inner, v, path.key(k), k, errors);
     }
   } else if (attributesOf(type)) {

@@ -4,7 +4,7 @@
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { wellKnownAccount } from '../api/accounts.js';
 import { visitContainers } from '../policy/containers.js';
-import { FieldPath } from '../policy/field.js';
+import type { FieldPath } from '../policy/field.js';
 import { effectiveHostProcess } from '../policy/validation/index.js';
 
 /** The OS every hostpod node reports. */

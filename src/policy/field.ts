@@ -12,6 +12,11 @@ export class FieldPath {
     return new FieldPath(name);
   }
 
+  /** The path of nested field names: `of(['spec', 'template'])` is `spec.template`. */
+  static of(names: readonly string[]): FieldPath {
+    return new FieldPath(names.join('.'));
+  }
+
   child(name: string, ...more: string[]): FieldPath {
     const joined = [name, ...more].join('.');
     return new FieldPath(this.text === '' ? joined : `${this.text}.${joined}`);

@@ -47,8 +47,7 @@ export function validateObject(info: PodKind, object: Record<string, unknown>, o
     return { errors, warnings };
   }
 
-  const [first, ...rest] = info.templatePath as [string, ...string[]];
-  const templatePath = rest.reduce((p, name) => p.child(name), FieldPath.root(first));
+  const templatePath = FieldPath.of(info.templatePath);
   const template = dig(object, info.templatePath);
   errors.push(...validateWorkload(info.kind, object, template, templatePath));
   if (template) {

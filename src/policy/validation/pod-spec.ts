@@ -2,7 +2,7 @@
  * A pod spec, wherever it appears (a Pod's `spec`, a workload's `spec.template.spec`), in the
  * order of the API server's ValidatePodSpec so errors come out as a real cluster lists them.
  */
-import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
+import type { V1PodSpec } from '@kubernetes/client-node';
 import { visitContainers } from '../containers.js';
 import { duplicate, invalid, notSupported, required, type FieldError, type FieldPath } from '../field.js';
 import { validateContainer } from './container.js';
@@ -27,7 +27,7 @@ export function validatePodSpec(spec: V1PodSpec, path: FieldPath, options: PodSp
   if (!spec.containers || spec.containers.length === 0) errors.push(required(path.child('containers')));
   const seen = new Set<string>();
   for (const { container, type, path: p } of visitContainers(spec, path, ['containers', 'initContainers', 'ephemeralContainers'])) {
-    errors.push(...validateContainer(container as V1Container, p, { type, volumes: volumes.names, allowPrivileged: options.allowPrivileged }));
+    errors.push(...validateContainer(container, p, { type, volumes: volumes.names, allowPrivileged: options.allowPrivileged }));
     const name = container.name ?? '';
     // Upstream keeps an empty regular-container name in the set (a second one is a duplicate)
     // but not an empty init or ephemeral name.

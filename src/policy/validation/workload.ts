@@ -42,7 +42,7 @@ export function validateWorkload(kind: string, object: Record<string, unknown>, 
       // ReplicationController selectors are plain label maps; the apps kinds use LabelSelector.
       const matches = kind === 'ReplicationController'
         ? mapSelectorMatches(selector as Record<string, string>, labels)
-        : labelSelectorMatches(selector as V1LabelSelector, labels);
+        : labelSelectorMatches(selector, labels);
       const empty = kind === 'ReplicationController'
         ? Object.keys(selector).length === 0
         : !(selector as V1LabelSelector).matchLabels && !(selector as V1LabelSelector).matchExpressions;

@@ -1,0 +1,45 @@
+/**
+ * The hostpod command line: wires the commands together and maps failures to exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { isHostpodError } from '../errors.js';
+import { EXIT_FAILED, EXIT_USAGE, type CommandIO } from './io.js';
+import { lintCommand } from './lint.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/**
+ * Runs hostpod with `argv` (without the node and script names).
+ * @returns the exit code.
+ */
+export async function main(argv: readonly string[], io: CommandIO = process): Promise<number> {
+  const exit = { code: 0 };
+  const program = new Command('hostpod')
+    .description('Kubernetes HostProcess containers for Linux hosts')
+    .version(version)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  program.addCommand(lintCommand(io, exit));
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exit.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; every other commander error is a usage error.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (isHostpodError(error)) {
+      io.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+      return EXIT_FAILED;
+    }
+    io.stderr.write(`hostpod: internal error (a bug, please report it):\n${(error as Error).stack ?? String(error)}\n`);
+    return EXIT_FAILED;
+  }
+}

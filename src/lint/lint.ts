@@ -1,0 +1,204 @@
+/**
+ * `hostpod lint` as a library: each loaded object gets the API server's validation, the Pod
+ * Security verdict for its namespace, and HostProcess advice.
+ */
+import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
+import { resolveKind } from '../api/kinds.js';
+import type { ManifestObject } from '../api/load-manifests.js';
+import { checkSchema } from '../api/schema.js';
+import { formatFieldError, type FieldError } from '../policy/field.js';
+import {
+  admit, defaultRegistry, evaluateLevel, formatVersion, LABEL_PREFIX, NO_EXEMPTIONS,
+  type Exemptions, type Level, type LevelVersion,
+} from '../policy/podsecurity/index.js';
+import { dig, isHostProcessPod, validateObject } from '../policy/validation/index.js';
+import { FieldPath } from '../policy/field.js';
+import { hostProcessAdvice } from './advice.js';
+
+export interface LintOptions {
+  /** Evaluate at this level instead of the namespace's enforce label (`--pod-security`). */
+  podSecurity?: LevelVersion;
+  /** Labels applied to every object's namespace (`--namespace-labels`), over those of Namespace objects in the input. */
+  namespaceLabels?: Readonly<Record<string, string>>;
+  /** kube-apiserver's --allow-privileged; true as in most clusters. */
+  allowPrivileged?: boolean;
+  exemptions?: Exemptions;
+}
+
+export interface LintError {
+  field: string;
+  /** The Status cause reason: FieldValueRequired, FieldValueInvalid, ... */
+  type: string;
+  /** The cause message without the field: `Invalid value: false: hostNetwork must be true ...`. */
+  message: string;
+}
+
+export interface PodSecurityVerdict {
+  level: Level;
+  version: string;
+  /** Whether the pods of this object are admitted (for a workload: the pods it creates). */
+  allowed: boolean;
+  /** The forbidden reasons, e.g. ["host namespaces", "hostProcess"]. */
+  reasons: string[];
+  /** `violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true), ...`, or "" when allowed. */
+  message: string;
+  /** Why Pod Security did not evaluate the object, when it was exempt. */
+  exempt?: 'namespace' | 'user' | 'runtimeClass';
+}
+
+export interface LintResult {
+  file: string;
+  index: number;
+  item?: number;
+  line: number;
+  kind: string | null;
+  apiVersion: string | null;
+  namespace: string | null;
+  name: string | null;
+  valid: boolean;
+  errors: LintError[];
+  podSecurity: PodSecurityVerdict | null;
+  warnings: string[];
+}
+
+/** Whether the result makes lint fail: invalid, or denied by Pod Security. */
+export function failed(result: LintResult): boolean {
+  return !result.valid || result.podSecurity?.allowed === false;
+}
+
+/** Lints every object; Namespace objects in the input supply the labels of their namespace. */
+export function lintObjects(objects: readonly ManifestObject[], options: LintOptions = {}): LintResult[] {
+  const namespaceLabels = new Map<string, Record<string, string>>();
+  for (const { object } of objects) {
+    const meta = object['metadata'] as V1ObjectMeta | undefined;
+    if (object['kind'] === 'Namespace' && object['apiVersion'] === 'v1' && typeof meta?.name === 'string') {
+      namespaceLabels.set(meta.name, { ...(meta.labels ?? {}) });
+    }
+  }
+  return objects.map((o) => lintObject(o, options, namespaceLabels));
+}
+
+function lintObject(source: ManifestObject, options: LintOptions, namespaces: ReadonlyMap<string, Record<string, string>>): LintResult {
+  const { object } = source;
+  const meta = (typeof object['metadata'] === 'object' && object['metadata'] !== null ? object['metadata'] : {}) as V1ObjectMeta;
+  const result: LintResult = {
+    file: source.file,
+    index: source.index,
+    ...(source.item === undefined ? {} : { item: source.item }),
+    line: source.line,
+    kind: typeof object['kind'] === 'string' ? object['kind'] : null,
+    apiVersion: typeof object['apiVersion'] === 'string' ? object['apiVersion'] : null,
+    namespace: null,
+    name: typeof meta.name === 'string' ? meta.name : null,
+    valid: true,
+    errors: [],
+    podSecurity: null,
+    warnings: [],
+  };
+
+  const kind = resolveKind(object['apiVersion'], object['kind']);
+  if (kind.type === 'error') {
+    result.valid = false;
+    const missing = kind.message.includes('not set');
+    result.errors.push({
+      field: missing ? (kind.message.startsWith('apiVersion') ? 'apiVersion' : 'kind') : 'kind',
+      type: missing ? 'FieldValueRequired' : 'FieldValueNotSupported',
+      message: kind.hint ? `${kind.message}: ${kind.hint}` : kind.message,
+    });
+    return result;
+  }
+  if (kind.type === 'custom') {
+    result.warnings.push(`${result.kind ?? ''} (${result.apiVersion ?? ''}) is not a built-in Kubernetes kind: not checked`);
+    return result;
+  }
+  if (kind.type === 'other') return result;
+
+  const info = kind.info;
+  const isNamespaced = info.kind !== 'Namespace';
+  result.namespace = isNamespaced ? (typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default') : null;
+
+  const schemaErrors = checkSchema(info.kind, object);
+  if (schemaErrors.length > 0) {
+    // The API server cannot even decode such an object: nothing else is checked, as there.
+    result.valid = false;
+    result.errors = schemaErrors.map(toLintError);
+    return result;
+  }
+
+  const allowPrivileged = options.allowPrivileged ?? true;
+  const validation = validateObject(info, object, { allowPrivileged });
+  result.errors = validation.errors.map(toLintError);
+  result.valid = validation.errors.length === 0;
+  result.warnings.push(...validation.warnings);
+
+  const template = info.templatePath.length === 0 ? object : dig(object, info.templatePath);
+  const podMeta = ((info.templatePath.length === 0 ? meta : template?.['metadata']) ?? {}) as V1ObjectMeta;
+  const podSpec = (template?.['spec'] ?? {}) as V1PodSpec;
+  const specPath = FieldPath.of([...info.templatePath, 'spec']);
+
+  const namespace = result.namespace ?? 'default';
+  const labels: Record<string, string> = { ...(namespaces.get(namespace) ?? {}), ...(options.namespaceLabels ?? {}) };
+  if (options.podSecurity) {
+    labels[`${LABEL_PREFIX}enforce`] = options.podSecurity.level;
+    labels[`${LABEL_PREFIX}enforce-version`] = formatVersion(options.podSecurity.version);
+  }
+  const config = { registry: defaultRegistry, exemptions: options.exemptions ?? NO_EXEMPTIONS };
+  const isPod = info.kind === 'Pod';
+  const [resource, group] = RESOURCES[info.kind] ?? ['pods', ''];
+  // What happens to the pods: for a workload, to the pods its controller will create.
+  const podDecision = admit(config, {
+    resource: 'pods', group: '', name: isPod ? (result.name ?? '') : '', namespace, namespaceLabels: labels, meta: podMeta, spec: podSpec,
+  });
+  const enforce = podDecision.policy.enforce;
+  const evaluated = podDecision.exempt ? undefined : evaluateLevel(defaultRegistry, enforce, podMeta, podSpec);
+  result.podSecurity = {
+    level: enforce.level,
+    version: formatVersion(enforce.version),
+    allowed: podDecision.allowed,
+    reasons: podDecision.allowed || !evaluated ? [] : evaluated.reasons,
+    message: podDecision.allowed || !evaluated ? '' : evaluated.message,
+    ...(podDecision.exempt ? { exempt: podDecision.exempt } : {}),
+  };
+  for (const error of podDecision.labelErrors) {
+    result.warnings.push(`namespace "${namespace}": ${formatFieldError(error)} (Pod Security ${labelFallback(error.field)})`);
+  }
+  if (isPod) {
+    result.warnings.push(...podDecision.warnings);
+  } else {
+    // The workload itself is only ever warned; its pods are judged when they are created.
+    const workloadDecision = admit(config, {
+      resource, group, name: result.name ?? '', namespace, namespaceLabels: labels, meta: podMeta, spec: podSpec,
+    });
+    result.warnings.push(...workloadDecision.warnings);
+    if (!podDecision.allowed) {
+      result.warnings.push(`the ${info.kind} itself is admitted (Pod Security only warns about workloads), but every pod it creates will be rejected`);
+    }
+  }
+
+  if (isHostProcessPod(podSpec)) {
+    result.warnings.push(...hostProcessAdvice(podSpec, specPath));
+    if (!podDecision.allowed) {
+      result.warnings.push(`HostProcess pods need the privileged Pod Security level, and namespace "${namespace}" enforces ` +
+        `${enforce.level}:${formatVersion(enforce.version)}: label it ${LABEL_PREFIX}enforce=privileged, or exempt the namespace ` +
+        'or the pod\'s runtime class in the admission configuration');
+    }
+  }
+  return result;
+}
+
+const RESOURCES: Readonly<Record<string, [string, string]>> = {
+  Pod: ['pods', ''], PodTemplate: ['podtemplates', ''], ReplicationController: ['replicationcontrollers', ''],
+  DaemonSet: ['daemonsets', 'apps'], Deployment: ['deployments', 'apps'], ReplicaSet: ['replicasets', 'apps'],
+  StatefulSet: ['statefulsets', 'apps'], Job: ['jobs', 'batch'], CronJob: ['cronjobs', 'batch'],
+};
+
+function labelFallback(field: string): string {
+  if (field.endsWith('enforce]')) return 'enforces restricted instead';
+  if (field.endsWith('-version]')) return 'uses latest instead';
+  return 'ignores this mode';
+}
+
+function toLintError(error: FieldError): LintError {
+  const text = formatFieldError(error);
+  return { field: error.field, type: error.type, message: text.slice(error.field.length + 2) };
+}

@@ -1,0 +1,76 @@
+/**
+ * How lint results read on a terminal: kubectl's wording for errors, denials and warnings.
+ */
+import type { LoadProblem } from '../api/load-manifests.js';
+import { failed, type LintResult } from './lint.js';
+
+const GROUPS: Readonly<Record<string, string>> = {
+  DaemonSet: 'apps', Deployment: 'apps', ReplicaSet: 'apps', StatefulSet: 'apps', Job: 'batch', CronJob: 'batch',
+};
+
+/** `daemonset.apps/privileged-daemonset`, as kubectl names objects. */
+export function objectRef(result: LintResult): string {
+  const kind = result.kind ?? '<no kind>';
+  const group = GROUPS[kind];
+  return `${kind.toLowerCase()}${group ? `.${group}` : ''}/${result.name ?? '<no name>'}`;
+}
+
+/** kubectl's rendering of a 422: one cause inline, several as a bulleted list. */
+export function invalidMessage(result: LintResult): string {
+  const prefix = `The ${result.kind ?? 'object'} "${result.name ?? ''}" is invalid`;
+  const causes = [...new Set(result.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)))];
+  if (causes.length === 0) return prefix;
+  if (causes.length === 1) return `${prefix}: ${causes[0] ?? ''}`;
+  return `${prefix}: \n${causes.map((c) => `* ${c}`).join('\n')}`;
+}
+
+function denialMessage(result: LintResult): string {
+  const verdict = result.podSecurity;
+  if (!verdict || verdict.allowed) return '';
+  if (result.kind === 'Pod') return `Error from server (Forbidden): pods "${result.name ?? ''}" is forbidden: ${verdict.message}`;
+  return `pods of ${objectRef(result)} would be forbidden: ${verdict.message}`;
+}
+
+function status(result: LintResult): string {
+  const parts = [result.valid ? 'valid' : 'invalid'];
+  const verdict = result.podSecurity;
+  if (verdict) {
+    const lv = `${verdict.level}:${verdict.version}`;
+    if (verdict.exempt) parts.push(`exempt from Pod Security (${verdict.exempt})`);
+    else parts.push(verdict.allowed ? `allowed by PodSecurity "${lv}"` : `denied by PodSecurity "${lv}"`);
+  }
+  return parts.join(', ');
+}
+
+const indent = (text: string): string => text.split('\n').map((line) => `  ${line}`).join('\n');
+
+/** The text report: one block per object, then a summary line. */
+export function formatText(results: readonly LintResult[], problems: readonly LoadProblem[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const where = `${r.file}:${r.line}`;
+    const namespace = r.namespace ? ` -n ${r.namespace}` : '';
+    lines.push(`${where}: ${objectRef(r)}${namespace}: ${status(r)}`);
+    if (!r.valid) lines.push(indent(invalidMessage(r)));
+    const denial = denialMessage(r);
+    if (denial) lines.push(indent(denial));
+    for (const w of r.warnings) lines.push(indent(`Warning: ${w}`));
+  }
+  for (const p of problems) lines.push(formatProblem(p));
+  const invalid = results.filter((r) => !r.valid).length;
+  const denied = results.filter((r) => r.podSecurity?.allowed === false).length;
+  const bad = results.filter(failed).length;
+  lines.push(`${results.length} ${results.length === 1 ? 'object' : 'objects'}: ${results.length - bad} ok, ${invalid} invalid, ` +
+    `${denied} denied by Pod Security${problems.length > 0 ? `, ${problems.length} unreadable` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `error: file:line:column: message` and the hint, for a file or document that could not be read. */
+export function formatProblem(p: LoadProblem): string {
+  const hint = p.hint ? `\n  hint: ${p.hint}` : '';
+  // Whole-file problems already name the file in their message.
+  if (p.line === undefined) return `error: ${p.message}${hint}`;
+  const position = p.line === undefined ? '' : `:${p.line}${p.column === undefined ? '' : `:${p.column}`}`;
+  const document = p.index === undefined ? '' : ` (document ${p.index})`;
+  return `error: ${p.file === '-' ? '<stdin>' : p.file}${position}${document}: ${p.message}${hint}`;
+}
