@@ -138,7 +138,7 @@ describe('manifest loading on hostile input', () => {
 
   test('standard input is capped instead of buffered without bound', async () => {
     const chunk = Buffer.alloc(1024 * 1024, 'a');
-    async function* endless(): AsyncGenerator<Buffer> {
+    function* endless(): Generator<Buffer> {
       for (let i = 0; i < 200; i++) yield chunk;
     }
     const { problems } = await loadManifests(['-'], { stdin: Readable.from(endless()) });
