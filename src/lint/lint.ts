@@ -8,7 +8,7 @@ import type { ManifestObject } from '../api/load-manifests.js';
 import { checkSchema } from '../api/schema.js';
 import { formatFieldError, type FieldError } from '../policy/field.js';
 import {
-  admit, defaultRegistry, evaluateLevel, formatVersion, LABEL_PREFIX, NO_EXEMPTIONS,
+  admit, defaultRegistry, evaluateLevel, formatVersion, LABEL_PREFIX, NO_EXEMPTIONS, policyFromLabels,
   type Exemptions, type Level, type LevelVersion,
 } from '../policy/podsecurity/index.js';
 import { dig, isHostProcessPod, validateObject } from '../policy/validation/index.js';
@@ -111,7 +111,15 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
     result.warnings.push(`${result.kind ?? ''} (${result.apiVersion ?? ''}) is not a built-in Kubernetes kind: not checked`);
     return result;
   }
-  if (kind.type === 'other') return result;
+  if (kind.type === 'other') {
+    if (result.kind === 'Namespace') {
+      // The API server refuses a namespace whose Pod Security labels do not parse.
+      const { errors } = policyFromLabels(meta.labels ?? {});
+      result.errors = errors.map(toLintError);
+      result.valid = errors.length === 0;
+    }
+    return result;
+  }
 
   const info = kind.info;
   const isNamespaced = info.kind !== 'Namespace';

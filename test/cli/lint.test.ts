@@ -125,6 +125,18 @@ describe('hostpod lint', () => {
     assert.ok(withNamespace.results[1]?.warnings.some((w) => w.startsWith('HostProcess pods need the privileged Pod Security level, and namespace "default" enforces restricted:latest')));
   });
 
+  test('a Namespace with an invalid Pod Security label is invalid, and its pods are judged at restricted', async () => {
+    const ns = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n    pod-security.kubernetes.io/enforce: Baseline\n---\n';
+    const r = json(['lint', await manifest('bad-ns.yaml', ns + HOST_PROCESS_POD)]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.results[0]?.errors, [{
+      field: 'metadata.labels[pod-security.kubernetes.io/enforce]', type: 'FieldValueInvalid',
+      message: 'Invalid value: "Baseline": must be one of privileged, baseline, restricted',
+    }]);
+    assert.equal(r.results[1]?.podSecurity?.level, 'restricted');
+    assert.equal(r.results[1]?.podSecurity?.allowed, false);
+  });
+
   test('an exempt namespace admits the pod', async () => {
     const r = json(['lint', '--pod-security', 'baseline', '--exempt-namespaces', 'default', await manifest('hp3.yaml', HOST_PROCESS_POD)]);
     assert.equal(r.code, 0);
