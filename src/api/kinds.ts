@@ -6,20 +6,22 @@
 export interface PodKind {
   kind: string;
   apiVersion: string;
+  /** The REST resource, as admission and error messages name it (`daemonsets`). */
+  resource: string;
   /** Path from the object to the pod template (empty for a Pod: the object is the pod). */
   templatePath: readonly string[];
 }
 
 const POD_KINDS: readonly PodKind[] = [
-  { kind: 'Pod', apiVersion: 'v1', templatePath: [] },
-  { kind: 'PodTemplate', apiVersion: 'v1', templatePath: ['template'] },
-  { kind: 'ReplicationController', apiVersion: 'v1', templatePath: ['spec', 'template'] },
-  { kind: 'DaemonSet', apiVersion: 'apps/v1', templatePath: ['spec', 'template'] },
-  { kind: 'Deployment', apiVersion: 'apps/v1', templatePath: ['spec', 'template'] },
-  { kind: 'ReplicaSet', apiVersion: 'apps/v1', templatePath: ['spec', 'template'] },
-  { kind: 'StatefulSet', apiVersion: 'apps/v1', templatePath: ['spec', 'template'] },
-  { kind: 'Job', apiVersion: 'batch/v1', templatePath: ['spec', 'template'] },
-  { kind: 'CronJob', apiVersion: 'batch/v1', templatePath: ['spec', 'jobTemplate', 'spec', 'template'] },
+  { kind: 'Pod', resource: 'pods', apiVersion: 'v1', templatePath: [] },
+  { kind: 'PodTemplate', resource: 'podtemplates', apiVersion: 'v1', templatePath: ['template'] },
+  { kind: 'ReplicationController', resource: 'replicationcontrollers', apiVersion: 'v1', templatePath: ['spec', 'template'] },
+  { kind: 'DaemonSet', resource: 'daemonsets', apiVersion: 'apps/v1', templatePath: ['spec', 'template'] },
+  { kind: 'Deployment', resource: 'deployments', apiVersion: 'apps/v1', templatePath: ['spec', 'template'] },
+  { kind: 'ReplicaSet', resource: 'replicasets', apiVersion: 'apps/v1', templatePath: ['spec', 'template'] },
+  { kind: 'StatefulSet', resource: 'statefulsets', apiVersion: 'apps/v1', templatePath: ['spec', 'template'] },
+  { kind: 'Job', resource: 'jobs', apiVersion: 'batch/v1', templatePath: ['spec', 'template'] },
+  { kind: 'CronJob', resource: 'cronjobs', apiVersion: 'batch/v1', templatePath: ['spec', 'jobTemplate', 'spec', 'template'] },
 ];
 
 /** Built-in kinds that create no pods: lint accepts and skips them. */
@@ -63,7 +65,8 @@ const BUILT_IN_GROUPS = new Set(
     .map(groupOf),
 );
 
-function groupOf(apiVersion: string): string {
+/** The API group of an apiVersion: '' for `v1`, `apps` for `apps/v1`. */
+export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }

@@ -3,7 +3,7 @@
  * Security verdict for its namespace, and HostProcess advice.
  */
 import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
-import { resolveKind } from '../api/kinds.js';
+import { groupOf, resolveKind } from '../api/kinds.js';
 import type { ManifestObject } from '../api/load-manifests.js';
 import { checkSchema } from '../api/schema.js';
 import { formatFieldError, type FieldError } from '../policy/field.js';
@@ -152,7 +152,6 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   }
   const config = { registry: defaultRegistry, exemptions: options.exemptions ?? NO_EXEMPTIONS };
   const isPod = info.kind === 'Pod';
-  const [resource, group] = RESOURCES[info.kind] ?? ['pods', ''];
   // What happens to the pods: for a workload, to the pods its controller will create.
   const podDecision = admit(config, {
     resource: 'pods', group: '', name: isPod ? (result.name ?? '') : '', namespace, namespaceLabels: labels, meta: podMeta, spec: podSpec,
@@ -175,7 +174,7 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   } else {
     // The workload itself is only ever warned; its pods are judged when they are created.
     const workloadDecision = admit(config, {
-      resource, group, name: result.name ?? '', namespace, namespaceLabels: labels, meta: podMeta, spec: podSpec,
+      resource: info.resource, group: groupOf(info.apiVersion), name: result.name ?? '', namespace, namespaceLabels: labels, meta: podMeta, spec: podSpec,
     });
     result.warnings.push(...workloadDecision.warnings);
     if (!podDecision.allowed) {
@@ -193,12 +192,6 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   }
   return result;
 }
-
-const RESOURCES: Readonly<Record<string, [string, string]>> = {
-  Pod: ['pods', ''], PodTemplate: ['podtemplates', ''], ReplicationController: ['replicationcontrollers', ''],
-  DaemonSet: ['daemonsets', 'apps'], Deployment: ['deployments', 'apps'], ReplicaSet: ['replicasets', 'apps'],
-  StatefulSet: ['statefulsets', 'apps'], Job: ['jobs', 'batch'], CronJob: ['cronjobs', 'batch'],
-};
 
 function labelFallback(field: string): string {
   if (field.endsWith('enforce]')) return 'enforces restricted instead';

@@ -1,17 +1,14 @@
 /**
  * How lint results read on a terminal: kubectl's wording for errors, denials and warnings.
  */
+import { groupOf } from '../api/kinds.js';
 import type { LoadProblem } from '../api/load-manifests.js';
 import { failed, type LintResult } from './lint.js';
-
-const GROUPS: Readonly<Record<string, string>> = {
-  DaemonSet: 'apps', Deployment: 'apps', ReplicaSet: 'apps', StatefulSet: 'apps', Job: 'batch', CronJob: 'batch',
-};
 
 /** `daemonset.apps/privileged-daemonset`, as kubectl names objects. */
 export function objectRef(result: LintResult): string {
   const kind = result.kind ?? '<no kind>';
-  const group = GROUPS[kind];
+  const group = groupOf(result.apiVersion ?? '');
   return `${kind.toLowerCase()}${group ? `.${group}` : ''}/${result.name ?? '<no name>'}`;
 }
 

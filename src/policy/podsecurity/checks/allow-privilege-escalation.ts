@@ -1,10 +1,10 @@
 import type { CheckPod } from '../check.js';
 import { ALLOWED, describeContainers, forbidden, isWindowsPod, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 const mustSetFalse: CheckPod = (_meta, spec) => {
   const containers: string[] = [];
-  visitContainers(spec, (c) => {
+  forEachContainer(spec, (c) => {
     if (c.securityContext?.allowPrivilegeEscalation !== false) containers.push(c.name);
   });
   if (containers.length === 0) return ALLOWED;

@@ -1,5 +1,5 @@
 import { ALLOWED, describeContainers, forbidden, goQuote, isSet, joinQuote, pluralize, sortedSet, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 const ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 const ALLOWED_TYPES = new Set(['RuntimeDefault', 'Localhost']);
@@ -23,7 +23,7 @@ export const appArmorProfile: Check = {
         badTypes.push(podProfile.type ?? '');
       }
       const containers: string[] = [];
-      visitContainers(spec, (c) => {
+      forEachContainer(spec, (c) => {
         const profile = c.securityContext?.appArmorProfile;
         if (isSet(profile) && !ALLOWED_TYPES.has(profile.type ?? '')) {
           containers.push(c.name);

@@ -1,5 +1,5 @@
 import { ALLOWED, describeContainers, forbidden, isSet, joinQuote, sortedSet, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 /** The capabilities a container runtime grants by default; adding others is forbidden. */
 const DEFAULT_CAPABILITIES = new Set([
@@ -16,7 +16,7 @@ export const capabilitiesBaseline: Check = {
     checkPod: (_meta, spec) => {
       const containers: string[] = [];
       const added: string[] = [];
-      visitContainers(spec, (c) => {
+      forEachContainer(spec, (c) => {
         const capabilities = c.securityContext?.capabilities;
         if (!isSet(capabilities)) return;
         const bad = (capabilities.add ?? []).filter((cap) => !DEFAULT_CAPABILITIES.has(cap));

@@ -1,12 +1,12 @@
 import type { CheckPod } from '../check.js';
 import { ALLOWED, describeContainers, forbidden, isSet, isWindowsPod, joinQuote, sortedSet, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 const dropAllAddOnlyBind: CheckPod = (_meta, spec) => {
   const missingDropAll: string[] = [];
   const adding: string[] = [];
   const added: string[] = [];
-  visitContainers(spec, (c) => {
+  forEachContainer(spec, (c) => {
     const capabilities = c.securityContext?.capabilities;
     if (!isSet(capabilities)) {
       missingDropAll.push(c.name);

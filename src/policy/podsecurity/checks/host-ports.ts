@@ -1,5 +1,5 @@
 import { ALLOWED, describeContainers, forbidden, pluralize, sortedSet, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 /** Baseline: no hostPort on any container port. */
 export const hostPorts: Check = {
@@ -10,7 +10,7 @@ export const hostPorts: Check = {
     checkPod: (_meta, spec) => {
       const containers: string[] = [];
       const ports: string[] = [];
-      visitContainers(spec, (c) => {
+      forEachContainer(spec, (c) => {
         const used = (c.ports ?? []).filter((p) => p.hostPort !== undefined && p.hostPort !== null && p.hostPort !== 0);
         if (used.length === 0) return;
         containers.push(c.name);

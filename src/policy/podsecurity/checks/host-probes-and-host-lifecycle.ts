@@ -1,6 +1,6 @@
 import type { V1LifecycleHandler, V1Probe } from '@kubernetes/client-node';
 import { ALLOWED, describeContainers, forbidden, joinQuote, pluralize, sortedSet, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 function hostsOf(handler: V1Probe | V1LifecycleHandler | null | undefined): string[] {
   if (!handler) return [];
@@ -19,7 +19,7 @@ export const hostProbesAndHostLifecycle: Check = {
     checkPod: (_meta, spec) => {
       const containers: string[] = [];
       const hosts: string[] = [];
-      visitContainers(spec, (c) => {
+      forEachContainer(spec, (c) => {
         const found = [c.livenessProbe, c.readinessProbe, c.startupProbe, c.lifecycle?.postStart, c.lifecycle?.preStop].flatMap(hostsOf);
         if (found.length === 0) return;
         containers.push(c.name);

@@ -1,5 +1,5 @@
 import { ALLOWED, describeContainers, forbidden, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 /** Baseline: no privileged containers. */
 export const privileged: Check = {
@@ -9,7 +9,7 @@ export const privileged: Check = {
     minimumVersion: 0,
     checkPod: (_meta, spec) => {
       const containers: string[] = [];
-      visitContainers(spec, (c) => {
+      forEachContainer(spec, (c) => {
         if (c.securityContext?.privileged === true) containers.push(c.name);
       });
       if (containers.length === 0) return ALLOWED;

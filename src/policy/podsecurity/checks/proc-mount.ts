@@ -1,12 +1,12 @@
 import type { CheckPod } from '../check.js';
 import { ALLOWED, describeContainers, forbidden, isSet, isUserNamespacePod, joinQuote, sortedSet, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 /** Any procMount but Default unmasks /proc: forbidden. Shared by the baseline and restricted checks. */
 export const procMountDefaultOnly: CheckPod = (_meta, spec) => {
   const containers: string[] = [];
   const types: string[] = [];
-  visitContainers(spec, (c) => {
+  forEachContainer(spec, (c) => {
     const procMount = c.securityContext?.procMount;
     if (!isSet(procMount) || procMount === 'Default') return;
     containers.push(c.name);

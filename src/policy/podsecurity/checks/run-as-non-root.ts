@@ -1,6 +1,6 @@
 import type { CheckPod } from '../check.js';
 import { ALLOWED, describeContainers, forbidden, isSet, isUserNamespacePod, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 const mustRunAsNonRoot: CheckPod = (_meta, spec) => {
   const setters: string[] = [];
@@ -12,7 +12,7 @@ const mustRunAsNonRoot: CheckPod = (_meta, spec) => {
   }
   const explicit: string[] = [];
   const implicit: string[] = [];
-  visitContainers(spec, (c) => {
+  forEachContainer(spec, (c) => {
     const value = c.securityContext?.runAsNonRoot;
     if (isSet(value)) {
       if (!value) explicit.push(c.name);

@@ -1,12 +1,12 @@
 import type { CheckPod } from '../check.js';
 import { ALLOWED, describeContainers, forbidden, isUserNamespacePod, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 const notRoot: CheckPod = (_meta, spec) => {
   const setters: string[] = [];
   if (spec.securityContext?.runAsUser === 0) setters.push('pod');
   const containers: string[] = [];
-  visitContainers(spec, (c) => {
+  forEachContainer(spec, (c) => {
     if (c.securityContext?.runAsUser === 0) containers.push(c.name);
   });
   if (containers.length > 0) setters.push(describeContainers(containers));

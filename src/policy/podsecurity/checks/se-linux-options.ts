@@ -1,7 +1,7 @@
 import type { V1SELinuxOptions } from '@kubernetes/client-node';
 import type { CheckPod } from '../check.js';
 import { ALLOWED, describeContainers, forbidden, isSet, joinQuote, pluralize, sortedSet, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 function seLinuxCheck(allowedTypes: ReadonlySet<string>): CheckPod {
   return (_meta, spec) => {
@@ -22,7 +22,7 @@ function seLinuxCheck(allowedTypes: ReadonlySet<string>): CheckPod {
     const podOptions = spec.securityContext?.seLinuxOptions;
     if (isSet(podOptions) && !valid(podOptions)) setters.push('pod');
     const containers: string[] = [];
-    visitContainers(spec, (c) => {
+    forEachContainer(spec, (c) => {
       const options = c.securityContext?.seLinuxOptions;
       if (isSet(options) && !valid(options)) containers.push(c.name);
     });

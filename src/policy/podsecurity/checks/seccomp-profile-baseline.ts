@@ -1,5 +1,5 @@
 import { ALLOWED, describeContainers, forbidden, goQuote, isSet, joinQuote, pluralize, sortedSet, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 const POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
 const CONTAINER_ANNOTATION_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
@@ -25,7 +25,7 @@ export const seccompProfileBaseline: Check = {
           if (!allowedAnnotation(value)) bad.push(`${key}=${goQuote(value)}`);
         };
         consider(POD_ANNOTATION);
-        visitContainers(spec, (c) => consider(CONTAINER_ANNOTATION_PREFIX + c.name));
+        forEachContainer(spec, (c) => consider(CONTAINER_ANNOTATION_PREFIX + c.name));
         if (bad.length === 0) return ALLOWED;
         const list = sortedSet(bad);
         return forbidden('seccompProfile', `forbidden ${pluralize('annotation', 'annotations', list.length)} ${list.join(', ')}`);
@@ -42,7 +42,7 @@ export const seccompProfileBaseline: Check = {
           badTypes.push(podProfile.type ?? '');
         }
         const containers: string[] = [];
-        visitContainers(spec, (c) => {
+        forEachContainer(spec, (c) => {
           const profile = c.securityContext?.seccompProfile;
           if (isSet(profile) && !ALLOWED_TYPES.has(profile.type ?? '')) {
             containers.push(c.name);

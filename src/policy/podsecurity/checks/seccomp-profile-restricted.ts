@@ -1,6 +1,6 @@
 import type { CheckPod } from '../check.js';
 import { ALLOWED, describeContainers, forbidden, isSet, isWindowsPod, joinQuote, sortedSet, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 const VALID = new Set(['RuntimeDefault', 'Localhost']);
 
@@ -18,7 +18,7 @@ const mustSetSeccomp: CheckPod = (_meta, spec) => {
   }
   const explicit: string[] = [];
   const implicit: string[] = [];
-  visitContainers(spec, (c) => {
+  forEachContainer(spec, (c) => {
     const profile = c.securityContext?.seccompProfile;
     if (isSet(profile)) {
       if (!VALID.has(profile.type ?? '')) {

@@ -1,5 +1,5 @@
 import { ALLOWED, forbidden, joinQuote, pluralize, type Check } from '../check.js';
-import { visitContainers } from '../visit.js';
+import { forEachContainer } from '../../containers.js';
 
 /**
  * Baseline: no HostProcess containers. Only explicit settings count: the pod if it sets
@@ -12,7 +12,7 @@ export const windowsHostProcess: Check = {
     minimumVersion: 0,
     checkPod: (_meta, spec) => {
       const containers: string[] = [];
-      visitContainers(spec, (c) => {
+      forEachContainer(spec, (c) => {
         if (c.securityContext?.windowsOptions?.hostProcess === true) containers.push(c.name);
       });
       const setters: string[] = [];
