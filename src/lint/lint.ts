@@ -5,7 +5,7 @@
 import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
 import { groupOf, resolveKind } from '../api/kinds.js';
 import type { ManifestObject } from '../api/load-manifests.js';
-import { checkSchema } from '../api/schema.js';
+import { decodeObject } from '../api/schema.js';
 import { formatFieldError, type FieldError } from '../policy/field.js';
 import {
   admit, defaultRegistry, evaluateLevel, formatVersion, LABEL_PREFIX, NO_EXEMPTIONS, policyFromLabels,
@@ -79,7 +79,9 @@ export function lintObjects(objects: readonly ManifestObject[], options: LintOpt
 }
 
 function lintObject(source: ManifestObject, options: LintOptions, namespaces: ReadonlyMap<string, Record<string, string>>): LintResult {
-  const { object } = source;
+  const { object: raw } = source;
+  const decoded = typeof raw['kind'] === 'string' ? decodeObject(raw['kind'], raw) : { object: raw, errors: [] };
+  const object = decoded.object;
   const meta = (typeof object['metadata'] === 'object' && object['metadata'] !== null ? object['metadata'] : {}) as V1ObjectMeta;
   const result: LintResult = {
     file: source.file,
@@ -125,11 +127,10 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   const isNamespaced = info.kind !== 'Namespace';
   result.namespace = isNamespaced ? (typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default') : null;
 
-  const schemaErrors = checkSchema(info.kind, object);
-  if (schemaErrors.length > 0) {
+  if (decoded.errors.length > 0) {
     // The API server cannot even decode such an object: nothing else is checked, as there.
     result.valid = false;
-    result.errors = schemaErrors.map(toLintError);
+    result.errors = decoded.errors.map(toLintError);
     return result;
   }
 

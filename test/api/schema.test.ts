@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { resolveKind } from '../../src/api/kinds.js';
-import { checkSchema } from '../../src/api/schema.js';
+import { decodeObject } from '../../src/api/schema.js';
+
+const checkSchema = (kind: string, object: Record<string, unknown>) => decodeObject(kind, object).errors;
 import { rendered } from '../helpers.js';
 
 describe('object decoding', () => {
@@ -26,6 +28,16 @@ describe('object decoding', () => {
     assert.deepEqual(rendered(checkSchema('Pod', pod)), [
       `spec.containers[0].resources.limits[memory]: Invalid value: "1Gb": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
     ]);
+  });
+});
+
+describe('null decoding', () => {
+  test('JSON null becomes the Go zero value, in fields, lists and maps', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: null } }, spec: { hostNetwork: null, containers: [null, { name: 'c', image: null, args: [null] }] } };
+    assert.deepEqual(decodeObject('Pod', pod), {
+      object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: '' } }, spec: { containers: [{}, { name: 'c', args: [''] }] } },
+      errors: [],
+    });
   });
 });
 
