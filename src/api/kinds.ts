@@ -53,10 +53,18 @@ const OTHER_KINDS: Readonly<Record<string, readonly string[]>> = {
   'apiregistration.k8s.io/v1': ['APIService'],
 };
 
+/** Built-in kinds that live outside namespaces. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'CSIDriver', 'CSINode', 'StorageClass',
+  'VolumeAttachment', 'PriorityClass', 'RuntimeClass', 'CustomResourceDefinition', 'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'CertificateSigningRequest',
+  'FlowSchema', 'PriorityLevelConfiguration', 'APIService', 'IngressClass', 'IPAddress', 'ServiceCIDR',
+]);
+
 /** What an object's apiVersion and kind resolve to. */
 export type KindResolution =
   | { type: 'pod'; info: PodKind }
-  | { type: 'other' }
+  | { type: 'other'; namespaced: boolean }
   | { type: 'custom' }
   | { type: 'error'; message: string; hint?: string };
 
@@ -91,8 +99,11 @@ export function resolveKind(apiVersion: unknown, kind: unknown): KindResolution 
   const name = kind as string;
   const pod = POD_KINDS.find((k) => k.kind === name && k.apiVersion === version);
   if (pod) return { type: 'pod', info: pod };
-  if (OTHER_KINDS[version]?.includes(name)) return { type: 'other' };
-  if (!BUILT_IN_GROUPS.has(groupOf(version))) return { type: 'custom' };
+  if (OTHER_KINDS[version]?.includes(name)) return { type: 'other', namespaced: !CLUSTER_SCOPED.has(name) };
+  // Custom resources live in groups with a dot (CRD groups must be domain names); a group
+  // without one that Kubernetes does not serve is a typo, such as app/v1 for apps/v1.
+  const group = groupOf(version);
+  if (!BUILT_IN_GROUPS.has(group) && group.includes('.')) return { type: 'custom' };
 
   const noMatch = `no matches for kind "${name}" in version "${version}"`;
   const sameKind = [...POD_KINDS.filter((k) => k.kind === name).map((k) => k.apiVersion),

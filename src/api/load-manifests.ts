@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HostpodError, isHostpodError } from '../errors.js';
 import { describe } from './describe.js';
-import { parseDocuments } from './parse-documents.js';
+import { iterateDocuments } from './parse-documents.js';
 import { readSource } from './read-source.js';
 
 /** One object read from a manifest. */
@@ -43,18 +43,32 @@ export interface LoadOptions {
 
 const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 
+/** One item of a manifest stream: an object, or what could not be read. */
+export type ManifestItem = { type: 'object'; object: ManifestObject } | { type: 'problem'; problem: LoadProblem };
+
 /**
- * Loads the objects of manifest files, directories (their .yaml, .yml and .json files, in name
- * order) and standard input (`-`). Multi-document YAML, JSON and `kind: List` are expanded into
- * one ManifestObject per object. Nothing here throws on bad input: each unreadable file and
- * unparsable document becomes a LoadProblem and the rest is still loaded.
+ * Reads the objects of manifest files, directories (their .yaml, .yml and .json files, in name
+ * order, symlinked files included) and standard input (`-`), one at a time: multi-document YAML,
+ * JSON and `kind: List` are expanded into one object each. Only one document is parsed at a time,
+ * so a consumer that does not keep the objects uses memory bounded by the largest document.
+ * Nothing here throws on bad input: each unreadable file and unparsable document becomes a
+ * problem and the rest is still read.
  */
+export async function* readManifests(paths: readonly string[], options: LoadOptions = {}): AsyncGenerator<ManifestItem> {
+  for (const path of paths) {
+    const problems: LoadProblem[] = [];
+    const files = await expand(path, options.recursive ?? false, problems);
+    for (const problem of problems) yield { type: 'problem', problem };
+    for (const file of files) yield* readFile(file, options.stdin);
+  }
+}
+
+/** Reads everything at once: for tests, benchmarks and small inputs. */
 export async function loadManifests(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
   const result: LoadResult = { objects: [], problems: [] };
-  for (const path of paths) {
-    for (const file of await expand(path, options.recursive ?? false, result.problems)) {
-      await loadFile(file, options.stdin, result);
-    }
+  for await (const item of readManifests(paths, options)) {
+    if (item.type === 'object') result.objects.push(item.object);
+    else result.problems.push(item.problem);
   }
   return result;
 }
@@ -69,12 +83,17 @@ async function expand(path: string, recursive: boolean, problems: LoadProblem[])
   }
   if (!isDirectory) return [path];
   try {
-    const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const files: string[] = [];
     for (const entry of entries) {
       const full = join(path, entry.name);
-      if (entry.isDirectory() && recursive) files.push(...(await expand(full, recursive, problems)));
-      else if (entry.isFile() && MANIFEST_EXTENSIONS.test(entry.name)) files.push(full);
+      if (entry.isDirectory()) {
+        if (recursive) files.push(...(await expand(full, recursive, problems)));
+      } else if (MANIFEST_EXTENSIONS.test(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && (await isFileTarget(full))))) {
+        // Symlinked files count (a ConfigMap mounted as a directory is all symlinks); symlinked
+        // directories are not descended, as kubectl -R does not follow them either.
+        files.push(full);
+      }
     }
     return files;
   } catch (error) {
@@ -83,41 +102,53 @@ async function expand(path: string, recursive: boolean, problems: LoadProblem[])
   }
 }
 
-async function loadFile(file: string, stdin: Readable | undefined, result: LoadResult): Promise<void> {
+async function isFileTarget(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return true; // a dangling link: reading it reports the problem with its path.
+  }
+}
+
+async function* readFile(file: string, stdin: Readable | undefined): AsyncGenerator<ManifestItem> {
   let text: string;
   try {
     text = (await readSource(file, stdin)).text;
   } catch (error) {
     if (!isHostpodError(error)) throw error;
-    result.problems.push({ file, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+    yield { type: 'problem', problem: { file, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
     return;
   }
-  const parsed = parseDocuments(text);
-  for (const e of parsed.errors) {
-    result.problems.push({ file, index: e.index, line: e.line, column: e.column, message: e.message });
-  }
-  for (const doc of parsed.documents) {
+  for (const doc of iterateDocuments(text)) {
+    if (doc.type === 'error') {
+      yield { type: 'problem', problem: { file, index: doc.index, line: doc.line, column: doc.column, message: doc.message } };
+      continue;
+    }
     const where = { file, index: doc.index, line: doc.line };
+    let objects: Array<{ object: Record<string, unknown>; item?: number }>;
     try {
-      for (const object of flatten(doc.value)) result.objects.push({ ...where, ...object });
+      objects = flatten(doc.value);
     } catch (error) {
       if (!isHostpodError(error)) throw error;
-      result.problems.push({ ...where, column: 1, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+      yield { type: 'problem', problem: { ...where, column: 1, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
+      continue;
     }
+    for (const object of objects) yield { type: 'object', object: { ...where, ...object } };
   }
 }
 
 function flatten(value: unknown): Array<{ object: Record<string, unknown>; item?: number }> {
   const object = asObject(value, 'document');
-  if (isList(object)) {
-    const items = object['items'];
-    if (items === undefined || items === null) return [];
-    if (!Array.isArray(items)) {
-      throw new HostpodError('ERR_HOSTPOD_MANIFEST', `${String(object['kind'])}.items is ${describe(items)}, not a list of objects`);
-    }
-    return items.map((item, i) => ({ object: asObject(item, `${String(object['kind'])}.items[${i}]`), item: i }));
+  if (!isList(object)) return [{ object }];
+  const items = object['items'];
+  if (items === undefined || items === null) return [];
+  if (!Array.isArray(items)) {
+    throw new HostpodError('ERR_HOSTPOD_MANIFEST', `${String(object['kind'])}.items is ${describe(items)}, not a list of objects`);
   }
-  return [{ object }];
+  // Lists inside lists are flattened, as kubectl does; items are numbered in the flattened order.
+  const flat = items.flatMap((item, i) =>
+    isList(asObject(item, `${String(object['kind'])}.items[${i}]`)) ? flatten(item) : [{ object: item as Record<string, unknown> }]);
+  return flat.map((entry, i) => ({ object: entry.object, item: i }));
 }
 
 // kubectl treats any kind ending in "List" that has items as a list of objects.

@@ -1,4 +1,4 @@
-import { parseDocument, type ScalarTag, type Tags } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type ScalarTag, type Tags } from 'yaml';
 import { formatMiB } from './read-source.js';
 
 /**
@@ -13,6 +13,7 @@ export const MAX_ALIAS_COUNT = 100;
 
 /** One parsed YAML or JSON document. */
 export interface ParsedDocument {
+  type: 'document';
   /** 0-based index among the non-empty documents of the source. */
   index: number;
   /** 1-based line where the document's content starts. */
@@ -22,52 +23,57 @@ export interface ParsedDocument {
 
 /** A document that could not be parsed. Line and column are 1-based, relative to the whole source. */
 export interface DocumentError {
+  type: 'error';
   index: number;
   line: number;
   column: number;
   message: string;
 }
 
-export interface ParseResult {
-  documents: ParsedDocument[];
-  errors: DocumentError[];
-}
-
 /**
- * Splits a YAML stream (or a JSON document) into documents and parses each one.
+ * Splits a YAML stream (or JSON) into documents and parses them one at a time, lazily, so that
+ * only one document's parse tree is alive at once however large the source.
  *
  * Documents are split on `---` lines first, as kubectl's YAML reader does, so one broken or
- * oversized document does not hide the others and no document is parsed that is over the size cap.
+ * oversized document does not hide the others and no document over the size cap is parsed.
  * Scalars resolve like Kubernetes' YAML (YAML 1.1 booleans `yes`/`on`, merge keys), except that
- * timestamps and sexagesimal numbers stay strings, as they do after Kubernetes converts YAML to JSON.
+ * timestamps and sexagesimal numbers stay strings, as they do after Kubernetes converts YAML to
+ * JSON. A sequence of concatenated JSON objects is accepted, as kubectl accepts it.
  */
-export function parseDocuments(text: string): ParseResult {
-  const documents: ParsedDocument[] = [];
-  const errors: DocumentError[] = [];
+export function* iterateDocuments(text: string): Generator<ParsedDocument | DocumentError> {
   let index = 0;
   for (const chunk of splitDocuments(text)) {
-    if (isBlank(chunk.text)) continue;
-    const line = chunk.firstLine + leadingBlankLines(chunk.text);
+    const blank = blankLinesBefore(chunk.text);
+    if (blank === undefined) continue;
+    const line = chunk.firstLine + blank;
     const bytes = Buffer.byteLength(chunk.text);
     if (bytes > MAX_DOCUMENT_BYTES) {
-      errors.push({
-        index, line, column: 1,
+      yield {
+        type: 'error', index: index++, line, column: 1,
         message: `document is ${formatMiB(bytes)}, more than the ${formatMiB(MAX_DOCUMENT_BYTES)} the API server accepts for one object`,
-      });
-      index++;
+      };
       continue;
     }
     const parsed = parseOne(chunk.text);
     if ('error' in parsed) {
-      errors.push({ index, line: chunk.firstLine + parsed.line - 1, column: parsed.column, message: parsed.error });
+      const values = looksLikeJSON(chunk.text) ? parseJSONStream(chunk.text) : undefined;
+      if (values) {
+        for (const value of values) yield { type: 'document', index: index++, line, value };
+        continue;
+      }
+      yield { type: 'error', index: index++, line: chunk.firstLine + parsed.line - 1, column: parsed.column, message: parsed.error };
     } else if (parsed.value !== null && parsed.value !== undefined) {
-      documents.push({ index, line, value: parsed.value });
-    } else {
-      // A document of only comments or `~`: nothing to lint, and no index consumed.
-      continue;
+      yield { type: 'document', index: index++, line, value: parsed.value };
     }
-    index++;
+    // A document of only comments or `~` has nothing to lint and takes no index.
   }
+}
+
+/** All documents and errors of `text` at once: for small inputs and tests. */
+export function parseDocuments(text: string): { documents: ParsedDocument[]; errors: DocumentError[] } {
+  const documents: ParsedDocument[] = [];
+  const errors: DocumentError[] = [];
+  for (const item of iterateDocuments(text)) (item.type === 'document' ? documents : errors).push(item as never);
   return { documents, errors };
 }
 
@@ -78,63 +84,154 @@ interface Chunk {
 
 const SEPARATOR = /^---(?=\s|$)/;
 
+// Scans line by line without splitting the whole source into an array, yielding each document as
+// a slice: a large source is never copied whole.
 function* splitDocuments(text: string): Generator<Chunk> {
-  const lines = text.split('\n');
-  let start = 0;
-  let current: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    if (SEPARATOR.test(line)) {
-      yield { text: current.join('\n'), firstLine: start + 1 };
+  let chunkStart = 0;
+  let chunkLine = 1;
+  let prefix = '';
+  let lineStart = 0;
+  let lineNumber = 1;
+  while (lineStart <= text.length) {
+    const newline = text.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? text.length : newline;
+    if (text.startsWith('---', lineStart) && SEPARATOR.test(text.slice(lineStart, Math.min(lineEnd, lineStart + 4)))) {
+      // Without the newline that ends the last line, so an error at the end of a document points
+      // at its last line rather than at the separator.
+      yield { text: prefix + text.slice(chunkStart, Math.max(chunkStart, lineStart - 1)), firstLine: chunkLine };
       // Keep whatever follows the marker on its line (`--- {a: 1}` is legal), blanking the
-      // marker itself so columns in error messages stay right.
-      current = ['   ' + line.slice(3)];
-      start = i;
-    } else {
-      current.push(line);
+      // marker itself so that columns in error messages stay right.
+      prefix = '   ';
+      chunkStart = lineStart + 3;
+      chunkLine = lineNumber;
     }
+    if (newline === -1) break;
+    lineStart = newline + 1;
+    lineNumber++;
   }
-  yield { text: current.join('\n'), firstLine: start + 1 };
+  yield { text: prefix + text.slice(chunkStart, text.endsWith('\n') ? Math.max(chunkStart, text.length - 1) : text.length), firstLine: chunkLine };
 }
 
-function isBlank(text: string): boolean {
-  return /^\s*$/.test(text.replace(/^\s*#.*$/gm, ''));
-}
-
-function leadingBlankLines(text: string): number {
+/**
+ * How many lines at the start of `text` hold only whitespace or a comment; undefined when all of
+ * them do. A plain loop, not a regular expression: the obvious pattern backtracks exponentially.
+ */
+function blankLinesBefore(text: string): number | undefined {
   let n = 0;
-  for (const line of text.split('\n')) {
-    if (/^\s*(#.*)?$/.test(line)) n++;
-    else break;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf('\n', start);
+    const line = text.slice(start, end === -1 ? text.length : end).trimStart();
+    if (line !== '' && !line.startsWith('#')) return n;
+    if (end === -1) return undefined;
+    n++;
+    start = end + 1;
   }
-  return n;
 }
 
 // Kubernetes reads YAML with go-yaml and converts it to JSON: timestamps and `1:20`-style
-// sexagesimal numbers end up as plain strings there, so they must not become Dates or numbers here.
+// sexagesimal numbers end up as plain strings there, so they must not become Dates or numbers
+// here; `!!binary` decodes to the text it encodes rather than to bytes.
 function kubernetesTags(tags: Tags): Tags {
-  return tags.filter((tag) =>
+  const kept = tags.filter((tag) =>
     typeof tag === 'string'
-      ? !['timestamp', 'intTime', 'floatTime'].includes(tag)
-      : tag.tag !== 'tag:yaml.org,2002:timestamp' && (tag as ScalarTag).format !== 'TIME');
+      ? !['timestamp', 'intTime', 'floatTime', 'binary'].includes(tag)
+      : tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.tag !== 'tag:yaml.org,2002:binary' && (tag as ScalarTag).format !== 'TIME');
+  const binary: ScalarTag = {
+    tag: 'tag:yaml.org,2002:binary',
+    resolve: (source: string) => Buffer.from(source.replace(/\s+/g, ''), 'base64').toString('utf8'),
+  };
+  return [...kept, binary];
 }
 
 function parseOne(text: string): { value: unknown } | { error: string; line: number; column: number } {
   try {
-    const doc = parseDocument(text, { version: '1.1', customTags: kubernetesTags, prettyErrors: true });
+    const lineCounter = new LineCounter();
+    // uniqueKeys is off because the library's check is quadratic in the keys of a map (a 3 MiB map
+    // takes minutes); duplicateKey below does the same check in linear time.
+    const doc = parseDocument(text, {
+      version: '1.1', customTags: kubernetesTags, prettyErrors: true, uniqueKeys: false, logLevel: 'error', lineCounter,
+    });
     const first = doc.errors[0];
     if (first) {
       const pos = first.linePos?.[0] ?? { line: 1, col: 1 };
-      return { error: firstLine(first.message), line: pos.line, column: pos.col };
+      return { error: errorMessage(first.message), line: pos.line, column: pos.col };
     }
+    const duplicate = duplicateKey(doc, lineCounter);
+    if (duplicate) return duplicate;
     return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
   } catch (error) {
-    // toJS throws on alias bombs; the parser itself can throw on pathological nesting.
-    const message = error instanceof RangeError ? 'document is nested too deeply' : firstLine((error as Error).message);
-    return { error: message, line: 1, column: 1 };
+    // toJS throws on alias bombs.
+    return { error: errorMessage((error as Error).message), line: 1, column: 1 };
   }
 }
 
-function firstLine(message: string): string {
+function duplicateKey(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter): { error: string; line: number; column: number } | undefined {
+  let found: { error: string; line: number; column: number } | undefined;
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return undefined;
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (key === '<<') continue; // merge keys may repeat
+        if (seen.has(key)) {
+          const pos = lineCounter.linePos(pair.key.range?.[0] ?? 0);
+          found = { error: `Map keys must be unique: "${key}" is repeated`, line: pos.line, column: pos.col };
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function errorMessage(message: string): string {
+  if (/call stack/i.test(message)) return 'document is nested too deeply';
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function looksLikeJSON(text: string): boolean {
+  return /^\s*[{[]/.test(text);
+}
+
+/**
+ * Splits concatenated JSON values (`{...}{...}` or one per line) and parses each. Hand-written
+ * because JSON.parse takes exactly one value; this only finds where each value ends.
+ * @returns undefined when the text is not such a stream.
+ */
+function parseJSONStream(text: string): unknown[] | undefined {
+  const values: unknown[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (ch === '}' || ch === ']') {
+      depth--;
+      if (depth < 0) return undefined;
+      if (depth === 0) {
+        try {
+          values.push(JSON.parse(text.slice(start, i + 1)));
+        } catch {
+          return undefined;
+        }
+      }
+    } else if (depth === 0 && !/\s/.test(ch ?? '')) {
+      return undefined;
+    }
+  }
+  return depth === 0 && values.length > 1 ? values : undefined;
 }

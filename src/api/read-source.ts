@@ -33,15 +33,8 @@ function readFileCapped(path: string): Buffer {
     fd = openSync(path, 'r');
     const info = fstatSync(fd);
     if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (info.size > MAX_SOURCE_BYTES) throw tooLarge(path, info.size);
-    const buffer = Buffer.allocUnsafe(info.size);
-    let offset = 0;
-    while (offset < info.size) {
-      const n = readSync(fd, buffer, offset, info.size - offset, offset);
-      if (n === 0) break;
-      offset += n;
-    }
-    return buffer.subarray(0, offset);
+    if (info.isFile() && info.size > MAX_SOURCE_BYTES) throw tooLarge(path, info.size);
+    return readAll(fd, path);
   } catch (error) {
     if (error instanceof HostpodError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -57,6 +50,27 @@ function readFileCapped(path: string): Buffer {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+const CHUNK_BYTES = 64 * 1024;
+
+// Reads until end of file rather than trusting fstat's size, which is 0 for pipes, FIFOs,
+// /dev/stdin and process substitution. Binary data is refused at its first chunk, so /dev/zero
+// or a disk image costs one chunk, not the whole cap.
+function readAll(fd: number, path: string): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const n = readSync(fd, chunk, 0, CHUNK_BYTES, null);
+    if (n === 0) break;
+    const nul = chunk.subarray(0, n).indexOf(0);
+    if (nul !== -1) throw notText(path, `binary data (a NUL byte at offset ${total + nul})`);
+    total += n;
+    if (total > MAX_SOURCE_BYTES) throw tooLarge(path, total);
+    chunks.push(n === CHUNK_BYTES ? chunk : chunk.subarray(0, n));
+  }
+  return Buffer.concat(chunks, total);
 }
 
 async function readStream(stream: Readable, name: string): Promise<Buffer> {
@@ -90,7 +104,8 @@ function decodeText(name: string, bytes: Buffer): string {
   if (nul !== -1) throw notText(name, `binary data (a NUL byte at offset ${nul})`);
   try {
     // A UTF-8 byte order mark is legal in YAML and JSON; drop it so it cannot end up in a key.
-    return utf8.decode(bytes).replace(/^\uFEFF/, '');
+    // Windows line endings become plain newlines, as kubectl's reader trims the \r of each line.
+    return utf8.decode(bytes).replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
   } catch (error) {
     throw notText(name, 'bytes that are not valid UTF-8', error);
   }

@@ -1,30 +1,38 @@
 /**
  * Strict decoding of objects against the Kubernetes API types, as the API server does before any
- * validation runs: a field of the wrong JSON type, or a field the type does not have, is an error;
- * JSON null becomes the Go zero value.
+ * validation runs: a field of the wrong JSON type, a malformed quantity or a field the type does
+ * not have makes the request a 400 Bad Request; JSON null becomes the Go zero value.
  *
  * The type descriptions come from @kubernetes/client-node's generated models (their
  * attributeTypeMap), so hostpod does not carry its own copy of the OpenAPI schema.
  */
 import * as models from '@kubernetes/client-node';
-import { describe } from './describe.js';
-import { FieldPath, invalid, typeInvalid, type FieldError } from '../policy/field.js';
-import { parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
+import { parseQuantity } from './quantity.js';
 
 interface Attribute {
   baseName: string;
   type: string;
+  format: string;
 }
 
 interface Model {
   attributeTypeMap?: Attribute[];
 }
 
-const MODEL_BY_KIND: Readonly<Record<string, string>> = {
-  Pod: 'V1Pod', PodTemplate: 'V1PodTemplate', ReplicationController: 'V1ReplicationController',
-  DaemonSet: 'V1DaemonSet', Deployment: 'V1Deployment', ReplicaSet: 'V1ReplicaSet', StatefulSet: 'V1StatefulSet',
-  Job: 'V1Job', CronJob: 'V1CronJob', Namespace: 'V1Namespace',
-};
+/** Why the API server could not decode a field. */
+export interface DecodeError {
+  /** The field's path, with list indexes: `spec.containers[0].image`. */
+  field: string;
+  kind: 'type' | 'quantity' | 'unknown';
+  /** The decoder's own words for this field. */
+  message: string;
+}
+
+/** A decoded object: a copy with JSON nulls turned into Go's zero values, and the decoding errors. */
+export interface Decoded {
+  object: Record<string, unknown>;
+  errors: DecodeError[];
+}
 
 // ResourceList values are Quantities, which decode from JSON numbers as well as strings; the
 // generated models type them as plain string maps.
@@ -41,75 +49,111 @@ function attributesOf(model: string): Map<string, Attribute> | undefined {
   return attributeCache.get(model);
 }
 
-/** A decoded object: a copy with JSON nulls turned into Go's zero values, and the decoding errors. */
-export interface Decoded {
-  object: Record<string, unknown>;
-  /** Wrong JSON types, malformed quantities and unknown fields (kubectl's --validate=strict). */
-  errors: FieldError[];
+/** The generated model of a built-in kind: `V1Pod` for v1 Pod, `V2HorizontalPodAutoscaler` for autoscaling/v2. */
+function modelOf(apiVersion: string, kind: string): string | undefined {
+  const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
+  const model = `${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}`;
+  return attributesOf(model) ? model : undefined;
 }
 
-/** Decodes an object of a known kind; other kinds are returned as they are. */
-export function decodeObject(kind: string, object: Record<string, unknown>): Decoded {
-  const model = MODEL_BY_KIND[kind];
+/** Decodes an object of a built-in kind; other objects are returned as they are. */
+export function decodeObject(apiVersion: string, kind: string, object: Record<string, unknown>): Decoded {
+  const model = modelOf(apiVersion, kind);
   if (model === undefined) return { object, errors: [] };
-  const errors: FieldError[] = [];
-  return { object: decodeModel(model, object, undefined, errors), errors };
+  const errors: DecodeError[] = [];
+  return { object: decodeModel(model, object, { field: '', json: '' }, errors), errors };
 }
 
-function decodeModel(model: string, value: Record<string, unknown>, path: FieldPath | undefined, errors: FieldError[]): Record<string, unknown> {
+/**
+ * The message the API server sends back for a request that failed to decode, after
+ * `<Kind> in version "v1" cannot be handled as a <Kind>: `. Like Go's decoder it names the first
+ * type or quantity error; unknown fields are reported, all together, only when there is none.
+ */
+export function decodeFailure(errors: readonly DecodeError[]): string {
+  const first = errors.find((e) => e.kind !== 'unknown');
+  if (first) return first.message;
+  return `strict decoding error: ${errors.map((e) => e.message).join(', ')}`;
+}
+
+/** Where the decoder is: the field path as users see it, and as Go's decoder names it (no indexes). */
+interface Position {
+  field: string;
+  json: string;
+}
+
+const child = (at: Position, key: string): Position => ({
+  field: at.field === '' ? key : `${at.field}.${key}`,
+  json: at.json === '' ? key : `${at.json}.${key}`,
+});
+
+function decodeModel(model: string, value: Record<string, unknown>, at: Position, errors: DecodeError[]): Record<string, unknown> {
   const attributes = attributesOf(model);
   if (!attributes) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = path ? path.child(key) : FieldPath.root(key);
+  for (const [key, item] of Object.entries(value)) {
+    const here = child(at, key);
     const attribute = attributes.get(key);
     if (!attribute) {
-      errors.push(typeInvalid(childPath, child, `unknown field "${childPath.toString()}"`));
+      errors.push({ field: here.field, kind: 'unknown', message: `unknown field "${here.field}"` });
       continue;
     }
     // A null field is unset: Go leaves the pointer nil or the value zero.
-    if (child === null || child === undefined) continue;
-    out[key] = decodeType(attribute.type, child, childPath, key, errors);
+    if (item === null || item === undefined) continue;
+    setOwn(out, key, decodeType(attribute, attribute.type, item, here, goStructName(model), errors));
   }
   return out;
 }
 
-function decodeType(type: string, value: unknown, path: FieldPath, key: string, errors: FieldError[]): unknown {
+function decodeType(attribute: Attribute, type: string, value: unknown, at: Position, struct: string, errors: DecodeError[]): unknown {
   if (type === 'any') return value;
   if (value === null || value === undefined) return zeroValue(type);
-  const wrong = (expected: string): unknown => {
-    errors.push(typeInvalid(path, value, `must be ${expected}, not ${describe(value)}`));
+  const wrong = (): unknown => {
+    errors.push({
+      field: at.field, kind: 'type',
+      message: `json: cannot unmarshal ${goValueKind(value)} into Go struct field ${struct}.${at.json} of type ${goTypeName(type, attribute.format)}`,
+    });
     return zeroValue(type);
   };
-  if (type === 'string' || type === 'Date') return typeof value === 'string' ? value : wrong('a string');
-  if (type === 'number') return typeof value === 'number' ? value : wrong('a number');
-  if (type === 'boolean') return typeof value === 'boolean' ? value : wrong('a boolean (true or false)');
-  if (type === 'IntOrString') return typeof value === 'number' || typeof value === 'string' ? value : wrong('a number or a string');
+  if (type === 'string' || type === 'Date') return typeof value === 'string' ? value : wrong();
+  if (type === 'number') {
+    const integer = attribute.format === 'int32' || attribute.format === 'int64';
+    return typeof value === 'number' && (!integer || Number.isInteger(value)) ? value : wrong();
+  }
+  if (type === 'boolean') return typeof value === 'boolean' ? value : wrong();
+  if (type === 'IntOrString') return typeof value === 'number' || typeof value === 'string' ? value : wrong();
   if (type.startsWith('Array<')) {
-    if (!Array.isArray(value)) return wrong('a list');
+    if (!Array.isArray(value)) return wrong();
     const inner = type.slice('Array<'.length, -1);
-    return value.map((item, i) => decodeType(inner, item, path.index(i), key, errors));
+    return value.map((item, i) => decodeType(attribute, inner, item, { field: `${at.field}[${i}]`, json: at.json }, struct, errors));
   }
   if (type.startsWith('{ [key: string]: ')) {
-    if (typeof value !== 'object' || Array.isArray(value)) return wrong('an object');
+    if (typeof value !== 'object' || Array.isArray(value)) return wrong();
     const inner = type.slice('{ [key: string]: '.length, -'; }'.length);
-    const quantities = inner === 'string' && QUANTITY_MAPS.has(key);
+    const quantities = inner === 'string' && QUANTITY_MAPS.has(attribute.baseName);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const here = { field: `${at.field}[${k}]`, json: at.json };
       if (quantities && (typeof v === 'number' || typeof v === 'string')) {
-        if (parseQuantity(v) === undefined) errors.push(invalid(path.key(k), v, QUANTITY_FORMAT_MESSAGE));
-        out[k] = v;
+        const quantity = parseQuantity(v);
+        if ('error' in quantity) errors.push({ field: here.field, kind: 'quantity', message: quantity.error });
+        setOwn(out, k, v);
       } else {
-        out[k] = decodeType(inner, v, path.key(k), k, errors);
+        setOwn(out, k, decodeType(attribute, inner, v, here, struct, errors));
       }
     }
     return out;
   }
   if (attributesOf(type)) {
-    if (typeof value !== 'object' || Array.isArray(value)) return wrong('an object');
-    return decodeModel(type, value as Record<string, unknown>, path, errors);
+    if (typeof value !== 'object' || Array.isArray(value)) return wrong();
+    return decodeModel(type, value as Record<string, unknown>, at, errors);
   }
   return value;
+}
+
+// An own property even for a key like "__proto__", which plain assignment would turn into the
+// object's prototype (and so drop, or worse).
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 // Go's zero values: what a null (or a value that failed to decode) leaves behind.
@@ -120,4 +164,31 @@ function zeroValue(type: string): unknown {
   if (type.startsWith('Array<')) return [];
   if (type === 'IntOrString' || type === 'any') return undefined;
   return {};
+}
+
+/** `PodSpec` for the model V1PodSpec: the Go struct name in decoder messages. */
+function goStructName(model: string): string {
+  return model.replace(/^V\d+(?:(?:alpha|beta)\d+)?/, '');
+}
+
+/** How Go's encoding/json names a JSON value in "cannot unmarshal X". */
+function goValueKind(value: unknown): string {
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'number' : `number ${value}`;
+  if (Array.isArray(value)) return 'array';
+  return 'object';
+}
+
+/** The Go type of a field, as Go's decoder prints it: bool, int32, []v1.Container, map[string]string. */
+function goTypeName(type: string, format: string): string {
+  if (type === 'string') return 'string';
+  if (type === 'boolean') return 'bool';
+  if (type === 'number') return format === 'int32' || format === 'int64' ? format : 'float64';
+  if (type === 'Date') return 'v1.Time';
+  if (type === 'IntOrString') return 'intstr.IntOrString';
+  if (type.startsWith('Array<')) return `[]${goTypeName(type.slice('Array<'.length, -1), format)}`;
+  if (type.startsWith('{ [key: string]: ')) return `map[string]${goTypeName(type.slice('{ [key: string]: '.length, -'; }'.length), format)}`;
+  const version = /^V(\d+(?:(?:alpha|beta)\d+)?)/.exec(type)?.[1];
+  return version ? `v${version}.${goStructName(type)}` : type;
 }

@@ -11,3 +11,5 @@ export interface CommandIO {
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** A bug in hostpod: reported with its stack. */
+export const EXIT_INTERNAL = 3;

@@ -3,9 +3,9 @@
  * admit them?
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadManifests } from '../api/load-manifests.js';
-import { failed, lintObjects, type LintOptions } from '../lint/lint.js';
-import { formatText } from '../lint/report.js';
+import { readManifests, type LoadProblem } from '../api/load-manifests.js';
+import { Linter, type LintOptions, type LintResult } from '../lint/lint.js';
+import { formatProblem, formatResult, Summary } from '../lint/report.js';
 import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandIO } from './io.js';
 
@@ -58,26 +58,39 @@ export function lintCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('--exempt-namespaces <ns,...>', 'namespaces exempt from Pod Security').argParser(parseList).default([]))
     .addOption(new Option('--exempt-runtime-classes <name,...>', 'runtime classes exempt from Pod Security').argParser(parseList).default([]))
     .action(async (paths: string[], flags: LintFlags) => {
-      const loaded = await loadManifests(paths, { recursive: flags.recursive ?? false, stdin: io.stdin });
       const options: LintOptions = {
         allowPrivileged: flags.allowPrivileged,
         exemptions: { namespaces: flags.exemptNamespaces, runtimeClasses: flags.exemptRuntimeClasses, usernames: [] },
         ...(flags.podSecurity ? { podSecurity: flags.podSecurity } : {}),
         ...(flags.namespaceLabels ? { namespaceLabels: flags.namespaceLabels } : {}),
       };
-      const results = lintObjects(loaded.objects, options);
-      if (flags.output === 'json') {
-        io.stdout.write(`${JSON.stringify({ results, problems: loaded.problems }, null, 2)}\n`);
-      } else {
-        io.stdout.write(formatText(results, loaded.problems));
+      const linter = new Linter(options);
+      const summary = new Summary();
+      // JSON is one document, so results are kept (they are small); text is written as it comes.
+      const results: LintResult[] = [];
+      const problems: LoadProblem[] = [];
+      for await (const item of readManifests(paths, { recursive: flags.recursive ?? false, stdin: io.stdin })) {
+        if (item.type === 'problem') {
+          const { problem } = item;
+          summary.problem();
+          if (flags.output === 'json') problems.push(problem);
+          else io.stderr.write(`${formatProblem(problem)}\n`);
+          continue;
+        }
+        const result = linter.lint(item.object);
+        summary.add(result);
+        if (flags.output === 'json') results.push(result);
+        else io.stdout.write(formatResult(result));
       }
-      if (loaded.problems.length > 0) {
+      if (flags.output === 'json') io.stdout.write(`${JSON.stringify({ results, problems }, null, 2)}\n`);
+      else io.stdout.write(`${summary.toString()}\n`);
+      if (summary.problems > 0) {
         exit.code = EXIT_USAGE;
-      } else if (results.length === 0) {
+      } else if (summary.objects === 0) {
         io.stderr.write(`error: no objects found in ${paths.join(', ')}\n`);
         exit.code = EXIT_USAGE;
       } else {
-        exit.code = results.some(failed) ? EXIT_FAILED : EXIT_OK;
+        exit.code = summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
       }
     });
 }

@@ -4,7 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { isHostpodError } from '../errors.js';
-import { EXIT_FAILED, EXIT_USAGE, type CommandIO } from './io.js';
+import { EXIT_INTERNAL, EXIT_USAGE, type CommandIO } from './io.js';
 import { lintCommand } from './lint.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -37,9 +37,9 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
     }
     if (isHostpodError(error)) {
       io.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
-      return EXIT_FAILED;
+      return EXIT_USAGE;
     }
     io.stderr.write(`hostpod: internal error (a bug, please report it):\n${(error as Error).stack ?? String(error)}\n`);
-    return EXIT_FAILED;
+    return EXIT_INTERNAL;
   }
 }

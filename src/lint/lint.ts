@@ -5,7 +5,7 @@
 import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
 import { groupOf, resolveKind } from '../api/kinds.js';
 import type { ManifestObject } from '../api/load-manifests.js';
-import { decodeObject } from '../api/schema.js';
+import { decodeFailure, decodeObject, type DecodeError } from '../api/schema.js';
 import { formatFieldError, type FieldError } from '../policy/field.js';
 import {
   admit, defaultRegistry, evaluateLevel, formatVersion, LABEL_PREFIX, NO_EXEMPTIONS, policyFromLabels,
@@ -27,7 +27,7 @@ export interface LintOptions {
 
 export interface LintError {
   field: string;
-  /** The Status cause reason: FieldValueRequired, FieldValueInvalid, ... */
+  /** The Status cause reason (FieldValueRequired, FieldValueInvalid, ...), or BadRequest when the object could not be decoded. */
   type: string;
   /** The cause message without the field: `Invalid value: false: hostNetwork must be true ...`. */
   message: string;
@@ -59,6 +59,11 @@ export interface LintResult {
   errors: LintError[];
   podSecurity: PodSecurityVerdict | null;
   warnings: string[];
+  /**
+   * Set when the API server could not even decode the object (HTTP 400): its message, as in
+   * `Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.foo"`.
+   */
+  badRequest?: string;
 }
 
 /** Whether the result makes lint fail: invalid, or denied by Pod Security. */
@@ -66,21 +71,38 @@ export function failed(result: LintResult): boolean {
   return !result.valid || result.podSecurity?.allowed === false;
 }
 
-/** Lints every object; Namespace objects in the input supply the labels of their namespace. */
-export function lintObjects(objects: readonly ManifestObject[], options: LintOptions = {}): LintResult[] {
-  const namespaceLabels = new Map<string, Record<string, string>>();
-  for (const { object } of objects) {
-    const meta = object['metadata'] as V1ObjectMeta | undefined;
-    if (object['kind'] === 'Namespace' && object['apiVersion'] === 'v1' && typeof meta?.name === 'string') {
-      namespaceLabels.set(meta.name, { ...(meta.labels ?? {}) });
+/**
+ * Lints objects one at a time, in order. A Namespace object supplies the Pod Security labels of
+ * its namespace to the objects after it, as applying the same manifests in order would.
+ */
+export class Linter {
+  private readonly namespaceLabels = new Map<string, Record<string, string>>();
+
+  constructor(private readonly options: LintOptions = {}) {}
+
+  lint(source: ManifestObject): LintResult {
+    const result = lintObject(source, this.options, this.namespaceLabels);
+    const meta = source.object['metadata'] as V1ObjectMeta | undefined;
+    if (result.kind === 'Namespace' && result.apiVersion === 'v1' && typeof meta?.name === 'string') {
+      // Even invalid labels count: a namespace that has them is judged by upstream's fallbacks.
+      const labels = Object.entries(meta.labels ?? {}).filter(([, v]) => typeof v === 'string');
+      this.namespaceLabels.set(meta.name, Object.fromEntries(labels));
     }
+    return result;
   }
-  return objects.map((o) => lintObject(o, options, namespaceLabels));
+}
+
+/** Lints every object in order (see Linter). */
+export function lintObjects(objects: readonly ManifestObject[], options: LintOptions = {}): LintResult[] {
+  const linter = new Linter(options);
+  return objects.map((o) => linter.lint(o));
 }
 
 function lintObject(source: ManifestObject, options: LintOptions, namespaces: ReadonlyMap<string, Record<string, string>>): LintResult {
   const { object: raw } = source;
-  const decoded = typeof raw['kind'] === 'string' ? decodeObject(raw['kind'], raw) : { object: raw, errors: [] };
+  const decoded = typeof raw['kind'] === 'string' && typeof raw['apiVersion'] === 'string'
+    ? decodeObject(raw['apiVersion'], raw['kind'], raw)
+    : { object: raw, errors: [] as DecodeError[] };
   const object = decoded.object;
   const meta = (typeof object['metadata'] === 'object' && object['metadata'] !== null ? object['metadata'] : {}) as V1ObjectMeta;
   const result: LintResult = {
@@ -114,6 +136,8 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
     return result;
   }
   if (kind.type === 'other') {
+    if (kind.namespaced) result.namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
+    if (decoded.errors.length > 0) return badRequest(result, decoded.errors);
     if (result.kind === 'Namespace') {
       // The API server refuses a namespace whose Pod Security labels do not parse.
       const { errors } = policyFromLabels(meta.labels ?? {});
@@ -127,12 +151,8 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   const isNamespaced = info.kind !== 'Namespace';
   result.namespace = isNamespaced ? (typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default') : null;
 
-  if (decoded.errors.length > 0) {
-    // The API server cannot even decode such an object: nothing else is checked, as there.
-    result.valid = false;
-    result.errors = decoded.errors.map(toLintError);
-    return result;
-  }
+  // The API server cannot even decode such an object: nothing else is checked, as there.
+  if (decoded.errors.length > 0) return badRequest(result, decoded.errors);
 
   const allowPrivileged = options.allowPrivileged ?? true;
   const validation = validateObject(info, object, { allowPrivileged });
@@ -198,6 +218,15 @@ function labelFallback(field: string): string {
   if (field.endsWith('enforce]')) return 'enforces restricted instead';
   if (field.endsWith('-version]')) return 'uses latest instead';
   return 'ignores this mode';
+}
+
+function badRequest(result: LintResult, errors: readonly DecodeError[]): LintResult {
+  const kind = result.kind ?? '';
+  const version = (result.apiVersion ?? '').split('/').pop() ?? '';
+  result.valid = false;
+  result.errors = errors.map((e) => ({ field: e.field, type: 'BadRequest', message: e.message }));
+  result.badRequest = `${kind} in version "${version}" cannot be handled as a ${kind}: ${decodeFailure(errors)}`;
+  return result;
 }
 
 function toLintError(error: FieldError): LintError {

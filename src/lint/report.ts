@@ -24,8 +24,15 @@ export function invalidMessage(result: LintResult): string {
 function denialMessage(result: LintResult): string {
   const verdict = result.podSecurity;
   if (!verdict || verdict.allowed) return '';
-  if (result.kind === 'Pod') return `Error from server (Forbidden): pods "${result.name ?? ''}" is forbidden: ${verdict.message}`;
+  if (result.kind === 'Pod') {
+    return `Error from server (Forbidden): error when creating "${source(result)}": pods "${result.name ?? ''}" is forbidden: ${verdict.message}`;
+  }
   return `pods of ${objectRef(result)} would be forbidden: ${verdict.message}`;
+}
+
+/** How kubectl names the source of an object in `error when creating "..."`. */
+function source(result: LintResult): string {
+  return result.file === '-' ? 'STDIN' : result.file;
 }
 
 function status(result: LintResult): string {
@@ -41,25 +48,42 @@ function status(result: LintResult): string {
 
 const indent = (text: string): string => text.split('\n').map((line) => `  ${line}`).join('\n');
 
-/** The text report: one block per object, then a summary line. */
-export function formatText(results: readonly LintResult[], problems: readonly LoadProblem[]): string {
+/** The text block of one object: a status line, then its errors, denial and warnings, indented. */
+export function formatResult(r: LintResult): string {
   const lines: string[] = [];
-  for (const r of results) {
-    const where = `${r.file}:${r.line}`;
-    const namespace = r.namespace ? ` -n ${r.namespace}` : '';
-    lines.push(`${where}: ${objectRef(r)}${namespace}: ${status(r)}`);
-    if (!r.valid) lines.push(indent(invalidMessage(r)));
-    const denial = denialMessage(r);
-    if (denial) lines.push(indent(denial));
-    for (const w of r.warnings) lines.push(indent(`Warning: ${w}`));
-  }
-  for (const p of problems) lines.push(formatProblem(p));
-  const invalid = results.filter((r) => !r.valid).length;
-  const denied = results.filter((r) => r.podSecurity?.allowed === false).length;
-  const bad = results.filter(failed).length;
-  lines.push(`${results.length} ${results.length === 1 ? 'object' : 'objects'}: ${results.length - bad} ok, ${invalid} invalid, ` +
-    `${denied} denied by Pod Security${problems.length > 0 ? `, ${problems.length} unreadable` : ''}`);
+  const namespace = r.namespace ? ` -n ${r.namespace}` : '';
+  lines.push(`${r.file}:${r.line}: ${objectRef(r)}${namespace}: ${status(r)}`);
+  if (r.badRequest) lines.push(indent(`Error from server (BadRequest): error when creating "${source(r)}": ${r.badRequest}`));
+  else if (!r.valid) lines.push(indent(invalidMessage(r)));
+  const denial = denialMessage(r);
+  if (denial) lines.push(indent(denial));
+  for (const w of r.warnings) lines.push(indent(`Warning: ${w}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** Counts for the closing line of the text report. */
+export class Summary {
+  objects = 0;
+  invalid = 0;
+  denied = 0;
+  failed = 0;
+  problems = 0;
+
+  add(result: LintResult): void {
+    this.objects++;
+    if (!result.valid) this.invalid++;
+    if (result.podSecurity?.allowed === false) this.denied++;
+    if (failed(result)) this.failed++;
+  }
+
+  problem(): void {
+    this.problems++;
+  }
+
+  toString(): string {
+    return `${this.objects} ${this.objects === 1 ? 'object' : 'objects'}: ${this.objects - this.failed} ok, ${this.invalid} invalid, ` +
+      `${this.denied} denied by Pod Security${this.problems > 0 ? `, ${this.problems} unreadable` : ''}`;
+  }
 }
 
 /** `error: file:line:column: message` and the hint, for a file or document that could not be read. */

@@ -98,10 +98,27 @@ export function formatFieldError(error: FieldError): string {
   return text;
 }
 
-/** Renders a bad value as Go's `%#v`-ish output used in apimachinery messages: strings quoted, others bare. */
+/** Renders a bad value as apimachinery does: strings with Go's %q, numbers and booleans bare, others as JSON. */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
+}
+
+const GO_ESCAPES: Readonly<Record<string, string>> = {
+  '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"',
+};
+
+/** Go's `%q` for the ASCII range: like JSON quoting, except for how control characters are escaped. */
+export function goQuote(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const code = ch.codePointAt(0) ?? 0;
+    const escaped = GO_ESCAPES[ch];
+    if (escaped) out += escaped;
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -71,7 +72,7 @@ describe('manifest loading', () => {
   test('a duplicate key is an error at its line', async () => {
     const path = await file('dup.yaml', 'apiVersion: v1\nkind: Pod\nkind: Pod\n');
     const { problems } = await loadManifests([path]);
-    assert.deepEqual(problems.map((p) => [p.line, p.column, p.message]), [[3, 1, 'Map keys must be unique']]);
+    assert.deepEqual(problems.map((p) => [p.line, p.column, p.message]), [[3, 1, 'Map keys must be unique: "kind" is repeated']]);
   });
 
   test('scalars resolve as in Kubernetes: yes is true, dates and 1:20 stay strings', async () => {
@@ -97,6 +98,56 @@ describe('manifest loading', () => {
     assert.deepEqual([objects, problems], [[], []]);
   });
 
+  test('Windows line endings read like Unix ones', async () => {
+    const lf = await loadManifests([await file('lf.yaml', `${POD}---\n${POD}`)]);
+    const crlf = await loadManifests([await file('crlf.yaml', `${POD}---\n${POD}`.replace(/\n/g, '\r\n'))]);
+    assert.deepEqual(crlf, { ...lf, objects: lf.objects.map((o) => ({ ...o, file: join(dir, 'crlf.yaml') })) });
+  });
+
+  test('concatenated JSON objects are read one by one, as kubectl reads them', async () => {
+    const a = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' } });
+    const { objects, problems } = await loadManifests([await file('stream.json', `${a}\n${a.replace('"a"', '"b"')}{"kind": "x}{"}`)]);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(objects.map((o) => [o.index, (o.object['metadata'] as { name?: string } | undefined)?.name ?? o.object['kind']]), [[0, 'a'], [1, 'b'], [2, 'x}{']]);
+  });
+
+  test('lists inside lists are flattened', async () => {
+    const inner = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'b' } }] };
+    const { objects } = await loadManifests([await file('nested.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' } }, inner] }))]);
+    assert.deepEqual(objects.map((o) => [o.item, (o.object['metadata'] as { name: string }).name]), [[0, 'a'], [1, 'b']]);
+  });
+
+  test('odd YAML: __proto__ keys stay plain keys, !!binary decodes to text, complex keys do not warn', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => { warnings.push(w.message); };
+    process.on('warning', onWarning);
+    const { objects } = await loadManifests([await file('odd.yaml', 'a:\n  __proto__: 1\nb: !!binary aGVsbG8=\n? [x, y]\n: z\n')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    const object = objects[0]?.object ?? {};
+    assert.deepEqual(Object.keys(object['a'] as object), ['__proto__']);
+    assert.equal(object['b'], 'hello');
+    assert.deepEqual(warnings, []);
+  });
+
+  test('symlinked files in a directory are read', async () => {
+    const linked = join(dir, 'linked');
+    await mkdir(linked);
+    await writeFile(join(dir, 'target.yaml'), POD);
+    await symlink(join(dir, 'target.yaml'), join(linked, 'pod.yaml'));
+    const { objects } = await loadManifests([linked]);
+    assert.equal(objects.length, 1);
+  });
+
+  test('a named pipe is read to its end, not by its size', async () => {
+    const fifo = join(dir, 'pipe.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `cat > '${fifo}'`], { stdio: ['pipe', 'ignore', 'ignore'] });
+    writer.stdin.end(POD);
+    const { objects, problems } = await loadManifests([fifo]);
+    assert.deepEqual([objects.length, problems], [1, []]);
+  });
+
   test('a document that is not a mapping is a problem', async () => {
     const { problems } = await loadManifests([await file('scalar.yaml', '- a\n- b\n')]);
     assert.deepEqual(problems.map((p) => p.message), ['document is a list, not a Kubernetes object']);
@@ -104,7 +155,7 @@ describe('manifest loading', () => {
 });
 
 describe('manifest loading on hostile input', () => {
-  test('an alias bomb ("billion laughs") is refused with bounded memory', async () => {
+  test('an alias bomb ("billion laughs") is refused before it is expanded', async () => {
     const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 10; i++) {
       const prev = String.fromCharCode(96 + i);
@@ -112,11 +163,9 @@ describe('manifest loading on hostile input', () => {
       lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
     }
     const path = await file('bomb.yaml', `${lines.join('\n')}\n`);
-    const before = process.memoryUsage().heapUsed;
     const { objects, problems } = await loadManifests([path]);
     assert.equal(objects.length, 0);
-    assert.match(problems[0]?.message ?? '', /alias/i);
-    assert.ok(process.memoryUsage().heapUsed - before < 64 * 1024 * 1024, 'the expansion was not materialised');
+    assert.deepEqual(problems.map((p) => p.message), ['Excessive alias count indicates a resource exhaustion attack']);
   });
 
   test('a 10 MB document is refused before parsing, and the rest of the file still loads', async () => {
@@ -133,7 +182,15 @@ describe('manifest loading on hostile input', () => {
     const path = await file('deep.yaml', `${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
     const { objects, problems } = await loadManifests([path]);
     assert.equal(objects.length, 0);
-    assert.equal(problems.length, 1);
+    assert.deepEqual(problems.map((p) => p.message), ['document is nested too deeply']);
+  });
+
+  test('a map of many keys parses in linear time', { timeout: 60_000 }, async () => {
+    // The YAML library's own duplicate-key check is quadratic: this took minutes with it.
+    const keys = Array.from({ length: 150_000 }, (_, i) => `  k${i}: v`).join('\n');
+    const { objects, problems } = await loadManifests([await file('keys.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n${keys}\n  k7: again\n`)]);
+    assert.equal(objects.length, 0);
+    assert.deepEqual(problems.map((p) => [p.line, p.message]), [[150_005, 'Map keys must be unique: "k7" is repeated']]);
   });
 
   test('standard input is capped instead of buffered without bound', async () => {

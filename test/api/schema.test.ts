@@ -1,43 +1,61 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { resolveKind } from '../../src/api/kinds.js';
-import { decodeObject } from '../../src/api/schema.js';
+import { decodeFailure, decodeObject } from '../../src/api/schema.js';
 
-const checkSchema = (kind: string, object: Record<string, unknown>) => decodeObject(kind, object).errors;
-import { rendered } from '../helpers.js';
+const checkSchema = (kind: string, object: Record<string, unknown>): string[] =>
+  decodeObject(String(object['apiVersion']), kind, object).errors.map((e) => `${e.field}: ${e.message}`);
 
 describe('object decoding', () => {
   test('fields of the wrong JSON type are reported at their path', () => {
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { version: 1 } }, spec: { hostNetwork: 'yes please', containers: 'app' } };
-    assert.deepEqual(rendered(checkSchema('Pod', pod)), [
-      'metadata.labels[version]: Invalid value: 1: must be a string, not a number',
-      'spec.hostNetwork: Invalid value: "yes please": must be a boolean (true or false), not a string',
-      'spec.containers: Invalid value: "app": must be a list, not a string',
+    assert.deepEqual((checkSchema('Pod', pod)), [
+      'metadata.labels[version]: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string',
+      'spec.hostNetwork: json: cannot unmarshal string into Go struct field PodSpec.spec.hostNetwork of type bool',
+      'spec.containers: json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container',
     ]);
   });
 
   test('unknown fields are errors, as with kubectl --validate=strict', () => {
     const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd' }, spec: { template: { spec: { hostNetwrok: true, containers: [] } } } };
-    assert.deepEqual(rendered(checkSchema('DaemonSet', ds)), [
-      'spec.template.spec.hostNetwrok: Invalid value: true: unknown field "spec.template.spec.hostNetwrok"',
+    assert.deepEqual((checkSchema('DaemonSet', ds)), [
+      'spec.template.spec.hostNetwrok: unknown field "spec.template.spec.hostNetwrok"',
     ]);
   });
 
   test('quantities accept numbers and strings, and malformed ones get the decoder message', () => {
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { cpu: 1, memory: '1Gb' }, requests: { memory: '512Mi' } } }] } };
-    assert.deepEqual(rendered(checkSchema('Pod', pod)), [
-      `spec.containers[0].resources.limits[memory]: Invalid value: "1Gb": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
+    assert.deepEqual((checkSchema('Pod', pod)), [
+      `spec.containers[0].resources.limits[memory]: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
     ]);
+  });
+});
+
+describe('decode failures', () => {
+  test('name the first type error, or all unknown fields together, as the API server does', () => {
+    const unknownOnly = decodeObject('v1', 'Pod', { apiVersion: 'v1', kind: 'Pod', spec: { foo: 1, containers: [{ name: 'c', imagePullPolice: 'x' }] } });
+    assert.equal(decodeFailure(unknownOnly.errors), 'strict decoding error: unknown field "spec.foo", unknown field "spec.containers[0].imagePullPolice"');
+    const mixed = decodeObject('v1', 'Pod', { apiVersion: 'v1', kind: 'Pod', spec: { foo: 1, containers: [{ name: 'c', ports: [{ containerPort: 1.5 }] }] } });
+    assert.equal(decodeFailure(mixed.errors), 'json: cannot unmarshal number 1.5 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32');
   });
 });
 
 describe('null decoding', () => {
   test('JSON null becomes the Go zero value, in fields, lists and maps', () => {
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: null } }, spec: { hostNetwork: null, containers: [null, { name: 'c', image: null, args: [null] }] } };
-    assert.deepEqual(decodeObject('Pod', pod), {
+    assert.deepEqual(decodeObject('v1', 'Pod', pod), {
       object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: '' } }, spec: { containers: [{}, { name: 'c', args: [''] }] } },
       errors: [],
     });
+  });
+});
+
+describe('decoding keeps odd keys as keys', () => {
+  test('a __proto__ key stays an own key and is checked like any other', () => {
+    const pod = JSON.parse('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"__proto__":"x"}},"spec":{"nodeSelector":{"__proto__":"y"},"containers":[]}}') as Record<string, unknown>;
+    const { object } = decodeObject('v1', 'Pod', pod);
+    assert.deepEqual(Object.keys((object['metadata'] as { labels: object }).labels), ['__proto__']);
+    assert.deepEqual(Object.keys((object['spec'] as { nodeSelector: object }).nodeSelector), ['__proto__']);
   });
 });
 
@@ -64,7 +82,14 @@ describe('kind resolution', () => {
   });
 
   test('other built-in kinds and custom resources are recognised', () => {
-    assert.equal(resolveKind('v1', 'ConfigMap').type, 'other');
+    assert.deepEqual(resolveKind('v1', 'ConfigMap'), { type: 'other', namespaced: true });
+    assert.deepEqual(resolveKind('rbac.authorization.k8s.io/v1', 'ClusterRole'), { type: 'other', namespaced: false });
     assert.equal(resolveKind('cert-manager.io/v1', 'Certificate').type, 'custom');
+  });
+
+  test('a group without a dot that Kubernetes does not serve is a typo, not a custom resource', () => {
+    assert.deepEqual(resolveKind('app/v1', 'DaemonSet'), {
+      type: 'error', message: 'no matches for kind "DaemonSet" in version "app/v1"', hint: 'DaemonSet is served as apiVersion apps/v1',
+    });
   });
 });

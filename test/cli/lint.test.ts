@@ -80,7 +80,7 @@ describe('hostpod lint', () => {
     const r = hostpod(['lint', '--pod-security=baseline:v1.30', 'examples/hostprocess-pod.yaml']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^examples\/hostprocess-pod\.yaml:\d+: pod\/hostprocess-pod -n default: valid, denied by PodSecurity "baseline:v1\.30"$/m);
-    assert.match(r.stdout, /^ {2}Error from server \(Forbidden\): pods "hostprocess-pod" is forbidden: violates PodSecurity "baseline:v1\.30": host namespaces \(hostNetwork=true\), hostProcess \(pod must not set securityContext\.windowsOptions\.hostProcess=true\)$/m);
+    assert.match(r.stdout, /^ {2}Error from server \(Forbidden\): error when creating "examples\/hostprocess-pod\.yaml": pods "hostprocess-pod" is forbidden: violates PodSecurity "baseline:v1\.30": host namespaces \(hostNetwork=true\), hostProcess \(pod must not set securityContext\.windowsOptions\.hostProcess=true\)$/m);
     assert.match(r.stdout, /^1 object: 0 ok, 0 invalid, 1 denied by Pod Security$/m);
   });
 
@@ -168,13 +168,60 @@ describe('hostpod lint', () => {
     }]);
   });
 
+  test('reads /dev/stdin and process substitution: pipes are read to their end', () => {
+    const r = spawnSync('bash', ['-c', `cat examples/hostprocess-pod.yaml | node ${BIN} lint -o json /dev/stdin && node ${BIN} lint <(cat examples/hostprocess-pod.yaml)`], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /"name": "hostprocess-pod"/);
+    assert.match(r.stdout, /^1 object: 1 ok/m);
+  });
+
+  test('a closed output pipe ends lint quietly', async () => {
+    // Far more output than a pipe buffers, so the writes after `head` exits fail with EPIPE.
+    const many = await manifest('many-pods.yaml', Array.from({ length: 3000 }, (_, i) => HOST_PROCESS_POD.replace('name: hp', `name: hp${i}`)).join('---\n'));
+    for (const output of ['text', 'json']) {
+      const r = spawnSync('bash', ['-c', `node ${BIN} lint -o ${output} ${many} | head -c 10 >/dev/null`], { cwd: REPO, encoding: 'utf8' });
+      assert.equal(r.stderr, '', output);
+    }
+  });
+
+  test('a typo in the API group is an error, not a custom resource', async () => {
+    const r = json(['lint', await manifest('typo-group.yaml', HOST_PROCESS_POD.replace('apiVersion: v1', 'apiVersion: app/v1'))]);
+    assert.equal(r.code, 1);
+    assert.match(r.results[0]?.errors[0]?.message ?? '', /^no matches for kind "Pod" in version "app\/v1": Pod is served as apiVersion v1$/);
+  });
+
+  test('an object that cannot be decoded is a Bad Request, as on a real cluster', async () => {
+    const path = await manifest('undecodable.yaml', HOST_PROCESS_POD.replace('hostNetwork: true', 'hostNetwork: "true"\n  hostNetwrok: true'));
+    const r = hostpod(['lint', path]);
+    assert.equal(r.code, 1);
+    assert.ok(r.stdout.includes(`Error from server (BadRequest): error when creating "${path}": Pod in version "v1" cannot be handled as a Pod: ` +
+      'json: cannot unmarshal string into Go struct field PodSpec.spec.hostNetwork of type bool'), r.stdout);
+  });
+
+  test('other kinds report their namespace and their decoding errors', async () => {
+    const r = json(['lint', await manifest('other.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: foo}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {bogus: 1}\n')]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.results.map((x) => [x.kind, x.namespace, x.valid]), [['ConfigMap', 'foo', true], ['Service', 'default', false]]);
+    assert.deepEqual(r.results[1]?.errors, [{ field: 'spec.bogus', type: 'BadRequest', message: 'unknown field "spec.bogus"' }]);
+  });
+
+  test('memory stays bounded: 60 MB of large documents and an alias bomb lint under a 256 MB heap', async () => {
+    const big = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: "${'x'.repeat(2 * 1024 * 1024)}"}\n`;
+    const path = await manifest('many-large.yaml', Array(30).fill(big).join('---\n'));
+    const bomb = await manifest('bomb.yaml', ['a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n'));
+    const r = spawnSync(process.execPath, ['--max-old-space-size=256', BIN, 'lint', path, bomb], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr.slice(0, 2000));
+    assert.match(r.stdout, /^30 objects: 30 ok, 0 invalid, 0 denied by Pod Security, 1 unreadable$/m);
+    assert.match(r.stderr, /bomb\.yaml:1:1 \(document 0\): Excessive alias count indicates a resource exhaustion attack/);
+  });
+
   test('exits 2 on unreadable input and on usage errors', async () => {
     const missing = hostpod(['lint', join(dir, 'missing.yaml')]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stdout, /error: cannot read .*missing\.yaml: no such file or directory/);
+    assert.match(missing.stderr, /error: cannot read .*missing\.yaml: no such file or directory/);
     const broken = hostpod(['lint', await manifest('broken.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: [x\n')]);
     assert.equal(broken.code, 2);
-    assert.match(broken.stdout, /error: .*broken\.yaml:4:1 \(document 0\): Flow sequence in block collection must be sufficiently indented and end with a \]/);
+    assert.match(broken.stderr, /error: .*broken\.yaml:3:\d+ \(document 0\): Flow sequence in block collection must be sufficiently indented and end with a \]/);
     assert.equal(hostpod(['lint', '--pod-security', 'strict', 'examples/']).code, 2);
     assert.equal(hostpod(['lint', '--allow-privileged=maybe', 'examples/']).code, 2);
     assert.equal(hostpod(['lint', '-o', 'yaml', 'examples/']).code, 2);

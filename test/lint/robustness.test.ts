@@ -6,7 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { parseDocuments } from '../../src/api/parse-documents.js';
+import { main } from '../../src/cli/main.js';
 import { lintObjects } from '../../src/lint/lint.js';
 
 const FIELDS = [
@@ -77,4 +82,53 @@ describe('lint robustness', () => {
       }
     });
   }
+});
+
+const TEXT_EDITS = [':', '-', ' ', '  ', '\n', '\t', '[', ']', '{', '}', '"', "'", '&a', '*a', '!!str ', '!!binary ', '---\n', '? ', '#', '|', '>', '%', '\\', 'null', '\u0000', '\r\n', '\ufeff', '0x', '1e999'];
+
+function mutateText(text: string, next: () => number): string {
+  let out = text;
+  const edits = 1 + Math.floor(next() * 5);
+  for (let i = 0; i < edits; i++) {
+    const at = Math.floor(next() * (out.length + 1));
+    const roll = next();
+    if (roll < 0.3) out = out.slice(0, at) + out.slice(at + 1 + Math.floor(next() * 8));
+    else if (roll < 0.85) out = out.slice(0, at) + (TEXT_EDITS[Math.floor(next() * TEXT_EDITS.length)] ?? '') + out.slice(at);
+    else {
+      const lines = out.split('\n');
+      const line = Math.floor(next() * lines.length);
+      lines.splice(line, 0, lines[line] ?? '');
+      out = lines.join('\n');
+    }
+  }
+  return out;
+}
+
+async function run(args: string[]): Promise<{ code: number; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let err = '';
+  stdout.resume();
+  stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+  const code = await main(args, { stdin: new PassThrough(), stdout, stderr });
+  return { code, stderr: err };
+}
+
+describe('hostpod lint robustness on mutated text', () => {
+  test('1500 mutated manifests each end in exit 0, 1 or 2 without an internal error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hostpod-fuzz-'));
+    try {
+      const next = random(7);
+      const texts = ['examples/hostprocess.yaml', 'examples/hostprocess-pod.yaml'].map((f) => readFileSync(f, 'utf8'));
+      for (let i = 0; i < 1500; i++) {
+        const text = mutateText(texts[i % texts.length] ?? '', next);
+        const path = join(dir, `m${i}.yaml`);
+        writeFileSync(path, text);
+        const { code, stderr } = await run(['lint', i % 2 === 0 ? '-o' : '--output', i % 3 === 0 ? 'json' : 'text', '--pod-security', 'restricted', path]);
+        assert.ok([0, 1, 2].includes(code) && !stderr.includes('internal error'), `mutation ${i} (exit ${code}): ${stderr}\n${JSON.stringify(text)}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -71,20 +71,3 @@ export function isWindowsPod(spec: { os?: { name?: string } | null }): boolean {
 export function isUserNamespacePod(spec: { hostUsers?: boolean | null }): boolean {
   return spec.hostUsers === false;
 }
-
-const GO_ESCAPES: Readonly<Record<string, string>> = {
-  '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"',
-};
-
-/** Go's `%q` for the ASCII range: like JSON quoting, except for how control characters are escaped. */
-export function goQuote(value: string): string {
-  let out = '"';
-  for (const ch of value) {
-    const code = ch.codePointAt(0) ?? 0;
-    const escaped = GO_ESCAPES[ch];
-    if (escaped) out += escaped;
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}

@@ -36,9 +36,10 @@ export function parseVersion(text: string): Version | undefined {
   if (text === 'latest') return LATEST;
   const match = VERSION.exec(text);
   if (!match) return undefined;
-  const minor = Number(match[1]);
-  // Go's strconv.Atoi fails past int64; anything that large is not a version either.
-  return Number.isSafeInteger(minor) ? v1(minor) : undefined;
+  // Go's strconv.Atoi accepts up to int64; past that the label is invalid. (Any such version
+  // evaluates like the newest policy, so the minor's precision beyond 2^53 does not matter.)
+  if (BigInt(match[1] ?? '0') > 2n ** 63n - 1n) return undefined;
+  return v1(Number(match[1]));
 }
 
 export function formatVersion(version: Version): string {

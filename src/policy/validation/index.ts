@@ -37,11 +37,13 @@ export function validateObject(info: PodKind, object: Record<string, unknown>, o
     if (spec.ephemeralContainers && spec.ephemeralContainers.length > 0) {
       errors.push(forbidden(specPath.child('ephemeralContainers'), 'cannot be set on create'));
     }
-    (spec.containers ?? []).forEach((c, i) => {
-      if (typeof c.image === 'string' && c.image !== c.image.trim()) {
-        errors.push(invalid(specPath.child('containers').index(i).child('image'), c.image, 'must not have leading or trailing whitespace'));
-      }
-    });
+    for (const type of ['containers', 'initContainers'] as const) {
+      (spec[type] ?? []).forEach((c, i) => {
+        if (typeof c.image === 'string' && c.image !== c.image.trim()) {
+          errors.push(invalid(specPath.child(type).index(i).child('image'), c.image, 'must not have leading or trailing whitespace'));
+        }
+      });
+    }
     const warning = podNameWarning(metadata);
     if (warning) warnings.push(warning);
     return { errors, warnings };

@@ -36,7 +36,8 @@ export function validateLabels(labels: Record<string, string> | undefined | null
   const errors: FieldError[] = [];
   for (const [key, value] of Object.entries(labels ?? {})) {
     for (const message of isQualifiedName(key)) errors.push(invalid(path, key, message));
-    for (const message of isValidLabelValue(String(value))) errors.push(invalid(path.key(key), value, message));
+    // Upstream reports a bad value at the labels field itself, not keyed.
+    for (const message of isValidLabelValue(String(value))) errors.push(invalid(path, value, message));
   }
   return errors;
 }

@@ -4,7 +4,7 @@
  */
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { parseQuantity } from '../../api/quantity.js';
-import { formatValue, invalid, type FieldError, type FieldPath } from '../field.js';
+import { invalid, type FieldError, type FieldPath } from '../field.js';
 
 const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
 
@@ -19,8 +19,8 @@ export function validateResources(resources: V1ResourceRequirements | undefined,
         errors.push(invalid(p, name, 'must be a standard resource for containers'));
         continue;
       }
-      const value = parseQuantity(raw);
-      if (value !== undefined && value < 0) errors.push(invalid(p, String(raw), 'must be greater than or equal to 0'));
+      const quantity = parseQuantity(raw);
+      if ('value' in quantity && quantity.value < 0) errors.push(invalid(p, quantity.canonical, 'must be greater than or equal to 0'));
     }
   }
   for (const [name, raw] of Object.entries(requests)) {
@@ -28,13 +28,9 @@ export function validateResources(resources: V1ResourceRequirements | undefined,
     if (limitRaw === undefined) continue;
     const request = parseQuantity(raw);
     const limit = parseQuantity(limitRaw);
-    if (request !== undefined && limit !== undefined && request > limit) {
-      errors.push(invalid(path.child('requests'), String(raw), `must be less than or equal to ${name} limit of ${unquote(limitRaw)}`));
+    if ('value' in request && 'value' in limit && request.value > limit.value) {
+      errors.push(invalid(path.child('requests'), request.canonical, `must be less than or equal to ${name} limit of ${limit.canonical}`));
     }
   }
   return errors;
-}
-
-function unquote(value: unknown): string {
-  return typeof value === 'string' ? value : formatValue(value);
 }

@@ -21,6 +21,9 @@ const RULES: Readonly<Record<string, WorkloadRules>> = {
   CronJob: { selector: 'none', restartPolicies: ['OnFailure', 'Never'] },
 };
 
+// ReplicaSet reuses the Deployment wording upstream.
+const EMPTY_SELECTOR_NOUN: Readonly<Record<string, string>> = { DaemonSet: 'daemonset', StatefulSet: 'statefulset' };
+
 /**
  * Validates the workload-level rules of `object` given the path of its pod template.
  * @param template the pod template (`spec.template`, or CronJob's `spec.jobTemplate.spec.template`)
@@ -47,7 +50,7 @@ export function validateWorkload(kind: string, object: Record<string, unknown>, 
         ? Object.keys(selector).length === 0
         : !(selector as V1LabelSelector).matchLabels && !(selector as V1LabelSelector).matchExpressions;
       if (empty && kind !== 'ReplicationController') {
-        errors.push(invalid(selectorPath, selector, `empty selector is invalid for ${kind === 'DaemonSet' ? 'daemonset' : 'deployment'}`));
+        errors.push(invalid(selectorPath, selector, `empty selector is invalid for ${EMPTY_SELECTOR_NOUN[kind] ?? 'deployment'}`));
       } else if (!matches) {
         errors.push(invalid(templatePath.child('metadata', 'labels'), labels, '`selector` does not match template `labels`'));
       }

@@ -102,6 +102,32 @@ describe('pod validation', () => {
     ]);
   });
 
+  test('label values are reported at the labels field, unkeyed', () => {
+    assert.deepEqual(errorsOf(pod({ containers: [{ name: 'a', image: 'x' }] }, { name: 'p', labels: { app: 'bad value' } })), [
+      `metadata.labels: Invalid value: "bad value": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+    ]);
+  });
+
+  test('images of regular and init containers may not have surrounding whitespace', () => {
+    assert.deepEqual(errorsOf(pod({ containers: [{ name: 'a', image: 'x ' }], initContainers: [{ name: 'i', image: ' y' }] })), [
+      'spec.containers[0].image: Invalid value: "x ": must not have leading or trailing whitespace',
+      'spec.initContainers[0].image: Invalid value: " y": must not have leading or trailing whitespace',
+    ]);
+  });
+
+  test('quantities in messages are canonical', () => {
+    assert.deepEqual(errorsOf(pod({ containers: [{ name: 'a', image: 'x', resources: { limits: { memory: '1Gi', cpu: '-0.5' }, requests: { memory: '2048Mi' } } }] })), [
+      'spec.containers[0].resources.limits[cpu]: Invalid value: "-500m": must be greater than or equal to 0',
+      'spec.containers[0].resources.requests: Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi',
+    ]);
+  });
+
+  test('control characters in values are quoted as Go quotes them', () => {
+    assert.deepEqual(errorsOf(pod({ containers: [{ name: 'a', image: 'x' }], securityContext: { windowsOptions: { runAsUserName: 'a\u0001b\tc' } } })), [
+      'spec.securityContext.windowsOptions.runAsUserName: Invalid value: "a\\x01b\\tc": runAsUserName cannot contain control characters',
+    ]);
+  });
+
   test('ephemeral containers cannot be set on create', () => {
     assert.deepEqual(errorsOf(pod({ containers: [{ name: 'a', image: 'x' }], ephemeralContainers: [{ name: 'e', image: 'x' }] })), [
       'spec.ephemeralContainers: Forbidden: cannot be set on create',
@@ -141,6 +167,11 @@ describe('workload validation', () => {
     assert.deepEqual(errorsOf(job, kind('batch/v1', 'Job')), [
       'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
     ]);
+  });
+
+  test('an empty StatefulSet selector is named as such', () => {
+    const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 's' }, spec: { selector: {}, template: template({ containers: [{ name: 'c', image: 'x' }] }) } };
+    assert.deepEqual(errorsOf(sts, kind('apps/v1', 'StatefulSet')), ['spec.selector: Invalid value: {}: empty selector is invalid for statefulset']);
   });
 
   test('CronJob errors carry the job template path', () => {

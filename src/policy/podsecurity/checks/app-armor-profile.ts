@@ -1,4 +1,5 @@
-import { ALLOWED, describeContainers, forbidden, goQuote, isSet, joinQuote, pluralize, sortedSet, type Check } from '../check.js';
+import { goQuote } from '../../field.js';
+import { ALLOWED, describeContainers, forbidden, isSet, joinQuote, pluralize, sortedSet, type Check } from '../check.js';
 import { forEachContainer } from '../../containers.js';
 
 const ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
