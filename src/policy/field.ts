@@ -80,9 +80,6 @@ export const notFound = (path: FieldPath, value: unknown): FieldError => make('F
 export const invalid = (path: FieldPath, value: unknown, detail: string): FieldError => make('FieldValueInvalid', path, value, detail);
 export const duplicate = (path: FieldPath, value: unknown): FieldError => make('FieldValueDuplicate', path, value, '');
 export const forbidden = (path: FieldPath, detail: string): FieldError => make('FieldValueForbidden', path, OMIT, detail);
-export const typeInvalid = (path: FieldPath, value: unknown, detail: string): FieldError => make('FieldValueTypeInvalid', path, value, detail);
-export const tooLong = (path: FieldPath, value: unknown, max: number): FieldError =>
-  make('FieldValueTooLong', path, value, `may not be more than ${max} bytes`);
 export function notSupported(path: FieldPath, value: unknown, supported: readonly string[]): FieldError {
   const detail = supported.length > 0 ? `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}` : '';
   return make('FieldValueNotSupported', path, value, detail);
