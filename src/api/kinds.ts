@@ -66,7 +66,7 @@ export type KindResolution =
   | { type: 'pod'; info: PodKind }
   | { type: 'other'; namespaced: boolean }
   | { type: 'custom' }
-  | { type: 'error'; message: string; hint?: string };
+  | { type: 'error'; field: 'apiVersion' | 'kind'; reason: 'missing' | 'no match'; message: string; hint?: string };
 
 const BUILT_IN_GROUPS = new Set(
   [...Object.keys(OTHER_KINDS), ...POD_KINDS.map((k) => k.apiVersion), 'extensions/v1beta1', 'apps/v1beta1', 'apps/v1beta2', 'batch/v1beta1']
@@ -90,7 +90,7 @@ export function resolveKind(apiVersion: unknown, kind: unknown): KindResolution 
   ];
   if (missing.length > 0) {
     return {
-      type: 'error',
+      type: 'error', field: missing[0] === 'apiVersion' ? 'apiVersion' : 'kind', reason: 'missing',
       message: `${missing.map((f) => `${f} not set`).join(', ')}`,
       hint: 'every object needs apiVersion and kind, for example "apiVersion: v1" and "kind: Pod"',
     };
@@ -105,12 +105,12 @@ export function resolveKind(apiVersion: unknown, kind: unknown): KindResolution 
   const group = groupOf(version);
   if (!BUILT_IN_GROUPS.has(group) && group.includes('.')) return { type: 'custom' };
 
-  const noMatch = `no matches for kind "${name}" in version "${version}"`;
+  const noMatch = { type: 'error', field: 'kind', reason: 'no match', message: `no matches for kind "${name}" in version "${version}"` } as const;
   const sameKind = [...POD_KINDS.filter((k) => k.kind === name).map((k) => k.apiVersion),
     ...Object.entries(OTHER_KINDS).filter(([, kinds]) => kinds.includes(name)).map(([v]) => v)];
-  if (sameKind.length > 0) return { type: 'error', message: noMatch, hint: `${name} is served as apiVersion ${sameKind.join(' or ')}` };
+  if (sameKind.length > 0) return { ...noMatch, hint: `${name} is served as apiVersion ${sameKind.join(' or ')}` };
   const lower = name.toLowerCase();
   const similar = [...POD_KINDS.map((k) => k.kind), ...Object.values(OTHER_KINDS).flat()].find((k) => k.toLowerCase() === lower);
-  if (similar) return { type: 'error', message: noMatch, hint: `kinds are case-sensitive: did you mean "${similar}"?` };
-  return { type: 'error', message: noMatch, hint: 'hostpod knows the built-in Kubernetes kinds; check the spelling of kind and apiVersion' };
+  if (similar) return { ...noMatch, hint: `kinds are case-sensitive: did you mean "${similar}"?` };
+  return { ...noMatch, hint: 'hostpod knows the built-in Kubernetes kinds; check the spelling of kind and apiVersion' };
 }

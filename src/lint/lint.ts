@@ -8,7 +8,7 @@ import type { ManifestObject } from '../api/load-manifests.js';
 import { decodeFailure, decodeObject, type DecodeError } from '../api/schema.js';
 import { formatFieldError, type FieldError } from '../policy/field.js';
 import {
-  admit, defaultRegistry, evaluateLevel, formatVersion, LABEL_PREFIX, NO_EXEMPTIONS, policyFromLabels,
+  admit, defaultRegistry, formatVersion, LABEL_PREFIX, NO_EXEMPTIONS, policyFromLabels,
   type Exemptions, type Level, type LevelVersion,
 } from '../policy/podsecurity/index.js';
 import { dig, isHostProcessPod, validateObject } from '../policy/validation/index.js';
@@ -123,20 +123,20 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   const kind = resolveKind(object['apiVersion'], object['kind']);
   if (kind.type === 'error') {
     result.valid = false;
-    const missing = kind.message.includes('not set');
     result.errors.push({
-      field: missing ? (kind.message.startsWith('apiVersion') ? 'apiVersion' : 'kind') : 'kind',
-      type: missing ? 'FieldValueRequired' : 'FieldValueNotSupported',
+      field: kind.field,
+      type: kind.reason === 'missing' ? 'FieldValueRequired' : 'FieldValueNotSupported',
       message: kind.hint ? `${kind.message}: ${kind.hint}` : kind.message,
     });
     return result;
   }
+  const namespaceOf = (): string => (typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default');
   if (kind.type === 'custom') {
     result.warnings.push(`${result.kind ?? ''} (${result.apiVersion ?? ''}) is not a built-in Kubernetes kind: not checked`);
     return result;
   }
   if (kind.type === 'other') {
-    if (kind.namespaced) result.namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
+    if (kind.namespaced) result.namespace = namespaceOf();
     if (decoded.errors.length > 0) return badRequest(result, decoded.errors);
     if (result.kind === 'Namespace') {
       // The API server refuses a namespace whose Pod Security labels do not parse.
@@ -148,8 +148,8 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   }
 
   const info = kind.info;
-  const isNamespaced = info.kind !== 'Namespace';
-  result.namespace = isNamespaced ? (typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default') : null;
+  const namespace = namespaceOf();
+  result.namespace = namespace;
 
   // The API server cannot even decode such an object: nothing else is checked, as there.
   if (decoded.errors.length > 0) return badRequest(result, decoded.errors);
@@ -165,7 +165,6 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   const podSpec = (template?.['spec'] ?? {}) as V1PodSpec;
   const specPath = FieldPath.of([...info.templatePath, 'spec']);
 
-  const namespace = result.namespace ?? 'default';
   const labels: Record<string, string> = { ...(namespaces.get(namespace) ?? {}), ...(options.namespaceLabels ?? {}) };
   if (options.podSecurity) {
     labels[`${LABEL_PREFIX}enforce`] = options.podSecurity.level;
@@ -178,13 +177,12 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
     resource: 'pods', group: '', name: isPod ? (result.name ?? '') : '', namespace, namespaceLabels: labels, meta: podMeta, spec: podSpec,
   });
   const enforce = podDecision.policy.enforce;
-  const evaluated = podDecision.exempt ? undefined : evaluateLevel(defaultRegistry, enforce, podMeta, podSpec);
   result.podSecurity = {
     level: enforce.level,
     version: formatVersion(enforce.version),
     allowed: podDecision.allowed,
-    reasons: podDecision.allowed || !evaluated ? [] : evaluated.reasons,
-    message: podDecision.allowed || !evaluated ? '' : evaluated.message,
+    reasons: podDecision.enforced?.reasons ?? [],
+    message: podDecision.enforced?.violation ?? '',
     ...(podDecision.exempt ? { exempt: podDecision.exempt } : {}),
   };
   for (const error of podDecision.labelErrors) {

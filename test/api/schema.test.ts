@@ -67,17 +67,17 @@ describe('kind resolution', () => {
 
   test('missing apiVersion and kind are named', () => {
     assert.deepEqual(resolveKind(undefined, ''), {
-      type: 'error', message: 'apiVersion not set, kind not set',
+      type: 'error', field: 'apiVersion', reason: 'missing', message: 'apiVersion not set, kind not set',
       hint: 'every object needs apiVersion and kind, for example "apiVersion: v1" and "kind: Pod"',
     });
   });
 
   test('an unknown kind in a built-in group gets the REST mapping message and a hint', () => {
     assert.deepEqual(resolveKind('apps/v1', 'Daemonset'), {
-      type: 'error', message: 'no matches for kind "Daemonset" in version "apps/v1"', hint: 'kinds are case-sensitive: did you mean "DaemonSet"?',
+      type: 'error', field: 'kind', reason: 'no match', message: 'no matches for kind "Daemonset" in version "apps/v1"', hint: 'kinds are case-sensitive: did you mean "DaemonSet"?',
     });
     assert.deepEqual(resolveKind('extensions/v1beta1', 'DaemonSet'), {
-      type: 'error', message: 'no matches for kind "DaemonSet" in version "extensions/v1beta1"', hint: 'DaemonSet is served as apiVersion apps/v1',
+      type: 'error', field: 'kind', reason: 'no match', message: 'no matches for kind "DaemonSet" in version "extensions/v1beta1"', hint: 'DaemonSet is served as apiVersion apps/v1',
     });
   });
 
@@ -89,7 +89,7 @@ describe('kind resolution', () => {
 
   test('a group without a dot that Kubernetes does not serve is a typo, not a custom resource', () => {
     assert.deepEqual(resolveKind('app/v1', 'DaemonSet'), {
-      type: 'error', message: 'no matches for kind "DaemonSet" in version "app/v1"', hint: 'DaemonSet is served as apiVersion apps/v1',
+      type: 'error', field: 'kind', reason: 'no match', message: 'no matches for kind "DaemonSet" in version "app/v1"', hint: 'DaemonSet is served as apiVersion apps/v1',
     });
   });
 });

@@ -44,6 +44,8 @@ export interface AdmissionDecision {
   allowed: boolean;
   /** The denial, as the API server words it: `pods "x" is forbidden: violates PodSecurity ...`. */
   message?: string;
+  /** For a pod that enforce evaluated: what enforce found forbidden (empty when allowed). */
+  enforced?: AggregateResult & { violation: string };
   warnings: string[];
   /** Keys without the `pod-security.kubernetes.io/` prefix: exempt, enforce-policy, audit-violations, error. */
   auditAnnotations: Record<string, string>;
@@ -93,12 +95,14 @@ export function admit(config: AdmissionConfig, request: AdmissionRequest): Admis
 
   let allowed = true;
   let message: string | undefined;
+  let enforced: AdmissionDecision['enforced'];
   if (isPod) {
     auditAnnotations['enforce-policy'] = formatLevelVersion(policy.enforce);
     const result = evaluate(policy.enforce);
+    enforced = { ...result, violation: result.allowed ? '' : violation(PREFIX_VIOLATES, policy.enforce, result) };
     if (!result.allowed) {
       allowed = false;
-      message = `${forbiddenPrefix(request)} is forbidden: ${violation(PREFIX_VIOLATES, policy.enforce, result)}`;
+      message = `${forbiddenPrefix(request)} is forbidden: ${enforced.violation}`;
     }
   }
   const audit = evaluate(policy.audit);
@@ -108,7 +112,7 @@ export function admit(config: AdmissionConfig, request: AdmissionRequest): Admis
     const warn = evaluate(policy.warn);
     if (!warn.allowed) warnings.push(violation(PREFIX_WOULD_VIOLATE, policy.warn, warn));
   }
-  return { ...base, allowed, ...(message ? { message } : {}), warnings, auditAnnotations };
+  return { ...base, allowed, ...(message ? { message } : {}), ...(enforced ? { enforced } : {}), warnings, auditAnnotations };
 }
 
 /**
