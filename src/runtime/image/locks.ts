@@ -1,0 +1,53 @@
+/**
+ * Locks that make concurrent pulls do each piece of work once, within one process (a map of
+ * promises) and across processes (lock directories under the store, via proper-lockfile, which
+ * also takes over locks whose holder died).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+
+const STALE_MS = 15_000;
+
+export class Locks {
+  private readonly running = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly dir: string) {}
+
+  /**
+   * Runs `fn` holding the lock `key`, in this process and across processes. Callers that arrive
+   * while another holds the lock wait for it and then run their own `fn`, which should first
+   * check whether the work is already done.
+   */
+  async with<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    // Chain behind whoever in this process holds the key, then take the cross-process lock.
+    const previous = this.running.get(key) ?? Promise.resolve();
+    const mine = previous.catch(() => undefined).then(() => this.withFileLock(key, fn));
+    this.running.set(key, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.running.get(key) === mine) this.running.delete(key);
+    }
+  }
+
+  private async withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    mkdirSync(this.dir, { recursive: true });
+    let compromised: Error | undefined;
+    const release = await lockfile.lock(join(this.dir, key), {
+      realpath: false,
+      stale: STALE_MS,
+      retries: { forever: true, minTimeout: 10, maxTimeout: 200, factor: 1.5 },
+      onCompromised: (error) => {
+        compromised = error;
+      },
+    });
+    try {
+      const result = await fn();
+      if (compromised) throw compromised;
+      return result;
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+}
