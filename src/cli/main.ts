@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { isHostpodError } from '../errors.js';
 import { EXIT_INTERNAL, EXIT_USAGE, type CommandIO } from './io.js';
+import { imageCommand } from './image.js';
 import { lintCommand } from './lint.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -25,7 +26,12 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(lintCommand(io, exit));
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  program.addCommand(imageCommand(io, exit));
+  const configure = (command: Command): void => {
+    command.exitOverride().configureOutput(program.configureOutput());
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
