@@ -52,7 +52,7 @@ export async function pullImage(store: ImageStore, reference: string, options: P
   const lease = store.beginLease(ref.canonical);
   try {
     const { target, manifestDigest, manifest } = await resolve(store, client, ref, platform, lease);
-    const config = await fetchConfig(store, client, ref, manifest, lease);
+    const config = await fetchConfig(store, client, ref, manifest, lease, progress);
     checkConfig(config, manifest, platform, ref);
     progress.resolved?.(ref, manifest, target);
     await fetchLayers(store, client, ref, manifest, lease, options.concurrency ?? 3, progress);
@@ -128,12 +128,16 @@ async function fetchManifest(store: ImageStore, client: RegistryClient, ref: Ima
   return { digest, size: fetched.bytes.length, mediaType, parsed };
 }
 
-async function fetchConfig(store: ImageStore, client: RegistryClient, ref: ImageReference, manifest: Manifest, lease: Lease): Promise<ImageConfig> {
+async function fetchConfig(store: ImageStore, client: RegistryClient, ref: ImageReference, manifest: Manifest, lease: Lease, progress: PullProgress): Promise<ImageConfig> {
   const descriptor = manifest.config;
   const what = `config of ${ref.canonical}`;
   await store.protect(lease, [descriptor.digest]);
   if (!store.content.has(descriptor.digest)) {
-    const bytes = await withRetries(client.retryPolicy, async () => readBody(await client.blob(ref.repository, descriptor.digest, ref.canonical), 16 << 20));
+    const bytes = await withRetries(
+      client.retryPolicy,
+      async () => readBody(await client.blob(ref.repository, descriptor.digest, ref.canonical), 16 << 20),
+      (error, delay) => progress.retrying?.(`config ${descriptor.digest}`, error, delay),
+    );
     store.content.writeBuffer(bytes, descriptor, what);
   }
   return parseConfig(store.content.read(descriptor.digest), what);
