@@ -139,7 +139,8 @@ describe('image pull from a real registry', { skip }, () => {
     const layerDigest = built.layerDigests[0] as string;
     const path = registry.blobDataPath(layerDigest);
     const bytes = readFileSync(path);
-    bytes[bytes.length - 20] ^= 0xff;
+    const at = bytes.length - 20;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
     writeFileSync(path, bytes);
     const store = freshStore();
     await assert.rejects(pullImage(store, `${registry.host}/corrupt:v1`, { plainHttp: true, retry: FAST_RETRY }), (e: unknown) => {

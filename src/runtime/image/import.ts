@@ -42,9 +42,12 @@ export async function importImages(store: ImageStore, source: string, stdin: Rea
       throw new HostpodError('ERR_HOSTPOD_IMPORT', `cannot import ${source}: no such file or directory`, { hint: 'give a docker save or OCI layout tarball, an OCI layout directory, or - for stdin' });
     }
     const archive = source !== '-' && statSync(source).isDirectory() ? readLayoutDirectory(source) : await readTarball(store, source === '-' ? stdin : createReadStream(source, { highWaterMark: 1 << 20 }), source === '-' ? 'stdin' : source, lease);
-    const images = archive.json.has('manifest.json') ? fromDockerSave(store, archive, options) : fromOciLayout(store, archive, options, lease);
+    // Docker 25+ and hostpod write both an OCI layout and manifest.json: the layout is preferred,
+    // as it keeps the original manifests and names every blob by its digest.
+    const dockerSave = archive.json.has('manifest.json') && !archive.json.has('index.json');
+    const images = dockerSave ? fromDockerSave(store, archive, options) : fromOciLayout(store, archive, options, lease);
     const records: ImageRecord[] = [];
-    for (const image of images) records.push(...(await commit(store, image, lease, options)));
+    for (const image of images) records.push(...(await commit(store, archive, dockerSave, image, lease, options)));
     return records;
   } finally {
     store.endLease(lease);
@@ -165,6 +168,8 @@ function namesFor(entry: Descriptor, options: ImportOptions, count: number, what
   const refName = entry.annotations?.['org.opencontainers.image.ref.name'];
   if (options.name !== undefined && count === 1) {
     const given = parseReference(options.name);
+    // `--name repo` with an entry tagged `v1` means repo:v1; an explicit tag in --name wins.
+    if (refName && !/[/:@]/.test(refName) && !hasExplicitTag(options.name)) return [parseReference(`${given.name}:${refName}`).canonical];
     return [given.canonical];
   }
   if (full) return [parseReference(full).canonical];
@@ -182,6 +187,11 @@ async function resolveEntry(store: ImageStore, archive: Archive, entry: Descript
   const inner = parseManifestOrIndex(store.content.read(chosen.digest), chosen.mediaType, `${archive.what}: ${chosen.digest}`);
   if (inner.kind !== 'manifest') throw importError(archive.what, `${chosen.digest} is a nested index, which is not supported`);
   return { target: { mediaType: entry.mediaType, digest: entry.digest, size: entry.size }, manifestDigest: chosen.digest, manifest: inner.manifest };
+}
+
+function hasExplicitTag(reference: string): boolean {
+  const withoutDigest = reference.split('@')[0] ?? '';
+  return withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1).includes(':');
 }
 
 interface DockerSaveEntry {
@@ -235,11 +245,13 @@ function dockerLayerType(store: ImageStore, digest: string): string {
   return MediaType.dockerLayer;
 }
 
-async function commit(store: ImageStore, pending: Promise<PendingImage>, lease: Lease, options: ImportOptions): Promise<ImageRecord[]> {
+async function commit(store: ImageStore, archive: Archive, dockerSave: boolean, pending: Promise<PendingImage>, lease: Lease, options: ImportOptions): Promise<ImageRecord[]> {
   const image = await pending;
   const { manifest } = image;
-  await store.protect(lease, [image.target.digest, image.manifestDigest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
+  await store.protect(lease, [image.target.digest, image.manifestDigest]);
   for (const d of [manifest.config, ...manifest.layers]) {
+    if (!dockerSave) await need(store, archive, d.digest, lease, d.size);
+    else await store.protect(lease, [d.digest]);
     if (!store.content.has(d.digest)) throw importError(image.names[0] ?? 'image', `blob ${d.digest} is missing from the archive`);
   }
   const config = parseConfig(store.content.read(manifest.config.digest), `config of ${image.names[0] ?? 'image'}`);
