@@ -155,6 +155,6 @@ describe('image import and export with skopeo as the peer', { skip }, () => {
     assert.equal(pulled.code, 0, pulled.stderr);
     const missing = await cli(['image', 'inspect', '--data-dir', dataDir, 'nosuch/image']);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /error: image "nosuch\/image" is not in the store\n  hint: list images with hostpod image ls/);
+    assert.match(missing.stderr, /error: image "nosuch\/image" is not in the store\n {2}hint: list images with hostpod image ls/);
   });
 });
