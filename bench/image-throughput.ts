@@ -79,18 +79,18 @@ async function buildLayer(): Promise<{ tarPath: string; gzPath: string; tarBytes
     writeFileSync(tarPath, Buffer.concat(chunks));
   })();
   const add = (header: tar.Header | { name: string; type?: 'directory'; mode?: number }, body?: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => pack.entry(header as tar.Header, body ?? Buffer.alloc(0), (e) => (e ? reject(e) : resolve())));
+    new Promise((resolve, reject) => pack.entry(header, body ?? Buffer.alloc(0), (e) => (e ? reject(e) : resolve())));
   let files = 0;
   for (let d = 0; d < 200; d++) {
     await add({ name: `usr/share/pkg${d}/`, type: 'directory', mode: 0o755 });
     for (let f = 0; f < SMALL_FILES / 200; f++) {
       const n = d * 1000 + f;
-      await add({ name: `usr/share/pkg${d}/file${f}.txt`, mode: 0o644 } as tar.Header, filler(512 + ((n * 7919) % 7680), n + 1));
+      await add({ name: `usr/share/pkg${d}/file${f}.txt`, mode: 0o644 }, filler(512 + ((n * 7919) % 7680), n + 1));
       files++;
     }
   }
   for (let i = 0; i < LARGE_FILES; i++) {
-    await add({ name: `opt/big/blob${i}.bin`, mode: 0o755 } as tar.Header, randomish(LARGE_SIZE, i + 99));
+    await add({ name: `opt/big/blob${i}.bin`, mode: 0o755 }, randomish(LARGE_SIZE, i + 99));
     files++;
   }
   pack.finalize();

@@ -141,7 +141,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const auth = options.auth ?? 'none';
   const dir = await mkdtemp(join(tmpdir(), 'hostpod-registry-'));
   const storageDir = join(dir, 'storage');
-  const password = randomBytes(9).toString('base64url');
+  // Hex, so it never starts with '-' and gets taken for an option by htpasswd.
+  const password = randomBytes(9).toString('hex');
   let tokenServer: TokenServer | undefined;
   try {
     const authConfig = await prepareAuth(auth, dir, password, (server) => (tokenServer = server));
@@ -244,6 +245,7 @@ async function waitUntilReady(
 ): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
+    if (output.spawnError) throw new Error(`cannot run docker-registry: ${output.spawnError.message}`);
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`docker-registry exited (${child.exitCode ?? child.signalCode}):\n${output.stderr}`);
     }
@@ -257,7 +259,8 @@ async function waitUntilReady(
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  const running = child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  if (!running) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -308,9 +311,10 @@ function makeRegistry(parts: RegistryParts): Registry {
 
   const stop = async (): Promise<void> => {
     await stopChild(child);
-    forget(child);
     await tokenServer?.close();
     await rm(dir, { recursive: true, force: true });
+    // Only now, so that the exit hook still cleans up if the process dies half-way through stop().
+    forget(child);
   };
 
   return {
@@ -346,9 +350,11 @@ const ACCESS_LINE = /^\S+ \S+ \S+ \[[^\]]*\] "(\S+) (\S+) [^"]*" \d+ \S+ ".*" "(
 class OutputBuffer {
   stdout = '';
   stderr = '';
+  spawnError: Error | undefined;
   private skipLines = 0;
 
   attach(child: ChildProcess): void {
+    child.on('error', (err) => (this.spawnError = err));
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
   }
