@@ -30,6 +30,7 @@ export interface LayerEntry {
   type?: LayerEntryType;
   content?: string | Buffer;
   linkname?: string;
+  /** tar-stream treats 0 as unset and writes the default (0o644, or 0o755 for directories). */
   mode?: number;
   uid?: number;
   gid?: number;
@@ -87,13 +88,19 @@ export async function tarLayer(entries: readonly LayerEntry[]): Promise<Buffer> 
   const collected = (async () => {
     for await (const chunk of pack) chunks.push(chunk as Buffer);
   })();
-  for (const entry of entries) await addEntry(pack, entry);
-  pack.finalize();
+  try {
+    for (const entry of entries) await addEntry(pack, entry);
+    pack.finalize();
+  } catch (err) {
+    pack.destroy(err as Error);
+    await collected.catch(() => undefined);
+    throw err;
+  }
   await collected;
   return Buffer.concat(chunks);
 }
 
-function addEntry(pack: tar.Pack, entry: LayerEntry): Promise<void> {
+async function addEntry(pack: tar.Pack, entry: LayerEntry): Promise<void> {
   const type = entry.type ?? 'file';
   const header: Partial<Header> & Pick<Header, 'name'> = {
     name: entry.name,
@@ -106,9 +113,12 @@ function addEntry(pack: tar.Pack, entry: LayerEntry): Promise<void> {
     devmajor: entry.devmajor,
     devminor: entry.devminor,
   };
+  if (type !== 'file' && entry.content !== undefined) {
+    throw new Error(`tar entry ${entry.name}: only files have content (use linkname for links)`);
+  }
   return new Promise((resolve, reject) => {
-    // Non-file entries get an empty body, so tar-stream reports content given for them as an error.
-    pack.entry(header, entry.content ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
+    const sink = pack.entry(header, entry.content ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
+    sink.on('error', reject);
   });
 }
 

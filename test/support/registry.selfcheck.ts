@@ -181,11 +181,14 @@ describe('registry test support', { skip: registrySkip(['docker-registry', 'skop
       });
     });
 
-    test('the token server refuses anonymous and wrong credentials', async () => {
+    test('the token server refuses anonymous and wrong credentials, and a wrong service', async () => {
       const before = registry.tokenRequests();
       assert.equal((await fetchToken(registry, 'repository:self/token:pull')).status, 401);
       assert.equal((await fetchToken(registry, 'repository:self/token:pull', basic(registry.username ?? '', 'nope'))).status, 401);
-      assert.equal(registry.tokenRequests(), before + 2);
+      const wrongService = `${registry.tokenRealm ?? ''}?service=elsewhere&scope=repository:self/token:pull`;
+      const credentials = basic(registry.username ?? '', registry.password ?? '');
+      assert.equal((await httpRequest(wrongService, { headers: { authorization: credentials } })).status, 400);
+      assert.equal(registry.tokenRequests(), before + 3);
     });
 
     test('a token from the token server lets a client through the challenge', async () => {

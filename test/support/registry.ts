@@ -160,7 +160,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       },
       ...(authConfig ? { auth: authConfig } : {}),
     }), tls !== undefined, ca);
-    return makeRegistry({ auth, dir, storageDir, password, tokenServer, caFile: tls?.certFile, ...started });
+    return makeRegistry({ auth, dir, storageDir, password, tokenServer, caFile: tls?.certFile, ca, ...started });
   } catch (err) {
     await tokenServer?.close();
     await rm(dir, { recursive: true, force: true });
@@ -286,21 +286,22 @@ interface RegistryParts extends Started {
   password: string;
   tokenServer: TokenServer | undefined;
   caFile: string | undefined;
+  ca: Buffer | undefined;
 }
 
 function makeRegistry(parts: RegistryParts): Registry {
-  const { auth, dir, storageDir, child, output, tokenServer, caFile } = parts;
+  const { auth, dir, storageDir, child, output, tokenServer, caFile, ca } = parts;
   const host = `127.0.0.1:${parts.port}`;
   const url = `${caFile ? 'https' : 'http'}://${host}`;
-  const ca = caFile ? readFile(caFile) : undefined;
   let sentinels = 0;
   let stopped: Promise<void> | undefined;
 
   const settledRequests = async (): Promise<string[]> => {
-    // Responses complete only after distribution has written their access-log line, so once a
-    // later request shows up in the log, everything answered before it is there too.
+    // distribution logs a request as soon as its handler returns, which is before (or, for a body that
+    // was already flushed, just after) the client sees the end of the response. So once a request sent
+    // after those responses shows up in the log, their lines are there too.
     const marker = `log-sentinel=${++sentinels}`;
-    await httpRequest(`${url}/v2/?${marker}`, { ca: await ca, headers: { 'user-agent': INTERNAL_AGENT } });
+    await httpRequest(`${url}/v2/?${marker}`, { ca, headers: { 'user-agent': INTERNAL_AGENT } });
     const deadline = Date.now() + 5_000;
     while (!output.stdout.includes(marker)) {
       if (Date.now() > deadline) throw new Error('access log line for the sentinel request never appeared');
@@ -414,16 +415,20 @@ async function startTokenServer(options: TokenServerOptions): Promise<TokenServe
   const server = createHttpServer((req, res) => {
     requests++;
     const url = new URL(req.url ?? '/', 'http://token.invalid');
-    if (url.pathname !== '/token' || req.method !== 'GET') return sendJson(res, 404, { error: 'not found' });
+    if (url.pathname !== '/token') return sendError(res, 404, 'NOT_FOUND', 'not found');
+    // Only the GET flow of the token spec; the OAuth2 POST flow is not offered.
+    if (req.method !== 'GET') return sendError(res, 405, 'UNSUPPORTED', 'use GET', { Allow: 'GET' });
     const requested = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter((s) => s !== '');
     scopes.push(...requested);
     if (!hasCredentials(req, options.username, options.password)) {
-      res.setHeader('WWW-Authenticate', 'Basic realm="hostpod-test-token"');
-      return sendJson(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] });
+      return sendError(res, 401, 'UNAUTHORIZED', 'authentication required', { 'WWW-Authenticate': 'Basic realm="hostpod-test-token"' });
     }
-    const service = url.searchParams.get('service') ?? SERVICE;
+    // Strict, like real token servers: a client must echo the service from the registry's challenge.
+    if (url.searchParams.get('service') !== SERVICE) {
+      return sendError(res, 400, 'INVALID_REQUEST', `service must be "${SERVICE}", as in the challenge`);
+    }
     const access = requested.map(parseScope).filter((a): a is Access => a !== undefined);
-    const token = signToken(key, certDer, { subject: options.username, service, access });
+    const token = signToken(key, certDer, { subject: options.username, service: SERVICE, access });
     sendJson(res, 200, { token, access_token: token, expires_in: TOKEN_TTL_SECONDS, issued_at: new Date().toISOString() });
   });
   server.listen(0, '127.0.0.1');
@@ -483,9 +488,13 @@ function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { errors: [{ code, message }] }, headers);
 }
 
 // ---------------------------------------------------------------------------------------------
