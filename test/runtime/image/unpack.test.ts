@@ -123,7 +123,10 @@ describe('applyLayer: entries that try to leave the root', () => {
       { name: 'rel', type: 'symlink', linkname: '../../../../../../outside' },
       { name: 'rel/pwned2', content: 'y' },
       { name: 'loop', type: 'symlink', linkname: 'loop/..' },
+      { name: 'deep/er/link', type: 'symlink', linkname: '/target' },
+      { name: 'deep/er/link/file', content: 'z' },
     ]);
+    assert.equal(readFileSync(join(root, 'target/file'), 'utf8'), 'z', 'an absolute link resolves from the root of the image');
     assert.deepEqual(readdirSync(outside), [], 'nothing may be written outside the root');
     assert.equal(readFileSync(join(root, outside, 'pwned'), 'utf8'), 'x');
     assert.equal(readFileSync(join(root, 'outside/pwned2'), 'utf8'), 'y');
