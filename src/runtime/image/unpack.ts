@@ -350,6 +350,15 @@ class LayerWriter {
   finish(): void {
     for (let i = this.deferred.length - 1; i >= 0; i--) {
       const { path, mode, mtime } = this.deferred[i] as DeferredDir;
+      // A later entry may have replaced the directory, with a symbolic link even: chmod and
+      // utimes follow links, so only a directory still standing there is touched.
+      let stats;
+      try {
+        stats = lstatSync(path);
+      } catch {
+        continue;
+      }
+      if (!stats.isDirectory()) continue;
       chmodSync(path, mode);
       utimesSync(path, mtime, mtime);
     }

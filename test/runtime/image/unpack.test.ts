@@ -147,6 +147,14 @@ describe('applyLayer: entries that try to leave the root', () => {
     assert.equal(readFileSync(join(root, 'f'), 'utf8'), 'replaced');
   });
 
+  test('a directory replaced by a link later in the layer does not pass its mode on through the link', async () => {
+    const { root, outside } = freshRoot();
+    const target = join(outside, 'victim-dir');
+    mkdirSync(target, { mode: 0o755 });
+    await apply(root, [{ name: 'd/', type: 'directory', mode: 0o777 }, { name: 'd', type: 'symlink', linkname: target }]);
+    assert.equal(statSync(target).mode & 0o777, 0o755);
+  });
+
   test('hard links must point inside the image', async () => {
     const { root, outside } = freshRoot();
     const victim = join(outside, 'secret');
