@@ -35,7 +35,7 @@ function bad(file: string, field: string, problem: string): HostpodError {
 }
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): HostpodConfig {
-  const explicit = flags.config ?? env.HOSTPOD_CONFIG;
+  const explicit = flags.config ?? (env.HOSTPOD_CONFIG || undefined);
   const file = explicit ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   let settings: { dataDir?: unknown; registries?: { insecure?: unknown } } = {};
   if (file !== undefined) {
@@ -54,6 +54,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   if (!Array.isArray(insecure) || insecure.some((r) => typeof r !== 'string' || r === '' || r.includes('/'))) {
     throw bad(file ?? '', 'registries.insecure', 'is not a list of registry hosts (host or host:port, no scheme or path)');
   }
-  const dataDir = flags.dataDir ?? env.HOSTPOD_DATA_DIR ?? settings.dataDir ?? DEFAULT_DATA_DIR;
+  const dataDir = flags.dataDir ?? (env.HOSTPOD_DATA_DIR || undefined) ?? settings.dataDir ?? DEFAULT_DATA_DIR;
   return { dataDir: resolve(dataDir), insecureRegistries: insecure as string[], file };
 }

@@ -34,11 +34,22 @@ function openStore(flags: ConfigFlags): { store: ImageStore; insecureRegistries:
   return { store: new ImageStore(config.dataDir), insecureRegistries: config.insecureRegistries };
 }
 
-/** Runs an action; a HostpodError is reported on stderr and fails the command with exit code 1. */
+/** File-system failures a user can fix, with what to do about them. */
+const FS_HINTS: Record<string, string> = {
+  EACCES: 'run as root, or pass --data-dir (or set HOSTPOD_DATA_DIR) to a directory you can write',
+  EPERM: 'run as root, or pass --data-dir (or set HOSTPOD_DATA_DIR) to a directory you can write',
+  EROFS: 'the file system is read-only: pass --data-dir to a writable one',
+  ENOSPC: 'the disk is full: free space, or run hostpod image prune',
+  EDQUOT: 'the disk quota is exhausted: free space, or run hostpod image prune',
+};
+
+/** Runs an action; a HostpodError or a fixable file-system failure is reported and exits 1. */
 function run(io: CommandIO, exit: { code: number }, action: () => Promise<void>): Promise<void> {
   return action().catch((error: unknown) => {
-    if (!isHostpodError(error)) throw error;
-    io.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (!isHostpodError(error) && !(code !== undefined && code in FS_HINTS)) throw error;
+    const hint = isHostpodError(error) ? error.hint : FS_HINTS[code as string];
+    io.stderr.write(`error: ${(error as Error).message}\n${hint ? `  hint: ${hint}\n` : ''}`);
     exit.code = EXIT_FAILED;
   });
 }
