@@ -4,12 +4,13 @@
  * transient failures, concurrent pulls and malicious layers.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { isHostpodError } from '../../src/errors.js';
 import { hostPlatform } from '../../src/runtime/image/platform.js';
 import { pullImage } from '../../src/runtime/image/pull.js';
@@ -20,6 +21,7 @@ import { tarLayer, writeOciIndex, writeOciLayout, type LayerEntry } from '../sup
 import { push, registrySkip, startRegistry, type Registry } from '../support/registry.js';
 
 const skip = registrySkip();
+const execFileAsync = promisify(execFile);
 const arch = hostPlatform().architecture;
 const otherArch = arch === 'amd64' ? 'arm64' : 'amd64';
 const scratch = mkdtempSync(join(tmpdir(), 'hostpod-e2e-image-'));
@@ -117,6 +119,20 @@ describe('image pull from a real registry', { skip }, () => {
     const other = await pullImage(freshStore(), `${registry.host}/multi:v1`, { plainHttp: true, platform: { os: 'linux', architecture: otherArch } });
     assert.equal(other.platform.architecture, otherArch);
     await assert.rejects(pullImage(store, `${registry.host}/multi:v1`, { plainHttp: true, platform: { os: 'linux', architecture: 's390x' } }), /has no image for linux\/s390x \(it offers linux\/.*, linux\/.*\)/);
+  });
+
+  test('Docker schema 2 manifests and manifest lists (pushed by skopeo --format v2s2)', async () => {
+    const built = await layout('docker-v2s2', [[{ name: 'from', content: 'docker' }]]);
+    await execFileAsync('skopeo', ['copy', '--format', 'v2s2', '--dest-tls-verify=false', `oci:${built.dir}:v1`, `docker://${registry.host}/docker-format:v1`]);
+    const store = freshStore();
+    const record = await pullImage(store, `${registry.host}/docker-format:v1`, { plainHttp: true });
+    assert.equal(record.target.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    assert.equal(record.layers[0]?.mediaType, 'application/vnd.docker.image.rootfs.diff.tar.gzip');
+    assert.equal(readFileSync(join(store.rootfs(record) as string, 'from'), 'utf8'), 'docker');
+    await execFileAsync('skopeo', ['copy', '--all', '--format', 'v2s2', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${registry.host}/multi:v1`, `docker://${registry.host}/multi-docker:v1`]);
+    const fromList = await pullImage(freshStore(), `${registry.host}/multi-docker:v1`, { plainHttp: true });
+    assert.equal(fromList.target.mediaType, 'application/vnd.docker.distribution.manifest.list.v2+json');
+    assert.equal(fromList.platform.architecture, arch);
   });
 
   test('uncompressed and zstd layers', async () => {
