@@ -35,6 +35,7 @@ import {
   openSync,
   readdirSync,
   readlinkSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   unlinkSync,
@@ -86,7 +87,8 @@ export class UnsafeLayerError extends HostpodError {
 type Content = AsyncIterable<Buffer>;
 
 interface DeferredDir {
-  path: string;
+  /** Relative to the root ('' is the root itself). */
+  rel: string;
   mode: number;
   mtime: Date;
 }
@@ -107,10 +109,14 @@ class LayerWriter {
   private readonly deferred: DeferredDir[] = [];
   readonly result: UnpackResult = { entries: 0, bytes: 0, skipped: [] };
 
+  private readonly realRoot: string;
+
   constructor(
     private readonly root: string,
     private readonly options: UnpackOptions,
-  ) {}
+  ) {
+    this.realRoot = realpathSync(root);
+  }
 
   private abs(rel: string): string {
     return rel === '' ? this.root : `${this.root}/${rel}`;
@@ -178,7 +184,7 @@ class LayerWriter {
     const base = parts.pop();
     if (base === undefined) {
       // The root itself ("./"): only its metadata changes.
-      if (header.type === 'directory') this.deferred.push({ path: this.root, mode: header.mode ?? 0o755, mtime: header.mtime ?? new Date(0) });
+      if (header.type === 'directory') this.deferred.push({ rel: '', mode: this.directoryMode(header), mtime: header.mtime ?? new Date(0) });
       return drain(content);
     }
     this.result.entries++;
@@ -187,7 +193,7 @@ class LayerWriter {
 
     const dir = this.resolveDir(parts, shown, true) as string;
     const rel = this.join(dir, base);
-    this.written.add(rel);
+    this.markWritten(rel);
     const path = this.abs(rel);
 
     switch (header.type) {
@@ -230,6 +236,24 @@ class LayerWriter {
     else unlinkSync(this.abs(rel));
   }
 
+  /**
+   * Records that this layer wrote `rel`, and so also the directories above it: an opaque marker
+   * later in the layer hides only what lower layers left.
+   */
+  private markWritten(rel: string): void {
+    this.written.add(rel);
+    for (let i = rel.lastIndexOf('/'); i > 0; i = rel.lastIndexOf('/', i - 1)) {
+      const ancestor = rel.slice(0, i);
+      if (this.written.has(ancestor)) break;
+      this.written.add(ancestor);
+    }
+  }
+
+  /** Not root, the owner keeps write access to directories, or later layers could not write into them. */
+  private directoryMode(header: tar.Header): number {
+    return this.options.asRoot ? this.mode(header, 0o755) : this.mode(header, 0o755) | 0o700;
+  }
+
   private mode(header: tar.Header, fallback: number): number {
     const mode = (header.mode ?? fallback) & 0o7777;
     return this.options.asRoot ? mode : mode & ~0o6000;
@@ -250,9 +274,7 @@ class LayerWriter {
     if (this.options.asRoot) chownSync(path, header.uid ?? 0, header.gid ?? 0);
     // Modes and times are set once everything inside is written: a read-only directory would
     // otherwise stop its own contents (when not root), and writing inside changes the mtime.
-    // Not root, the owner keeps write access to directories, or later layers could not write into them.
-    const mode = this.options.asRoot ? this.mode(header, 0o755) : this.mode(header, 0o755) | 0o700;
-    this.deferred.push({ path, mode, mtime: header.mtime ?? new Date(0) });
+    this.deferred.push({ rel, mode: this.directoryMode(header), mtime: header.mtime ?? new Date(0) });
     return drain(content);
   }
 
@@ -297,6 +319,7 @@ class LayerWriter {
     if (target === undefined || stats === undefined) throw new UnsafeLayerError(shown, `its link target "${header.linkname ?? ''}" does not exist in the image`);
     if (stats.isDirectory()) throw new UnsafeLayerError(shown, `its link target "${header.linkname ?? ''}" is a directory`);
     if (target === rel) return;
+    if (target.startsWith(`${rel}/`)) throw new UnsafeLayerError(shown, `its link target "${header.linkname}" lies inside the entry it would replace`);
     this.clear(rel, shown);
     linkSync(this.abs(target), this.abs(rel));
   }
@@ -349,16 +372,19 @@ class LayerWriter {
   /** Sets directory modes and times, deepest first. */
   finish(): void {
     for (let i = this.deferred.length - 1; i >= 0; i--) {
-      const { path, mode, mtime } = this.deferred[i] as DeferredDir;
-      // A later entry may have replaced the directory, with a symbolic link even: chmod and
-      // utimes follow links, so only a directory still standing there is touched.
-      let stats;
+      const { rel, mode, mtime } = this.deferred[i] as DeferredDir;
+      // A later entry may have replaced the directory or one above it, with a symbolic link
+      // even, and chmod and utimes follow links: only a directory that is still known, and
+      // whose real path is still inside the root, is touched.
+      if (rel !== '' && !this.dirs.has(rel)) continue;
+      const path = this.abs(rel);
+      let real;
       try {
-        stats = lstatSync(path);
+        real = realpathSync(path);
       } catch {
         continue;
       }
-      if (!stats.isDirectory()) continue;
+      if (real !== (rel === '' ? this.realRoot : `${this.realRoot}/${rel}`) || !lstatSync(path).isDirectory()) continue;
       chmodSync(path, mode);
       utimesSync(path, mtime, mtime);
     }

@@ -155,6 +155,28 @@ describe('applyLayer: entries that try to leave the root', () => {
     assert.equal(statSync(target).mode & 0o777, 0o755);
   });
 
+  test('a parent directory replaced by a link later in the layer does not pass modes or times on either', async () => {
+    const { root, outside } = freshRoot();
+    mkdirSync(join(outside, 'etc'), { mode: 0o755 });
+    const before = statSync(join(outside, 'etc'));
+    await apply(root, [{ name: 'x/etc/', type: 'directory', mode: 0o7777, mtime: new Date('1999-09-09T00:00:00Z') }, { name: 'x', type: 'symlink', linkname: outside }]);
+    await apply(root, [{ name: 'y/etc/', type: 'directory', mode: 0o777 }, { name: '.wh.y' }, { name: 'y', type: 'symlink', linkname: '../outside' }]);
+    const after = statSync(join(outside, 'etc'));
+    assert.equal(after.mode & 0o7777, 0o755);
+    assert.equal(after.mtimeMs, before.mtimeMs);
+  });
+
+  test('a hard link cannot replace a directory that holds its own target', async () => {
+    const { root } = freshRoot();
+    await rejects(apply(root, [{ name: 'a/d/e', content: 'x' }, { name: 'a/d', type: 'link', linkname: 'a/d/e' }]), 'a/d', /lies inside the entry it would replace/);
+  });
+
+  test('not root, a read-only root entry keeps the snapshot writable by its owner', async () => {
+    const { root } = freshRoot();
+    await apply(root, [{ name: './', type: 'directory', mode: 0o4555 }, { name: 'f', content: 'x' }], false);
+    assert.equal(statSync(root).mode & 0o7777, 0o755);
+  });
+
   test('hard links must point inside the image', async () => {
     const { root, outside } = freshRoot();
     const victim = join(outside, 'secret');
@@ -219,11 +241,14 @@ describe('ImageStore.unpack: layers, whiteouts and snapshots', () => {
       { name: 'dir/upper', content: 'u' },
       { name: 'dir/.wh..wh..opq' },
       { name: '.wh.never-existed' },
+      { name: 'implied/sub/own', content: 'o' },
+      { name: 'implied/.wh..wh..opq' },
     ]);
     await store.unpack([base, upper], 'test image');
     const rootfs = store.snapshots.rootfs(chainTop([base, upper]));
-    assert.deepEqual(readdirSync(rootfs).sort(), ['dir', 'keep']);
+    assert.deepEqual(readdirSync(rootfs).sort(), ['dir', 'implied', 'keep']);
     assert.deepEqual(readdirSync(join(rootfs, 'dir')), ['upper']);
+    assert.equal(readFileSync(join(rootfs, 'implied/sub/own'), 'utf8'), 'o', "an opaque marker keeps the layer's own files in directories it implied");
     // The base snapshot is untouched by the layer above it.
     const lower = store.snapshots.rootfs(base.diffId);
     assert.deepEqual(readdirSync(lower).sort(), ['dir', 'gone', 'keep', 'tree']);
