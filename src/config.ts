@@ -37,7 +37,7 @@ function bad(file: string, field: string, problem: string): HostpodError {
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): HostpodConfig {
   const explicit = flags.config ?? (env.HOSTPOD_CONFIG || undefined);
   const file = explicit ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  let settings: { dataDir?: unknown; registries?: { insecure?: unknown } } = {};
+  let settings: { dataDir?: string | null; registries?: { insecure?: unknown } } = {};
   if (file !== undefined) {
     if (!existsSync(file)) throw new HostpodError('ERR_HOSTPOD_CONFIG', `config file ${file} does not exist`, { hint: 'create it, or drop --config / HOSTPOD_CONFIG' });
     let parsed: unknown;
@@ -49,7 +49,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) throw bad(file, 'document', 'is not a mapping');
     settings = (parsed ?? {});
   }
-  if (settings.dataDir !== undefined && typeof settings.dataDir !== 'string') throw bad(file ?? '', 'dataDir', 'is not a path');
+  if (settings.dataDir !== undefined && settings.dataDir !== null && (typeof settings.dataDir !== 'string' || settings.dataDir === '')) throw bad(file ?? '', 'dataDir', 'is not a path');
   const insecure = settings.registries?.insecure ?? [];
   if (!Array.isArray(insecure) || insecure.some((r) => typeof r !== 'string' || r === '' || r.includes('/'))) {
     throw bad(file ?? '', 'registries.insecure', 'is not a list of registry hosts (host or host:port, no scheme or path)');

@@ -1,7 +1,8 @@
 /**
  * `hostpod image`: the image store on this host (ls, pull, import, export, inspect, rm, prune).
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { Command, Option } from 'commander';
@@ -165,8 +166,17 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
           if (target === '-' && (io.stdout as StreamLike).isTTY) {
             throw new HostpodError('ERR_HOSTPOD_EXPORT', 'refusing to write a tarball to the terminal', { hint: 'pass -o FILE, or redirect standard output' });
           }
+          if (target !== '-' && !existsSync(dirname(resolve(target)))) {
+            throw new HostpodError('ERR_HOSTPOD_EXPORT', `cannot write ${target}: directory ${dirname(resolve(target))} does not exist`, { hint: 'create the directory first, or pick another path' });
+          }
           const out: Writable = target === '-' ? io.stdout : createWriteStream(target, { flags: 'w', mode: 0o644 });
-          await exportImages(store, images, out);
+          try {
+            await exportImages(store, images, out);
+          } catch (error) {
+            // No half-written tarball is left to be mistaken for a whole one.
+            if (target !== '-') rmSync(target, { force: true });
+            throw error;
+          }
           if (target !== '-') {
             await finished(out).catch(() => undefined);
             io.stderr.write(`exported ${images.map((i) => i.name).join(', ')} to ${target}\n`);

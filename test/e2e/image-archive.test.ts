@@ -124,6 +124,32 @@ describe('image import and export with skopeo as the peer', { skip }, () => {
     assert.match(result.stderr, /^error: .*garbage\.tar: (not a readable tar archive|it has neither manifest\.json)/);
   });
 
+  test('a layout whose second image is broken fails cleanly, recording nothing', async () => {
+    const dir = join(scratch, 'two-images');
+    await writeOciLayout(dir, { architecture: hostPlatform().architecture, layers: [{ tar: await tarLayer([{ name: 'a', content: 'a' }]) }] }, 'one');
+    const second = await writeOciLayout(dir, { architecture: hostPlatform().architecture, layers: [{ tar: await tarLayer([{ name: 'b', content: 'b' }]) }] }, 'two');
+    rmSync(join(dir, 'blobs/sha256', second.layerDigests[0]?.slice(7) ?? ''));
+    const store = new ImageStore(mkdtempSync(join(scratch, 'data-')));
+    await assert.rejects(importImages(store, dir, process.stdin, { name: 'example.com/two' }), (e: unknown) => isHostpodError(e) && /is referenced but blobs\/sha256\/[a-f0-9]+ is missing/.test(e.message));
+    const cli2 = await cli(['image', 'import', '--data-dir', store.dataDir, '--name', 'example.com/two', dir]);
+    assert.equal(cli2.code, 1, 'a failure, not a crash');
+    assert.doesNotMatch(cli2.stderr, /internal error|Unhandled/);
+    assert.deepEqual(store.list(), []);
+  });
+
+  test('a damaged image list and an export to a missing directory are errors, not crashes', async () => {
+    const dataDir = mkdtempSync(join(scratch, 'data-'));
+    assert.equal((await cli(['image', 'ls', '--data-dir', dataDir])).code, 0);
+    writeFileSync(join(dataDir, 'images/images.json'), '{"images": [');
+    const ls = await cli(['image', 'ls', '--data-dir', dataDir]);
+    assert.equal(ls.code, 1);
+    assert.match(ls.stderr, /^error: the image list .*images\.json cannot be read: .*\n  hint: the file was damaged outside hostpod/);
+    const fresh = mkdtempSync(join(scratch, 'data-'));
+    const exported = await cli(['image', 'export', '--data-dir', fresh, 'localhost/hostprocess-base', '-o', join(scratch, 'no/such/dir/x.tar')]);
+    assert.equal(exported.code, 1);
+    assert.match(exported.stderr, /^error: cannot write .*x\.tar: directory .*no\/such\/dir does not exist/);
+  });
+
   test('rm refuses an image a container uses unless forced; prune removes what nothing references', async () => {
     const store = new ImageStore(mkdtempSync(join(scratch, 'data-')));
     const [image] = await importImages(store, layoutDir, process.stdin, { name: 'example.com/rm/app:v1' });

@@ -6,7 +6,7 @@
  * ingest file that the next prune removes.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -48,6 +48,17 @@ export class ContentStore {
     return readFileSync(this.path(digest));
   }
 
+  /** The first `length` bytes of a blob (to sniff its format without reading it all). */
+  head(digest: string, length: number): Buffer {
+    const fd = openSync(this.path(digest), 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   stream(digest: string): Readable {
     return createReadStream(this.path(digest), { highWaterMark: 1 << 20 });
   }
@@ -83,7 +94,14 @@ export class ContentStore {
    * Streams `source` into the store, hashing as it goes. With `expected`, a different digest or
    * size is an error and nothing is kept; `onBytes` sees progress. Returns the digest and size.
    */
-  async writeStream(source: Readable | AsyncIterable<Buffer>, expected: Expected | undefined, what: string, onBytes?: (n: number) => void): Promise<{ digest: string; size: number }> {
+  async writeStream(
+    source: Readable | AsyncIterable<Buffer>,
+    expected: Expected | undefined,
+    what: string,
+    onBytes?: (n: number) => void,
+    /** Runs once the digest is known and before the blob appears in the store (to lease it). */
+    beforeCommit?: (digest: string) => Promise<void>,
+  ): Promise<{ digest: string; size: number }> {
     const temp = this.tempPath();
     const digesting = new DigestingStream();
     if (onBytes) digesting.on('data', (chunk: Buffer) => onBytes(chunk.length));
@@ -92,6 +110,7 @@ export class ContentStore {
       await pipeline(source, digesting, out);
       const digest = digesting.digest();
       if (expected) verify(expected, digest, digesting.bytes, what);
+      await beforeCommit?.(digest);
       const fd = openSync(temp, 'r');
       try {
         fsyncSync(fd);

@@ -24,6 +24,12 @@ const blobPath = (digest: string): string => `blobs/sha256/${hexOf(digest)}`;
 export async function exportImages(store: ImageStore, images: readonly ImageRecord[], out: Writable): Promise<void> {
   const pack = tar.pack();
   const done = pipeline(pack as unknown as NodeJS.ReadableStream, out);
+  // The output may fail at any time (a full disk, a closed pipe): stop packing then.
+  let failed: unknown;
+  done.catch((error: unknown) => {
+    failed = error;
+    pack.destroy();
+  });
   const manifests: Descriptor[] = [];
   const dockerManifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
   const blobs = new Set<string>();
@@ -53,6 +59,6 @@ export async function exportImages(store: ImageStore, images: readonly ImageReco
   }
   await add('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests })));
   await add('manifest.json', Buffer.from(JSON.stringify(dockerManifest)));
-  pack.finalize();
+  if (failed === undefined) pack.finalize();
   await done;
 }

@@ -45,9 +45,11 @@ export async function importImages(store: ImageStore, source: string, stdin: Rea
     // Docker 25+ and hostpod write both an OCI layout and manifest.json: the layout is preferred,
     // as it keeps the original manifests and names every blob by its digest.
     const dockerSave = archive.json.has('manifest.json') && !archive.json.has('index.json');
-    const images = dockerSave ? fromDockerSave(store, archive, options) : fromOciLayout(store, archive, options, lease);
+    const images = dockerSave ? await fromDockerSave(store, archive, options, lease) : await fromOciLayout(store, archive, options, lease);
+    // Every image's blobs are checked before any image is recorded: all or nothing.
+    for (const image of images) await ensureBlobs(store, archive, dockerSave, image, lease);
     const records: ImageRecord[] = [];
-    for (const image of images) records.push(...(await commit(store, archive, dockerSave, image, lease, options)));
+    for (const image of images) records.push(...(await commit(store, image, lease, options)));
     return records;
   } finally {
     store.endLease(lease);
@@ -85,13 +87,13 @@ async function readTarball(store: ImageStore, input: Readable, what: string, lea
         }
         const bytes = Buffer.concat(chunks);
         archive.json.set(name, bytes);
-        const digest = store.content.writeBuffer(bytes);
+        const digest = sha256(bytes);
         await store.protect(lease, [digest]);
+        store.content.writeBuffer(bytes);
         archive.blobs.set(name, { digest, size: bytes.length });
         continue;
       }
-      const written = await store.content.writeStream(entry as AsyncIterable<Buffer>, undefined, `${what}: ${name}`);
-      await store.protect(lease, [written.digest]);
+      const written = await store.content.writeStream(entry as AsyncIterable<Buffer>, undefined, `${what}: ${name}`, undefined, (digest) => store.protect(lease, [digest]));
       archive.blobs.set(name, written);
     }
   } catch (error) {
@@ -148,7 +150,7 @@ async function need(store: ImageStore, archive: Archive, digest: string, lease: 
   if (size !== undefined && blob.size !== size) throw new HostpodError('ERR_HOSTPOD_BLOB_INVALID', `${archive.what}: ${name} has ${blob.size} bytes, and its descriptor says ${size}`, { hint: 're-create the archive; nothing was imported' });
 }
 
-function fromOciLayout(store: ImageStore, archive: Archive, options: ImportOptions, lease: Lease): Promise<PendingImage>[] {
+async function fromOciLayout(store: ImageStore, archive: Archive, options: ImportOptions, lease: Lease): Promise<PendingImage[]> {
   const indexBytes = archive.json.get('index.json');
   if (!indexBytes) throw importError(archive.what, 'it has neither manifest.json (docker save) nor index.json (OCI layout)', 'give a tarball written by docker save, skopeo, podman or hostpod image export');
   const layoutVersion = archive.json.get('oci-layout');
@@ -157,10 +159,13 @@ function fromOciLayout(store: ImageStore, archive: Archive, options: ImportOptio
   if (parsed.kind !== 'index') throw importError(archive.what, 'index.json is not an image index');
   const entries = parsed.index.manifests;
   if (entries.length === 0) throw importError(archive.what, 'index.json lists no images');
-  return entries.map(async (entry, i) => {
+  // One after another: every entry is checked before anything is recorded.
+  const images: PendingImage[] = [];
+  for (const [i, entry] of entries.entries()) {
     const names = namesFor(entry, options, entries.length, `${archive.what}: index.json manifests[${i}]`);
-    return { names, ...(await resolveEntry(store, archive, entry, options, lease)) };
-  });
+    images.push({ names, ...(await resolveEntry(store, archive, entry, options, lease)) });
+  }
+  return images;
 }
 
 function namesFor(entry: Descriptor, options: ImportOptions, count: number, what: string): string[] {
@@ -200,7 +205,7 @@ interface DockerSaveEntry {
   Layers?: unknown;
 }
 
-function fromDockerSave(store: ImageStore, archive: Archive, options: ImportOptions): Promise<PendingImage>[] {
+async function fromDockerSave(store: ImageStore, archive: Archive, options: ImportOptions, lease: Lease): Promise<PendingImage[]> {
   let entries: DockerSaveEntry[];
   try {
     entries = JSON.parse((archive.json.get('manifest.json') as Buffer).toString('utf8')) as DockerSaveEntry[];
@@ -208,7 +213,8 @@ function fromDockerSave(store: ImageStore, archive: Archive, options: ImportOpti
     throw importError(archive.what, `manifest.json is not JSON (${(error as Error).message})`);
   }
   if (!Array.isArray(entries) || entries.length === 0) throw importError(archive.what, 'manifest.json lists no images');
-  return entries.map((entry, i) => {
+  const images: PendingImage[] = [];
+  for (const [i, entry] of entries.entries()) {
     const what = `${archive.what}: manifest.json[${i}]`;
     if (typeof entry.Config !== 'string') throw importError(what, 'Config is missing');
     if (!Array.isArray(entry.Layers) || entry.Layers.some((l) => typeof l !== 'string')) throw importError(what, 'Layers is not a list of file names');
@@ -228,25 +234,28 @@ function fromDockerSave(store: ImageStore, archive: Archive, options: ImportOpti
       layers,
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
-    const manifestDigest = store.content.writeBuffer(manifestBytes);
+    const manifestDigest = sha256(manifestBytes);
+    await store.protect(lease, [manifestDigest]);
+    store.content.writeBuffer(manifestBytes);
     let names: string[];
     if (tags.length > 0) names = tags.map((t) => parseReference(t).canonical);
     else if (options.name !== undefined) names = [parseReference(options.name).canonical];
     else throw importError(what, `the image (ID ${hexOf(sha256(configBytes)).slice(0, 12)}) has no RepoTags`, 'pass --name REPOSITORY[:TAG] to name it');
-    return Promise.resolve({ names, target: { mediaType: MediaType.dockerManifest, digest: manifestDigest, size: manifestBytes.length }, manifestDigest, manifest });
-  });
+    images.push({ names, target: { mediaType: MediaType.dockerManifest, digest: manifestDigest, size: manifestBytes.length }, manifestDigest, manifest });
+  }
+  return images;
 }
 
 /** docker save writes layers uncompressed, but some tools gzip them: the first bytes tell. */
 function dockerLayerType(store: ImageStore, digest: string): string {
-  const head = store.content.read(digest).subarray(0, 4);
+  const head = store.content.head(digest, 4);
   if (head[0] === 0x1f && head[1] === 0x8b) return MediaType.dockerLayerGzip;
-  if (head.readUInt32LE(0) === 0xfd2fb528) return MediaType.ociLayerZstd;
+  if (head.length === 4 && head.readUInt32LE(0) === 0xfd2fb528) return MediaType.ociLayerZstd;
   return MediaType.dockerLayer;
 }
 
-async function commit(store: ImageStore, archive: Archive, dockerSave: boolean, pending: Promise<PendingImage>, lease: Lease, options: ImportOptions): Promise<ImageRecord[]> {
-  const image = await pending;
+/** Makes sure the config and layers of `image` are in the content store, verified. */
+async function ensureBlobs(store: ImageStore, archive: Archive, dockerSave: boolean, image: PendingImage, lease: Lease): Promise<void> {
   const { manifest } = image;
   await store.protect(lease, [image.target.digest, image.manifestDigest]);
   for (const d of [manifest.config, ...manifest.layers]) {
@@ -254,6 +263,10 @@ async function commit(store: ImageStore, archive: Archive, dockerSave: boolean, 
     else await store.protect(lease, [d.digest]);
     if (!store.content.has(d.digest)) throw importError(image.names[0] ?? 'image', `blob ${d.digest} is missing from the archive`);
   }
+}
+
+async function commit(store: ImageStore, image: PendingImage, lease: Lease, options: ImportOptions): Promise<ImageRecord[]> {
+  const { manifest } = image;
   const config = parseConfig(store.content.read(manifest.config.digest), `config of ${image.names[0] ?? 'image'}`);
   const platform = options.platform ?? hostPlatform();
   const have: Platform = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };

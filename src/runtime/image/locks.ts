@@ -7,7 +7,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 
-const STALE_MS = 15_000;
+/**
+ * A lock whose holder has not refreshed it for this long is taken over. The refresh runs on a
+ * timer, which long synchronous work (cloning a big snapshot) delays: hence a generous figure.
+ */
+const STALE_MS = 120_000;
 
 export class Locks {
   private readonly running = new Map<string, Promise<unknown>>();

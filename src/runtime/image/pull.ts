@@ -160,6 +160,15 @@ function checkConfig(config: ImageConfig, manifest: Manifest, platform: Platform
 async function fetchLayers(store: ImageStore, client: RegistryClient, ref: ImageReference, manifest: Manifest, lease: Lease, concurrency: number, progress: PullProgress): Promise<void> {
   const queue = manifest.layers.map((layer, index) => ({ layer, index }));
   const worker = async (): Promise<void> => {
+    try {
+      await download();
+    } catch (error) {
+      // One layer failed: the pull fails, so the others need not be fetched.
+      queue.length = 0;
+      throw error;
+    }
+  };
+  const download = async (): Promise<void> => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       const { layer, index } = next;
       await store.protect(lease, [layer.digest]);

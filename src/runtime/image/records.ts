@@ -4,8 +4,9 @@
  * lock, by writing a new file and renaming it over the old one.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HostpodError } from '../../errors.js';
 import type { Descriptor, Platform } from './oci.js';
 
 export interface LayerRecord {
@@ -48,10 +49,27 @@ export interface Lease {
   created: string;
 }
 
+/** Writes `value` to a new file, flushes it, and renames it over `file`: all or nothing. */
 export function writeJsonAtomically(file: string, value: unknown): void {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o644 });
+  const fd = openSync(temp, 'w', 0o644);
+  try {
+    writeFileSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(temp, file);
+}
+
+function readJson<T>(file: string, what: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (error) {
+    throw new HostpodError('ERR_HOSTPOD_STORE_CORRUPT', `${what} ${file} cannot be read: ${(error as Error).message}`, {
+      hint: 'the file was damaged outside hostpod (it is only ever replaced whole); restore it from a backup, or remove it and pull or import the images again',
+    });
+  }
 }
 
 export class Records {
@@ -66,7 +84,7 @@ export class Records {
 
   images(): ImageRecord[] {
     if (!existsSync(this.file)) return [];
-    const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as { images?: ImageRecord[] };
+    const parsed = readJson<{ images?: ImageRecord[] }>(this.file, 'the image list');
     return parsed.images ?? [];
   }
 
@@ -79,11 +97,10 @@ export class Records {
     const leases: Lease[] = [];
     for (const name of readdirSync(this.leasesDir)) {
       if (!name.endsWith('.json')) continue;
-      try {
-        leases.push(JSON.parse(readFileSync(join(this.leasesDir, name), 'utf8')) as Lease);
-      } catch {
-        // A lease being replaced right now; the rename makes it whole again.
-      }
+      // Leases are replaced by rename, so one that cannot be read is damaged: better to stop
+      // than to delete content it protects.
+      const path = join(this.leasesDir, name);
+      if (existsSync(path)) leases.push(readJson<Lease>(path, 'the lease'));
     }
     return leases;
   }

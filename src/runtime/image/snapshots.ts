@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, lchownSync, lutimesSync, chmodSync, utimesSync, chownSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256, hexOf } from './digest.js';
 
@@ -76,7 +77,15 @@ export class Snapshots {
       const { bytes, skipped } = await apply(rootfs);
       const info: SnapshotInfo = { chainId, ...(parent === undefined ? {} : { parent }), diffId, bytes, skipped };
       writeFileSync(join(work, 'info.json'), `${JSON.stringify(info, null, 2)}\n`);
-      renameSync(work, this.path(chainId));
+      try {
+        renameSync(work, this.path(chainId));
+      } catch (error) {
+        // Another process built the same snapshot meanwhile: theirs is as good as ours.
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !this.has(chainId)) throw error;
+        rmSync(work, { recursive: true, force: true });
+        return this.info(chainId);
+      }
       return info;
     } catch (error) {
       rmSync(work, { recursive: true, force: true });
@@ -84,30 +93,39 @@ export class Snapshots {
     }
   }
 
-  /** Removes a snapshot; it is first moved aside so that a crash never leaves half of one. */
-  remove(chainId: string): void {
-    const path = this.path(chainId);
-    if (!existsSync(path)) return;
+  /**
+   * Moves a snapshot out of the way, so that it no longer exists and a crash never leaves half
+   * of one; returns where it went, for the caller to delete.
+   */
+  moveAside(chainId: string): string {
     const trash = join(this.tmpDir, `removed-${hexOf(chainId).slice(0, 16)}-${randomBytes(4).toString('hex')}`);
-    renameSync(path, trash);
-    rmSync(trash, { recursive: true, force: true });
+    renameSync(this.path(chainId), trash);
+    return trash;
   }
 
-  /** Removes work directories of builds that died (older than `olderThanMs`). */
-  cleanTmp(olderThanMs: number): number {
+  /** Removes work directories of builds that died, and removed snapshots (older than `olderThanMs`). */
+  async cleanTmp(olderThanMs: number): Promise<number> {
     let removed = 0;
     for (const name of readdirSync(this.tmpDir)) {
       const path = join(this.tmpDir, name);
       try {
-        if (Date.now() - lstatSync(path).mtimeMs < olderThanMs) continue;
+        if (!name.startsWith('removed-') && Date.now() - lstatSync(path).mtimeMs < olderThanMs) continue;
+        // Not root, a removed tree may hold directories without owner write access.
+        if (process.getuid?.() !== 0) chmodTree(path);
+        await rm(path, { recursive: true, force: true });
+        removed++;
       } catch {
-        continue;
+        // Someone else removed it, or it cannot be removed now: the next prune tries again.
       }
-      rmSync(path, { recursive: true, force: true });
-      removed++;
     }
     return removed;
   }
+}
+
+/** Gives the owner write access to every directory under `dir`, so that it can be removed. */
+function chmodTree(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) chmodTree(join(dir, entry.name));
 }
 
 /**

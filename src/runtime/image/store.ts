@@ -7,6 +7,7 @@
  *   images/images.json                  images/leases/<id>.json     images/locks/
  */
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { HostpodError } from '../../errors.js';
@@ -237,7 +238,8 @@ export class ImageStore {
    * uses are removed first (built-in images excepted).
    */
   async gc(allImages: boolean): Promise<GcResult> {
-    return this.locks.with('gc', async () => {
+    const trash: string[] = [];
+    const result = await this.locks.with('gc', async () => {
       const result: GcResult = { blobs: 0, snapshots: 0, bytes: 0, images: [] };
       if (allImages) {
         await this.locks.with('records', () => {
@@ -249,11 +251,8 @@ export class ImageStore {
       }
       const blobs = new Set<string>();
       const snapshots = new Set<string>();
-      for (const image of this.list()) {
-        const refs = referencedBy(image);
-        refs.blobs.forEach((b) => blobs.add(b));
-        refs.snapshots.forEach((s) => snapshots.add(s));
-      }
+      // Leases first: a pull records its image before it ends its lease, so whatever it wrote
+      // is seen in one place or the other.
       for (const lease of this.records.leases()) {
         if (leaseIsStale(lease)) {
           this.records.removeLease(lease.id);
@@ -261,6 +260,11 @@ export class ImageStore {
         }
         lease.blobs.forEach((b) => blobs.add(b));
         lease.snapshots.forEach((s) => snapshots.add(s));
+      }
+      for (const image of this.list()) {
+        const refs = referencedBy(image);
+        refs.blobs.forEach((b) => blobs.add(b));
+        refs.snapshots.forEach((s) => snapshots.add(s));
       }
       for (const digest of this.content.list()) {
         if (blobs.has(digest)) continue;
@@ -270,13 +274,16 @@ export class ImageStore {
       }
       for (const chainId of this.snapshots.list()) {
         if (snapshots.has(chainId)) continue;
-        this.snapshots.remove(chainId);
+        // Only moved aside under the lock; the (slow) deletion happens after it is released.
+        trash.push(this.snapshots.moveAside(chainId));
         result.snapshots++;
       }
       this.content.cleanIngest(STALE_TEMP_MS);
-      this.snapshots.cleanTmp(STALE_TEMP_MS);
       return Promise.resolve(result);
     });
+    for (const dir of trash) await rm(dir, { recursive: true, force: true });
+    await this.snapshots.cleanTmp(STALE_TEMP_MS);
+    return result;
   }
 }
 

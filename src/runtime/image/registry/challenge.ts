@@ -5,7 +5,8 @@
  */
 import { HostpodError } from '../../../errors.js';
 import type { Credentials } from './credentials.js';
-import { readBody, request, type RequestOptions } from './transport.js';
+import type { IncomingMessage } from 'node:http';
+import { HttpStatusError, readBody, request, type RequestOptions } from './transport.js';
 
 export interface Challenge {
   scheme: string;
@@ -32,7 +33,13 @@ export function basicAuthorization(credentials: { username: string; password: st
  * The Authorization header value answering `challenge` for `scope`; undefined when the
  * challenge is Basic and there are no credentials (nothing else to try).
  */
-export async function authorize(registry: string, challenge: Challenge, scope: string, credentials: Credentials | undefined, tls: Pick<RequestOptions, 'insecureTls'>): Promise<string | undefined> {
+export async function authorize(
+  registry: string,
+  challenge: Challenge,
+  scope: string,
+  credentials: Credentials | undefined,
+  tls: Pick<RequestOptions, 'insecureTls'> & { allowPlainRealm: boolean },
+): Promise<string | undefined> {
   if (challenge.scheme === 'basic') {
     if (!credentials || !('password' in credentials)) return undefined;
     return basicAuthorization(credentials);
@@ -44,29 +51,38 @@ export async function authorize(registry: string, challenge: Challenge, scope: s
   }
   const realm = challenge.params.realm;
   if (!realm) throw new HostpodError('ERR_HOSTPOD_REGISTRY_AUTH', `registry ${registry} sent a Bearer challenge without a realm (token service address)`);
-  const url = new URL(realm);
+  let url: URL;
+  try {
+    url = new URL(realm);
+  } catch {
+    throw new HostpodError('ERR_HOSTPOD_REGISTRY_AUTH', `registry ${registry} named "${realm}" as its token service, which is not a URL`, { hint: 'the registry is misconfigured: its auth.token.realm must be an http(s) URL' });
+  }
+  if (url.protocol === 'http:' && credentials && !tls.allowPlainRealm) {
+    throw new HostpodError('ERR_HOSTPOD_REGISTRY_AUTH', `registry ${registry} asks for credentials to be sent to ${realm} over plain HTTP`, {
+      hint: 'refused, to keep the password off the wire: give the token service HTTPS, or list the registry under registries.insecure if that is acceptable',
+    });
+  }
   const service = challenge.params.service;
   let response;
-  if (credentials && 'identityToken' in credentials) {
-    // An OAuth2 refresh token (what `docker login` stores for some registries).
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.identityToken, client_id: 'hostpod', scope });
-    if (service) form.set('service', service);
-    response = await request(url.toString(), { ...tls, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
-  } else {
-    if (service) url.searchParams.set('service', service);
-    url.searchParams.append('scope', scope);
-    const headers = credentials ? { authorization: basicAuthorization(credentials) } : {};
-    response = await request(url.toString(), { ...tls, headers });
+  try {
+    response = await requestToken(url, scope, service, credentials, tls);
+  } catch (error) {
+    throw new HostpodError('ERR_HOSTPOD_REGISTRY_AUTH', `registry ${registry}: the token service ${url.host} cannot be reached: ${(error as Error).message}`, {
+      hint: 'check that the token service named by the registry is running and reachable from this host',
+      cause: error,
+    });
   }
   const body = await readBody(response, 1 << 20);
+  if (response.statusCode === 429 || (response.statusCode ?? 0) >= 500) {
+    throw new HttpStatusError(response.statusCode ?? 500, `registry ${registry}: the token service ${url.host} answered HTTP ${response.statusCode ?? '?'}`);
+  }
   if (response.statusCode === 401 || response.statusCode === 403) {
     throw new HostpodError('ERR_HOSTPOD_REGISTRY_AUTH', `registry ${registry}: the token service ${url.host} refused ${credentials ? 'the credentials' : 'anonymous access'} for ${scope} (HTTP ${response.statusCode})`, {
       hint: credentials ? 'check the user name and password in the credentials file (log in again)' : `log in first (docker login ${registry}, podman login or skopeo login), or pass --authfile`,
     });
   }
   if (response.statusCode !== 200) {
-    const error = new HostpodError('ERR_HOSTPOD_REGISTRY_AUTH', `registry ${registry}: the token service ${url.host} answered HTTP ${response.statusCode ?? '?'}: ${body.toString('utf8').slice(0, 200)}`);
-    throw Object.assign(error, { status: response.statusCode });
+    throw new HostpodError('ERR_HOSTPOD_REGISTRY_AUTH', `registry ${registry}: the token service ${url.host} answered HTTP ${response.statusCode ?? '?'}: ${body.toString('utf8').slice(0, 200)}`);
   }
   let token: unknown;
   try {
@@ -77,4 +93,18 @@ export async function authorize(registry: string, challenge: Challenge, scope: s
   }
   if (typeof token !== 'string' || token === '') throw new HostpodError('ERR_HOSTPOD_REGISTRY_AUTH', `registry ${registry}: the token service ${url.host} answered without a token`);
   return `Bearer ${token}`;
+}
+
+/** Asks the token service for a token: with a refresh token (OAuth2), or with GET and Basic credentials. */
+function requestToken(url: URL, scope: string, service: string | undefined, credentials: Credentials | undefined, tls: Pick<RequestOptions, 'insecureTls'>): Promise<IncomingMessage> {
+  if (credentials && 'identityToken' in credentials) {
+    // An OAuth2 refresh token (what `docker login` stores for some registries).
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.identityToken, client_id: 'hostpod', scope });
+    if (service) form.set('service', service);
+    return request(url.toString(), { insecureTls: tls.insecureTls === true, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  }
+  if (service) url.searchParams.set('service', service);
+  url.searchParams.append('scope', scope);
+  const headers = credentials && 'password' in credentials ? { authorization: basicAuthorization(credentials) } : {};
+  return request(url.toString(), { insecureTls: tls.insecureTls === true, headers });
 }

@@ -66,7 +66,7 @@ export class RegistryClient {
       this.retry,
       async () => {
         const response = await this.get(repository, `manifests/${reference}`, { accept: MANIFEST_ACCEPT }, shown);
-        const bytes = await readBody(response, MANIFEST_SIZE_LIMIT);
+        const bytes = await readBody(response, MANIFEST_SIZE_LIMIT, `the manifest of ${shown}`);
         const contentType = (response.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
         const announced = response.headers['docker-content-digest'];
         return { bytes, mediaType: contentType, announcedDigest: typeof announced === 'string' ? announced : undefined };
@@ -97,7 +97,7 @@ export class RegistryClient {
     if (response.statusCode === 401) {
       const challenge = parseChallenge(String(response.headers['www-authenticate'] ?? ''));
       response.resume();
-      const authorization = challenge ? await authorize(this.registry, challenge, scope, this.options.credentials, { insecureTls: this.options.insecure === true }) : undefined;
+      const authorization = challenge ? await authorize(this.registry, challenge, scope, this.options.credentials, { insecureTls: this.options.insecure === true, allowPlainRealm: this.options.insecure === true || this.options.plainHttp === true }) : undefined;
       if (authorization === undefined) throw this.unauthorized(shown);
       this.tokens.set(scope, authorization);
       response = await this.send(this.url(repository, path), { ...headers, authorization });

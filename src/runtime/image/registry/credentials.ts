@@ -64,8 +64,10 @@ export class CredentialStore {
 
   /** Credentials for `registry` (host[:port]), or undefined for anonymous access. */
   lookup(registry: string): Credentials | undefined {
-    const helper = this.config.credHelpers?.[registry] ?? this.config.credsStore;
-    const fromHelper = helper ? this.fromHelper(helper, registry) : undefined;
+    const helpers = this.config.credHelpers ?? {};
+    const helper = keysFor(registry).map(normalizeKey).map((k) => helpers[k]).find((h) => h !== undefined) ?? helpers[registry] ?? this.config.credsStore;
+    // Helpers keep Docker Hub's credentials under its v1 address, as `docker login` stores them.
+    const fromHelper = helper ? this.fromHelper(helper, registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry) : undefined;
     if (fromHelper) return fromHelper;
     const auths = this.config.auths ?? {};
     const wanted = keysFor(registry);

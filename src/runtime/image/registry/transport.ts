@@ -9,6 +9,7 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HostpodError } from '../../../errors.js';
 
 const MAX_REDIRECTS = 10;
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
@@ -46,7 +47,8 @@ export async function request(url: string, options: RequestOptions = {}): Promis
     if (response.statusCode !== undefined && [301, 302, 303, 307, 308].includes(response.statusCode) && location && hop < MAX_REDIRECTS) {
       response.resume();
       const next = new URL(location, current);
-      if (next.host !== current.host) {
+      // Credentials stay with the host they were meant for, and off plain HTTP.
+      if (next.host !== current.host || next.protocol !== current.protocol) {
         headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
       }
       current = next;
@@ -106,14 +108,16 @@ export async function withRetries<T>(policy: RetryPolicy, attempt: (n: number) =
 }
 
 /** Reads a whole (small) response body, refusing more than `limit` bytes. */
-export async function readBody(response: IncomingMessage, limit = 8 << 20): Promise<Buffer> {
+export async function readBody(response: IncomingMessage, limit = 8 << 20, what = 'the answer'): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of response) {
     size += (chunk as Buffer).length;
     if (size > limit) {
       response.destroy();
-      throw new Error(`response from ${response.url ?? 'the registry'} is larger than ${limit} bytes`);
+      throw new HostpodError('ERR_HOSTPOD_REGISTRY', `${what} is larger than ${limit} bytes, more than such a document can be`, {
+        hint: 'the registry answered with something that is not an image manifest or config',
+      });
     }
     chunks.push(chunk as Buffer);
   }
