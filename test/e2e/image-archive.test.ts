@@ -143,7 +143,7 @@ describe('image import and export with skopeo as the peer', { skip }, () => {
     writeFileSync(join(dataDir, 'images/images.json'), '{"images": [');
     const ls = await cli(['image', 'ls', '--data-dir', dataDir]);
     assert.equal(ls.code, 1);
-    assert.match(ls.stderr, /^error: the image list .*images\.json cannot be read: .*\n  hint: the file was damaged outside hostpod/);
+    assert.match(ls.stderr, /^error: the image list .*images\.json cannot be read: .*\n {2}hint: the file was damaged outside hostpod/);
     const fresh = mkdtempSync(join(scratch, 'data-'));
     const exported = await cli(['image', 'export', '--data-dir', fresh, 'localhost/hostprocess-base', '-o', join(scratch, 'no/such/dir/x.tar')]);
     assert.equal(exported.code, 1);
