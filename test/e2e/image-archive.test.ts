@@ -3,8 +3,8 @@
  * save tarballs, OCI layout tarballs and directories; and exports that skopeo reads back.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,26 +14,16 @@ import { importImages } from '../../src/runtime/image/import.js';
 import { hostPlatform } from '../../src/runtime/image/platform.js';
 import { ImageStore } from '../../src/runtime/image/store.js';
 import { tarLayer, writeOciLayout } from '../support/oci-layout.js';
+import { runHostpod } from '../support/hostpod-cli.js';
 import { registrySkip } from '../support/registry.js';
 
 const run = promisify(execFile);
 const skip = registrySkip(['skopeo']);
 const scratch = mkdtempSync(join(tmpdir(), 'hostpod-e2e-archive-'));
-const BIN = join(import.meta.dirname, '../../bin/hostpod.js');
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    if (input === undefined) child.stdin.end();
-    else createReadStream(input).pipe(child.stdin);
-  });
+function cli(args: string[], stdinFile?: string) {
+  return runHostpod(args, stdinFile === undefined ? {} : { stdinFile });
 }
 
 describe('image import and export with skopeo as the peer', { skip }, () => {

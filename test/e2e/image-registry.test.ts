@@ -4,7 +4,7 @@
  * transient failures, concurrent pulls and malicious layers.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { RegistryClient } from '../../src/runtime/image/registry/client.js';
 import { CredentialStore } from '../../src/runtime/image/registry/credentials.js';
 import { ImageStore } from '../../src/runtime/image/store.js';
 import { tarLayer, writeOciIndex, writeOciLayout, type LayerEntry } from '../support/oci-layout.js';
+import { runHostpod } from '../support/hostpod-cli.js';
 import { push, registrySkip, startRegistry, type Registry } from '../support/registry.js';
 
 const skip = registrySkip();
@@ -26,23 +27,14 @@ const arch = hostPlatform().architecture;
 const otherArch = arch === 'amd64' ? 'arm64' : 'amd64';
 const scratch = mkdtempSync(join(tmpdir(), 'hostpod-e2e-image-'));
 const layouts = join(scratch, 'layouts');
-const BIN = join(import.meta.dirname, '../../bin/hostpod.js');
 const FAST_RETRY = { attempts: 4, baseDelayMs: 20 };
 
 function freshStore(): ImageStore {
   return new ImageStore(mkdtempSync(join(scratch, 'data-')));
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return runHostpod(args, { env });
 }
 
 async function layout(name: string, layers: LayerEntry[][], compression: 'gzip' | 'none' | 'zstd' = 'gzip'): Promise<{ dir: string; manifestDigest: string; layerDigests: string[] }> {
