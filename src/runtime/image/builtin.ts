@@ -56,24 +56,9 @@ export async function ensureBuiltin(store: ImageStore): Promise<ImageRecord> {
     store.content.writeBuffer(blobs.layer);
     store.content.writeBuffer(blobs.config);
     store.content.writeBuffer(blobs.manifest);
-    const layers = blobs.manifestJson.layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: blobs.configJson.rootfs.diff_ids[i] as string }));
-    await store.unpack(layers, REFERENCE, {}, lease);
-    const platform = hostPlatform();
-    const record: ImageRecord = {
-      name: REFERENCE,
-      target: { mediaType: MediaType.ociManifest, digest: manifestDigest, size: blobs.manifest.length },
-      manifest: manifestDigest,
-      config: blobs.manifestJson.config.digest,
-      platform,
-      layers,
-      size: blobs.manifest.length + blobs.config.length + blobs.layer.length,
-      unpackedSize: 0,
-      created: '1970-01-01T00:00:00Z',
-      stored: new Date().toISOString(),
-      source: 'builtin',
-    };
-    await store.record(record);
-    return record;
+    const target = { mediaType: MediaType.ociManifest, digest: manifestDigest, size: blobs.manifest.length };
+    const [record] = await store.commit({ names: [REFERENCE], target, manifestDigest, manifest: blobs.manifestJson, config: blobs.configJson, source: 'builtin' }, {}, lease);
+    return record as ImageRecord;
   } finally {
     store.endLease(lease);
   }

@@ -11,10 +11,10 @@ import tar from 'tar-stream';
 import { HostpodError } from '../../errors.js';
 import { hexOf, sha256 } from './digest.js';
 import { MediaType, parseConfig, parseManifestOrIndex, type Descriptor, type Manifest, type Platform } from './oci.js';
-import { formatPlatform, hostPlatform, platformMatches, selectManifest } from './platform.js';
-import type { ImageRecord, Lease, LayerRecord } from './records.js';
+import { hostPlatform, selectManifest } from './platform.js';
+import type { ImageRecord, Lease } from './records.js';
 import { parseReference } from './reference.js';
-import type { ImageStore, UnpackProgress } from './store.js';
+import { checkImageConfig, type ImageStore, type UnpackProgress } from './store.js';
 
 export interface ImportOptions {
   /** The name for an image the archive does not name (or the repository for a bare tag). */
@@ -267,34 +267,8 @@ async function ensureBlobs(store: ImageStore, archive: Archive, dockerSave: bool
 
 async function commit(store: ImageStore, image: PendingImage, lease: Lease, options: ImportOptions): Promise<ImageRecord[]> {
   const { manifest } = image;
-  const config = parseConfig(store.content.read(manifest.config.digest), `config of ${image.names[0] ?? 'image'}`);
-  const platform = options.platform ?? hostPlatform();
-  const have: Platform = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
-  if (!platformMatches(platform, have)) {
-    throw new HostpodError('ERR_HOSTPOD_IMAGE_PLATFORM', `image ${image.names[0] ?? ''} is for ${formatPlatform(have)}, and this host runs ${formatPlatform(platform)}`, { hint: 'import an image built for this host' });
-  }
-  if (config.rootfs.diff_ids.length !== manifest.layers.length) {
-    throw importError(image.names[0] ?? 'image', `the manifest has ${manifest.layers.length} layers and the config lists ${config.rootfs.diff_ids.length} diff IDs`);
-  }
-  const layers: LayerRecord[] = manifest.layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: config.rootfs.diff_ids[i] as string }));
-  const unpackedSize = await store.unpack(layers, image.names[0] ?? 'image', options.progress ?? {}, lease);
-  const records: ImageRecord[] = [];
-  for (const name of image.names) {
-    const record: ImageRecord = {
-      name,
-      target: image.target,
-      manifest: image.manifestDigest,
-      config: manifest.config.digest,
-      platform: have,
-      layers,
-      size: store.content.size(image.manifestDigest) + manifest.config.size + manifest.layers.reduce((s, l) => s + l.size, 0),
-      unpackedSize,
-      ...(config.created ? { created: config.created } : {}),
-      stored: new Date().toISOString(),
-      source: 'import',
-    };
-    await store.record(record);
-    records.push(record);
-  }
-  return records;
+  const what = image.names[0] ?? image.manifestDigest;
+  const config = parseConfig(store.content.read(manifest.config.digest), `config of ${what}`);
+  checkImageConfig(config, manifest, options.platform ?? hostPlatform(), what);
+  return store.commit({ ...image, config, source: 'import' }, options.progress ?? {}, lease);
 }

@@ -8,13 +8,13 @@ import { HostpodError } from '../../errors.js';
 import { builtinImage, ensureBuiltin } from './builtin.js';
 import { hexOf, sha256 } from './digest.js';
 import { parseConfig, parseManifestOrIndex, type Descriptor, type ImageConfig, type Manifest, type Platform } from './oci.js';
-import { formatPlatform, hostPlatform, platformMatches, selectManifest } from './platform.js';
-import type { ImageRecord, Lease, LayerRecord } from './records.js';
+import { formatPlatform, hostPlatform, selectManifest } from './platform.js';
+import type { ImageRecord, Lease } from './records.js';
 import { isLocalOnly, parseReference, type ImageReference } from './reference.js';
 import { isLoopbackRegistry, RegistryClient } from './registry/client.js';
 import type { CredentialStore } from './registry/credentials.js';
 import { readBody, withRetries, type RetryPolicy } from './registry/transport.js';
-import type { ImageStore, UnpackProgress } from './store.js';
+import { checkImageConfig, type ImageStore, type UnpackProgress } from './store.js';
 
 export interface PullProgress extends UnpackProgress {
   resolved?(ref: ImageReference, manifest: Manifest, target: Descriptor): void;
@@ -53,26 +53,11 @@ export async function pullImage(store: ImageStore, reference: string, options: P
   try {
     const { target, manifestDigest, manifest } = await resolve(store, client, ref, platform, lease);
     const config = await fetchConfig(store, client, ref, manifest, lease, progress);
-    checkConfig(config, manifest, platform, ref);
+    checkImageConfig(config, manifest, platform, ref.canonical);
     progress.resolved?.(ref, manifest, target);
     await fetchLayers(store, client, ref, manifest, lease, options.concurrency ?? 3, progress);
-    const layers: LayerRecord[] = manifest.layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: config.rootfs.diff_ids[i] as string }));
-    const unpackedSize = await store.unpack(layers, ref.canonical, progress, lease);
-    const record: ImageRecord = {
-      name: ref.canonical,
-      target,
-      manifest: manifestDigest,
-      config: manifest.config.digest,
-      platform: { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) },
-      layers,
-      size: manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0) + store.content.size(manifestDigest),
-      unpackedSize,
-      ...(config.created ? { created: config.created } : {}),
-      stored: new Date().toISOString(),
-      source: 'registry',
-    };
-    await store.record(record);
-    return record;
+    const [record] = await store.commit({ names: [ref.canonical], target, manifestDigest, manifest, config, source: 'registry' }, progress, lease);
+    return record as ImageRecord;
   } finally {
     store.endLease(lease);
   }
@@ -141,20 +126,6 @@ async function fetchConfig(store: ImageStore, client: RegistryClient, ref: Image
     store.content.writeBuffer(bytes, descriptor, what);
   }
   return parseConfig(store.content.read(descriptor.digest), what);
-}
-
-function checkConfig(config: ImageConfig, manifest: Manifest, platform: Platform, ref: ImageReference): void {
-  if (config.rootfs.diff_ids.length !== manifest.layers.length) {
-    throw new HostpodError('ERR_HOSTPOD_IMAGE_FORMAT', `image ${ref.canonical}: the manifest has ${manifest.layers.length} layers and the config lists ${config.rootfs.diff_ids.length} diff IDs`, {
-      hint: 'the manifest and config do not belong together; rebuild or re-push the image',
-    });
-  }
-  const have: Platform = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
-  if (!platformMatches(platform, have)) {
-    throw new HostpodError('ERR_HOSTPOD_IMAGE_PLATFORM', `image ${ref.canonical} is for ${formatPlatform(have)}, and this host runs ${formatPlatform(platform)}`, {
-      hint: have.os !== 'linux' ? 'hostpod runs Linux images: build the workload image for Linux' : `build and push the image for ${formatPlatform(platform)} (or an index that includes it)`,
-    });
-  }
 }
 
 async function fetchLayers(store: ImageStore, client: RegistryClient, ref: ImageReference, manifest: Manifest, lease: Lease, concurrency: number, progress: PullProgress): Promise<void> {

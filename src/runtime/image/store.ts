@@ -15,7 +15,8 @@ import { ContentStore } from './content-store.js';
 import { decompressor } from './decompress.js';
 import { DigestingStream, hexOf, shortId } from './digest.js';
 import { Locks } from './locks.js';
-import { isIndexType, layerCompression, parseConfig, parseManifestOrIndex, type ImageConfig, type Manifest } from './oci.js';
+import { isIndexType, layerCompression, parseConfig, parseManifestOrIndex, type Descriptor, type ImageConfig, type Manifest, type Platform } from './oci.js';
+import { formatPlatform, platformMatches } from './platform.js';
 import { Records, leaseIsStale, type ImageRecord, type Lease, type LayerRecord } from './records.js';
 import { parseReference, type ImageReference } from './reference.js';
 import { chainIds, Snapshots } from './snapshots.js';
@@ -26,6 +27,37 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 export interface UnpackProgress {
   unpacking?(layer: LayerRecord, index: number, count: number): void;
   unpacked?(layer: LayerRecord, skipped: readonly SkippedEntry[]): void;
+}
+
+/** An image whose blobs are all in the content store, ready to be unpacked and recorded. */
+export interface ResolvedImage {
+  /** The full references to record it under. */
+  names: readonly string[];
+  target: Descriptor;
+  manifestDigest: string;
+  manifest: Manifest;
+  config: ImageConfig;
+  source: ImageRecord['source'];
+}
+
+/** The platform an image config declares. */
+export function configPlatform(config: ImageConfig): Platform {
+  return { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
+}
+
+/** Checks that a config belongs to its manifest and is for the platform `want`. */
+export function checkImageConfig(config: ImageConfig, manifest: Manifest, want: Platform, what: string): void {
+  if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+    throw new HostpodError('ERR_HOSTPOD_IMAGE_FORMAT', `image ${what}: the manifest has ${manifest.layers.length} layers and the config lists ${config.rootfs.diff_ids.length} diff IDs`, {
+      hint: 'the manifest and config do not belong together; rebuild or re-push the image',
+    });
+  }
+  const have = configPlatform(config);
+  if (!platformMatches(want, have)) {
+    throw new HostpodError('ERR_HOSTPOD_IMAGE_PLATFORM', `image ${what} is for ${formatPlatform(have)}, and this host runs ${formatPlatform(want)}`, {
+      hint: have.os !== 'linux' ? 'hostpod runs Linux images: build the workload image for Linux' : `build the image for ${formatPlatform(want)} (or an index that includes it)`,
+    });
+  }
 }
 
 export interface GcResult {
@@ -156,6 +188,37 @@ export class ImageStore {
       });
     }
     return { bytes: result.bytes, skipped: result.skipped };
+  }
+
+  /**
+   * Unpacks an image whose blobs are in the store and records it under each of its names: the
+   * last step of a pull, an import and the built-in image alike.
+   */
+  async commit(image: ResolvedImage, progress: UnpackProgress, lease: Lease): Promise<ImageRecord[]> {
+    const { manifest, config } = image;
+    const what = image.names[0] ?? image.manifestDigest;
+    const layers: LayerRecord[] = manifest.layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: config.rootfs.diff_ids[i] as string }));
+    const unpackedSize = await this.unpack(layers, what, progress, lease);
+    const size = this.content.size(image.manifestDigest) + manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0);
+    const records: ImageRecord[] = [];
+    for (const name of image.names) {
+      const record: ImageRecord = {
+        name,
+        target: image.target,
+        manifest: image.manifestDigest,
+        config: manifest.config.digest,
+        platform: configPlatform(config),
+        layers,
+        size,
+        unpackedSize,
+        ...(config.created ? { created: config.created } : {}),
+        stored: new Date().toISOString(),
+        source: image.source,
+      };
+      await this.record(record);
+      records.push(record);
+    }
+    return records;
   }
 
   /** Records `image` under its name, replacing what the name pointed at before. */
