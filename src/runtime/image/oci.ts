@@ -100,6 +100,7 @@ export interface ImageConfig {
     Entrypoint?: string[] | null;
     Cmd?: string[] | null;
     WorkingDir?: string;
+    StopSignal?: string;
     Labels?: Record<string, string> | null;
   };
   rootfs: { type: 'layers'; diff_ids: string[] };

@@ -1,0 +1,66 @@
+/**
+ * The job of a HostProcess container on Linux: one cgroup per container under hostpod's own
+ * subtree. One interface, two hierarchies (v1.ts, v2.ts); `detect.ts` picks the host's.
+ */
+
+/** Limits a container's cgroup enforces; undefined means unlimited. */
+export interface CgroupLimits {
+  /** `limits.memory`, in bytes. */
+  memoryBytes?: number | undefined;
+  /** `limits.cpu`, in millicores: a CFS quota of this share of one CPU per period. */
+  cpuMillis?: number | undefined;
+  /** The most tasks (processes and threads) the container may have. */
+  pids?: number | undefined;
+}
+
+export interface CgroupStats {
+  /** Memory in use now, in bytes. */
+  memoryBytes: number | undefined;
+  /** CPU time used so far, in nanoseconds. */
+  cpuNanos: number | undefined;
+  /** Times the kernel's OOM killer killed a process of the container. */
+  oomKills: number;
+  /** Processes in the cgroup now. */
+  processes: number;
+}
+
+/** What the monitor needs to place the workload and kill it (paths of cgroup files). */
+export interface CgroupFiles {
+  /** Every `cgroup.procs` the workload joins (one per hierarchy on v1). The first is the one to list. */
+  procs: string[];
+  /** v2's `cgroup.kill`, when the kernel has it. */
+  kill?: string | undefined;
+  /** v1's `freezer.state`, when the freezer hierarchy is mounted. */
+  freeze?: string | undefined;
+}
+
+/** One container's cgroup. */
+export interface ContainerCgroup {
+  readonly files: CgroupFiles;
+  /** The directories that make it up (one per hierarchy on v1). */
+  readonly dirs: string[];
+  stats(): CgroupStats;
+  /** The pids in the cgroup. */
+  pids(): number[];
+  /** Kills everything in the cgroup and waits until it is empty (at most `timeoutMs`). */
+  kill(timeoutMs?: number): Promise<boolean>;
+  /** Removes the cgroup's directories (after `kill`). */
+  remove(): void;
+}
+
+export interface CgroupDriver {
+  readonly version: 'v1' | 'v2';
+  /** The root of hostpod's subtree, for messages. */
+  readonly describeRoot: string;
+  /** Controllers the subtree can use (memory, cpu, pids, ...). */
+  controllers(): Set<string>;
+  /**
+   * Creates the container's cgroup with its limits.
+   * @throws HostpodError when a limit needs a controller the host does not offer.
+   */
+  create(id: string, limits: CgroupLimits): ContainerCgroup;
+  /** The cgroup of an existing container (it may be gone). */
+  open(id: string): ContainerCgroup;
+  /** Container ids that have a cgroup under hostpod's subtree. */
+  list(): string[];
+}

@@ -1,0 +1,165 @@
+/**
+ * A container's records under `<data-dir>/containers/<id>/`:
+ *
+ *   container.json   what hostpod decided at start (written before the monitor starts)
+ *   spec             the monitor's spec
+ *   monitor.pid      written by the monitor; init.pid (pid, start time) once the workload runs
+ *   exit             written by the monitor when everything has ended and the log is complete
+ *   status.json      hostpod's final status, once the container's resources are released
+ *
+ * Every file is written to a temporary name and renamed into place, so a crash leaves either the
+ * old file or the new one. The state is derived from which files exist and whether the monitor lives.
+ */
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HostpodError } from '../errors.js';
+import type { CgroupFiles } from './cgroup/index.js';
+import type { SandboxKind } from './sandbox.js';
+
+export type MountMode = 'bind' | 'sandbox';
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  pod: { name: string; namespace: string; uid: string };
+  /** An init container (run to completion before the others). */
+  init: boolean;
+  restartCount: number;
+  image: { name: string; id: string };
+  account: string;
+  user: { name: string; uid: number; gid: number; temporary: boolean };
+  mountMode: MountMode;
+  sandbox: { kind: SandboxKind; path: string };
+  cgroup: { version: 'v1' | 'v2'; dirs: string[]; files: CgroupFiles };
+  logPath: string;
+  argv: string[];
+  stopSignal: number;
+  graceSeconds: number;
+  memoryLimit?: number | undefined;
+  createdAt: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'exited';
+
+export interface ExitFile {
+  exitCode: number;
+  signal: number;
+  startedAtNs: bigint | undefined;
+  finishedAtNs: bigint;
+  error: string | undefined;
+  /** Set by hostpod when the monitor died without an exit status: why. */
+  lost: string | undefined;
+}
+
+export interface ContainerStatus {
+  exitCode: number;
+  /** Completed, Error, OOMKilled, StartError or ContainerStatusUnknown, as the kubelet reports them. */
+  reason: string;
+  message?: string | undefined;
+  startedAt: string | undefined;
+  finishedAt: string;
+  /** Memory and CPU time from the cgroup when the container ended. */
+  cpuNanos?: number | undefined;
+}
+
+export function writeAtomically(path: string, data: string | Buffer): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new HostpodError('ERR_HOSTPOD_STATE', `${path} is damaged: ${(error as Error).message}`, { hint: 'remove the container with hostpod rm -f ID', cause: error });
+  }
+}
+
+export function parseExitFile(text: string): ExitFile {
+  const fields = new Map(
+    text
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+  );
+  const big = (k: string): bigint | undefined => (fields.has(k) ? BigInt(fields.get(k) ?? '0') : undefined);
+  return {
+    exitCode: Number(fields.get('exitCode') ?? 255),
+    signal: Number(fields.get('signal') ?? 0),
+    startedAtNs: big('startedAt'),
+    finishedAtNs: big('finishedAt') ?? 0n,
+    error: fields.get('error'),
+    lost: fields.get('lost'),
+  };
+}
+
+export function nsToIso(ns: bigint | undefined): string | undefined {
+  if (ns === undefined || ns === 0n) return undefined;
+  const ms = Number(ns / 1_000_000n);
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 19)}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
+}
+
+/** The containers directory and what is in it. */
+export class ContainerDirs {
+  readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 'containers');
+  }
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  ids(): string[] {
+    if (!existsSync(this.root)) return [];
+    return readdirSync(this.root).filter((name) => /^[0-9a-f]{64}$/.test(name) && existsSync(join(this.root, name, 'container.json')));
+  }
+
+  record(id: string): ContainerRecord {
+    const record = readJson<ContainerRecord>(join(this.dir(id), 'container.json'));
+    if (!record) throw new HostpodError('ERR_HOSTPOD_NO_CONTAINER', `no container ${id}`);
+    return record;
+  }
+
+  exit(id: string): ExitFile | undefined {
+    try {
+      return parseExitFile(readFileSync(join(this.dir(id), 'exit'), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  status(id: string): ContainerStatus | undefined {
+    return readJson<ContainerStatus>(join(this.dir(id), 'status.json'));
+  }
+
+  initPid(id: string): { pid: number; startedAtNs: bigint } | undefined {
+    try {
+      const [pid, started] = readFileSync(join(this.dir(id), 'init.pid'), 'utf8').trim().split(' ');
+      return { pid: Number(pid), startedAtNs: BigInt(started ?? '0') };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The monitor's pid, when it is alive (checked against its command line, not just the number). */
+  liveMonitor(id: string): number | undefined {
+    try {
+      const pid = Number(readFileSync(join(this.dir(id), 'monitor.pid'), 'utf8').trim());
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return cmdline.includes(this.dir(id)) && cmdline.some((a) => a.endsWith('hostpod-monitor')) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  state(id: string): ContainerState {
+    if (existsSync(join(this.dir(id), 'exit')) || existsSync(join(this.dir(id), 'status.json'))) return 'exited';
+    if (this.initPid(id) !== undefined) return 'running';
+    return 'created';
+  }
+}

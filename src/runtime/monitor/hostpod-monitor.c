@@ -1,0 +1,522 @@
+/*
+ * hostpod-monitor: the per-container monitor (the Linux counterpart of a containerd shim).
+ *
+ * Written in C rather than TypeScript because one runs per container for the container's whole
+ * life, and it must cost well under 2 MiB of memory and outlive the hostpod process that started
+ * it (kill -9 included). It owns the workload's process, its stdout/stderr pipes, the CRI log
+ * files and the exit status; hostpod re-adopts it by reading the files it leaves in the
+ * container's state directory.
+ *
+ *   hostpod-monitor start STATE_DIR        run the container described by STATE_DIR/spec
+ *   hostpod-monitor exec STATE_DIR ARG...  become an extra process in the running container
+ *
+ * The spec is a sequence of NUL-terminated strings: a directive followed by its arguments
+ * (hostpod writes it; see src/runtime/monitor/spec.ts). Values are never parsed by a shell.
+ *
+ * start: the monitor mounts the sandbox overlay, then forks the workload. The child joins the
+ * container's cgroups (before it runs a single instruction of the workload), starts a session,
+ * optionally enters a private mount namespace with its binds, switches to the container's account,
+ * changes directory, looks the executable up and execs it. A close-on-exec pipe tells the monitor
+ * whether exec succeeded; the result goes to stdout as one line ("ok PID STARTED_NS" or
+ * "error MESSAGE"), after which stdout is closed so the monitor never blocks on hostpod.
+ *
+ * The monitor then copies the workload's output into the CRI log file, reaps every descendant
+ * (it is a child subreaper), and handles the end of the container:
+ *   - SIGTERM to the monitor asks for a stop: the stop signal goes to init, and after the grace
+ *     period (STATE_DIR/stop-grace overrides the spec) the whole cgroup is killed;
+ *   - when init exits on its own, the processes left get SIGTERM and, after the grace period,
+ *     SIGKILL.
+ * When init is reaped, the cgroup is empty and the pipes are drained, it writes STATE_DIR/exit
+ * atomically and exits. So an exit file means the log is complete.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ITEMS 4096
+#define LINE_MAX_BYTES (16 * 1024) /* containerd's CRI log line limit; longer lines become P entries */
+
+struct bind { const char *src, *dst; int ro, file; };
+
+static struct {
+  const char *log, *exit_file, *cwd, *kill_file, *freeze_file, *detach_under;
+  const char *ov_lower, *ov_upper, *ov_work, *ov_target;
+  long log_max_size; int log_max_files;
+  const char *procs[8]; int nprocs;
+  struct bind binds[256]; int nbinds;
+  const char *env[MAX_ITEMS + 1]; int nenv;
+  const char *argv[MAX_ITEMS + 1]; int nargv;
+  gid_t groups[64]; int ngroups;
+  uid_t uid; gid_t gid; int unshare_mnt;
+  int stop_signal; long grace;
+} spec = { .log_max_size = 10L << 20, .log_max_files = 5, .stop_signal = SIGTERM, .grace = 30 };
+
+static const char *state_dir;
+
+static void die(const char *fmt, ...) {
+  va_list ap; va_start(ap, fmt);
+  fputs("hostpod-monitor: ", stderr); vfprintf(stderr, fmt, ap); fputc('\n', stderr);
+  va_end(ap); exit(125);
+}
+
+static long long now_ns(void) {
+  struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static double mono(void) {
+  struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *read_all(const char *path, size_t *len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  size_t cap = 4096, n = 0; char *buf = malloc(cap + 1);
+  for (;;) {
+    if (n == cap) { cap *= 2; buf = realloc(buf, cap + 1); }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0) { if (errno == EINTR) continue; free(buf); close(fd); return NULL; }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  close(fd); buf[n] = 0; if (len) *len = n;
+  return buf;
+}
+
+static long num(const char *s, const char *what) {
+  char *end; errno = 0; long v = strtol(s, &end, 10);
+  if (errno || *end || end == s) die("spec: %s: not a number: %s", what, s);
+  return v;
+}
+
+static void load_spec(void) {
+  char path[PATH_MAX]; size_t len;
+  snprintf(path, sizeof path, "%s/spec", state_dir);
+  char *buf = read_all(path, &len);
+  if (!buf) die("cannot read %s: %s", path, strerror(errno));
+  const char *tok[MAX_ITEMS * 2 + 64]; size_t nt = 0;
+  for (size_t i = 0; i < len && nt < sizeof tok / sizeof tok[0];) { tok[nt++] = buf + i; i += strlen(buf + i) + 1; }
+  for (size_t i = 0; i < nt;) {
+    const char *d = tok[i++];
+#define ARG (i < nt ? tok[i++] : (die("spec: %s needs an argument", d), ""))
+    if (!strcmp(d, "log")) spec.log = ARG;
+    else if (!strcmp(d, "log-max-size")) spec.log_max_size = num(ARG, d);
+    else if (!strcmp(d, "log-max-files")) spec.log_max_files = (int)num(ARG, d);
+    else if (!strcmp(d, "exit-file")) spec.exit_file = ARG;
+    else if (!strcmp(d, "cgroup-procs")) { if (spec.nprocs < 8) spec.procs[spec.nprocs++] = ARG; }
+    else if (!strcmp(d, "cgroup-kill")) spec.kill_file = ARG;
+    else if (!strcmp(d, "cgroup-freeze")) spec.freeze_file = ARG;
+    else if (!strcmp(d, "overlay")) { spec.ov_lower = ARG; spec.ov_upper = ARG; spec.ov_work = ARG; spec.ov_target = ARG; }
+    else if (!strcmp(d, "unshare-mount")) spec.unshare_mnt = 1;
+    else if (!strcmp(d, "detach-under")) spec.detach_under = ARG;
+    else if (!strcmp(d, "bind")) {
+      if (spec.nbinds >= 256) die("spec: too many binds");
+      struct bind *b = &spec.binds[spec.nbinds++];
+      b->src = ARG; b->dst = ARG; b->ro = !strcmp(ARG, "ro"); b->file = !strcmp(ARG, "file");
+    }
+    else if (!strcmp(d, "uid")) spec.uid = (uid_t)num(ARG, d);
+    else if (!strcmp(d, "gid")) spec.gid = (gid_t)num(ARG, d);
+    else if (!strcmp(d, "group")) { if (spec.ngroups < 64) spec.groups[spec.ngroups++] = (gid_t)num(ARG, d); }
+    else if (!strcmp(d, "cwd")) spec.cwd = ARG;
+    else if (!strcmp(d, "env")) { if (spec.nenv < MAX_ITEMS) spec.env[spec.nenv++] = ARG; }
+    else if (!strcmp(d, "arg")) { if (spec.nargv < MAX_ITEMS) spec.argv[spec.nargv++] = ARG; }
+    else if (!strcmp(d, "stop-signal")) spec.stop_signal = (int)num(ARG, d);
+    else if (!strcmp(d, "grace")) spec.grace = num(ARG, d);
+    else die("spec: unknown directive %s", d);
+#undef ARG
+  }
+  spec.env[spec.nenv] = NULL; spec.argv[spec.nargv] = NULL;
+  if (spec.nargv == 0) die("spec: no command");
+}
+
+/* Writes "text" to path, creating it: used for cgroup files and state files. */
+static int write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t r = write(fd, text, strlen(text));
+  int saved = errno; close(fd); errno = saved;
+  return r < 0 ? -1 : 0;
+}
+
+/* Crash safety: state files are written to a temporary name and renamed into place. */
+static void write_state(const char *name, const char *text) {
+  char path[PATH_MAX], tmp[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s", state_dir, name);
+  snprintf(tmp, sizeof tmp, "%s/.%s.tmp", state_dir, name);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) { fprintf(stderr, "hostpod-monitor: %s: %s\n", tmp, strerror(errno)); return; }
+  if (write(fd, text, strlen(text)) < 0 || fsync(fd) < 0) fprintf(stderr, "hostpod-monitor: %s: %s\n", tmp, strerror(errno));
+  close(fd);
+  if (rename(tmp, path) < 0) fprintf(stderr, "hostpod-monitor: rename %s: %s\n", path, strerror(errno));
+}
+
+/* ---- the child: from fork to the workload's first instruction ---- */
+
+static int errpipe = -1;
+
+static void fail(const char *fmt, ...) {
+  char msg[1024]; va_list ap; va_start(ap, fmt); vsnprintf(msg, sizeof msg, fmt, ap); va_end(ap);
+  if (errpipe == 2) { fprintf(stderr, "hostpod exec: %s\n", msg); _exit(127); }
+  if (write(errpipe, msg, strlen(msg)) < 0) { /* the monitor is gone; nothing to tell */ }
+  _exit(127);
+}
+
+/* mkdir -p for a mount point; the last component is a file when the source is one. */
+static void make_mount_point(const char *path, int file) {
+  char buf[PATH_MAX]; snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST) fail("create mount point %s: %s", buf, strerror(errno));
+    *p = '/';
+  }
+  if (file) {
+    int fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EISDIR) fail("create mount point %s: %s", buf, strerror(errno));
+    if (fd >= 0) close(fd);
+  } else if (mkdir(buf, 0755) < 0 && errno != EEXIST) fail("create mount point %s: %s", buf, strerror(errno));
+}
+
+/* Lazily unmounts, in the container's namespace only, every mount under `prefix` (the other
+ * containers' sandboxes): the container keeps its own sandbox at /hpc and sees no one else's. */
+static void detach_under(const char *prefix) {
+  char *info = read_all("/proc/self/mountinfo", NULL);
+  if (!info) return;
+  size_t plen = strlen(prefix);
+  char *points[1024]; int n = 0; char *save = NULL;
+  for (char *line = strtok_r(info, "\n", &save); line && n < 1024; line = strtok_r(NULL, "\n", &save)) {
+    char *field = line; /* the fifth field is the mount point */
+    for (int i = 0; i < 4 && field; i++) { field = strchr(field, ' '); if (field) field++; }
+    if (!field) continue;
+    char *end = strchr(field, ' '); if (end) *end = 0;
+    if (!strncmp(field, prefix, plen) && (field[plen] == '/' || field[plen] == 0)) points[n++] = field;
+  }
+  for (int i = n - 1; i >= 0; i--) umount2(points[i], MNT_DETACH);
+  free(info);
+}
+
+static void setup_mounts(void) {
+  if (unshare(CLONE_NEWNS) < 0) fail("unshare the mount namespace: %s", strerror(errno));
+  /* Slave propagation: host mounts made later still appear; the container's never leak out. */
+  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) fail("make / a slave mount: %s", strerror(errno));
+  for (int i = 0; i < spec.nbinds; i++) {
+    struct bind *b = &spec.binds[i];
+    make_mount_point(b->dst, b->file);
+    if (mount(b->src, b->dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+      fail("bind %s at %s: %s", b->src, b->dst, strerror(errno));
+    if (b->ro) {
+      /* A read-only bind is a remount of the bind, keeping the flags the kernel locked on it. */
+      struct statvfs sv; unsigned long keep = 0;
+      if (statvfs(b->dst, &sv) == 0)
+        keep = sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+      if (mount(NULL, b->dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL) < 0)
+        fail("make %s read-only: %s", b->dst, strerror(errno));
+    }
+  }
+  if (spec.detach_under) detach_under(spec.detach_under);
+}
+
+static const char *env_get(const char *name) {
+  size_t n = strlen(name);
+  const char *found = NULL;
+  for (int i = 0; i < spec.nenv; i++)
+    if (!strncmp(spec.env[i], name, n) && spec.env[i][n] == '=') found = spec.env[i] + n + 1;
+  return found;
+}
+
+static int executable(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* Section 4's search order: the working directory, then the container's PATH, then the system
+ * folders. A name with a slash is used as given (relative to the working directory). */
+static const char *find_executable(const char *name, char *out, size_t outlen) {
+  if (strchr(name, '/')) return executable(name) ? name : NULL;
+  snprintf(out, outlen, "%s/%s", spec.cwd ? spec.cwd : ".", name);
+  if (executable(out)) return out;
+  const char *lists[2] = { env_get("PATH"), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
+  for (int l = 0; l < 2; l++) {
+    const char *p = lists[l];
+    while (p && *p) {
+      const char *colon = strchr(p, ':');
+      size_t len = colon ? (size_t)(colon - p) : strlen(p);
+      if (len > 0) {
+        snprintf(out, outlen, "%.*s/%s", (int)len, p, name);
+        if (executable(out)) return out;
+      }
+      p = colon ? colon + 1 : NULL;
+    }
+  }
+  return NULL;
+}
+
+static void become_workload(void) {
+  if (setgroups((size_t)spec.ngroups, spec.groups) < 0) fail("setgroups: %s", strerror(errno));
+  if (setgid(spec.gid) < 0) fail("setgid %u: %s", (unsigned)spec.gid, strerror(errno));
+  if (setuid(spec.uid) < 0) fail("setuid %u: %s", (unsigned)spec.uid, strerror(errno));
+  const char *cwd = spec.cwd ? spec.cwd : "/";
+  if (chdir(cwd) < 0) fail("working directory %s: %s", cwd, strerror(errno));
+  char found[PATH_MAX];
+  const char *path = find_executable(spec.argv[0], found, sizeof found);
+  if (!path) fail("failed to find executable \"%s\": not in the working directory %s, the container's PATH or the system folders", spec.argv[0], cwd);
+  execve(path, (char *const *)spec.argv, (char *const *)spec.env);
+  fail("exec %s: %s", path, strerror(errno));
+}
+
+static void join_cgroups(void) {
+  char pid[32]; snprintf(pid, sizeof pid, "%d", (int)getpid());
+  for (int i = 0; i < spec.nprocs; i++)
+    if (write_file(spec.procs[i], pid) < 0) fail("join cgroup %s: %s", spec.procs[i], strerror(errno));
+}
+
+/* ---- CRI log files ---- */
+
+struct stream { const char *name; int fd; char buf[LINE_MAX_BYTES]; size_t len; int open; };
+static int log_fd = -1; static long log_size;
+
+static void log_open(void) {
+  log_fd = open(spec.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (log_fd < 0) { fprintf(stderr, "hostpod-monitor: %s: %s\n", spec.log, strerror(errno)); return; }
+  struct stat st; log_size = fstat(log_fd, &st) == 0 ? st.st_size : 0;
+}
+
+static void log_rotate(void) {
+  char from[PATH_MAX], to[PATH_MAX];
+  close(log_fd);
+  for (int i = spec.log_max_files - 1; i >= 1; i--) {
+    if (i == 1) snprintf(from, sizeof from, "%s", spec.log); else snprintf(from, sizeof from, "%s.%d", spec.log, i - 1);
+    snprintf(to, sizeof to, "%s.%d", spec.log, i);
+    rename(from, to);
+  }
+  if (spec.log_max_files <= 1) unlink(spec.log);
+  log_open();
+}
+
+static void log_entry(const char *stream, char tag, const char *line, size_t len) {
+  if (!spec.log) return;
+  static char entry[LINE_MAX_BYTES + 64];
+  struct timespec ts; struct tm tm; clock_gettime(CLOCK_REALTIME, &ts); gmtime_r(&ts.tv_sec, &tm);
+  int n = (int)strftime(entry, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+  n += snprintf(entry + n, 64, ".%09ldZ %s %c ", ts.tv_nsec, stream, tag);
+  memcpy(entry + n, line, len); n += (int)len; entry[n++] = '\n';
+  if (log_fd < 0) log_open();
+  if (log_fd < 0) return;
+  if (log_size > 0 && log_size + n > spec.log_max_size) log_rotate();
+  const char *p = entry; size_t left = (size_t)n;
+  while (left > 0) {
+    ssize_t w = write(log_fd, p, left);
+    if (w < 0) { if (errno == EINTR) continue; fprintf(stderr, "hostpod-monitor: write %s: %s\n", spec.log, strerror(errno)); return; }
+    p += w; left -= (size_t)w;
+  }
+  log_size += n;
+}
+
+static void stream_flush_lines(struct stream *s, int at_eof) {
+  size_t start = 0;
+  for (size_t i = 0; i < s->len; i++)
+    if (s->buf[i] == '\n') { log_entry(s->name, 'F', s->buf + start, i - start); start = i + 1; }
+  memmove(s->buf, s->buf + start, s->len - start); s->len -= start;
+  if (s->len == sizeof s->buf) { log_entry(s->name, 'P', s->buf, s->len); s->len = 0; }
+  if (at_eof && s->len > 0) { log_entry(s->name, 'F', s->buf, s->len); s->len = 0; }
+}
+
+/* Returns 0 at EOF. */
+static int stream_read(struct stream *s) {
+  ssize_t r = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+  if (r < 0) return errno == EINTR || errno == EAGAIN ? 1 : 0;
+  if (r == 0) { stream_flush_lines(s, 1); return 0; }
+  s->len += (size_t)r; stream_flush_lines(s, 0);
+  return 1;
+}
+
+/* ---- the cgroup from outside ---- */
+
+static int cgroup_pids(pid_t *out, int max) {
+  if (spec.nprocs == 0) return 0;
+  char *text = read_all(spec.procs[0], NULL);
+  if (!text) return 0;
+  int n = 0; char *save = NULL;
+  for (char *t = strtok_r(text, "\n", &save); t && n < max; t = strtok_r(NULL, "\n", &save)) out[n++] = (pid_t)atoi(t);
+  free(text);
+  return n;
+}
+
+static void signal_cgroup(int sig) {
+  pid_t pids[4096]; int n = cgroup_pids(pids, 4096);
+  for (int i = 0; i < n; i++) kill(pids[i], sig);
+}
+
+/* Kills everything in the cgroup: cgroup.kill on v2; on v1 freeze, kill and thaw, so a fork bomb
+ * cannot outrun the loop. Called repeatedly until the cgroup is empty. */
+static void kill_cgroup(void) {
+  if (spec.kill_file && write_file(spec.kill_file, "1") == 0) return;
+  int frozen = spec.freeze_file && write_file(spec.freeze_file, "FROZEN") == 0;
+  signal_cgroup(SIGKILL);
+  if (frozen) write_file(spec.freeze_file, "THAWED");
+}
+
+static void reap(pid_t init, int *init_status, int *init_done) {
+  int status; pid_t p;
+  while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+    if (p == init) { *init_status = status; *init_done = 1; }
+}
+
+static long read_grace(void) {
+  char path[PATH_MAX]; snprintf(path, sizeof path, "%s/stop-grace", state_dir);
+  char *text = read_all(path, NULL);
+  if (!text) return spec.grace;
+  long v = atol(text); free(text);
+  return v < 0 ? 0 : v;
+}
+
+static int run_start(void) {
+  if (setsid() < 0 && errno != EPERM) die("setsid: %s", strerror(errno));
+  signal(SIGPIPE, SIG_IGN); signal(SIGHUP, SIG_IGN); signal(SIGINT, SIG_IGN);
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  char text[128]; snprintf(text, sizeof text, "%d\n", (int)getpid());
+  write_state("monitor.pid", text);
+
+  if (spec.ov_target) {
+    char opts[3 * PATH_MAX + 64];
+    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s", spec.ov_lower, spec.ov_upper, spec.ov_work);
+    if (mount("overlay", spec.ov_target, "overlay", 0, opts) < 0) {
+      printf("error mount the sandbox overlay at %s: %s\n", spec.ov_target, strerror(errno)); fflush(stdout);
+      snprintf(text, sizeof text, "exitCode=128\nfinishedAt=%lld\nerror=sandbox overlay: %s\n", now_ns(), strerror(errno));
+      write_state("exit", text);
+      return 0;
+    }
+  }
+
+  int out[2], err[2], ep[2];
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) die("pipe: %s", strerror(errno));
+  sigset_t mask; sigemptyset(&mask); sigaddset(&mask, SIGCHLD); sigaddset(&mask, SIGTERM);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  long long started = now_ns();
+  pid_t init = fork();
+  if (init < 0) die("fork: %s", strerror(errno));
+  if (init == 0) {
+    errpipe = ep[1];
+    sigset_t none; sigemptyset(&none); sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL); signal(SIGHUP, SIG_DFL); signal(SIGINT, SIG_DFL);
+    join_cgroups();
+    setsid();
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) fail("stdio: %s", strerror(errno));
+    if (spec.unshare_mnt) setup_mounts();
+    become_workload();
+  }
+  close(out[1]); close(err[1]); close(ep[1]);
+  char msg[1024]; ssize_t m; size_t mlen = 0;
+  while ((m = read(ep[0], msg + mlen, sizeof msg - 1 - mlen)) > 0 || (m < 0 && errno == EINTR)) if (m > 0) mlen += (size_t)m;
+  close(ep[0]); msg[mlen] = 0;
+  if (mlen > 0) printf("error %s\n", msg); else printf("ok %d %lld\n", (int)init, started);
+  fflush(stdout);
+  int devnull = open("/dev/null", O_WRONLY);
+  if (devnull >= 0) { dup2(devnull, 1); close(devnull); }
+  snprintf(text, sizeof text, "%d %lld\n", (int)init, started);
+  write_state("init.pid", text);
+
+  struct stream so = { .name = "stdout", .fd = out[0], .open = 1 }, se = { .name = "stderr", .fd = err[0], .open = 1 };
+  static struct stream *streams[2]; streams[0] = &so; streams[1] = &se;
+  if (spec.log) log_open();
+  int init_status = 0, init_done = 0, stopping = 0;
+  double deadline = -1, empty_since = -1;
+  for (;;) {
+    struct pollfd fds[3] = { { sfd, POLLIN, 0 }, { so.open ? so.fd : -1, POLLIN, 0 }, { se.open ? se.fd : -1, POLLIN, 0 } };
+    int waiting = init_done || stopping;
+    int r = poll(fds, 3, waiting ? 50 : -1);
+    if (r < 0 && errno != EINTR) die("poll: %s", strerror(errno));
+    if (fds[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGTERM && !stopping && !init_done) {
+          stopping = 1;
+          long grace = read_grace();
+          kill(init, spec.stop_signal);
+          deadline = mono() + (double)grace;
+        }
+      }
+      int was_done = init_done;
+      reap(init, &init_status, &init_done);
+      if (init_done && !was_done && !stopping) {
+        /* Init exited on its own: ask what it left behind to stop, then kill it after the grace
+         * period (hcsshim hard-codes 5 s; hostpod honours the pod's terminationGracePeriodSeconds). */
+        signal_cgroup(SIGTERM);
+        deadline = mono() + (double)spec.grace;
+      }
+    }
+    for (int i = 0; i < 2; i++)
+      if (streams[i]->open && (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (!stream_read(streams[i])) { close(streams[i]->fd); streams[i]->open = 0; }
+    if (!waiting) continue;
+    reap(init, &init_status, &init_done);
+    pid_t pids[1]; int alive = cgroup_pids(pids, 1) > 0;
+    if (alive && deadline >= 0 && mono() >= deadline) kill_cgroup();
+    if (!alive && init_done) {
+      if (empty_since < 0) empty_since = mono();
+      /* Something outside the cgroup may still hold the pipes (a descriptor passed over a socket):
+       * do not wait for it forever. */
+      if ((!so.open && !se.open) || mono() - empty_since > 2.0) break;
+    }
+  }
+  for (int i = 0; i < 2; i++) if (streams[i]->open) stream_flush_lines(streams[i], 1);
+  int code = WIFEXITED(init_status) ? WEXITSTATUS(init_status) : 128 + WTERMSIG(init_status);
+  int sig = WIFSIGNALED(init_status) ? WTERMSIG(init_status) : 0;
+  snprintf(text, sizeof text, "exitCode=%d\nsignal=%d\nstartedAt=%lld\nfinishedAt=%lld\n", code, sig, started, now_ns());
+  if (mlen > 0) {
+    char full[1200]; snprintf(full, sizeof full, "exitCode=128\nsignal=0\nstartedAt=%lld\nfinishedAt=%lld\nerror=%s\n", started, now_ns(), msg);
+    write_state("exit", full);
+  } else write_state("exit", text);
+  return 0;
+}
+
+static int run_exec(char **argv) {
+  /* Same cgroup first (before any instruction of the command), then the mount namespace of the
+   * container's init, then its account, environment and directory. stdio stay hostpod's. */
+  errpipe = 2;
+  join_cgroups();
+  if (spec.unshare_mnt) {
+    char path[PATH_MAX]; snprintf(path, sizeof path, "%s/init.pid", state_dir);
+    char *text = read_all(path, NULL);
+    if (!text) fail("the container is not running (no %s)", path);
+    snprintf(path, sizeof path, "/proc/%d/ns/mnt", atoi(text)); free(text);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNS) < 0) fail("enter the container's mount namespace (%s): %s", path, strerror(errno));
+    close(fd);
+  }
+  int n = 0; while (argv[n] && n < MAX_ITEMS) { spec.argv[n] = argv[n]; n++; }
+  spec.argv[n] = NULL; spec.nargv = n;
+  become_workload();
+  return 127;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG...\n"); return 2; }
+  state_dir = argv[2];
+  load_spec();
+  if (!strcmp(argv[1], "start")) return run_start();
+  if (!strcmp(argv[1], "exec") && argc > 3) return run_exec(argv + 3);
+  fprintf(stderr, "hostpod-monitor: unknown mode %s\n", argv[1]);
+  return 2;
+}

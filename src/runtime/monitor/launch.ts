@@ -1,0 +1,46 @@
+/** Starts a container's monitor, detached from hostpod, and waits for its one-line report. */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { HostpodError } from '../../errors.js';
+import { monitorBinary } from './binary.js';
+
+export interface Started {
+  monitorPid: number;
+  initPid: number;
+  /** When the workload started, in nanoseconds since the epoch. */
+  startedAtNs: bigint;
+}
+
+/**
+ * Runs `hostpod-monitor start STATE_DIR` in its own session, so it outlives hostpod.
+ * @throws HostpodError with the monitor's message when the workload could not start.
+ */
+export async function launchMonitor(stateDir: string, what: string): Promise<Started> {
+  const diagnostics = openSync(join(stateDir, 'monitor.log'), 'a');
+  const child = spawn(monitorBinary(), ['start', stateDir], { detached: true, stdio: ['ignore', 'pipe', diagnostics] });
+  closeSync(diagnostics);
+  let report = '';
+  const stdout = child.stdout as NodeJS.ReadableStream & { destroy(): void };
+  stdout.setEncoding('utf8');
+  for await (const chunk of stdout) {
+    report += chunk as string;
+    if (report.includes('\n')) break;
+  }
+  stdout.destroy();
+  child.unref();
+  const line = report.split('\n')[0] ?? '';
+  const ok = /^ok (\d+) (\d+)$/.exec(line);
+  if (ok) return { monitorPid: child.pid ?? 0, initPid: Number(ok[1]), startedAtNs: BigInt(ok[2] ?? '0') };
+  const message = line.startsWith('error ') ? line.slice(6) : `the monitor exited without a report (see ${join(stateDir, 'monitor.log')})`;
+  throw new HostpodError('ERR_HOSTPOD_START', `${what}: failed to start: ${message}`, { hint: startHint(message) });
+}
+
+function startHint(message: string): string | undefined {
+  if (message.includes('failed to find executable')) {
+    return 'HostProcess images usually run the host\'s own binaries: give a path that exists on the host (command: ["/bin/sh", "-c", ...]) or one under $CONTAINER_SANDBOX_MOUNT_POINT';
+  }
+  if (message.includes('working directory')) return 'set workingDir to a directory that exists on the host or under $CONTAINER_SANDBOX_MOUNT_POINT';
+  if (message.includes('overlay')) return 'set sandbox: copy in the config file if this kernel or file system cannot host overlayfs';
+  return undefined;
+}

@@ -1,0 +1,425 @@
+/**
+ * The job-container runtime: starts a pod's container as a host process in its own cgroup, with
+ * its account, sandbox and mounts; stops, waits for, finalizes, lists and re-adopts containers.
+ * It knows nothing of an API server: it takes a pod spec and a container and reports states.
+ */
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants, networkInterfaces } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseQuantity } from '../api/quantity.js';
+import type { RuntimeSettings } from '../config.js';
+import { HostpodError } from '../errors.js';
+import { detectCgroups, type CgroupDriver, type CgroupLimits } from './cgroup/index.js';
+import { buildArgv, buildEnvironment, workingDirectory } from './command.js';
+import { ContainerDirs, nsToIso, readJson, writeAtomically, type ContainerRecord, type ContainerState, type ContainerStatus, type MountMode } from './container.js';
+import { accountEnvironment, accountName, acquireIdentity, releaseIdentity, removeLeakedTemporaryUsers, requireRoot } from './identity.js';
+import type { ImageStore } from './image/store.js';
+import { Locks } from './image/locks.js';
+import { containerLogPath } from './logs.js';
+import { monitorBinary } from './monitor/binary.js';
+import { launchMonitor } from './monitor/launch.js';
+import { encodeSpec, type MonitorBind } from './monitor/spec.js';
+import { chooseSandbox, prepareSandbox, removeSandbox, type SandboxLink } from './sandbox.js';
+import { resolveMounts } from './volumes.js';
+
+/** Where the image is in the container's mount namespace (containerd 1.7's C:\hpc). */
+export const BIND_SANDBOX = '/hpc';
+
+export interface StartRequest {
+  pod: V1Pod;
+  container: V1Container;
+  init: boolean;
+  restartCount: number;
+  /** The pod's directory (emptyDir volumes live there). */
+  podDir: string;
+  mountMode: MountMode;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  pod: string;
+  namespace: string;
+  podUid: string;
+  image: string;
+  state: ContainerState;
+  exitCode: number | undefined;
+  reason: string | undefined;
+  createdAt: string;
+  startedAt: string | undefined;
+  finishedAt: string | undefined;
+  memoryBytes: number | undefined;
+  cpuNanos: number | undefined;
+}
+
+export interface ReconcileResult {
+  /** Containers that had ended while nobody watched, now finalized. */
+  collected: string[];
+  /** Containers whose monitor died: their processes are killed and their status is unknown. */
+  lost: string[];
+  /** Temporary users a crash left behind, now deleted. */
+  removedUsers: string[];
+}
+
+/** A container that is being started by another hostpod may have no monitor yet for this long. */
+const STARTING_GRACE_MS = 60_000;
+
+function stopSignalNumber(name: string | undefined): number {
+  if (name === undefined || name === '') return constants.signals.SIGTERM;
+  const upper = name.toUpperCase();
+  const key = (upper.startsWith('SIG') ? upper : `SIG${upper}`) as keyof typeof constants.signals;
+  const byName = constants.signals[key] as number | undefined;
+  if (byName !== undefined) return byName;
+  const byNumber = Number(name);
+  return Number.isInteger(byNumber) && byNumber > 0 && byNumber < 65 ? byNumber : constants.signals.SIGTERM;
+}
+
+/** The node's address, which a host-network pod reports as its own. */
+export function hostIP(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+function limitsOf(container: V1Container, pidsLimit: number, controllers: Set<string>): CgroupLimits {
+  const limits = (container.resources?.limits ?? {}) as Record<string, unknown>;
+  const quantity = (key: string): number | undefined => {
+    if (limits[key] === undefined) return undefined;
+    const q = parseQuantity(limits[key]);
+    if ('error' in q) throw new HostpodError('ERR_HOSTPOD_RESOURCES', `container "${container.name}": resources.limits.${key}: ${q.error}`);
+    return q.value;
+  };
+  const memory = quantity('memory');
+  const cpu = quantity('cpu');
+  return {
+    memoryBytes: memory === undefined ? undefined : Math.floor(memory),
+    cpuMillis: cpu === undefined ? undefined : Math.ceil(cpu * 1000),
+    // The default pids limit applies where the host offers the controller; an explicit limit must not be dropped silently.
+    pids: pidsLimit > 0 && controllers.has('pids') ? pidsLimit : undefined,
+  };
+}
+
+export class Runtime {
+  readonly containers: ContainerDirs;
+  readonly logRoot: string;
+  private driver: CgroupDriver | undefined;
+  private readonly locks: Locks;
+
+  constructor(
+    readonly dataDir: string,
+    readonly settings: RuntimeSettings,
+    readonly images: ImageStore,
+  ) {
+    this.containers = new ContainerDirs(dataDir);
+    this.logRoot = join(dataDir, 'logs', 'pods');
+    this.locks = new Locks(join(this.containers.root, '.locks'));
+  }
+
+  get cgroups(): CgroupDriver {
+    this.driver ??= detectCgroups(this.settings.cgroup);
+    return this.driver;
+  }
+
+  /**
+   * Starts one container of a pod; resolves when its workload runs.
+   * @throws HostpodError naming the pod, container and field when it cannot start; nothing is left behind.
+   */
+  async start(request: StartRequest): Promise<ContainerRecord> {
+    const { pod, container } = request;
+    const podName = pod.metadata?.name ?? '';
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const what = `pod "${podName}" (namespace ${namespace}), container "${container.name}"`;
+    requireRoot(what);
+    const image = this.images.find(container.image ?? '');
+    if (!image) throw new HostpodError('ERR_HOSTPOD_IMAGE_MISSING', `${what}: image ${container.image ?? '(none)'} is not in the store`, { hint: 'pull it first: hostpod image pull REF' });
+    const config = this.images.config(image).config ?? {};
+
+    const id = randomBytes(32).toString('hex');
+    const stateDir = this.containers.dir(id);
+    // 0711: the workload's account must be able to reach its sandbox folder (sandbox mode), not list others.
+    mkdirSync(this.containers.root, { recursive: true, mode: 0o711 });
+    mkdirSync(stateDir, { mode: 0o711 });
+    chmodSync(stateDir, 0o711);
+    let temporaryUser = false;
+    try {
+      this.images.leaseForContainer(id, image);
+      const account = accountName(container.securityContext?.windowsOptions?.runAsUserName, pod.spec?.securityContext?.windowsOptions?.runAsUserName, config.User, what);
+      const identity = acquireIdentity(account, id, what);
+      temporaryUser = identity.temporary;
+      const mounts = resolveMounts(pod, container, request.podDir, what);
+      const sandboxDir = request.mountMode === 'bind' ? BIND_SANDBOX : join(stateDir, 'rootfs');
+      const sandboxPath = `${sandboxDir}/`;
+      const env = buildEnvironment({ account: accountEnvironment(identity), image: config.Env ?? [], pod, container, sandbox: sandboxPath, hostIP: hostIP(), what });
+      const argv = buildArgv(container, config, env, sandboxPath, what);
+      const cwd = workingDirectory(container, config.WorkingDir, env, sandboxPath);
+
+      const links: SandboxLink[] = mounts.map((m) => ({ mountPath: m.mountPath, target: request.mountMode === 'bind' ? m.mountPath : m.source }));
+      const layout = prepareSandbox(stateDir, this.images.rootfs(image), chooseSandbox(this.settings.sandbox, this.dataDir), identity, links);
+      const cgroup = this.cgroups.create(id, limitsOf(container, this.settings.pidsLimit, this.cgroups.controllers()));
+      const logPath = containerLogPath(this.logRoot, { namespace, name: podName, uid: pod.metadata?.uid ?? '' }, container.name, request.restartCount);
+      mkdirSync(dirname(logPath), { recursive: true });
+      const binds: MonitorBind[] = [
+        { source: layout.rootfs, target: BIND_SANDBOX, readOnly: false, file: false },
+        ...mounts.map((m) => ({ source: m.source, target: m.mountPath, readOnly: m.readOnly, file: m.file })),
+      ];
+      const record: ContainerRecord = {
+        id,
+        name: container.name,
+        pod: { name: podName, namespace, uid: pod.metadata?.uid ?? '' },
+        init: request.init,
+        restartCount: request.restartCount,
+        image: { name: image.name, id: image.config },
+        account,
+        user: { name: identity.user, uid: identity.uid, gid: identity.gid, temporary: identity.temporary },
+        mountMode: request.mountMode,
+        sandbox: { kind: layout.kind, path: sandboxPath },
+        cgroup: { version: this.cgroups.version, dirs: cgroup.dirs, files: cgroup.files },
+        logPath,
+        argv,
+        stopSignal: stopSignalNumber(config.StopSignal),
+        graceSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
+        memoryLimit: limitsOf(container, 0, new Set()).memoryBytes,
+        createdAt: new Date().toISOString(),
+      };
+      writeAtomically(join(stateDir, 'container.json'), JSON.stringify(record, null, 2));
+      writeFileSync(
+        join(stateDir, 'spec'),
+        encodeSpec({
+          argv,
+          env: [...env].map(([k, v]) => `${k}=${v}`),
+          cwd,
+          uid: identity.uid,
+          gid: identity.gid,
+          groups: identity.groups,
+          cgroup: cgroup.files,
+          log: { path: logPath, maxSize: this.settings.logs.maxSize, maxFiles: this.settings.logs.maxFiles },
+          overlay: layout.kind === 'overlay' ? { lower: layout.lower, upper: layout.upper, work: layout.work, target: layout.rootfs } : undefined,
+          namespace: request.mountMode === 'bind' ? { binds, detachUnder: this.containers.root } : undefined,
+          stopSignal: record.stopSignal,
+          graceSeconds: record.graceSeconds,
+        }),
+      );
+      await launchMonitor(stateDir, what);
+      return record;
+    } catch (error) {
+      // A start that failed after the monitor ran leaves an exit file: keep it as a StartError record.
+      if (this.containers.exit(id) !== undefined) {
+        await this.finalize(id);
+        throw error;
+      }
+      this.discard(id, temporaryUser);
+      throw error;
+    }
+  }
+
+  /** Undoes a start that failed before the monitor ran. */
+  private discard(id: string, temporaryUser: boolean): void {
+    const stateDir = this.containers.dir(id);
+    try {
+      removeSandbox(stateDir);
+      const cgroup = this.cgroups.open(id);
+      cgroup.remove();
+    } catch {
+      // Best effort: reconcile retries leftovers.
+    }
+    if (temporaryUser) releaseIdentity(id);
+    this.images.releaseContainer(id);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Stops a container: its stop signal to init, then after the grace period (the pod's, unless
+   * `graceSeconds` overrides it) the whole cgroup is killed. Resolves with its final status.
+   */
+  async stop(id: string, graceSeconds?: number): Promise<ContainerStatus> {
+    const dir = this.containers.dir(id);
+    if (this.containers.state(id) !== 'exited') {
+      if (graceSeconds !== undefined) writeAtomically(join(dir, 'stop-grace'), String(Math.max(0, Math.floor(graceSeconds))));
+      const monitor = this.containers.liveMonitor(id);
+      if (monitor !== undefined) {
+        try {
+          process.kill(monitor, 'SIGTERM');
+        } catch {
+          // It ended on its own meanwhile.
+        }
+      } else await this.markLost(id, 'stopped while its monitor was gone');
+    }
+    return this.wait(id);
+  }
+
+  /** Waits until the container has ended, then finalizes it. */
+  async wait(id: string, signal?: AbortSignal): Promise<ContainerStatus> {
+    for (;;) {
+      const done = this.containers.status(id);
+      if (done) return done;
+      if (this.containers.exit(id) !== undefined) return this.finalize(id);
+      if (this.containers.liveMonitor(id) === undefined && this.containers.exit(id) === undefined) {
+        await this.markLost(id, 'its monitor died');
+        return this.finalize(id);
+      }
+      if (signal?.aborted) throw signal.reason;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The monitor is gone without an exit file: kill what is left and record an unknown end. */
+  private async markLost(id: string, why: string): Promise<void> {
+    await this.cgroups.open(id).kill();
+    const init = this.containers.initPid(id);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    // 137, as the kubelet reports a container whose status it lost.
+    writeAtomically(join(this.containers.dir(id), 'exit'), `exitCode=137\nsignal=9\nstartedAt=${init?.startedAtNs ?? 0n}\nfinishedAt=${now}\nlost=${why}\n`);
+  }
+
+  /**
+   * Records the final status (reason from the exit code and the cgroup's OOM count) and releases
+   * the container's cgroup, sandbox, temporary user and image lease. Idempotent; safe to race.
+   */
+  async finalize(id: string): Promise<ContainerStatus> {
+    return this.locks.with(`container-${id}`, async () => {
+      const existing = this.containers.status(id);
+      if (existing) return existing;
+      const record = this.containers.record(id);
+      const exit = this.containers.exit(id);
+      if (!exit) throw new HostpodError('ERR_HOSTPOD_STATE', `container ${id} has not ended`);
+      const dir = this.containers.dir(id);
+      const cgroup = this.cgroups.open(id);
+      const stats = cgroup.stats();
+      const lost = exit.lost !== undefined;
+      const reason = exit.error !== undefined ? 'StartError' : lost ? 'ContainerStatusUnknown' : stats.oomKills > 0 ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error';
+      const status: ContainerStatus = {
+        exitCode: exit.exitCode,
+        reason,
+        message: exit.error ?? (lost ? 'the container\'s monitor ended without recording an exit status' : undefined),
+        startedAt: nsToIso(exit.startedAtNs),
+        finishedAt: nsToIso(exit.finishedAtNs) ?? new Date().toISOString(),
+        cpuNanos: stats.cpuNanos,
+      };
+      await cgroup.kill();
+      cgroup.remove();
+      removeSandbox(dir);
+      if (record.user.temporary) releaseIdentity(id);
+      this.images.releaseContainer(id);
+      writeAtomically(join(dir, 'status.json'), JSON.stringify(status, null, 2));
+      return status;
+    });
+  }
+
+  /** One container's summary. */
+  info(id: string): ContainerInfo {
+    const record = this.containers.record(id);
+    const state = this.containers.state(id);
+    const status = this.containers.status(id);
+    const exit = status ? undefined : this.containers.exit(id);
+    const stats = state === 'running' ? this.cgroups.open(id).stats() : undefined;
+    return {
+      id,
+      name: record.name,
+      pod: record.pod.name,
+      namespace: record.pod.namespace,
+      podUid: record.pod.uid,
+      image: record.image.name,
+      state,
+      exitCode: status?.exitCode ?? exit?.exitCode,
+      reason: status?.reason,
+      createdAt: record.createdAt,
+      startedAt: status?.startedAt ?? nsToIso(this.containers.initPid(id)?.startedAtNs),
+      finishedAt: status?.finishedAt ?? nsToIso(exit?.finishedAtNs),
+      memoryBytes: stats?.memoryBytes,
+      cpuNanos: stats?.cpuNanos ?? status?.cpuNanos,
+    };
+  }
+
+  /** Every container, oldest first. */
+  list(): ContainerInfo[] {
+    return this.containers
+      .ids()
+      .map((id) => this.info(id))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Finds a container by full id, unique id prefix, or name (the newest of that name). */
+  resolve(query: string): string {
+    const ids = this.containers.ids();
+    if (ids.includes(query)) return query;
+    const byPrefix = query.length >= 4 ? ids.filter((id) => id.startsWith(query)) : [];
+    if (byPrefix.length === 1 && byPrefix[0] !== undefined) return byPrefix[0];
+    if (byPrefix.length > 1) throw new HostpodError('ERR_HOSTPOD_NO_CONTAINER', `container id prefix ${query} is ambiguous (${byPrefix.length} containers)`, { hint: 'give more of the id' });
+    const byName = this.list().filter((c) => c.name === query || `${c.pod}/${c.name}` === query);
+    const newest = byName.at(-1);
+    if (newest) return newest.id;
+    throw new HostpodError('ERR_HOSTPOD_NO_CONTAINER', `no container "${query}"`, { hint: 'hostpod ps lists containers (ids, names and pod/name)' });
+  }
+
+  private live(id: string): boolean {
+    if (!existsSync(join(this.containers.dir(id), 'container.json'))) return existsSync(this.containers.dir(id)) && this.young(id);
+    if (this.containers.state(id) === 'exited') return false;
+    return this.containers.liveMonitor(id) !== undefined || this.young(id);
+  }
+
+  private young(id: string): boolean {
+    try {
+      return Date.now() - statSync(this.containers.dir(id)).mtimeMs < STARTING_GRACE_MS;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Re-adopts what an earlier hostpod left: collects containers that ended meanwhile, marks those
+   * whose monitor died as lost (killing their processes), and deletes leaked temporary users.
+   * Running containers are left running: their monitors own them.
+   */
+  async reconcile(): Promise<ReconcileResult> {
+    const result: ReconcileResult = { collected: [], lost: [], removedUsers: [] };
+    for (const id of this.containers.ids()) {
+      if (this.containers.status(id)) continue;
+      if (this.containers.exit(id) !== undefined) {
+        await this.finalize(id);
+        result.collected.push(id);
+      } else if (this.containers.liveMonitor(id) === undefined && !this.young(id)) {
+        await this.markLost(id, 'its monitor was gone when hostpod started');
+        await this.finalize(id);
+        result.lost.push(id);
+      }
+    }
+    if (process.getuid?.() === 0) result.removedUsers = removeLeakedTemporaryUsers((id) => this.live(id));
+    return result;
+  }
+
+  /**
+   * Runs an extra process in a running container: same cgroup, account, environment and mount
+   * namespace. With `interactive`, it shares hostpod's stdin (and so its terminal, for -t).
+   * @returns the process's exit code.
+   */
+  async exec(id: string, argv: string[], options: { interactive: boolean }): Promise<number> {
+    requireRoot(`exec in container ${id.slice(0, 12)}`);
+    if (this.containers.state(id) !== 'running' || this.containers.liveMonitor(id) === undefined) {
+      throw new HostpodError('ERR_HOSTPOD_NOT_RUNNING', `container ${id.slice(0, 12)} is not running`, { hint: 'hostpod ps shows the running containers' });
+    }
+    const child = spawn(monitorBinary(), ['exec', this.containers.dir(id), ...argv], { stdio: [options.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+    });
+  }
+
+  /** Deletes an ended container's records and logs (`force` stops a running one first, without grace). */
+  async remove(id: string, force: boolean): Promise<void> {
+    if (this.containers.state(id) !== 'exited' && this.containers.liveMonitor(id) !== undefined) {
+      if (!force) throw new HostpodError('ERR_HOSTPOD_RUNNING', `container ${id.slice(0, 12)} is running`, { hint: 'stop it first (hostpod stop), or use rm -f' });
+      await this.stop(id, 0);
+    }
+    if (!this.containers.status(id)) {
+      if (this.containers.exit(id) === undefined) await this.markLost(id, 'removed');
+      await this.finalize(id);
+    }
+    const record = readJson<ContainerRecord>(join(this.containers.dir(id), 'container.json'));
+    if (record) rmSync(dirname(record.logPath), { recursive: true, force: true });
+    rmSync(this.containers.dir(id), { recursive: true, force: true });
+  }
+}
