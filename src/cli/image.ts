@@ -20,6 +20,7 @@ import { parseReference } from '../runtime/image/reference.js';
 import { CredentialStore, defaultAuthFile } from '../runtime/image/registry/credentials.js';
 import { ImageStore } from '../runtime/image/store.js';
 import { EXIT_FAILED, type CommandIO } from './io.js';
+import { runReported as run } from './report-errors.js';
 import { formatBytes, PullReporter, type StreamLike } from './progress.js';
 
 type Flags = ConfigFlags & Record<string, unknown>;
@@ -33,26 +34,6 @@ function withStoreOptions(command: Command): Command {
 function openStore(flags: ConfigFlags): { store: ImageStore; insecureRegistries: string[] } {
   const config = loadConfig(flags);
   return { store: new ImageStore(config.dataDir), insecureRegistries: config.insecureRegistries };
-}
-
-/** File-system failures a user can fix, with what to do about them. */
-const FS_HINTS: Record<string, string> = {
-  EACCES: 'run as root, or pass --data-dir (or set HOSTPOD_DATA_DIR) to a directory you can write',
-  EPERM: 'run as root, or pass --data-dir (or set HOSTPOD_DATA_DIR) to a directory you can write',
-  EROFS: 'the file system is read-only: pass --data-dir to a writable one',
-  ENOSPC: 'the disk is full: free space, or run hostpod image prune',
-  EDQUOT: 'the disk quota is exhausted: free space, or run hostpod image prune',
-};
-
-/** Runs an action; a HostpodError or a fixable file-system failure is reported and exits 1. */
-function run(io: CommandIO, exit: { code: number }, action: () => Promise<void>): Promise<void> {
-  return action().catch((error: unknown) => {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (!isHostpodError(error) && !(code !== undefined && code in FS_HINTS)) throw error;
-    const hint = isHostpodError(error) ? error.hint : FS_HINTS[code as string];
-    io.stderr.write(`error: ${(error as Error).message}\n${hint ? `  hint: ${hint}\n` : ''}`);
-    exit.code = EXIT_FAILED;
-  });
 }
 
 export function ago(iso: string | undefined, now = Date.now()): string {
@@ -74,7 +55,7 @@ export function ago(iso: string | undefined, now = Date.now()): string {
   return 'less than a minute ago';
 }
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd()).join('\n') + '\n';
 }

@@ -5,8 +5,10 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { isHostpodError } from '../errors.js';
 import { EXIT_INTERNAL, EXIT_USAGE, type CommandIO } from './io.js';
+import { containerCommands } from './containers.js';
 import { imageCommand } from './image.js';
 import { lintCommand } from './lint.js';
+import { runCommand } from './run.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -27,6 +29,8 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(lintCommand(io, exit));
   program.addCommand(imageCommand(io, exit));
+  program.addCommand(runCommand(io, exit));
+  for (const command of containerCommands(io, exit)) program.addCommand(command);
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(program.configureOutput());
     command.commands.forEach(configure);

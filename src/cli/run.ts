@@ -1,0 +1,153 @@
+/**
+ * `hostpod run -f FILE`: admits one Pod (or the pod a DaemonSet would create on this node) with
+ * the policy engine and runs it here as HostProcess containers until it ends or is stopped.
+ */
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadManifests } from '../api/load-manifests.js';
+import { podForNode } from '../api/pod-for-node.js';
+import { HostpodError } from '../errors.js';
+import { failed, Linter } from '../lint/lint.js';
+import { formatProblem, formatResult } from '../lint/report.js';
+import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/index.js';
+import { builtinImage, ensureBuiltin } from '../runtime/image/builtin.js';
+import { pullImage } from '../runtime/image/pull.js';
+import { isLocalOnly, parseReference } from '../runtime/image/reference.js';
+import { CredentialStore, defaultAuthFile } from '../runtime/image/registry/credentials.js';
+import type { ImageStore } from '../runtime/image/store.js';
+import type { MountMode } from '../runtime/container.js';
+import { runPod } from '../runtime/pod.js';
+import { requireRoot } from '../runtime/identity.js';
+import { EXIT_FAILED, type CommandIO } from './io.js';
+import { openRuntime, withDataOptions } from './runtime-context.js';
+import { runReported } from './report-errors.js';
+
+/** Per-pod override of the node's --mount-mode. */
+export const MOUNT_MODE_ANNOTATION = 'hostpod.io/mount-mode';
+
+interface RunFlags {
+  filename: string;
+  dataDir?: string;
+  config?: string;
+  mountMode?: MountMode;
+  podSecurity: LevelVersion;
+}
+
+function parseMode(value: string): MountMode {
+  if (value !== 'bind' && value !== 'sandbox') throw new InvalidArgumentError('expected bind (containerd 1.7+: the image at /hpc in a mount namespace) or sandbox (1.6: a per-container folder)');
+  return value;
+}
+
+/** The kubelet's default: Always for :latest or no tag, else IfNotPresent. */
+function pullPolicy(container: V1Container): string {
+  if (container.imagePullPolicy) return container.imagePullPolicy;
+  const ref = parseReference(container.image ?? '');
+  return ref.digest === undefined && (ref.tag === undefined || ref.tag === 'latest') ? 'Always' : 'IfNotPresent';
+}
+
+async function ensureImage(store: ImageStore, container: V1Container, insecureRegistries: string[], io: CommandIO): Promise<void> {
+  const image = container.image ?? '';
+  if (image === '') throw new HostpodError('ERR_HOSTPOD_IMAGE_MISSING', `container "${container.name}": no image`, { hint: 'set image, e.g. localhost/hostprocess-base:latest' });
+  const ref = parseReference(image);
+  if (ref.canonical === builtinImage.reference) {
+    await ensureBuiltin(store);
+    return;
+  }
+  const present = store.find(image) !== undefined;
+  const policy = pullPolicy(container);
+  // Local-only images (localhost/...) are never pulled: they come from hostpod image import.
+  if (isLocalOnly(ref) || policy === 'Never') {
+    if (present) return;
+    throw new HostpodError('ERR_HOSTPOD_IMAGE_MISSING', `container "${container.name}": image ${image} is not in the store and ${isLocalOnly(ref) ? 'localhost/ images are never pulled' : 'imagePullPolicy is Never'}`, {
+      hint: 'import it first: hostpod image import FILE --name ' + image,
+    });
+  }
+  if (present && policy === 'IfNotPresent') return;
+  io.stderr.write(`hostpod: pulling ${ref.canonical} for container "${container.name}"\n`);
+  await pullImage(store, image, { insecureRegistries, credentials: new CredentialStore(defaultAuthFile()) });
+}
+
+export function runCommand(io: CommandIO, exit: { code: number }): Command {
+  return withDataOptions(
+    new Command('run')
+      .description('run one Pod, or the pod a DaemonSet would create on this node, as HostProcess containers on this host')
+      .requiredOption('-f, --filename <file>', 'the manifest: one Pod or one DaemonSet (Namespace objects may come first)')
+      .addOption(new Option('--mount-mode <mode>', `bind (the image at /hpc in a mount namespace) or sandbox (a per-container folder); the pod annotation ${MOUNT_MODE_ANNOTATION} overrides it`).argParser(parseMode))
+      .addOption(
+        new Option('--pod-security <level[:version]>', 'admit the pod at this Pod Security level')
+          .default(parseLevelVersion('privileged'), 'privileged')
+          .argParser((value) => {
+            const parsed = parseLevelVersion(value);
+            if (!parsed) throw new InvalidArgumentError('expected LEVEL[:VERSION], e.g. privileged or baseline:v1.30');
+            return parsed;
+          }),
+      ),
+  ).action((flags: RunFlags) =>
+    runReported(io, exit, async () => {
+      const loaded = await loadManifests([flags.filename], { stdin: io.stdin });
+      if (loaded.problems.length > 0) {
+        io.stderr.write(`${loaded.problems.map(formatProblem).join('\n')}\n`);
+        exit.code = EXIT_FAILED;
+        return;
+      }
+      const linter = new Linter({ podSecurity: flags.podSecurity });
+      const workloads = loaded.objects.filter((o) => o.object['kind'] !== 'Namespace');
+      if (workloads.length !== 1 || !['Pod', 'DaemonSet'].includes(String(workloads[0]?.object['kind']))) {
+        throw new HostpodError('ERR_HOSTPOD_RUN_KIND', `${flags.filename}: hostpod run takes exactly one Pod or DaemonSet, found ${workloads.map((o) => String(o.object['kind'])).join(', ') || 'none'}`, {
+          hint: 'split the file, or apply several workloads with hostpod up and kubectl',
+        });
+      }
+      for (const object of loaded.objects) {
+        const result = linter.lint(object);
+        if (failed(result)) {
+          io.stderr.write(formatResult(result));
+          exit.code = EXIT_FAILED;
+          return;
+        }
+        for (const warning of result.warnings) io.stderr.write(`Warning: ${warning}\n`);
+      }
+      const pod: V1Pod = podForNode((workloads[0]?.object ?? {}));
+      const podName = `pod "${pod.metadata?.name ?? ''}" (namespace ${pod.metadata?.namespace ?? 'default'})`;
+      requireRoot(podName);
+      const annotation = pod.metadata?.annotations?.[MOUNT_MODE_ANNOTATION];
+      if (annotation !== undefined && annotation !== 'bind' && annotation !== 'sandbox') {
+        throw new HostpodError('ERR_HOSTPOD_MOUNT_MODE', `${podName}: annotation ${MOUNT_MODE_ANNOTATION}="${annotation}" must be bind or sandbox`);
+      }
+      const { runtime, images, config } = await openRuntime(flags, io, { mountMode: flags.mountMode });
+      const mountMode: MountMode = annotation ?? config.runtime.mountMode;
+      const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+      const prefixed = containers.length > 1;
+      const stop = new AbortController();
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (stop.signal.aborted) return;
+        io.stderr.write(`hostpod: ${signal}: stopping ${podName} (grace period ${pod.spec?.terminationGracePeriodSeconds ?? 30}s)\n`);
+        stop.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const result = await runPod(pod, {
+          runtime,
+          mountMode,
+          signal: stop.signal,
+          ensureImage: (container) => ensureImage(images, container, config.insecureRegistries, io),
+          output: (name, stream, line) => (stream === 'stdout' ? io.stdout : io.stderr).write(`${prefixed ? `[${name}] ` : ''}${line}\n`),
+        });
+        for (const c of result.containers) {
+          const record = runtime.containers.record(c.id);
+          if (c.status.reason === 'OOMKilled') {
+            io.stderr.write(`hostpod: container "${c.name}" was OOMKilled: it went over limits.memory (${record.memoryLimit ?? 'no limit'} bytes), exit code ${c.status.exitCode}\n`);
+          } else if (c.status.reason === 'StartError') {
+            io.stderr.write(`hostpod: container "${c.name}" could not start: ${c.status.message ?? ''}\n`);
+          } else if (c.status.exitCode !== 0) {
+            io.stderr.write(`hostpod: container "${c.name}" exited with code ${c.status.exitCode} (${c.status.reason})\n`);
+          }
+        }
+        exit.code = result.exitCode;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    }),
+  );
+}

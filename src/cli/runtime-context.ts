@@ -1,0 +1,35 @@
+/** What the container commands share: the config, the image store and the runtime, re-adopted. */
+import { Option, type Command } from 'commander';
+import { loadConfig, type ConfigFlags, type HostpodConfig } from '../config.js';
+import { ImageStore } from '../runtime/image/store.js';
+import { Runtime } from '../runtime/runtime.js';
+import type { CommandIO } from './io.js';
+
+export function withDataOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--data-dir <dir>', 'where hostpod keeps its data (default: $HOSTPOD_DATA_DIR or /var/lib/hostpod)'))
+    .addOption(new Option('--config <file>', "hostpod's config file (default: $HOSTPOD_CONFIG or /etc/hostpod/config.yaml)"));
+}
+
+export interface RuntimeContext {
+  config: HostpodConfig;
+  images: ImageStore;
+  runtime: Runtime;
+}
+
+/**
+ * Opens the runtime and, as root, first re-adopts what a crashed hostpod left: containers that
+ * ended meanwhile are collected, dead monitors are marked lost, leaked temporary users deleted.
+ */
+export async function openRuntime(flags: ConfigFlags, io: CommandIO, options: { mountMode?: 'bind' | 'sandbox' | undefined } = {}): Promise<RuntimeContext> {
+  const config = loadConfig(flags);
+  if (options.mountMode) config.runtime = { ...config.runtime, mountMode: options.mountMode };
+  const images = new ImageStore(config.dataDir);
+  const runtime = new Runtime(config.dataDir, config.runtime, images);
+  if (process.getuid?.() === 0) {
+    const adopted = await runtime.reconcile();
+    for (const id of adopted.lost) io.stderr.write(`hostpod: container ${id.slice(0, 12)} lost its monitor; its processes were killed and its status is unknown\n`);
+    for (const user of adopted.removedUsers) io.stderr.write(`hostpod: deleted temporary user ${user}, left by a crash\n`);
+  }
+  return { config, images, runtime };
+}
