@@ -107,11 +107,11 @@ function identityOf(entry: PasswdEntry, account: string, kind: Identity['kind'],
   return { account, kind, user: entry.name, uid: entry.uid, gid: entry.gid, groups: [entry.gid], home: entry.home, shell: entry.shell, temporary };
 }
 
-function ensureServiceUser(name: string, account: string): PasswdEntry {
+function ensureServiceUser(name: string, account: string, known: string): PasswdEntry {
   const existing = lookupUser(name);
   if (existing) return existing;
   try {
-    runTool('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--user-group', '--comment', `hostpod: ${account}`, name], `create user ${name} for ${account}`);
+    runTool('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--user-group', '--comment', `hostpod account for ${known}`, name], `create user ${name} for ${account}`);
   } catch (error) {
     // Another hostpod may have created it a moment ago.
     const raced = lookupUser(name);
@@ -138,7 +138,7 @@ export function acquireIdentity(account: string, containerId: string, what: stri
     const root = lookupUser('root') ?? { name: 'root', uid: 0, gid: 0, comment: '', home: '/root', shell: '/bin/sh' };
     return { ...identityOf(root, account, known, false), groups: [0] };
   }
-  if (known === 'LocalService' || known === 'NetworkService') return identityOf(ensureServiceUser(SERVICE_USERS[known], account), account, known, false);
+  if (known === 'LocalService' || known === 'NetworkService') return identityOf(ensureServiceUser(SERVICE_USERS[known], account, known), account, known, false);
   const gid = lookupGroup(account);
   if (gid === undefined) {
     throw new HostpodError('ERR_HOSTPOD_ACCOUNT', `${what}: runAsUserName "${account}" is neither a well-known account nor a local group on this host`, {

@@ -28,10 +28,14 @@ export async function launchMonitor(stateDir: string, what: string): Promise<Sta
     if (report.includes('\n')) break;
   }
   stdout.destroy();
-  child.unref();
   const line = report.split('\n')[0] ?? '';
   const ok = /^ok (\d+) (\d+)$/.exec(line);
-  if (ok) return { monitorPid: child.pid ?? 0, initPid: Number(ok[1]), startedAtNs: BigInt(ok[2] ?? '0') };
+  if (ok) {
+    child.unref();
+    return { monitorPid: child.pid ?? 0, initPid: Number(ok[1]), startedAtNs: BigInt(ok[2] ?? '0') };
+  }
+  // The monitor records the failed start (its exit file) and ends at once: wait for it.
+  if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
   const message = line.startsWith('error ') ? line.slice(6) : `the monitor exited without a report (see ${join(stateDir, 'monitor.log')})`;
   throw new HostpodError('ERR_HOSTPOD_START', `${what}: failed to start: ${message}`, { hint: startHint(message) });
 }
