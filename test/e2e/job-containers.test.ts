@@ -1,0 +1,346 @@
+/**
+ * Job containers on this host, one test per row of section 5's table and the lifecycle cases.
+ * Real root, cgroups, users and mounts (CI is root).
+ */
+import { execFileSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { hostPod, rootSkip, shell, testRuntime, type TestRuntime } from '../support/runtime.js';
+
+const skip = rootSkip();
+
+/** A command line no other process has: sleep with a unique fractional duration (dash has no exec -a). */
+let markers = 0;
+function uniqueSleep(): string {
+  markers++;
+  return `sleep 3600.${process.pid}${markers}`;
+}
+
+function processAlive(marker: string): boolean {
+  try {
+    execFileSync('pgrep', ['-f', marker], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function userExists(name: string): boolean {
+  return readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.startsWith(`${name}:`));
+}
+
+describe('job containers', { skip }, () => {
+  let t: TestRuntime;
+  before(async () => {
+    t = await testRuntime();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  test('job object: the workload is in its own cgroup from its first instruction', async () => {
+    // cat is exec'd directly: what it reads is its own cgroup at its first instruction.
+    const result = await t.run(hostPod([{ name: 'app', image: 'localhost/hostprocess-base:latest', command: ['cat', '/proc/self/cgroup'] }]));
+    const id = result.containers[0]?.id ?? '';
+    const cgroupLines = result.lines.filter((l) => l.includes(`/${t.runtime.settings.cgroup.root}/${id}`));
+    assert.ok(cgroupLines.length >= 1, result.lines.join('\n'));
+    assert.equal(result.exitCode, 0);
+  });
+
+  test('job object: limits.memory and limits.cpu become the cgroup memory limit and CFS quota, pids is limited', async () => {
+    const ready = join(t.dataDir, 'limits-ready');
+    const pod = hostPod([shell(`touch ${ready}; sleep 30`, { resources: { limits: { memory: '96Mi', cpu: '250m' } } })], { terminationGracePeriodSeconds: 0 });
+    const stop = new AbortController();
+    const running = t.run(pod, { signal: stop.signal });
+    while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
+    const info = t.runtime.list().find((c) => c.state === 'running');
+    assert.ok(info);
+    const record = t.runtime.containers.record(info.id);
+    const read = (file: string): string => {
+      for (const dir of record.cgroup.dirs) if (existsSync(join(dir, file))) return readFileSync(join(dir, file), 'utf8').trim();
+      return '';
+    };
+    if (record.cgroup.version === 'v1') {
+      assert.equal(read('memory.limit_in_bytes'), String(96 * 1024 * 1024));
+      assert.equal(read('cpu.cfs_quota_us'), '25000');
+      assert.equal(read('cpu.cfs_period_us'), '100000');
+    } else {
+      assert.equal(read('memory.max'), String(96 * 1024 * 1024));
+      assert.equal(read('cpu.max'), '25000 100000');
+    }
+    assert.equal(read('pids.max'), '4096');
+    const stats = t.runtime.cgroups.open(info.id).stats();
+    assert.ok((stats.memoryBytes ?? 0) > 0, 'memory in use is read from the cgroup');
+    assert.ok(stats.processes >= 2);
+    stop.abort();
+    const result = await running;
+    // Grace 0: SIGTERM to init, then the cgroup is killed; sh dies of the SIGTERM.
+    assert.equal(result.containers[0]?.status.exitCode, 143);
+    assert.ok(!existsSync(record.cgroup.dirs[0] ?? ''), 'the cgroup is removed with the container');
+  });
+
+  test('job object: OOMKilled under a memory limit', async () => {
+    const pod = hostPod([shell('x=a; while true; do x="$x$x"; done', { resources: { limits: { memory: '32Mi' } } })]);
+    const result = await t.run(pod);
+    const status = result.containers[0]?.status;
+    assert.equal(status?.reason, 'OOMKilled');
+    assert.equal(status?.exitCode, 137);
+    assert.equal(result.exitCode, 137);
+  });
+
+  test('job object: a fork bomb is contained by the pids limit and killed with the container', async () => {
+    const small = await testRuntime({ pidsLimit: 40 });
+    try {
+      const marker = uniqueSleep();
+      const ready = join(small.dataDir, 'ready');
+      const pod = hostPod([shell(`touch ${ready}; bomb() { bomb | bomb & }; bomb; exec ${marker}`)], { terminationGracePeriodSeconds: 1 });
+      const stop = new AbortController();
+      const running = small.run(pod, { signal: stop.signal });
+      while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 500));
+      const info = small.runtime.list()[0];
+      assert.ok(info);
+      const stats = small.runtime.cgroups.open(info.id).stats();
+      assert.ok(stats.processes <= 40, `at most 40 tasks, found ${stats.processes}`);
+      stop.abort();
+      await running;
+      assert.equal(small.runtime.cgroups.open(info.id).pids().length, 0);
+      assert.equal(processAlive(marker), false);
+    } finally {
+      await small.close();
+    }
+  });
+
+  test('stop: the process tree is killed, daemons included, with no stray process', async () => {
+    const marker = uniqueSleep();
+    const ready = join(t.dataDir, 'tree-ready');
+    // A daemon in its own session that ignores SIGTERM, and an orphan: only the cgroup kill reaches them.
+    const pod = hostPod([shell(`setsid sh -c 'trap "" TERM; ${marker}; true' & (${marker} &); touch ${ready}; wait`)], { terminationGracePeriodSeconds: 1 });
+    const stop = new AbortController();
+    const running = t.run(pod, { signal: stop.signal });
+    while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(processAlive(marker));
+    stop.abort();
+    await running;
+    assert.equal(processAlive(marker), false, 'no process of the container survives it');
+  });
+
+  test('init exits on its own: what it left gets SIGTERM, then SIGKILL after the pod grace period', async () => {
+    const log = join(t.dataDir, 'orphan.log');
+    // The leftover notes the SIGTERM and carries on: only the SIGKILL after the grace period ends it.
+    const pod = hostPod([shell(`sh -c 'trap "echo got TERM >> ${log}" TERM; while true; do sleep 0.1; done' & sleep 0.3; exit 3`)], { terminationGracePeriodSeconds: 1 });
+    const started = Date.now();
+    const result = await t.run(pod);
+    assert.equal(result.exitCode, 3);
+    assert.equal(result.containers[0]?.status.reason, 'Error');
+    assert.ok(Date.now() - started >= 1000, 'the leftover was given the grace period');
+    assert.match(readFileSync(log, 'utf8'), /got TERM/);
+    assert.equal(t.runtime.cgroups.open(result.containers[0]?.id ?? '').pids().length, 0);
+  });
+
+  test('LocalSystem maps to root', async () => {
+    const result = await t.run(hostPod([shell('id -u; id -g')]));
+    assert.deepEqual(result.lines, ['app stdout 0', 'app stdout 0']);
+  });
+
+  for (const [account, user] of [
+    ['NT AUTHORITY\\Local service', 'hostpod-localservice'],
+    ['nt authority\\localservice', 'hostpod-localservice'],
+    ['NT AUTHORITY\\NetworkService', 'hostpod-networkservice'],
+    ['NT AUTHORITY\\Network Service', 'hostpod-networkservice'],
+  ] as const) {
+    test(`${account} maps to the dedicated system user ${user}`, async () => {
+      const pod = hostPod([shell('id -un; id -u; echo "$HOME $USER"; touch "$CONTAINER_SANDBOX_MOUNT_POINT/mine" && echo writable')], {
+        securityContext: { windowsOptions: { hostProcess: true, runAsUserName: account } },
+      });
+      const result = await t.run(pod);
+      const uid = Number(result.lines[1]?.split(' ')[2]);
+      assert.equal(result.lines[0], `app stdout ${user}`);
+      assert.ok(uid > 0 && uid < 1000, `a system uid, got ${uid}`);
+      assert.equal(result.lines[2], `app stdout /nonexistent ${user}`);
+      assert.equal(result.lines[3], 'app stdout writable', 'the sandbox is writable by the account');
+      const shellField = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[6];
+      assert.equal(shellField, '/usr/sbin/nologin');
+    });
+  }
+
+  test('a local group gets a temporary user in that group, deleted with the container', async () => {
+    const group = 'hostpod-e2e-group';
+    execFileSync('sh', ['-c', `getent group ${group} >/dev/null || groupadd ${group}`]);
+    const pod = hostPod([shell('id -un; id -gn')], { securityContext: { windowsOptions: { hostProcess: true, runAsUserName: group } } });
+    const result = await t.run(pod);
+    const user = result.lines[0]?.split(' ')[2] ?? '';
+    assert.match(user, /^hostpod-t[0-9a-f]{12}$/);
+    assert.equal(result.lines[1], `app stdout ${group}`);
+    assert.equal(userExists(user), false, 'the temporary user is deleted with the container');
+  });
+
+  test('an unknown group and an empty account are errors that name the fix', async () => {
+    const unknown = hostPod([shell('true')], { securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'no-such-group-xyz' } } });
+    await assert.rejects(t.run(unknown), /neither a well-known account nor a local group/);
+    const empty = hostPod([shell('true')], { securityContext: { windowsOptions: { hostProcess: true } } });
+    await assert.rejects(t.run(empty), /runAsUserName is not set and the image has no user/);
+  });
+
+  test('bind mode: the image at /hpc in a private mount namespace, volumes at their mountPath, read-only enforced, 1.6 links kept', async () => {
+    const hostDir = join(t.dataDir, 'host-data');
+    mkdirSync(hostDir);
+    writeFileSync(join(hostDir, 'hello.txt'), 'from the host\n');
+    const ro = `/run/hostpod-e2e-ro-${process.pid}`;
+    const rw = `/run/hostpod-e2e-rw-${process.pid}`;
+    const pod = hostPod(
+      [
+        shell(
+          [
+            'echo "sandbox=$CONTAINER_SANDBOX_MOUNT_POINT"',
+            `cat ${ro}/hello.txt`,
+            `touch ${ro}/nope 2>/dev/null && echo ro-writable || echo ro-refused`,
+            `touch ${rw}/yes && echo rw-ok`,
+            `cat "\${CONTAINER_SANDBOX_MOUNT_POINT}${ro.slice(1)}/hello.txt"`,
+            'echo mine > /hpc/created && cat /hpc/created',
+            'pwd',
+            'readlink /proc/self/ns/mnt',
+          ].join('; '),
+          {
+            volumeMounts: [
+              { name: 'data', mountPath: ro, readOnly: true },
+              { name: 'scratch', mountPath: rw },
+            ],
+          },
+        ),
+      ],
+      { volumes: [{ name: 'data', hostPath: { path: hostDir, type: 'Directory' } }, { name: 'scratch', emptyDir: {} }] },
+    );
+    const result = await t.run(pod, { mountMode: 'bind' });
+    const out = result.lines.map((l) => l.replace(/^app stdout /, ''));
+    assert.equal(out[0], 'sandbox=/hpc/');
+    assert.equal(out[1], 'from the host');
+    assert.equal(out[2], 'ro-refused');
+    assert.equal(out[3], 'rw-ok');
+    assert.equal(out[4], 'from the host', '1.6-style path under the sandbox still works');
+    assert.equal(out[5], 'mine');
+    assert.equal(out[6], '/hpc');
+    assert.notEqual(out[7], readlinkSync('/proc/self/ns/mnt'), 'its own mount namespace');
+    assert.equal(existsSync('/hpc/created'), false, 'the sandbox is visible only to the container');
+    assert.equal(existsSync(`${ro}/hello.txt`), false, 'volumes are not mounted on the host');
+  });
+
+  test('bind mode: host network, PID, IPC and UTS namespaces stay the host\'s', async () => {
+    const result = await t.run(hostPod([shell('for n in net pid ipc uts; do readlink /proc/self/ns/$n; done')]));
+    const host = ['net', 'pid', 'ipc', 'uts'].map((n) => readlinkSync(`/proc/self/ns/${n}`));
+    assert.deepEqual(result.lines.map((l) => l.replace(/^app stdout /, '')), host);
+  });
+
+  test('sandbox mode: a per-container folder with symlinked volumes and no mount namespace', async () => {
+    const hostDir = join(t.dataDir, 'host-data-16');
+    mkdirSync(hostDir);
+    writeFileSync(join(hostDir, 'hello.txt'), 'sixteen\n');
+    const pod = hostPod([
+      shell('echo "$CONTAINER_SANDBOX_MOUNT_POINT"; pwd; cat "${CONTAINER_SANDBOX_MOUNT_POINT}etc/app/hello.txt"; readlink "${CONTAINER_SANDBOX_MOUNT_POINT}etc/app"; readlink /proc/self/ns/mnt', {
+        volumeMounts: [{ name: 'data', mountPath: '/etc/app', readOnly: true }],
+      }),
+    ], { volumes: [{ name: 'data', hostPath: { path: hostDir } }] });
+    const result = await t.run(pod, { mountMode: 'sandbox' });
+    const id = result.containers[0]?.id ?? '';
+    const out = result.lines.map((l) => l.replace(/^app stdout /, ''));
+    const folder = join(t.runtime.containers.dir(id), 'rootfs');
+    assert.equal(out[0], `${folder}/`);
+    assert.equal(out[1], folder);
+    assert.equal(out[2], 'sixteen');
+    assert.equal(out[3], hostDir);
+    assert.equal(out[4], readlinkSync('/proc/self/ns/mnt'));
+    assert.equal(existsSync(folder), false, 'the sandbox is removed with the container');
+  });
+
+  test('each container gets a fresh copy-on-write view of the image', async () => {
+    const pod = hostPod([shell('ls "$CONTAINER_SANDBOX_MOUNT_POINT"; echo x > "$CONTAINER_SANDBOX_MOUNT_POINT/left-behind"')]);
+    await t.run(pod);
+    const second = await t.run(hostPod([shell('ls "$CONTAINER_SANDBOX_MOUNT_POINT"')]));
+    assert.ok(!second.lines.some((l) => l.includes('left-behind')), second.lines.join('\n'));
+  });
+
+  test('$CONTAINER_SANDBOX_MOUNT_POINT, %CONTAINER_SANDBOX_MOUNT_POINT% and $(VAR) are expanded in command, args and workingDir', async () => {
+    const pod = hostPod([
+      {
+        name: 'app',
+        image: 'localhost/hostprocess-base:latest',
+        command: ['/bin/echo', '$CONTAINER_SANDBOX_MOUNT_POINT', '%CONTAINER_SANDBOX_MOUNT_POINT%bin', '$(GREETING)', '$$(GREETING)', '$(UNDEFINED)'],
+        env: [{ name: 'GREETING', value: 'hello' }],
+        workingDir: '%CONTAINER_SANDBOX_MOUNT_POINT%',
+      },
+      { name: 'wd', image: 'localhost/hostprocess-base:latest', command: ['pwd'], workingDir: '$(DIR)', env: [{ name: 'DIR', value: '/tmp' }] },
+    ]);
+    const result = await t.run(pod);
+    assert.ok(result.lines.includes('app stdout /hpc/ /hpc/bin hello $(GREETING) $(UNDEFINED)'), result.lines.join('\n'));
+    assert.ok(result.lines.includes('wd stdout /tmp'));
+  });
+
+  test('environment: account defaults, then the image, then the pod, then the sandbox; PATH ends with the sandbox', async () => {
+    const pod = hostPod([shell('echo "$HOME|$USER|$FOO|$PATH|$CONTAINER_SANDBOX_MOUNT_POINT"', { env: [{ name: 'FOO', value: 'pod' }, { name: 'USER', value: 'override' }] })]);
+    const result = await t.run(pod);
+    assert.equal(result.lines[0], 'app stdout /root|override|pod|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/hpc|/hpc/');
+  });
+
+  test('a missing executable fails the start with hcsshim\'s words and a StartError record', async () => {
+    const pod = hostPod([{ name: 'app', image: 'localhost/hostprocess-base:latest', command: ['no-such-binary-xyz'] }]);
+    await assert.rejects(t.run(pod), /failed to find executable "no-such-binary-xyz"/);
+    const record = t.runtime.list().find((c) => c.reason === 'StartError');
+    assert.ok(record, 'the failed start is recorded');
+    assert.equal(record.exitCode, 128);
+  });
+
+  test('init containers run in order before the containers; several containers run together', async () => {
+    const pod = hostPod([shell('echo main-a', {}, 'a'), shell('echo main-b', {}, 'b')], {
+      initContainers: [shell('echo first', {}, 'init-1'), shell('echo second', {}, 'init-2')],
+    });
+    const result = await t.run(pod);
+    assert.deepEqual(result.lines.slice(0, 2), ['init-1 stdout first', 'init-2 stdout second']);
+    assert.deepEqual(result.lines.slice(2).sort(), ['a stdout main-a', 'b stdout main-b']);
+    assert.equal(result.exitCode, 0);
+  });
+
+  test('logs: CRI format, with stdout and stderr, partial lines and a per-restart file', async () => {
+    const result = await t.run(hostPod([shell('echo out; echo err >&2; printf "no newline"')]));
+    const id = result.containers[0]?.id ?? '';
+    const record = t.runtime.containers.record(id);
+    assert.match(record.logPath, /\/default_test-pod_[0-9a-f-]{36}\/app\/0\.log$/);
+    const lines = readFileSync(record.logPath, 'utf8').trimEnd().split('\n');
+    const cri = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) F (.*)$/;
+    assert.deepEqual(lines.map((l) => cri.exec(l)?.slice(1, 3)).sort(), [['stderr', 'err'], ['stdout', 'no newline'], ['stdout', 'out']]);
+  });
+});
+
+describe('job containers on every cgroup hierarchy this host has', { skip }, () => {
+  // The unified hierarchy of a hybrid host offers no controllers, but placement, cgroup.kill and
+  // cpu.stat work there: the v2 driver runs on it when the host itself is v1.
+  const hierarchies: { version: 'v1' | 'v2'; mount?: string }[] = [];
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+  if (/ - cgroup2 /.test(mounts)) hierarchies.push({ version: 'v2', mount: / \/sys\/fs\/cgroup - cgroup2 /.test(mounts) ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified' });
+  if (/ - cgroup /.test(mounts)) hierarchies.push({ version: 'v1' });
+  for (const h of hierarchies) {
+    test(`cgroup ${h.version}: placement before the first instruction, kill on stop, CPU time`, async () => {
+      const t = await testRuntime({ pidsLimit: 0, cgroup: { version: h.version, mount: h.mount, root: 'unused' } });
+      try {
+        assert.equal(t.runtime.cgroups.version, h.version);
+        const marker = uniqueSleep();
+        const ready = join(t.dataDir, 'ready');
+        const pod = hostPod([shell(`cat /proc/self/cgroup; (${marker} &); i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; touch ${ready}; exec sleep 60`)], { terminationGracePeriodSeconds: 0 });
+        const stop = new AbortController();
+        const running = t.run(pod, { signal: stop.signal });
+        while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
+        const info = t.runtime.list()[0];
+        assert.ok(info);
+        assert.ok((t.runtime.cgroups.open(info.id).stats().cpuNanos ?? 0) > 0, 'CPU time is read from the cgroup');
+        stop.abort();
+        const result = await running;
+        assert.ok(result.lines.some((l) => l.includes(info.id) && (h.version === 'v1' ? /:(pids|memory)/.test(l) : l.includes('0::'))), result.lines.join('\n'));
+        assert.equal(processAlive(marker), false);
+      } finally {
+        await t.close();
+      }
+    });
+  }
+});
