@@ -361,8 +361,10 @@ export class Runtime {
     return this.containers.liveMonitor(id) !== undefined || this.young(id);
   }
 
+  /** Being started by some hostpod right now: no monitor has written its pid yet, and not for long. */
   private young(id: string): boolean {
     try {
+      if (existsSync(join(this.containers.dir(id), 'monitor.pid'))) return false;
       return Date.now() - statSync(this.containers.dir(id)).mtimeMs < STARTING_GRACE_MS;
     } catch {
       return false;
