@@ -115,7 +115,7 @@ function runtimeSettings(raw: unknown, file: string): RuntimeSettings {
     mountMode: oneOf(r.mountMode, ['bind', 'sandbox'], DEFAULT_RUNTIME.mountMode, file, 'runtime.mountMode'),
     sandbox: oneOf(r.sandbox, ['auto', 'overlay', 'copy'], DEFAULT_RUNTIME.sandbox, file, 'runtime.sandbox'),
     pidsLimit: count(r.pidsLimit, DEFAULT_RUNTIME.pidsLimit, file, 'runtime.pidsLimit', 0),
-    cgroup: { version: oneOf(cgroup.version, ['auto', 'v1', 'v2'], 'auto', file, 'runtime.cgroup.version'), mount: mount as string | undefined, root },
+    cgroup: { version: oneOf(cgroup.version, ['auto', 'v1', 'v2'], 'auto', file, 'runtime.cgroup.version'), mount: mount, root },
     logs: { maxSize: typeof maxSize === 'number' ? maxSize : Math.floor(maxSize.value), maxFiles: count(logs.maxFiles, DEFAULT_RUNTIME.logs.maxFiles, file, 'runtime.logs.maxFiles', 1) },
   };
 }

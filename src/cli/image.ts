@@ -8,7 +8,7 @@ import { finished } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfig, type ConfigFlags } from '../config.js';
-import { HostpodError, isHostpodError } from '../errors.js';
+import { HostpodError } from '../errors.js';
 import { ensureBuiltin, builtinImage } from '../runtime/image/builtin.js';
 import { shortId } from '../runtime/image/digest.js';
 import { exportImages } from '../runtime/image/export.js';
@@ -19,7 +19,7 @@ import type { ImageRecord } from '../runtime/image/records.js';
 import { parseReference } from '../runtime/image/reference.js';
 import { CredentialStore, defaultAuthFile } from '../runtime/image/registry/credentials.js';
 import { ImageStore } from '../runtime/image/store.js';
-import { EXIT_FAILED, type CommandIO } from './io.js';
+import type { CommandIO } from './io.js';
 import { runReported as run } from './report-errors.js';
 import { formatBytes, PullReporter, type StreamLike } from './progress.js';
 

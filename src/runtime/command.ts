@@ -141,7 +141,7 @@ function podValue(variable: V1EnvVar, options: { pod: V1Pod; container: V1Contai
   if (variable.value !== undefined) return expandReferences(variable.value, (n) => before.get(n));
   const from = variable.valueFrom;
   if (from?.fieldRef) return fieldValue(options.pod, from.fieldRef.fieldPath, options.hostIP);
-  if (from?.resourceFieldRef) return resourceValue(options.container, from.resourceFieldRef.resource, from.resourceFieldRef.divisor as string | undefined, options.what);
+  if (from?.resourceFieldRef) return resourceValue(options.container, from.resourceFieldRef.resource, from.resourceFieldRef.divisor, options.what);
   if (from?.configMapKeyRef || from?.secretKeyRef) {
     throw new HostpodError('ERR_HOSTPOD_ENV', `${options.what}: env ${variable.name} reads a ${from.configMapKeyRef ? 'ConfigMap' : 'Secret'}, which needs the API server`, {
       hint: 'give the value inline for hostpod run; the node agent resolves ConfigMaps and Secrets',

@@ -71,7 +71,8 @@ function runTool(tool: string, args: string[], what: string): void {
   try {
     execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+    const raw = (error as { stderr?: unknown }).stderr;
+    const stderr = (typeof raw === 'string' ? raw : '').trim();
     throw new HostpodError('ERR_HOSTPOD_ACCOUNT', `${what}: ${tool} failed: ${stderr || (error as Error).message}`, {
       hint: `hostpod manages local users with ${tool} (Debian package passwd); check that it is installed and /etc/passwd is writable`,
       cause: error,

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildArgv, buildEnvironment, expandReferences, expandSandbox, workingDirectory } from '../../src/runtime/command.js';
+
+const vars = new Map([['A', 'one'], ['B', 'two']]);
+const lookup = (n: string): string | undefined => vars.get(n);
+
+for (const [input, expected] of [
+  ['$(A)', 'one'],
+  ['x-$(A)-$(B)-y', 'x-one-two-y'],
+  ['$(MISSING)', '$(MISSING)'],
+  ['$$(A)', '$(A)'],
+  ['$$', '$'],
+  ['$A', '$A'],
+  ['$(A', '$(A'],
+  ['$()', '$()'],
+  ['trailing $', 'trailing $'],
+] as const) {
+  test(`$(VAR) expansion: ${JSON.stringify(input)} becomes ${JSON.stringify(expected)}`, () => {
+    assert.equal(expandReferences(input, lookup), expected);
+  });
+}
+
+for (const [input, expected] of [
+  ['$CONTAINER_SANDBOX_MOUNT_POINT', '/hpc/'],
+  ['$CONTAINER_SANDBOX_MOUNT_POINT/bin/app', '/hpc//bin/app'],
+  ['%CONTAINER_SANDBOX_MOUNT_POINT%bin\\app', '/hpc/bin\\app'],
+  ['%container_sandbox_mount_point%', '/hpc/'],
+  ['$env:CONTAINER_SANDBOX_MOUNT_POINT', '/hpc/'],
+  ['${CONTAINER_SANDBOX_MOUNT_POINT}x', '/hpc/x'],
+  ['$CONTAINER_SANDBOX_MOUNT_POINTS', '$CONTAINER_SANDBOX_MOUNT_POINTS'],
+] as const) {
+  test(`sandbox expansion: ${JSON.stringify(input)} becomes ${JSON.stringify(expected)}`, () => {
+    assert.equal(expandSandbox(input, '/hpc/'), expected);
+  });
+}
+
+test('environment order: account, image, pod (referring to earlier pod variables), sandbox; PATH gets the sandbox', () => {
+  const env = buildEnvironment({
+    account: { PATH: '/bin', HOME: '/root', USER: 'root' },
+    image: ['PATH=/usr/bin:/bin', 'FROM_IMAGE=1', 'USER=image'],
+    pod: { metadata: { name: 'p', namespace: 'ns', uid: 'u' } },
+    container: { name: 'c', env: [{ name: 'X', value: 'x' }, { name: 'Y', value: '$(X)-$(FROM_IMAGE)' }, { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] },
+    sandbox: '/hpc/',
+    hostIP: '10.0.0.1',
+    what: 'test',
+  });
+  assert.equal(env.get('PATH'), '/usr/bin:/bin:/hpc');
+  assert.equal(env.get('USER'), 'image');
+  assert.equal(env.get('HOME'), '/root');
+  // Like the kubelet: only the pod's own earlier variables are referenced.
+  assert.equal(env.get('Y'), 'x-$(FROM_IMAGE)');
+  assert.equal(env.get('POD'), 'p');
+  assert.equal(env.get('CONTAINER_SANDBOX_MOUNT_POINT'), '/hpc/');
+  assert.equal([...env.keys()].at(-1), 'CONTAINER_SANDBOX_MOUNT_POINT');
+});
+
+test('env from a ConfigMap is refused with what to do instead', () => {
+  assert.throws(
+    () => buildEnvironment({ account: {}, image: [], pod: {}, container: { name: 'c', env: [{ name: 'K', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }] }, sandbox: '/hpc/', hostIP: '', what: 'container "c"' }),
+    /container "c": env K reads a ConfigMap, which needs the API server/,
+  );
+});
+
+test('command: command and args, else the image Entrypoint and Cmd; no command is an error', () => {
+  const env = new Map([['N', 'v']]);
+  assert.deepEqual(buildArgv({ name: 'c', command: ['a', '$(N)'], args: ['%CONTAINER_SANDBOX_MOUNT_POINT%x'] }, { Entrypoint: ['e'], Cmd: ['c'] }, env, '/hpc/', 'w'), ['a', 'v', '/hpc/x']);
+  assert.deepEqual(buildArgv({ name: 'c' }, { Entrypoint: ['e'], Cmd: ['c'] }, env, '/hpc/', 'w'), ['e', 'c']);
+  assert.deepEqual(buildArgv({ name: 'c', args: ['z'] }, { Entrypoint: ['e'], Cmd: ['c'] }, env, '/hpc/', 'w'), ['e', 'z']);
+  assert.deepEqual(buildArgv({ name: 'c', command: ['only'] }, { Entrypoint: ['e'], Cmd: ['c'] }, env, '/hpc/', 'w'), ['only']);
+  assert.throws(() => buildArgv({ name: 'c' }, {}, env, '/hpc/', 'container "c"'), /container "c": no command/);
+});
+
+test('working directory: workingDir, else the image, else the sandbox; relative ones are under the sandbox', () => {
+  const env = new Map<string, string>();
+  assert.equal(workingDirectory({ name: 'c' }, undefined, env, '/hpc/'), '/hpc/');
+  assert.equal(workingDirectory({ name: 'c' }, 'app', env, '/hpc/'), '/hpc/app');
+  assert.equal(workingDirectory({ name: 'c', workingDir: '/tmp' }, 'app', env, '/hpc/'), '/tmp');
+  assert.equal(workingDirectory({ name: 'c', workingDir: '$CONTAINER_SANDBOX_MOUNT_POINT/sub' }, undefined, env, '/x/rootfs/'), '/x/rootfs//sub');
+});
