@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const sample = driver.create('floor-probe', {});
   const floorParent = sample.dirs[0] ?? '';
   const floor: number[] = [];
-  const rows: { mode: string; times: number[]; rss: number[] }[] = [];
+  const rows: { mode: 'bind' | 'sandbox'; times: number[]; rss: number[] }[] = [];
   for (const mode of ['bind', 'sandbox'] as const) rows.push({ mode, times: [], rss: [] });
   for (let i = 0; i < N; i++) {
     floor.push(await floorOnce(floorParent, i));
