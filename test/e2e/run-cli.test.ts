@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { HOSTPOD_BIN, runHostpod } from '../support/hostpod-cli.js';
-import { rootSkip } from '../support/runtime.js';
+import { removeCgroupDirs, rootSkip } from '../support/runtime.js';
 
 const skip = rootSkip();
 
@@ -28,6 +28,7 @@ describe('hostpod run and the container commands', { skip }, () => {
   let dir: string;
   let dataDir: string;
   let config: string;
+  const cgroupRoot = `hostpod-cli-test-${process.pid}`;
   const hp = (args: string[], options: { env?: NodeJS.ProcessEnv } = {}): ReturnType<typeof runHostpod> => runHostpod([args[0] ?? '', '--data-dir', dataDir, '--config', config, ...args.slice(1)], options);
   const ps = async (): Promise<PsRow[]> => JSON.parse((await hp(['ps', '-o', 'json'])).stdout) as PsRow[];
   const manifest = (name: string, object: unknown): string => {
@@ -48,10 +49,12 @@ describe('hostpod run and the container commands', { skip }, () => {
     chmodSync(dir, 0o755);
     dataDir = join(dir, 'data');
     config = join(dir, 'config.yaml');
-    writeFileSync(config, stringify({ runtime: { cgroup: { root: `hostpod-cli-test-${process.pid}` }, logs: { maxSize: '8Ki', maxFiles: 3 } } }));
+    writeFileSync(config, stringify({ runtime: { cgroup: { root: cgroupRoot }, logs: { maxSize: '8Ki', maxFiles: 3 } } }));
   });
   after(async () => {
     for (const c of await ps()) if (c.state !== 'exited') await hp(['stop', '--grace-period', '0', c.id]);
+    // Every container has ended and been finalized: its cgroup is gone, so the subtree is empty.
+    removeCgroupDirs(cgroupRoot);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -96,6 +96,11 @@ function removeCgroupRoot(runtime: Runtime, root: string): void {
   const driver = runtime.cgroups;
   const leftovers = driver.list();
   if (leftovers.length > 0) throw new Error(`cgroups left under ${root}: ${leftovers.join(', ')}`);
+  removeCgroupDirs(root);
+}
+
+/** Removes a test's (empty) cgroup subtree root from every hierarchy. */
+export function removeCgroupDirs(root: string): void {
   for (const dir of ['/sys/fs/cgroup', ...['memory', 'cpu', 'cpuacct', 'pids', 'freezer', 'unified'].map((c) => `/sys/fs/cgroup/${c}`)]) {
     const path = join(dir, root);
     if (existsSync(path)) rmdirSync(path);
