@@ -31,7 +31,8 @@ function userExists(name: string): boolean {
   return readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.startsWith(`${name}:`));
 }
 
-describe('job containers', { skip }, () => {
+// A stop that never ends must fail the suite, not hang CI.
+describe('job containers', { skip, timeout: 120_000 }, () => {
   let t: TestRuntime;
   before(async () => {
     t = await testRuntime();
@@ -313,7 +314,7 @@ describe('job containers', { skip }, () => {
   });
 });
 
-describe('job containers on every cgroup hierarchy this host has', { skip }, () => {
+describe('job containers on every cgroup hierarchy this host has', { skip, timeout: 60_000 }, () => {
   // The unified hierarchy of a hybrid host offers no controllers, but placement, cgroup.kill and
   // cpu.stat work there: the v2 driver runs on it when the host itself is v1.
   const hierarchies: { version: 'v1' | 'v2'; mount?: string }[] = [];

@@ -24,7 +24,7 @@ interface PsRow {
   reason?: string;
 }
 
-describe('hostpod run and the container commands', { skip }, () => {
+describe('hostpod run and the container commands', { skip, timeout: 180_000 }, () => {
   let dir: string;
   let dataDir: string;
   let config: string;
