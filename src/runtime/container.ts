@@ -62,9 +62,10 @@ export interface ContainerStatus {
   cpuNanos?: number | undefined;
 }
 
-export function writeAtomically(path: string, data: string | Buffer): void {
+/** Writes a state file whole or not at all. 0600: specs and records hold the command line and environment. */
+export function writeAtomically(path: string, data: string | Buffer, mode = 0o600): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
+  writeFileSync(tmp, data, { mode });
   renameSync(tmp, path);
 }
 

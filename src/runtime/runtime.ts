@@ -186,6 +186,7 @@ export class Runtime {
         createdAt: new Date().toISOString(),
       };
       writeAtomically(join(stateDir, 'container.json'), JSON.stringify(record, null, 2));
+      // 0600: the environment may hold secrets, and the workload's account can reach this directory.
       writeFileSync(
         join(stateDir, 'spec'),
         encodeSpec({
@@ -202,6 +203,7 @@ export class Runtime {
           stopSignal: record.stopSignal,
           graceSeconds: record.graceSeconds,
         }),
+        { mode: 0o600 },
       );
       await launchMonitor(stateDir, what);
       return record;
