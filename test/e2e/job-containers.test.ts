@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { PassThrough } from 'node:stream';
+import { importImages } from '../../src/runtime/image/import.js';
+import { tarLayer, writeOciLayout } from '../support/oci-layout.js';
 import { hostPod, rootSkip, shell, testRuntime, type TestRuntime } from '../support/runtime.js';
 
 const skip = rootSkip();
@@ -301,6 +304,39 @@ describe('job containers', { skip, timeout: 120_000 }, () => {
     assert.deepEqual(result.lines.slice(0, 2), ['init-1 stdout first', 'init-2 stdout second']);
     assert.deepEqual(result.lines.slice(2).sort(), ['a stdout main-a', 'b stdout main-b']);
     assert.equal(result.exitCode, 0);
+  });
+
+  test("an image's user, entrypoint and STOPSIGNAL apply; a bare name is found in the working directory (the sandbox)", async () => {
+    const layout = join(t.dataDir, 'layout');
+    const app = '#!/bin/sh\ntrap \'echo "got USR1 as $(id -un)"; exit 0\' USR1\necho ready\nwhile :; do sleep 0.05; done\n';
+    await writeOciLayout(layout, {
+      layers: [{ tar: await tarLayer([{ name: 'app.sh', content: app, mode: 0o755 }]) }],
+      config: { config: { User: 'NT AUTHORITY\\Local service', Entrypoint: ['app.sh'], StopSignal: 'SIGUSR1' } },
+    });
+    await importImages(t.runtime.images, layout, new PassThrough(), { name: 'localhost/e2e-app:v1' });
+    const pod = hostPod([{ name: 'app', image: 'localhost/e2e-app:v1' }], { securityContext: { windowsOptions: { hostProcess: true } }, terminationGracePeriodSeconds: 10 });
+    const stop = new AbortController();
+    const running = t.run(pod, { signal: stop.signal });
+    while (!t.runtime.list().some((c) => c.state === 'running' && c.image === 'localhost/e2e-app:v1')) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    const result = await running;
+    assert.deepEqual(result.lines, ['app stdout ready', 'app stdout got USR1 as hostpod-localservice']);
+    assert.equal(result.containers[0]?.status.reason, 'Completed');
+  });
+
+  test("hostPath types are checked with the kubelet's messages; DirectoryOrCreate creates", async () => {
+    const file = join(t.dataDir, 'a-file');
+    writeFileSync(file, 'x');
+    const volume = (type: string, path: string): Parameters<typeof hostPod>[1] => ({ volumes: [{ name: 'v', hostPath: { path, type } }] });
+    const mounted = [shell('true', { volumeMounts: [{ name: 'v', mountPath: '/mnt/hostpod-e2e' }] })];
+    await assert.rejects(t.run(hostPod(mounted, volume('Directory', file))), /hostPath type check failed: .*a-file is not a directory/);
+    await assert.rejects(t.run(hostPod(mounted, volume('Socket', file))), /is not a socket file/);
+    await assert.rejects(t.run(hostPod(mounted, volume('', join(t.dataDir, 'missing')))), /does not exist/);
+    const created = join(t.dataDir, 'made', 'here');
+    const result = await t.run(hostPod(mounted, volume('DirectoryOrCreate', created)));
+    assert.equal(result.exitCode, 0);
+    assert.ok(existsSync(created));
   });
 
   test('logs: CRI format, with stdout and stderr, partial lines and a per-restart file', async () => {

@@ -72,6 +72,15 @@ describe('hostpod run and the container commands', { skip, timeout: 180_000 }, (
     assert.equal(result.code, 3);
   });
 
+  test('run: --mount-mode picks the node default; the pod annotation hostpod.io/mount-mode overrides it', async () => {
+    const show = [sh('app', 'echo "$CONTAINER_SANDBOX_MOUNT_POINT"')];
+    assert.equal((await hp(['run', '-f', manifest('mode-default', pod('mode-default', show))])).stdout, '/hpc/\n');
+    assert.match((await hp(['run', '--mount-mode', 'sandbox', '-f', manifest('mode-flag', pod('mode-flag', show))])).stdout, /\/containers\/[0-9a-f]{64}\/rootfs\/\n$/);
+    const annotated = pod('mode-annotated', show) as { metadata: Record<string, unknown> };
+    annotated.metadata['annotations'] = { 'hostpod.io/mount-mode': 'bind' };
+    assert.equal((await hp(['run', '--mount-mode', 'sandbox', '-f', manifest('mode-annotated', annotated)])).stdout, '/hpc/\n');
+  });
+
   test('run: OOMKilled is reported on stderr', async () => {
     const result = await hp(['run', '-f', manifest('oom', pod('oom', [sh('hog', 'x=a; while true; do x="$x$x"; done', { resources: { limits: { memory: '32Mi' } } })]))]);
     assert.match(result.stderr, /container "hog" was OOMKilled/);
