@@ -21,15 +21,11 @@ import { CredentialStore, defaultAuthFile } from '../runtime/image/registry/cred
 import { ImageStore } from '../runtime/image/store.js';
 import type { CommandIO } from './io.js';
 import { runReported as run } from './report-errors.js';
+import { withDataOptions } from './runtime-context.js';
 import { formatBytes, PullReporter, type StreamLike } from './progress.js';
 
 type Flags = ConfigFlags & Record<string, unknown>;
 
-function withStoreOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--data-dir <dir>', 'where hostpod keeps its data (default: $HOSTPOD_DATA_DIR or /var/lib/hostpod)'))
-    .addOption(new Option('--config <file>', "hostpod's config file (default: $HOSTPOD_CONFIG or /etc/hostpod/config.yaml)"));
-}
 
 function openStore(flags: ConfigFlags): { store: ImageStore; insecureRegistries: string[] } {
   const config = loadConfig(flags);
@@ -73,7 +69,7 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
   const image = new Command('image').description('manage the images HostProcess containers run from');
 
   image.addCommand(
-    withStoreOptions(new Command('ls'))
+    withDataOptions(new Command('ls'))
       .alias('list')
       .description('list images in the store')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
@@ -91,7 +87,7 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
   );
 
   image.addCommand(
-    withStoreOptions(new Command('pull'))
+    withDataOptions(new Command('pull'))
       .description('pull an image from a registry (OCI distribution API) into the store')
       .argument('<reference>', 'image reference: [registry[:port]/]repository[:tag][@sha256:digest]')
       .addOption(new Option('--plain-http', 'talk plain HTTP to the registry (no TLS)'))
@@ -115,7 +111,7 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
   );
 
   image.addCommand(
-    withStoreOptions(new Command('import'))
+    withDataOptions(new Command('import'))
       .description('import images from a docker save or OCI layout tarball, an OCI layout directory, or - (stdin)')
       .argument('<source>', 'tarball, OCI layout directory, or - for a tarball on stdin')
       .addOption(new Option('--name <reference>', 'name for an image the archive does not name (or the repository for a bare tag)'))
@@ -134,7 +130,7 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
   );
 
   image.addCommand(
-    withStoreOptions(new Command('export'))
+    withDataOptions(new Command('export'))
       .description('write images as an OCI layout tarball (readable by hostpod, skopeo, podman and docker load)')
       .argument('<references...>', 'images to export')
       .addOption(new Option('-o, --output <file>', 'the tarball to write; - for stdout'))
@@ -167,7 +163,7 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
   );
 
   image.addCommand(
-    withStoreOptions(new Command('inspect'))
+    withDataOptions(new Command('inspect'))
       .description('show an image: its record, platform, layers and config')
       .argument('<reference>', 'image reference or ID')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml']).default('json'))
@@ -184,7 +180,7 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
   );
 
   image.addCommand(
-    withStoreOptions(new Command('rm'))
+    withDataOptions(new Command('rm'))
       .alias('remove')
       .description('remove image names; content nothing else uses is deleted')
       .argument('<references...>', 'image references or IDs')
@@ -202,7 +198,7 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
   );
 
   image.addCommand(
-    withStoreOptions(new Command('prune'))
+    withDataOptions(new Command('prune'))
       .description('delete content no image uses, and leftovers of interrupted pulls')
       .addOption(new Option('-a, --all', 'also remove every image no container uses (built-in images stay)'))
       .action((flags: Flags & { all?: boolean }) =>
