@@ -9,6 +9,7 @@ import { containerCommands } from './containers.js';
 import { imageCommand } from './image.js';
 import { lintCommand } from './lint.js';
 import { runCommand } from './run.js';
+import { kubeconfigCommand, upCommand } from './up.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -30,6 +31,8 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
   program.addCommand(lintCommand(io, exit));
   program.addCommand(imageCommand(io, exit));
   program.addCommand(runCommand(io, exit));
+  program.addCommand(upCommand(io, exit));
+  program.addCommand(kubeconfigCommand(io, exit));
   for (const command of containerCommands(io, exit)) program.addCommand(command);
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(program.configureOutput());

@@ -1,0 +1,66 @@
+/**
+ * Validating admission through the policy engine: the API server's validation of pods and
+ * workloads, and Pod Security from the namespace's labels. The same functions serve
+ * `hostpod lint` and `hostpod run`.
+ */
+import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
+import { resolveKind, type PodKind } from '../../api/kinds.js';
+import { formatFieldError, type FieldError } from '../../policy/field.js';
+import { admit, defaultRegistry, NO_EXEMPTIONS, policyFromLabels } from '../../policy/podsecurity/index.js';
+import { validateObject } from '../../policy/validation/index.js';
+import type { UserInfo } from '../auth/user.js';
+import { metaOf, type Obj } from './object-meta.js';
+import { groupVersion, type ResourceInfo } from './resources.js';
+import { invalid, StatusError } from './status-error.js';
+
+/** The policy engine's verdict on a pod or DaemonSet: its warnings. @throws StatusError 422 */
+export function validateWorkload(info: ResourceInfo, object: Obj): string[] {
+  const kind = podKindOf(info);
+  if (!kind) return [];
+  const result = validateObject(kind, object, { allowPrivileged: true });
+  if (result.errors.length > 0) throw invalidObject(info, object, result.errors);
+  return result.warnings;
+}
+
+/** A 422 Invalid for field errors of the policy engine. */
+export function invalidObject(info: ResourceInfo, object: Obj, errors: readonly FieldError[]): StatusError {
+  return invalid(info.kind, info.group, metaOf(object).name ?? '', errors.map((e) => {
+    const text = formatFieldError(e);
+    return { field: e.field, type: e.type, message: text.slice(e.field.length + 2) };
+  }));
+}
+
+/**
+ * Pod Security admission of a pod (enforced) or a workload (warned), from its namespace's labels.
+ * @throws StatusError 403 with upstream's message when enforce denies a pod
+ */
+export function admitPodSecurity(info: ResourceInfo, object: Obj, namespaceLabels: Readonly<Record<string, string>>, user: UserInfo): string[] {
+  const kind = podKindOf(info);
+  if (!kind) return [];
+  const meta = metaOf(object);
+  let template: Obj = object;
+  for (const key of kind.templatePath) template = (template[key] ?? {}) as Obj;
+  const decision = admit({ registry: defaultRegistry, exemptions: NO_EXEMPTIONS }, {
+    resource: info.resource,
+    group: info.group,
+    name: meta.name ?? '',
+    namespace: meta.namespace ?? '',
+    namespaceLabels,
+    username: user.username,
+    meta: (kind.templatePath.length === 0 ? meta : template['metadata'] ?? {}) as V1ObjectMeta,
+    spec: (template['spec'] ?? {}) as V1PodSpec,
+  });
+  if (!decision.allowed) throw new StatusError(403, 'Forbidden', decision.message ?? 'forbidden by PodSecurity', { name: meta.name ?? '', kind: info.resource });
+  return decision.warnings;
+}
+
+/** Pod Security labels on a namespace must parse. @throws StatusError 422 */
+export function validateNamespaceLabels(info: ResourceInfo, object: Obj): void {
+  const { errors } = policyFromLabels(metaOf(object).labels ?? {});
+  if (errors.length > 0) throw invalidObject(info, object, errors);
+}
+
+function podKindOf(info: ResourceInfo): PodKind | undefined {
+  const resolved = resolveKind(groupVersion(info), info.kind);
+  return resolved.type === 'pod' ? resolved.info : undefined;
+}

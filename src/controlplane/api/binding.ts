@@ -1,0 +1,27 @@
+/**
+ * Binding a pod to a node (`pods/binding`, as kube-scheduler does it): sets `spec.nodeName` once,
+ * and marks the pod scheduled.
+ */
+import type { UserInfo } from '../auth/user.js';
+import type { ObjectApi } from './object-api.js';
+import { isObject, timestamp, type Obj } from './object-meta.js';
+import { findResource } from './resources.js';
+import { badRequest, conflict } from './status-error.js';
+
+/** @throws StatusError 404 (no pod), 409 (already bound), 400 (no target) */
+export function bindPod(api: ObjectApi, namespace: string, name: string, binding: unknown, user: UserInfo): Obj {
+  const pods = findResource('', 'v1', 'pods')!;
+  const target = isObject(binding) && isObject(binding['target']) ? binding['target'] : undefined;
+  const node = typeof target?.['name'] === 'string' ? target['name'] : '';
+  if (node === '') throw badRequest('Binding.target.name is required: the name of the node to bind the pod to');
+  api.get(pods, namespace, name);
+  const bound = api.mutate(pods, namespace, name, (pod) => {
+    const spec = (pod['spec'] ?? {}) as { nodeName?: string };
+    if (spec.nodeName) throw conflict(pods, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    const status = (pod['status'] ?? {}) as { conditions?: Obj[] };
+    const conditions = (status.conditions ?? []).filter((c) => c['type'] !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(api.now()) });
+    return { ...pod, spec: { ...spec, nodeName: node }, status: { ...status, conditions } };
+  }, { user }, 'binding');
+  return bound!;
+}

@@ -1,0 +1,305 @@
+/**
+ * The generic registry: get, list, create, update, patch and delete of any served resource, with
+ * kube-apiserver's order of steps (decode, default, admit, validate, store) and its errors. The
+ * HTTP layer and the in-process controllers both go through it, so a controller's write is
+ * defaulted, admitted and validated like a user's.
+ */
+import { decodeFailure, decodeObject } from '../../api/schema.js';
+import type { UserInfo } from '../auth/user.js';
+import { applyPatch, PatchError } from '../patch/index.js';
+import { ObjectExists, ObjectMissing, RevisionConflict, type Store } from '../store/index.js';
+import { checkFieldSelector, matchesFields } from './field-sets.js';
+import { clone, isObject, metaOf, timestamp, withMeta, type Obj } from './object-meta.js';
+import { groupVersion, kindKey, storeResource, type ResourceInfo } from './resources.js';
+import { matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.js';
+import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, StatusError } from './status-error.js';
+import { planDeletion, type DeleteOptions } from './deletion.js';
+import type { Strategy } from './strategy.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface RequestContext {
+  user: UserInfo;
+  dryRun?: boolean;
+  fieldValidation?: FieldValidation;
+}
+
+export interface Written {
+  object: Obj;
+  warnings: string[];
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface Listed {
+  items: Obj[];
+  revision: number;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+/** A parsed list/watch filter. */
+export interface Filter {
+  namespace: string;
+  labels: LabelSelector;
+  fields: FieldRequirement[];
+}
+
+const NAMESPACES: ResourceInfo['resource'] = 'namespaces';
+
+export class ObjectApi {
+  constructor(
+    readonly store: Store,
+    readonly strategy: Strategy,
+    readonly now: () => Date = () => new Date(),
+  ) {}
+
+  get(info: ResourceInfo, namespace: string, name: string): Obj {
+    const object = this.store.get({ resource: storeResource(info), namespace: scoped(info, namespace), name });
+    if (!object) throw notFound(info, name);
+    return object;
+  }
+
+  find(info: ResourceInfo, namespace: string, name: string): Obj | undefined {
+    return this.store.get({ resource: storeResource(info), namespace: scoped(info, namespace), name });
+  }
+
+  filter(info: ResourceInfo, namespace: string, query: ListQuery): Filter {
+    const fields = parseFieldSelector(query.fieldSelector ?? '');
+    checkFieldSelector(info.resource, fields);
+    return { namespace: scoped(info, namespace), labels: parseLabelSelector(query.labelSelector ?? ''), fields };
+  }
+
+  matches(info: ResourceInfo, filter: Filter, object: Obj): boolean {
+    const meta = metaOf(object);
+    if (filter.namespace !== '' && meta.namespace !== filter.namespace) return false;
+    return matchesLabels(filter.labels, meta.labels) && matchesFields(info.resource, filter.fields, object);
+  }
+
+  /** Lists with selectors and `limit`/`continue` paging. */
+  list(info: ResourceInfo, namespace: string, query: ListQuery = {}): Listed {
+    const filter = this.filter(info, namespace, query);
+    const resource = storeResource(info);
+    let after = query.continue ? decodeContinue(query.continue) : undefined;
+    const limit = query.limit && query.limit > 0 ? query.limit : 0;
+    const items: Obj[] = [];
+    const revision = this.store.revision;
+    // Selection happens after reading, so read in pages until the page is full.
+    for (;;) {
+      const page = this.store.list(resource, { namespace: filter.namespace, ...(after ? { after } : {}), limit: limit > 0 ? Math.max(limit, 100) : 0 });
+      for (const item of page.items) {
+        after = { namespace: metaOf(item).namespace ?? '', name: metaOf(item).name ?? '' };
+        if (!this.matches(info, filter, item)) continue;
+        items.push(item);
+        if (limit > 0 && items.length === limit) {
+          const rest = this.store.list(resource, { namespace: filter.namespace, after, limit: 1 });
+          if (rest.items.length === 0) return { items, revision };
+          return { items, revision, continue: encodeContinue(after, revision) };
+        }
+      }
+      if (!page.more) return { items, revision };
+    }
+  }
+
+  /** Creates an object in `namespace` (ignored for cluster-scoped resources). */
+  create(info: ResourceInfo, namespace: string, body: unknown, context: RequestContext): Written {
+    const warnings: string[] = [];
+    let object = this.#decode(info, body, context, warnings);
+    const meta = metaOf(object);
+    const ns = scoped(info, namespace);
+    if (info.namespaced) {
+      if (meta.namespace && meta.namespace !== ns) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      this.#requireLiveNamespace(ns, info, meta.name ?? meta.generateName ?? '');
+    }
+    object = withMeta(object, { namespace: info.namespaced ? ns : undefined });
+    object = this.strategy.prepareForCreate(info, object, context);
+    warnings.push(...this.strategy.validate(info, object, undefined, context));
+    if (context.dryRun) return { object, warnings };
+    const name = metaOf(object).name ?? '';
+    try {
+      return { object: this.store.create({ resource: storeResource(info), namespace: ns, name }, object), warnings };
+    } catch (error) {
+      if (error instanceof ObjectExists) throw alreadyExists(info, name);
+      throw error;
+    }
+  }
+
+  /** Replaces an object (PUT), or its status with `subresource: 'status'`. */
+  update(info: ResourceInfo, namespace: string, name: string, body: unknown, context: RequestContext, subresource?: string): Written {
+    const warnings: string[] = [];
+    const object = this.#decode(info, body, context, warnings);
+    const meta = metaOf(object);
+    if (meta.name !== undefined && meta.name !== name) {
+      throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    }
+    const ns = scoped(info, namespace);
+    if (info.namespaced && meta.namespace && meta.namespace !== ns) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const expected = meta.resourceVersion ? Number(meta.resourceVersion) : undefined;
+    return this.#replace(info, ns, name, (current) => {
+      if (expected !== undefined && metaOf(current).resourceVersion !== String(expected)) throw conflict(info, name);
+      return object;
+    }, context, warnings, subresource);
+  }
+
+  /** Applies a JSON, merge or strategic merge patch. */
+  patch(info: ResourceInfo, namespace: string, name: string, contentType: string, patch: unknown, context: RequestContext, subresource?: string): Written {
+    const warnings: string[] = [];
+    const ns = scoped(info, namespace);
+    return this.#replace(info, ns, name, (current) => {
+      let patched: unknown;
+      try {
+        patched = applyPatch(contentType, kindKey(info), current, patch);
+      } catch (error) {
+        if (error instanceof PatchError) throw new StatusError(error.code, error.reason, error.message);
+        throw error;
+      }
+      const decoded = this.#decode(info, patched, context, warnings);
+      const patchedMeta = metaOf(decoded);
+      if (patchedMeta.name !== name) throw badRequest(`the name of the object (${patchedMeta.name ?? ''}) does not match the name on the URL (${name})`);
+      return decoded;
+    }, context, warnings, subresource);
+  }
+
+  /**
+   * Changes an object with `change` (from the current object to the new one), retrying on
+   * conflicts with concurrent writers: what the controllers use.
+   */
+  mutate(info: ResourceInfo, namespace: string, name: string, change: (current: Obj) => Obj | undefined, context: RequestContext, subresource?: string): Obj | undefined {
+    for (let attempt = 0; ; attempt++) {
+      const current = this.find(info, namespace, name);
+      if (!current) return undefined;
+      const next = change(clone(current));
+      if (!next) return current;
+      try {
+        return this.#replace(info, scoped(info, namespace), name, (latest) => {
+          if (metaOf(latest).resourceVersion !== metaOf(current).resourceVersion) throw conflict(info, name);
+          return next;
+        }, context, [], subresource).object;
+      } catch (error) {
+        if (error instanceof StatusError && error.code === 409 && attempt < 5) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** Deletes, gracefully for pods, through finalizers when there are any. */
+  delete(info: ResourceInfo, namespace: string, name: string, options: DeleteOptions, context: RequestContext): Written & { removed: boolean } {
+    const ns = scoped(info, namespace);
+    const key = { resource: storeResource(info), namespace: ns, name };
+    for (let attempt = 0; ; attempt++) {
+      const current = this.store.get(key);
+      if (!current) throw notFound(info, name);
+      const meta = metaOf(current);
+      if (options.preconditions?.uid && options.preconditions.uid !== meta.uid) {
+        throw conflict(info, name, `Precondition failed: UID in precondition: ${options.preconditions.uid}, UID in object meta: ${meta.uid ?? ''}`);
+      }
+      if (options.preconditions?.resourceVersion && options.preconditions.resourceVersion !== meta.resourceVersion) {
+        throw conflict(info, name, `Precondition failed: ResourceVersion in precondition: ${options.preconditions.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`);
+      }
+      this.strategy.checkDelete(info, current, context);
+      const plan = planDeletion(info, current, options, this.now());
+      if (context.dryRun) return { object: plan.object ?? current, warnings: [], removed: plan.remove };
+      try {
+        if (plan.remove) return { object: this.store.delete(key, Number(meta.resourceVersion)), warnings: [], removed: true };
+        if (plan.object === undefined) return { object: current, warnings: [], removed: false };
+        return { object: this.store.update(key, plan.object, Number(meta.resourceVersion)), warnings: [], removed: false };
+      } catch (error) {
+        if (error instanceof RevisionConflict && attempt < 5) continue;
+        if (error instanceof ObjectMissing) throw notFound(info, name);
+        throw error;
+      }
+    }
+  }
+
+  #replace(
+    info: ResourceInfo, ns: string, name: string, build: (current: Obj) => Obj, context: RequestContext, warnings: string[], subresource?: string,
+  ): Written {
+    const key = { resource: storeResource(info), namespace: ns, name };
+    const current = this.store.get(key);
+    if (!current) throw notFound(info, name);
+    let object = build(current);
+    object = this.strategy.prepareForUpdate(info, object, current, context, subresource);
+    warnings.push(...this.strategy.validate(info, object, current, context, subresource));
+    const meta = metaOf(object);
+    // An update that drops the last finalizer of an object being deleted completes the deletion.
+    const finished = meta.deletionTimestamp !== undefined && (meta.finalizers ?? []).length === 0 && (meta.deletionGracePeriodSeconds ?? 0) === 0;
+    if (context.dryRun) return { object, warnings };
+    try {
+      const revision = Number(metaOf(current).resourceVersion);
+      const stored = finished ? this.store.delete(key, revision) : this.store.update(key, object, revision);
+      return { object: finished ? withMeta(object, { resourceVersion: metaOf(stored).resourceVersion }) : stored, warnings };
+    } catch (error) {
+      if (error instanceof RevisionConflict) throw conflict(info, name);
+      if (error instanceof ObjectMissing) throw notFound(info, name);
+      throw error;
+    }
+  }
+
+  /** Checks kind and apiVersion, then decodes strictly as the API server does. */
+  #decode(info: ResourceInfo, body: unknown, context: RequestContext, warnings: string[]): Obj {
+    if (!isObject(body)) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+    const apiVersion = body['apiVersion'] ?? groupVersion(info);
+    const kind = body['kind'] ?? info.kind;
+    if (apiVersion !== groupVersion(info)) {
+      throw badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${groupVersion(info)})`);
+    }
+    if (kind !== info.kind) {
+      throw badRequest(`the kind in the data (${String(kind)}) does not match the expected kind (${info.kind})`);
+    }
+    const decoded = decodeObject(groupVersion(info), info.kind, { ...body, apiVersion, kind });
+    const failures = decoded.errors.filter((e) => e.kind !== 'unknown');
+    const unknown = decoded.errors.filter((e) => e.kind === 'unknown');
+    const prefix = `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: `;
+    if (failures.length > 0) throw badRequest(prefix + decodeFailure(failures));
+    const mode = context.fieldValidation ?? 'Warn';
+    if (unknown.length > 0 && mode === 'Strict') throw badRequest(prefix + decodeFailure(unknown));
+    if (mode === 'Warn') warnings.push(...unknown.map((e) => e.message));
+    return decoded.object;
+  }
+
+  #requireLiveNamespace(namespace: string, info: ResourceInfo, name: string): void {
+    const ns = this.store.get({ resource: NAMESPACES, namespace: '', name: namespace });
+    if (!ns) throw notFound({ group: '', resource: 'namespaces' }, namespace);
+    if (metaOf(ns).deletionTimestamp) {
+      throw forbidden(info, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+}
+
+/** The namespace part of a key: '' for cluster-scoped resources. */
+function scoped(info: ResourceInfo, namespace: string): string {
+  return info.namespaced ? namespace : '';
+}
+
+const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** generateName's random suffix: 5 characters from the apiserver's alphabet (no vowels, no look-alikes). */
+export function randomSuffix(length = 5): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += SUFFIX_ALPHABET[Math.floor(Math.random() * SUFFIX_ALPHABET.length)];
+  return out;
+}
+
+function encodeContinue(after: { namespace: string; name: string }, revision: number): string {
+  return Buffer.from(JSON.stringify({ v: 'hostpod/1', rv: revision, ns: after.namespace, name: after.name })).toString('base64url');
+}
+
+function decodeContinue(token: string): { namespace: string; name: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: string; ns?: string; name?: string };
+    if (parsed.v === 'hostpod/1' && typeof parsed.ns === 'string' && typeof parsed.name === 'string') return { namespace: parsed.ns, name: parsed.name };
+  } catch {
+    // fall through to the error below
+  }
+  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+}
+

@@ -1,0 +1,112 @@
+/**
+ * The one exception type of the API server: an HTTP code and the `Status` body kube-apiserver
+ * would send, with upstream's reasons and wording (k8s.io/apimachinery/pkg/api/errors).
+ */
+
+export interface StatusCause {
+  reason?: string;
+  message: string;
+  field?: string;
+}
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+/** A failure the API server answers with a `Status` object. */
+export class StatusError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: StatusDetails,
+  ) {
+    super(message);
+  }
+
+  /** The `Status` body for the response. */
+  toStatus(): Record<string, unknown> {
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
+      code: this.code,
+    };
+  }
+}
+
+/** How errors name a resource: `pods`, `daemonsets.apps`. */
+export interface Qualified {
+  group: string;
+  resource: string;
+}
+
+export function qualifiedName(r: Qualified): string {
+  return r.group === '' ? r.resource : `${r.resource}.${r.group}`;
+}
+
+function details(r: Qualified, name: string): StatusDetails {
+  return { name, ...(r.group === '' ? {} : { group: r.group }), kind: r.resource };
+}
+
+export function notFound(r: Qualified, name: string): StatusError {
+  return new StatusError(404, 'NotFound', `${qualifiedName(r)} "${name}" not found`, details(r, name));
+}
+
+export function alreadyExists(r: Qualified, name: string): StatusError {
+  return new StatusError(409, 'AlreadyExists', `${qualifiedName(r)} "${name}" already exists`, details(r, name));
+}
+
+export function conflict(r: Qualified, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): StatusError {
+  return new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(r)} "${name}": ${why}`, details(r, name));
+}
+
+/** 422: the object failed validation; `kind` is the object's kind (`Pod`), as upstream words it. */
+export function invalid(kind: string, group: string, name: string, causes: { field: string; type: string; message: string }[]): StatusError {
+  const summary = causes.length === 1
+    ? `${causes[0]!.field}: ${causes[0]!.message}`
+    : `[${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}]`;
+  return new StatusError(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`, {
+    name, ...(group === '' ? {} : { group }), kind,
+    causes: causes.map((c) => ({ reason: c.type, message: c.message, field: c.field })),
+  });
+}
+
+export function forbidden(r: Qualified, name: string, why: string): StatusError {
+  const subject = name === '' ? qualifiedName(r) : `${qualifiedName(r)} "${name}"`;
+  return new StatusError(403, 'Forbidden', `${subject} is forbidden: ${why}`, details(r, name));
+}
+
+export function badRequest(message: string): StatusError {
+  return new StatusError(400, 'BadRequest', message);
+}
+
+export function unauthorized(): StatusError {
+  return new StatusError(401, 'Unauthorized', 'Unauthorized');
+}
+
+export function gone(message: string): StatusError {
+  return new StatusError(410, 'Expired', message);
+}
+
+export function methodNotSupported(r: Qualified, verb: string): StatusError {
+  return new StatusError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualifiedName(r)}"`,
+    { ...(r.group === '' ? {} : { group: r.group }), kind: r.resource });
+}
+
+export function pathNotFound(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+}
+
+export function internalError(message: string): StatusError {
+  return new StatusError(500, 'InternalError', `Internal error occurred: ${message}`);
+}

@@ -1,0 +1,107 @@
+/**
+ * What differs per resource between the generic steps of the registry: defaults and admission
+ * mutations on create, what an update may change (main resource vs. status), validation and
+ * admission, and which objects may not be deleted. kube-apiserver keeps these in one
+ * "strategy" per resource; here they are dispatched on the resource.
+ */
+import { FieldPath, invalid } from '../../policy/field.js';
+import type { UserInfo } from '../auth/user.js';
+import { admitPodUpdate, prepareForCreate, prepareForUpdate } from '../defaults/index.js';
+import { admitPodSecurity, invalidObject, validateNamespaceLabels, validateWorkload } from './admission.js';
+import { validateMetadata } from './metadata-validation.js';
+import { metaOf, type Obj } from './object-meta.js';
+import type { RequestContext } from './object-api.js';
+import { mutatePodOnCreate } from './pod-admission.js';
+import { checkPodUpdate } from './pod-update.js';
+import { kindKey, type ResourceInfo } from './resources.js';
+import { forbidden, StatusError } from './status-error.js';
+import { mergeStringData, validateConfigMap, validateSecret } from './data-validation.js';
+
+export type Lookup = (resource: string, namespace: string, name: string) => Obj | undefined;
+
+export interface Strategy {
+  prepareForCreate(info: ResourceInfo, object: Obj, context: RequestContext): Obj;
+  prepareForUpdate(info: ResourceInfo, object: Obj, current: Obj, context: RequestContext, subresource?: string): Obj;
+  /** @returns warnings @throws StatusError */
+  validate(info: ResourceInfo, object: Obj, current: Obj | undefined, context: RequestContext, subresource?: string): string[];
+  checkDelete(info: ResourceInfo, object: Obj, context: RequestContext): void;
+}
+
+/** Namespaces the API server refuses to delete (NamespaceLifecycle admission). */
+const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+
+export class ResourceStrategy implements Strategy {
+  constructor(private readonly lookup: Lookup, private readonly now: () => Date) {}
+
+  prepareForCreate(info: ResourceInfo, object: Obj, context: RequestContext): Obj {
+    let prepared = prepareForCreate(kindKey(info), object, this.now());
+    if (info.resource === 'pods') prepared = mutatePodOnCreate(prepared, this.lookup, context.user);
+    if (info.resource === 'secrets') prepared = mergeStringData(prepared);
+    return prepared;
+  }
+
+  prepareForUpdate(info: ResourceInfo, object: Obj, current: Obj, _context: RequestContext, subresource?: string): Obj {
+    if (subresource === 'binding') {
+      // Binding is the registry's own write: it sets spec.nodeName and the PodScheduled condition.
+      return { ...object, metadata: { ...metaOf(current), resourceVersion: metaOf(object).resourceVersion } };
+    }
+    const mode = subresource === 'status' || subresource === 'finalize' ? subresource : '';
+    let prepared = prepareForUpdate(kindKey(info), current, object, mode);
+    if (info.resource === 'pods' && mode === '') prepared = admitPodUpdate(current, prepared);
+    if (info.resource === 'secrets') prepared = mergeStringData(prepared);
+    return prepared;
+  }
+
+  validate(info: ResourceInfo, object: Obj, current: Obj | undefined, context: RequestContext, subresource?: string): string[] {
+    if (subresource === 'binding' || subresource === 'finalize') return [];
+    const errors = validateMetadata(info, object);
+    if (errors.length > 0) throw invalidObject(info, object, errors);
+    if (subresource === 'status') return [];
+    const warnings: string[] = [];
+    switch (info.resource) {
+      case 'pods':
+        if (current) {
+          checkPodUpdate(info, object, current);
+          if (!sameJson(object['spec'], current['spec'])) warnings.push(...this.#podSecurity(info, object, context.user));
+        } else {
+          warnings.push(...validateWorkload(info, object));
+          warnings.push(...this.#podSecurity(info, object, context.user));
+        }
+        break;
+      case 'daemonsets':
+        warnings.push(...validateWorkload(info, object));
+        if (current && !sameJson((object['spec'] as Obj | undefined)?.['selector'], (current['spec'] as Obj | undefined)?.['selector'])) {
+          throw invalidObject(info, object, [invalid(FieldPath.root('spec').child('selector'), (object['spec'] as Obj)['selector'], 'field is immutable')]);
+        }
+        warnings.push(...this.#podSecurity(info, object, context.user));
+        break;
+      case 'namespaces':
+        validateNamespaceLabels(info, object);
+        break;
+      case 'secrets':
+        validateSecret(info, object);
+        break;
+      case 'configmaps':
+        validateConfigMap(info, object);
+        break;
+    }
+    return warnings;
+  }
+
+  checkDelete(info: ResourceInfo, object: Obj): void {
+    const name = metaOf(object).name ?? '';
+    if (info.resource === 'namespaces' && UNDELETABLE_NAMESPACES.has(name)) {
+      throw forbidden(info, name, 'this namespace may not be deleted');
+    }
+  }
+
+  #podSecurity(info: ResourceInfo, object: Obj, user: UserInfo): string[] {
+    const namespace = this.lookup('namespaces', '', metaOf(object).namespace ?? '');
+    if (!namespace) throw new StatusError(404, 'NotFound', `namespaces "${metaOf(object).namespace ?? ''}" not found`);
+    return admitPodSecurity(info, object, metaOf(namespace).labels ?? {}, user);
+  }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,46 @@
+/**
+ * Authentication: every request must carry a bearer token, either the admin token or a
+ * service-account token that hostpod signed and whose account (and bound pod) still exist.
+ */
+import type { Obj } from '../api/object-meta.js';
+import { metaOf } from '../api/object-meta.js';
+import { ADMIN_USER, type UserInfo } from './user.js';
+import { isAdminToken, verifyServiceAccountToken, type TokenKeys } from './tokens.js';
+
+export type ObjectLookup = (resource: string, namespace: string, name: string) => Obj | undefined;
+
+export class Authenticator {
+  constructor(
+    private readonly keys: TokenKeys,
+    private readonly lookup: ObjectLookup,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The user behind an `Authorization` header, or undefined (401). */
+  authenticate(authorization: string | undefined): UserInfo | undefined {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match) return undefined;
+    const token = match[1]!;
+    if (isAdminToken(this.keys, token)) return ADMIN_USER;
+    return this.#serviceAccount(token);
+  }
+
+  #serviceAccount(token: string): UserInfo | undefined {
+    const claims = verifyServiceAccountToken(this.keys, token, this.now());
+    if (!claims) return undefined;
+    const { namespace, serviceaccount, pod } = claims['kubernetes.io'];
+    // A token outlives nothing it names: a deleted (or re-created) account or pod invalidates it.
+    const account = this.lookup('serviceaccounts', namespace, serviceaccount.name);
+    if (!account || metaOf(account).uid !== serviceaccount.uid) return undefined;
+    if (pod) {
+      const bound = this.lookup('pods', namespace, pod.name);
+      if (!bound || metaOf(bound).uid !== pod.uid || metaOf(bound).deletionTimestamp !== undefined) return undefined;
+    }
+    return {
+      username: `system:serviceaccount:${namespace}:${serviceaccount.name}`,
+      uid: serviceaccount.uid,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+      serviceAccount: { namespace, name: serviceaccount.name, uid: serviceaccount.uid, ...(pod ? { pod } : {}) },
+    };
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Authorization. Admin (system:masters) may do everything. A service account may read and write
+ * the namespaced objects of its own namespace, and read its namespace itself; everything else is
+ * forbidden, with RBAC's wording so kubectl users recognise it.
+ */
+import type { UserInfo } from './user.js';
+import { SYSTEM_MASTERS } from './user.js';
+
+export interface Attributes {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace: string;
+  name?: string;
+  namespaced: boolean;
+}
+
+/** Undefined when allowed; otherwise the reason, for a 403. */
+export function authorize(user: UserInfo, attributes: Attributes): string | undefined {
+  if (user.groups.includes(SYSTEM_MASTERS)) return undefined;
+  const account = user.serviceAccount;
+  if (account) {
+    if (attributes.namespaced && attributes.namespace === account.namespace) return undefined;
+    const ownNamespace = attributes.resource === 'namespaces' && attributes.name === account.namespace && attributes.verb === 'get';
+    if (ownNamespace) return undefined;
+  }
+  return denial(user, attributes);
+}
+
+function denial(user: UserInfo, a: Attributes): string {
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const scope = a.namespaced && a.namespace !== '' ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+  return `User "${user.username}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" ${scope}`;
+}

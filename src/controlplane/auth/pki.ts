@@ -1,0 +1,159 @@
+/**
+ * The control plane's certificates: a CA generated at first start, and the API server's serving
+ * certificate signed by it, kept in `<data-dir>/pki`. Keys are ECDSA P-256 (fast to generate,
+ * accepted by every kubectl).
+ */
+import 'reflect-metadata'; // @peculiar/x509's dependency injection needs the Reflect polyfill loaded first
+import * as x509 from '@peculiar/x509';
+import { createPrivateKey, KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+const DAY = 24 * 60 * 60 * 1000;
+
+export interface KeyPair {
+  /** PEM certificate. */
+  cert: string;
+  /** PEM PKCS#8 private key. */
+  key: string;
+}
+
+export interface Pki {
+  ca: KeyPair;
+  serving: KeyPair;
+  dir: string;
+}
+
+/**
+ * Loads the CA and serving certificate from `dir`, creating what is missing. A serving
+ * certificate that does not cover `hosts`, or expires within 30 days, is replaced.
+ */
+export async function ensurePki(dir: string, hosts: readonly string[], now = new Date()): Promise<Pki> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const ca = (await readPair(dir, 'ca')) ?? (await writePair(dir, 'ca', await createCa(now)));
+  let serving = await readPair(dir, 'apiserver');
+  if (!serving || !covers(serving.cert, hosts, now)) serving = await writePair(dir, 'apiserver', await createServing(ca, hosts, now));
+  return { ca, serving, dir };
+}
+
+/** Signs a client certificate (CN = user, O = groups) with the CA. */
+export async function issueClientCertificate(ca: KeyPair, commonName: string, groups: readonly string[], now = new Date()): Promise<KeyPair> {
+  const keys = await generateKeys();
+  const caCert = new x509.X509Certificate(ca.cert);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: [{ CN: [commonName] }, ...groups.map((g) => ({ O: [g] }))],
+    issuer: caCert.subject,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + 365 * DAY),
+    signingAlgorithm: ALGORITHM,
+    publicKey: keys.publicKey,
+    signingKey: await importKey(ca.key),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+    ],
+  });
+  return { cert: cert.toString('pem'), key: exportKey(keys.privateKey) };
+}
+
+async function createCa(now: Date): Promise<KeyPair> {
+  const keys = await generateKeys();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=hostpod-ca@${Math.floor(now.getTime() / 1000)}`,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + 10 * 365 * DAY),
+    signingAlgorithm: ALGORITHM,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { cert: cert.toString('pem'), key: exportKey(keys.privateKey) };
+}
+
+async function createServing(ca: KeyPair, hosts: readonly string[], now: Date): Promise<KeyPair> {
+  const keys = await generateKeys();
+  const caCert = new x509.X509Certificate(ca.cert);
+  const names = [...new Set(hosts)].map((h) => (isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }));
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: 'CN=kube-apiserver',
+    issuer: caCert.subject,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + 365 * DAY),
+    signingAlgorithm: ALGORITHM,
+    publicKey: keys.publicKey,
+    signingKey: await importKey(ca.key),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(names),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    ],
+  });
+  return { cert: cert.toString('pem'), key: exportKey(keys.privateKey) };
+}
+
+/** Whether a certificate names every host and stays valid for 30 more days. */
+function covers(pem: string, hosts: readonly string[], now: Date): boolean {
+  const cert = new X509Certificate(pem);
+  if (new Date(cert.validTo).getTime() - now.getTime() < 30 * DAY) return false;
+  return hosts.every((h) => (isIP(h) ? cert.checkIP(h) !== undefined : cert.checkHost(h) !== undefined));
+}
+
+async function generateKeys(): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+}
+
+function exportKey(key: CryptoKey): string {
+  return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+async function importKey(pem: string): Promise<CryptoKey> {
+  const der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
+  return webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, false, ['sign']) as Promise<CryptoKey>;
+}
+
+function serial(): string {
+  // A positive 16-byte serial: clear the top bit so DER does not read it as negative.
+  const bytes = randomBytes(16);
+  bytes[0] = bytes[0]! & 0x7f;
+  return bytes.toString('hex');
+}
+
+async function readPair(dir: string, name: string): Promise<KeyPair | undefined> {
+  try {
+    return { cert: await readFile(join(dir, `${name}.crt`), 'utf8'), key: await readFile(join(dir, `${name}.key`), 'utf8') };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function writePair(dir: string, name: string, pair: KeyPair): Promise<KeyPair> {
+  // The key first, then the certificate, each renamed into place: a crash leaves either the old
+  // pair, or a new key without its certificate, which the next start replaces.
+  await writeSecret(join(dir, `${name}.key`), pair.key);
+  await writeSecret(join(dir, `${name}.crt`), pair.cert);
+  return pair;
+}
+
+/** Writes a file readable by its owner only, atomically. */
+export async function writeSecret(path: string, content: string): Promise<void> {
+  const temporary = `${path}.tmp-${process.pid}`;
+  await writeFile(temporary, content, { mode: 0o600 });
+  await rename(temporary, path);
+}

@@ -1,0 +1,192 @@
+/**
+ * `hostpod up`'s control plane in one process: the store, the HTTPS API server, and the
+ * controllers, over one data directory (`<data-dir>/controlplane`, `<data-dir>/pki`).
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { HostpodError } from '../errors.js';
+import { ObjectApi } from './api/object-api.js';
+import { ResourceStrategy } from './api/strategy.js';
+import { Authenticator } from './auth/authenticator.js';
+import { ensurePki, writeSecret, type Pki } from './auth/pki.js';
+import { ensureTokenKeys, type TokenKeys } from './auth/tokens.js';
+import type { Controller, ControllerLog } from './controllers/context.js';
+import { startControllers } from './controllers/index.js';
+import { adminKubeconfig } from './kubeconfig.js';
+import { ApiHandler, type RequestLog } from './server/api-handler.js';
+import { versionInfo } from './server/version.js';
+import { Store } from './store/index.js';
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  log?: (level: 'info' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  logRequests?: (entry: RequestLog) => void;
+  bookmarkIntervalMs?: number;
+  /** How long watch history is kept before compaction (kube-apiserver compacts every 5 minutes). */
+  compactionIntervalMs?: number;
+}
+
+export interface ControlPlanePaths {
+  root: string;
+  store: string;
+  pki: string;
+  kubeconfig: string;
+}
+
+export function controlPlanePaths(dataDir: string): ControlPlanePaths {
+  return {
+    root: join(dataDir, 'controlplane'),
+    store: join(dataDir, 'controlplane', 'state.db'),
+    pki: join(dataDir, 'pki'),
+    kubeconfig: join(dataDir, 'admin.kubeconfig'),
+  };
+}
+
+export class ControlPlane {
+  #controllers: Controller[] = [];
+  #compaction: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  private constructor(
+    readonly paths: ControlPlanePaths,
+    readonly store: Store,
+    readonly api: ObjectApi,
+    readonly pki: Pki,
+    readonly tokens: TokenKeys,
+    readonly server: Server,
+    private readonly release: () => Promise<void>,
+  ) {}
+
+  /**
+   * Starts the control plane: opens (or creates) the store, certificates and keys, listens, and
+   * starts the controllers.
+   * @throws HostpodError when another hostpod holds the data directory or the address is taken
+   */
+  static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
+    const paths = controlPlanePaths(options.dataDir);
+    await mkdir(paths.root, { recursive: true, mode: 0o700 });
+    const release = await lockDataDir(paths.root);
+    try {
+      const pki = await ensurePki(paths.pki, certificateHosts(options.host));
+      const tokens = await ensureTokenKeys(paths.pki);
+      const store = Store.open(paths.store);
+      const now = (): Date => new Date();
+      const lookup = (resource: string, namespace: string, name: string): Record<string, unknown> | undefined => store.get({ resource, namespace, name });
+      const api = new ObjectApi(store, new ResourceStrategy(lookup, now), now);
+      const authenticator = new Authenticator(tokens, lookup, now);
+      let ready = false;
+      let address = `${options.host}:${options.port}`;
+      const handler = new ApiHandler({
+        api, authenticator, tokens, version: versionInfo(),
+        serverAddress: () => address,
+        ready: () => ready,
+        ...(options.bookmarkIntervalMs === undefined ? {} : { bookmarkIntervalMs: options.bookmarkIntervalMs }),
+        ...(options.logRequests ? { log: options.logRequests } : {}),
+      });
+      const server = createServer({ key: pki.serving.key, cert: pki.serving.cert, minVersion: 'TLSv1.2' }, (request, response) => {
+        void handler.handle(request, response);
+      });
+      await listen(server, options.host, options.port);
+      const bound = server.address() as AddressInfo;
+      address = `${clientHost(options.host)}:${bound.port}`;
+      const plane = new ControlPlane(paths, store, api, pki, tokens, server, release);
+      const log: ControllerLog = options.log ?? (() => {});
+      plane.#controllers = startControllers({ api, log, caCertificate: pki.ca.cert });
+      ready = true;
+      plane.#scheduleCompaction(options.compactionIntervalMs ?? 5 * 60_000);
+      await writeSecret(paths.kubeconfig, plane.kubeconfig());
+      return plane;
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
+  /** The URL clients use: `https://127.0.0.1:6443`. */
+  get url(): string {
+    const bound = this.server.address() as AddressInfo;
+    const host = clientHost(bound.address);
+    return `https://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+  }
+
+  kubeconfig(): string {
+    return adminKubeconfig(this.url, this.pki.ca.cert, this.tokens.adminToken);
+  }
+
+  /** Stops serving (open watches end), stops the controllers and closes the store. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#compaction);
+    for (const controller of this.#controllers) controller.stop();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    this.store.close();
+    await this.release();
+  }
+
+  #scheduleCompaction(intervalMs: number): void {
+    // Keep one interval of history: compact to the revision seen one interval ago.
+    let previous = this.store.revision;
+    this.#compaction = setInterval(() => {
+      this.store.compact(previous);
+      previous = this.store.revision;
+    }, intervalMs);
+    this.#compaction.unref();
+  }
+}
+
+/** The names the serving certificate must cover. */
+function certificateHosts(host: string): string[] {
+  const hosts = ['127.0.0.1', '::1', 'localhost', hostname(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  if (host === '0.0.0.0' || host === '::') {
+    for (const addresses of Object.values(networkInterfaces())) {
+      for (const a of addresses ?? []) if (!a.internal && !a.address.startsWith('fe80')) hosts.push(a.address);
+    }
+  } else {
+    hosts.push(host);
+  }
+  return hosts;
+}
+
+function clientHost(host: string): string {
+  if (host === '0.0.0.0' || host === '' ) return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
+}
+
+async function listen(server: Server, host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(new HostpodError('ERR_HOSTPOD_ADDRESS_IN_USE', `cannot listen on ${host}:${port}: the address is already in use`,
+          { hint: 'stop what is listening there (is another hostpod up running?), or choose another address with --listen HOST:PORT' }));
+      } else {
+        reject(error);
+      }
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  try {
+    return await lockfile.lock(dir, { stale: 10_000, update: 2_000, lockfilePath: join(dir, 'up.lock') });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new HostpodError('ERR_HOSTPOD_DATA_DIR_IN_USE', `another hostpod control plane is using ${dir}`,
+        { hint: 'stop it first, or give this one its own --data-dir' });
+    }
+    throw error;
+  }
+}
+

@@ -1,0 +1,29 @@
+/** What every controller gets: the registry (writes are admitted like a user's), and a logger. */
+import type { ObjectApi, RequestContext } from '../api/object-api.js';
+import { findResource, type ResourceInfo } from '../api/resources.js';
+import { CONTROLLER_USER } from '../auth/user.js';
+
+export interface ControllerLog {
+  (level: 'info' | 'error', message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ControllerContext {
+  api: ObjectApi;
+  log: ControllerLog;
+  /** The CA certificate (PEM), published to every namespace as `kube-root-ca.crt`. */
+  caCertificate: string;
+}
+
+export const AS_CONTROLLER: RequestContext = { user: CONTROLLER_USER };
+
+/** A served resource, by its plural name and group. */
+export function resource(name: string, group = ''): ResourceInfo {
+  const info = findResource(group, group === 'apps' || group === 'coordination.k8s.io' ? 'v1' : 'v1', name);
+  if (!info) throw new Error(`hostpod serves no resource ${name} in group "${group}"`);
+  return info;
+}
+
+export interface Controller {
+  start(): void;
+  stop(): void;
+}

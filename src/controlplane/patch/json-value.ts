@@ -1,0 +1,78 @@
+/**
+ * JSON values as the patch code handles them: plain data, copied on the way in so the caller's
+ * objects are never touched, with own-property access so keys such as "__proto__" stay data.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** True for a JSON object: not null, not an array. */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The key's own value, or undefined when the object has no such key. */
+export function getOwn(object: JsonObject, key: string): JsonValue | undefined {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+/** Sets a key; "__proto__" is defined as a plain property rather than changing the prototype. */
+export function setOwn(object: JsonObject, key: string, value: JsonValue): void {
+  if (key === '__proto__') {
+    Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    object[key] = value;
+  }
+}
+
+/**
+ * A deep copy with JSON.stringify's semantics: toJSON() is honoured (client-node models carry
+ * Date objects), undefined and functions are dropped from objects and become null in arrays,
+ * non-finite numbers become null.
+ */
+export function toJson(value: unknown): JsonValue {
+  const plain = hasToJson(value) ? value.toJSON() : value;
+  switch (typeof plain) {
+    case 'string':
+    case 'boolean':
+      return plain;
+    case 'number':
+      return Number.isFinite(plain) ? plain : null;
+    case 'bigint':
+      return Number(plain);
+    case 'object': {
+      if (plain === null) return null;
+      if (Array.isArray(plain)) return plain.map((item: unknown) => (isOmitted(item) ? null : toJson(item)));
+      const copy: JsonObject = {};
+      for (const [key, item] of Object.entries(plain)) {
+        if (!isOmitted(item)) setOwn(copy, key, toJson(item));
+      }
+      return copy;
+    }
+    default:
+      return null;
+  }
+}
+
+function hasToJson(value: unknown): value is { toJSON(): unknown } {
+  return typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
+
+function isOmitted(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/** Structural equality of two JSON values (object key order does not matter). */
+export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i] ?? null));
+  if (!isJsonObject(a) || !isJsonObject(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => {
+    const other = getOwn(b, key);
+    return other !== undefined && jsonEqual(a[key] ?? null, other);
+  });
+}

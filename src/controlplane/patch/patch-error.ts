@@ -1,0 +1,45 @@
+/**
+ * The failure of a PATCH, carrying what kube-apiserver would put in the Status it returns.
+ */
+
+/**
+ * A failed patch. `code` is the HTTP status, `reason` the Status reason ('BadRequest', 'Invalid',
+ * 'UnsupportedMediaType', 'RequestEntityTooLarge', or '' where kube-apiserver answers 500 with no
+ * reason), `message` the Status message. `detail` keeps the patch library's own error text where
+ * kube-apiserver drops it from the Status (JSON patch failures): worth logging, not sending.
+ */
+export class PatchError extends Error {
+  override readonly name = 'PatchError';
+
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** 400 BadRequest. */
+export function badRequest(message: string): PatchError {
+  return new PatchError(400, 'BadRequest', message);
+}
+
+/** 500 with no reason: what kube-apiserver answers for a patch error it does not classify. */
+export function unclassified(message: string): PatchError {
+  return new PatchError(500, '', message);
+}
+
+/** 422 Invalid with errors.NewGenericServerResponse's fixed message, which drops `detail`. */
+export function unprocessable(detail: string): PatchError {
+  return new PatchError(422, 'Invalid', 'the server rejected our request due to an error in our request', detail);
+}
+
+/**
+ * 422 Invalid as errors.NewInvalid words the failure to decode a patched object: no kind, no
+ * name, one error on the field "patch" whose value is `patched` (already printed).
+ */
+export function undecodable(patched: string, detail: string): PatchError {
+  return new PatchError(422, 'Invalid', ` "" is invalid: patch: Invalid value: ${patched}: ${detail}`);
+}

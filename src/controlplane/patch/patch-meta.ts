@@ -1,0 +1,271 @@
+/**
+ * Strategic-merge patch metadata for the kinds hostpod serves: the `patchStrategy` and
+ * `patchMergeKey` struct tags of the Kubernetes Go types (k8s.io/api core/v1, apps/v1,
+ * coordination/v1, events/v1, and apimachinery meta/v1), plus which fields hold structs, maps
+ * and lists, which is what kube-apiserver's decoder checks after a strategic merge.
+ *
+ * Fields not listed merge as unannotated fields do: objects key by key, lists replaced whole.
+ * Only fields whose behaviour differs from that, or whose shape is worth checking, are listed.
+ */
+
+/** A Go type as far as patching cares: a struct with fields, a map, or a list. */
+export interface TypeMeta {
+  readonly name: string;
+  readonly kind: 'struct' | 'map' | 'list';
+  readonly fields?: Readonly<Record<string, FieldMeta>>;
+  /** The list item or map value type; absent for scalars. */
+  readonly elem?: TypeMeta;
+}
+
+/** A struct field: its type (absent for scalars) and its patch tags, verbatim. */
+export interface FieldMeta {
+  readonly type?: TypeMeta;
+  /** e.g. 'merge', 'merge,retainKeys', 'retainKeys', 'replace'. */
+  readonly patchStrategy?: string;
+  readonly patchMergeKey?: string;
+}
+
+function struct(name: string, fields: Record<string, FieldMeta> = {}): TypeMeta {
+  return { name, kind: 'struct', fields };
+}
+function listOf(elem?: TypeMeta): TypeMeta {
+  return elem ? { name: `[]${elem.name}`, kind: 'list', elem } : { name: '[]string', kind: 'list' };
+}
+function mapOf(elem?: TypeMeta): TypeMeta {
+  return elem ? { name: `map[string]${elem.name}`, kind: 'map', elem } : { name: 'map[string]string', kind: 'map' };
+}
+const of = (type: TypeMeta): FieldMeta => ({ type });
+/** A list without patch tags: replaced whole. */
+const atomic = (elem?: TypeMeta): FieldMeta => ({ type: listOf(elem) });
+/** `patchStrategy:"merge"` on a list of scalars: a set union. */
+const scalarSet = (): FieldMeta => ({ type: listOf(), patchStrategy: 'merge' });
+const mergedBy = (patchMergeKey: string, elem: TypeMeta, patchStrategy = 'merge'): FieldMeta => ({ type: listOf(elem), patchStrategy, patchMergeKey });
+const stringMap = (): FieldMeta => ({ type: mapOf() });
+
+// meta/v1
+const OwnerReference = struct('OwnerReference');
+const ObjectMeta = struct('ObjectMeta', {
+  labels: stringMap(),
+  annotations: stringMap(),
+  ownerReferences: mergedBy('uid', OwnerReference),
+  finalizers: scalarSet(),
+  managedFields: atomic(struct('ManagedFieldsEntry')),
+});
+const LabelSelector = struct('LabelSelector', {
+  matchLabels: stringMap(),
+  matchExpressions: atomic(struct('LabelSelectorRequirement', { values: atomic() })),
+});
+
+// core/v1: shared pieces
+const ObjectReference = struct('ObjectReference');
+const LocalObjectReference = struct('LocalObjectReference');
+const ResourceRequirements = struct('ResourceRequirements', {
+  limits: stringMap(),
+  requests: stringMap(),
+  claims: atomic(struct('ResourceClaim')),
+});
+const KeyToPath = struct('KeyToPath');
+const Probe = struct('Probe', {
+  exec: of(struct('ExecAction', { command: atomic() })),
+  httpGet: of(struct('HTTPGetAction', { httpHeaders: atomic(struct('HTTPHeader')) })),
+  tcpSocket: of(struct('TCPSocketAction')),
+  grpc: of(struct('GRPCAction')),
+});
+const LifecycleHandler = struct('LifecycleHandler', Probe.fields);
+const SecurityContext = struct('SecurityContext', {
+  capabilities: of(struct('Capabilities', { add: atomic(), drop: atomic() })),
+  seLinuxOptions: of(struct('SELinuxOptions')),
+  windowsOptions: of(struct('WindowsSecurityContextOptions')),
+  seccompProfile: of(struct('SeccompProfile')),
+  appArmorProfile: of(struct('AppArmorProfile')),
+});
+
+// core/v1 Container and EphemeralContainer (EphemeralContainerCommon carries the same tags)
+const containerFields: Record<string, FieldMeta> = {
+  command: atomic(),
+  args: atomic(),
+  ports: mergedBy('containerPort', struct('ContainerPort')),
+  envFrom: atomic(struct('EnvFromSource', { configMapRef: of(struct('ConfigMapEnvSource')), secretRef: of(struct('SecretEnvSource')) })),
+  env: mergedBy('name', struct('EnvVar', { valueFrom: of(struct('EnvVarSource')) })),
+  resources: of(ResourceRequirements),
+  resizePolicy: atomic(struct('ContainerResizePolicy')),
+  volumeMounts: mergedBy('mountPath', struct('VolumeMount')),
+  volumeDevices: mergedBy('devicePath', struct('VolumeDevice')),
+  livenessProbe: of(Probe),
+  readinessProbe: of(Probe),
+  startupProbe: of(Probe),
+  lifecycle: of(struct('Lifecycle', { postStart: of(LifecycleHandler), preStop: of(LifecycleHandler) })),
+  securityContext: of(SecurityContext),
+};
+const Container = struct('Container', containerFields);
+const EphemeralContainer = struct('EphemeralContainer', containerFields);
+
+// core/v1 Volume: VolumeSource is inlined, so its members are the volume's own fields
+const Volume = struct('Volume', {
+  hostPath: of(struct('HostPathVolumeSource')),
+  emptyDir: of(struct('EmptyDirVolumeSource')),
+  secret: of(struct('SecretVolumeSource', { items: atomic(KeyToPath) })),
+  configMap: of(struct('ConfigMapVolumeSource', { items: atomic(KeyToPath) })),
+  downwardAPI: of(struct('DownwardAPIVolumeSource', { items: atomic(struct('DownwardAPIVolumeFile')) })),
+  projected: of(struct('ProjectedVolumeSource', { sources: atomic(struct('VolumeProjection')) })),
+  persistentVolumeClaim: of(struct('PersistentVolumeClaimVolumeSource')),
+  csi: of(struct('CSIVolumeSource', { volumeAttributes: stringMap() })),
+  ephemeral: of(struct('EphemeralVolumeSource')),
+  nfs: of(struct('NFSVolumeSource')),
+  image: of(struct('ImageVolumeSource')),
+});
+
+const PodSpec = struct('PodSpec', {
+  volumes: mergedBy('name', Volume, 'merge,retainKeys'),
+  initContainers: mergedBy('name', Container),
+  containers: mergedBy('name', Container),
+  ephemeralContainers: mergedBy('name', EphemeralContainer),
+  nodeSelector: stringMap(),
+  securityContext: of(struct('PodSecurityContext', {
+    supplementalGroups: atomic(),
+    sysctls: atomic(struct('Sysctl')),
+    seLinuxOptions: of(struct('SELinuxOptions')),
+    windowsOptions: of(struct('WindowsSecurityContextOptions')),
+    seccompProfile: of(struct('SeccompProfile')),
+    appArmorProfile: of(struct('AppArmorProfile')),
+  })),
+  imagePullSecrets: mergedBy('name', LocalObjectReference),
+  affinity: of(struct('Affinity', {
+    nodeAffinity: of(struct('NodeAffinity')),
+    podAffinity: of(struct('PodAffinity')),
+    podAntiAffinity: of(struct('PodAntiAffinity')),
+  })),
+  tolerations: atomic(struct('Toleration')),
+  hostAliases: mergedBy('ip', struct('HostAlias', { hostnames: atomic() })),
+  dnsConfig: of(struct('PodDNSConfig', { nameservers: atomic(), searches: atomic(), options: atomic(struct('PodDNSConfigOption')) })),
+  readinessGates: atomic(struct('PodReadinessGate')),
+  overhead: stringMap(),
+  topologySpreadConstraints: mergedBy('topologyKey', struct('TopologySpreadConstraint', { labelSelector: of(LabelSelector), matchLabelKeys: atomic() })),
+  os: of(struct('PodOS')),
+  schedulingGates: mergedBy('name', struct('PodSchedulingGate')),
+  resourceClaims: mergedBy('name', struct('PodResourceClaim'), 'merge,retainKeys'),
+  resources: of(ResourceRequirements),
+});
+
+const ContainerStatus = struct('ContainerStatus', {
+  state: of(struct('ContainerState')),
+  lastState: of(struct('ContainerState')),
+  allocatedResources: stringMap(),
+  resources: of(ResourceRequirements),
+});
+const PodStatus = struct('PodStatus', {
+  conditions: mergedBy('type', struct('PodCondition')),
+  podIPs: mergedBy('ip', struct('PodIP')),
+  hostIPs: mergedBy('ip', struct('HostIP')),
+  initContainerStatuses: atomic(ContainerStatus),
+  containerStatuses: atomic(ContainerStatus),
+  ephemeralContainerStatuses: atomic(ContainerStatus),
+  resourceClaimStatuses: mergedBy('name', struct('PodResourceClaimStatus'), 'merge,retainKeys'),
+});
+
+const PodTemplateSpec = struct('PodTemplateSpec', { metadata: of(ObjectMeta), spec: of(PodSpec) });
+
+function kind(name: string, fields: Record<string, FieldMeta> = {}): TypeMeta {
+  return struct(name, { metadata: of(ObjectMeta), ...fields });
+}
+
+const Pod = kind('Pod', { spec: of(PodSpec), status: of(PodStatus) });
+
+const Node = kind('Node', {
+  spec: of(struct('NodeSpec', {
+    podCIDRs: scalarSet(),
+    taints: atomic(struct('Taint')),
+    configSource: of(struct('NodeConfigSource')),
+  })),
+  status: of(struct('NodeStatus', {
+    capacity: stringMap(),
+    allocatable: stringMap(),
+    conditions: mergedBy('type', struct('NodeCondition')),
+    addresses: mergedBy('type', struct('NodeAddress')),
+    daemonEndpoints: of(struct('NodeDaemonEndpoints')),
+    nodeInfo: of(struct('NodeSystemInfo')),
+    images: atomic(struct('ContainerImage', { names: atomic() })),
+    volumesInUse: atomic(),
+    volumesAttached: atomic(struct('AttachedVolume')),
+    config: of(struct('NodeConfigStatus')),
+    runtimeHandlers: atomic(struct('NodeRuntimeHandler')),
+    features: of(struct('NodeFeatures')),
+  })),
+});
+
+const Namespace = kind('Namespace', {
+  spec: of(struct('NamespaceSpec', { finalizers: atomic() })),
+  status: of(struct('NamespaceStatus', { conditions: mergedBy('type', struct('NamespaceCondition')) })),
+});
+
+const ServiceAccount = kind('ServiceAccount', {
+  secrets: mergedBy('name', ObjectReference),
+  // Unlike PodSpec's, ServiceAccount's imagePullSecrets carries no patch tags.
+  imagePullSecrets: atomic(LocalObjectReference),
+});
+
+const ConfigMap = kind('ConfigMap', { data: stringMap(), binaryData: stringMap() });
+const Secret = kind('Secret', { data: stringMap(), stringData: stringMap() });
+
+const CoreEvent = kind('Event', {
+  involvedObject: of(ObjectReference),
+  source: of(struct('EventSource')),
+  series: of(struct('EventSeries')),
+  related: of(ObjectReference),
+});
+const EventsEvent = kind('Event', {
+  series: of(struct('EventSeries')),
+  regarding: of(ObjectReference),
+  related: of(ObjectReference),
+  deprecatedSource: of(struct('EventSource')),
+});
+
+const DaemonSet = kind('DaemonSet', {
+  spec: of(struct('DaemonSetSpec', {
+    selector: of(LabelSelector),
+    template: of(PodTemplateSpec),
+    updateStrategy: of(struct('DaemonSetUpdateStrategy', { rollingUpdate: of(struct('RollingUpdateDaemonSet')) })),
+  })),
+  status: of(struct('DaemonSetStatus', { conditions: mergedBy('type', struct('DaemonSetCondition')) })),
+});
+
+const Lease = kind('Lease', { spec: of(struct('LeaseSpec')) });
+
+const KINDS: ReadonlyMap<string, TypeMeta> = new Map([
+  ['v1/Pod', Pod],
+  ['v1/Node', Node],
+  ['v1/Namespace', Namespace],
+  ['v1/ServiceAccount', ServiceAccount],
+  ['v1/ConfigMap', ConfigMap],
+  ['v1/Secret', Secret],
+  ['v1/Event', CoreEvent],
+  ['events.k8s.io/v1/Event', EventsEvent],
+  ['apps/v1/DaemonSet', DaemonSet],
+  ['coordination.k8s.io/v1/Lease', Lease],
+]);
+
+/**
+ * The patch metadata of a kind, keyed "apiVersion/Kind" ('v1/Pod', 'apps/v1/DaemonSet'), or
+ * undefined for a kind without it, to which kube-apiserver refuses strategic merge patches.
+ */
+export function patchMetaFor(kindKey: string): TypeMeta | undefined {
+  return KINDS.get(kindKey);
+}
+
+/** The kinds that take strategic merge patches, as "apiVersion/Kind". */
+export function strategicMergeKinds(): string[] {
+  return [...KINDS.keys()];
+}
+
+/** A struct's field, or a map's value type; undefined where the metadata does not say. */
+export function fieldOf(type: TypeMeta | undefined, key: string): FieldMeta | undefined {
+  if (type?.kind === 'struct') return type.fields && Object.hasOwn(type.fields, key) ? type.fields[key] : undefined;
+  if (type?.kind === 'map') return type.elem ? { type: type.elem } : {};
+  return undefined;
+}
+
+/** The patch strategy tag split as strategicpatch does: retainKeys apart from the list strategy. */
+export function strategyOf(field: FieldMeta | undefined): { strategy: string; retainKeys: boolean } {
+  const parts = field?.patchStrategy ? field.patchStrategy.split(',') : [];
+  return { strategy: parts.find((part) => part !== 'retainKeys') ?? '', retainKeys: parts.includes('retainKeys') };
+}

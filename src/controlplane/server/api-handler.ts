@@ -1,0 +1,141 @@
+/**
+ * The API server's request handling: authenticate, route, authorize, then serve discovery,
+ * OpenAPI or a resource verb. One function per step; errors are `StatusError`s rendered once.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ObjectApi } from '../api/object-api.js';
+import { groupVersion, type ResourceInfo } from '../api/resources.js';
+import { forbidden, methodNotSupported, pathNotFound, StatusError, unauthorized } from '../api/status-error.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { authorize } from '../auth/authorizer.js';
+import type { TokenKeys } from '../auth/tokens.js';
+import type { UserInfo } from '../auth/user.js';
+import { aggregated, coreVersions, groupDocument, groupList, resourceList, AGGREGATED_V2, AGGREGATED_V2BETA1 } from './discovery.js';
+import { negotiate } from './negotiation.js';
+import { openApiDocument } from './openapi.js';
+import { parseApiPath, type Route } from './paths.js';
+import { sendError, sendJson } from './respond.js';
+import { serveResource } from './resource-handlers.js';
+import type { VersionInfo } from './version.js';
+
+export interface RequestLog {
+  method: string;
+  path: string;
+  user?: string;
+  code: number;
+  ms: number;
+}
+
+export interface ApiHandlerOptions {
+  api: ObjectApi;
+  authenticator: Authenticator;
+  tokens: TokenKeys;
+  version: VersionInfo;
+  /** `host:port` clients reach the server at, for `/api`. */
+  serverAddress: () => string;
+  bookmarkIntervalMs?: number;
+  log?: (entry: RequestLog) => void;
+  /** Whether the controllers have started: `/readyz` answers 500 until then. */
+  ready?: () => boolean;
+}
+
+export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+export class ApiHandler {
+  constructor(readonly options: ApiHandlerOptions) {}
+
+  /** Serves one request; never throws. */
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let user: UserInfo | undefined;
+    let code = 200;
+    const url = new URL(request.url ?? '/', 'https://hostpod.invalid');
+    try {
+      user = this.options.authenticator.authenticate(request.headers.authorization);
+      if (!user) throw unauthorized();
+      await this.#route(request, response, url, user);
+      code = response.statusCode;
+    } catch (error) {
+      code = sendError(response, error).code;
+    } finally {
+      this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
+    }
+  }
+
+  async #route(request: IncomingMessage, response: ServerResponse, url: URL, user: UserInfo): Promise<void> {
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = request.method ?? 'GET';
+    const route = parseApiPath(path);
+    if (route.type === 'resource') {
+      const verb = verbOf(method, route, url.searchParams);
+      const denied = authorize(user, {
+        verb, group: route.info.group, resource: route.info.resource, namespace: route.namespace, namespaced: route.info.namespaced,
+        ...(route.name === undefined ? {} : { name: route.name }),
+        ...(route.subresource === undefined ? {} : { subresource: route.subresource }),
+      });
+      if (denied) throw forbidden(route.info, route.name ?? '', denied);
+      await serveResource(this, request, response, { ...route, verb, url, user });
+      return;
+    }
+    if (method !== 'GET' && method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    this.#nonResource(request, response, path, route);
+  }
+
+  #nonResource(request: IncomingMessage, response: ServerResponse, path: string, route: Route): void {
+    const accept = request.headers.accept;
+    if (path === '/version') return sendJson(response, 200, this.options.version);
+    if (['/healthz', '/livez', '/readyz'].includes(path) || /^\/(healthz|livez|readyz)\/[\w-]+$/.test(path)) {
+      const ready = path.startsWith('/readyz') ? (this.options.ready?.() ?? true) : true;
+      response.writeHead(ready ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      response.end(ready ? 'ok' : '[-]controllers failed: not started yet\nreadyz check failed');
+      return;
+    }
+    if (path === '/api' || path === '/apis') {
+      const representation = negotiate(accept, { discovery: true });
+      if (representation.type === 'aggregated-discovery') {
+        const type = representation.version === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1;
+        return sendJson(response, 200, aggregated(path === '/api', representation.version), [], type);
+      }
+      return sendJson(response, 200, path === '/api' ? coreVersions(this.options.serverAddress()) : groupList());
+    }
+    const group = /^\/apis\/([^/]+)$/.exec(path);
+    if (group) {
+      const document = groupDocument(group[1]!);
+      if (document) return sendJson(response, 200, document);
+    }
+    if (route.type === 'group-version') {
+      const document = resourceList(route.group, route.version);
+      if (document) return sendJson(response, 200, document);
+    }
+    if (path.startsWith('/openapi/')) {
+      const document = openApiDocument(path);
+      if (document) return sendJson(response, 200, document);
+    }
+    throw pathNotFound();
+  }
+}
+
+/** The Kubernetes verb of a request (what authorization and errors name). */
+function verbOf(method: string, route: Extract<Route, { type: 'resource' }>, query: URLSearchParams): ResourceVerb {
+  const watch = route.legacyWatch || query.get('watch') === 'true' || query.get('watch') === '1';
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      if (route.name === undefined) return watch ? 'watch' : 'list';
+      return watch ? 'watch' : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return route.name === undefined ? 'deletecollection' : 'delete';
+    default:
+      throw methodNotSupported(route.info, method);
+  }
+}
+
+export function describeResource(info: ResourceInfo): string {
+  return `${info.resource} (${groupVersion(info)})`;
+}

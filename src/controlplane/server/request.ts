@@ -1,0 +1,41 @@
+/** Reading request bodies and query parameters, with the API server's limits and errors. */
+import type { IncomingMessage } from 'node:http';
+import { badRequest, StatusError } from '../api/status-error.js';
+
+/** kube-apiserver's limit on a request body (3 MiB objects, plus room for patches). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new StatusError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Parses a JSON body. @throws StatusError 400 naming where the JSON breaks */
+export function parseJson(body: Buffer, what = 'the request body'): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw badRequest(`${what} is empty`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw badRequest(`error decoding ${what} as JSON: ${(error as Error).message}`);
+  }
+}
+
+/** An integer query parameter. @throws StatusError 400 */
+export function intParam(query: URLSearchParams, name: string): number | undefined {
+  const value = query.get(name);
+  if (value === null || value === '') return undefined;
+  if (!/^-?\d+$/.test(value)) throw badRequest(`invalid value for ${name}: "${value}": must be an integer`);
+  return Number(value);
+}
+
+export function boolParam(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  return value === 'true' || value === '1';
+}

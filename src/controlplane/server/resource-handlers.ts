@@ -1,0 +1,208 @@
+/**
+ * The resource verbs over HTTP: query parameters in, `ObjectApi` calls, representations out
+ * (JSON, Table, PartialObjectMetadata, watch streams).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bindPod } from '../api/binding.js';
+import type { DeleteOptions } from '../api/deletion.js';
+import type { FieldValidation, ListQuery, RequestContext } from '../api/object-api.js';
+import { isObject, metaOf, type Obj } from '../api/object-meta.js';
+import { groupVersion, type ResourceInfo } from '../api/resources.js';
+import { badRequest, methodNotSupported, StatusError } from '../api/status-error.js';
+import type { UserInfo } from '../auth/user.js';
+import { toTable } from '../tables/index.js';
+import type { ApiHandler, ResourceVerb } from './api-handler.js';
+import { negotiate, type Representation } from './negotiation.js';
+import { boolParam, intParam, parseJson, readBody } from './request.js';
+import { sendJson } from './respond.js';
+import { serveSubresource } from './subresources.js';
+import { serveWatch } from './watch.js';
+
+export interface ResourceRequest {
+  info: ResourceInfo;
+  namespace: string;
+  name?: string;
+  subresource?: string;
+  verb: ResourceVerb;
+  url: URL;
+  user: UserInfo;
+}
+
+const STATUS_LIKE = new Set(['status', 'finalize']);
+const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+
+export async function serveResource(handler: ApiHandler, request: IncomingMessage, response: ServerResponse, r: ResourceRequest): Promise<void> {
+  const { api } = handler.options;
+  const { info, namespace, name, subresource, url } = r;
+  const query = url.searchParams;
+  if (info.resource === 'bindings' && r.verb === 'create') {
+    const body = parseJson(await readBody(request));
+    const pod = isObject(body) ? metaOf(body).name ?? '' : '';
+    bindPod(api, namespace, pod, body, r.user);
+    return sendJson(response, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+  if (subresource !== undefined && !STATUS_LIKE.has(subresource)) {
+    await serveSubresource(handler, request, response, r);
+    return;
+  }
+  if (subresource !== undefined && !info.subresources.some((s) => s.name === subresource)) {
+    throw new StatusError(404, 'NotFound', `the server could not find the requested resource`);
+  }
+  if (!info.verbs.includes(r.verb) && subresource === undefined) throw methodNotSupported(info, r.verb);
+  const context = requestContext(query, r.user);
+  const representation = negotiate(request.headers.accept);
+  if (representation.type === 'not-acceptable') {
+    throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io`);
+  }
+  const now = api.now();
+  const encodeOne = (object: Obj): unknown => encodeObject(info, object, representation, query, now);
+
+  switch (r.verb) {
+    case 'get':
+      return sendJson(response, 200, encodeOne(api.get(info, namespace, name!)));
+    case 'list': {
+      const listQuery = listQueryOf(query);
+      const listed = api.list(info, namespace, listQuery);
+      const metadata = {
+        resourceVersion: String(listed.revision),
+        ...(listed.continue ? { continue: listed.continue } : {}),
+        ...(listed.remainingItemCount !== undefined ? { remainingItemCount: listed.remainingItemCount } : {}),
+      };
+      if (representation.type === 'table') {
+        const table = toTable(info.resource, listed.items, now, { metadata });
+        return sendJson(response, 200, { ...table, rows: table.rows.map((row) => withRowObject(row, query)) });
+      }
+      if (representation.type === 'partial-metadata') {
+        return sendJson(response, 200, {
+          kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata,
+          items: listed.items.map((item) => partialMetadata(item)),
+        });
+      }
+      return sendJson(response, 200, { kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata, items: listed.items });
+    }
+    case 'watch': {
+      const filter = api.filter(info, namespace, {
+        ...listQueryOf(query),
+        ...(name === undefined ? {} : { fieldSelector: [query.get('fieldSelector'), `metadata.name=${name}`].filter(Boolean).join(',') }),
+      });
+      let first = true;
+      serveWatch(api, request, response, {
+        info, filter,
+        ...(query.get('resourceVersion') === null ? {} : { resourceVersion: query.get('resourceVersion')! }),
+        allowBookmarks: boolParam(query, 'allowWatchBookmarks'),
+        timeoutSeconds: intParam(query, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800),
+        bookmarkIntervalMs: handler.options.bookmarkIntervalMs ?? 60_000,
+        encode: (object) => {
+          if (representation.type !== 'table') return encodeOne(object);
+          // As kube-apiserver: column definitions come with the first event only.
+          const table = toTable(info.resource, [object], now, { noHeaders: !first, metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
+          first = false;
+          return { ...table, rows: table.rows.map((row) => withRowObject(row, query)) };
+        },
+      });
+      return;
+    }
+    case 'create': {
+      const body = parseJson(await readBody(request));
+      const created = api.create(info, namespace, body, context);
+      return sendJson(response, context.dryRun ? 200 : 201, encodeOne(created.object), created.warnings);
+    }
+    case 'update': {
+      const body = parseJson(await readBody(request));
+      const updated = api.update(info, namespace, name!, body, context, subresource);
+      return sendJson(response, 200, encodeOne(updated.object), updated.warnings);
+    }
+    case 'patch': {
+      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!PATCH_TYPES.includes(type)) {
+        throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
+      }
+      const body = parseJson(await readBody(request), 'the patch');
+      const patched = api.patch(info, namespace, name!, type, body, context, subresource);
+      return sendJson(response, 200, encodeOne(patched.object), patched.warnings);
+    }
+    case 'delete': {
+      const options = await deleteOptions(request, query);
+      const deleted = api.delete(info, namespace, name!, options, context);
+      return sendJson(response, 200, encodeOne(deleted.object), deleted.warnings);
+    }
+    case 'deletecollection': {
+      const options = await deleteOptions(request, query);
+      const listed = api.list(info, namespace, listQueryOf(query));
+      const items: Obj[] = [];
+      for (const item of listed.items) {
+        try {
+          items.push(api.delete(info, metaOf(item).namespace ?? '', metaOf(item).name ?? '', options, context).object);
+        } catch (error) {
+          if (!(error instanceof StatusError && error.code === 404)) throw error;
+        }
+      }
+      return sendJson(response, 200, { kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata: { resourceVersion: String(api.store.revision) }, items });
+    }
+  }
+}
+
+function requestContext(query: URLSearchParams, user: UserInfo): RequestContext {
+  const dryRun = query.getAll('dryRun');
+  for (const value of dryRun) {
+    if (value !== 'All') throw badRequest(`Invalid value: "${value}": supported values: "All"`);
+  }
+  const validation = query.get('fieldValidation');
+  if (validation !== null && !['Strict', 'Warn', 'Ignore'].includes(validation)) {
+    throw badRequest(`fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Strict", "Warn"`);
+  }
+  return { user, dryRun: dryRun.length > 0, ...(validation === null ? {} : { fieldValidation: validation as FieldValidation }) };
+}
+
+function listQueryOf(query: URLSearchParams): ListQuery {
+  const limit = intParam(query, 'limit');
+  return {
+    ...(query.get('labelSelector') ? { labelSelector: query.get('labelSelector')! } : {}),
+    ...(query.get('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(query.get('continue') ? { continue: query.get('continue')! } : {}),
+  };
+}
+
+async function deleteOptions(request: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+  const body = await readBody(request);
+  const fromBody = body.length > 0 && body.toString('utf8').trim() !== '' ? parseJson(body, 'the DeleteOptions') : {};
+  if (!isObject(fromBody)) throw badRequest('DeleteOptions must be a JSON object');
+  const options: DeleteOptions = {};
+  const grace = intParam(query, 'gracePeriodSeconds') ?? (typeof fromBody['gracePeriodSeconds'] === 'number' ? fromBody['gracePeriodSeconds'] : undefined);
+  if (grace !== undefined) options.gracePeriodSeconds = grace;
+  const policy = query.get('propagationPolicy') ?? (typeof fromBody['propagationPolicy'] === 'string' ? fromBody['propagationPolicy'] : undefined);
+  if (policy !== undefined && policy !== null) {
+    if (!['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+    }
+    options.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+  }
+  const orphan = query.get('orphanDependents') ?? fromBody['orphanDependents'];
+  if (orphan === 'true' || orphan === true) options.orphanDependents = true;
+  if (orphan === 'false' || orphan === false) options.orphanDependents = false;
+  if (isObject(fromBody['preconditions'])) options.preconditions = fromBody['preconditions'] as DeleteOptions['preconditions'];
+  return options;
+}
+
+function encodeObject(info: ResourceInfo, object: Obj, representation: Representation, query: URLSearchParams, now: Date): unknown {
+  if (representation.type === 'table') {
+    const table = toTable(info.resource, [object], now, { metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
+    return { ...table, rows: table.rows.map((row) => withRowObject(row, query)) };
+  }
+  if (representation.type === 'partial-metadata') return partialMetadata(object);
+  return object;
+}
+
+/** The row's `object` as `includeObject` asks: None, Metadata (the default) or Object. */
+function withRowObject<T extends { object: Obj }>(row: T, query: URLSearchParams): Omit<T, 'object'> & { object?: unknown } {
+  const include = query.get('includeObject') ?? 'Metadata';
+  if (include === 'Object') return row;
+  const { object, ...rest } = row;
+  if (include === 'None') return rest;
+  return { ...rest, object: partialMetadata(object) };
+}
+
+function partialMetadata(object: Obj): Obj {
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object['metadata'] ?? {} };
+}

@@ -1,0 +1,87 @@
+/**
+ * Subresources that are not the object itself: `pods/binding` (and `bindings`), `serviceaccounts/token`
+ * (TokenRequest), and `pods/log` and `pods/exec`, which kube-apiserver proxies to the node's kubelet.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bindPod } from '../api/binding.js';
+import { isObject, metaOf, timestamp, type Obj } from '../api/object-meta.js';
+import { findResource } from '../api/resources.js';
+import { badRequest, invalid, notFound, StatusError } from '../api/status-error.js';
+import { issueServiceAccountToken } from '../auth/tokens.js';
+import type { ApiHandler } from './api-handler.js';
+import { parseJson, readBody } from './request.js';
+import type { ResourceRequest } from './resource-handlers.js';
+import { sendJson } from './respond.js';
+
+const DEFAULT_TOKEN_SECONDS = 3600;
+const MIN_TOKEN_SECONDS = 600;
+const MAX_TOKEN_SECONDS = 2 ** 32;
+
+export async function serveSubresource(handler: ApiHandler, request: IncomingMessage, response: ServerResponse, r: ResourceRequest): Promise<void> {
+  const key = `${r.info.resource}/${r.subresource ?? ''}`;
+  if (key === 'pods/binding' && r.verb === 'create') {
+    const body = parseJson(await readBody(request));
+    bindPod(handler.options.api, r.namespace, r.name!, body, r.user);
+    return sendJson(response, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+  if (key === 'serviceaccounts/token' && r.verb === 'create') {
+    const body = parseJson(await readBody(request));
+    return sendJson(response, 201, requestToken(handler, r, body));
+  }
+  if ((key === 'pods/log' && r.verb === 'get') || key === 'pods/exec') {
+    const pod = handler.options.api.get(r.info, r.namespace, r.name!);
+    const node = (pod['spec'] as { nodeName?: string } | undefined)?.nodeName;
+    if (!node) throw badRequest(`pod ${r.name!} does not have a host assigned`);
+    // The node agent (and its kubelet endpoint) is the next piece of hostpod; until it serves
+    // this node, there is no kubelet to proxy to.
+    throw new StatusError(503, 'ServiceUnavailable', `the kubelet endpoint of node "${node}" is not available: hostpod's node agent does not serve ${r.subresource!} yet`);
+  }
+  throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+}
+
+/** `POST serviceaccounts/NAME/token`: a TokenRequest, answered with a signed token. */
+function requestToken(handler: ApiHandler, r: ResourceRequest, body: unknown): Obj {
+  const { api } = handler.options;
+  if (!isObject(body)) throw badRequest('TokenRequest must be a JSON object');
+  const account = api.get(r.info, r.namespace, r.name!);
+  const spec = (isObject(body['spec']) ? body['spec'] : {}) as {
+    audiences?: string[]; expirationSeconds?: number; boundObjectRef?: { kind?: string; apiVersion?: string; name?: string; uid?: string };
+  };
+  const seconds = spec.expirationSeconds ?? DEFAULT_TOKEN_SECONDS;
+  if (seconds < MIN_TOKEN_SECONDS) {
+    throw invalid('TokenRequest', 'authentication.k8s.io', r.name!, [{ field: 'spec.expirationSeconds', type: 'FieldValueInvalid', message: `Invalid value: ${seconds}: may not specify a duration less than 10 minutes` }]);
+  }
+  if (seconds > MAX_TOKEN_SECONDS) {
+    throw invalid('TokenRequest', 'authentication.k8s.io', r.name!, [{ field: 'spec.expirationSeconds', type: 'FieldValueInvalid', message: `Invalid value: ${seconds}: may not specify a duration larger than 2^32 seconds` }]);
+  }
+  let pod: { name: string; uid: string } | undefined;
+  const ref = spec.boundObjectRef;
+  if (ref) {
+    if (ref.kind !== 'Pod') {
+      throw badRequest(`cannot bind token to object of type ${ref.kind ?? ''}: hostpod binds tokens to pods only`);
+    }
+    const pods = findResource('', 'v1', 'pods')!;
+    const bound = api.find(pods, r.namespace, ref.name ?? '');
+    if (!bound) throw notFound(pods, ref.name ?? '');
+    if (ref.uid && metaOf(bound).uid !== ref.uid) {
+      throw new StatusError(409, 'Conflict', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+    }
+    pod = { name: metaOf(bound).name ?? '', uid: metaOf(bound).uid ?? '' };
+  }
+  const now = api.now();
+  const issued = issueServiceAccountToken(handler.options.tokens, {
+    namespace: r.namespace,
+    serviceAccount: { name: metaOf(account).name ?? '', uid: metaOf(account).uid ?? '' },
+    ...(spec.audiences ? { audiences: spec.audiences } : {}),
+    expirationSeconds: seconds,
+    ...(pod ? { pod } : {}),
+    now,
+  });
+  return {
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name: r.name, namespace: r.namespace, creationTimestamp: null },
+    spec: { ...spec, expirationSeconds: seconds },
+    status: { token: issued.token, expirationTimestamp: timestamp(issued.expiresAt) },
+  };
+}

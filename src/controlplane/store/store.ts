@@ -1,0 +1,240 @@
+/**
+ * The control plane's store: every object as JSON in SQLite, plus a log of every change keyed by
+ * one global revision, which is what clients see as `resourceVersion` (etcd's model, as kine
+ * maps it onto SQL for k3s).
+ *
+ * SQLite runs in WAL mode with `synchronous=FULL`, so a write is on disk before its request is
+ * answered: a kill -9, or a power cut, loses nothing that was acknowledged.
+ */
+import Database from 'better-sqlite3';
+import { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from './errors.js';
+import { WatchHub, type Change, type ChangeListener } from './watch-hub.js';
+
+export type StoredObject = Record<string, unknown>;
+
+export interface ObjectKey {
+  /** The resource, group-qualified outside the core group: `pods`, `apps/daemonsets`. */
+  resource: string;
+  /** '' for cluster-scoped objects. */
+  namespace: string;
+  name: string;
+}
+
+export interface ListOptions {
+  /** Only this namespace ('' or undefined: all). */
+  namespace?: string;
+  /** Resume after this object (for `continue`). */
+  after?: { namespace: string; name: string };
+  /** At most this many objects (0 or undefined: all). */
+  limit?: number;
+}
+
+export interface ListResult {
+  items: StoredObject[];
+  /** The store's revision when the list was read. */
+  revision: number;
+  /** Whether objects remain after the last one returned. */
+  more: boolean;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS objects (
+  resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  revision INTEGER NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (resource, namespace, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changes (
+  revision INTEGER PRIMARY KEY, resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  type TEXT NOT NULL, value TEXT NOT NULL, previous TEXT
+);
+CREATE INDEX IF NOT EXISTS changes_by_resource ON changes (resource, revision);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+/** The objects of the control plane and their history, in one SQLite file. */
+export class Store {
+  readonly #db: Database.Database;
+  readonly #hub = new WatchHub();
+  #revision: number;
+  #compacted: number;
+  readonly #statements;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    db.exec(SCHEMA);
+    const meta = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
+    this.#revision = meta.get('revision')?.value ?? 1;
+    this.#compacted = meta.get('compacted')?.value ?? 0;
+    this.#statements = {
+      get: db.prepare<[string, string, string], { value: string }>('SELECT value FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
+      insert: db.prepare('INSERT INTO objects (resource, namespace, name, revision, value) VALUES (?, ?, ?, ?, ?)'),
+      replace: db.prepare('UPDATE objects SET revision = ?, value = ? WHERE resource = ? AND namespace = ? AND name = ?'),
+      remove: db.prepare('DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
+      log: db.prepare('INSERT INTO changes (revision, resource, namespace, name, type, value, previous) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      since: db.prepare<[string, number], { revision: number; namespace: string; name: string; type: string; value: string; previous: string | null }>(
+        'SELECT revision, namespace, name, type, value, previous FROM changes WHERE resource = ? AND revision > ? ORDER BY revision'),
+    };
+  }
+
+  /** Opens (creating if needed) the store in `file`. */
+  static open(file: string): Store {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    return new Store(db);
+  }
+
+  /** The revision of the latest change. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /** The oldest revision a watch can still start from. */
+  get compactedRevision(): number {
+    return this.#compacted;
+  }
+
+  get(key: ObjectKey): StoredObject | undefined {
+    const row = this.#statements.get.get(key.resource, key.namespace, key.name);
+    return row ? (JSON.parse(row.value) as StoredObject) : undefined;
+  }
+
+  /** Lists one resource's objects in (namespace, name) order. */
+  list(resource: string, options: ListOptions = {}): ListResult {
+    const where = ['resource = ?'];
+    const params: (string | number)[] = [resource];
+    if (options.namespace) {
+      where.push('namespace = ?');
+      params.push(options.namespace);
+    }
+    if (options.after) {
+      where.push('(namespace, name) > (?, ?)');
+      params.push(options.after.namespace, options.after.name);
+    }
+    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    const sql = `SELECT value FROM objects WHERE ${where.join(' AND ')} ORDER BY namespace, name${limit ? ' LIMIT ?' : ''}`;
+    if (limit) params.push(limit + 1);
+    const rows = this.#db.prepare<(string | number)[], { value: string }>(sql).all(...params);
+    const more = limit !== undefined && rows.length > limit;
+    const items = (more ? rows.slice(0, limit) : rows).map((r) => JSON.parse(r.value) as StoredObject);
+    return { items, revision: this.#revision, more };
+  }
+
+  /**
+   * Creates an object; its `metadata.resourceVersion` becomes the new revision.
+   * @throws ObjectExists
+   */
+  create(key: ObjectKey, object: StoredObject): StoredObject {
+    return this.#write(() => {
+      if (this.#statements.get.get(key.resource, key.namespace, key.name)) throw new ObjectExists(key);
+      const revision = this.#revision + 1;
+      const stored = withRevision(object, revision);
+      const value = JSON.stringify(stored);
+      this.#statements.insert.run(key.resource, key.namespace, key.name, revision, value);
+      this.#logChange(revision, key, 'ADDED', value, null);
+      return { stored, change: { type: 'ADDED', revision, key, object: stored } };
+    });
+  }
+
+  /**
+   * Replaces an object. With `expectedRevision`, only if the stored one still has it.
+   * @throws ObjectMissing, RevisionConflict
+   */
+  update(key: ObjectKey, object: StoredObject, expectedRevision?: number): StoredObject {
+    return this.#write(() => {
+      const previous = this.#current(key, expectedRevision);
+      const revision = this.#revision + 1;
+      const stored = withRevision(object, revision);
+      const value = JSON.stringify(stored);
+      this.#statements.replace.run(revision, value, key.resource, key.namespace, key.name);
+      this.#logChange(revision, key, 'MODIFIED', value, JSON.stringify(previous));
+      return { stored, change: { type: 'MODIFIED', revision, key, object: stored, previous } };
+    });
+  }
+
+  /**
+   * Removes an object and returns it as it was last stored.
+   * @throws ObjectMissing, RevisionConflict
+   */
+  delete(key: ObjectKey, expectedRevision?: number): StoredObject {
+    return this.#write(() => {
+      const previous = this.#current(key, expectedRevision);
+      const revision = this.#revision + 1;
+      // A DELETED event carries the object at the revision of its deletion, as etcd3's watcher sends it.
+      const stored = withRevision(previous, revision);
+      this.#statements.remove.run(key.resource, key.namespace, key.name);
+      this.#logChange(revision, key, 'DELETED', JSON.stringify(stored), JSON.stringify(previous));
+      return { stored, change: { type: 'DELETED', revision, key, object: stored, previous } };
+    });
+  }
+
+  /**
+   * The changes to one resource after `revision`, oldest first.
+   * @throws RevisionCompacted when the log no longer reaches back that far
+   */
+  changesSince(resource: string, revision: number): Change[] {
+    if (revision < this.#compacted) throw new RevisionCompacted(revision, this.#compacted);
+    return this.#statements.since.all(resource, revision).map((row) => ({
+      type: row.type as Change['type'],
+      revision: row.revision,
+      key: { resource, namespace: row.namespace, name: row.name },
+      object: JSON.parse(row.value) as StoredObject,
+      ...(row.previous === null ? {} : { previous: JSON.parse(row.previous) as StoredObject }),
+    }));
+  }
+
+  /** Calls `listener` with every change to `resource` from now on, in revision order. */
+  subscribe(resource: string, listener: ChangeListener): () => void {
+    return this.#hub.subscribe(resource, listener);
+  }
+
+  /** Forgets the changes up to `revision`: watches from before it get 410 Gone. */
+  compact(revision: number): void {
+    const upTo = Math.min(revision, this.#revision);
+    if (upTo <= this.#compacted) return;
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM changes WHERE revision <= ?').run(upTo);
+      this.#statements.setMeta.run('compacted', upTo);
+    })();
+    this.#compacted = upTo;
+  }
+
+  close(): void {
+    this.#hub.close();
+    this.#db.close();
+  }
+
+  #current(key: ObjectKey, expectedRevision: number | undefined): StoredObject {
+    const row = this.#statements.get.get(key.resource, key.namespace, key.name);
+    if (!row) throw new ObjectMissing(key);
+    const current = JSON.parse(row.value) as StoredObject;
+    if (expectedRevision !== undefined && revisionOf(current) !== expectedRevision) throw new RevisionConflict(key);
+    return current;
+  }
+
+  #logChange(revision: number, key: ObjectKey, type: string, value: string, previous: string | null): void {
+    this.#statements.log.run(revision, key.resource, key.namespace, key.name, type, value, previous);
+    this.#statements.setMeta.run('revision', revision);
+  }
+
+  /** Runs one write in a transaction; watchers hear of it only once it is committed. */
+  #write(body: () => { stored: StoredObject; change: Change }): StoredObject {
+    const { stored, change } = this.#db.transaction(body)();
+    this.#revision = change.revision;
+    this.#hub.publish(change);
+    return stored;
+  }
+}
+
+/** The revision an object was stored at (its `metadata.resourceVersion`). */
+export function revisionOf(object: StoredObject): number {
+  const metadata = object['metadata'] as { resourceVersion?: string } | undefined;
+  return Number(metadata?.resourceVersion ?? 0);
+}
+
+function withRevision(object: StoredObject, revision: number): StoredObject {
+  const metadata = { ...(object['metadata'] as Record<string, unknown> | undefined), resourceVersion: String(revision) };
+  return { ...object, metadata };
+}

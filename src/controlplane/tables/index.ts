@@ -1,0 +1,4 @@
+// Server-side table printers for `kubectl get` (Accept: application/json;as=Table;v=v1;g=meta.k8s.io).
+export { toTable } from './table.js';
+export type { Table, TableColumn, TableMetadata, TableOptions, TableRow, TableRowCondition } from './table.js';
+export { humanDuration } from './shared.js';
