@@ -2,12 +2,11 @@
  * `hostpod up`'s control plane in one process: the store, the HTTPS API server, and the
  * controllers, over one data directory (`<data-dir>/controlplane`, `<data-dir>/pki`).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { HostpodError } from '../errors.js';
 import { ObjectApi } from './api/object-api.js';
 import { ResourceStrategy } from './api/strategy.js';
@@ -178,15 +177,37 @@ async function listen(server: Server, host: string, port: number): Promise<void>
   });
 }
 
+/**
+ * Claims the data directory for this process with a pid file, created exclusively. A file left
+ * by a process that no longer runs (kill -9) is taken over, so a crashed control plane restarts
+ * at once; proper-lockfile's mtime-based staleness would make it wait.
+ */
 async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  try {
-    return await lockfile.lock(dir, { stale: 10_000, update: 2_000, lockfilePath: join(dir, 'up.lock') });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new HostpodError('ERR_HOSTPOD_DATA_DIR_IN_USE', `another hostpod control plane is using ${dir}`,
+  const file = join(dir, 'up.pid');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return async () => {
+        if ((await readFile(file, 'utf8').catch(() => '')).trim() === String(process.pid)) await rm(file, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new HostpodError('ERR_HOSTPOD_DATA_DIR_IN_USE', `another hostpod control plane (pid ${holder}) is using ${dir}`,
         { hint: 'stop it first, or give this one its own --data-dir' });
     }
-    throw error;
+    await rm(file, { force: true });
   }
+  throw new HostpodError('ERR_HOSTPOD_DATA_DIR_IN_USE', `cannot claim ${dir}: another process keeps creating ${file}`, { hint: 'is another hostpod up starting at the same time?' });
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -37,12 +37,3 @@ export function validateSecret(info: ResourceInfo, object: Obj): void {
   if (errors.length > 0) throw invalidObject(info, object, errors);
 }
 
-/** `stringData` is write-only: its values are merged into `data` (base64), over same-named keys. */
-export function mergeStringData(secret: Obj): Obj {
-  const stringData = isObject(secret['stringData']) ? secret['stringData'] : undefined;
-  if (!stringData) return secret;
-  const { stringData: _dropped, ...rest } = secret;
-  const data: Record<string, unknown> = { ...(isObject(secret['data']) ? secret['data'] : {}) };
-  for (const [key, value] of Object.entries(stringData)) data[key] = Buffer.from(String(value)).toString('base64');
-  return { ...rest, data };
-}

@@ -15,7 +15,7 @@ import { mutatePodOnCreate } from './pod-admission.js';
 import { checkPodUpdate } from './pod-update.js';
 import { kindKey, type ResourceInfo } from './resources.js';
 import { forbidden, StatusError } from './status-error.js';
-import { mergeStringData, validateConfigMap, validateSecret } from './data-validation.js';
+import { validateConfigMap, validateSecret } from './data-validation.js';
 
 export type Lookup = (resource: string, namespace: string, name: string) => Obj | undefined;
 
@@ -36,7 +36,6 @@ export class ResourceStrategy implements Strategy {
   prepareForCreate(info: ResourceInfo, object: Obj, context: RequestContext): Obj {
     let prepared = prepareForCreate(kindKey(info), object, this.now());
     if (info.resource === 'pods') prepared = mutatePodOnCreate(prepared, this.lookup, context.user);
-    if (info.resource === 'secrets') prepared = mergeStringData(prepared);
     return prepared;
   }
 
@@ -46,10 +45,9 @@ export class ResourceStrategy implements Strategy {
       return { ...object, metadata: { ...metaOf(current), resourceVersion: metaOf(object).resourceVersion } };
     }
     const mode = subresource === 'status' || subresource === 'finalize' ? subresource : '';
-    let prepared = prepareForUpdate(kindKey(info), current, object, mode);
-    if (info.resource === 'pods' && mode === '') prepared = admitPodUpdate(current, prepared);
-    if (info.resource === 'secrets') prepared = mergeStringData(prepared);
-    return prepared;
+    // Admission runs before the generation is decided, so fields it restores are no spec change.
+    const admitted = info.resource === 'pods' && mode === '' ? admitPodUpdate(current, object) : object;
+    return prepareForUpdate(kindKey(info), current, admitted, mode);
   }
 
   validate(info: ResourceInfo, object: Obj, current: Obj | undefined, context: RequestContext, subresource?: string): string[] {

@@ -2,9 +2,15 @@
 import type { Controller, ControllerContext } from './context.js';
 import { NamespaceController } from './namespace.js';
 import { ServiceAccountController } from './serviceaccount.js';
+import { DaemonSetController } from './daemonset.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { Scheduler } from './scheduler.js';
 
 export function startControllers(context: ControllerContext): Controller[] {
-  const controllers: Controller[] = [new NamespaceController(context), new ServiceAccountController(context)];
+  const controllers: Controller[] = [
+    new NamespaceController(context), new ServiceAccountController(context), new GarbageCollector(context),
+    new DaemonSetController(context), new Scheduler(context),
+  ];
   for (const c of controllers) c.start();
   return controllers;
 }

@@ -9,7 +9,7 @@ import {
 } from './json.js';
 import { canonicalQuantity, defaultResourceList } from './quantities.js';
 
-export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 
 /** Mutates `container` in place with the API server's defaults. */
 export function defaultContainer(container: JsonObject): void {

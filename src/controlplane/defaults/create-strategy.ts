@@ -9,6 +9,7 @@ import { kindRules } from './kinds.js';
 import { formatTimestamp, generateName, generateNameSuffix, newUID } from './names.js';
 import { labelWithName, prepareNamespaceForCreate } from './namespace-defaults.js';
 import { preparePodForCreate } from './pod-strategy.js';
+import { keepSecretReferenceNames } from './service-account-strategy.js';
 
 /** Fixed random parts, for reproducible objects (tests); both are random by default. */
 export interface CreateIdentity {
@@ -40,6 +41,7 @@ export function prepareForCreate(kindKey: string, object: Record<string, unknown
 
   if (kindKey === 'v1/Pod') preparePodForCreate(created, timestamp);
   else if (kindKey === 'apps/v1/DaemonSet') prepareDaemonSetForCreate(created);
+  else if (kindKey === 'v1/ServiceAccount') keepSecretReferenceNames(created);
   else if (kindKey === 'v1/Namespace') {
     prepareNamespaceForCreate(created);
     labelWithName(created);

@@ -5,6 +5,7 @@
 
 export type JsonObject = Record<string, unknown>;
 
+/** A JSON object: not null, not a list. */
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

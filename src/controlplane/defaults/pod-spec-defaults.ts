@@ -9,8 +9,8 @@ import {
 import { defaultResourceList } from './quantities.js';
 import { defaultVolume } from './volume-defaults.js';
 
-export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
-export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
 // Annotations of the pre-1.6 init container API: the v1 conversion drops them from pods and templates.
 const INIT_CONTAINER_ANNOTATIONS = [

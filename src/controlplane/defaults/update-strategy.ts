@@ -9,6 +9,7 @@ import { copyField, ensureObject, objectAt, semanticEqual, type JsonObject } fro
 import { kindRules } from './kinds.js';
 import { keepNamespaceFinalizers, labelWithName } from './namespace-defaults.js';
 import { preparePodForStatusUpdate } from './pod-strategy.js';
+import { keepSecretReferenceNames } from './service-account-strategy.js';
 
 /** Which endpoint the update came through: the object itself, `/status`, or a namespace's `/finalize`. */
 export type UpdateSubresource = '' | 'status' | 'finalize';
@@ -39,6 +40,7 @@ export function prepareForUpdate(kindKey: string, oldObject: Record<string, unkn
   if (rules.statusSubresource) copyField(stored, updated, subresource === 'status' ? 'spec' : 'status');
   if (kindKey === 'v1/Pod' && subresource === 'status') preparePodForStatusUpdate(stored, updated);
   if (kindKey === 'apps/v1/DaemonSet') prepareDaemonSetForUpdate(stored, updated, subresource === 'status');
+  if (kindKey === 'v1/ServiceAccount') keepSecretReferenceNames(updated);
   if (kindKey === 'v1/Namespace') {
     if (subresource === '') keepNamespaceFinalizers(stored, updated);
     labelWithName(updated);

@@ -65,13 +65,11 @@ const ResourceRequirements = struct('ResourceRequirements', {
   claims: atomic(struct('ResourceClaim')),
 });
 const KeyToPath = struct('KeyToPath');
-const Probe = struct('Probe', {
-  exec: of(struct('ExecAction', { command: atomic() })),
-  httpGet: of(struct('HTTPGetAction', { httpHeaders: atomic(struct('HTTPHeader')) })),
-  tcpSocket: of(struct('TCPSocketAction')),
-  grpc: of(struct('GRPCAction')),
-});
-const LifecycleHandler = struct('LifecycleHandler', Probe.fields);
+const ExecAction = struct('ExecAction', { command: atomic() });
+const HTTPGetAction = struct('HTTPGetAction', { httpHeaders: atomic(struct('HTTPHeader')) });
+const TCPSocketAction = struct('TCPSocketAction');
+const Probe = struct('Probe', { exec: of(ExecAction), httpGet: of(HTTPGetAction), tcpSocket: of(TCPSocketAction), grpc: of(struct('GRPCAction')) });
+const LifecycleHandler = struct('LifecycleHandler', { exec: of(ExecAction), httpGet: of(HTTPGetAction), tcpSocket: of(TCPSocketAction), sleep: of(struct('SleepAction')) });
 const SecurityContext = struct('SecurityContext', {
   capabilities: of(struct('Capabilities', { add: atomic(), drop: atomic() })),
   seLinuxOptions: of(struct('SELinuxOptions')),

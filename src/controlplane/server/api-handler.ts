@@ -107,6 +107,13 @@ export class ApiHandler {
       const document = resourceList(route.group, route.version);
       if (document) return sendJson(response, 200, document);
     }
+    if (path === '/openapi/v2') {
+      // kubectl 1.27 and 1.28 fetch this eagerly and fail without it; an empty body is an empty
+      // Protobuf OpenAPI document, and they leave validation to the server as later versions do.
+      response.writeHead(200, { 'Content-Length': '0' });
+      response.end();
+      return;
+    }
     if (path.startsWith('/openapi/')) {
       const document = openApiDocument(path);
       if (document) return sendJson(response, 200, document);

@@ -1,6 +1,7 @@
 /** Reading request bodies and query parameters, with the API server's limits and errors. */
 import type { IncomingMessage } from 'node:http';
 import { badRequest, StatusError } from '../api/status-error.js';
+import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 
 /** kube-apiserver's limit on a request body (3 MiB objects, plus room for patches). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -14,6 +15,18 @@ export async function readBody(request: IncomingMessage): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Decodes a create/update body: JSON, or the Protobuf that kubectl 1.32+'s typed clients send.
+ * @throws StatusError 415 for other media types
+ */
+export function decodeBody(request: IncomingMessage, body: Buffer): unknown {
+  const type = (request.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (type === PROTOBUF) return decodeProtobuf(body);
+  if (type === 'application/json' || type === '' || type === '*/*') return parseJson(body);
+  if (type === 'application/yaml') throw new StatusError(415, 'UnsupportedMediaType', 'hostpod reads request bodies as JSON: send Content-Type: application/json');
+  throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, ${PROTOBUF}`);
 }
 
 /** Parses a JSON body. @throws StatusError 400 naming where the JSON breaks */

@@ -1,0 +1,285 @@
+/**
+ * The DaemonSet controller: one pod per eligible node, created with a node affinity on
+ * `metadata.name` for the scheduler to bind (as upstream since 1.12), owned by the DaemonSet.
+ * Rolling updates replace pods of an old template at most `maxUnavailable` at a time; `OnDelete`
+ * waits for the user to delete them. The status counts are recomputed on every change.
+ */
+import { createHash } from 'node:crypto';
+import { metaOf, type Obj } from '../api/object-meta.js';
+import { matchesLabels, selectorFromObject } from '../api/selectors.js';
+import { StatusError } from '../api/status-error.js';
+import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
+import { recordEvent } from './events.js';
+import { matchesNodeSelector, nodeTaints, tolerates, type Toleration } from './node-fit.js';
+import { WorkQueue, type SyncResult } from './work-queue.js';
+
+const COMPONENT = 'daemonset-controller';
+export const REVISION_HASH_LABEL = 'controller-revision-hash';
+export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
+
+/** The tolerations the DaemonSet controller adds to its pods, so node trouble does not evict them. */
+const DAEMON_TOLERATIONS: Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+];
+const HOST_NETWORK_TOLERATION: Toleration = { key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' };
+
+export class DaemonSetController implements Controller {
+  readonly #queue: WorkQueue;
+  readonly #unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly context: ControllerContext) {
+    this.#queue = new WorkQueue('daemonset', (key) => this.#sync(key), (c, k, e) => context.log('error', `${c} ${k}: ${String(e)}`));
+  }
+
+  start(): void {
+    const { store } = this.context.api;
+    this.#unsubscribe.push(store.subscribe('apps/daemonsets', (change) => this.#queue.add(`${change.key.namespace}/${change.key.name}`)));
+    this.#unsubscribe.push(store.subscribe('pods', (change) => {
+      for (const owner of [change.object, change.previous]) {
+        const ref = owner ? controllerOf(owner) : undefined;
+        if (ref) this.#queue.add(`${change.key.namespace}/${ref}`);
+      }
+    }));
+    this.#unsubscribe.push(store.subscribe('nodes', () => this.#enqueueAll()));
+    this.#enqueueAll();
+  }
+
+  stop(): void {
+    for (const u of this.#unsubscribe) u();
+    this.#queue.stop();
+  }
+
+  #enqueueAll(): void {
+    for (const ds of this.context.api.list(resource('daemonsets', 'apps'), '').items) {
+      this.#queue.add(`${metaOf(ds).namespace ?? ''}/${metaOf(ds).name ?? ''}`);
+    }
+  }
+
+  #sync(key: string): SyncResult {
+    const [namespace = '', name = ''] = key.split('/');
+    const { api } = this.context;
+    const daemonSets = resource('daemonsets', 'apps');
+    const ds = api.find(daemonSets, namespace, name);
+    if (!ds || metaOf(ds).deletionTimestamp !== undefined) return;
+    const spec = (ds['spec'] ?? {}) as { selector?: Parameters<typeof selectorFromObject>[0]; template?: Obj; updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } }; minReadySeconds?: number };
+    const template = spec.template ?? {};
+    const hash = templateHash(template);
+    const generation = metaOf(ds).generation ?? 1;
+    const selector = selectorFromObject(spec.selector);
+    const pods = resource('pods');
+    const owned = api.list(pods, namespace).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
+    const nodes = api.list(resource('nodes'), '').items;
+    const now = api.now();
+
+    const byNode = new Map<string, Obj[]>();
+    for (const pod of owned) {
+      const node = targetNode(pod);
+      byNode.set(node, [...(byNode.get(node) ?? []), pod]);
+    }
+    const eligible = nodes.filter((node) => shouldRun(template, node));
+    const eligibleNames = new Set(eligible.map((n) => metaOf(n).name ?? ''));
+    let requeue: number | undefined;
+
+    // Pods on nodes that no longer qualify (or that vanished), failed pods, and duplicates go.
+    for (const [node, list] of byNode) {
+      const live = list.filter((p) => metaOf(p).deletionTimestamp === undefined);
+      for (const pod of live) {
+        const failed = (pod['status'] as { phase?: string } | undefined)?.phase === 'Failed';
+        if (!eligibleNames.has(node) || failed) this.#deletePod(ds, pod, failed ? `Found failed daemon pod ${namespace}/${metaOf(pod).name ?? ''} on node ${node}, will try to kill it` : undefined);
+      }
+      if (eligibleNames.has(node)) {
+        const running = live.filter((p) => (p['status'] as { phase?: string } | undefined)?.phase !== 'Failed');
+        // Keep the newest-template, oldest pod; delete the rest.
+        running.sort((a, b) => Number(metaOf(b).labels?.[REVISION_HASH_LABEL] === hash) - Number(metaOf(a).labels?.[REVISION_HASH_LABEL] === hash)
+          || (metaOf(a).creationTimestamp ?? '').localeCompare(metaOf(b).creationTimestamp ?? ''));
+        for (const extra of running.slice(1)) this.#deletePod(ds, extra);
+      }
+    }
+
+    // Nodes without a (live) daemon pod get one.
+    for (const node of eligible) {
+      const nodeName = metaOf(node).name ?? '';
+      const live = (byNode.get(nodeName) ?? []).filter((p) => metaOf(p).deletionTimestamp === undefined && (p['status'] as { phase?: string } | undefined)?.phase !== 'Failed');
+      if (live.length === 0) this.#createPod(ds, template, nodeName, hash, generation);
+    }
+
+    // Rolling update: replace old-template pods, keeping at most maxUnavailable unavailable.
+    const strategy = spec.updateStrategy?.type ?? 'RollingUpdate';
+    const current = api.list(pods, namespace).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
+    const minReady = spec.minReadySeconds ?? 0;
+    if (strategy === 'RollingUpdate') {
+      const maxUnavailable = scaled(spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1, eligible.length);
+      const perNode = eligible.map((n) => current.filter((p) => targetNode(p) === metaOf(n).name));
+      let unavailable = perNode.filter((list) => !list.some((p) => metaOf(p).deletionTimestamp === undefined && isAvailable(p, minReady, now))).length;
+      for (const list of perNode) {
+        const old = list.find((p) => metaOf(p).deletionTimestamp === undefined && metaOf(p).labels?.[REVISION_HASH_LABEL] !== hash);
+        if (!old) continue;
+        const oldAvailable = isAvailable(old, minReady, now);
+        // An old pod that is not available anyway can go at once; an available one only within the budget.
+        if (oldAvailable && unavailable >= maxUnavailable) continue;
+        this.#deletePod(ds, old);
+        if (oldAvailable) unavailable++;
+      }
+    }
+
+    this.#updateStatus(ds, current, eligible, hash, generation, minReady, now);
+    if (minReady > 0) requeue = 1000;
+    return requeue === undefined ? undefined : { requeueAfterMs: requeue };
+  }
+
+  #createPod(ds: Obj, template: Obj, nodeName: string, hash: string, generation: number): void {
+    const { api } = this.context;
+    const meta = metaOf(ds);
+    const templateMeta = (template['metadata'] ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
+    const templateSpec = (template['spec'] ?? {}) as Obj & { tolerations?: Toleration[]; hostNetwork?: boolean; affinity?: Obj };
+    const tolerations = [...(templateSpec.tolerations ?? [])];
+    for (const t of [...DAEMON_TOLERATIONS, ...(templateSpec.hostNetwork ? [HOST_NETWORK_TOLERATION] : [])]) {
+      if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect)) tolerations.push(t);
+    }
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        generateName: `${meta.name ?? ''}-`,
+        namespace: meta.namespace,
+        labels: { ...(templateMeta.labels ?? {}), [REVISION_HASH_LABEL]: hash, [TEMPLATE_GENERATION_LABEL]: String(generation) },
+        ...(templateMeta.annotations ? { annotations: templateMeta.annotations } : {}),
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: meta.name, uid: meta.uid, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { ...templateSpec, tolerations, affinity: withNodeNameAffinity(templateSpec.affinity, nodeName) },
+    };
+    try {
+      const created = api.create(resource('pods'), meta.namespace ?? '', pod, AS_CONTROLLER);
+      recordEvent(api, ds, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${metaOf(created.object).name ?? ''}`, component: COMPONENT });
+    } catch (error) {
+      if (!(error instanceof StatusError)) throw error;
+      if (error.code === 403 && /being terminated/.test(error.message)) return;
+      recordEvent(api, ds, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${error.message}`, component: COMPONENT });
+    }
+  }
+
+  #deletePod(ds: Obj, pod: Obj, warning?: string): void {
+    const { api } = this.context;
+    const name = metaOf(pod).name ?? '';
+    if (warning) recordEvent(api, ds, { type: 'Warning', reason: 'FailedDaemonPod', message: warning, component: COMPONENT });
+    try {
+      api.delete(resource('pods'), metaOf(pod).namespace ?? '', name, {}, AS_CONTROLLER);
+      recordEvent(api, ds, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${name}`, component: COMPONENT });
+    } catch (error) {
+      if (!(error instanceof StatusError && error.code === 404)) throw error;
+    }
+  }
+
+  #updateStatus(ds: Obj, pods: Obj[], eligible: Obj[], hash: string, generation: number, minReady: number, now: Date): void {
+    const eligibleNames = new Set(eligible.map((n) => metaOf(n).name ?? ''));
+    const live = pods.filter((p) => metaOf(p).deletionTimestamp === undefined);
+    const onEligible = live.filter((p) => eligibleNames.has(targetNode(p)) && scheduled(p));
+    const nodesWith = (predicate: (p: Obj) => boolean): number => new Set(onEligible.filter(predicate).map(targetNode)).size;
+    const desired = eligible.length;
+    const available = nodesWith((p) => isAvailable(p, minReady, now));
+    const status: Obj = {
+      currentNumberScheduled: nodesWith(() => true),
+      numberMisscheduled: new Set(live.filter((p) => scheduled(p) && !eligibleNames.has(targetNode(p))).map(targetNode)).size,
+      desiredNumberScheduled: desired,
+      numberReady: nodesWith(isReady),
+      observedGeneration: metaOf(ds).generation ?? generation,
+      updatedNumberScheduled: nodesWith((p) => metaOf(p).labels?.[REVISION_HASH_LABEL] === hash),
+      numberAvailable: available,
+      ...(desired - available > 0 ? { numberUnavailable: desired - available } : {}),
+    };
+    const old = (ds['status'] ?? {}) as Obj;
+    const { conditions, collisionCount, ...oldCounts } = old;
+    if (JSON.stringify(sortKeys(oldCounts)) === JSON.stringify(sortKeys(status))) return;
+    const meta = metaOf(ds);
+    this.context.api.mutate(resource('daemonsets', 'apps'), meta.namespace ?? '', meta.name ?? '', (current) => ({
+      ...current,
+      status: { ...status, ...(conditions === undefined ? {} : { conditions }), ...(collisionCount === undefined ? {} : { collisionCount }) },
+    }), AS_CONTROLLER, 'status');
+  }
+}
+
+/** Whether a DaemonSet's pod should run on a node: its node selector and affinity, and the taints it tolerates. */
+export function shouldRun(template: Obj, node: Obj): boolean {
+  const spec = (template['spec'] ?? {}) as Parameters<typeof matchesNodeSelector>[0] & { tolerations?: Toleration[]; hostNetwork?: boolean };
+  if (!matchesNodeSelector(spec, node)) return false;
+  const tolerations = [...(spec.tolerations ?? []), ...DAEMON_TOLERATIONS, ...(spec.hostNetwork ? [HOST_NETWORK_TOLERATION] : [])];
+  // A DaemonSet tolerates the unschedulable and condition taints itself, but not NoSchedule/NoExecute taints it does not know.
+  return nodeTaints(node).every((t) => (t.effect !== 'NoSchedule' && t.effect !== 'NoExecute') || tolerates(tolerations, t));
+}
+
+/** The template's hash, as the `controller-revision-hash` label carries it. */
+export function templateHash(template: Obj): string {
+  const digest = createHash('sha256').update(stableJson(template)).digest();
+  // Upstream's hashes are short safe-encoded strings; take 10 characters from the same alphabet.
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  let out = '';
+  for (let i = 0; i < 10; i++) out += alphabet[digest[i]! % alphabet.length];
+  return out;
+}
+
+function withNodeNameAffinity(affinity: Obj | undefined, nodeName: string): Obj {
+  const nodeAffinity = ((affinity ?? {})['nodeAffinity'] ?? {}) as Obj;
+  const term = { matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] };
+  // As upstream: the name requirement replaces the required terms' matchFields, keeping their expressions.
+  const required = (nodeAffinity['requiredDuringSchedulingIgnoredDuringExecution'] ?? {}) as { nodeSelectorTerms?: Obj[] };
+  const terms = required.nodeSelectorTerms && required.nodeSelectorTerms.length > 0
+    ? required.nodeSelectorTerms.map((t) => ({ ...t, matchFields: term.matchFields }))
+    : [term];
+  return { ...(affinity ?? {}), nodeAffinity: { ...nodeAffinity, requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } };
+}
+
+/** The node a daemon pod is for: its nodeName once bound, else the name in its node affinity. */
+function targetNode(pod: Obj): string {
+  const spec = (pod['spec'] ?? {}) as { nodeName?: string; affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: { matchFields?: { key: string; values?: string[] }[] }[] } } } };
+  if (spec.nodeName) return spec.nodeName;
+  for (const term of spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []) {
+    const field = term.matchFields?.find((f) => f.key === 'metadata.name');
+    if (field?.values?.[0]) return field.values[0];
+  }
+  return '';
+}
+
+function scheduled(pod: Obj): boolean {
+  return Boolean((pod['spec'] as { nodeName?: string } | undefined)?.nodeName);
+}
+
+function isReady(pod: Obj): boolean {
+  const conditions = ((pod['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions) ?? [];
+  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function isAvailable(pod: Obj, minReadySeconds: number, now: Date): boolean {
+  if (!isReady(pod)) return false;
+  if (minReadySeconds <= 0) return true;
+  const conditions = ((pod['status'] as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined)?.conditions) ?? [];
+  const since = conditions.find((c) => c.type === 'Ready')?.lastTransitionTime;
+  return since !== undefined && now.getTime() - Date.parse(since) >= minReadySeconds * 1000;
+}
+
+function controllerOf(pod: Obj): string | undefined {
+  return metaOf(pod).ownerReferences?.find((r) => r.controller && r.kind === 'DaemonSet' && r.apiVersion.startsWith('apps/'))?.name;
+}
+
+function controllerUid(pod: Obj): string | undefined {
+  return metaOf(pod).ownerReferences?.find((r) => r.controller && r.kind === 'DaemonSet')?.uid;
+}
+
+/** maxUnavailable as a count: a percentage of the desired pods, rounded up, and never 0. */
+function scaled(value: number | string, total: number): number {
+  const count = typeof value === 'number' ? value : /^\d+%$/.test(value) ? Math.ceil((Number.parseInt(value, 10) * total) / 100) : Number.parseInt(value, 10);
+  return Number.isFinite(count) && count > 0 ? count : 1;
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+}
+
+function sortKeys(value: Obj): Obj {
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+

@@ -1,0 +1,101 @@
+/**
+ * Decoding the Protobuf request bodies that kubectl 1.32+ sends from its typed clients (`kubectl
+ * create namespace|serviceaccount|configmap|secret`, `kubectl create token`): the `k8s\0`
+ * envelope and the few message types those commands send, into the JSON objects the rest of
+ * the server handles. Responses stay JSON, which those clients accept. The message definitions
+ * follow k8s.io/api's generated.proto (field numbers), for the fields these kinds have.
+ */
+import protobuf from 'protobufjs';
+import { badRequest, StatusError } from '../api/status-error.js';
+
+export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+const str = (id: number) => ({ type: 'string', id });
+const map = (id: number, type = 'string') => ({ keyType: 'string', type, id });
+const repeated = (id: number, type: string) => ({ rule: 'repeated', type, id });
+
+const root = protobuf.Root.fromJSON({
+  nested: {
+    Unknown: { fields: { typeMeta: { type: 'TypeMeta', id: 1 }, raw: { type: 'bytes', id: 2 }, contentEncoding: str(3), contentType: str(4) } },
+    TypeMeta: { fields: { apiVersion: str(1), kind: str(2) } },
+    Time: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
+    OwnerReference: { fields: { kind: str(1), name: str(3), uid: str(4), apiVersion: str(5), controller: { type: 'bool', id: 6 }, blockOwnerDeletion: { type: 'bool', id: 7 } } },
+    ObjectMeta: {
+      fields: {
+        name: str(1), generateName: str(2), namespace: str(3), uid: str(5), resourceVersion: str(6), generation: { type: 'int64', id: 7 },
+        creationTimestamp: { type: 'Time', id: 8 }, labels: map(11), annotations: map(12), ownerReferences: repeated(13, 'OwnerReference'),
+        finalizers: repeated(14, 'string'),
+      },
+    },
+    LocalObjectReference: { fields: { name: str(1) } },
+    ObjectReference: { fields: { kind: str(1), namespace: str(2), name: str(3), uid: str(4), apiVersion: str(5), resourceVersion: str(6), fieldPath: str(7) } },
+    Namespace: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, spec: { type: 'NamespaceSpec', id: 2 }, status: { type: 'NamespaceStatus', id: 3 } } },
+    NamespaceSpec: { fields: { finalizers: repeated(1, 'string') } },
+    NamespaceStatus: { fields: { phase: str(1) } },
+    ServiceAccount: {
+      fields: {
+        metadata: { type: 'ObjectMeta', id: 1 }, secrets: repeated(2, 'ObjectReference'), imagePullSecrets: repeated(3, 'LocalObjectReference'),
+        automountServiceAccountToken: { type: 'bool', id: 4 },
+      },
+    },
+    ConfigMap: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, data: map(2), binaryData: map(3, 'bytes'), immutable: { type: 'bool', id: 4 } } },
+    Secret: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, data: map(2, 'bytes'), type: str(3), stringData: map(4), immutable: { type: 'bool', id: 5 } } },
+    TokenRequest: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, spec: { type: 'TokenRequestSpec', id: 2 } } },
+    TokenRequestSpec: { fields: { audiences: repeated(1, 'string'), boundObjectRef: { type: 'BoundObjectReference', id: 3 }, expirationSeconds: { type: 'int64', id: 4 } } },
+    BoundObjectReference: { fields: { kind: str(1), apiVersion: str(2), name: str(3), uid: str(4) } },
+  },
+});
+
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest']);
+/** Fields whose values are user data (maps), where an empty string is a real value. */
+const MAPS = new Set(['labels', 'annotations', 'data', 'binaryData', 'stringData']);
+
+/**
+ * Decodes a Protobuf request body into its JSON object.
+ * @throws StatusError 415 for a kind hostpod does not decode from Protobuf, 400 for a broken body
+ */
+export function decodeProtobuf(body: Buffer): Record<string, unknown> {
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest('the Protobuf body does not start with the k8s\\0 envelope');
+  let unknown: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
+  try {
+    unknown = root.lookupType('Unknown').toObject(root.lookupType('Unknown').decode(body.subarray(4))) as typeof unknown;
+  } catch (error) {
+    throw badRequest(`the Protobuf body cannot be decoded: ${(error as Error).message}`);
+  }
+  const kind = unknown.typeMeta?.kind ?? '';
+  if (!KINDS.has(kind)) {
+    throw new StatusError(415, 'UnsupportedMediaType', `hostpod reads ${kind || 'this kind'} only as JSON (Content-Type: application/json); Protobuf is accepted for ${[...KINDS].join(', ')}`);
+  }
+  let message: Record<string, unknown>;
+  try {
+    const type = root.lookupType(kind);
+    message = type.toObject(type.decode(unknown.raw ?? new Uint8Array()), { longs: Number, bytes: String }) as Record<string, unknown>;
+  } catch (error) {
+    throw badRequest(`the Protobuf ${kind} cannot be decoded: ${(error as Error).message}`);
+  }
+  const object = prune(message) as Record<string, unknown>;
+  const metadata = (object['metadata'] ?? {}) as Record<string, unknown>;
+  const created = metadata['creationTimestamp'] as { seconds?: number } | undefined;
+  if (created) metadata['creationTimestamp'] = created.seconds ? new Date(created.seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined;
+  return { apiVersion: unknown.typeMeta?.apiVersion ?? '', kind, ...object, metadata };
+}
+
+/** Drops the zero values Go writes out in Protobuf but omits in JSON (omitempty), except in data maps. */
+function prune(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(prune);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (MAPS.has(key)) {
+      if (item && typeof item === 'object' && Object.keys(item).length > 0) out[key] = item;
+      continue;
+    }
+    const pruned = prune(item);
+    if (pruned === '' || pruned === 0 || pruned === false || pruned === undefined) continue;
+    if (Array.isArray(pruned) && pruned.length === 0) continue;
+    if (pruned && typeof pruned === 'object' && !Array.isArray(pruned) && Object.keys(pruned).length === 0) continue;
+    out[key] = pruned;
+  }
+  return out;
+}
