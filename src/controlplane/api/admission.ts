@@ -3,7 +3,7 @@
  * workloads, and Pod Security from the namespace's labels. The same functions serve
  * `hostpod lint` and `hostpod run`.
  */
-import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
+import type { V1PodSpec } from '@kubernetes/client-node';
 import { resolveKind, type PodKind } from '../../api/kinds.js';
 import { formatFieldError, type FieldError } from '../../policy/field.js';
 import { admit, defaultRegistry, NO_EXEMPTIONS, policyFromLabels } from '../../policy/podsecurity/index.js';
@@ -47,7 +47,7 @@ export function admitPodSecurity(info: ResourceInfo, object: Obj, namespaceLabel
     namespace: meta.namespace ?? '',
     namespaceLabels,
     username: user.username,
-    meta: (kind.templatePath.length === 0 ? meta : template['metadata'] ?? {}) as V1ObjectMeta,
+    meta: (kind.templatePath.length === 0 ? meta : template['metadata'] ?? {}),
     spec: (template['spec'] ?? {}) as V1PodSpec,
   });
   if (!decision.allowed) throw new StatusError(403, 'Forbidden', decision.message ?? 'forbidden by PodSecurity', { name: meta.name ?? '', kind: info.resource });

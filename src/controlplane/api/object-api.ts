@@ -9,10 +9,10 @@ import type { UserInfo } from '../auth/user.js';
 import { applyPatch, PatchError } from '../patch/index.js';
 import { ObjectExists, ObjectMissing, RevisionConflict, type Store } from '../store/index.js';
 import { checkFieldSelector, matchesFields } from './field-sets.js';
-import { clone, isObject, metaOf, timestamp, withMeta, type Obj } from './object-meta.js';
+import { clone, isObject, metaOf, withMeta, type Obj } from './object-meta.js';
 import { groupVersion, kindKey, storeResource, type ResourceInfo } from './resources.js';
 import { matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.js';
-import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, StatusError } from './status-error.js';
+import { alreadyExists, badRequest, conflict, forbidden, notFound, StatusError } from './status-error.js';
 import { planDeletion, type DeleteOptions } from './deletion.js';
 import type { Strategy } from './strategy.js';
 
@@ -250,10 +250,10 @@ export class ObjectApi {
     const apiVersion = body['apiVersion'] ?? groupVersion(info);
     const kind = body['kind'] ?? info.kind;
     if (apiVersion !== groupVersion(info)) {
-      throw badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${groupVersion(info)})`);
+      throw badRequest(`the API version in the data (${typeof apiVersion === 'string' ? apiVersion : JSON.stringify(apiVersion)}) does not match the expected API version (${groupVersion(info)})`);
     }
     if (kind !== info.kind) {
-      throw badRequest(`the kind in the data (${String(kind)}) does not match the expected kind (${info.kind})`);
+      throw badRequest(`the kind in the data (${typeof kind === 'string' ? kind : JSON.stringify(kind)}) does not match the expected kind (${info.kind})`);
     }
     const decoded = decodeObject(groupVersion(info), info.kind, { ...body, apiVersion, kind });
     const failures = decoded.errors.filter((e) => e.kind !== 'unknown');

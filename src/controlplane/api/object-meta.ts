@@ -29,7 +29,7 @@ export interface Meta {
 
 export function metaOf(object: Obj): Meta {
   const meta = object['metadata'];
-  return meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Meta) : {};
+  return meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta) : {};
 }
 
 /** A copy of `object` with metadata fields replaced (an `undefined` value removes the field). */

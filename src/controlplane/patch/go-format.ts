@@ -44,3 +44,11 @@ export function goKind(value: JsonValue): string {
 export function goQuote(text: string): string {
   return JSON.stringify(text);
 }
+
+/** The word encoding/json uses for a JSON value's type in its unmarshal errors. */
+export function jsonWord(value: JsonValue): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object') return 'object';
+  return typeof value === 'boolean' ? 'bool' : typeof value;
+}

@@ -4,7 +4,8 @@
  * supported.
  */
 
-import { applyJsonPatch, jsonWord } from './json-patch.js';
+import { jsonWord } from './go-format.js';
+import { applyJsonPatch } from './json-patch.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
 import { applyMergePatch } from './merge-patch.js';
 import {
@@ -15,7 +16,7 @@ import {
   unsupportedMediaType,
 } from './media-types.js';
 import { patchMetaFor } from './patch-meta.js';
-import { badRequest, undecodable, type PatchError } from './patch-error.js';
+import { badRequest, undecodable } from './patch-error.js';
 import { applyStrategicMergePatch } from './strategic-merge.js';
 
 export { applyJsonPatch, MAX_JSON_PATCH_OPERATIONS } from './json-patch.js';
@@ -38,23 +39,25 @@ export function applyPatch(contentType: string, kindKey: string, original: unkno
   const mediaType = patchMediaType(contentType);
   switch (mediaType) {
     case JSON_PATCH_TYPE:
-      return asObject(applyJsonPatch(original, decodeBody(patchBody, badRequest)));
+      return asObject(applyJsonPatch(original, decodeBody(patchBody, 'error decoding patch: ')));
     case MERGE_PATCH_TYPE:
-      return asObject(applyMergePatch(original, decodeBody(patchBody, () => badRequest('Invalid JSON Patch'))));
+      return asObject(applyMergePatch(original, decodeBody(patchBody, 'error decoding patch: ')));
     case STRATEGIC_MERGE_PATCH_TYPE:
-      if (patchMetaFor(kindKey)) return applyStrategicMergePatch(kindKey, original, decodeBody(patchBody, badRequest));
+      if (patchMetaFor(kindKey)) return applyStrategicMergePatch(kindKey, original, decodeBody(patchBody, ''));
   }
   throw unsupportedMediaType(kindKey, mediaType);
 }
 
-function decodeBody(body: unknown, malformed: (message: string) => PatchError): unknown {
+/** Parses a raw body; kube-apiserver prefixes its decoding errors for JSON and merge patches. */
+function decodeBody(body: unknown, errorPrefix: string): unknown {
   if (!(body instanceof Uint8Array) && typeof body !== 'string') return body;
   const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
-  if (text.trim() === '') throw malformed('unexpected end of JSON input');
+  if (text.trim() === '') throw badRequest(`${errorPrefix}unexpected end of JSON input`);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw malformed(error instanceof Error ? error.message : 'invalid JSON');
+    // JavaScript's syntax error texts differ from Go's; the status code and prefix match.
+    throw badRequest(`${errorPrefix}${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

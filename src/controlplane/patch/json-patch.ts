@@ -8,7 +8,7 @@
  * dependency-free.
  */
 
-import { goQuote } from './go-format.js';
+import { goQuote, jsonWord } from './go-format.js';
 import { getOwn, isJsonObject, jsonEqual, setOwn, toJson, type JsonObject, type JsonValue } from './json-value.js';
 import { PatchError, badRequest, unprocessable } from './patch-error.js';
 
@@ -25,29 +25,39 @@ const INVALID_INDEX = 'invalid index referenced';
 
 /**
  * Applies a JSON patch (the decoded request body) to `original` and returns the new document.
- * @throws PatchError 400 for a body that is not a list of operations, 413 past 10000 operations,
+ * @throws PatchError 400 for a body that is not a list of operations (or an op, path or from that
+ *   is not a string), 413 past 10000 operations,
  *   422 Invalid when an operation does not apply (the library's text is in `detail`).
  */
 export function applyJsonPatch(original: unknown, patch: unknown): JsonValue {
   const operations = decodeOperations(toJson(patch));
-  const state = { root: toJson(original) };
-  if (!isContainer(state.root)) {
-    throw unprocessable(`json: cannot unmarshal ${jsonWord(state.root)} into Go value of type jsonpatch.partialDoc`);
-  }
+  const root = toJson(original);
+  if (!isContainer(root)) throw unprocessable(`json: cannot unmarshal ${jsonWord(root)} into Go value of type jsonpatch.partialDoc`);
+  const state = { root };
   for (const operation of operations) {
-    const error = applyOperation(state as { root: Container }, operation);
+    const error = applyOperation(state, operation);
     if (error !== undefined) throw unprocessable(error);
   }
   return state.root;
 }
 
+/**
+ * Decodes the operations as kube-apiserver does under its default field validation (Warn): a
+ * strict decode into its own operation type first, whose type errors are 400, then the library's.
+ */
 function decodeOperations(patch: JsonValue): JsonObject[] {
   // A JSON null decodes to an empty patch, as Go's json.Unmarshal makes it a nil slice.
   if (patch === null) return [];
-  if (!Array.isArray(patch)) throw badRequest(`json: cannot unmarshal ${jsonWord(patch)} into Go value of type jsonpatch.Patch`);
+  if (!Array.isArray(patch)) throw badRequest(`error decoding patch: json: cannot unmarshal ${jsonWord(patch)} into Go value of type []handlers.jsonPatchOp`);
   const operations = patch.map((operation) => {
     if (operation === null) return {};
-    if (!isJsonObject(operation)) throw badRequest(`json: cannot unmarshal ${jsonWord(operation)} into Go value of type jsonpatch.Operation`);
+    if (!isJsonObject(operation)) throw badRequest(`error decoding patch: json: cannot unmarshal ${jsonWord(operation)} into Go value of type handlers.jsonPatchOp`);
+    for (const name of ['op', 'path', 'from']) {
+      const value = getOwn(operation, name);
+      if (value !== undefined && value !== null && typeof value !== 'string') {
+        throw badRequest(`error decoding patch: json: cannot unmarshal ${jsonWord(value)} into Go struct field jsonPatchOp.${name} of type string`);
+      }
+    }
     return operation;
   });
   if (operations.length > MAX_JSON_PATCH_OPERATIONS) {
@@ -159,14 +169,11 @@ function copy(root: Container, operation: JsonObject): string | undefined {
   return error === undefined ? undefined : `error while adding value during copy: ${error}`;
 }
 
-/** The operation's string member, with the library's errors for a missing or non-string one. */
+/** The operation's "path" or "from" (decoding has checked that it is a string if present). */
 function field(operation: JsonObject, name: 'path' | 'from'): Field {
   const value = getOwn(operation, name);
-  if (value === undefined || value === null) {
-    return { error: name === 'path' ? `operation missing path field: ${MISSING}` : `operation, missing from field: ${MISSING}` };
-  }
-  if (typeof value !== 'string') return { error: `json: cannot unmarshal ${jsonWord(value)} into Go value of type string` };
-  return { value };
+  if (typeof value === 'string') return { value };
+  return { error: name === 'path' ? `operation missing path field: ${MISSING}` : `operation, missing from field: ${MISSING}` };
 }
 
 /** The container holding the pointer's last token, walking every token before it. */
@@ -252,12 +259,4 @@ function atoi(text: string): { value: number } | { error: string } {
 
 function isContainer(value: JsonValue | undefined): value is Container {
   return typeof value === 'object' && value !== null;
-}
-
-/** The word encoding/json uses for a JSON value's type in its unmarshal errors. */
-export function jsonWord(value: JsonValue): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'object') return 'object';
-  return typeof value === 'boolean' ? 'bool' : typeof value;
 }

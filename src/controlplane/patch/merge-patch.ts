@@ -1,25 +1,28 @@
 /**
  * RFC 7386 JSON merge patch as kube-apiserver applies it, with evanphx/json-patch's MergePatch.
  *
- * Hand-written (a few lines) so that the edge cases answer as the API server's library does: a
- * null or scalar patch is "Invalid JSON Patch", an array patch replaces the whole document, null
- * members are pruned from objects the patch brings in but kept as array elements.
+ * Hand-written (a few lines) so that the edge cases answer as the API server does: a null patch
+ * is "Invalid JSON Patch", a patch that is not an object fails kube-apiserver's own decoding
+ * first (its default field validation decodes the body strictly into a map), null members are
+ * pruned from objects the patch brings in but kept as array elements.
  */
 
+import { jsonWord } from './go-format.js';
 import { getOwn, isJsonObject, setOwn, toJson, type JsonObject, type JsonValue } from './json-value.js';
 import { badRequest, unclassified } from './patch-error.js';
 
 /**
  * Applies a merge patch (the decoded request body) to `original` and returns the new document.
- * @throws PatchError 400 "Invalid JSON Patch" when the patch is null or not an object or array.
+ * @throws PatchError 400 when the patch is null ("Invalid JSON Patch") or not an object.
  */
 export function applyMergePatch(original: unknown, patch: unknown): JsonValue {
   const document = toJson(original);
   const changes = toJson(patch);
+  if (changes !== null && !isJsonObject(changes)) {
+    throw badRequest(`error decoding patch: json: cannot unmarshal ${jsonWord(changes)} into Go value of type map[string]interface {}`);
+  }
   if (document === null) throw unclassified('Invalid JSON Document');
   if (changes === null) throw badRequest('Invalid JSON Patch');
-  if (Array.isArray(changes)) return pruneNulls(changes);
-  if (!isJsonObject(changes)) throw badRequest('Invalid JSON Patch');
   if (!isJsonObject(document)) return pruneNulls(changes);
   mergeObjects(document, changes);
   return document;

@@ -17,8 +17,7 @@ import {
   SET_ELEMENT_ORDER,
   withoutDirectives,
 } from './directives.js';
-import { goString, goValue } from './go-format.js';
-import { jsonWord } from './json-patch.js';
+import { goString, goValue, jsonWord } from './go-format.js';
 import { getOwn, isJsonObject, setOwn, toJson, type JsonObject, type JsonValue } from './json-value.js';
 import { unsupportedMediaType, STRATEGIC_MERGE_PATCH_TYPE } from './media-types.js';
 import { fieldOf, patchMetaFor, strategyOf, type TypeMeta } from './patch-meta.js';

@@ -59,7 +59,7 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest('the Protobuf body does not start with the k8s\\0 envelope');
   let unknown: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
   try {
-    unknown = root.lookupType('Unknown').toObject(root.lookupType('Unknown').decode(body.subarray(4))) as typeof unknown;
+    unknown = root.lookupType('Unknown').toObject(root.lookupType('Unknown').decode(body.subarray(4)));
   } catch (error) {
     throw badRequest(`the Protobuf body cannot be decoded: ${(error as Error).message}`);
   }
@@ -70,7 +70,7 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   let message: Record<string, unknown>;
   try {
     const type = root.lookupType(kind);
-    message = type.toObject(type.decode(unknown.raw ?? new Uint8Array()), { longs: Number, bytes: String }) as Record<string, unknown>;
+    message = type.toObject(type.decode(unknown.raw ?? new Uint8Array()), { longs: Number, bytes: String });
   } catch (error) {
     throw badRequest(`the Protobuf ${kind} cannot be decoded: ${(error as Error).message}`);
   }

@@ -29,7 +29,6 @@ export interface ResourceRequest {
 }
 
 const STATUS_LIKE = new Set(['status', 'finalize']);
-const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 export async function serveResource(handler: ApiHandler, request: IncomingMessage, response: ServerResponse, r: ResourceRequest): Promise<void> {
   const { api } = handler.options;
@@ -113,12 +112,8 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
       return sendJson(response, 200, encodeOne(updated.object), updated.warnings);
     }
     case 'patch': {
-      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (!PATCH_TYPES.includes(type)) {
-        throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
-      }
-      const body = parseJson(await readBody(request), 'the patch');
-      const patched = api.patch(info, namespace, name!, type, body, context, subresource);
+      // The patch module checks the media type against the kind and decodes the body, with kube-apiserver's errors.
+      const patched = api.patch(info, namespace, name!, request.headers['content-type'] ?? '', await readBody(request), context, subresource);
       return sendJson(response, 200, encodeOne(patched.object), patched.warnings);
     }
     case 'delete': {
@@ -181,7 +176,7 @@ async function deleteOptions(request: IncomingMessage, query: URLSearchParams): 
   const orphan = query.get('orphanDependents') ?? fromBody['orphanDependents'];
   if (orphan === 'true' || orphan === true) options.orphanDependents = true;
   if (orphan === 'false' || orphan === false) options.orphanDependents = false;
-  if (isObject(fromBody['preconditions'])) options.preconditions = fromBody['preconditions'] as DeleteOptions['preconditions'];
+  if (isObject(fromBody['preconditions'])) options.preconditions = fromBody['preconditions'];
   return options;
 }
 

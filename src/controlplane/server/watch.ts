@@ -54,14 +54,13 @@ export function serveWatch(api: ObjectApi, request: IncomingMessage, response: S
   };
 
   let unsubscribe = (): void => {};
-  let timeout: NodeJS.Timeout | undefined;
-  let bookmarks: NodeJS.Timeout | undefined;
+  const timers: { timeout?: NodeJS.Timeout; bookmarks?: NodeJS.Timeout } = {};
   const stop = (): void => {
     if (!open) return;
     open = false;
     unsubscribe();
-    clearTimeout(timeout);
-    clearInterval(bookmarks);
+    clearTimeout(timers.timeout);
+    clearInterval(timers.bookmarks);
     response.end();
   };
   request.on('close', stop);
@@ -85,11 +84,11 @@ export function serveWatch(api: ObjectApi, request: IncomingMessage, response: S
   }
   unsubscribe = api.store.subscribe(storeResource(info), deliver);
 
-  timeout = setTimeout(stop, options.timeoutSeconds * 1000);
+  timers.timeout = setTimeout(stop, options.timeoutSeconds * 1000);
   if (options.allowBookmarks) {
     // Every change up to the store's revision has been sent (delivery is synchronous), so a
     // bookmark at that revision is safe to resume from.
-    bookmarks = setInterval(() => {
+    timers.bookmarks = setInterval(() => {
       send('BOOKMARK', { kind: info.kind, apiVersion: groupVersion(info), metadata: { resourceVersion: String(api.store.revision) } });
     }, options.bookmarkIntervalMs);
   }
