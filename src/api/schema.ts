@@ -6,7 +6,9 @@
  * The type descriptions come from @kubernetes/client-node's generated models (their
  * attributeTypeMap), so hostpod does not carry its own copy of the OpenAPI schema.
  */
-import * as models from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { parseQuantity } from './quantity.js';
 
 interface Attribute {
@@ -15,8 +17,22 @@ interface Attribute {
   format: string;
 }
 
-interface Model {
-  attributeTypeMap?: Attribute[];
+// Importing @kubernetes/client-node's index loads its whole client (some 70 MiB of heap), which
+// a long-running control plane should not carry for a type table. Each generated model is a
+// standalone file whose attribute map is a JSON literal, so one model is read, when first
+// needed, from its own file.
+const MODELS_DIR = join(dirname(createRequire(import.meta.url).resolve('@kubernetes/client-node')), 'gen', 'models');
+
+function readModel(model: string): Attribute[] | undefined {
+  if (!/^[A-Za-z0-9]+$/.test(model)) return undefined;
+  let source: string;
+  try {
+    source = readFileSync(join(MODELS_DIR, `${model}.js`), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const match = new RegExp(`^${model}\\.attributeTypeMap = (\\[[\\s\\S]*?^\\]);`, 'm').exec(source);
+  return match ? (JSON.parse(match[1]!) as Attribute[]) : undefined;
 }
 
 /** Why the API server could not decode a field. */
@@ -42,8 +58,7 @@ const attributeCache = new Map<string, Map<string, Attribute> | undefined>();
 
 function attributesOf(model: string): Map<string, Attribute> | undefined {
   if (!attributeCache.has(model)) {
-    const type = (models as unknown as Record<string, Model | undefined>)[model];
-    const attributes = type?.attributeTypeMap;
+    const attributes = readModel(model);
     attributeCache.set(model, attributes ? new Map(attributes.map((a) => [a.baseName, a])) : undefined);
   }
   return attributeCache.get(model);

@@ -3,14 +3,22 @@
  * certificate signed by it, kept in `<data-dir>/pki`. Keys are ECDSA P-256 (fast to generate,
  * accepted by every kubectl).
  */
-import 'reflect-metadata'; // @peculiar/x509's dependency injection needs the Reflect polyfill loaded first
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { createPrivateKey, KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+/**
+ * @peculiar/x509, loaded only when a certificate must be made: it costs some 20 MiB of memory,
+ * which a control plane that found its certificates on disk need not carry.
+ */
+async function loadX509(): Promise<typeof X509> {
+  await import('reflect-metadata'); // its dependency injection needs the Reflect polyfill first
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  return x509;
+}
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -45,6 +53,7 @@ export async function ensurePki(dir: string, hosts: readonly string[], now = new
 
 /** Signs a client certificate (CN = user, O = groups) with the CA. */
 export async function issueClientCertificate(ca: KeyPair, commonName: string, groups: readonly string[], now = new Date()): Promise<KeyPair> {
+  const x509 = await loadX509();
   const keys = await generateKeys();
   const caCert = new x509.X509Certificate(ca.cert);
   const cert = await x509.X509CertificateGenerator.create({
@@ -66,6 +75,7 @@ export async function issueClientCertificate(ca: KeyPair, commonName: string, gr
 }
 
 async function createCa(now: Date): Promise<KeyPair> {
+  const x509 = await loadX509();
   const keys = await generateKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -84,6 +94,7 @@ async function createCa(now: Date): Promise<KeyPair> {
 }
 
 async function createServing(ca: KeyPair, hosts: readonly string[], now: Date): Promise<KeyPair> {
+  const x509 = await loadX509();
   const keys = await generateKeys();
   const caCert = new x509.X509Certificate(ca.cert);
   const names = [...new Set(hosts)].map((h) => (isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }));

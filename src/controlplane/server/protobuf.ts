@@ -5,7 +5,7 @@
  * the server handles. Responses stay JSON, which those clients accept. The message definitions
  * follow k8s.io/api's generated.proto (field numbers), for the fields these kinds have.
  */
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import { badRequest, StatusError } from '../api/status-error.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -14,7 +14,7 @@ const str = (id: number) => ({ type: 'string', id });
 const map = (id: number, type = 'string') => ({ keyType: 'string', type, id });
 const repeated = (id: number, type: string) => ({ rule: 'repeated', type, id });
 
-const root = protobuf.Root.fromJSON({
+const SCHEMA = {
   nested: {
     Unknown: { fields: { typeMeta: { type: 'TypeMeta', id: 1 }, raw: { type: 'bytes', id: 2 }, contentEncoding: str(3), contentType: str(4) } },
     TypeMeta: { fields: { apiVersion: str(1), kind: str(2) } },
@@ -44,7 +44,18 @@ const root = protobuf.Root.fromJSON({
     TokenRequestSpec: { fields: { audiences: repeated(1, 'string'), boundObjectRef: { type: 'BoundObjectReference', id: 3 }, expirationSeconds: { type: 'int64', id: 4 } } },
     BoundObjectReference: { fields: { kind: str(1), apiVersion: str(2), name: str(3), uid: str(4) } },
   },
-});
+};
+
+let loaded: protobuf.Root | undefined;
+
+/** protobufjs and the types, loaded at the first Protobuf body (most clients never send one). */
+async function types(): Promise<protobuf.Root> {
+  if (!loaded) {
+    const { default: pb } = await import('protobufjs');
+    loaded = pb.Root.fromJSON(SCHEMA);
+  }
+  return loaded;
+}
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest']);
@@ -55,7 +66,8 @@ const MAPS = new Set(['labels', 'annotations', 'data', 'binaryData', 'stringData
  * Decodes a Protobuf request body into its JSON object.
  * @throws StatusError 415 for a kind hostpod does not decode from Protobuf, 400 for a broken body
  */
-export function decodeProtobuf(body: Buffer): Record<string, unknown> {
+export async function decodeProtobuf(body: Buffer): Promise<Record<string, unknown>> {
+  const root = await types();
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest('the Protobuf body does not start with the k8s\\0 envelope');
   let unknown: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
   try {

@@ -21,9 +21,9 @@ export async function readBody(request: IncomingMessage): Promise<Buffer> {
  * Decodes a create/update body: JSON, or the Protobuf that kubectl 1.32+'s typed clients send.
  * @throws StatusError 415 for other media types
  */
-export function decodeBody(request: IncomingMessage, body: Buffer): unknown {
+export async function decodeBody(request: IncomingMessage, body: Buffer): Promise<unknown> {
   const type = (request.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  if (type === PROTOBUF) return decodeProtobuf(body);
+  if (type === PROTOBUF) return await decodeProtobuf(body);
   if (type === 'application/json' || type === '' || type === '*/*') return parseJson(body);
   if (type === 'application/yaml') throw new StatusError(415, 'UnsupportedMediaType', 'hostpod reads request bodies as JSON: send Content-Type: application/json');
   throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, ${PROTOBUF}`);

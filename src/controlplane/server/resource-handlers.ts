@@ -35,7 +35,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
   const { info, namespace, name, subresource, url } = r;
   const query = url.searchParams;
   if (info.resource === 'bindings' && r.verb === 'create') {
-    const body = decodeBody(request, await readBody(request));
+    const body = await decodeBody(request, await readBody(request));
     const pod = isObject(body) ? metaOf(body).name ?? '' : '';
     bindPod(api, namespace, pod, body, r.user);
     return sendJson(response, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
@@ -102,12 +102,12 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
       return;
     }
     case 'create': {
-      const body = decodeBody(request, await readBody(request));
+      const body = await decodeBody(request, await readBody(request));
       const created = api.create(info, namespace, body, context);
       return sendJson(response, context.dryRun ? 200 : 201, encodeOne(created.object), created.warnings);
     }
     case 'update': {
-      const body = decodeBody(request, await readBody(request));
+      const body = await decodeBody(request, await readBody(request));
       const updated = api.update(info, namespace, name!, body, context, subresource);
       return sendJson(response, 200, encodeOne(updated.object), updated.warnings);
     }

@@ -20,12 +20,12 @@ const MAX_TOKEN_SECONDS = 2 ** 32;
 export async function serveSubresource(handler: ApiHandler, request: IncomingMessage, response: ServerResponse, r: ResourceRequest): Promise<void> {
   const key = `${r.info.resource}/${r.subresource ?? ''}`;
   if (key === 'pods/binding' && r.verb === 'create') {
-    const body = decodeBody(request, await readBody(request));
+    const body = await decodeBody(request, await readBody(request));
     bindPod(handler.options.api, r.namespace, r.name!, body, r.user);
     return sendJson(response, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
   if (key === 'serviceaccounts/token' && r.verb === 'create') {
-    const body = decodeBody(request, await readBody(request));
+    const body = await decodeBody(request, await readBody(request));
     return sendJson(response, 201, requestToken(handler, r, body));
   }
   if ((key === 'pods/log' && r.verb === 'get') || key === 'pods/exec') {
