@@ -51,29 +51,6 @@ export async function ensurePki(dir: string, hosts: readonly string[], now = new
   return { ca, serving, dir };
 }
 
-/** Signs a client certificate (CN = user, O = groups) with the CA. */
-export async function issueClientCertificate(ca: KeyPair, commonName: string, groups: readonly string[], now = new Date()): Promise<KeyPair> {
-  const x509 = await loadX509();
-  const keys = await generateKeys();
-  const caCert = new x509.X509Certificate(ca.cert);
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: [{ CN: [commonName] }, ...groups.map((g) => ({ O: [g] }))],
-    issuer: caCert.subject,
-    notBefore: new Date(now.getTime() - 60_000),
-    notAfter: new Date(now.getTime() + 365 * DAY),
-    signingAlgorithm: ALGORITHM,
-    publicKey: keys.publicKey,
-    signingKey: await importKey(ca.key),
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-    ],
-  });
-  return { cert: cert.toString('pem'), key: exportKey(keys.privateKey) };
-}
-
 async function createCa(now: Date): Promise<KeyPair> {
   const x509 = await loadX509();
   const keys = await generateKeys();
