@@ -280,15 +280,6 @@ function scoped(info: ResourceInfo, namespace: string): string {
   return info.namespaced ? namespace : '';
 }
 
-const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** generateName's random suffix: 5 characters from the apiserver's alphabet (no vowels, no look-alikes). */
-export function randomSuffix(length = 5): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += SUFFIX_ALPHABET[Math.floor(Math.random() * SUFFIX_ALPHABET.length)];
-  return out;
-}
-
 function encodeContinue(after: { namespace: string; name: string }, revision: number): string {
   return Buffer.from(JSON.stringify({ v: 'hostpod/1', rv: revision, ns: after.namespace, name: after.name })).toString('base64url');
 }

@@ -1,6 +1,11 @@
 /** Reading and writing the metadata of stored objects, which are plain JSON. */
 
+import { formatTimestamp } from '../defaults/index.js';
+
 export type Obj = Record<string, unknown>;
+
+/** Reads one stored object: resource (`pods`, `apps/daemonsets`), namespace ('' for cluster-scoped), name. */
+export type ObjectLookup = (resource: string, namespace: string, name: string) => Obj | undefined;
 
 export interface OwnerReference {
   apiVersion: string;
@@ -62,6 +67,4 @@ export function dig(object: unknown, path: string): unknown {
 }
 
 /** RFC 3339 with second precision, as metav1.Time marshals. */
-export function timestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
-}
+export const timestamp = formatTimestamp;

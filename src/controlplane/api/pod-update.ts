@@ -4,6 +4,7 @@
  * once the pod exists, since the node agent acts on it.
  */
 import { FieldPath, forbidden } from '../../policy/field.js';
+import { semanticEqual } from '../defaults/index.js';
 import { invalidObject } from './admission.js';
 import { clone, type Obj } from './object-meta.js';
 import type { ResourceInfo } from './resources.js';
@@ -33,13 +34,6 @@ export function checkPodUpdate(info: ResourceInfo, object: Obj, current: Obj): v
   if (keepsOld) next['tolerations'] = old['tolerations'];
   const oldGrace = old['terminationGracePeriodSeconds'];
   if (typeof oldGrace === 'number' && oldGrace < 0 && next['terminationGracePeriodSeconds'] === 1) next['terminationGracePeriodSeconds'] = oldGrace;
-  if (stable(next) !== stable(old)) throw invalidObject(info, object, [forbidden(FieldPath.root('spec'), MESSAGE)]);
+  if (!semanticEqual(next, old)) throw invalidObject(info, object, [forbidden(FieldPath.root('spec'), MESSAGE)]);
 }
 
-/** JSON with keys sorted and undefined dropped, for comparing specs regardless of key order. */
-function stable(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    return Object.fromEntries(Object.entries(v as Obj).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  });
-}

@@ -6,18 +6,16 @@
  */
 import { FieldPath, invalid } from '../../policy/field.js';
 import type { UserInfo } from '../auth/user.js';
-import { admitPodUpdate, prepareForCreate, prepareForUpdate } from '../defaults/index.js';
+import { admitPodUpdate, prepareForCreate, prepareForUpdate, semanticEqual } from '../defaults/index.js';
 import { admitPodSecurity, invalidObject, validateNamespaceLabels, validateWorkload } from './admission.js';
 import { validateMetadata } from './metadata-validation.js';
-import { metaOf, type Obj } from './object-meta.js';
+import { metaOf, type Obj, type ObjectLookup } from './object-meta.js';
 import type { RequestContext } from './object-api.js';
 import { mutatePodOnCreate } from './pod-admission.js';
 import { checkPodUpdate } from './pod-update.js';
 import { kindKey, type ResourceInfo } from './resources.js';
 import { forbidden, StatusError } from './status-error.js';
 import { validateConfigMap, validateSecret } from './data-validation.js';
-
-export type Lookup = (resource: string, namespace: string, name: string) => Obj | undefined;
 
 export interface Strategy {
   prepareForCreate(info: ResourceInfo, object: Obj, context: RequestContext): Obj;
@@ -31,7 +29,7 @@ export interface Strategy {
 const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 export class ResourceStrategy implements Strategy {
-  constructor(private readonly lookup: Lookup, private readonly now: () => Date) {}
+  constructor(private readonly lookup: ObjectLookup, private readonly now: () => Date) {}
 
   prepareForCreate(info: ResourceInfo, object: Obj, context: RequestContext): Obj {
     let prepared = prepareForCreate(kindKey(info), object, this.now());
@@ -60,7 +58,7 @@ export class ResourceStrategy implements Strategy {
       case 'pods':
         if (current) {
           checkPodUpdate(info, object, current);
-          if (!sameJson(object['spec'], current['spec'])) warnings.push(...this.#podSecurity(info, object, context.user));
+          if (!semanticEqual(object['spec'], current['spec'])) warnings.push(...this.#podSecurity(info, object, context.user));
         } else {
           warnings.push(...validateWorkload(info, object));
           warnings.push(...this.#podSecurity(info, object, context.user));
@@ -68,7 +66,7 @@ export class ResourceStrategy implements Strategy {
         break;
       case 'daemonsets':
         warnings.push(...validateWorkload(info, object));
-        if (current && !sameJson((object['spec'] as Obj | undefined)?.['selector'], (current['spec'] as Obj | undefined)?.['selector'])) {
+        if (current && !semanticEqual((object['spec'] as Obj | undefined)?.['selector'], (current['spec'] as Obj | undefined)?.['selector'])) {
           throw invalidObject(info, object, [invalid(FieldPath.root('spec').child('selector'), (object['spec'] as Obj)['selector'], 'field is immutable')]);
         }
         warnings.push(...this.#podSecurity(info, object, context.user));
@@ -98,8 +96,4 @@ export class ResourceStrategy implements Strategy {
     if (!namespace) throw new StatusError(404, 'NotFound', `namespaces "${metaOf(object).namespace ?? ''}" not found`);
     return admitPodSecurity(info, object, metaOf(namespace).labels ?? {}, user);
   }
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

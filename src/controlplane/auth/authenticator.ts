@@ -2,12 +2,9 @@
  * Authentication: every request must carry a bearer token, either the admin token or a
  * service-account token that hostpod signed and whose account (and bound pod) still exist.
  */
-import type { Obj } from '../api/object-meta.js';
-import { metaOf } from '../api/object-meta.js';
+import { metaOf, type ObjectLookup } from '../api/object-meta.js';
 import { ADMIN_USER, type UserInfo } from './user.js';
 import { isAdminToken, verifyServiceAccountToken, type TokenKeys } from './tokens.js';
-
-export type ObjectLookup = (resource: string, namespace: string, name: string) => Obj | undefined;
 
 export class Authenticator {
   constructor(

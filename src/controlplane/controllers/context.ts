@@ -18,7 +18,7 @@ export const AS_CONTROLLER: RequestContext = { user: CONTROLLER_USER };
 
 /** A served resource, by its plural name and group. */
 export function resource(name: string, group = ''): ResourceInfo {
-  const info = findResource(group, group === 'apps' || group === 'coordination.k8s.io' ? 'v1' : 'v1', name);
+  const info = findResource(group, 'v1', name);
   if (!info) throw new Error(`hostpod serves no resource ${name} in group "${group}"`);
   return info;
 }

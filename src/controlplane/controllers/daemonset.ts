@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { metaOf, type Obj } from '../api/object-meta.js';
 import { matchesLabels, selectorFromObject } from '../api/selectors.js';
 import { StatusError } from '../api/status-error.js';
+import { semanticEqual } from '../defaults/index.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
 import { recordEvent } from './events.js';
 import { matchesNodeSelector, nodeTaints, tolerates, type Toleration } from './node-fit.js';
@@ -33,7 +34,7 @@ export class DaemonSetController implements Controller {
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('daemonset', (key) => this.#sync(key), (c, k, e) => context.log('error', `${c} ${k}: ${String(e)}`));
+    this.#queue = new WorkQueue('daemonset', (key) => this.#sync(key), context.log);
   }
 
   start(): void {
@@ -194,7 +195,7 @@ export class DaemonSetController implements Controller {
     };
     const old = (ds['status'] ?? {}) as Obj;
     const { conditions, collisionCount, ...oldCounts } = old;
-    if (JSON.stringify(sortKeys(oldCounts)) === JSON.stringify(sortKeys(status))) return;
+    if (semanticEqual(oldCounts, status)) return;
     const meta = metaOf(ds);
     this.context.api.mutate(resource('daemonsets', 'apps'), meta.namespace ?? '', meta.name ?? '', (current) => ({
       ...current,
@@ -277,9 +278,5 @@ function scaled(value: number | string, total: number): number {
 
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
-}
-
-function sortKeys(value: Obj): Obj {
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 

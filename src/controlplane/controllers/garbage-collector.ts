@@ -22,7 +22,7 @@ export class GarbageCollector implements Controller {
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('garbage-collector', (key) => this.#sync(key), (c, k, e) => context.log('error', `${c} ${k}: ${String(e)}`));
+    this.#queue = new WorkQueue('garbage-collector', (key) => this.#sync(key), context.log);
   }
 
   start(): void {

@@ -18,7 +18,7 @@ export class NamespaceController implements Controller {
   #unsubscribe = (): void => {};
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('namespace', (name) => this.#sync(name), (c, k, e) => context.log('error', `${c} ${k}: ${String(e)}`));
+    this.#queue = new WorkQueue('namespace', (name) => this.#sync(name), context.log);
   }
 
   start(): void {

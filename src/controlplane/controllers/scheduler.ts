@@ -22,7 +22,7 @@ export class Scheduler implements Controller {
   readonly #unschedulable = new Set<string>();
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('scheduler', (key) => this.#schedule(key), (c, k, e) => context.log('error', `${c} ${k}: ${String(e)}`));
+    this.#queue = new WorkQueue('scheduler', (key) => this.#schedule(key), context.log);
   }
 
   start(): void {

@@ -4,6 +4,8 @@
  * when a sync fails or asks to look again.
  */
 
+import type { ControllerLog } from './context.js';
+
 export type SyncResult = void | { requeueAfterMs: number };
 
 export class WorkQueue {
@@ -15,7 +17,7 @@ export class WorkQueue {
   constructor(
     private readonly name: string,
     private readonly sync: (key: string) => SyncResult,
-    private readonly onError: (controller: string, key: string, error: unknown) => void,
+    private readonly log: ControllerLog,
   ) {}
 
   add(key: string): void {
@@ -52,7 +54,7 @@ export class WorkQueue {
         const result = this.sync(key);
         if (result) this.addAfter(key, result.requeueAfterMs);
       } catch (error) {
-        this.onError(this.name, key, error);
+        this.log('error', 'sync failed; retrying in 1 s', { controller: this.name, key, error: String(error) });
         this.addAfter(key, 1000);
       }
     }

@@ -4,7 +4,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ObjectApi } from '../api/object-api.js';
-import { groupVersion, type ResourceInfo } from '../api/resources.js';
 import { forbidden, methodNotSupported, pathNotFound, StatusError, unauthorized } from '../api/status-error.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authorize } from '../auth/authorizer.js';
@@ -143,6 +142,3 @@ function verbOf(method: string, route: Extract<Route, { type: 'resource' }>, que
   }
 }
 
-export function describeResource(info: ResourceInfo): string {
-  return `${info.resource} (${groupVersion(info)})`;
-}
