@@ -3,10 +3,12 @@
  * controllers, over one data directory (`<data-dir>/controlplane`, `<data-dir>/pki`).
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { HostpodError } from '../errors.js';
 import { ObjectApi } from './api/object-api.js';
 import { ResourceStrategy } from './api/strategy.js';
@@ -78,7 +80,8 @@ export class ControlPlane {
       const store = Store.open(paths.store);
       const now = (): Date => new Date();
       const lookup = (resource: string, namespace: string, name: string): Record<string, unknown> | undefined => store.get({ resource, namespace, name });
-      const api = new ObjectApi(store, new ResourceStrategy(lookup, now), now);
+      const podsIn = (namespace: string): Record<string, unknown>[] => store.list('pods', { namespace }).items;
+      const api = new ObjectApi(store, new ResourceStrategy(lookup, now, podsIn), now);
       const authenticator = new Authenticator(tokens, lookup, now);
       let ready = false;
       let address = `${options.host}:${options.port}`;
@@ -88,9 +91,13 @@ export class ControlPlane {
         ready: () => ready,
         ...(options.bookmarkIntervalMs === undefined ? {} : { bookmarkIntervalMs: options.bookmarkIntervalMs }),
         ...(options.logRequests ? { log: options.logRequests } : {}),
+        kubelet: { ca: pki.ca.cert, client: pki.kubeletClient },
       });
       const server = createServer({ key: pki.serving.key, cert: pki.serving.cert, minVersion: 'TLSv1.2' }, (request, response) => {
         void handler.handle(request, response);
+      });
+      server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        void handler.upgrade(request, socket, head);
       });
       await listen(server, options.host, options.port);
       const bound = server.address() as AddressInfo;

@@ -132,6 +132,32 @@ describe('api server', () => {
     assert.match(strict.body, /ConfigMap in version \\"v1\\" cannot be handled as a ConfigMap: strict decoding error: unknown field \\"colour\\"/);
   });
 
+  test('api server warns about existing pods that a stricter enforce level on their namespace forbids', async () => {
+    await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'relabel' } } });
+    const nowhere = { nodeSelector: { 'example.com/nowhere': 'true' } };
+    for (const name of ['net-b', 'net-a', 'net-c']) {
+      const created = await api(s.plane, 'POST', '/api/v1/namespaces/relabel/pods', { body: { ...pod(name, { ...nowhere, hostNetwork: true, containers: [{ name: 'c', image: 'x' }] }), metadata: { name } } });
+      assert.equal(created.status, 201, created.body);
+    }
+    await api(s.plane, 'POST', '/api/v1/namespaces/relabel/pods', { body: { ...pod('root', { ...nowhere, containers: [{ name: 'c', image: 'x', securityContext: { privileged: true } }] }), metadata: { name: 'root' } } });
+    await api(s.plane, 'POST', '/api/v1/namespaces/relabel/pods', { body: { ...pod('fine', { ...nowhere, containers: [{ name: 'c', image: 'x' }] }), metadata: { name: 'fine' } } });
+    const relabel = (labels: Record<string, string | null>) => api(s.plane, 'PATCH', '/api/v1/namespaces/relabel', { contentType: 'application/merge-patch+json', body: { metadata: { labels } } });
+    const stricter = await relabel({ 'pod-security.kubernetes.io/enforce': 'baseline' });
+    assert.equal(stricter.status, 200, stricter.body);
+    // Node joins the three Warning headers with ", ".
+    assert.equal(stricter.headers['warning'], [
+      '299 - "existing pods in namespace \\"relabel\\" violate the new PodSecurity enforce level \\"baseline:latest\\""',
+      '299 - "net-a (and 2 other pods): host namespaces"',
+      '299 - "root: privileged"',
+    ].join(', '));
+    // The pods stay: Pod Security judges pods when they are created.
+    assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/relabel/pods/root')).status, 200);
+    const unchanged = await relabel({ team: 'a' });
+    assert.equal(unchanged.headers['warning'], undefined);
+    const relaxed = await relabel({ 'pod-security.kubernetes.io/enforce': 'privileged' });
+    assert.equal(relaxed.headers['warning'], undefined);
+  });
+
   test('api server applies JSON patch, merge patch and strategic merge patch', async () => {
     await api(s.plane, 'POST', '/api/v1/namespaces/default/pods', { body: pod('patched', { containers: [{ name: 'a', image: 'x:1', env: [{ name: 'A', value: '1' }] }, { name: 'b', image: 'y:1' }] }) });
     const smp = await api(s.plane, 'PATCH', '/api/v1/namespaces/default/pods/patched', {

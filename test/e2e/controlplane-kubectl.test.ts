@@ -187,7 +187,17 @@ for (const version of VERSIONS) {
       assert.match(created.stderr, /Warning: would violate PodSecurity "baseline:latest": host namespaces \(hostNetwork=true\), hostProcess/);
       assert.equal((await k('delete', 'pod', 'hpc', '-n', ns, '--grace-period=0', '--force')).code, 0);
 
-      assert.equal((await k('label', 'namespace', ns, 'pod-security.kubernetes.io/enforce=baseline')).code, 0);
+      // The DaemonSet's HostProcess pods are already there: a dry run previews them, the label warns.
+      const preview = await k('label', 'namespace', ns, 'pod-security.kubernetes.io/enforce=baseline', '--dry-run=server');
+      assert.equal(preview.code, 0, preview.stderr);
+      assert.match(preview.stdout, /labeled \(server dry run\)/);
+      const existing = new RegExp(`Warning: existing pods in namespace "${ns}" violate the new PodSecurity enforce level "baseline:latest"\nWarning: agent-[a-z0-9]{5}: host namespaces, hostProcess`);
+      assert.match(preview.stderr, existing);
+      const unlabeled = JSON.parse((await k('get', 'namespace', ns, '-o', 'json')).stdout) as { metadata: { labels: Record<string, string> } };
+      assert.equal(unlabeled.metadata.labels['pod-security.kubernetes.io/enforce'], undefined);
+      const labeled = await k('label', 'namespace', ns, 'pod-security.kubernetes.io/enforce=baseline');
+      assert.equal(labeled.code, 0, labeled.stderr);
+      assert.match(labeled.stderr, existing);
       const denied = await k('apply', '-f', hostProcessPod);
       assert.equal(denied.code, 1);
       assert.match(denied.stderr, /Error from server \(Forbidden\): error when creating ".*": pods "hpc" is forbidden: violates PodSecurity "baseline:latest": host namespaces \(hostNetwork=true\), hostProcess \(pod must not set securityContext.windowsOptions.hostProcess=true\)/);

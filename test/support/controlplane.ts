@@ -99,17 +99,21 @@ export function kubectlSkip(version: string): string | false {
 export interface Kubectl {
   (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   version: string;
+  /** The binary and the arguments every run starts with, for callers that spawn it themselves. */
+  binary: string;
+  baseArgs: string[];
 }
 
 /** The real kubectl of `version`, against the plane's admin kubeconfig, with its own discovery cache. */
 export function kubectl(version: string, kubeconfig: string): Kubectl {
   const binary = join(kubectlDir() ?? '', `kubectl.${version}`);
   const cache = mkdtempSync(join(tmpdir(), `hostpod-kubectl-${version}-`));
+  const baseArgs = [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cache}`];
   const run = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(binary, [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cache}`, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(binary, [...baseArgs, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
-  return Object.assign(run, { version });
+  return Object.assign(run, { version, binary, baseArgs });
 }

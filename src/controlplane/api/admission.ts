@@ -3,10 +3,11 @@
  * workloads, and Pod Security from the namespace's labels. The same functions serve
  * `hostpod lint` and `hostpod run`.
  */
-import type { V1PodSpec } from '@kubernetes/client-node';
+import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
 import { resolveKind, type PodKind } from '../../api/kinds.js';
 import { formatFieldError, type FieldError } from '../../policy/field.js';
-import { admit, defaultRegistry, NO_EXEMPTIONS, policyFromLabels } from '../../policy/podsecurity/index.js';
+import { admit, defaultRegistry, existingPodWarnings, NO_EXEMPTIONS, policyFromLabels } from '../../policy/podsecurity/index.js';
+import { formatLevelVersion } from '../../policy/podsecurity/level.js';
 import { validateObject } from '../../policy/validation/index.js';
 import type { UserInfo } from '../auth/user.js';
 import { metaOf, type Obj } from './object-meta.js';
@@ -58,6 +59,19 @@ export function admitPodSecurity(info: ResourceInfo, object: Obj, namespaceLabel
 export function validateNamespaceLabels(info: ResourceInfo, object: Obj): void {
   const { errors } = policyFromLabels(metaOf(object).labels ?? {});
   if (errors.length > 0) throw invalidObject(info, object, errors);
+}
+
+/**
+ * When a namespace update changes its enforce level: the pods already in it that the new level
+ * would forbid, as warnings (they keep running; upstream only warns).
+ */
+export function existingPodsWarnings(namespace: Obj, current: Obj, podsIn: (namespace: string) => Obj[]): string[] {
+  const after = policyFromLabels(metaOf(namespace).labels ?? {}).policy.enforce;
+  const before = policyFromLabels(metaOf(current).labels ?? {}).policy.enforce;
+  if (after.level === 'privileged' || formatLevelVersion(after) === formatLevelVersion(before)) return [];
+  const name = metaOf(namespace).name ?? '';
+  const pods = podsIn(name).map((pod) => ({ meta: metaOf(pod) as V1ObjectMeta, spec: (pod['spec'] ?? {}) as V1PodSpec }));
+  return existingPodWarnings(defaultRegistry, name, after, pods);
 }
 
 function podKindOf(info: ResourceInfo): PodKind | undefined {

@@ -7,7 +7,7 @@
 import { FieldPath, invalid } from '../../policy/field.js';
 import type { UserInfo } from '../auth/user.js';
 import { admitPodUpdate, prepareForCreate, prepareForUpdate, semanticEqual } from '../defaults/index.js';
-import { admitPodSecurity, invalidObject, validateNamespaceLabels, validateWorkload } from './admission.js';
+import { admitPodSecurity, existingPodsWarnings, invalidObject, validateNamespaceLabels, validateWorkload } from './admission.js';
 import { validateMetadata } from './metadata-validation.js';
 import { metaOf, type Obj, type ObjectLookup } from './object-meta.js';
 import type { RequestContext } from './object-api.js';
@@ -29,7 +29,12 @@ export interface Strategy {
 const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 export class ResourceStrategy implements Strategy {
-  constructor(private readonly lookup: ObjectLookup, private readonly now: () => Date) {}
+  constructor(
+    private readonly lookup: ObjectLookup,
+    private readonly now: () => Date,
+    /** The pods of a namespace, for Pod Security's warnings when its enforce level changes. */
+    private readonly podsIn: (namespace: string) => Obj[] = () => [],
+  ) {}
 
   prepareForCreate(info: ResourceInfo, object: Obj, context: RequestContext): Obj {
     let prepared = prepareForCreate(kindKey(info), object, this.now());
@@ -73,6 +78,7 @@ export class ResourceStrategy implements Strategy {
         break;
       case 'namespaces':
         validateNamespaceLabels(info, object);
+        if (current) warnings.push(...existingPodsWarnings(object, current, this.podsIn));
         break;
       case 'secrets':
         validateSecret(info, object);

@@ -1,6 +1,7 @@
 /**
- * The control plane's certificates: a CA generated at first start, and the API server's serving
- * certificate signed by it, kept in `<data-dir>/pki`. Keys are ECDSA P-256 (fast to generate,
+ * The control plane's certificates, kept in `<data-dir>/pki`: a CA generated at first start, the
+ * API server's serving certificate, and the client certificate it presents to kubelet endpoints
+ * (`apiserver-kubelet-client`, as kubeadm names it). Keys are ECDSA P-256 (fast to generate,
  * accepted by every kubectl).
  */
 import type * as X509 from '@peculiar/x509';
@@ -36,8 +37,25 @@ export interface KeyPair {
 export interface Pki {
   ca: KeyPair;
   serving: KeyPair;
+  /** What the API server presents to a node's kubelet endpoint when it proxies logs and exec. */
+  kubeletClient: KeyPair;
   dir: string;
 }
+
+/** What a certificate issued by the CA is for. */
+export interface CertificateRequest {
+  /** Subject common name: the user name for a client, a label for a server. */
+  commonName: string;
+  /** Subject organizations: the groups of a client. */
+  organizations?: readonly string[];
+  usage: 'server' | 'client';
+  /** DNS names and IP addresses a server certificate covers. */
+  hosts?: readonly string[];
+  validDays?: number;
+}
+
+/** The API server's user at kubelet endpoints (kubeadm's `kube-apiserver-kubelet-client`). */
+export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
 
 /**
  * Loads the CA and serving certificate from `dir`, creating what is missing. A serving
@@ -47,8 +65,15 @@ export async function ensurePki(dir: string, hosts: readonly string[], now = new
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = (await readPair(dir, 'ca')) ?? (await writePair(dir, 'ca', await createCa(now)));
   let serving = await readPair(dir, 'apiserver');
-  if (!serving || !covers(serving.cert, hosts, now)) serving = await writePair(dir, 'apiserver', await createServing(ca, hosts, now));
-  return { ca, serving, dir };
+  if (!serving || !covers(serving.cert, hosts, now)) {
+    serving = await writePair(dir, 'apiserver', await issueCertificate(ca, { commonName: 'kube-apiserver', usage: 'server', hosts }, now));
+  }
+  let kubeletClient = await readPair(dir, 'apiserver-kubelet-client');
+  if (!kubeletClient || !covers(kubeletClient.cert, [], now)) {
+    const request = { commonName: KUBELET_CLIENT_USER, organizations: ['system:masters'], usage: 'client' } as const;
+    kubeletClient = await writePair(dir, 'apiserver-kubelet-client', await issueCertificate(ca, request, now));
+  }
+  return { ca, serving, kubeletClient, dir };
 }
 
 async function createCa(now: Date): Promise<KeyPair> {
@@ -70,25 +95,28 @@ async function createCa(now: Date): Promise<KeyPair> {
   return { cert: cert.toString('pem'), key: exportKey(keys.privateKey) };
 }
 
-async function createServing(ca: KeyPair, hosts: readonly string[], now: Date): Promise<KeyPair> {
+/** A certificate signed by `ca`, with a fresh key. */
+export async function issueCertificate(ca: KeyPair, request: CertificateRequest, now = new Date()): Promise<KeyPair> {
   const x509 = await loadX509();
   const keys = await generateKeys();
   const caCert = new x509.X509Certificate(ca.cert);
-  const names = [...new Set(hosts)].map((h) => (isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }));
+  const names = [...new Set(request.hosts ?? [])].map((h) => (isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }));
+  const subject = [`CN=${request.commonName}`, ...(request.organizations ?? []).map((o) => `O=${o}`)].join(', ');
+  const server = request.usage === 'server';
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    subject: 'CN=kube-apiserver',
+    subject,
     issuer: caCert.subject,
     notBefore: new Date(now.getTime() - 60_000),
-    notAfter: new Date(now.getTime() + 365 * DAY),
+    notAfter: new Date(now.getTime() + (request.validDays ?? 365) * DAY),
     signingAlgorithm: ALGORITHM,
     publicKey: keys.publicKey,
     signingKey: await importKey(ca.key),
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(names),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (server ? x509.KeyUsageFlags.keyEncipherment : 0), true),
+      new x509.ExtendedKeyUsageExtension([server ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+      ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : []),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });

@@ -3,6 +3,7 @@
  * OpenAPI or a resource verb. One function per step; errors are `StatusError`s rendered once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ObjectApi } from '../api/object-api.js';
 import { forbidden, methodNotSupported, pathNotFound, StatusError, unauthorized } from '../api/status-error.js';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -12,8 +13,9 @@ import type { UserInfo } from '../auth/user.js';
 import { aggregated, coreVersions, groupDocument, groupList, resourceList, AGGREGATED_V2, AGGREGATED_V2BETA1 } from './discovery.js';
 import { negotiate } from './negotiation.js';
 import { openApiDocument } from './openapi.js';
+import { kubeletTarget, proxyUpgrade, type KubeletClientCredentials } from './kubelet-proxy.js';
 import { parseApiPath, type Route } from './paths.js';
-import { sendError, sendJson } from './respond.js';
+import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
 import type { VersionInfo } from './version.js';
 
@@ -36,6 +38,8 @@ export interface ApiHandlerOptions {
   log?: (entry: RequestLog) => void;
   /** Whether the controllers have started: `/readyz` answers 500 until then. */
   ready?: () => boolean;
+  /** How to reach kubelet endpoints for `pods/log` and `pods/exec`. */
+  kubelet?: KubeletClientCredentials;
 }
 
 export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -59,6 +63,41 @@ export class ApiHandler {
     } finally {
       this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
+  }
+
+  /**
+   * Serves an HTTP upgrade: `pods/exec` (WebSocket or SPDY), passed through to the pod's kubelet.
+   * Never throws; errors are written to the socket as HTTP responses with a `Status`.
+   */
+  async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const started = performance.now();
+    let user: UserInfo | undefined;
+    let code = 101;
+    const url = new URL(request.url ?? '/', 'https://hostpod.invalid');
+    socket.on('error', () => socket.destroy()); // a client gone mid-upgrade is no server error
+    try {
+      user = this.options.authenticator.authenticate(request.headers.authorization);
+      if (!user) throw unauthorized();
+      const route = parseApiPath(url.pathname.replace(/\/+$/, ''));
+      if (route.type !== 'resource' || route.info.resource !== 'pods' || route.name === undefined || route.subresource !== 'exec') {
+        throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec, not ${url.pathname}`);
+      }
+      // Exec is `create` on pods/exec whatever the method, as kube-apiserver authorizes WebSocket exec.
+      const denied = authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name });
+      if (denied) throw forbidden(route.info, route.name, denied);
+      const target = kubeletTarget(this.options.api, route.namespace, route.name, url.searchParams.get('container'));
+      await proxyUpgrade(target, request, url.searchParams, head, socket, this.kubeletCredentials());
+    } catch (error) {
+      code = writeSocketError(socket, error).code;
+    } finally {
+      this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
+    }
+  }
+
+  /** The credentials for kubelet endpoints; 503 when this server has none. */
+  kubeletCredentials(): KubeletClientCredentials {
+    if (!this.options.kubelet) throw new StatusError(503, 'ServiceUnavailable', 'this API server has no kubelet client credentials: logs and exec cannot be proxied');
+    return this.options.kubelet;
   }
 
   async #route(request: IncomingMessage, response: ServerResponse, url: URL, user: UserInfo): Promise<void> {

@@ -1,5 +1,6 @@
 /** Writing responses: JSON bodies, `Status` errors and `Warning` headers. */
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { StatusError, internalError } from '../api/status-error.js';
 
 /** Sends a JSON body, with each warning as a `Warning: 299 - "text"` header (RFC 7234, as kube-apiserver writes them). */
@@ -22,13 +23,31 @@ export function warningHeader(text: string): string {
   return `299 - "${clean}"`;
 }
 
-/** Sends an error as a `Status`; anything that is not a StatusError is a bug, reported as 500. */
+/** An error as a StatusError; anything that is not one is a bug, reported as 500. */
+export function statusOf(error: unknown): StatusError {
+  return error instanceof StatusError ? error : internalError(error instanceof Error ? error.message : String(error));
+}
+
+/** Sends an error as a `Status`. */
 export function sendError(response: ServerResponse, error: unknown): StatusError {
-  const status = error instanceof StatusError ? error : internalError(error instanceof Error ? error.message : String(error));
+  const status = statusOf(error);
   if (response.headersSent) {
     response.destroy();
     return status;
   }
   sendJson(response, status.code, status.toStatus());
+  return status;
+}
+
+/** Answers a refused upgrade on its raw socket: an HTTP response with the `Status`, then close. */
+export function writeSocketError(socket: Duplex, error: unknown): StatusError {
+  const status = statusOf(error);
+  if (socket.writable) {
+    const payload = JSON.stringify(status.toStatus());
+    socket.end(`HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? ''}\r\nContent-Type: application/json\r\n`
+      + `Content-Length: ${Buffer.byteLength(payload)}\r\nCache-Control: no-cache, private\r\nConnection: close\r\n\r\n${payload}`);
+  } else {
+    socket.destroy();
+  }
   return status;
 }

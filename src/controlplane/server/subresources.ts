@@ -1,6 +1,6 @@
 /**
  * Subresources that are not the object itself: `pods/binding` (and `bindings`), `serviceaccounts/token`
- * (TokenRequest), and `pods/log` and `pods/exec`, which kube-apiserver proxies to the node's kubelet.
+ * (TokenRequest), and `pods/log` and `pods/exec`, proxied to the node's kubelet endpoint.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindPod } from '../api/binding.js';
@@ -11,6 +11,7 @@ import { issueServiceAccountToken } from '../auth/tokens.js';
 import type { ApiHandler } from './api-handler.js';
 import { decodeBody, readBody } from './request.js';
 import type { ResourceRequest } from './resource-handlers.js';
+import { kubeletTarget, proxyLogs } from './kubelet-proxy.js';
 import { sendJson } from './respond.js';
 
 const DEFAULT_TOKEN_SECONDS = 3600;
@@ -28,13 +29,14 @@ export async function serveSubresource(handler: ApiHandler, request: IncomingMes
     const body = await decodeBody(request, await readBody(request));
     return sendJson(response, 201, requestToken(handler, r, body));
   }
-  if ((key === 'pods/log' && r.verb === 'get') || key === 'pods/exec') {
-    const pod = handler.options.api.get(r.info, r.namespace, r.name!);
-    const node = (pod['spec'] as { nodeName?: string } | undefined)?.nodeName;
-    if (!node) throw badRequest(`pod ${r.name!} does not have a host assigned`);
-    // The node agent (and its kubelet endpoint) is the next piece of hostpod; until it serves
-    // this node, there is no kubelet to proxy to.
-    throw new StatusError(503, 'ServiceUnavailable', `the kubelet endpoint of node "${node}" is not available: hostpod's node agent does not serve ${r.subresource!} yet`);
+  if (key === 'pods/log' && r.verb === 'get') {
+    const target = kubeletTarget(handler.options.api, r.namespace, r.name!, r.url.searchParams.get('container'));
+    return proxyLogs(target, r.url.searchParams, handler.kubeletCredentials(), response);
+  }
+  if (key === 'pods/exec') {
+    // Reached only without an upgrade: upgrades are served by ApiHandler.upgrade.
+    kubeletTarget(handler.options.api, r.namespace, r.name!, r.url.searchParams.get('container'));
+    throw badRequest('Upgrade request required');
   }
   throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
 }

@@ -38,6 +38,7 @@ export const defaultRegistry = new CheckRegistry(DEFAULT_CHECKS);
 export { CheckRegistry, aggregate, forbiddenDetail, type AggregateResult } from './registry.js';
 export { admit, evaluateLevel, NO_EXEMPTIONS, type AdmissionDecision, type AdmissionRequest, type Exemptions } from './admission.js';
 export { policyFromLabels, DEFAULT_POLICY, LABEL_PREFIX, type NamespacePolicy } from './namespace-policy.js';
+export { existingPodWarnings, type ExistingPod } from './existing-pods.js';
 export {
   formatLevelVersion, formatVersion, LATEST, parseLevel, parseLevelVersion, parseVersion, v1,
   type Level, type LevelVersion, type Version,

@@ -1,0 +1,180 @@
+/**
+ * The node's kubelet endpoint: what the API server proxies `pods/log` and `pods/exec` to.
+ * HTTPS, and only for clients with a certificate from the client CA (the API server's
+ * kubelet-client certificate), as the kubelet's x509 authentication does.
+ *
+ *   GET /healthz
+ *   GET /containerLogs/NAMESPACE/POD/CONTAINER?follow&previous&sinceSeconds&sinceTime&timestamps&tailLines&limitBytes
+ *   GET|POST /exec/NAMESPACE/POD/CONTAINER?command=...&stdin&stdout&stderr&tty   (WebSocket or SPDY upgrade)
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { parsePodLogOptions, PodLogOptionsError } from '../../api/pod-log-options.js';
+import { ExecRequestError, parseExecRequest, type ExecRequest, type ExecStreams } from './exec-session.js';
+import { SpdyExec } from './exec-spdy.js';
+import { WebSocketExec } from './exec-websocket.js';
+import { streamLog, type LogSource } from './log-stream.js';
+
+export interface ContainerRef {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/** An error answered with its HTTP code, as the kubelet answers it. */
+export class KubeletError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+/** What the endpoint serves from: the node agent's containers. */
+export interface KubeletBackend {
+  /**
+   * The log of a container's current instance, or of the one before it (`previous`).
+   * @throws KubeletError when the pod, container or instance is unknown, or it has not started
+   */
+  logSource(ref: ContainerRef, previous: boolean): LogSource;
+  /**
+   * Checks that the container can run a command now, and returns how to run it.
+   * @throws KubeletError when it cannot (unknown, or not running)
+   */
+  prepareExec(ref: ContainerRef, request: ExecRequest): (streams: ExecStreams) => Promise<number>;
+}
+
+export interface KubeletApiOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** PEM serving certificate and key. */
+  cert: string;
+  key: string;
+  /** PEM CA that client certificates must be signed by. */
+  clientCa: string;
+  backend: KubeletBackend;
+  log?: (entry: { method: string; path: string; user?: string; code: number }) => void;
+}
+
+export class KubeletApiServer {
+  readonly #websocket = new WebSocketExec();
+  readonly #spdy = new SpdyExec();
+
+  private constructor(private readonly options: KubeletApiOptions, readonly server: Server) {}
+
+  static async start(options: KubeletApiOptions): Promise<KubeletApiServer> {
+    const server = createServer({
+      cert: options.cert, key: options.key, ca: options.clientCa,
+      // Ask for a certificate but decide here, so that a client without one gets a 401 it can read.
+      requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
+    });
+    const endpoint = new KubeletApiServer(options, server);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => { endpoint.#handle(request, response); });
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => { endpoint.#upgrade(request, socket, head); });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => { server.off('error', reject); resolve(); });
+    });
+    return endpoint;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  #handle(request: IncomingMessage, response: ServerResponse): void {
+    const url = new URL(request.url ?? '/', 'https://kubelet.invalid');
+    const user = clientUser(request);
+    const done = (code: number): void => this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user ? { user } : {}), code });
+    try {
+      if (!user) throw new KubeletError(401, 'Unauthorized: a client certificate signed by the cluster CA is required');
+      const route = routeOf(url.pathname);
+      if (url.pathname === '/healthz' && request.method === 'GET') {
+        response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
+        return done(200);
+      }
+      if (route?.kind === 'containerLogs' && request.method === 'GET') {
+        const options = parsePodLogOptions(url.searchParams);
+        const source = this.options.backend.logSource(route.ref, options.previous);
+        response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
+        response.flushHeaders();
+        const abort = new AbortController();
+        response.on('close', () => abort.abort());
+        streamLog(source, options, response, abort.signal).then(() => response.end(), () => response.destroy());
+        return done(200);
+      }
+      if (route?.kind === 'exec') throw new KubeletError(400, 'Upgrade request required');
+      throw new KubeletError(404, `the kubelet endpoint serves no ${request.method ?? ''} ${url.pathname}`);
+    } catch (error) {
+      const { code, message } = asKubeletError(error);
+      if (!response.headersSent) sendStatus(response, code, message);
+      else response.destroy();
+      done(code);
+    }
+  }
+
+  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(request.url ?? '/', 'https://kubelet.invalid');
+    const user = clientUser(request);
+    let code = 101;
+    try {
+      if (!user) throw new KubeletError(401, 'Unauthorized: a client certificate signed by the cluster CA is required');
+      const route = routeOf(url.pathname);
+      if (route?.kind !== 'exec') throw new KubeletError(404, `the kubelet endpoint serves no upgrade at ${url.pathname}`);
+      const exec = parseExecRequest(url.searchParams);
+      const run = this.options.backend.prepareExec(route.ref, exec);
+      if (WebSocketExec.accepts(request)) this.#websocket.serve(request, socket, head, exec, run);
+      else if (SpdyExec.accepts(request)) this.#spdy.serve(request, socket, head, exec, run);
+      else throw new KubeletError(400, `unsupported upgrade: offer WebSocket with one of the subprotocols v5.channel.k8s.io, v4.channel.k8s.io, or SPDY/3.1`);
+    } catch (error) {
+      const status = asKubeletError(error);
+      code = status.code;
+      const payload = JSON.stringify(statusBody(status.code, status.message));
+      socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
+    }
+    this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user ? { user } : {}), code });
+  }
+}
+
+function routeOf(pathname: string): { kind: 'containerLogs' | 'exec'; ref: ContainerRef } | undefined {
+  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  if (parts.length !== 4 || (parts[0] !== 'containerLogs' && parts[0] !== 'exec')) return undefined;
+  return { kind: parts[0], ref: { namespace: parts[1]!, pod: parts[2]!, container: parts[3]! } };
+}
+
+/** The common name of a verified client certificate. */
+function clientUser(request: IncomingMessage): string | undefined {
+  const socket = request.socket as TLSSocket;
+  if (!socket.authorized) return undefined;
+  const subject = socket.getPeerCertificate().subject as Record<string, string | string[]> | undefined;
+  const cn = subject?.['CN'];
+  return (Array.isArray(cn) ? cn[0] : cn) ?? '';
+}
+
+function asKubeletError(error: unknown): KubeletError {
+  if (error instanceof KubeletError) return error;
+  if (error instanceof PodLogOptionsError || error instanceof ExecRequestError) return new KubeletError(400, error.message);
+  return new KubeletError(500, error instanceof Error ? error.message : String(error));
+}
+
+const REASONS: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 500: 'InternalError' };
+
+function statusBody(code: number, message: string): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: REASONS[code] ?? 'InternalError', code };
+}
+
+function sendStatus(response: ServerResponse, code: number, message: string): void {
+  const payload = JSON.stringify(statusBody(code, message));
+  response.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }).end(payload);
+}
