@@ -1,0 +1,145 @@
+/**
+ * A small Kubernetes REST client for the node agent: JSON requests, patches and watches over one
+ * keep-alive HTTPS agent, authenticated by a kubeconfig or in-cluster connection.
+ *
+ * Written by hand rather than taken from @kubernetes/client-node: its KubeConfig alone loads every
+ * generated model (about 70 MiB resident), which the agent cannot carry next to the control plane
+ * in `hostpod up` (150 MiB for both). The agent needs only these few calls; the API types still
+ * come from client-node, as types.
+ */
+import type { IncomingMessage } from 'node:http';
+import { Agent, request } from 'node:https';
+import type { ClusterConnection } from './kubeconfig.js';
+
+/** An error answered by the API server, with its `Status`. */
+export class ApiError extends Error {
+  constructor(readonly code: number, readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchEvent<T> {
+  type: WatchEventType;
+  object: T;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  contentType?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+}
+
+export class KubeClient {
+  readonly #agent: Agent;
+
+  constructor(readonly connection: ClusterConnection, readonly userAgent = 'hostpod-agent') {
+    this.#agent = new Agent({
+      keepAlive: true,
+      ...(connection.ca ? { ca: connection.ca } : {}),
+      ...(connection.clientCert ? { cert: connection.clientCert, key: connection.clientKey } : {}),
+      rejectUnauthorized: !connection.insecureSkipTlsVerify,
+    });
+  }
+
+  get<T>(path: string, query?: RequestOptions['query']): Promise<T> {
+    return this.request<T>('GET', path, { ...(query ? { query } : {}) });
+  }
+
+  create<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, { body });
+  }
+
+  /** A JSON merge patch (RFC 7386). */
+  mergePatch<T>(path: string, patch: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, { body: patch, contentType: 'application/merge-patch+json' });
+  }
+
+  /** A strategic merge patch: lists of named items (conditions, containerStatuses) merge by key. */
+  strategicPatch<T>(path: string, patch: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, { body: patch, contentType: 'application/strategic-merge-patch+json' });
+  }
+
+  delete<T>(path: string, options?: unknown): Promise<T> {
+    return this.request<T>('DELETE', path, { ...(options === undefined ? {} : { body: options }) });
+  }
+
+  /** One request; resolves with the decoded JSON body. @throws ApiError for an answer >= 300 */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.#send(method, path, options);
+    const text = await readText(response);
+    if ((response.statusCode ?? 0) >= 300) throw apiError(response.statusCode ?? 0, text, method, path);
+    return (text === '' ? {} : JSON.parse(text)) as T;
+  }
+
+  /**
+   * Watches `path` from `resourceVersion`, calling `onEvent` for each event, until the server
+   * ends the watch, `signal` aborts, or an ERROR event arrives (returned, e.g. 410 Expired).
+   */
+  async watch<T>(path: string, query: RequestOptions['query'], onEvent: (event: WatchEvent<T>) => void, signal?: AbortSignal): Promise<WatchEvent<T> | undefined> {
+    const response = await this.#send('GET', path, { query: { ...query, watch: true, allowWatchBookmarks: true } }, signal);
+    if ((response.statusCode ?? 0) >= 300) throw apiError(response.statusCode ?? 0, await readText(response), 'WATCH', path);
+    response.setEncoding('utf8');
+    let pending = '';
+    try {
+      for await (const chunk of response) {
+        pending += chunk as string;
+        for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+          const line = pending.slice(0, end).trim();
+          pending = pending.slice(end + 1);
+          if (line === '') continue;
+          const event = JSON.parse(line) as WatchEvent<T>;
+          if (event.type === 'ERROR') return event;
+          onEvent(event);
+        }
+      }
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    }
+    return undefined;
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  #send(method: string, path: string, options: RequestOptions, signal?: AbortSignal): Promise<IncomingMessage> {
+    const url = new URL(path, `${this.connection.server}/`);
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const token = this.connection.token?.();
+    return new Promise((resolve, reject) => {
+      const req = request(url, {
+        method,
+        agent: this.#agent,
+        headers: {
+          Accept: 'application/json',
+          'User-Agent': this.userAgent,
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+          ...(payload === undefined ? {} : { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) }),
+        },
+        ...(signal ? { signal } : {}),
+      }, resolve);
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
+
+async function readText(response: IncomingMessage): Promise<string> {
+  response.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of response) text += chunk as string;
+  return text;
+}
+
+function apiError(code: number, text: string, method: string, path: string): ApiError {
+  try {
+    const status = JSON.parse(text) as { kind?: string; reason?: string; message?: string };
+    if (status.kind === 'Status') return new ApiError(code, status.reason ?? '', status.message ?? `${method} ${path}: ${code}`);
+  } catch {
+    // not a Status
+  }
+  return new ApiError(code, '', `${method} ${path}: the API server answered ${code}: ${text.slice(0, 200)}`);
+}

@@ -1,0 +1,102 @@
+/**
+ * Where the API server is and how to authenticate to it: from a kubeconfig file (its current
+ * context, or a named one), or from inside a pod (the service-account token and
+ * `KUBERNETES_SERVICE_HOST`/`PORT`), as client-go loads them.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { HostpodError } from '../../errors.js';
+
+export interface ClusterConnection {
+  /** `https://host:port`, without a trailing slash. */
+  server: string;
+  /** PEM CA bundle; undefined means the system's. */
+  ca?: string;
+  insecureSkipTlsVerify: boolean;
+  /** A bearer token, read again from its file on each use when it came from one (tokens rotate). */
+  token?: () => string;
+  /** PEM client certificate and key. */
+  clientCert?: string;
+  clientKey?: string;
+}
+
+interface KubeconfigFile {
+  clusters?: { name: string; cluster: Record<string, unknown> }[];
+  users?: { name: string; user: Record<string, unknown> }[];
+  contexts?: { name: string; context: { cluster?: string; user?: string } }[];
+  'current-context'?: string;
+}
+
+/**
+ * Reads a kubeconfig file.
+ * @throws HostpodError naming the file and what is missing in it
+ */
+export function loadKubeconfig(path: string, contextName?: string): ClusterConnection {
+  let config: KubeconfigFile;
+  try {
+    config = (parse(readFileSync(path, 'utf8')) ?? {}) as KubeconfigFile;
+  } catch (error) {
+    throw new HostpodError('ERR_HOSTPOD_KUBECONFIG', `cannot read kubeconfig ${path}: ${(error as Error).message}`, { hint: 'pass a kubeconfig file that kubectl can use, with --kubeconfig FILE' });
+  }
+  const bad = (what: string): HostpodError => new HostpodError('ERR_HOSTPOD_KUBECONFIG', `kubeconfig ${path}: ${what}`, { hint: 'check it with kubectl --kubeconfig FILE config view' });
+  const name = contextName ?? config['current-context'];
+  if (!name) throw bad('no current-context is set and no context was named');
+  const context = config.contexts?.find((c) => c.name === name)?.context;
+  if (!context) throw bad(`context "${name}" is not defined`);
+  const cluster = config.clusters?.find((c) => c.name === context.cluster)?.cluster;
+  if (!cluster) throw bad(`cluster "${context.cluster ?? ''}" of context "${name}" is not defined`);
+  const user = config.users?.find((u) => u.name === context.user)?.user ?? {};
+  const base = dirname(path);
+  const server = (typeof cluster['server'] === 'string' ? cluster['server'] : '').replace(/\/+$/, '');
+  if (!server.startsWith('https://')) throw bad(`cluster "${context.cluster ?? ''}" has no https server URL (server: "${server}")`);
+
+  const connection: ClusterConnection = { server, insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true };
+  const ca = dataOrFile(cluster, 'certificate-authority', base);
+  if (ca) connection.ca = ca;
+  const cert = dataOrFile(user, 'client-certificate', base);
+  const key = dataOrFile(user, 'client-key', base);
+  if (cert && key) {
+    connection.clientCert = cert;
+    connection.clientKey = key;
+  }
+  if (typeof user['token'] === 'string' && user['token'] !== '') {
+    const token = user['token'];
+    connection.token = () => token;
+  } else if (typeof user['tokenFile'] === 'string') {
+    const file = resolvePath(user['tokenFile'], base);
+    connection.token = () => readFileSync(file, 'utf8').trim();
+  }
+  if (!connection.token && !connection.clientCert) {
+    throw bad(`user "${context.user ?? ''}" has neither a token nor a client certificate and key (hostpod does not run exec or auth-provider plugins)`);
+  }
+  return connection;
+}
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The in-cluster connection of a pod: undefined outside one. */
+export function inClusterConnection(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_ACCOUNT_DIR): ClusterConnection | undefined {
+  const host = env['KUBERNETES_SERVICE_HOST'];
+  const port = env['KUBERNETES_SERVICE_PORT'];
+  if (!host || !port) return undefined;
+  return {
+    server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    ca: readFileSync(`${dir}/ca.crt`, 'utf8'),
+    insecureSkipTlsVerify: false,
+    token: () => readFileSync(`${dir}/token`, 'utf8').trim(),
+  };
+}
+
+function dataOrFile(section: Record<string, unknown>, key: string, base: string): string | undefined {
+  const data = section[`${key}-data`];
+  if (typeof data === 'string' && data !== '') return Buffer.from(data, 'base64').toString('utf8');
+  const file = section[key];
+  if (typeof file === 'string' && file !== '') return readFileSync(resolvePath(file, base), 'utf8');
+  return undefined;
+}
+
+/** Relative paths in a kubeconfig are relative to the file, as kubectl reads them. */
+function resolvePath(path: string, base: string): string {
+  return isAbsolute(path) ? path : resolve(base, path);
+}
