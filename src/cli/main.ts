@@ -8,6 +8,7 @@ import { EXIT_INTERNAL, EXIT_USAGE, type CommandIO } from './io.js';
 import { containerCommands } from './containers.js';
 import { imageCommand } from './image.js';
 import { lintCommand } from './lint.js';
+import { agentCommand } from './agent.js';
 import { runCommand } from './run.js';
 import { kubeconfigCommand, upCommand } from './up.js';
 
@@ -33,6 +34,7 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
   program.addCommand(runCommand(io, exit));
   program.addCommand(upCommand(io, exit));
   program.addCommand(kubeconfigCommand(io, exit));
+  program.addCommand(agentCommand(io, exit));
   for (const command of containerCommands(io, exit)) program.addCommand(command);
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(program.configureOutput());

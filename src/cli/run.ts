@@ -2,7 +2,7 @@
  * `hostpod run -f FILE`: admits one Pod (or the pod a DaemonSet would create on this node) with
  * the policy engine and runs it here as HostProcess containers until it ends or is stopped.
  */
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadManifests } from '../api/load-manifests.js';
 import { podForNode } from '../api/pod-for-node.js';
@@ -10,20 +10,14 @@ import { HostpodError } from '../errors.js';
 import { failed, Linter } from '../lint/lint.js';
 import { formatProblem, formatResult } from '../lint/report.js';
 import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/index.js';
-import { builtinImage, ensureBuiltin } from '../runtime/image/builtin.js';
-import { pullImage } from '../runtime/image/pull.js';
-import { isLocalOnly, parseReference } from '../runtime/image/reference.js';
-import { CredentialStore, defaultAuthFile } from '../runtime/image/registry/credentials.js';
-import type { ImageStore } from '../runtime/image/store.js';
-import type { MountMode } from '../runtime/container.js';
+import { MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/container.js';
 import { runPod } from '../runtime/pod.js';
+import { ensureImage } from '../runtime/image/ensure.js';
 import { requireRoot } from '../runtime/identity.js';
 import { EXIT_FAILED, type CommandIO } from './io.js';
 import { openRuntime, withDataOptions } from './runtime-context.js';
 import { runReported } from './report-errors.js';
 
-/** Per-pod override of the node's --mount-mode. */
-export const MOUNT_MODE_ANNOTATION = 'hostpod.io/mount-mode';
 
 interface RunFlags {
   filename: string;
@@ -36,35 +30,6 @@ interface RunFlags {
 function parseMode(value: string): MountMode {
   if (value !== 'bind' && value !== 'sandbox') throw new InvalidArgumentError('expected bind (containerd 1.7+: the image at /hpc in a mount namespace) or sandbox (1.6: a per-container folder)');
   return value;
-}
-
-/** The kubelet's default: Always for :latest or no tag, else IfNotPresent. */
-function pullPolicy(container: V1Container): string {
-  if (container.imagePullPolicy) return container.imagePullPolicy;
-  const ref = parseReference(container.image ?? '');
-  return ref.digest === undefined && (ref.tag === undefined || ref.tag === 'latest') ? 'Always' : 'IfNotPresent';
-}
-
-async function ensureImage(store: ImageStore, container: V1Container, insecureRegistries: string[], io: CommandIO): Promise<void> {
-  const image = container.image ?? '';
-  if (image === '') throw new HostpodError('ERR_HOSTPOD_IMAGE_MISSING', `container "${container.name}": no image`, { hint: 'set image, e.g. localhost/hostprocess-base:latest' });
-  const ref = parseReference(image);
-  if (ref.canonical === builtinImage.reference) {
-    await ensureBuiltin(store);
-    return;
-  }
-  const present = store.find(image) !== undefined;
-  const policy = pullPolicy(container);
-  // Local-only images (localhost/...) are never pulled: they come from hostpod image import.
-  if (isLocalOnly(ref) || policy === 'Never') {
-    if (present) return;
-    throw new HostpodError('ERR_HOSTPOD_IMAGE_MISSING', `container "${container.name}": image ${image} is not in the store and ${isLocalOnly(ref) ? 'localhost/ images are never pulled' : 'imagePullPolicy is Never'}`, {
-      hint: 'import it first: hostpod image import FILE --name ' + image,
-    });
-  }
-  if (present && policy === 'IfNotPresent') return;
-  io.stderr.write(`hostpod: pulling ${ref.canonical} for container "${container.name}"\n`);
-  await pullImage(store, image, { insecureRegistries, credentials: new CredentialStore(defaultAuthFile()) });
 }
 
 export function runCommand(io: CommandIO, exit: { code: number }): Command {
@@ -130,7 +95,9 @@ export function runCommand(io: CommandIO, exit: { code: number }): Command {
           runtime,
           mountMode,
           signal: stop.signal,
-          ensureImage: (container) => ensureImage(images, container, config.insecureRegistries, io),
+          ensureImage: async (container) => {
+            await ensureImage(images, container, { insecureRegistries: config.insecureRegistries, onPull: (canonical) => io.stderr.write(`hostpod: pulling ${canonical} for container "${container.name}"\n`) });
+          },
           output: (name, stream, line) => (stream === 'stdout' ? io.stdout : io.stderr).write(`${prefixed ? `[${name}] ` : ''}${line}\n`),
         });
         for (const c of result.containers) {

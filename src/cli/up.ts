@@ -1,17 +1,27 @@
 /**
- * `hostpod up`: the embedded control plane in the foreground, with JSON-lines logs on stderr,
- * until SIGTERM or SIGINT. `hostpod kubeconfig` prints the admin kubeconfig again.
+ * `hostpod up`: the embedded control plane and this host's node agent in the foreground, with
+ * JSON-lines logs on stderr, until SIGTERM or SIGINT (the containers keep running). `hostpod
+ * kubeconfig` prints the admin kubeconfig again.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
+import { issueCertificate } from '../controlplane/auth/pki.js';
+import { NODE_USER_PREFIX, NODES_GROUP } from '../controlplane/auth/authorizer.js';
 import { ControlPlane, controlPlanePaths } from '../controlplane/control-plane.js';
+import type { NodeAgent } from '../node/agent.js';
+import type { MountMode } from '../runtime/container.js';
+import { hostIP } from '../runtime/runtime.js';
+import { DEFAULT_KUBELET_PORT, defaultNodeName, parsePort, startAgent, type AgentLog } from './agent.js';
 import { HostpodError } from '../errors.js';
 import { loadConfig } from '../config.js';
 import type { CommandIO } from './io.js';
 import { runReported } from './report-errors.js';
 import { withDataOptions } from './runtime-context.js';
 
-type Flags = { dataDir?: string; config?: string; listen: { host: string; port: number }; logRequests?: boolean };
+type Flags = {
+  dataDir?: string; config?: string; listen: { host: string; port: number }; logRequests?: boolean;
+  node: boolean; nodeName?: string; kubeletPort: number; mountMode?: MountMode;
+};
 
 export function parseListen(value: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
@@ -23,9 +33,13 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 export function upCommand(io: CommandIO, exit: { code: number }): Command {
-  return withDataOptions(new Command('up').description('run the embedded control plane (API server and controllers) in the foreground'))
+  return withDataOptions(new Command('up').description('run the embedded control plane (API server and controllers) and this host\'s node agent in the foreground'))
     .addOption(new Option('--listen <host:port>', 'address to serve the Kubernetes API on').argParser(parseListen).default({ host: '127.0.0.1', port: 6443 }, '127.0.0.1:6443'))
     .option('--log-requests', 'log every API request')
+    .option('--no-node', 'run the control plane only, without this host as its node')
+    .option('--node-name <name>', 'the Node this host registers as (default: the host name)')
+    .addOption(new Option('--kubelet-port <port>', 'the port of the node\'s kubelet endpoint (logs, exec); 0 picks a free one').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
+    .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode)').choices(['bind', 'sandbox']))
     .action((flags: Flags) =>
       runReported(io, exit, async () => {
         const config = loadConfig(flags);
@@ -40,6 +54,19 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
           ...(flags.logRequests ? { logRequests: (entry) => log('info', 'request', { ...entry }) } : {}),
         });
         log('info', 'control plane ready', { url: plane.url, kubeconfig: plane.paths.kubeconfig, dataDir: config.dataDir });
+        let agent: NodeAgent | undefined;
+        if (flags.node) {
+          if (process.getuid?.() !== 0) {
+            log('warn', 'no node agent: running HostProcess containers needs root; the control plane runs without a node', {});
+          } else {
+            try {
+              agent = await startLocalAgent(plane, flags, io, log);
+            } catch (error) {
+              await plane.stop();
+              throw error;
+            }
+          }
+        }
         io.stdout.write(`hostpod: control plane serving on ${plane.url}\n`
           + `hostpod: admin kubeconfig written to ${plane.paths.kubeconfig}; use it with:\n`
           + `  export KUBECONFIG=${plane.paths.kubeconfig}\n  kubectl get namespaces\n`);
@@ -48,10 +75,27 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
           process.once('SIGINT', () => resolve('SIGINT'));
         });
         log('info', 'stopping', { signal });
+        await agent?.stop();
         await plane.stop();
         log('info', 'stopped');
       }),
     );
+}
+
+/** The agent of `hostpod up`: a node of its own control plane, with certificates from its CA. */
+async function startLocalAgent(plane: ControlPlane, flags: Flags, io: CommandIO, log: AgentLog): Promise<NodeAgent> {
+  const nodeName = flags.nodeName ?? defaultNodeName();
+  const address = hostIP();
+  const ca = plane.pki.ca;
+  const client = await issueCertificate(ca, { commonName: `${NODE_USER_PREFIX}${nodeName}`, organizations: [NODES_GROUP], usage: 'client' });
+  const serving = await issueCertificate(ca, { commonName: `${NODE_USER_PREFIX}${nodeName}`, usage: 'server', hosts: [address, '127.0.0.1', nodeName] });
+  return startAgent({
+    connection: { server: plane.url, ca: ca.cert, insecureSkipTlsVerify: false, clientCert: client.cert, clientKey: client.key },
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+    ...(flags.config ? { config: flags.config } : {}),
+    ...(flags.mountMode ? { mountMode: flags.mountMode } : {}),
+    nodeName, address, kubeletPort: flags.kubeletPort, serving, clientCa: ca.cert, io, log,
+  });
 }
 
 export function kubeconfigCommand(io: CommandIO, exit: { code: number }): Command {

@@ -93,7 +93,8 @@ export class ControlPlane {
         ...(options.logRequests ? { log: options.logRequests } : {}),
         kubelet: { ca: pki.ca.cert, client: pki.kubeletClient },
       });
-      const server = createServer({ key: pki.serving.key, cert: pki.serving.cert, minVersion: 'TLSv1.2' }, (request, response) => {
+      // Client certificates are asked for, not required: most clients bring a token instead.
+      const server = createServer({ key: pki.serving.key, cert: pki.serving.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (request, response) => {
         void handler.handle(request, response);
       });
       server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

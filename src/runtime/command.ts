@@ -3,7 +3,7 @@
  * Kubernetes' `$(VAR)` references, then the runtime's `$CONTAINER_SANDBOX_MOUNT_POINT`,
  * `$env:CONTAINER_SANDBOX_MOUNT_POINT` and `%CONTAINER_SANDBOX_MOUNT_POINT%`.
  */
-import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1EnvFromSource, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { parseQuantity } from '../api/quantity.js';
@@ -55,12 +55,26 @@ export function expandSandbox(input: string, sandbox: string): string {
   return SANDBOX_REFERENCES.reduce((s, re) => s.replace(re, () => sandbox), input);
 }
 
+/**
+ * What the node agent fetched from the API server for a pod: its ConfigMaps and Secrets (values
+ * decoded), and the service variables that point in-cluster clients at the control plane.
+ */
+export interface ApiObjects {
+  configMap(name: string): Readonly<Record<string, string>> | undefined;
+  secret(name: string): Readonly<Record<string, string>> | undefined;
+  /** KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT and the like. */
+  serviceEnv: Readonly<Record<string, string>>;
+}
+
+/** The kubelet's check on names that envFrom may define (C identifiers and the like). */
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
 export interface Environment {
   /** Ordered `NAME=value` entries, later ones winning. */
   entries: Map<string, string>;
 }
 
-function fieldValue(pod: V1Pod, path: string, hostIP: string): string {
+export function fieldValue(pod: V1Pod, path: string, hostIP: string): string {
   const labelOrAnnotation = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
   if (labelOrAnnotation) {
     const map = labelOrAnnotation[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations;
@@ -88,7 +102,7 @@ function fieldValue(pod: V1Pod, path: string, hostIP: string): string {
   }
 }
 
-function resourceValue(container: V1Container, resource: string, divisor: string | undefined, what: string): string {
+export function resourceValue(container: V1Container, resource: string, divisor: string | undefined, what: string): string {
   const [kind, name] = resource.split('.');
   const limits = (kind === 'limits' ? container.resources?.limits : container.resources?.requests) as Record<string, unknown> | undefined;
   const raw = limits?.[name ?? ''];
@@ -112,16 +126,17 @@ export function buildEnvironment(options: {
   sandbox: string;
   hostIP: string;
   what: string;
+  /** Absent for `hostpod run`, which has no API server. */
+  api?: ApiObjects;
 }): Map<string, string> {
   const env = new Map<string, string>(Object.entries(options.account));
   for (const entry of options.image) {
     const eq = entry.indexOf('=');
     if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
-  if ((options.container.envFrom ?? []).length > 0) {
-    throw new HostpodError('ERR_HOSTPOD_ENV', `${options.what}: envFrom needs the API server (ConfigMaps and Secrets)`, {
-      hint: 'hostpod run supports env with value, fieldRef and resourceFieldRef; envFrom works once the node agent runs the pod',
-    });
+  for (const [name, value] of Object.entries(options.api?.serviceEnv ?? {})) env.set(name, value);
+  for (const source of options.container.envFrom ?? []) {
+    for (const [name, value] of Object.entries(envSource(source, options))) env.set(name, value);
   }
   // Pod variables expand only references to the pod's own variables defined before them, as the kubelet does.
   const podVars = new Map<string, string>();
@@ -137,15 +152,49 @@ export function buildEnvironment(options: {
   return env;
 }
 
-function podValue(variable: V1EnvVar, options: { pod: V1Pod; container: V1Container; hostIP: string; what: string }, before: Map<string, string>): string {
+/** One envFrom source's variables, with its prefix; names that are not valid variable names are skipped, as by the kubelet. */
+function envSource(source: V1EnvFromSource, options: { pod: V1Pod; what: string; api?: ApiObjects }): Record<string, string> {
+  const ref = source.configMapRef ?? source.secretRef;
+  const kind = source.configMapRef ? 'ConfigMap' : 'Secret';
+  if (!ref) return {};
+  if (!options.api) {
+    throw new HostpodError('ERR_HOSTPOD_ENV', `${options.what}: envFrom reads a ${kind}, which needs the API server`, {
+      hint: 'hostpod run supports env with value, fieldRef and resourceFieldRef; envFrom works once the node agent runs the pod',
+    });
+  }
+  const data = kind === 'ConfigMap' ? options.api.configMap(ref.name ?? '') : options.api.secret(ref.name ?? '');
+  if (data === undefined) {
+    if (ref.optional === true) return {};
+    throw new HostpodError('ERR_HOSTPOD_CONFIG', `${kind.toLowerCase()} "${ref.name ?? ''}" not found`);
+  }
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(data)) {
+    const name = `${source.prefix ?? ''}${key}`;
+    if (ENV_NAME.test(name)) result[name] = value;
+  }
+  return result;
+}
+
+function podValue(variable: V1EnvVar, options: { pod: V1Pod; container: V1Container; hostIP: string; what: string; api?: ApiObjects }, before: Map<string, string>): string {
   if (variable.value !== undefined) return expandReferences(variable.value, (n) => before.get(n));
   const from = variable.valueFrom;
   if (from?.fieldRef) return fieldValue(options.pod, from.fieldRef.fieldPath, options.hostIP);
   if (from?.resourceFieldRef) return resourceValue(options.container, from.resourceFieldRef.resource, from.resourceFieldRef.divisor, options.what);
-  if (from?.configMapKeyRef || from?.secretKeyRef) {
-    throw new HostpodError('ERR_HOSTPOD_ENV', `${options.what}: env ${variable.name} reads a ${from.configMapKeyRef ? 'ConfigMap' : 'Secret'}, which needs the API server`, {
-      hint: 'give the value inline for hostpod run; the node agent resolves ConfigMaps and Secrets',
-    });
+  const ref = from?.configMapKeyRef ?? from?.secretKeyRef;
+  if (ref) {
+    const kind = from?.configMapKeyRef ? 'ConfigMap' : 'Secret';
+    if (!options.api) {
+      throw new HostpodError('ERR_HOSTPOD_ENV', `${options.what}: env ${variable.name} reads a ${kind}, which needs the API server`, {
+        hint: 'give the value inline for hostpod run; the node agent resolves ConfigMaps and Secrets',
+      });
+    }
+    const data = kind === 'ConfigMap' ? options.api.configMap(ref.name ?? '') : options.api.secret(ref.name ?? '');
+    const value = data?.[ref.key];
+    if (value !== undefined) return value;
+    if (ref.optional === true) return '';
+    const namespace = options.pod.metadata?.namespace ?? 'default';
+    // The kubelet's wording (CreateContainerConfigError).
+    throw new HostpodError('ERR_HOSTPOD_CONFIG', data === undefined ? `${kind.toLowerCase()} "${ref.name ?? ''}" not found` : `couldn't find key ${ref.key} in ${kind} ${namespace}/${ref.name ?? ''}`);
   }
   return '';
 }

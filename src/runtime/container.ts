@@ -18,6 +18,9 @@ import type { SandboxKind } from './sandbox.js';
 
 export type MountMode = 'bind' | 'sandbox';
 
+/** Per-pod override of the node's mount mode (`hostpod run --mount-mode`, the agent's setting). */
+export const MOUNT_MODE_ANNOTATION = 'hostpod.io/mount-mode';
+
 export interface ContainerRecord {
   id: string;
   name: string;
@@ -25,6 +28,8 @@ export interface ContainerRecord {
   /** An init container (run to completion before the others). */
   init: boolean;
   restartCount: number;
+  /** Who started it and so looks after it: `node/NAME` for a node agent, absent for hostpod run. */
+  owner?: string | undefined;
   image: { name: string; id: string };
   account: string;
   user: { name: string; uid: number; gid: number; temporary: boolean };

@@ -4,7 +4,7 @@
  * It knows nothing of an API server: it takes a pod spec and a container and reports states.
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, networkInterfaces } from 'node:os';
@@ -13,12 +13,12 @@ import { parseQuantity } from '../api/quantity.js';
 import type { RuntimeSettings } from '../config.js';
 import { HostpodError } from '../errors.js';
 import { detectCgroups, type CgroupDriver, type CgroupLimits } from './cgroup/index.js';
-import { buildArgv, buildEnvironment, workingDirectory } from './command.js';
+import { buildArgv, buildEnvironment, workingDirectory, type ApiObjects } from './command.js';
 import { ContainerDirs, nsToIso, readJson, writeAtomically, type ContainerRecord, type ContainerState, type ContainerStatus, type MountMode } from './container.js';
 import { accountEnvironment, accountName, acquireIdentity, releaseIdentity, removeLeakedTemporaryUsers, requireRoot } from './identity.js';
 import type { ImageStore } from './image/store.js';
 import { Locks } from './image/locks.js';
-import { containerLogPath } from './logs.js';
+import { containerLogPath, logFiles } from './logs.js';
 import { monitorBinary } from './monitor/binary.js';
 import { launchMonitor } from './monitor/launch.js';
 import { encodeSpec, type MonitorBind } from './monitor/spec.js';
@@ -36,6 +36,14 @@ export interface StartRequest {
   /** The pod's directory (emptyDir volumes live there). */
   podDir: string;
   mountMode: MountMode;
+  /** The node agent's: ConfigMaps, Secrets and service variables for the environment. */
+  api?: ApiObjects;
+  /** The node agent's: directories it wrote for configMap, secret, downwardAPI and projected volumes, by volume name. */
+  volumeDirs?: ReadonlyMap<string, string>;
+  /** The address the pod reports (the node's); found from the interfaces when absent. */
+  hostIP?: string;
+  /** Recorded with the container: who looks after it (`node/NAME`). */
+  owner?: string;
 }
 
 export interface ContainerInfo {
@@ -150,10 +158,10 @@ export class Runtime {
       const account = accountName(container.securityContext?.windowsOptions?.runAsUserName, pod.spec?.securityContext?.windowsOptions?.runAsUserName, config.User, what);
       const identity = acquireIdentity(account, id, what);
       temporaryUser = identity.temporary;
-      const mounts = resolveMounts(pod, container, request.podDir, what);
+      const mounts = resolveMounts(pod, container, request.podDir, what, request.volumeDirs);
       const sandboxDir = request.mountMode === 'bind' ? BIND_SANDBOX : join(stateDir, 'rootfs');
       const sandboxPath = `${sandboxDir}/`;
-      const env = buildEnvironment({ account: accountEnvironment(identity), image: config.Env ?? [], pod, container, sandbox: sandboxPath, hostIP: hostIP(), what });
+      const env = buildEnvironment({ account: accountEnvironment(identity), image: config.Env ?? [], pod, container, sandbox: sandboxPath, hostIP: request.hostIP ?? hostIP(), what, ...(request.api ? { api: request.api } : {}) });
       const argv = buildArgv(container, config, env, sandboxPath, what);
       const cwd = workingDirectory(container, config.WorkingDir, env, sandboxPath);
 
@@ -172,6 +180,7 @@ export class Runtime {
         pod: { name: podName, namespace, uid: pod.metadata?.uid ?? '' },
         init: request.init,
         restartCount: request.restartCount,
+        ...(request.owner === undefined ? {} : { owner: request.owner }),
         image: { name: image.name, id: image.config },
         account,
         user: { name: identity.user, uid: identity.uid, gid: identity.gid, temporary: identity.temporary },
@@ -401,15 +410,37 @@ export class Runtime {
    * @returns the process's exit code.
    */
   async exec(id: string, argv: string[], options: { interactive: boolean }): Promise<number> {
+    const child = this.spawnExec(id, argv, { stdio: [options.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+    return exitCodeOf(child);
+  }
+
+  /**
+   * Starts an extra process in a running container with the given stdio (pipes for the node
+   * agent's exec). With `tty`, it runs under a new pseudo-terminal (script(1) allocates it, since
+   * Node cannot), which then carries both output streams.
+   * @throws HostpodError when the container is not running
+   */
+  spawnExec(id: string, argv: string[], options: { stdio: StdioOptions; tty?: boolean | { width: number; height: number } }): ChildProcess {
     requireRoot(`exec in container ${id.slice(0, 12)}`);
     if (this.containers.state(id) !== 'running' || this.containers.liveMonitor(id) === undefined) {
       throw new HostpodError('ERR_HOSTPOD_NOT_RUNNING', `container ${id.slice(0, 12)} is not running`, { hint: 'hostpod ps shows the running containers' });
     }
-    const child = spawn(monitorBinary(), ['exec', this.containers.dir(id), ...argv], { stdio: [options.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
-    return new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
-    });
+    const command = [monitorBinary(), 'exec', this.containers.dir(id), ...argv];
+    if (options.tty !== undefined && options.tty !== false) {
+      const quote = (a: string): string => `'${a.replace(/'/g, "'\\''")}'`;
+      const size = typeof options.tty === 'object' ? `stty cols ${Math.floor(options.tty.width)} rows ${Math.floor(options.tty.height)} 2>/dev/null; ` : '';
+      return spawn('script', ['--quiet', '--return', '--command', `${size}exec ${command.map(quote).join(' ')}`, '/dev/null'], { stdio: options.stdio, env: { ...process.env, SHELL: '/bin/sh' } });
+    }
+    const [file, ...args] = command;
+    return spawn(file ?? '', args, { stdio: options.stdio });
+  }
+
+  /** Deletes an ended container's record and its own log files (others of the same container name stay). */
+  prune(id: string): void {
+    if (this.containers.state(id) !== 'exited' || !this.containers.status(id)) return;
+    const record = readJson<ContainerRecord>(join(this.containers.dir(id), 'container.json'));
+    if (record) for (const file of logFiles(record.logPath)) rmSync(file, { force: true });
+    rmSync(this.containers.dir(id), { recursive: true, force: true });
   }
 
   /** Deletes an ended container's records and logs (`force` stops a running one first, without grace). */
@@ -426,4 +457,12 @@ export class Runtime {
     if (record) rmSync(dirname(record.logPath), { recursive: true, force: true });
     rmSync(this.containers.dir(id), { recursive: true, force: true });
   }
+}
+
+/** A process's exit code (once its output has been read), 128 + the signal's number when a signal ended it. */
+export function exitCodeOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+  });
 }

@@ -1,6 +1,7 @@
 /**
- * The volumes `hostpod run` can provide without an API server: hostPath (with its type checks)
- * and emptyDir. Each container mount resolves to a host path that the sandbox binds (bind mode)
+ * Container mounts: the volumes any host can provide, hostPath (with its type checks) and
+ * emptyDir, and those the node agent wrote from the API server (configMap, secret, downwardAPI,
+ * projected), given as `provided` directories. Each container mount resolves to a host path that the sandbox binds (bind mode)
  * or links (sandbox mode).
  */
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
@@ -91,7 +92,7 @@ function emptyDir(volume: V1Volume, podDir: string): string {
  * Resolves the container's volumeMounts to host paths, creating what their types call for.
  * @throws HostpodError naming the volume for unsupported kinds and failed type checks.
  */
-export function resolveMounts(pod: V1Pod, container: V1Container, podDir: string, what: string): ResolvedMount[] {
+export function resolveMounts(pod: V1Pod, container: V1Container, podDir: string, what: string, provided: ReadonlyMap<string, string> = new Map()): ResolvedMount[] {
   const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
   return (container.volumeMounts ?? []).map((mount) => {
     const where = `${what}: volumeMounts "${mount.name}"`;
@@ -101,7 +102,13 @@ export function resolveMounts(pod: V1Pod, container: V1Container, podDir: string
       throw volumeError(where, `mountPath "${mount.mountPath}" is not an absolute Linux path below /`, 'hostpod runs on Linux: use paths like /etc/app, not C:\\...');
     }
     let source: string;
-    if (volume.hostPath) source = checkHostPath(volume, where);
+    let readOnly = mount.readOnly === true;
+    const fromApi = provided.get(mount.name);
+    if (fromApi !== undefined) {
+      source = fromApi;
+      // As the kubelet mounts them: configMap, secret, downwardAPI and projected volumes are read-only.
+      readOnly = true;
+    } else if (volume.hostPath) source = checkHostPath(volume, where);
     else if (volume.emptyDir) source = emptyDir(volume, podDir);
     else {
       const kind = Object.keys(volume).find((k) => k !== 'name') ?? 'unknown';
@@ -111,9 +118,12 @@ export function resolveMounts(pod: V1Pod, container: V1Container, podDir: string
       const sub = normalize(mount.subPath);
       if (isAbsolute(sub) || sub.startsWith('..')) throw volumeError(where, `subPath "${mount.subPath}" must be a relative path inside the volume`);
       source = join(source, sub);
-      if (!existsSync(source)) mkdirSync(source, { recursive: true });
+      if (!existsSync(source)) {
+        if (fromApi !== undefined) throw volumeError(where, `subPath "${mount.subPath}" is not in the volume`, 'name a key of the ConfigMap or Secret, or a path of the volume');
+        mkdirSync(source, { recursive: true });
+      }
     }
     const file = !statSync(source).isDirectory();
-    return { name: mount.name, source, mountPath: normalize(mount.mountPath), readOnly: mount.readOnly === true, file };
+    return { name: mount.name, source, mountPath: normalize(mount.mountPath), readOnly, file };
   });
 }

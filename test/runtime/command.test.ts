@@ -1,3 +1,4 @@
+import type { V1Container } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildArgv, buildEnvironment, expandReferences, expandSandbox, workingDirectory } from '../../src/runtime/command.js';
@@ -60,6 +61,36 @@ test('env from a ConfigMap is refused with what to do instead', () => {
     () => buildEnvironment({ account: {}, image: [], pod: {}, container: { name: 'c', env: [{ name: 'K', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }] }, sandbox: '/hpc/', hostIP: '', what: 'container "c"' }),
     /container "c": env K reads a ConfigMap, which needs the API server/,
   );
+});
+
+test('with the API server: service variables, envFrom with prefix, ConfigMap and Secret keys, optional and missing ones', () => {
+  const api = {
+    configMap: (name: string) => (name === 'cm' ? { color: 'blue', 'bad name': 'x', KUBERNETES_SERVICE_PORT: 'overridden' } : undefined),
+    secret: (name: string) => (name === 's' ? { password: 'hunter2' } : undefined),
+    serviceEnv: { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '6443' },
+  };
+  const pod = { metadata: { name: 'p', namespace: 'ns' } };
+  const env = buildEnvironment({
+    account: {}, image: [], pod, sandbox: '/hpc/', hostIP: '', what: 'w', api,
+    container: {
+      name: 'c',
+      envFrom: [{ configMapRef: { name: 'cm' } }, { prefix: 'S_', secretRef: { name: 's' } }, { configMapRef: { name: 'gone', optional: true } }],
+      env: [
+        { name: 'PW', valueFrom: { secretKeyRef: { name: 's', key: 'password' } } },
+        { name: 'MAYBE', valueFrom: { configMapKeyRef: { name: 'cm', key: 'nope', optional: true } } },
+      ],
+    },
+  });
+  assert.equal(env.get('KUBERNETES_SERVICE_HOST'), '10.0.0.1');
+  assert.equal(env.get('KUBERNETES_SERVICE_PORT'), 'overridden', 'envFrom wins over the service variables');
+  assert.equal(env.get('color'), 'blue');
+  assert.equal(env.has('bad name'), false);
+  assert.equal(env.get('S_password'), 'hunter2');
+  assert.equal(env.get('PW'), 'hunter2');
+  assert.equal(env.get('MAYBE'), '');
+  const build = (container: V1Container) => buildEnvironment({ account: {}, image: [], pod, sandbox: '/hpc/', hostIP: '', what: 'w', api, container });
+  assert.throws(() => build({ name: 'c', env: [{ name: 'K', valueFrom: { configMapKeyRef: { name: 'cm', key: 'nope' } } }] }), /couldn't find key nope in ConfigMap ns\/cm/);
+  assert.throws(() => build({ name: 'c', envFrom: [{ secretRef: { name: 'missing' } }] }), /secret "missing" not found/);
 });
 
 test('command: command and args, else the image Entrypoint and Cmd; no command is an error', () => {

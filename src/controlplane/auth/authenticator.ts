@@ -1,7 +1,11 @@
 /**
- * Authentication: every request must carry a bearer token, either the admin token or a
- * service-account token that hostpod signed and whose account (and bound pod) still exist.
+ * Authentication: a request carries a bearer token, either the admin token or a service-account
+ * token that hostpod signed and whose account (and bound pod) still exist; or a client
+ * certificate signed by the cluster CA, whose common name is the user and whose organizations
+ * are its groups (a node agent's `system:node:NAME` in `system:nodes`), as kube-apiserver's
+ * x509 authenticator reads it.
  */
+import type { PeerCertificate } from 'node:tls';
 import { metaOf, type ObjectLookup } from '../api/object-meta.js';
 import { ADMIN_USER, type UserInfo } from './user.js';
 import { isAdminToken, verifyServiceAccountToken, type TokenKeys } from './tokens.js';
@@ -14,9 +18,9 @@ export class Authenticator {
   ) {}
 
   /** The user behind an `Authorization` header, or undefined (401). */
-  authenticate(authorization: string | undefined): UserInfo | undefined {
+  authenticate(authorization: string | undefined, certificate?: PeerCertificate): UserInfo | undefined {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!match) return undefined;
+    if (!match) return certificate ? certificateUser(certificate) : undefined;
     const token = match[1]!;
     if (isAdminToken(this.keys, token)) return ADMIN_USER;
     return this.#serviceAccount(token);
@@ -40,4 +44,13 @@ export class Authenticator {
       serviceAccount: { namespace, name: serviceaccount.name, uid: serviceaccount.uid, ...(pod ? { pod } : {}) },
     };
   }
+}
+
+/** The user a verified client certificate names. */
+function certificateUser(certificate: PeerCertificate): UserInfo | undefined {
+  const name = certificate.subject.CN;
+  if (typeof name !== 'string' || name === '') return undefined;
+  const organizations = certificate.subject.O;
+  const groups = organizations === undefined ? [] : Array.isArray(organizations) ? organizations : [organizations];
+  return { username: name, groups: [...groups, 'system:authenticated'] };
 }

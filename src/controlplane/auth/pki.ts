@@ -76,7 +76,7 @@ export async function ensurePki(dir: string, hosts: readonly string[], now = new
   return { ca, serving, kubeletClient, dir };
 }
 
-async function createCa(now: Date): Promise<KeyPair> {
+export async function createCa(now = new Date()): Promise<KeyPair> {
   const x509 = await loadX509();
   const keys = await generateKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({

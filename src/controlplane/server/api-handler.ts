@@ -2,6 +2,7 @@
  * The API server's request handling: authenticate, route, authorize, then serve discovery,
  * OpenAPI or a resource verb. One function per step; errors are `StatusError`s rendered once.
  */
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ObjectApi } from '../api/object-api.js';
@@ -54,7 +55,7 @@ export class ApiHandler {
     let code = 200;
     const url = new URL(request.url ?? '/', 'https://hostpod.invalid');
     try {
-      user = this.options.authenticator.authenticate(request.headers.authorization);
+      user = this.options.authenticator.authenticate(request.headers.authorization, clientCertificate(request));
       if (!user) throw unauthorized();
       await this.#route(request, response, url, user);
       code = response.statusCode;
@@ -76,7 +77,7 @@ export class ApiHandler {
     const url = new URL(request.url ?? '/', 'https://hostpod.invalid');
     socket.on('error', () => socket.destroy()); // a client gone mid-upgrade is no server error
     try {
-      user = this.options.authenticator.authenticate(request.headers.authorization);
+      user = this.options.authenticator.authenticate(request.headers.authorization, clientCertificate(request));
       if (!user) throw unauthorized();
       const route = parseApiPath(url.pathname.replace(/\/+$/, ''));
       if (route.type !== 'resource' || route.info.resource !== 'pods' || route.name === undefined || route.subresource !== 'exec') {
@@ -181,3 +182,10 @@ function verbOf(method: string, route: Extract<Route, { type: 'resource' }>, que
   }
 }
 
+/** The client certificate the TLS layer verified against the cluster CA, if any. */
+function clientCertificate(request: IncomingMessage): PeerCertificate | undefined {
+  const socket = request.socket as TLSSocket;
+  if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+  const certificate = socket.getPeerCertificate();
+  return certificate.subject ? certificate : undefined;
+}

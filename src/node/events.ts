@@ -1,0 +1,92 @@
+/**
+ * The kubelet's events about pods, over the API: one Event per pod, container, reason and
+ * message, whose count and lastTimestamp grow when it repeats (client-go's correlator, kept
+ * in memory), from `kubelet` on this node. Sending is best effort and never holds up a pod.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import type { KubeClient } from './kube-client/client.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+interface Sent {
+  name: string;
+  count: number;
+  firstTimestamp: string;
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+export class EventRecorder {
+  readonly #sent = new Map<string, Sent>();
+  #queue: Promise<void> = Promise.resolve();
+  #last = 0n;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly nodeName: string,
+    private readonly log: (message: string) => void = () => {},
+  ) {}
+
+  /** Records an event about a pod, or about one of its containers when `container` names it. */
+  record(pod: V1Pod, type: EventType, reason: string, message: string, container?: { name: string; init: boolean }): void {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const uid = pod.metadata?.uid ?? '';
+    const fieldPath = container ? `spec.${container.init ? 'initContainers' : 'containers'}{${container.name}}` : undefined;
+    const key = `${uid}\0${fieldPath ?? ''}\0${type}\0${reason}\0${message}`;
+    const now = stamp(new Date());
+    const previous = this.#sent.get(key);
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+    this.#queue = this.#queue.then(async () => {
+      try {
+        if (previous) {
+          previous.count++;
+          await this.client.mergePatch(`${path}/${previous.name}`, { count: previous.count, lastTimestamp: now });
+          return;
+        }
+        const name = `${pod.metadata?.name ?? ''}.${this.#nextSuffix()}`;
+        this.#sent.set(key, { name, count: 1, firstTimestamp: now });
+        await this.client.create(path, {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { name, namespace },
+          involvedObject: {
+            apiVersion: 'v1', kind: 'Pod', namespace, name: pod.metadata?.name, uid,
+            ...(fieldPath ? { fieldPath } : {}),
+          },
+          reason,
+          message,
+          type,
+          source: { component: 'kubelet', host: this.nodeName },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+          reportingComponent: 'kubelet',
+          reportingInstance: this.nodeName,
+        });
+      } catch (error) {
+        // The namespace may be going away, or the event was garbage-collected: not the pod's problem.
+        this.log(`event ${reason} for pod ${namespace}/${pod.metadata?.name ?? ''} not recorded: ${(error as Error).message}`);
+        this.#sent.delete(key);
+      }
+    });
+  }
+
+  /** Growing hex nanoseconds, as client-go names events: listing by name lists by time. */
+  #nextSuffix(): string {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    this.#last = now > this.#last ? now : this.#last + 1n;
+    return this.#last.toString(16);
+  }
+
+  /** Forgets a pod's events (it is gone). */
+  forget(uid: string): void {
+    for (const key of this.#sent.keys()) if (key.startsWith(`${uid}\0`)) this.#sent.delete(key);
+  }
+
+  /** Resolves when every event recorded so far has been sent. */
+  flush(): Promise<void> {
+    return this.#queue;
+  }
+}

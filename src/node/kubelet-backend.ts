@@ -1,0 +1,70 @@
+/**
+ * What the kubelet endpoint serves on a node agent: the log files of the pods' container
+ * instances (the current one, or the one before it for `--previous`), and exec into a running
+ * container through the runtime, with pipes, or a pseudo-terminal for `-t`.
+ */
+import type { Runtime } from '../runtime/runtime.js';
+import { exitCodeOf } from '../runtime/runtime.js';
+import type { ExecRequest, ExecStreams, TerminalSize } from './kubelet-api/exec-session.js';
+import type { LogSource } from './kubelet-api/log-stream.js';
+import { KubeletError, type ContainerRef, type KubeletBackend } from './kubelet-api/server.js';
+import type { ContainerTrack } from './container-track.js';
+import type { PodWorker } from './pod-worker.js';
+
+export class AgentKubeletBackend implements KubeletBackend {
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly findPod: (namespace: string, name: string) => PodWorker | undefined,
+  ) {}
+
+  #track(ref: ContainerRef): ContainerTrack {
+    const worker = this.findPod(ref.namespace, ref.pod);
+    if (!worker) throw new KubeletError(404, `pod "${ref.pod}" in namespace "${ref.namespace}" is not running on this node`);
+    const track = worker.track(ref.container);
+    if (!track) throw new KubeletError(404, `container "${ref.container}" is not in pod "${ref.pod}"`);
+    return track;
+  }
+
+  logSource(ref: ContainerRef, previous: boolean): LogSource {
+    const track = this.#track(ref);
+    const id = previous ? track.previous : track.current;
+    if (id === undefined) {
+      if (previous) throw new KubeletError(400, `previous terminated container "${ref.container}" in pod "${ref.pod}" not found`);
+      throw new KubeletError(400, `container "${ref.container}" in pod "${ref.pod}" is waiting to start: ${track.waiting?.reason ?? 'ContainerCreating'}`);
+    }
+    const { logPath } = this.runtime.containers.record(id);
+    return { path: logPath, live: () => this.runtime.containers.state(id) !== 'exited' };
+  }
+
+  prepareExec(ref: ContainerRef, request: ExecRequest): (streams: ExecStreams) => Promise<number> {
+    const track = this.#track(ref);
+    const id = track.current;
+    if (id === undefined || !track.running(this.runtime)) throw new KubeletError(400, `container not found ("${ref.container}")`);
+    return async (streams) => {
+      // The terminal gets the client's size, which comes right after the start (later changes are not passed on).
+      const size = streams.tty ? await firstSize(streams) : undefined;
+      const child = this.runtime.spawnExec(id, request.command, { stdio: [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], tty: size ?? streams.tty });
+      if (streams.stdin && child.stdin) {
+        streams.stdin.pipe(child.stdin);
+        child.stdin.on('error', () => {});
+      }
+      child.stdout?.on('data', (chunk: Buffer) => streams.stdout?.write(chunk));
+      // With a terminal there is no stderr stream: script(1) puts everything on the terminal.
+      child.stderr?.on('data', (chunk: Buffer) => (streams.stderr ?? streams.stdout)?.write(chunk));
+      const code = await exitCodeOf(child);
+      if (streams.stdin && child.stdin) streams.stdin.unpipe(child.stdin);
+      return code;
+    };
+  }
+}
+
+/** The first terminal size the client sends, if it comes within a moment. */
+function firstSize(streams: ExecStreams): Promise<TerminalSize | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 250);
+    streams.onResize((size) => {
+      clearTimeout(timer);
+      resolve(size);
+    });
+  });
+}
