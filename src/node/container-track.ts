@@ -28,6 +28,8 @@ export class ContainerTrack {
   /** The instance `restartAt` was decided for. */
   decidedFor: string | undefined;
   probes: ProbeWorker[] = [];
+  /** The instance whose probes run (they start once it runs). */
+  probesFor: string | undefined;
   ready = false;
   started = false;
   /** Set once a stop was asked for the current instance (liveness failure, deletion). */

@@ -48,6 +48,10 @@ function podFullName(pod: V1Pod): string {
   return `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? 'default'}(${pod.metadata?.uid ?? ''})`;
 }
 
+function hasProbes(track: ContainerTrack): boolean {
+  return Boolean(track.spec.readinessProbe ?? track.spec.livenessProbe ?? track.spec.startupProbe);
+}
+
 function shouldRestart(policy: RestartPolicy, exitCode: number): boolean {
   return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
 }
@@ -86,6 +90,8 @@ export class PodWorker {
     // Re-adoption: the instances an earlier agent started, by restart count.
     const records = adopted.map((id) => node.runtime.containers.record(id)).sort((a, b) => a.restartCount - b.restartCount);
     for (const record of records) this.tracks.find((t) => t.name === record.name && t.init === record.init)?.instances.push(record.id);
+    // The kubelet's reason for containers that wait for the init containers.
+    if (this.tracks.some((t) => t.init)) for (const track of this.tracks) if (!track.init) track.waiting = { reason: 'PodInitializing' };
     for (const track of this.tracks) {
       if (track.running(node.runtime)) {
         // It ran before hostpod restarted: it has started, and readiness is probed again.
@@ -130,7 +136,9 @@ export class PodWorker {
   poll(): void {
     for (const track of this.tracks) {
       const id = track.current;
-      if (id !== undefined && !track.stopping && this.node.runtime.containers.state(id) === 'exited' && !this.node.runtime.containers.status(id)) {
+      if (id === undefined || track.stopping) continue;
+      const state = this.node.runtime.containers.state(id);
+      if ((state === 'exited' && !this.node.runtime.containers.status(id)) || (state === 'running' && track.probesFor !== id && hasProbes(track))) {
         this.kick();
         return;
       }
@@ -183,7 +191,7 @@ export class PodWorker {
         // The monitor died without an exit: the runtime records it as lost.
         await runtime.wait(id);
         track.stopProbes();
-      }
+      } else this.#ensureProbes(track);
     }
     if (this.#removed || this.#pod.metadata?.deletionTimestamp) {
       await this.#terminate();
@@ -254,6 +262,7 @@ export class PodWorker {
       return;
     }
     for (const track of this.tracks.filter((t) => !t.init)) {
+      if (track.waiting?.reason === 'PodInitializing') track.waiting = undefined;
       if (track.running(runtime) || track.stopping) continue;
       const ended = track.ended(runtime);
       if (ended && !shouldRestart(this.#policy, ended.exitCode)) {
@@ -323,7 +332,7 @@ export class PodWorker {
       this.node.events.record(this.#pod, 'Normal', 'Created', `Created container: ${track.name}`, track);
       this.node.events.record(this.#pod, 'Normal', 'Started', `Started container ${track.name}`, track);
       await this.#postStart(track, record.id);
-      if (track.running(runtime)) this.#startProbes(track);
+      this.#ensureProbes(track);
     } catch (error) {
       this.#createFailed(track, error);
     }
@@ -402,10 +411,17 @@ export class PodWorker {
     track.stopping = false;
   }
 
+  /** Starts the probes of the current instance once it runs (its start resolves as its workload is launched). */
+  #ensureProbes(track: ContainerTrack): void {
+    const id = track.current;
+    if (id !== undefined && track.probesFor !== id && !track.stopping && track.running(this.node.runtime)) this.#startProbes(track);
+  }
+
   #startProbes(track: ContainerTrack): void {
     const id = track.current;
     if (id === undefined) return;
     track.stopProbes();
+    track.probesFor = id;
     const target = this.#target(id);
     const label: Record<ProbeKind, string> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
     const events = {

@@ -25,6 +25,13 @@ export interface ProbeTarget {
 
 type Handler = Pick<V1Probe, 'exec' | 'httpGet' | 'tcpSocket' | 'grpc'> & Pick<V1LifecycleHandler, 'sleep'>;
 
+/** A connection failure in Go's words, as the kubelet reports it: `dial tcp 10.0.0.5:80: connect: connection refused`. */
+function dialError(error: NodeJS.ErrnoException, host: string, port: number): string {
+  const words: Record<string, string> = { ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host', ENETUNREACH: 'network is unreachable', ECONNRESET: 'connection reset by peer' };
+  const known = error.code === undefined ? undefined : words[error.code];
+  return known ? `dial tcp ${host.includes(':') ? `[${host}]` : host}:${port}: connect: ${known}` : error.message;
+}
+
 /** A named port (`http`) becomes the container's port of that name. */
 function resolvePort(port: number | string | undefined, container: V1Container): number | undefined {
   if (typeof port === 'number') return port;
@@ -47,7 +54,10 @@ function httpGet(handler: NonNullable<Handler['httpGet']>, container: V1Containe
       resolve(code >= 200 && code < 400 ? { ok: true, message: '' } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` });
     });
     request.on('timeout', () => request.destroy(new Error(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
-    request.on('error', (error) => resolve({ ok: false, message: error.message.startsWith('Get "') ? error.message : `Get "${url}": ${error.message}` }));
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.message.startsWith('Get "')) resolve({ ok: false, message: error.message });
+      else resolve({ ok: false, message: `Get "${url}": ${dialError(error, host, port)}` });
+    });
     request.end();
   });
 }
@@ -66,7 +76,7 @@ function tcpSocket(handler: NonNullable<Handler['tcpSocket']>, container: V1Cont
       socket.destroy();
       resolve({ ok: false, message: `dial tcp ${host}:${port}: i/o timeout` });
     });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, message: `dial tcp ${host}:${port}: connect: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.message}` }));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, message: dialError(error, host, port) }));
   });
 }
 

@@ -31,8 +31,8 @@ export async function startUp(dataDir: string, port: number, extra: readonly str
     const ready = (): void => {
       if (extra.includes('--no-node') ? out.includes('serving on') : err.includes('"node agent ready"')) resolve();
     };
-    child.stdout!.on('data', (c: Buffer) => { out += c.toString(); ready(); });
-    child.stderr!.on('data', (c: Buffer) => { err += c.toString(); ready(); });
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); ready(); });
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); ready(); });
     void exited.then((code) => reject(new Error(`hostpod up exited with ${code}: ${err}`)));
   });
   return {
