@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostpod-bench-cp-'));
 const bin = join(import.meta.dirname, '..', 'bin', 'hostpod.js');
-const up = spawn(process.execPath, [bin, 'up', '--data-dir', dir, '--listen', '127.0.0.1:0', '--log-requests'], { stdio: ['ignore', 'pipe', 'pipe'] });
+const up = spawn(process.execPath, [bin, 'up', '--data-dir', dir, '--listen', '127.0.0.1:0', '--log-requests', '--no-node'], { stdio: ['ignore', 'pipe', 'pipe'] });
 const serverTimes: { path: string; ms: number }[] = [];
 let stderr = '';
 up.stderr.setEncoding('utf8').on('data', (chunk: string) => {

@@ -1,0 +1,127 @@
+/**
+ * Node-agent speed, against `hostpod up` (control plane and agent in one process, as users run
+ * it), with the real kubectl:
+ *  - `kubectl apply` of one HostProcess pod to its `Running` status (image present), p50 and p99
+ *    over 20 pods; target p50 1 s, beside the Kubernetes pod-startup SLO of 5 s at p99;
+ *  - a DaemonSet-driven 110 pods (the node's pod capacity) all Running: since one node runs one
+ *    pod of a DaemonSet, 110 DaemonSets of one pod each;
+ *  - RSS of the hostpod process with 110 pods running, against 150 MiB, and of the container
+ *    monitors (each one's RSS) against 2 MiB per monitor.
+ * Needs root (it runs containers). Each figure is printed beside its target, with the ratio
+ * (at most 1 meets it).
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DEFAULT_RUNTIME } from '../src/config.js';
+import { ImageStore } from '../src/runtime/image/store.js';
+import { Runtime } from '../src/runtime/runtime.js';
+
+if (process.getuid?.() !== 0) {
+  console.error('bench/node-agent.ts runs HostProcess containers: run it as root');
+  process.exit(2);
+}
+const dir = mkdtempSync(join(tmpdir(), 'hostpod-bench-node-'));
+const bin = join(import.meta.dirname, '..', 'bin', 'hostpod.js');
+const up = spawn(process.execPath, [bin, 'up', '--data-dir', dir, '--listen', '127.0.0.1:0', '--kubelet-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+let log = '';
+await new Promise<void>((resolve, reject) => {
+  up.stderr.on('data', (c: Buffer) => {
+    log += c.toString();
+    if (log.includes('"node agent ready"')) resolve();
+  });
+  up.once('exit', (code) => reject(new Error(`hostpod up exited with ${code}: ${log}`)));
+});
+const kubeconfig = join(dir, 'admin.kubeconfig');
+const kubectlBin = join(dirname(execFileSync('readlink', ['-f', execFileSync('which', ['kubectl'], { encoding: 'utf8' }).trim()], { encoding: 'utf8' }).trim()), 'kubectl');
+const kubectl = (...args: string[]) => new Promise<string>((resolve, reject) => {
+  execFile(kubectlBin, [`--kubeconfig=${kubeconfig}`, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }, (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve(stdout)));
+});
+
+const spec = {
+  securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
+  hostNetwork: true,
+  terminationGracePeriodSeconds: 0,
+  containers: [{ name: 'main', image: 'localhost/hostprocess-base:latest', command: ['/bin/sh', '-c', 'exec sleep 100000'] }],
+};
+
+/** Waits until every pod in `names` reports Running, through a watch; resolves with each one's time. */
+function watchRunning(names: Set<string>, namespace: string): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
+  const watch = spawn(kubectlBin, [`--kubeconfig=${kubeconfig}`, 'get', 'pods', '-n', namespace, '--watch', '--output-watch-events', '-o', 'jsonpath={.object.metadata.name} {.object.status.phase}{"\\n"}'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let pending = '';
+  return new Promise((resolve) => {
+    watch.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      pending += chunk;
+      let nl;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const [name = '', phase] = pending.slice(0, nl).trim().split(' ');
+        pending = pending.slice(nl + 1);
+        const key = [...names].find((n) => name === n || name.startsWith(`${n}-`));
+        if (key !== undefined && phase === 'Running' && !seen.has(key)) seen.set(key, performance.now());
+        if (seen.size === names.size) {
+          watch.kill();
+          resolve(seen);
+        }
+      }
+    });
+  });
+}
+
+// 1. One pod at a time: apply to Running.
+await kubectl('create', 'namespace', 'single');
+const startTimes: number[] = [];
+for (let i = 0; i < 20; i++) {
+  const name = `one-${i}`;
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'single' }, spec }));
+  const running = watchRunning(new Set([name]), 'single');
+  await new Promise((r) => setTimeout(r, 300));
+  const begun = performance.now();
+  await kubectl('apply', '-f', file);
+  const at = (await running).get(name)!;
+  startTimes.push(at - begun);
+}
+await kubectl('delete', 'namespace', 'single', '--wait=true', '--timeout=120s');
+
+// 2. 110 DaemonSet pods.
+await kubectl('create', 'namespace', 'fleet');
+const names = new Set(Array.from({ length: 110 }, (_, i) => `ds-${i}`));
+const list = {
+  apiVersion: 'v1', kind: 'List',
+  items: [...names].map((name) => ({
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace: 'fleet' },
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec } },
+  })),
+};
+writeFileSync(join(dir, 'fleet.json'), JSON.stringify(list));
+const fleetRunning = watchRunning(names, 'fleet');
+await new Promise((r) => setTimeout(r, 300));
+const fleetBegun = performance.now();
+await kubectl('apply', '-f', join(dir, 'fleet.json'));
+const fleetTimes = await fleetRunning;
+const fleetSeconds = (Math.max(...fleetTimes.values()) - fleetBegun) / 1000;
+
+// 3. Memory at 110 pods, after 10 s of steady state.
+await new Promise((r) => setTimeout(r, 10_000));
+const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+const hostpodRss = rssMiB(up.pid!);
+const monitors = readdirSync(join(dir, 'containers')).filter((id) => /^[0-9a-f]{64}$/.test(id)).map((id) => Number(readFileSync(join(dir, 'containers', id, 'monitor.pid'), 'utf8')));
+const monitorRss = monitors.map(rssMiB).filter((n) => !Number.isNaN(n));
+const perMonitor = monitorRss.reduce((a, b) => a + b, 0) / Math.max(1, monitorRss.length);
+
+up.kill('SIGTERM');
+await new Promise((r) => up.once('exit', r));
+const runtime = new Runtime(dir, DEFAULT_RUNTIME, new ImageStore(dir));
+for (const id of runtime.containers.ids()) await runtime.remove(id, true).catch(() => undefined);
+rmSync(dir, { recursive: true, force: true });
+
+const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
+const row = (what: string, value: string, target: string, ratio: number) => `| ${what.padEnd(58)} | ${value.padStart(10)} | ${target.padStart(9)} | ${(Number.isNaN(ratio) ? '-' : ratio.toFixed(2)).padStart(5)} |`;
+console.log(`| ${'node agent (hostpod up, own process)'.padEnd(58)} | ${'value'.padStart(10)} | ${'target'.padStart(9)} | ratio |`);
+console.log(row('kubectl apply -> Running, one pod, image present (p50)', `${percentile(startTimes, 50).toFixed(0)} ms`, '1000 ms', percentile(startTimes, 50) / 1000));
+console.log(row('kubectl apply -> Running, one pod, image present (p99)', `${percentile(startTimes, 99).toFixed(0)} ms`, '5000 ms', percentile(startTimes, 99) / 5000));
+console.log(row('110 DaemonSet pods, apply -> all Running', `${fleetSeconds.toFixed(1)} s`, '-', NaN));
+console.log(row(`RSS of hostpod up (control plane + agent), ${monitors.length} pods`, `${hostpodRss.toFixed(1)} MiB`, '150 MiB', hostpodRss / 150));
+console.log(row('RSS per container monitor (mean)', `${perMonitor.toFixed(2)} MiB`, '2 MiB', perMonitor / 2));
