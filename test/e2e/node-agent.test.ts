@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -252,6 +252,21 @@ describe('the node agent, driven by kubectl', { skip, timeout: 600_000 }, () => 
     assert.match(log, /Normal\s+Killing\s+Container unhealthy failed liveness probe, will be restarted/);
     assert.match(log, /Warning\s+Unhealthy\s+Readiness probe failed/);
     await k('delete', 'pod', 'probed', '--wait=false');
+  });
+
+  test('lifecycle hooks: postStart runs at the start, preStop before the stop signal', async () => {
+    const hostDir = join(dir, 'hooks');
+    await apply(hostProcessPod('hooked', [{
+      name: 'main',
+      command: sh(`trap "echo TERM >> ${hostDir}/order; exit 0" TERM; while true; do sleep 0.1; done`),
+      lifecycle: {
+        postStart: { exec: { command: sh(`mkdir -p ${hostDir}; echo postStart >> ${hostDir}/order`) } },
+        preStop: { exec: { command: sh(`echo preStop >> ${hostDir}/order`) } },
+      },
+    }], { terminationGracePeriodSeconds: 5 }));
+    await eventually(async () => ((await k('get', 'pod', 'hooked', '--no-headers')).stdout.includes('Running') ? true : undefined), 30_000, 'Running');
+    assert.equal((await k('delete', 'pod', 'hooked')).code, 0);
+    assert.equal(readFileSync(join(hostDir, 'order'), 'utf8'), 'postStart\npreStop\nTERM\n');
   });
 
   test('activeDeadlineSeconds ends the pod Failed with DeadlineExceeded', async () => {
