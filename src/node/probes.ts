@@ -74,7 +74,7 @@ function tcpSocket(handler: NonNullable<Handler['tcpSocket']>, container: V1Cont
     });
     socket.once('timeout', () => {
       socket.destroy();
-      resolve({ ok: false, message: `dial tcp ${host}:${port}: i/o timeout` });
+      resolve({ ok: false, message: `dial tcp ${host.includes(':') ? `[${host}]` : host}:${port}: i/o timeout` });
     });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, message: dialError(error, host, port) }));
   });

@@ -4,7 +4,7 @@
  * update writes a new directory and swaps `..data` with one rename, so a reader never sees half
  * of an update, and a process that watches `..data` sees each change.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 
 export interface Projected {
@@ -15,11 +15,14 @@ export interface Projected {
 
 const DATA = '..data';
 
-/** Refuses paths that would leave the volume: absolute ones and those with `..` elements. */
+/**
+ * The API server's rule for projected paths: relative, with no `..` element and no element
+ * starting with `..` (the writer's own names), checked before normalising; undefined when refused.
+ */
 export function safeRelativePath(path: string): string | undefined {
+  if (path === '' || path.startsWith(sep) || path.split(sep).some((part) => part.startsWith('..'))) return undefined;
   const normal = normalize(path);
-  if (path === '' || normal.startsWith(sep) || normal.split(sep).some((part) => part === '..' || part.startsWith('..'))) return undefined;
-  return normal;
+  return normal === '.' ? undefined : normal;
 }
 
 function stamp(): string {
@@ -64,6 +67,8 @@ export function writeAtomically(dir: string, files: ReadonlyMap<string, Projecte
     const full = join(versionDir, path);
     mkdirSync(dirname(full), { recursive: true, mode: 0o755 });
     writeFileSync(full, file.content, { mode: file.mode });
+    // Exactly the mode asked for, whatever the umask takes away.
+    chmodSync(full, file.mode);
   }
   const temporary = join(dir, '..data_tmp');
   rmSync(temporary, { force: true });

@@ -72,7 +72,11 @@ export class PodVolumes {
     const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
     return {
       configMap: (name) => getOrUndefined(this.client.get<V1ConfigMap>(`${base}/configmaps/${encodeURIComponent(name)}`)),
-      secret: async (name) => (await getOrUndefined(this.client.get<{ data?: Record<string, string> }>(`${base}/secrets/${encodeURIComponent(name)}`)))?.data ?? (undefined as Record<string, string> | undefined),
+      secret: async (name) => {
+        const secret = await getOrUndefined(this.client.get<{ data?: Record<string, string> }>(`${base}/secrets/${encodeURIComponent(name)}`));
+        // A Secret without data is an empty volume, not a missing one.
+        return secret ? (secret.data ?? {}) : undefined;
+      },
       token: (audience, expirationSeconds) => this.#token(pod, audience, expirationSeconds),
     };
   }

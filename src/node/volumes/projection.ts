@@ -81,7 +81,11 @@ function downwardFile(pod: V1Pod, item: V1DownwardAPIVolumeFile, hostIP: string,
   if (item.fieldRef) {
     if (item.fieldRef.fieldPath === 'metadata.labels') return Buffer.from(formatMap(pod.metadata?.labels));
     if (item.fieldRef.fieldPath === 'metadata.annotations') return Buffer.from(formatMap(pod.metadata?.annotations));
-    return Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, hostIP));
+    try {
+      return Buffer.from(fieldValue(pod, item.fieldRef.fieldPath, hostIP));
+    } catch {
+      throw new VolumeSetupError(`volume "${volume}": fieldRef.fieldPath "${item.fieldRef.fieldPath}" is not supported: use metadata.name, metadata.namespace, metadata.uid, metadata.labels or metadata.annotations (whole or ['key'])`);
+    }
   }
   if (item.resourceFieldRef) {
     const name = item.resourceFieldRef.containerName;
