@@ -298,6 +298,12 @@ describe('the node agent, driven by kubectl', { skip, timeout: 600_000 }, () => 
     assert.equal(refused.status.reason, 'NotHostProcess');
     assert.match(refused.status.message ?? '', /^hostpod runs only HostProcess pods/);
 
+    const windows = hostProcessPod('windows-only', [{ name: 'main', command: sh('true') }], { os: { name: 'windows' } });
+    await apply(windows);
+    const wrongOs = await eventually(async () => ((await pod('windows-only')).status.phase === 'Failed' ? pod('windows-only') : undefined), 30_000, 'Failed');
+    assert.equal(wrongOs.status.reason, 'PodOSNotSupported');
+    assert.equal(wrongOs.status.message, "Failed to admit pod as the OS field doesn't match node OS");
+
     await apply(hostProcessPod('no-image', [{ name: 'main', image: '127.0.0.1:9/missing/image:v1', command: sh('true') }]));
     const waiting = await eventually(async () => {
       const c = (await pod('no-image')).status.containerStatuses?.[0] as { state: { waiting?: { reason: string } } } | undefined;
