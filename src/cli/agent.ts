@@ -6,7 +6,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createRequire } from 'node:module';
 import { createCa, issueCertificate, type KeyPair } from '../controlplane/auth/pki.js';
 import { HostpodError } from '../errors.js';
 import { NodeAgent } from '../node/agent.js';
@@ -15,15 +14,13 @@ import { loadKubeconfig, type ClusterConnection } from '../node/kube-client/kube
 import { requireRoot } from '../runtime/identity.js';
 import { hostIP } from '../runtime/runtime.js';
 import type { MountMode } from '../runtime/container.js';
-import type { CommandIO } from './io.js';
+import { HOSTPOD_VERSION } from '../version.js';
+import { jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
 import { runReported } from './report-errors.js';
 import { openRuntime, withDataOptions } from './runtime-context.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-
-export type AgentLog = (level: string, message: string, fields?: Record<string, unknown>) => void;
 
 /** The node name the kubelet would pick: the host name, lower-cased. */
 export function defaultNodeName(): string {
@@ -43,7 +40,7 @@ export interface StartAgentOptions {
   clientCa: string;
   mountMode?: MountMode;
   io: CommandIO;
-  log: AgentLog;
+  log: JsonLog;
 }
 
 export async function startAgent(options: StartAgentOptions): Promise<NodeAgent> {
@@ -51,7 +48,7 @@ export async function startAgent(options: StartAgentOptions): Promise<NodeAgent>
   const { runtime, images, config } = await openRuntime({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.config ? { config: options.config } : {}) }, options.io, { mountMode: options.mountMode });
   const serving = options.serving ?? (await issueCertificate(await createCa(), { commonName: `system:node:${options.nodeName}`, usage: 'server', hosts: [options.address, '127.0.0.1', options.nodeName] }));
   return NodeAgent.start({
-    client: new KubeClient(options.connection, `hostpod-agent/${version}`),
+    client: new KubeClient(options.connection, `hostpod-agent/${HOSTPOD_VERSION}`),
     runtime,
     images,
     nodeName: options.nodeName,
@@ -59,7 +56,7 @@ export async function startAgent(options: StartAgentOptions): Promise<NodeAgent>
     mountMode: config.runtime.mountMode,
     insecureRegistries: config.insecureRegistries,
     kubelet: { host: '0.0.0.0', port: options.kubeletPort, cert: serving.cert, key: serving.key, clientCa: options.clientCa },
-    hostpodVersion: version,
+    hostpodVersion: HOSTPOD_VERSION,
     log: (level, message, fields = {}) => options.log(level, message, fields),
   });
 }
@@ -100,7 +97,7 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
         const clientCa = flags.clientCaFile ? readPem(flags.clientCaFile, 'client CA') : connection.ca;
         if (!clientCa) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', `the kubeconfig ${flags.kubeconfig} has no certificate authority`, { hint: 'pass --client-ca-file with the CA that signs the API server\'s kubelet-client certificate' });
         if ((flags.kubeletCert === undefined) !== (flags.kubeletKey === undefined)) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', '--kubelet-cert and --kubelet-key go together');
-        const log: AgentLog = (level, msg, fields = {}) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
+        const log = jsonLog(io);
         const nodeName = flags.nodeName ?? defaultNodeName();
         const agent = await startAgent({
           connection, nodeName, io, log, clientCa,
@@ -112,10 +109,7 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
           ...(flags.kubeletCert && flags.kubeletKey ? { serving: { cert: readPem(flags.kubeletCert, 'kubelet certificate'), key: readPem(flags.kubeletKey, 'kubelet key') } } : {}),
         });
         io.stdout.write(`hostpod: node ${nodeName} joined ${connection.server}; kubelet endpoint on port ${agent.kubeletPort}\n`);
-        const signal = await new Promise<NodeJS.Signals>((resolve) => {
-          process.once('SIGTERM', () => resolve('SIGTERM'));
-          process.once('SIGINT', () => resolve('SIGINT'));
-        });
+        const signal = await stopSignal();
         log('info', 'stopping; the containers keep running', { signal });
         await agent.stop();
       }),

@@ -13,3 +13,20 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 /** A bug in hostpod: reported with its stack. */
 export const EXIT_INTERNAL = 3;
+
+/** A long-running command's log: one JSON object per line on stderr. */
+export type JsonLog = (level: string, message: string, fields?: Record<string, unknown>) => void;
+
+export function jsonLog(io: CommandIO): JsonLog {
+  return (level, msg, fields = {}) => {
+    io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
+  };
+}
+
+/** Resolves with the first SIGTERM or SIGINT: how a foreground server is asked to stop. */
+export function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+}

@@ -2,17 +2,16 @@
  * The hostpod command line: wires the commands together and maps failures to exit codes.
  */
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
 import { isHostpodError } from '../errors.js';
 import { EXIT_INTERNAL, EXIT_USAGE, type CommandIO } from './io.js';
 import { containerCommands } from './containers.js';
 import { imageCommand } from './image.js';
+import { HOSTPOD_VERSION } from '../version.js';
 import { lintCommand } from './lint.js';
 import { agentCommand } from './agent.js';
 import { runCommand } from './run.js';
 import { kubeconfigCommand, upCommand } from './up.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /**
  * Runs hostpod with `argv` (without the node and script names).
@@ -22,7 +21,7 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
   const exit = { code: 0 };
   const program = new Command('hostpod')
     .description('Kubernetes HostProcess containers for Linux hosts')
-    .version(version)
+    .version(HOSTPOD_VERSION)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),

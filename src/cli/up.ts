@@ -11,10 +11,10 @@ import { ControlPlane, controlPlanePaths } from '../controlplane/control-plane.j
 import type { NodeAgent } from '../node/agent.js';
 import type { MountMode } from '../runtime/container.js';
 import { hostIP } from '../runtime/runtime.js';
-import { DEFAULT_KUBELET_PORT, defaultNodeName, parsePort, startAgent, type AgentLog } from './agent.js';
+import { DEFAULT_KUBELET_PORT, defaultNodeName, parsePort, startAgent } from './agent.js';
 import { HostpodError } from '../errors.js';
 import { loadConfig } from '../config.js';
-import type { CommandIO } from './io.js';
+import { jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
 import { runReported } from './report-errors.js';
 import { withDataOptions } from './runtime-context.js';
 
@@ -43,9 +43,7 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
     .action((flags: Flags) =>
       runReported(io, exit, async () => {
         const config = loadConfig(flags);
-        const log = (level: string, msg: string, fields: Record<string, unknown> = {}): void => {
-          io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
-        };
+        const log = jsonLog(io);
         const plane = await ControlPlane.start({
           dataDir: config.dataDir,
           host: flags.listen.host,
@@ -70,10 +68,7 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
         io.stdout.write(`hostpod: control plane serving on ${plane.url}\n`
           + `hostpod: admin kubeconfig written to ${plane.paths.kubeconfig}; use it with:\n`
           + `  export KUBECONFIG=${plane.paths.kubeconfig}\n  kubectl get namespaces\n`);
-        const signal = await new Promise<NodeJS.Signals>((resolve) => {
-          process.once('SIGTERM', () => resolve('SIGTERM'));
-          process.once('SIGINT', () => resolve('SIGINT'));
-        });
+        const signal = await stopSignal();
         log('info', 'stopping', { signal });
         await agent?.stop();
         await plane.stop();
@@ -83,7 +78,7 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
 }
 
 /** The agent of `hostpod up`: a node of its own control plane, with certificates from its CA. */
-async function startLocalAgent(plane: ControlPlane, flags: Flags, io: CommandIO, log: AgentLog): Promise<NodeAgent> {
+async function startLocalAgent(plane: ControlPlane, flags: Flags, io: CommandIO, log: JsonLog): Promise<NodeAgent> {
   const nodeName = flags.nodeName ?? defaultNodeName();
   const address = hostIP();
   const ca = plane.pki.ca;

@@ -13,7 +13,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { ImageStore } from '../runtime/image/store.js';
 import { EventRecorder } from './events.js';
 import { ImagePuller } from './image-puller.js';
-import { ApiError, type KubeClient } from './kube-client/client.js';
+import type { KubeClient } from './kube-client/client.js';
+import { deletePodNow, patchPodStatus } from './pod-api.js';
 import { KubeletApiServer } from './kubelet-api/server.js';
 import { AgentKubeletBackend } from './kubelet-backend.js';
 import { registerNode, startHeartbeat, type Heartbeat } from './node-registration.js';
@@ -225,7 +226,7 @@ export class NodeAgent {
     if (this.#idle.has(uid) || (isTerminal(pod) && adopted.length === 0)) {
       this.#idle.add(uid);
       // A finished pod with nothing on the node is deleted for good once asked.
-      if (pod.metadata?.deletionTimestamp) await this.#deleteNow(pod);
+      if (pod.metadata?.deletionTimestamp) await deletePodNow(this.options.client, pod);
       return;
     }
     if (adopted.length === 0 && !pod.metadata?.deletionTimestamp) {
@@ -236,7 +237,7 @@ export class NodeAgent {
         this.#idle.add(uid);
         this.options.log('info', 'pod rejected', { pod: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`, reason: rejection.reason });
         this.#context.events.record(pod, 'Warning', rejection.reason, rejection.message);
-        await this.#patchStatus(pod, { phase: 'Failed', reason: rejection.reason, message: rejection.message });
+        await patchPodStatus(this.options.client, pod, { phase: 'Failed', reason: rejection.reason, message: rejection.message });
         return;
       }
     }
@@ -247,23 +248,4 @@ export class NodeAgent {
     });
   }
 
-  async #patchStatus(pod: V1Pod, status: Record<string, unknown>): Promise<void> {
-    const { namespace = 'default', name = '' } = pod.metadata ?? {};
-    try {
-      await this.options.client.mergePatch(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/status`, { metadata: { uid: pod.metadata?.uid }, status });
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === 404)) throw error;
-    }
-  }
-
-  async #deleteNow(pod: V1Pod): Promise<void> {
-    const { namespace = 'default', name = '' } = pod.metadata ?? {};
-    try {
-      await this.options.client.delete(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {
-        apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: pod.metadata?.uid },
-      });
-    } catch (error) {
-      if (!(error instanceof ApiError && [404, 409].includes(error.code))) throw error;
-    }
-  }
 }

@@ -16,7 +16,8 @@ import { exitCodeOf, type Runtime } from '../runtime/runtime.js';
 import { apiTime, ContainerTrack } from './container-track.js';
 import type { EventRecorder } from './events.js';
 import type { ImagePuller } from './image-puller.js';
-import { ApiError, type KubeClient } from './kube-client/client.js';
+import type { KubeClient } from './kube-client/client.js';
+import { deletePodNow, patchPodStatus } from './pod-api.js';
 import { podConditions, podPhase, type ContainerStatusJson, type PodConditionJson, type PodPhase, type RestartPolicy } from './pod-status.js';
 import { ProbeWorker, runHandler, type ProbeKind, type ProbeTarget } from './probes.js';
 import type { RestartBackoff } from './restart-backoff.js';
@@ -359,20 +360,12 @@ export class PodWorker {
       if (variable.valueFrom?.configMapKeyRef?.name) configMaps.set(variable.valueFrom.configMapKeyRef.name, undefined);
       if (variable.valueFrom?.secretKeyRef?.name) secrets.set(variable.valueFrom.secretKeyRef.name, undefined);
     }
-    const fetch = async <T>(path: string): Promise<T | undefined> => {
-      try {
-        return await this.node.client.get<T>(path);
-      } catch (error) {
-        if (error instanceof ApiError && error.code === 404) return undefined;
-        throw error;
-      }
-    };
     for (const name of configMaps.keys()) {
-      const configMap = await fetch<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/configmaps/${encodeURIComponent(name)}`);
+      const configMap = await this.node.client.find<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/configmaps/${encodeURIComponent(name)}`);
       configMaps.set(name, configMap ? (configMap.data ?? {}) : undefined);
     }
     for (const name of secrets.keys()) {
-      const secret = await fetch<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${encodeURIComponent(name)}`);
+      const secret = await this.node.client.find<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${encodeURIComponent(name)}`);
       secrets.set(name, secret ? Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()])) : undefined);
     }
     return { configMap: (name) => configMaps.get(name), secret: (name) => secrets.get(name), serviceEnv: this.node.serviceEnv };
@@ -488,14 +481,7 @@ export class PodWorker {
     await this.#stopAll(grace, this.#removed ? 'removed from the API' : 'deleted');
     if (!this.#removed) {
       await this.#publish();
-      try {
-        const { namespace = 'default', name = '' } = this.#pod.metadata ?? {};
-        await this.node.client.delete(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {
-          apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: this.uid },
-        });
-      } catch (error) {
-        if (!(error instanceof ApiError && [404, 409].includes(error.code))) throw error;
-      }
+      await deletePodNow(this.node.client, this.#pod);
     }
     this.cleanUp();
     this.#finished = true;
@@ -551,18 +537,13 @@ export class PodWorker {
     };
     const text = JSON.stringify(status, (key, value: unknown) => (key === 'lastTransitionTime' || key === 'lastProbeTime' ? undefined : value));
     if (text === this.#lastStatus) return;
-    const { namespace = 'default', name = '' } = this.#pod.metadata ?? {};
-    try {
-      const updated = await this.node.client.mergePatch<V1Pod>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/status`, { metadata: { uid: this.uid }, status });
-      this.#lastStatus = text;
-      if (updated.metadata?.uid === this.uid) this.#pod = updated;
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 404) {
-        this.#removed = true;
-        this.kick();
-        return;
-      }
-      throw error;
+    const updated = await patchPodStatus(this.node.client, this.#pod, status);
+    if (!updated) {
+      this.#removed = true;
+      this.kick();
+      return;
     }
+    this.#lastStatus = text;
+    if (updated.metadata?.uid === this.uid) this.#pod = updated;
   }
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ApiError, type KubeClient } from '../../src/node/kube-client/client.js';
+import type { KubeClient } from '../../src/node/kube-client/client.js';
 import { PodVolumes } from '../../src/node/volumes/pod-volumes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostpod-pod-volumes-'));
@@ -37,10 +37,7 @@ const pod: V1Pod = {
 /** The API as the agent sees it: TokenRequests answered with numbered tokens, one ConfigMap. */
 function fakeClient(requests: { path: string; body: Record<string, unknown> }[], issuedAt: () => number): KubeClient {
   return {
-    get: (path: string) => {
-      if (path === '/api/v1/namespaces/shop/configmaps/kube-root-ca.crt') return Promise.resolve({ data: { 'ca.crt': 'PEM' } });
-      return Promise.reject(new ApiError(404, 'NotFound', `${path} not found`));
-    },
+    find: (path: string) => Promise.resolve(path === '/api/v1/namespaces/shop/configmaps/kube-root-ca.crt' ? { data: { 'ca.crt': 'PEM' } } : undefined),
     create: (path: string, body: Record<string, unknown>) => {
       requests.push({ path, body });
       const spec = body['spec'] as { expirationSeconds: number };

@@ -1,5 +1,5 @@
 /** What `/version` reports: the Kubernetes API version hostpod serves, and hostpod's own. */
-import { createRequire } from 'node:module';
+import { HOSTPOD_VERSION } from '../../version.js';
 
 export interface VersionInfo {
   major: string;
@@ -17,12 +17,10 @@ export interface VersionInfo {
 export const KUBERNETES_MINOR = 30;
 
 export function versionInfo(): VersionInfo {
-  const require = createRequire(import.meta.url);
-  const { version } = require('../../../package.json') as { version: string };
   return {
     major: '1',
     minor: String(KUBERNETES_MINOR),
-    gitVersion: `v1.${KUBERNETES_MINOR}.0+hostpod-${version}`,
+    gitVersion: `v1.${KUBERNETES_MINOR}.0+hostpod-${HOSTPOD_VERSION}`,
     gitCommit: '',
     gitTreeState: 'clean',
     buildDate: '',

@@ -47,6 +47,16 @@ export class KubeClient {
     return this.request<T>('GET', path, { ...(query ? { query } : {}) });
   }
 
+  /** A GET whose 404 is an answer: undefined. */
+  async find<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(path);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
   create<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('POST', path, { body });
   }

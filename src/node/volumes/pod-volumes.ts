@@ -5,7 +5,7 @@
  */
 import type { V1ConfigMap, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { join } from 'node:path';
-import { ApiError, type KubeClient } from '../kube-client/client.js';
+import type { KubeClient } from '../kube-client/client.js';
 import { writeAtomically } from './atomic-writer.js';
 import { isApiVolume, projectVolume, type ProjectionSources } from './projection.js';
 
@@ -21,15 +21,6 @@ function kindDir(volume: V1Volume): string {
   if (volume.secret) return KIND_DIRS.secret;
   if (volume.downwardAPI) return KIND_DIRS.downwardAPI;
   return KIND_DIRS.projected;
-}
-
-async function getOrUndefined<T>(request: Promise<T>): Promise<T | undefined> {
-  try {
-    return await request;
-  } catch (error) {
-    if (error instanceof ApiError && error.code === 404) return undefined;
-    throw error;
-  }
 }
 
 export class PodVolumes {
@@ -71,9 +62,9 @@ export class PodVolumes {
     const namespace = pod.metadata?.namespace ?? 'default';
     const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
     return {
-      configMap: (name) => getOrUndefined(this.client.get<V1ConfigMap>(`${base}/configmaps/${encodeURIComponent(name)}`)),
+      configMap: (name) => this.client.find<V1ConfigMap>(`${base}/configmaps/${encodeURIComponent(name)}`),
       secret: async (name) => {
-        const secret = await getOrUndefined(this.client.get<{ data?: Record<string, string> }>(`${base}/secrets/${encodeURIComponent(name)}`));
+        const secret = await this.client.find<{ data?: Record<string, string> }>(`${base}/secrets/${encodeURIComponent(name)}`);
         // A Secret without data is an empty volume, not a missing one.
         return secret ? (secret.data ?? {}) : undefined;
       },
