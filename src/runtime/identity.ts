@@ -6,11 +6,14 @@
  *   NT AUTHORITY\NetworkService    hostpod-networkservice, likewise
  *   any other name                 a local group: a temporary user in it, deleted with the container
  *
- * Temporary users carry the container id in their comment field, so users left by a crash are
- * found and deleted at the next start (hcsshim leaks them when its shim dies).
+ * Temporary users carry the container id and their instance's tag in their comment field, so users
+ * left by a crash are found and deleted at the next start (hcsshim leaks them when its shim dies),
+ * and one hostpod instance never deletes the users of another (another data directory).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { wellKnownAccount } from '../api/accounts.js';
 import { HostpodError } from '../errors.js';
 
@@ -41,6 +44,35 @@ interface PasswdEntry {
 const SERVICE_USERS = { LocalService: 'hostpod-localservice', NetworkService: 'hostpod-networkservice' } as const;
 const TEMP_PREFIX = 'hostpod-t';
 const TEMP_COMMENT = 'hostpod temporary user for container ';
+const INSTANCE_MARK = ' of instance ';
+
+/**
+ * The tag of the hostpod instance that owns a data directory: a short hash of its real path, so
+ * two data directories (two instances) tell their temporary users apart.
+ */
+export function instanceTag(dataDir: string): string {
+  let path: string;
+  try {
+    path = realpathSync(dataDir);
+  } catch {
+    path = resolve(dataDir);
+  }
+  return createHash('sha256').update(path).digest('hex').slice(0, 12);
+}
+
+/** A temporary user's comment: `hostpod temporary user for container <id> of instance <tag>`. */
+function temporaryComment(containerId: string, instance: string): string {
+  return `${TEMP_COMMENT}${containerId}${INSTANCE_MARK}${instance}`;
+}
+
+/** The container id and instance tag a temporary user's comment names (no tag: the old format). */
+function parseTemporaryComment(comment: string): { containerId: string; instance: string | undefined } | undefined {
+  if (!comment.startsWith(TEMP_COMMENT)) return undefined;
+  const rest = comment.slice(TEMP_COMMENT.length);
+  const mark = rest.indexOf(INSTANCE_MARK);
+  if (mark < 0) return { containerId: rest, instance: undefined };
+  return { containerId: rest.slice(0, mark), instance: rest.slice(mark + INSTANCE_MARK.length) };
+}
 
 export function passwdEntries(file = '/etc/passwd'): PasswdEntry[] {
   return readFileSync(file, 'utf8')
@@ -130,10 +162,11 @@ export function temporaryUserName(containerId: string): string {
 }
 
 /**
- * Maps `account` to a Linux identity, creating the service user or the temporary user it needs.
+ * Maps `account` to a Linux identity, creating the service user or the temporary user it needs
+ * (tagged with `instance`, see instanceTag).
  * @throws HostpodError for a group that does not exist.
  */
-export function acquireIdentity(account: string, containerId: string, what: string): Identity {
+export function acquireIdentity(account: string, containerId: string, instance: string, what: string): Identity {
   const known = wellKnownAccount(account);
   if (known === 'LocalSystem') {
     const root = lookupUser('root') ?? { name: 'root', uid: 0, gid: 0, comment: '', home: '/root', shell: '/bin/sh' };
@@ -149,7 +182,7 @@ export function acquireIdentity(account: string, containerId: string, what: stri
   const name = temporaryUserName(containerId);
   runTool(
     'useradd',
-    ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--no-user-group', '--gid', String(gid), '--comment', `${TEMP_COMMENT}${containerId}`, name],
+    ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--no-user-group', '--gid', String(gid), '--comment', temporaryComment(containerId, instance), name],
     `create temporary user ${name} in group ${account}`,
   );
   const entry = lookupUser(name);
@@ -161,17 +194,34 @@ export function acquireIdentity(account: string, containerId: string, what: stri
 export function releaseIdentity(containerId: string): void {
   const name = temporaryUserName(containerId);
   const entry = lookupUser(name);
-  if (!entry || !entry.comment.startsWith(TEMP_COMMENT)) return;
+  // Only the user made for this very container (ids are 256 random bits: no other instance has it).
+  if (!entry || parseTemporaryComment(entry.comment)?.containerId !== containerId) return;
   runTool('userdel', ['--force', name], `delete temporary user ${name}`);
 }
 
-/** Temporary users whose container is not live (left by a crash): deletes them, returns their names. */
-export function removeLeakedTemporaryUsers(isLive: (containerId: string) => boolean): string[] {
+/** What a sweep of temporary users asks of the instance that runs it. */
+export interface TemporaryUserOwner {
+  /** This instance's tag (instanceTag of its data directory). */
+  instance: string;
+  /** Whether this instance has a container of that id (its directory exists). */
+  has: (containerId: string) => boolean;
+  /** Whether that container of this instance is still live (running, or being started). */
+  isLive: (containerId: string) => boolean;
+}
+
+/**
+ * This instance's temporary users whose container is not live (left by a crash): deletes them,
+ * returns their names. Users of other instances are never touched; a user of the old, untagged
+ * format only when its container is provably this instance's (its directory is here).
+ */
+export function removeLeakedTemporaryUsers(owner: TemporaryUserOwner): string[] {
   const removed: string[] = [];
   for (const entry of passwdEntries()) {
-    if (!entry.name.startsWith(TEMP_PREFIX) || !entry.comment.startsWith(TEMP_COMMENT)) continue;
-    const id = entry.comment.slice(TEMP_COMMENT.length);
-    if (isLive(id)) continue;
+    if (!entry.name.startsWith(TEMP_PREFIX)) continue;
+    const parsed = parseTemporaryComment(entry.comment);
+    if (!parsed) continue;
+    const ours = parsed.instance === undefined ? owner.has(parsed.containerId) : parsed.instance === owner.instance;
+    if (!ours || owner.isLive(parsed.containerId)) continue;
     runTool('userdel', ['--force', entry.name], `delete leaked temporary user ${entry.name}`);
     removed.push(entry.name);
   }

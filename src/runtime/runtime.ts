@@ -15,7 +15,7 @@ import { HostpodError } from '../errors.js';
 import { detectCgroups, type CgroupDriver, type CgroupLimits } from './cgroup/index.js';
 import { buildArgv, buildEnvironment, workingDirectory, type ApiObjects } from './command.js';
 import { ContainerDirs, nsToIso, readJson, writeAtomically, type ContainerRecord, type ContainerState, type ContainerStatus, type MountMode } from './container.js';
-import { accountEnvironment, accountName, acquireIdentity, releaseIdentity, removeLeakedTemporaryUsers, requireRoot } from './identity.js';
+import { accountEnvironment, accountName, acquireIdentity, instanceTag, releaseIdentity, removeLeakedTemporaryUsers, requireRoot } from './identity.js';
 import type { ImageStore } from './image/store.js';
 import { Locks } from './image/locks.js';
 import { containerLogPath, logFiles } from './logs.js';
@@ -156,7 +156,7 @@ export class Runtime {
     try {
       this.images.leaseForContainer(id, image);
       const account = accountName(container.securityContext?.windowsOptions?.runAsUserName, pod.spec?.securityContext?.windowsOptions?.runAsUserName, config.User, what);
-      const identity = acquireIdentity(account, id, what);
+      const identity = acquireIdentity(account, id, instanceTag(this.dataDir), what);
       temporaryUser = identity.temporary;
       const mounts = resolveMounts(pod, container, request.podDir, what, request.volumeDirs);
       const sandboxDir = request.mountMode === 'bind' ? BIND_SANDBOX : join(stateDir, 'rootfs');
@@ -400,7 +400,9 @@ export class Runtime {
         result.lost.push(id);
       }
     }
-    if (process.getuid?.() === 0) result.removedUsers = removeLeakedTemporaryUsers((id) => this.live(id));
+    if (process.getuid?.() === 0) {
+      result.removedUsers = removeLeakedTemporaryUsers({ instance: instanceTag(this.dataDir), has: (id) => /^[0-9a-f]{64}$/.test(id) && existsSync(this.containers.dir(id)), isLive: (id) => this.live(id) });
+    }
     return result;
   }
 

@@ -61,6 +61,10 @@ export interface CgroupDriver {
   create(id: string, limits: CgroupLimits): ContainerCgroup;
   /** The cgroup of an existing container (it may be gone). */
   open(id: string): ContainerCgroup;
-  /** Container ids that have a cgroup under hostpod's subtree. */
+  /**
+   * Container ids that have a cgroup under hostpod's subtree: those of every instance that shares
+   * the subtree (the default `hostpod` is shared by every data directory), not only this one's.
+   * Never sweep from it: the runtime opens only the cgroups of its own containers, by id.
+   */
   list(): string[];
 }
