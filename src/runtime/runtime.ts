@@ -4,7 +4,7 @@
  * It knows nothing of an API server: it takes a pod spec and a container and reports states.
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, networkInterfaces } from 'node:os';
@@ -14,6 +14,7 @@ import type { RuntimeSettings } from '../config.js';
 import { HostpodError } from '../errors.js';
 import { detectCgroups, type CgroupDriver, type CgroupLimits } from './cgroup/index.js';
 import { buildArgv, buildEnvironment, workingDirectory, type ApiObjects } from './command.js';
+import { clampGraceSeconds } from './grace.js';
 import { ContainerDirs, nsToIso, readJson, writeAtomically, type ContainerRecord, type ContainerState, type ContainerStatus, type MountMode } from './container.js';
 import { accountEnvironment, accountName, acquireIdentity, instanceTag, releaseIdentity, removeLeakedTemporaryUsers, requireRoot } from './identity.js';
 import type { ImageStore } from './image/store.js';
@@ -247,17 +248,10 @@ export class Runtime {
    * `graceSeconds` overrides it) the whole cgroup is killed. Resolves with its final status.
    */
   async stop(id: string, graceSeconds?: number): Promise<ContainerStatus> {
-    const dir = this.containers.dir(id);
     if (this.containers.state(id) !== 'exited') {
-      if (graceSeconds !== undefined) writeAtomically(join(dir, 'stop-grace'), String(Math.max(0, Math.floor(graceSeconds))));
       const monitor = this.containers.liveMonitor(id);
-      if (monitor !== undefined) {
-        try {
-          process.kill(monitor, 'SIGTERM');
-        } catch {
-          // It ended on its own meanwhile.
-        }
-      } else await this.markLost(id, 'stopped while its monitor was gone');
+      if (monitor !== undefined) askToStop(monitor, graceSeconds);
+      else await this.markLost(id, 'stopped while its monitor was gone');
     }
     return this.wait(id);
   }
@@ -459,6 +453,23 @@ export class Runtime {
     if (record) rmSync(dirname(record.logPath), { recursive: true, force: true });
     rmSync(this.containers.dir(id), { recursive: true, force: true });
   }
+}
+
+/**
+ * Asks a container's monitor to stop it: SIGTERM, queued with the grace period when one overrides
+ * the pod's. Nothing is written, so a full disk cannot keep a container from stopping.
+ */
+function askToStop(monitor: number, graceSeconds: number | undefined): void {
+  if (graceSeconds === undefined || Number.isNaN(graceSeconds)) {
+    try {
+      process.kill(monitor, 'SIGTERM');
+    } catch {
+      // It ended on its own meanwhile.
+    }
+    return;
+  }
+  // Node has no sigqueue(2): the monitor binary queues the signal with its value.
+  spawnSync(monitorBinary(), ['stop', String(monitor), String(clampGraceSeconds(graceSeconds))], { stdio: 'ignore' });
 }
 
 /** A process's exit code (once its output has been read), 128 + the signal's number when a signal ended it. */

@@ -9,6 +9,9 @@
  *
  *   hostpod-monitor start STATE_DIR        run the container described by STATE_DIR/spec
  *   hostpod-monitor exec STATE_DIR ARG...  become an extra process in the running container
+ *   hostpod-monitor stop PID GRACE         ask the monitor PID to stop its container, with GRACE
+ *                                          seconds (sigqueue: no file is written, so a full disk
+ *                                          cannot keep a container from stopping)
  *
  * The spec is a sequence of NUL-terminated strings: a directive followed by its arguments
  * (hostpod writes it; see src/runtime/monitor/spec.ts). Values are never parsed by a shell.
@@ -23,11 +26,14 @@
  * The monitor then copies the workload's output into the CRI log file, reaps every descendant
  * (it is a child subreaper), and handles the end of the container:
  *   - SIGTERM to the monitor asks for a stop: the stop signal goes to init, and after the grace
- *     period (STATE_DIR/stop-grace overrides the spec) the whole cgroup is killed;
+ *     period the whole cgroup is killed. The grace is the spec's, unless the SIGTERM was queued
+ *     with a value (sigqueue, as `stop` does): then that many seconds. A second stop may shorten
+ *     the grace, never lengthen it;
  *   - when init exits on its own, the processes left get SIGTERM and, after the grace period,
  *     SIGKILL.
  * When init is reaped, the cgroup is empty and the pipes are drained, it writes STATE_DIR/exit
- * atomically and exits. So an exit file means the log is complete.
+ * atomically and exits. So an exit file means the log is complete. On a full disk it retries that
+ * write every second until space returns: the exit status is never lost or written in part.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -157,16 +163,32 @@ static int write_file(const char *path, const char *text) {
   return r < 0 ? -1 : 0;
 }
 
-/* Crash safety: state files are written to a temporary name and renamed into place. */
-static void write_state(const char *name, const char *text) {
+/* Crash safety: state files are written to a temporary name and renamed into place, and only
+ * when every byte reached the disk: a short or failed write (ENOSPC) leaves no file. 0 on success. */
+static int write_state(const char *name, const char *text) {
   char path[PATH_MAX], tmp[PATH_MAX];
   snprintf(path, sizeof path, "%s/%s", state_dir, name);
   snprintf(tmp, sizeof tmp, "%s/.%s.tmp", state_dir, name);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) { fprintf(stderr, "hostpod-monitor: %s: %s\n", tmp, strerror(errno)); return; }
-  if (write(fd, text, strlen(text)) < 0 || fsync(fd) < 0) fprintf(stderr, "hostpod-monitor: %s: %s\n", tmp, strerror(errno));
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) { fprintf(stderr, "hostpod-monitor: %s: %s\n", tmp, strerror(errno)); return -1; }
+  size_t len = strlen(text), done = 0;
+  while (done < len) {
+    ssize_t w = write(fd, text + done, len - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    done += (size_t)w;
+  }
+  int ok = done == len && fsync(fd) == 0;
+  if (!ok) fprintf(stderr, "hostpod-monitor: %s: %s\n", tmp, strerror(errno ? errno : EIO));
   close(fd);
-  if (rename(tmp, path) < 0) fprintf(stderr, "hostpod-monitor: rename %s: %s\n", path, strerror(errno));
+  if (!ok) { unlink(tmp); return -1; }
+  if (rename(tmp, path) < 0) { fprintf(stderr, "hostpod-monitor: rename %s: %s\n", path, strerror(errno)); unlink(tmp); return -1; }
+  return 0;
+}
+
+/* The exit file is the container's only record of how it ended: wait for space rather than lose it. */
+static void write_exit(const char *text) {
+  while (write_state("exit", text) < 0) sleep(1);
 }
 
 /* ---- the child: from fork to the workload's first instruction ---- */
@@ -381,14 +403,6 @@ static void reap(pid_t init, int *init_status, int *init_done) {
     if (p == init) { *init_status = status; *init_done = 1; }
 }
 
-static long read_grace(void) {
-  char path[PATH_MAX]; snprintf(path, sizeof path, "%s/stop-grace", state_dir);
-  char *text = read_all(path, NULL);
-  if (!text) return spec.grace;
-  long v = atol(text); free(text);
-  return v < 0 ? 0 : v;
-}
-
 static int run_start(void) {
   if (setsid() < 0 && errno != EPERM) die("setsid: %s", strerror(errno));
   signal(SIGPIPE, SIG_IGN); signal(SIGHUP, SIG_IGN); signal(SIGINT, SIG_IGN);
@@ -402,7 +416,7 @@ static int run_start(void) {
     if (mount("overlay", spec.ov_target, "overlay", 0, opts) < 0) {
       printf("error mount the sandbox overlay at %s: %s\n", spec.ov_target, strerror(errno)); fflush(stdout);
       snprintf(text, sizeof text, "exitCode=128\nfinishedAt=%lld\nerror=sandbox overlay: %s\n", now_ns(), strerror(errno));
-      write_state("exit", text);
+      write_exit(text);
       return 0;
     }
   }
@@ -450,12 +464,15 @@ static int run_start(void) {
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGTERM && !stopping && !init_done) {
+        if (si.ssi_signo != SIGTERM) continue;
+        /* A stop: its grace came with the signal (sigqueue), else it is the spec's. */
+        long grace = si.ssi_code == SI_QUEUE ? (si.ssi_int < 0 ? 0 : (long)si.ssi_int) : spec.grace;
+        double at = mono() + (double)grace;
+        if (!stopping && !init_done) {
           stopping = 1;
-          long grace = read_grace();
           kill(init, spec.stop_signal);
-          deadline = mono() + (double)grace;
-        }
+          deadline = at;
+        } else if (deadline < 0 || at < deadline) deadline = at;
       }
       int was_done = init_done;
       reap(init, &init_status, &init_done);
@@ -463,7 +480,8 @@ static int run_start(void) {
         /* Init exited on its own: ask what it left behind to stop, then kill it after the grace
          * period (hcsshim hard-codes 5 s; hostpod honours the pod's terminationGracePeriodSeconds). */
         signal_cgroup(SIGTERM);
-        deadline = mono() + (double)spec.grace;
+        double at = mono() + (double)spec.grace;
+        if (deadline < 0 || at < deadline) deadline = at;
       }
     }
     for (int i = 0; i < 2; i++)
@@ -486,8 +504,23 @@ static int run_start(void) {
   snprintf(text, sizeof text, "exitCode=%d\nsignal=%d\nstartedAt=%lld\nfinishedAt=%lld\n", code, sig, started, now_ns());
   if (mlen > 0) {
     char full[1200]; snprintf(full, sizeof full, "exitCode=128\nsignal=0\nstartedAt=%lld\nfinishedAt=%lld\nerror=%s\n", started, now_ns(), msg);
-    write_state("exit", full);
-  } else write_state("exit", text);
+    write_exit(full);
+  } else write_exit(text);
+  return 0;
+}
+
+/* Queues SIGTERM with the grace period as its value: the monitor reads it from the signal. */
+static int run_stop(const char *pid_text, const char *grace_text) {
+  char *end; errno = 0;
+  long pid = strtol(pid_text, &end, 10);
+  if (errno || *end || pid <= 0) { fprintf(stderr, "hostpod-monitor: stop: not a pid: %s\n", pid_text); return 2; }
+  errno = 0;
+  long long grace = strtoll(grace_text, &end, 10);
+  if (*end || end == grace_text) { fprintf(stderr, "hostpod-monitor: stop: not a number of seconds: %s\n", grace_text); return 2; }
+  if (errno == ERANGE || grace > INT_MAX) grace = INT_MAX; /* beyond 68 years: for ever, in practice */
+  if (grace < 0) grace = 0;
+  union sigval value; value.sival_int = (int)grace;
+  if (sigqueue((pid_t)pid, SIGTERM, value) < 0) { fprintf(stderr, "hostpod-monitor: stop %ld: %s\n", pid, strerror(errno)); return errno == ESRCH ? 3 : 1; }
   return 0;
 }
 
@@ -512,7 +545,8 @@ static int run_exec(char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG...\n"); return 2; }
+  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG... | stop PID GRACE\n"); return 2; }
+  if (!strcmp(argv[1], "stop") && argc == 4) return run_stop(argv[2], argv[3]);
   state_dir = argv[2];
   load_spec();
   if (!strcmp(argv[1], "start")) return run_start();

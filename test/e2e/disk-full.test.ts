@@ -1,0 +1,143 @@
+/**
+ * A full disk under the data directory (a small tmpfs, filled up): stopping a container needs no
+ * write, its log keeps whole CRI records only, and what could not be written is written once
+ * space returns.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { DEFAULT_RUNTIME, type RuntimeSettings } from '../../src/config.js';
+import { ensureBuiltin } from '../../src/runtime/image/builtin.js';
+import { ImageStore } from '../../src/runtime/image/store.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+import { api, eventually, startControlPlane } from '../support/controlplane.js';
+import { startTestNode } from '../support/node-agent.js';
+import { hostPod, removeCgroupDirs, rootSkip, shell } from '../support/runtime.js';
+
+const skip = rootSkip();
+
+interface FullDisk {
+  dataDir: string;
+  runtime: Runtime;
+  /** Writes a file until the file system has no byte left. */
+  fill(): void;
+  /** Deletes that file: space returns. */
+  free(): void;
+  close(): Promise<void>;
+}
+
+/** A runtime whose data directory is a tmpfs of `size` (mount -t tmpfs -o size=...). */
+async function fullDiskRuntime(size = '16m', settings: Partial<RuntimeSettings> = {}): Promise<FullDisk> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hostpod-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dataDir]);
+  const cgroupRoot = `hostpod-full-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const images = new ImageStore(dataDir);
+  await ensureBuiltin(images);
+  const runtime = new Runtime(dataDir, { ...DEFAULT_RUNTIME, ...settings, cgroup: { ...DEFAULT_RUNTIME.cgroup, root: cgroupRoot } }, images);
+  const filler = join(dataDir, 'filler');
+  return {
+    dataDir,
+    runtime,
+    fill() {
+      const fd = openSync(filler, 'a');
+      try {
+        for (const size of [1 << 20, 1 << 12, 1]) {
+          const chunk = Buffer.alloc(size);
+          try {
+            for (;;) writeSync(fd, chunk);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+      assert.equal(statfsSync(dataDir).bavail, 0, 'the file system is full');
+    },
+    free() {
+      rmSync(filler, { force: true });
+    },
+    async close() {
+      rmSync(filler, { force: true });
+      for (const c of runtime.list()) if (c.state !== 'exited') await runtime.stop(c.id, 0);
+      await runtime.reconcile();
+      execFileSync('umount', ['--lazy', dataDir]);
+      rmdirSync(dataDir);
+      removeCgroupDirs(cgroupRoot);
+    },
+  };
+}
+
+let markers = 0;
+function uniqueSleep(): string {
+  markers++;
+  return `sleep 3600.${process.pid}${markers}`;
+}
+
+function processAlive(marker: string): boolean {
+  try {
+    execFileSync('pgrep', ['-f', marker], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 50));
+}
+
+describe('a full disk under the data directory', { skip, timeout: 120_000 }, () => {
+  test('stop: the container is stopped without a write; its exit is recorded once space returns', async () => {
+    const disk = await fullDiskRuntime();
+    try {
+      const marker = uniqueSleep();
+      // A workload that ignores SIGTERM and a pod grace period of an hour: only the grace passed
+      // with the stop (0) ends it before the test's timeout.
+      const pod = hostPod([shell(`trap "" TERM; ${marker} & wait`)], { terminationGracePeriodSeconds: 3600 });
+      const record = await disk.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(disk.dataDir, 'pods', 'p'), mountMode: 'bind' });
+      await until(() => processAlive(marker));
+      disk.fill();
+      const stopping = disk.runtime.stop(record.id, 0);
+      const outcome = await Promise.race([stopping.then(() => 'resolved', (error: Error) => `rejected: ${error.message}`), until(() => !processAlive(marker)).then(() => 'stopped')]);
+      assert.equal(outcome, 'stopped', 'the workload is killed while the disk is full');
+      disk.free();
+      const status = await stopping;
+      assert.equal(status.exitCode, 137, 'the exit status the monitor saw, written once space returned');
+      assert.equal(status.reason, 'Error');
+      assert.equal(disk.runtime.containers.state(record.id), 'exited');
+    } finally {
+      await disk.close();
+    }
+  });
+
+  test('pod deletion: the agent stops the container on a full disk, and finishes the deletion once space returns', async () => {
+    const plane = await startControlPlane();
+    const disk = await fullDiskRuntime();
+    const node = await startTestNode(plane, disk.runtime);
+    try {
+      const marker = uniqueSleep();
+      const pod = hostPod([shell(`trap "" TERM; ${marker} & wait`)], { terminationGracePeriodSeconds: 3600 }, 'full-disk');
+      delete pod.metadata!.uid;
+      await node.createPod(pod);
+      const id = await eventually(() => disk.runtime.list().find((c) => c.state === 'running')?.id, 30_000, 'the container to run');
+      await until(() => processAlive(marker));
+      disk.fill();
+      const deleted = await api(plane.plane, 'DELETE', '/api/v1/namespaces/default/pods/full-disk?gracePeriodSeconds=1');
+      assert.equal(deleted.status, 200, deleted.body);
+      await eventually(() => (processAlive(marker) ? undefined : true), 30_000, `the workload to be killed (agent log: ${node.logs.join('\n')})`);
+      assert.equal((await api(plane.plane, 'GET', '/api/v1/namespaces/default/pods/full-disk')).status, 200, 'the deletion waits for its writes');
+      disk.free();
+      await eventually(async () => ((await api(plane.plane, 'GET', '/api/v1/namespaces/default/pods/full-disk')).status === 404 ? true : undefined), 30_000, 'the pod to be deleted');
+      assert.equal(disk.runtime.containers.ids().includes(id), false, 'its container is removed from the node');
+    } finally {
+      await node.stop();
+      await disk.close();
+      await plane.stop();
+    }
+  });
+});
