@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DEFAULT_RUNTIME, type RuntimeSettings } from '../../src/config.js';
 import { ensureBuiltin } from '../../src/runtime/image/builtin.js';
 import { ImageStore } from '../../src/runtime/image/store.js';
+import { parseLogLine } from '../../src/runtime/logs.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { api, eventually, startControlPlane } from '../support/controlplane.js';
 import { startTestNode } from '../support/node-agent.js';
@@ -110,6 +111,35 @@ describe('a full disk under the data directory', { skip, timeout: 120_000 }, () 
       assert.equal(status.exitCode, 137, 'the exit status the monitor saw, written once space returned');
       assert.equal(status.reason, 'Error');
       assert.equal(disk.runtime.containers.state(record.id), 'exited');
+    } finally {
+      await disk.close();
+    }
+  });
+
+  test('logs: a write that fails for space leaves no torn CRI line; every line parses once space returns', async () => {
+    const disk = await fullDiskRuntime();
+    try {
+      const pad = 'x'.repeat(200);
+      // About a million bytes a second: records keep crossing the last free page as the disk fills.
+      const pod = hostPod([shell(`i=0; while :; do i=$((i+1)); echo "line $i ${pad}"; [ $((i % 40)) -ne 0 ] || sleep 0.01; done`)], { terminationGracePeriodSeconds: 0 });
+      const record = await disk.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(disk.dataDir, 'pods', 'p'), mountMode: 'bind' });
+      const size = (): number => statSync(record.logPath, { throwIfNoEntry: false })?.size ?? 0;
+      await until(() => size() > 50_000);
+      disk.fill();
+      // Let the workload go on writing into the full disk for a while.
+      const full = size();
+      await new Promise((r) => setTimeout(r, 500));
+      disk.free();
+      await until(() => size() > full + 50_000);
+      await disk.runtime.stop(record.id, 0);
+      const lines = readFileSync(record.logPath, 'utf8').split('\n');
+      assert.equal(lines.pop(), '', 'the log ends with a whole line');
+      const torn = lines.filter((line) => {
+        const entry = parseLogLine(line);
+        return !entry || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/.test(entry.time) || !entry.full || !new RegExp(`^line \\d+ ${pad}$`).test(entry.text);
+      });
+      assert.deepEqual(torn.map((l) => l.slice(0, 120)), [], 'every line is one whole CRI entry');
+      assert.ok(lines.length > 400, `lines before and after the full disk (${lines.length})`);
     } finally {
       await disk.close();
     }

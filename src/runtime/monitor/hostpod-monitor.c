@@ -314,7 +314,8 @@ static void join_cgroups(void) {
 /* ---- CRI log files ---- */
 
 struct stream { const char *name; int fd; char buf[LINE_MAX_BYTES]; size_t len; int open; };
-static int log_fd = -1; static long log_size;
+/* log_size is the file's size after its last whole record; log_failing is set while writes fail. */
+static int log_fd = -1, log_failing; static long log_size;
 
 static void log_open(void) {
   log_fd = open(spec.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -347,10 +348,22 @@ static void log_entry(const char *stream, char tag, const char *line, size_t len
   const char *p = entry; size_t left = (size_t)n;
   while (left > 0) {
     ssize_t w = write(log_fd, p, left);
-    if (w < 0) { if (errno == EINTR) continue; fprintf(stderr, "hostpod-monitor: write %s: %s\n", spec.log, strerror(errno)); return; }
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int saved = w < 0 ? errno : EIO;
+      /* Whole records or none (a full disk stops a write half-way): cut off the part that reached
+       * the file, so the next record does not run into it. The entry itself is lost. */
+      if (left < (size_t)n && ftruncate(log_fd, log_size) < 0) {
+        struct stat st; if (fstat(log_fd, &st) == 0) log_size = st.st_size;
+      }
+      if (!log_failing) fprintf(stderr, "hostpod-monitor: write %s: %s (entries are dropped until writes succeed)\n", spec.log, strerror(saved));
+      log_failing = 1;
+      return;
+    }
     p += w; left -= (size_t)w;
   }
   log_size += n;
+  if (log_failing) { fprintf(stderr, "hostpod-monitor: writes to %s succeed again\n", spec.log); log_failing = 0; }
 }
 
 static void stream_flush_lines(struct stream *s, int at_eof) {
