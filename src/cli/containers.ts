@@ -85,6 +85,7 @@ export function containerCommands(io: CommandIO, exit: { code: number }): Comman
         for (const query of queries) {
           const id = runtime.resolve(query);
           const status = await runtime.stop(id, flags['gracePeriod'] as number | undefined);
+          for (const warning of status.warnings ?? []) io.stderr.write(`hostpod: warning: ${warning}\n`);
           io.stdout.write(`${id.slice(0, 12)}: ${status.reason}, exit code ${status.exitCode}\n`);
         }
       }),

@@ -102,6 +102,7 @@ export function runCommand(io: CommandIO, exit: { code: number }): Command {
         });
         for (const c of result.containers) {
           const record = runtime.containers.record(c.id);
+          for (const warning of c.status.warnings ?? []) io.stderr.write(`hostpod: warning: ${warning}\n`);
           if (c.status.reason === 'OOMKilled') {
             io.stderr.write(`hostpod: container "${c.name}" was OOMKilled: it went over limits.memory (${record.memoryLimit ?? 'no limit'} bytes), exit code ${c.status.exitCode}\n`);
           } else if (c.status.reason === 'StartError') {

@@ -30,6 +30,7 @@ export async function openRuntime(flags: ConfigFlags, io: CommandIO, options: { 
     const adopted = await runtime.reconcile();
     for (const id of adopted.lost) io.stderr.write(`hostpod: container ${id.slice(0, 12)} lost its monitor; its processes were killed and its status is unknown\n`);
     for (const user of adopted.removedUsers) io.stderr.write(`hostpod: deleted temporary user ${user}, left by a crash\n`);
+    for (const warning of adopted.warnings) io.stderr.write(`hostpod: warning: ${warning}\n`);
   }
   return { config, images, runtime };
 }

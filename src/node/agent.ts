@@ -193,10 +193,12 @@ export class NodeAgent {
     const orphans = runtime.containers.ids().map((id) => runtime.containers.record(id)).filter((r) => r.owner === owner && !known.has(r.pod.uid) && !this.#workers.has(r.pod.uid));
     const pods = new Set(orphans.map((r) => r.pod.uid));
     await Promise.all(orphans.map(async (record) => {
+      let status;
       if (runtime.containers.state(record.id) !== 'exited') {
         log('info', 'stopping a container whose pod is gone', { pod: `${record.pod.namespace}/${record.pod.name}`, container: record.name });
-        await runtime.stop(record.id);
-      } else await runtime.finalize(record.id);
+        status = await runtime.stop(record.id);
+      } else status = await runtime.finalize(record.id);
+      for (const warning of status.warnings ?? []) log('warn', warning, { pod: `${record.pod.namespace}/${record.pod.name}`, container: record.name });
       runtime.prune(record.id);
     }));
     for (const uid of pods) removePodDir(podDir(runtime.dataDir, uid));

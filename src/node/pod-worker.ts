@@ -75,6 +75,8 @@ export class PodWorker {
   #terminal: { phase: PodPhase; reason: string; message: string } | undefined;
   #startTime: string | undefined;
   #lastStatus = '';
+  /** Ended instances whose containment warnings were reported. */
+  readonly #reported = new Set<string>();
   readonly dir: string;
   readonly done: Promise<void>;
 
@@ -194,6 +196,7 @@ export class PodWorker {
         track.stopProbes();
       } else this.#ensureProbes(track);
     }
+    this.#reportContainment();
     if (this.#removed || this.#pod.metadata?.deletionTimestamp) {
       await this.#terminate();
       return;
@@ -479,12 +482,32 @@ export class PodWorker {
   async #terminate(): Promise<void> {
     const grace = this.#pod.metadata?.deletionGracePeriodSeconds ?? this.#pod.spec?.terminationGracePeriodSeconds ?? 30;
     await this.#stopAll(grace, this.#removed ? 'removed from the API' : 'deleted');
+    this.#reportContainment();
     if (!this.#removed) {
       await this.#publish();
       await deletePodNow(this.node.client, this.#pod);
     }
     this.cleanUp();
     this.#finished = true;
+  }
+
+  /**
+   * What the end of each ended instance could not contain (processes that had left some of its
+   * cgroups, what could not be killed or removed): a Warning event and a log line, once each.
+   */
+  #reportContainment(): void {
+    for (const track of this.tracks) {
+      for (const id of track.instances) {
+        if (this.#reported.has(id)) continue;
+        const status = this.node.runtime.containers.status(id);
+        if (!status) continue;
+        this.#reported.add(id);
+        for (const warning of status.warnings ?? []) {
+          this.node.events.record(this.#pod, 'Warning', 'ContainmentFailed', warning, track);
+          this.node.log('warn', warning, { pod: podRef(this.#pod), container: track.name });
+        }
+      }
+    }
   }
 
   /** Removes what the pod left on the node: its ended containers, their logs, its directory. */

@@ -54,6 +54,8 @@ export interface ExitFile {
   error: string | undefined;
   /** Set by hostpod when the monitor died without an exit status: why. */
   lost: string | undefined;
+  /** Processes the monitor found in some of the container's hierarchies but not in others (v1): `hierarchy` indexes `cgroup.files.procs`. */
+  escaped: { pid: number; hierarchy: number; command: string }[];
 }
 
 export interface ContainerStatus {
@@ -65,6 +67,8 @@ export interface ContainerStatus {
   finishedAt: string;
   /** Memory and CPU time from the cgroup when the container ended. */
   cpuNanos?: number | undefined;
+  /** What could not be contained: processes that had left some of its cgroups, what could not be killed or removed. */
+  warnings?: string[] | undefined;
 }
 
 /** Writes a state file whole or not at all. 0600: specs and records hold the command line and environment. */
@@ -98,6 +102,11 @@ export function parseExitFile(text: string): ExitFile {
     finishedAtNs: big('finishedAt') ?? 0n,
     error: fields.get('error'),
     lost: fields.get('lost'),
+    escaped: (fields.get('escaped') ?? '')
+      .split(',')
+      .map((entry) => entry.split(':'))
+      .filter((parts) => parts.length === 3 && /^\d+$/.test(parts[0] ?? '') && /^\d+$/.test(parts[1] ?? ''))
+      .map(([pid, hierarchy, command]) => ({ pid: Number(pid), hierarchy: Number(hierarchy), command: command || '?' })),
   };
 }
 

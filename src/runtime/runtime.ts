@@ -14,6 +14,7 @@ import type { RuntimeSettings } from '../config.js';
 import { HostpodError } from '../errors.js';
 import { detectCgroups, type CgroupDriver, type CgroupLimits } from './cgroup/index.js';
 import { buildArgv, buildEnvironment, workingDirectory, type ApiObjects } from './command.js';
+import { containmentWarnings } from './containment.js';
 import { clampGraceSeconds } from './grace.js';
 import { ContainerDirs, nsToIso, readJson, writeAtomically, type ContainerRecord, type ContainerState, type ContainerStatus, type MountMode } from './container.js';
 import { accountEnvironment, accountName, acquireIdentity, instanceTag, releaseIdentity, removeLeakedTemporaryUsers, requireRoot } from './identity.js';
@@ -62,6 +63,8 @@ export interface ContainerInfo {
   finishedAt: string | undefined;
   memoryBytes: number | undefined;
   cpuNanos: number | undefined;
+  /** What its end could not contain (see ContainerStatus.warnings). */
+  warnings?: string[] | undefined;
 }
 
 export interface ReconcileResult {
@@ -71,6 +74,8 @@ export interface ReconcileResult {
   lost: string[];
   /** Temporary users a crash left behind, now deleted. */
   removedUsers: string[];
+  /** What the collected and lost containers could not contain (see ContainerStatus.warnings). */
+  warnings: string[];
 }
 
 /** A container that is being started by another hostpod may have no monitor yet for this long. */
@@ -233,8 +238,7 @@ export class Runtime {
     const stateDir = this.containers.dir(id);
     try {
       removeSandbox(stateDir);
-      const cgroup = this.cgroups.open(id);
-      cgroup.remove();
+      this.cgroups.open(id).remove();
     } catch {
       // Best effort: reconcile retries leftovers.
     }
@@ -304,8 +308,11 @@ export class Runtime {
         finishedAt: nsToIso(exit.finishedAtNs) ?? new Date().toISOString(),
         cpuNanos: stats.cpuNanos,
       };
-      await cgroup.kill();
-      cgroup.remove();
+      // Whatever is left in any of its cgroups is killed, nested cgroups are removed; what could
+      // not be contained is reported, and never keeps the container from being finalized.
+      const killed = await cgroup.kill();
+      const warnings = containmentWarnings(record, exit, killed, cgroup.remove(), cgroup);
+      if (warnings.length > 0) status.warnings = warnings;
       removeSandbox(dir);
       if (record.user.temporary) releaseIdentity(id);
       this.images.releaseContainer(id);
@@ -336,6 +343,7 @@ export class Runtime {
       finishedAt: status?.finishedAt ?? nsToIso(exit?.finishedAtNs),
       memoryBytes: stats?.memoryBytes,
       cpuNanos: stats?.cpuNanos ?? status?.cpuNanos,
+      ...(status?.warnings ? { warnings: status.warnings } : {}),
     };
   }
 
@@ -382,15 +390,15 @@ export class Runtime {
    * Running containers are left running: their monitors own them.
    */
   async reconcile(): Promise<ReconcileResult> {
-    const result: ReconcileResult = { collected: [], lost: [], removedUsers: [] };
+    const result: ReconcileResult = { collected: [], lost: [], removedUsers: [], warnings: [] };
     for (const id of this.containers.ids()) {
       if (this.containers.status(id)) continue;
       if (this.containers.exit(id) !== undefined) {
-        await this.finalize(id);
+        result.warnings.push(...((await this.finalize(id)).warnings ?? []));
         result.collected.push(id);
       } else if (this.containers.liveMonitor(id) === undefined && !this.young(id)) {
         await this.markLost(id, 'its monitor was gone when hostpod started');
-        await this.finalize(id);
+        result.warnings.push(...((await this.finalize(id)).warnings ?? []));
         result.lost.push(id);
       }
     }

@@ -34,18 +34,43 @@ export interface CgroupFiles {
   freeze?: string | undefined;
 }
 
-/** One container's cgroup. */
+/** A process found in some of a container's cgroups but not in all: it had left the others (v1). */
+export interface CgroupEscape {
+  pid: number;
+  command: string;
+  /** The hierarchies it had left, by their controllers (`memory`, `cpu,cpuacct`). */
+  left: string[];
+}
+
+export interface KillResult {
+  /** Every cgroup of the container, nested ones included, is empty. */
+  empty: boolean;
+  /** Processes that had left some of the container's hierarchies; they were killed with the rest. */
+  escaped: CgroupEscape[];
+  /** Pids still there when the kill gave up. */
+  survivors: number[];
+}
+
+/**
+ * One container's cgroup: a directory per hierarchy (one on v2), and whatever cgroups the
+ * workload nested under them. Its processes are those in any of them.
+ */
 export interface ContainerCgroup {
   readonly files: CgroupFiles;
   /** The directories that make it up (one per hierarchy on v1). */
   readonly dirs: string[];
+  /** The hierarchy of one of `dirs` (or of `files.procs`), by its controllers, for messages. */
+  hierarchyOf(path: string): string;
   stats(): CgroupStats;
-  /** The pids in the cgroup. */
+  /** The pids in any of the container's cgroups, nested ones included. */
   pids(): number[];
-  /** Kills everything in the cgroup and waits until it is empty (at most `timeoutMs`). */
-  kill(timeoutMs?: number): Promise<boolean>;
-  /** Removes the cgroup's directories (after `kill`). */
-  remove(): void;
+  /** Kills everything in every cgroup of the container and waits until they are empty (at most `timeoutMs`). */
+  kill(timeoutMs?: number): Promise<KillResult>;
+  /**
+   * Removes the cgroup's directories and those nested under them, deepest first (after `kill`).
+   * @returns what could not be removed, and why; it never throws
+   */
+  remove(): string[];
 }
 
 export interface CgroupDriver {

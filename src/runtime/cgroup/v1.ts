@@ -1,14 +1,16 @@
 /**
  * The legacy hierarchies (cgroup v1): a directory per container in each controller's hierarchy
  * (memory, cpu, cpuacct, pids, freezer). There is no cgroup.kill: the freezer stops the tasks so
- * a fork bomb cannot outrun the kill loop.
+ * a fork bomb cannot outrun the kill loop. A container's processes are those in any of its
+ * directories or in cgroups nested under them; one found in some hierarchies but not in others
+ * had left those (a root workload can), and is reported as it is killed.
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HostpodError } from '../../errors.js';
-import type { CgroupDriver, CgroupLimits, CgroupStats, ContainerCgroup } from './driver.js';
-import { CFS_PERIOD_US, cfsQuota, killUntilEmpty, pidsIn, readKey, readNumber, writeControl } from './files.js';
-import { killQuietly, removeDir } from './v2.js';
+import type { CgroupDriver, CgroupEscape, CgroupLimits, CgroupStats, ContainerCgroup, KillResult } from './driver.js';
+import { CFS_PERIOD_US, cfsQuota, commandOf, killUntilEmpty, pidsInTree, readKey, readNumber, removeTree, writeControl } from './files.js';
+import { killQuietly } from './v2.js';
 
 const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'freezer'] as const;
 type Controller = (typeof CONTROLLERS)[number];
@@ -60,16 +62,30 @@ export class CgroupV1 implements CgroupDriver {
     const unique = [...new Set(dirs.values())];
     // List from the pids hierarchy when there is one: it is where fork bombs are counted.
     const first = dirs.get('pids') ?? dirs.get('memory') ?? unique[0];
-    const procs = [first, ...unique.filter((d) => d !== first)].filter((d): d is string => d !== undefined).map((d) => join(d, 'cgroup.procs'));
-    const listing = procs[0];
+    const ordered = [first, ...unique.filter((d) => d !== first)].filter((d): d is string => d !== undefined);
+    const procs = ordered.map((d) => join(d, 'cgroup.procs'));
     const freezer = dirs.get('freezer');
     const freeze = freezer === undefined ? undefined : join(freezer, 'freezer.state');
-    const pidsNow = (): number[] => (listing === undefined ? [] : pidsIn(listing));
+    const names = new Map(ordered.map((d) => [d, [...dirs].filter(([, dir]) => dir === d).map(([c]) => c).join(',')]));
+    const hierarchyOf = (path: string): string => names.get(path) ?? names.get(dirname(path)) ?? path;
+    // A process may have left some hierarchies, or sit in a cgroup nested under the container's.
+    const byHierarchy = (): Map<string, Set<number>> => new Map(ordered.map((d) => [d, new Set(pidsInTree(d))]));
+    const pidsNow = (): number[] => [...new Set(ordered.flatMap((d) => pidsInTree(d)))];
+    const escapes = (): CgroupEscape[] => {
+      // Twice: a process forked between two reads is in every hierarchy by the second.
+      const before = byHierarchy();
+      const now = byHierarchy();
+      const all = new Set([...now.values()].flatMap((set) => [...set]));
+      return [...all]
+        .map((pid) => ({ pid, command: commandOf(pid), left: ordered.filter((d) => !now.get(d)?.has(pid) && !before.get(d)?.has(pid)).map(hierarchyOf) }))
+        .filter((e) => e.left.length > 0);
+    };
     const memory = dirs.get('memory');
     const cpuacct = dirs.get('cpuacct');
     return {
       dirs: unique,
       files: { procs, freeze },
+      hierarchyOf,
       pids: pidsNow,
       stats: (): CgroupStats => ({
         memoryBytes: memory === undefined ? undefined : readNumber(join(memory, 'memory.usage_in_bytes')),
@@ -77,20 +93,26 @@ export class CgroupV1 implements CgroupDriver {
         oomKills: memory === undefined ? 0 : (readKey(join(memory, 'memory.oom_control'), 'oom_kill') ?? 0),
         processes: pidsNow().length,
       }),
-      kill: async (timeoutMs = 10_000) => {
-        if (listing === undefined) return true;
-        return killUntilEmpty(
-          listing,
+      kill: async (timeoutMs = 10_000): Promise<KillResult> => {
+        const escaped: CgroupEscape[] = [];
+        const note = (found: CgroupEscape[]): void => {
+          for (const e of found) if (!escaped.some((x) => x.pid === e.pid)) escaped.push(e);
+        };
+        const empty = await killUntilEmpty(
+          pidsNow,
           () => {
+            // The freezer stops the tasks in its cgroup (nested ones included) so a fork bomb cannot outrun the loop.
             const frozen = freeze !== undefined && existsSync(freeze);
             if (frozen) writeControl(freeze, 'FROZEN', 'freezer.state');
-            for (const pid of pidsIn(listing)) killQuietly(pid);
+            note(escapes());
+            for (const pid of pidsNow()) killQuietly(pid);
             if (frozen) writeControl(freeze, 'THAWED', 'freezer.state');
           },
           timeoutMs,
         );
+        return { empty, escaped, survivors: empty ? [] : pidsNow() };
       },
-      remove: () => unique.forEach(removeDir),
+      remove: () => unique.flatMap((d) => removeTree(d)),
     };
   }
 

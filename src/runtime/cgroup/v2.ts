@@ -1,9 +1,9 @@
 /** The unified hierarchy (cgroup v2): one directory per container, `cgroup.kill` to end it. */
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { HostpodError } from '../../errors.js';
-import type { CgroupDriver, CgroupLimits, CgroupStats, ContainerCgroup } from './driver.js';
-import { CFS_PERIOD_US, cfsQuota, killUntilEmpty, pidsIn, readKey, readNumber, readText, writeControl } from './files.js';
+import type { CgroupDriver, CgroupLimits, CgroupStats, ContainerCgroup, KillResult } from './driver.js';
+import { CFS_PERIOD_US, cfsQuota, killUntilEmpty, pidsInTree, readKey, readNumber, readText, removeTree, writeControl } from './files.js';
 
 const WANTED = ['memory', 'cpu', 'pids'];
 
@@ -51,26 +51,33 @@ export class CgroupV2 implements CgroupDriver {
     const dir = join(this.root, id);
     const procs = join(dir, 'cgroup.procs');
     const killFile = join(dir, 'cgroup.kill');
+    // Cgroups the workload nested under its own count as its own; one hierarchy, so no process
+    // can be in some of the container's cgroups and not in others (nothing to report as escaped).
+    const pidsNow = (): number[] => pidsInTree(dir);
     return {
       dirs: [dir],
       files: { procs: [procs], kill: existsSync(killFile) ? killFile : undefined },
-      pids: () => pidsIn(procs),
+      hierarchyOf: () => 'unified',
+      pids: pidsNow,
       stats: (): CgroupStats => ({
         memoryBytes: readNumber(join(dir, 'memory.current')),
         cpuNanos: ((u) => (u === undefined ? undefined : u * 1000))(readKey(join(dir, 'cpu.stat'), 'usage_usec')),
         oomKills: readKey(join(dir, 'memory.events'), 'oom_kill') ?? 0,
-        processes: pidsIn(procs).length,
+        processes: pidsNow().length,
       }),
-      kill: (timeoutMs = 10_000) =>
-        killUntilEmpty(
-          procs,
+      kill: async (timeoutMs = 10_000): Promise<KillResult> => {
+        const empty = await killUntilEmpty(
+          pidsNow,
           () => {
+            // cgroup.kill kills the whole subtree, nested cgroups included.
             if (existsSync(killFile)) writeControl(killFile, '1', 'cgroup.kill');
-            else for (const pid of pidsIn(procs)) killQuietly(pid);
+            else for (const pid of pidsNow()) killQuietly(pid);
           },
           timeoutMs,
-        ),
-      remove: () => removeDir(dir),
+        );
+        return { empty, escaped: [], survivors: empty ? [] : pidsNow() };
+      },
+      remove: () => removeTree(dir),
     };
   }
 
@@ -108,17 +115,3 @@ export function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): vo
   }
 }
 
-/** rmdir, retried briefly: the kernel may still be tearing down the last task. */
-export function removeDir(dir: string): void {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || attempt >= 50) throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-    }
-  }
-}

@@ -36,6 +36,8 @@
  * write every second until space returns: the exit status is never lost or written in part.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -384,30 +386,110 @@ static int stream_read(struct stream *s) {
   return 1;
 }
 
-/* ---- the cgroup from outside ---- */
+/* ---- the cgroup from outside ----
+ * The container's processes are those in any of its cgroups (one per hierarchy on v1) or in a
+ * cgroup nested under one: a workload may make child cgroups, or move a process out of some
+ * hierarchies. Everything found anywhere is signalled; a process missing from some hierarchy had
+ * escaped its limits there, and is reported in the exit file. */
 
-static int cgroup_pids(pid_t *out, int max) {
-  if (spec.nprocs == 0) return 0;
-  char *text = read_all(spec.procs[0], NULL);
-  if (!text) return 0;
-  int n = 0; char *save = NULL;
-  for (char *t = strtok_r(text, "\n", &save); t && n < max; t = strtok_r(NULL, "\n", &save)) out[n++] = (pid_t)atoi(t);
-  free(text);
+#define MAX_PIDS 4096
+#define MAX_ESCAPES 32
+static pid_t found[8][MAX_PIDS]; static int nfound[8];
+static struct { pid_t pid; int hierarchy; char comm[17]; } escapes[MAX_ESCAPES]; static int nescapes;
+
+/* The pids in DIR's cgroup.procs and in every cgroup below it, appended to out. */
+static int collect_tree(const char *dir, pid_t *out, int n, int depth) {
+  char path[PATH_MAX]; snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+  char *text = read_all(path, NULL);
+  if (text) {
+    char *save = NULL;
+    for (char *t = strtok_r(text, "\n", &save); t && n < MAX_PIDS; t = strtok_r(NULL, "\n", &save)) out[n++] = (pid_t)atoi(t);
+    free(text);
+  }
+  if (depth >= 32) return n;
+  DIR *d = opendir(dir);
+  if (!d) return n;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    n = collect_tree(path, out, n, depth + 1);
+  }
+  closedir(d);
   return n;
 }
 
-static void signal_cgroup(int sig) {
-  pid_t pids[4096]; int n = cgroup_pids(pids, 4096);
-  for (int i = 0; i < n; i++) kill(pids[i], sig);
+/* Scans every hierarchy's subtree into found[]; returns how many pids it saw in all. */
+static int scan_cgroups(void) {
+  int total = 0;
+  for (int i = 0; i < spec.nprocs; i++) {
+    char dir[PATH_MAX]; snprintf(dir, sizeof dir, "%s", spec.procs[i]);
+    char *slash = strrchr(dir, '/'); if (slash) *slash = 0;
+    nfound[i] = collect_tree(dir, found[i], 0, 0);
+    total += nfound[i];
+  }
+  return total;
 }
 
-/* Kills everything in the cgroup: cgroup.kill on v2; on v1 freeze, kill and thaw, so a fork bomb
- * cannot outrun the loop. Called repeatedly until the cgroup is empty. */
+static int cmp_pid(const void *a, const void *b) { pid_t x = *(const pid_t *)a, y = *(const pid_t *)b; return (x > y) - (x < y); }
+
+static int has_pid(int hierarchy, pid_t pid) {
+  return bsearch(&pid, found[hierarchy], (size_t)nfound[hierarchy], sizeof(pid_t), cmp_pid) != NULL;
+}
+
+static void note_escape(pid_t pid, int hierarchy) {
+  for (int k = 0; k < nescapes; k++) if (escapes[k].pid == pid && escapes[k].hierarchy == hierarchy) return;
+  if (nescapes >= MAX_ESCAPES) return;
+  escapes[nescapes].pid = pid; escapes[nescapes].hierarchy = hierarchy;
+  char path[64]; snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+  char *comm = read_all(path, NULL); size_t c = 0;
+  /* Only characters that cannot break the exit file's format. */
+  if (comm) for (; comm[c] && comm[c] != '\n' && c < 16; c++) escapes[nescapes].comm[c] = (isalnum((unsigned char)comm[c]) || strchr("._-", comm[c])) ? comm[c] : '?';
+  escapes[nescapes].comm[c] = 0; free(comm);
+  nescapes++;
+}
+
+/* Processes found in some hierarchies but missing from another in two scans running (a fork
+ * between two reads is in every hierarchy by the second). */
+static void find_escapes(void) {
+  if (spec.nprocs < 2) return;
+  static pid_t first[8][MAX_PIDS]; int nfirst[8];
+  scan_cgroups();
+  for (int i = 0; i < spec.nprocs; i++) { memcpy(first[i], found[i], (size_t)nfound[i] * sizeof(pid_t)); nfirst[i] = nfound[i]; qsort(first[i], (size_t)nfirst[i], sizeof(pid_t), cmp_pid); }
+  scan_cgroups();
+  for (int i = 0; i < spec.nprocs; i++) qsort(found[i], (size_t)nfound[i], sizeof(pid_t), cmp_pid);
+  for (int i = 0; i < spec.nprocs; i++)
+    for (int k = 0; k < nfound[i]; k++)
+      for (int j = 0; j < spec.nprocs; j++) {
+        pid_t pid = found[i][k];
+        if (j == i || has_pid(j, pid)) continue;
+        if (bsearch(&pid, first[j], (size_t)nfirst[j], sizeof(pid_t), cmp_pid) == NULL) note_escape(pid, j);
+      }
+}
+
+static void signal_cgroup(int sig) {
+  scan_cgroups();
+  for (int i = 0; i < spec.nprocs; i++) for (int k = 0; k < nfound[i]; k++) kill(found[i][k], sig);
+}
+
+/* Kills everything in the container's cgroups: cgroup.kill on v2 (the whole subtree); on v1
+ * freeze, kill and thaw, so a fork bomb cannot outrun the loop, plus whatever had left the
+ * freezer's cgroup but not the others. Called repeatedly until every cgroup is empty. */
 static void kill_cgroup(void) {
-  if (spec.kill_file && write_file(spec.kill_file, "1") == 0) return;
   int frozen = spec.freeze_file && write_file(spec.freeze_file, "FROZEN") == 0;
-  signal_cgroup(SIGKILL);
+  find_escapes();
+  if (!(spec.kill_file && write_file(spec.kill_file, "1") == 0)) signal_cgroup(SIGKILL);
   if (frozen) write_file(spec.freeze_file, "THAWED");
+}
+
+/* The exit file's record of escapes: escaped=PID:HIERARCHY:COMM,... (HIERARCHY indexes the spec's cgroup-procs). */
+static void escapes_line(char *out, size_t len) {
+  out[0] = 0;
+  if (nescapes == 0) return;
+  size_t n = (size_t)snprintf(out, len, "escaped=");
+  for (int k = 0; k < nescapes && n < len; k++)
+    n += (size_t)snprintf(out + n, len - n, "%s%d:%d:%s", k ? "," : "", (int)escapes[k].pid, escapes[k].hierarchy, escapes[k].comm);
+  if (n < len) snprintf(out + n, len - n, "\n");
 }
 
 static void reap(pid_t init, int *init_status, int *init_done) {
@@ -492,6 +574,7 @@ static int run_start(void) {
       if (init_done && !was_done && !stopping) {
         /* Init exited on its own: ask what it left behind to stop, then kill it after the grace
          * period (hcsshim hard-codes 5 s; hostpod honours the pod's terminationGracePeriodSeconds). */
+        find_escapes();
         signal_cgroup(SIGTERM);
         double at = mono() + (double)spec.grace;
         if (deadline < 0 || at < deadline) deadline = at;
@@ -502,7 +585,7 @@ static int run_start(void) {
         if (!stream_read(streams[i])) { close(streams[i]->fd); streams[i]->open = 0; }
     if (!waiting) continue;
     reap(init, &init_status, &init_done);
-    pid_t pids[1]; int alive = cgroup_pids(pids, 1) > 0;
+    int alive = scan_cgroups() > 0;
     if (alive && deadline >= 0 && mono() >= deadline) kill_cgroup();
     if (!alive && init_done) {
       if (empty_since < 0) empty_since = mono();
@@ -514,11 +597,13 @@ static int run_start(void) {
   for (int i = 0; i < 2; i++) if (streams[i]->open) stream_flush_lines(streams[i], 1);
   int code = WIFEXITED(init_status) ? WEXITSTATUS(init_status) : 128 + WTERMSIG(init_status);
   int sig = WIFSIGNALED(init_status) ? WTERMSIG(init_status) : 0;
-  snprintf(text, sizeof text, "exitCode=%d\nsignal=%d\nstartedAt=%lld\nfinishedAt=%lld\n", code, sig, started, now_ns());
+  char escaped[MAX_ESCAPES * 48 + 16]; escapes_line(escaped, sizeof escaped);
+  char done[sizeof escaped + 160];
+  snprintf(done, sizeof done, "exitCode=%d\nsignal=%d\nstartedAt=%lld\nfinishedAt=%lld\n%s", code, sig, started, now_ns(), escaped);
   if (mlen > 0) {
     char full[1200]; snprintf(full, sizeof full, "exitCode=128\nsignal=0\nstartedAt=%lld\nfinishedAt=%lld\nerror=%s\n", started, now_ns(), msg);
     write_exit(full);
-  } else write_exit(text);
+  } else write_exit(done);
   return 0;
 }
 
