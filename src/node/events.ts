@@ -18,6 +18,17 @@ function stamp(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+/**
+ * client-go's `<object name>.<hex nanoseconds>`, with the object's name cut so that the whole is
+ * a valid name (253 characters) even for a 253-character pod name: the event still names the pod
+ * in full in its involvedObject.
+ */
+function eventName(object: string, suffix: string): string {
+  const room = 253 - suffix.length - 1;
+  const base = object.length <= room ? object : object.slice(0, room).replace(/[-.]+$/, '');
+  return `${base}.${suffix}`;
+}
+
 export class EventRecorder {
   readonly #sent = new Map<string, Sent>();
   #queue: Promise<void> = Promise.resolve();
@@ -45,7 +56,7 @@ export class EventRecorder {
           await this.client.mergePatch(`${path}/${previous.name}`, { count: previous.count, lastTimestamp: now });
           return;
         }
-        const name = `${pod.metadata?.name ?? ''}.${this.#nextSuffix()}`;
+        const name = eventName(pod.metadata?.name ?? '', this.#nextSuffix());
         this.#sent.set(key, { name, count: 1, firstTimestamp: now });
         await this.client.create(path, {
           apiVersion: 'v1',

@@ -7,10 +7,10 @@
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { isHostpodError } from '../errors.js';
 import type { ApiObjects } from '../runtime/command.js';
 import { MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/container.js';
+import { podLogDir } from '../runtime/logs.js';
 import { podDir, removePodDir } from '../runtime/pod.js';
 import { exitCodeOf, type Runtime } from '../runtime/runtime.js';
 import { apiTime, ContainerTrack } from './container-track.js';
@@ -518,7 +518,7 @@ export class PodWorker {
     }
     removePodDir(this.dir);
     const { namespace = 'default', name = '' } = this.#pod.metadata ?? {};
-    rmSync(join(this.node.runtime.logRoot, `${namespace}_${name}_${this.uid}`), { recursive: true, force: true });
+    rmSync(podLogDir(this.node.runtime.logRoot, { namespace, name, uid: this.uid }), { recursive: true, force: true });
     this.node.events.forget(this.uid);
     this.node.images.forget(this.uid);
     this.node.backoff.forget(`${this.uid}/`);

@@ -3,6 +3,7 @@
  * `<RFC 3339 nano timestamp> <stdout|stderr> <P|F> <text>`, P for a piece of a longer line.
  * Rotated files are `<n>.log.1` (newest) to `<n>.log.<maxFiles-1>` (oldest).
  */
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -21,9 +22,30 @@ export function parseLogLine(line: string): LogEntry | undefined {
   return { time: match[1] ?? '', stream: match[2] as 'stdout' | 'stderr', full: match[3] === 'F', text: match[4] ?? '' };
 }
 
-/** The log file of a container of a pod, by the kubelet's layout: `<ns>_<pod>_<uid>/<container>/<restart>.log`. */
+/** The longest file name Linux file systems take (NAME_MAX, in bytes). */
+const NAME_MAX = 255;
+
+const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/**
+ * The directory of a pod's logs: the kubelet's `<namespace>_<pod>_<uid>` when it fits in a file
+ * name; else the pod's name is cut and a hash of it added (`<namespace>_<start>-<hash>_<uid>`),
+ * since the API admits a 253-character name in a 63-character namespace. Every reader and
+ * writer of the logs goes through this function.
+ */
+export function podLogDir(logRoot: string, pod: { namespace: string; name: string; uid: string }): string {
+  const full = `${pod.namespace}_${pod.name}_${pod.uid}`;
+  if (Buffer.byteLength(full) <= NAME_MAX) return join(logRoot, full);
+  const hash = shortHash(pod.name);
+  const room = NAME_MAX - Buffer.byteLength(`${pod.namespace}__${pod.uid}-${hash}`);
+  // Names are DNS subdomains (ASCII); a uid or namespace too long to leave room is hashed whole.
+  if (room < 1) return join(logRoot, shortHash(full));
+  return join(logRoot, `${pod.namespace}_${pod.name.slice(0, room)}-${hash}_${pod.uid}`);
+}
+
+/** The log file of a container of a pod, by the kubelet's layout: `<ns>_<pod>_<uid>/<container>/<restart>.log` (see podLogDir). */
 export function containerLogPath(logRoot: string, pod: { namespace: string; name: string; uid: string }, container: string, restartCount: number): string {
-  return join(logRoot, `${pod.namespace}_${pod.name}_${pod.uid}`, container, `${restartCount}.log`);
+  return join(podLogDir(logRoot, pod), container, `${restartCount}.log`);
 }
 
 /** The files of one log, oldest first (rotated ones, then the live one). */

@@ -3,11 +3,27 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { followLog, parseLogLine, readLog, type LogEntry } from '../../src/runtime/logs.js';
+import { containerLogPath, followLog, parseLogLine, podLogDir, readLog, type LogEntry } from '../../src/runtime/logs.js';
 
 test('a CRI log line parses into time, stream, tag and text (spaces kept)', () => {
   assert.deepEqual(parseLogLine('2026-01-02T03:04:05.123456789Z stderr P  two  spaces '), { time: '2026-01-02T03:04:05.123456789Z', stream: 'stderr', full: false, text: ' two  spaces ' });
   assert.equal(parseLogLine('garbage'), undefined);
+});
+
+test("a pod's log directory keeps the kubelet's layout when it fits, and hashes the pod's name when it does not", () => {
+  const uid = '0f0e0d0c-0b0a-0908-0706-050403020100';
+  assert.equal(podLogDir('/logs', { namespace: 'default', name: 'web', uid }), `/logs/default_web_${uid}`);
+  const namespace = `n${'s'.repeat(61)}n`;
+  const long = (tag: string): string => `${tag}${'p'.repeat(253 - tag.length)}`;
+  const dir = podLogDir('/logs', { namespace, name: long('a'), uid });
+  const base = dir.slice('/logs/'.length);
+  assert.ok(Buffer.byteLength(base) <= 255, `${base.length} bytes`);
+  assert.match(base, new RegExp(`^${namespace}_ap+-[0-9a-f]{16}_${uid}$`));
+  assert.equal(podLogDir('/logs', { namespace, name: long('a'), uid }), dir, 'the same pod gets the same directory');
+  assert.notEqual(podLogDir('/logs', { namespace, name: long('b'), uid }), dir);
+  assert.equal(containerLogPath('/logs', { namespace, name: long('a'), uid }, 'app', 2), `${dir}/app/2.log`);
+  // Even a uid too long to leave room: one hashed name.
+  assert.match(podLogDir('/logs', { namespace, name: long('a'), uid: 'u'.repeat(200) }), /^\/logs\/[0-9a-f]{16}$/);
 });
 
 test('readLog reads rotated files oldest first, then the live one', () => {
