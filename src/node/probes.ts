@@ -8,6 +8,7 @@ import type { V1Container, V1LifecycleHandler, V1Probe } from '@kubernetes/clien
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+import { timerMs } from '../runtime/grace.js';
 
 export interface ProbeOutcome {
   ok: boolean;
@@ -81,7 +82,9 @@ function tcpSocket(handler: NonNullable<Handler['tcpSocket']>, container: V1Cont
 }
 
 /** Runs one probe or hook handler once. */
-export async function runHandler(handler: Handler, container: V1Container, target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
+export async function runHandler(handler: Handler, container: V1Container, target: ProbeTarget, timeout: number): Promise<ProbeOutcome> {
+  // A grace period or timeoutSeconds may be any int64 (or int32) number of seconds: bound it for the timers.
+  const timeoutMs = timerMs(timeout);
   if (handler.exec) {
     const command = handler.exec.command ?? [];
     try {
@@ -95,7 +98,7 @@ export async function runHandler(handler: Handler, container: V1Container, targe
   if (handler.httpGet) return httpGet(handler.httpGet, container, target, timeoutMs);
   if (handler.tcpSocket) return tcpSocket(handler.tcpSocket, container, target, timeoutMs);
   if (handler.sleep) {
-    await new Promise((resolve) => setTimeout(resolve, handler.sleep!.seconds * 1000));
+    await new Promise((resolve) => setTimeout(resolve, timerMs(handler.sleep!.seconds * 1000)));
     return { ok: true, message: '' };
   }
   if (handler.grpc) return { ok: false, message: 'grpc probes are not supported by hostpod: use exec, httpGet or tcpSocket' };
@@ -144,7 +147,7 @@ export class ProbeWorker {
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => void this.#attempt(), delayMs);
+    this.#timer = setTimeout(() => void this.#attempt(), timerMs(delayMs));
     this.#timer.unref();
   }
 

@@ -12,3 +12,12 @@ export function clampGraceSeconds(seconds: number): number {
   if (Number.isNaN(seconds) || seconds <= 0) return 0;
   return Math.min(Math.floor(seconds), MAX_GRACE_SECONDS);
 }
+
+/** The longest delay setTimeout keeps (a longer one fires at once, with a warning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay for setTimeout: negative or NaN is 0, anything beyond ~24.8 days is MAX_TIMER_MS ("for ever" for a hook or a probe). */
+export function timerMs(ms: number): number {
+  if (Number.isNaN(ms) || ms <= 0) return 0;
+  return Math.min(ms, MAX_TIMER_MS);
+}

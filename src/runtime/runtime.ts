@@ -196,7 +196,7 @@ export class Runtime {
         logPath,
         argv,
         stopSignal: stopSignalNumber(config.StopSignal),
-        graceSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
+        graceSeconds: clampGraceSeconds(pod.spec?.terminationGracePeriodSeconds ?? 30),
         memoryLimit: limitsOf(container, 0, new Set()).memoryBytes,
         createdAt: new Date().toISOString(),
       };

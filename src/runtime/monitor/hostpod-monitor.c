@@ -116,6 +116,14 @@ static long num(const char *s, const char *what) {
   return v;
 }
 
+/* A number of seconds: any amount is accepted, negative is 0, beyond a long is a long (for ever). */
+static long seconds(const char *s, const char *what) {
+  char *end; errno = 0; long long v = strtoll(s, &end, 10);
+  if (*end || end == s) die("spec: %s: not a number: %s", what, s);
+  if (errno == ERANGE) return v < 0 ? 0 : LONG_MAX;
+  return v < 0 ? 0 : (long)v;
+}
+
 static void load_spec(void) {
   char path[PATH_MAX]; size_t len;
   snprintf(path, sizeof path, "%s/spec", state_dir);
@@ -148,7 +156,7 @@ static void load_spec(void) {
     else if (!strcmp(d, "env")) { if (spec.nenv < MAX_ITEMS) spec.env[spec.nenv++] = ARG; }
     else if (!strcmp(d, "arg")) { if (spec.nargv < MAX_ITEMS) spec.argv[spec.nargv++] = ARG; }
     else if (!strcmp(d, "stop-signal")) spec.stop_signal = (int)num(ARG, d);
-    else if (!strcmp(d, "grace")) spec.grace = num(ARG, d);
+    else if (!strcmp(d, "grace")) spec.grace = seconds(ARG, d);
     else die("spec: unknown directive %s", d);
 #undef ARG
   }
