@@ -8,7 +8,9 @@ set -eu
 cd "$(dirname "$0")/.."
 data=${HOSTPOD_DATA_DIR:-/var/lib/hostpod}
 listen=${HOSTPOD_LISTEN:-127.0.0.1:6443}
-mkdir -p "$data"
+# The log goes beside hostpod's data, readable by root only, like everything hostpod keeps there
+# (hostpod makes the data directory traversable for its containers' accounts itself).
+(umask 077 && mkdir -p "$data" && : >"$data/up.log" && chmod 600 "$data/up.log")
 node bin/hostpod.js up --data-dir "$data" --listen "$listen" >"$data/up.log" 2>&1 &
 pid=$!
 echo "hostpod up is starting (pid $pid, log $data/up.log)"

@@ -6,10 +6,11 @@
  * status (phase, conditions, container statuses) with a patch, and the step as an event.
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { isHostpodError } from '../errors.js';
 import type { ApiObjects } from '../runtime/command.js';
 import { MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/container.js';
+import { ensurePodDir } from '../runtime/data-dir.js';
 import { podLogDir } from '../runtime/logs.js';
 import { podDir, removePodDir } from '../runtime/pod.js';
 import { exitCodeOf, type Runtime } from '../runtime/runtime.js';
@@ -237,7 +238,7 @@ export class PodWorker {
       this.#wakeAt(this.#volumesSyncedAt + VOLUME_RESYNC_MS);
       return true;
     }
-    mkdirSync(this.dir, { recursive: true });
+    ensurePodDir(this.dir);
     try {
       this.#volumeDirs = await this.#volumes.sync(this.#pod);
       this.#volumesSyncedAt = Date.now();

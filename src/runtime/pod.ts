@@ -4,9 +4,10 @@
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerStatus, MountMode } from './container.js';
+import { ensurePodDir } from './data-dir.js';
 import { followLog, type LogEntry } from './logs.js';
 import type { Runtime } from './runtime.js';
 import { isMountPoint } from './sandbox.js';
@@ -57,7 +58,7 @@ export function removePodDir(dir: string): void {
 export async function runPod(pod: V1Pod, options: PodRunOptions): Promise<PodResult> {
   const { runtime } = options;
   const dir = podDir(runtime.dataDir, pod.metadata?.uid ?? '');
-  mkdirSync(dir, { recursive: true });
+  ensurePodDir(dir);
   const results: ContainerResult[] = [];
   try {
     const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];

@@ -6,7 +6,7 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseQuantity } from '../api/quantity.js';
@@ -15,6 +15,7 @@ import { HostpodError } from '../errors.js';
 import { detectCgroups, type CgroupDriver, type CgroupLimits } from './cgroup/index.js';
 import { buildArgv, buildEnvironment, workingDirectory, type ApiObjects } from './command.js';
 import { containmentWarnings } from './containment.js';
+import { ensurePodDir, grantGroup, secureDataDir } from './data-dir.js';
 import { clampGraceSeconds } from './grace.js';
 import { ContainerDirs, nsToIso, readJson, writeAtomically, type ContainerRecord, type ContainerState, type ContainerStatus, type MountMode } from './container.js';
 import { accountEnvironment, accountName, acquireIdentity, instanceTag, releaseIdentity, removeLeakedTemporaryUsers, requireRoot } from './identity.js';
@@ -122,6 +123,7 @@ export class Runtime {
   readonly logRoot: string;
   private driver: CgroupDriver | undefined;
   private readonly locks: Locks;
+  private secured = false;
 
   constructor(
     readonly dataDir: string,
@@ -131,6 +133,13 @@ export class Runtime {
     this.containers = new ContainerDirs(dataDir);
     this.logRoot = join(dataDir, 'logs', 'pods');
     this.locks = new Locks(join(this.containers.root, '.locks'));
+  }
+
+  /** Gives the data directory and its shared directories their modes, once (see data-dir.ts). Root only. */
+  private secure(): void {
+    if (this.secured) return;
+    secureDataDir(this.dataDir);
+    this.secured = true;
   }
 
   get cgroups(): CgroupDriver {
@@ -154,16 +163,23 @@ export class Runtime {
 
     const id = randomBytes(32).toString('hex');
     const stateDir = this.containers.dir(id);
-    // 0711: the workload's account must be able to reach its sandbox folder (sandbox mode), not list others.
-    mkdirSync(this.containers.root, { recursive: true, mode: 0o711 });
-    mkdirSync(stateDir, { mode: 0o711 });
-    chmodSync(stateDir, 0o711);
+    this.secure();
+    mkdirSync(stateDir, { mode: 0o700 });
+    chmodSync(stateDir, 0o700);
     let temporaryUser = false;
     try {
       this.images.leaseForContainer(id, image);
       const account = accountName(container.securityContext?.windowsOptions?.runAsUserName, pod.spec?.securityContext?.windowsOptions?.runAsUserName, config.User, what);
       const identity = acquireIdentity(account, id, instanceTag(this.dataDir), what);
       temporaryUser = identity.temporary;
+      ensurePodDir(request.podDir);
+      if (request.mountMode === 'sandbox' && identity.uid !== 0) {
+        // The account works in its sandbox folder and follows its links to its volumes' real
+        // paths: its group (and root) may traverse its own state directory and its pod's, no other.
+        chownSync(stateDir, 0, identity.gid);
+        chmodSync(stateDir, 0o710);
+        grantGroup(request.podDir, identity.gid, what);
+      }
       const mounts = resolveMounts(pod, container, request.podDir, what, request.volumeDirs);
       const sandboxDir = request.mountMode === 'bind' ? BIND_SANDBOX : join(stateDir, 'rootfs');
       const sandboxPath = `${sandboxDir}/`;
@@ -391,6 +407,7 @@ export class Runtime {
    */
   async reconcile(): Promise<ReconcileResult> {
     const result: ReconcileResult = { collected: [], lost: [], removedUsers: [], warnings: [] };
+    if (process.getuid?.() === 0) this.secure();
     for (const id of this.containers.ids()) {
       if (this.containers.status(id)) continue;
       if (this.containers.exit(id) !== undefined) {

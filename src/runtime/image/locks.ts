@@ -36,7 +36,7 @@ export class Locks {
   }
 
   private async withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     let compromised: Error | undefined;
     const release = await lockfile.lock(join(this.dir, key), {
       realpath: false,

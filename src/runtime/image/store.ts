@@ -7,6 +7,7 @@
  *   images/images.json                  images/leases/<id>.json     images/locks/
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -77,6 +78,8 @@ export class ImageStore {
 
   constructor(readonly dataDir: string) {
     this.root = join(dataDir, 'images');
+    // Images are root's (their layers may hold what a private registry guards): no one else reads them.
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
     this.content = new ContentStore(join(this.root, 'content'));
     this.snapshots = new Snapshots(join(this.root, 'snapshots'));
     this.records = new Records(this.root);

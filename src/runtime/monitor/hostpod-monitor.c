@@ -12,6 +12,8 @@
  *   hostpod-monitor stop PID GRACE         ask the monitor PID to stop its container, with GRACE
  *                                          seconds (sigqueue: no file is written, so a full disk
  *                                          cannot keep a container from stopping)
+ *   hostpod-monitor grant DIR GID          let group GID read and traverse DIR: a POSIX ACL entry
+ *                                          (Node has no setxattr), for a pod of two accounts
  *
  * The spec is a sequence of NUL-terminated strings: a directive followed by its arguments
  * (hostpod writes it; see src/runtime/monitor/spec.ts). Values are never parsed by a shell.
@@ -55,6 +57,9 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
+#include <sys/xattr.h>
+#include <endian.h>
+#include <stdint.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -650,9 +655,74 @@ static int run_exec(char **argv) {
   return 127;
 }
 
+/* ---- grant: one group entry in a directory's access ACL (linux/posix_acl_xattr.h's format:
+ * a little-endian version 2 header, then entries of tag, permissions and id, sorted by tag and id) */
+
+#define ACL_USER_OBJ 0x01
+#define ACL_USER 0x02
+#define ACL_GROUP_OBJ 0x04
+#define ACL_GROUP 0x08
+#define ACL_MASK 0x10
+#define ACL_OTHER 0x20
+#define ACL_NO_ID 0xffffffffu
+
+struct acl_entry { uint16_t tag, perm; uint32_t id; };
+
+static int cmp_acl(const void *a, const void *b) {
+  const struct acl_entry *x = a, *y = b;
+  if (x->tag != y->tag) return x->tag < y->tag ? -1 : 1;
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+static int run_grant(const char *dir, const char *gid_text) {
+  char *end; errno = 0;
+  unsigned long gid = strtoul(gid_text, &end, 10);
+  if (errno || *end || end == gid_text) { fprintf(stderr, "grant: not a group id: %s\n", gid_text); return 2; }
+  struct acl_entry e[64]; int n = 0;
+  unsigned char buf[4 + 64 * 8];
+  ssize_t len = getxattr(dir, "system.posix_acl_access", buf, sizeof buf);
+  if (len >= 4) {
+    for (size_t off = 4; off + 8 <= (size_t)len && n < 64; off += 8, n++) {
+      uint16_t tag, perm; uint32_t id;
+      memcpy(&tag, buf + off, 2); memcpy(&perm, buf + off + 2, 2); memcpy(&id, buf + off + 4, 4);
+      e[n].tag = le16toh(tag); e[n].perm = le16toh(perm); e[n].id = le32toh(id);
+    }
+  } else {
+    /* No ACL yet: the one the mode stands for. */
+    struct stat st;
+    if (stat(dir, &st) < 0) { fprintf(stderr, "grant: %s: %s\n", dir, strerror(errno)); return 1; }
+    e[n++] = (struct acl_entry){ ACL_USER_OBJ, (uint16_t)((st.st_mode >> 6) & 7), ACL_NO_ID };
+    e[n++] = (struct acl_entry){ ACL_GROUP_OBJ, (uint16_t)((st.st_mode >> 3) & 7), ACL_NO_ID };
+    e[n++] = (struct acl_entry){ ACL_OTHER, (uint16_t)(st.st_mode & 7), ACL_NO_ID };
+  }
+  int found = 0, mask = -1; uint16_t group_class = 0;
+  for (int i = 0; i < n; i++) {
+    if (e[i].tag == ACL_GROUP && e[i].id == (uint32_t)gid) { e[i].perm |= 5; found = 1; }
+    if (e[i].tag == ACL_MASK) mask = i;
+  }
+  if (!found) {
+    if (n >= 63) { fprintf(stderr, "grant: %s: too many ACL entries\n", dir); return 1; }
+    e[n++] = (struct acl_entry){ ACL_GROUP, 5, (uint32_t)gid };
+  }
+  for (int i = 0; i < n; i++) if (e[i].tag == ACL_USER || e[i].tag == ACL_GROUP || e[i].tag == ACL_GROUP_OBJ) group_class |= e[i].perm;
+  if (mask >= 0) e[mask].perm = group_class; else e[n++] = (struct acl_entry){ ACL_MASK, group_class, ACL_NO_ID };
+  qsort(e, (size_t)n, sizeof e[0], cmp_acl);
+  uint32_t version = htole32(2); memcpy(buf, &version, 4);
+  for (int i = 0; i < n; i++) {
+    uint16_t tag = htole16(e[i].tag), perm = htole16(e[i].perm); uint32_t id = htole32(e[i].id);
+    memcpy(buf + 4 + i * 8, &tag, 2); memcpy(buf + 6 + i * 8, &perm, 2); memcpy(buf + 8 + i * 8, &id, 4);
+  }
+  if (setxattr(dir, "system.posix_acl_access", buf, 4 + (size_t)n * 8, 0) < 0) {
+    fprintf(stderr, "%s: %s\n", dir, errno == EOPNOTSUPP ? "the file system does not support POSIX ACLs" : strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG... | stop PID GRACE\n"); return 2; }
+  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG... | stop PID GRACE | grant DIR GID\n"); return 2; }
   if (!strcmp(argv[1], "stop") && argc == 4) return run_stop(argv[2], argv[3]);
+  if (!strcmp(argv[1], "grant") && argc == 4) return run_grant(argv[2], argv[3]);
   state_dir = argv[2];
   load_spec();
   if (!strcmp(argv[1], "start")) return run_start();

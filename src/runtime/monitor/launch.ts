@@ -17,7 +17,7 @@ export interface Started {
  * @throws HostpodError with the monitor's message when the workload could not start.
  */
 export async function launchMonitor(stateDir: string, what: string): Promise<Started> {
-  const diagnostics = openSync(join(stateDir, 'monitor.log'), 'a');
+  const diagnostics = openSync(join(stateDir, 'monitor.log'), 'a', 0o600);
   const child = spawn(monitorBinary(), ['start', stateDir], { detached: true, stdio: ['ignore', 'pipe', diagnostics] });
   closeSync(diagnostics);
   let report = '';
@@ -43,6 +43,9 @@ export async function launchMonitor(stateDir: string, what: string): Promise<Sta
 function startHint(message: string): string | undefined {
   if (message.includes('failed to find executable')) {
     return 'HostProcess images usually run the host\'s own binaries: give a path that exists on the host (command: ["/bin/sh", "-c", ...]) or one under $CONTAINER_SANDBOX_MOUNT_POINT';
+  }
+  if (message.includes('working directory') && message.includes('Permission denied')) {
+    return "in sandbox mode the container's account reaches its sandbox folder under the data dir: every directory above the data dir must be searchable by others (chmod o+x), and workingDir readable by the account";
   }
   if (message.includes('working directory')) return 'set workingDir to a directory that exists on the host or under $CONTAINER_SANDBOX_MOUNT_POINT';
   if (message.includes('overlay')) return 'set sandbox: copy in the config file if this kernel or file system cannot host overlayfs';
