@@ -20,8 +20,8 @@
  * each other; the temporary users of one group account share that group.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { HostpodError } from '../errors.js';
 import { monitorBinary } from './monitor/binary.js';
 
@@ -42,6 +42,7 @@ export function secureDataDir(dataDir: string): void {
 
 /** A pod's directory, `<data-dir>/pods/<uid>`: 0750 root, its group's accounts only (see grantGroup). */
 export function ensurePodDir(dir: string): void {
+  if (!existsSync(dirname(dir))) ensureDir(dirname(dir), 0o711);
   mkdirSync(dir, { recursive: true, mode: 0o750 });
   const stat = statSync(dir);
   if ((stat.mode & 0o7777) !== 0o750) chmodSync(dir, 0o750);

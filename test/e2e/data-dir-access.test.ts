@@ -10,13 +10,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { eventually, kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
 import { removeAllContainers, startUp } from '../support/hostpod-up.js';
-import { rootSkip } from '../support/runtime.js';
+import { hostPod, rootSkip, shell, testRuntime } from '../support/runtime.js';
 
 const skip = rootSkip() || kubectlSkip('1.33');
 const GROUP = 'hostpod-e2e-group';
@@ -210,5 +210,26 @@ describe('who may read the data directory of hostpod up', { skip, timeout: 600_0
         rmSync(base, { recursive: true, force: true });
       }
     });
+  }
+
+  for (const sandbox of ['overlay', 'copy'] as const) {
+    for (const account of [LOCAL_SERVICE, GROUP]) {
+      test(`sandbox mode, ${sandbox} sandbox, ${account}, data dir 0700: the container starts and uses its own volumes through its links`, async () => {
+        execFileSync('sh', ['-c', `getent group ${GROUP} >/dev/null || groupadd ${GROUP}`]);
+        const t = await testRuntime({ sandbox });
+        try {
+          chmodSync(t.dataDir, 0o700);
+          const pod = hostPod([shell('cd "$CONTAINER_SANDBOX_MOUNT_POINT" && echo mine > scratch/file && cat scratch/file && id -un', { volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] })], {
+            securityContext: { windowsOptions: { hostProcess: true, runAsUserName: account } },
+            volumes: [{ name: 'scratch', emptyDir: {} }],
+          });
+          const result = await t.run(pod, { mountMode: 'sandbox' });
+          assert.equal(result.exitCode, 0, result.lines.join('\n'));
+          assert.equal(result.lines[0], 'app stdout mine');
+        } finally {
+          await t.close();
+        }
+      });
+    }
   }
 });
