@@ -494,7 +494,13 @@ function askToStop(monitor: number, graceSeconds: number | undefined): void {
     return;
   }
   // Node has no sigqueue(2): the monitor binary queues the signal with its value.
-  spawnSync(monitorBinary(), ['stop', String(monitor), String(clampGraceSeconds(graceSeconds))], { stdio: 'ignore' });
+  const queued = spawnSync(monitorBinary(), ['stop', String(monitor), String(clampGraceSeconds(graceSeconds))], { encoding: 'utf8' });
+  // 3: no such process (it ended on its own meanwhile). Anything else would leave the caller waiting for ever.
+  if (queued.status !== 0 && queued.status !== 3) {
+    throw new HostpodError('ERR_HOSTPOD_STOP', `cannot ask the monitor ${monitor} to stop its container: ${(queued.stderr || queued.error?.message || `exit status ${queued.status}`).trim()}`, {
+      hint: 'retry the stop; hostpod stop --grace-period 0 kills the container at once',
+    });
+  }
 }
 
 /** A process's exit code (once its output has been read), 128 + the signal's number when a signal ended it. */

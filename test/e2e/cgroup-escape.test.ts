@@ -73,7 +73,7 @@ if (/ - cgroup2 /.test(mounts)) {
 describe('a workload that leaves some of its cgroups', { skip, timeout: 120_000 }, () => {
   for (const h of hierarchies) {
     test(`cgroup ${h.version}: a stop kills what is left in every hierarchy and nested cgroup, removes them, and reports the escapes`, async () => {
-      const t = await testRuntime({ ...(h.version === 'v2' ? { pidsLimit: 0 } : {}), cgroup: { version: h.version, mount: h.mount, root: 'unused' } });
+      const t = await testRuntime({ ...(h.version === 'v2' ? { pidsLimit: 0 } : {}), cgroup: { version: h.version, mount: h.mount, root: `hostpod-escape-stop-${process.pid}` } });
       try {
         const sleeps = [uniqueSleep(), uniqueSleep(), uniqueSleep()];
         const ready = join(t.dataDir, 'ready');
