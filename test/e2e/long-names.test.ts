@@ -66,5 +66,6 @@ describe('pods with the longest names the API admits', { skip, timeout: 120_000 
     assert.equal(failed.type, 'Warning');
     assert.match(failed.message, /failed to find executable "no-such-binary-xyz"/);
     assert.equal((await api(plane.plane, 'DELETE', `${podPath(name('bad'))}?gracePeriodSeconds=0`)).status, 200);
+    await eventually(async () => ((await api(plane.plane, 'GET', podPath(name('bad')))).status === 404 ? true : undefined), 30_000, 'the deletion');
   });
 });

@@ -38,14 +38,28 @@ export class Locks {
   private async withFileLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     let compromised: Error | undefined;
-    const release = await lockfile.lock(join(this.dir, key), {
-      realpath: false,
-      stale: STALE_MS,
-      retries: { forever: true, minTimeout: 10, maxTimeout: 200, factor: 1.5 },
-      onCompromised: (error) => {
-        compromised = error;
-      },
-    });
+    let release: () => Promise<void>;
+    // Wait for as long as another holds the lock (ELOCKED), and for nothing else: proper-lockfile's
+    // own retries would retry any error for ever, a directory removed meanwhile (ENOENT) included.
+    for (let delay = 10; ; delay = Math.min(200, delay * 1.5)) {
+      try {
+        release = await lockfile.lock(join(this.dir, key), {
+          realpath: false,
+          stale: STALE_MS,
+          retries: 0,
+          onCompromised: (error) => {
+            compromised = error;
+          },
+        });
+        break;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // The locks directory alone was removed: make it again (never its parents: the store may be gone for good).
+        if (code === 'ENOENT') makeDir(this.dir);
+        else if (code !== 'ELOCKED') throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
     try {
       const result = await fn();
       if (compromised) throw compromised;
@@ -53,5 +67,14 @@ export class Locks {
     } finally {
       await release().catch(() => undefined);
     }
+  }
+}
+
+/** mkdir of one directory (its parent must exist), tolerating a racing creator. */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
