@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { api, eventually, startControlPlane } from '../support/controlplane.js';
 import { runHostpod } from '../support/hostpod-cli.js';
 import { startTestNode } from '../support/node-agent.js';
-import { hostPod, rootSkip, shell, testRuntime } from '../support/runtime.js';
+import { hostPod, removeCgroupDirs, rootSkip, shell, testRuntime } from '../support/runtime.js';
 
 const skip = rootSkip();
 
@@ -73,7 +73,8 @@ if (/ - cgroup2 /.test(mounts)) {
 describe('a workload that leaves some of its cgroups', { skip, timeout: 120_000 }, () => {
   for (const h of hierarchies) {
     test(`cgroup ${h.version}: a stop kills what is left in every hierarchy and nested cgroup, removes them, and reports the escapes`, async () => {
-      const t = await testRuntime({ ...(h.version === 'v2' ? { pidsLimit: 0 } : {}), cgroup: { version: h.version, mount: h.mount, root: `hostpod-escape-stop-${process.pid}` } });
+      const root = `hostpod-escape-stop-${process.pid}`;
+      const t = await testRuntime({ ...(h.version === 'v2' ? { pidsLimit: 0 } : {}), cgroup: { version: h.version, mount: h.mount, root } });
       try {
         const sleeps = [uniqueSleep(), uniqueSleep(), uniqueSleep()];
         const ready = join(t.dataDir, 'ready');
@@ -95,11 +96,13 @@ describe('a workload that leaves some of its cgroups', { skip, timeout: 120_000 
         assert.equal(warnings.length, h.escapes.length, JSON.stringify(warnings));
       } finally {
         await t.close();
+        removeCgroupDirs(root);
       }
     });
 
     test(`cgroup ${h.version}: hostpod ps re-adopts a container whose workload left some cgroups, and warns`, async () => {
-      const t = await testRuntime({ ...(h.version === 'v2' ? { pidsLimit: 0 } : {}), cgroup: { version: h.version, mount: h.mount, root: `hostpod-escape-${process.pid}` } });
+      const root = `hostpod-escape-${process.pid}`;
+      const t = await testRuntime({ ...(h.version === 'v2' ? { pidsLimit: 0 } : {}), cgroup: { version: h.version, mount: h.mount, root } });
       try {
         const sleeps = [uniqueSleep(), uniqueSleep(), uniqueSleep()];
         // Init ends on its own; what it left is killed by its monitor, nobody waits for the container.
@@ -120,6 +123,7 @@ describe('a workload that leaves some of its cgroups', { skip, timeout: 120_000 
         }
       } finally {
         await t.close();
+        removeCgroupDirs(root);
       }
     });
   }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { hostPod, rootSkip, shell, testRuntime, type TestRuntime } from '../support/runtime.js';
+import { hostPod, removeCgroupDirs, rootSkip, shell, testRuntime, type TestRuntime } from '../support/runtime.js';
 
 const skip = rootSkip();
 const GROUP = 'hostpod-e2e-group';
@@ -42,6 +42,7 @@ describe('two hostpod instances on one host', { skip, timeout: 120_000 }, () => 
   after(async () => {
     await a.close();
     await b.close();
+    removeCgroupDirs(cgroupRoot);
   });
 
   test("re-adopting one instance leaves the other's running container, its temporary user and its cgroup alone", async () => {
