@@ -16,12 +16,14 @@ import { negotiate } from './negotiation.js';
 import { openApiDocument } from './openapi.js';
 import { kubeletTarget, proxyUpgrade, type KubeletClientCredentials } from './kubelet-proxy.js';
 import { checkPathName, parseApiPath, parseRequestTarget, type RequestTarget, type Route } from './paths.js';
+import { redactTarget } from './request-log.js';
 import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
 import type { VersionInfo } from './version.js';
 
 export interface RequestLog {
   method: string;
+  /** The request target as sent, credentials in its query redacted. */
   path: string;
   user?: string;
   code: number;
@@ -61,7 +63,7 @@ export class ApiHandler {
     } catch (error) {
       code = sendError(response, error).code;
     } finally {
-      this.options.log?.({ method: request.method ?? '', path: request.url ?? '', ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
+      this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
   }
 
@@ -91,7 +93,7 @@ export class ApiHandler {
     } catch (error) {
       code = writeSocketError(socket, error).code;
     } finally {
-      this.options.log?.({ method: request.method ?? '', path: request.url ?? '', ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
+      this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
   }
 
