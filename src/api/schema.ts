@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { MAX_OBJECT_DEPTH, nestingDepth } from './json/index.js';
 import { parseQuantity } from './quantity.js';
 
 interface Attribute {
@@ -39,7 +40,7 @@ function readModel(model: string): Attribute[] | undefined {
 export interface DecodeError {
   /** The field's path, with list indexes: `spec.containers[0].image`. */
   field: string;
-  kind: 'type' | 'quantity' | 'unknown';
+  kind: 'type' | 'quantity' | 'depth' | 'unknown';
   /** The decoder's own words for this field. */
   message: string;
 }
@@ -76,7 +77,7 @@ export function decodeObject(apiVersion: string, kind: string, object: Record<st
   const model = modelOf(apiVersion, kind);
   if (model === undefined) return { object, errors: [] };
   const errors: DecodeError[] = [];
-  return { object: decodeModel(model, object, { field: '', json: '' }, errors), errors };
+  return { object: decodeModel(model, object, { field: '', json: '', depth: 0 }, errors), errors };
 }
 
 /**
@@ -90,15 +91,20 @@ export function decodeFailure(errors: readonly DecodeError[]): string {
   return `strict decoding error: ${errors.map((e) => e.message).join(', ')}`;
 }
 
-/** Where the decoder is: the field path as users see it, and as Go's decoder names it (no indexes). */
+/**
+ * Where the decoder is: the field path as users see it, and as Go's decoder names it (no
+ * indexes); `depth` counts the objects and lists around the value.
+ */
 interface Position {
   field: string;
   json: string;
+  depth: number;
 }
 
 const child = (at: Position, key: string): Position => ({
   field: at.field === '' ? key : `${at.field}.${key}`,
   json: at.json === '' ? key : `${at.json}.${key}`,
+  depth: at.depth + 1,
 });
 
 function decodeModel(model: string, value: Record<string, unknown>, at: Position, errors: DecodeError[]): Record<string, unknown> {
@@ -120,7 +126,7 @@ function decodeModel(model: string, value: Record<string, unknown>, at: Position
 }
 
 function decodeType(attribute: Attribute, type: string, value: unknown, at: Position, struct: string, errors: DecodeError[]): unknown {
-  if (type === 'any') return value;
+  if (type === 'any') return decodeAny(value, at, errors);
   if (value === null || value === undefined) return zeroValue(type);
   const wrong = (): unknown => {
     errors.push({
@@ -139,7 +145,7 @@ function decodeType(attribute: Attribute, type: string, value: unknown, at: Posi
   if (type.startsWith('Array<')) {
     if (!Array.isArray(value)) return wrong();
     const inner = type.slice('Array<'.length, -1);
-    return value.map((item, i) => decodeType(attribute, inner, item, { field: `${at.field}[${i}]`, json: at.json }, struct, errors));
+    return value.map((item, i) => decodeType(attribute, inner, item, { field: `${at.field}[${i}]`, json: at.json, depth: at.depth + 1 }, struct, errors));
   }
   if (type.startsWith('{ [key: string]: ')) {
     if (typeof value !== 'object' || Array.isArray(value)) return wrong();
@@ -147,7 +153,7 @@ function decodeType(attribute: Attribute, type: string, value: unknown, at: Posi
     const quantities = inner === 'string' && QUANTITY_MAPS.has(attribute.baseName);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const here = { field: `${at.field}[${k}]`, json: at.json };
+      const here = { field: `${at.field}[${k}]`, json: at.json, depth: at.depth + 1 };
       if (quantities && (typeof v === 'number' || typeof v === 'string')) {
         const quantity = parseQuantity(v);
         if ('error' in quantity) errors.push({ field: here.field, kind: 'quantity', message: quantity.error });
@@ -161,6 +167,19 @@ function decodeType(attribute: Attribute, type: string, value: unknown, at: Posi
   if (attributesOf(type)) {
     if (typeof value !== 'object' || Array.isArray(value)) return wrong();
     return decodeModel(type, value as Record<string, unknown>, at, errors);
+  }
+  return value;
+}
+
+/**
+ * A free-form value (managedFields[].fieldsV1): kept as it is, within hostpod's nesting limit
+ * for stored objects, which its clone and validation code needs (src/api/json/depth.ts).
+ */
+function decodeAny(value: unknown, at: Position, errors: DecodeError[]): unknown {
+  const room = MAX_OBJECT_DEPTH - at.depth;
+  if (nestingDepth(value, room) > room) {
+    errors.push({ field: at.field, kind: 'depth', message: `${at.field}: nested more than ${MAX_OBJECT_DEPTH} levels deep (hostpod's limit for stored objects)` });
+    return undefined;
   }
   return value;
 }

@@ -4,6 +4,7 @@
  * supported.
  */
 
+import { JsonSyntaxError, MAX_OBJECT_DEPTH, nestingDepth, parseJson } from '../../api/json/index.js';
 import { jsonWord } from './go-format.js';
 import { applyJsonPatch } from './json-patch.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
@@ -48,17 +49,29 @@ export function applyPatch(contentType: string, kindKey: string, original: unkno
   throw unsupportedMediaType(kindKey, mediaType);
 }
 
-/** Parses a raw body; kube-apiserver prefixes its decoding errors for JSON and merge patches. */
+/**
+ * Parses a raw body as kube-apiserver's decoder does (src/api/json: Go's syntax errors and its
+ * 10,000-level limit, exact int64 values, duplicate keys recorded), then holds it to hostpod's
+ * own depth limit, which the recursive patch code needs. kube-apiserver prefixes its decoding
+ * errors for JSON and merge patches.
+ */
 function decodeBody(body: unknown, errorPrefix: string): unknown {
-  if (!(body instanceof Uint8Array) && typeof body !== 'string') return body;
-  const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
-  if (text.trim() === '') throw badRequest(`${errorPrefix}unexpected end of JSON input`);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    // JavaScript's syntax error texts differ from Go's; the status code and prefix match.
-    throw badRequest(`${errorPrefix}${error instanceof Error ? error.message : String(error)}`);
+  let decoded = body;
+  if (body instanceof Uint8Array || typeof body === 'string') {
+    // Invalid UTF-8 becomes U+FFFD, as Go's decoder reads it inside strings.
+    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+    try {
+      decoded = parseJson(text);
+    } catch (error) {
+      if (error instanceof JsonSyntaxError) throw badRequest(`${errorPrefix}${error.message}`);
+      throw error;
+    }
   }
+  const depth = nestingDepth(decoded, MAX_OBJECT_DEPTH);
+  if (depth > MAX_OBJECT_DEPTH) {
+    throw badRequest(`${errorPrefix}hostpod applies patches nested at most ${MAX_OBJECT_DEPTH} levels deep (kube-apiserver admits 10000); this patch nests deeper`);
+  }
+  return decoded;
 }
 
 /** A patched document that is not an object fails kube-apiserver's decoding before anything else. */

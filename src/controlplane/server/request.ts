@@ -1,5 +1,6 @@
 /** Reading request bodies and query parameters, with the API server's limits and errors. */
 import type { IncomingMessage } from 'node:http';
+import { JsonSyntaxError, parseJson as parseGoJson } from '../../api/json/index.js';
 import { badRequest, StatusError } from '../api/status-error.js';
 import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 
@@ -29,14 +30,20 @@ export async function decodeBody(request: IncomingMessage, body: Buffer): Promis
   throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, ${PROTOBUF}`);
 }
 
-/** Parses a JSON body. @throws StatusError 400 naming where the JSON breaks */
+/**
+ * Parses a JSON body as kube-apiserver's decoder reads it: int64 values exact, duplicate keys
+ * recorded for strict decoding, at most 10,000 levels of nesting (see src/api/json).
+ * @throws StatusError 400 with Go's syntax error
+ */
 export function parseJson(body: Buffer, what = 'the request body'): unknown {
+  // Invalid UTF-8 becomes U+FFFD, as Go's decoder reads it inside strings.
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest(`${what} is empty`);
   try {
-    return JSON.parse(text) as unknown;
+    return parseGoJson(text);
   } catch (error) {
-    throw badRequest(`error decoding ${what} as JSON: ${(error as Error).message}`);
+    if (error instanceof JsonSyntaxError) throw badRequest(`error decoding ${what} as JSON: ${error.message}`);
+    throw error;
   }
 }
 
