@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { MAX_OBJECT_DEPTH, nestingDepth } from './json/index.js';
+import { duplicateKeys, JsonNumber, MAX_OBJECT_DEPTH, MAX_STRICT_ERRORS, nestingDepth } from './json/index.js';
 import { parseQuantity } from './quantity.js';
 
 interface Attribute {
@@ -40,7 +40,7 @@ function readModel(model: string): Attribute[] | undefined {
 export interface DecodeError {
   /** The field's path, with list indexes: `spec.containers[0].image`. */
   field: string;
-  kind: 'type' | 'quantity' | 'depth' | 'unknown';
+  kind: 'type' | 'quantity' | 'depth' | 'unknown' | 'duplicate';
   /** The decoder's own words for this field. */
   message: string;
 }
@@ -77,50 +77,68 @@ export function decodeObject(apiVersion: string, kind: string, object: Record<st
   const model = modelOf(apiVersion, kind);
   if (model === undefined) return { object, errors: [] };
   const errors: DecodeError[] = [];
-  return { object: decodeModel(model, object, { field: '', json: '', depth: 0 }, errors), errors };
+  return { object: decodeModel(model, object, { field: '', json: '', strict: '', depth: 0 }, errors), errors };
 }
 
 /**
  * The message the API server sends back for a request that failed to decode, after
  * `<Kind> in version "v1" cannot be handled as a <Kind>: `. Like Go's decoder it names the first
- * type or quantity error; unknown fields are reported, all together, only when there is none.
+ * type or quantity error; strict errors (unknown and duplicate fields) are reported, all
+ * together and in the order met, only when there is none.
  */
 export function decodeFailure(errors: readonly DecodeError[]): string {
-  const first = errors.find((e) => e.kind !== 'unknown');
+  const first = errors.find((e) => !isStrictError(e));
   if (first) return first.message;
-  return `strict decoding error: ${errors.map((e) => e.message).join(', ')}`;
+  return strictDecodingError(errors.map((e) => e.message));
+}
+
+/** Unknown and duplicate fields: errors only under fieldValidation=Strict, warnings under Warn. */
+export function isStrictError(error: DecodeError): boolean {
+  return error.kind === 'unknown' || error.kind === 'duplicate';
+}
+
+/** runtime.NewStrictDecodingError's text, for at most 100 distinct errors as sigs.k8s.io/json keeps. */
+export function strictDecodingError(messages: readonly string[]): string {
+  return `strict decoding error: ${[...new Set(messages)].slice(0, MAX_STRICT_ERRORS).join(', ')}`;
 }
 
 /**
- * Where the decoder is: the field path as users see it, and as Go's decoder names it (no
- * indexes); `depth` counts the objects and lists around the value.
+ * Where the decoder is: the field path as users see it, as Go's type errors name it (no
+ * indexes), and as its strict errors name it (map keys after a dot); `depth` counts the objects
+ * and lists around the value.
  */
 interface Position {
   field: string;
   json: string;
+  strict: string;
   depth: number;
 }
 
 const child = (at: Position, key: string): Position => ({
   field: at.field === '' ? key : `${at.field}.${key}`,
   json: at.json === '' ? key : `${at.json}.${key}`,
+  strict: at.strict === '' ? key : `${at.strict}.${key}`,
   depth: at.depth + 1,
 });
+
+const duplicate = (at: Position): DecodeError => ({ field: at.field, kind: 'duplicate', message: `duplicate field "${at.strict}"` });
 
 function decodeModel(model: string, value: Record<string, unknown>, at: Position, errors: DecodeError[]): Record<string, unknown> {
   const attributes = attributesOf(model);
   if (!attributes) return value;
   const out: Record<string, unknown> = {};
+  const repeated = duplicateKeys(value);
   for (const [key, item] of Object.entries(value)) {
     const here = child(at, key);
     const attribute = attributes.get(key);
+    // An unknown field is skipped whole, its duplicates and contents unread, as Go skips it.
     if (!attribute) {
-      errors.push({ field: here.field, kind: 'unknown', message: `unknown field "${here.field}"` });
+      errors.push({ field: here.field, kind: 'unknown', message: `unknown field "${here.strict}"` });
       continue;
     }
     // A null field is unset: Go leaves the pointer nil or the value zero.
-    if (item === null || item === undefined) continue;
-    setOwn(out, key, decodeType(attribute, attribute.type, item, here, goStructName(model), errors));
+    if (item !== null && item !== undefined) setOwn(out, key, decodeType(attribute, attribute.type, item, here, goStructName(model), errors));
+    if (repeated.includes(key)) errors.push(duplicate(here));
   }
   return out;
 }
@@ -145,15 +163,16 @@ function decodeType(attribute: Attribute, type: string, value: unknown, at: Posi
   if (type.startsWith('Array<')) {
     if (!Array.isArray(value)) return wrong();
     const inner = type.slice('Array<'.length, -1);
-    return value.map((item, i) => decodeType(attribute, inner, item, { field: `${at.field}[${i}]`, json: at.json, depth: at.depth + 1 }, struct, errors));
+    return value.map((item, i) => decodeType(attribute, inner, item, { field: `${at.field}[${i}]`, json: at.json, strict: `${at.strict}[${i}]`, depth: at.depth + 1 }, struct, errors));
   }
   if (type.startsWith('{ [key: string]: ')) {
-    if (typeof value !== 'object' || Array.isArray(value)) return wrong();
+    if (!isJsonObject(value)) return wrong();
     const inner = type.slice('{ [key: string]: '.length, -'; }'.length);
     const quantities = inner === 'string' && QUANTITY_MAPS.has(attribute.baseName);
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const here = { field: `${at.field}[${k}]`, json: at.json, depth: at.depth + 1 };
+    const repeated = duplicateKeys(value);
+    for (const [k, v] of Object.entries(value)) {
+      const here = { field: `${at.field}[${k}]`, json: at.json, strict: `${at.strict}.${k}`, depth: at.depth + 1 };
       if (quantities && (typeof v === 'number' || typeof v === 'string')) {
         const quantity = parseQuantity(v);
         if ('error' in quantity) errors.push({ field: here.field, kind: 'quantity', message: quantity.error });
@@ -161,12 +180,13 @@ function decodeType(attribute: Attribute, type: string, value: unknown, at: Posi
       } else {
         setOwn(out, k, decodeType(attribute, inner, v, here, struct, errors));
       }
+      if (repeated.includes(k)) errors.push(duplicate(here));
     }
     return out;
   }
   if (attributesOf(type)) {
-    if (typeof value !== 'object' || Array.isArray(value)) return wrong();
-    return decodeModel(type, value as Record<string, unknown>, at, errors);
+    if (!isJsonObject(value)) return wrong();
+    return decodeModel(type, value, at, errors);
   }
   return value;
 }
@@ -205,10 +225,16 @@ function goStructName(model: string): string {
   return model.replace(/^V\d+(?:(?:alpha|beta)\d+)?/, '');
 }
 
+/** A JSON object (a number kept with its text is a number, not an object). */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
+}
+
 /** How Go's encoding/json names a JSON value in "cannot unmarshal X". */
 function goValueKind(value: unknown): string {
   if (typeof value === 'string') return 'string';
   if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'bigint' || value instanceof JsonNumber) return `number ${String(value)}`;
   if (typeof value === 'number') return Number.isInteger(value) ? 'number' : `number ${value}`;
   if (Array.isArray(value)) return 'array';
   return 'object';

@@ -31,16 +31,16 @@ export const MAX_STRICT_ERRORS = 100;
 
 /**
  * Every duplicate key in a parsed document, as the field paths Go's strict decoder of an untyped
- * document (map[string]interface{}) names them: `spec.template.spec.containers[0].name`, with
- * `prefix` before list indexes at the top (`[1].path` for a JSON patch). Iterative, so any depth
- * the parser admits is walked; stops at MAX_STRICT_ERRORS.
+ * document (map[string]interface{}) names them: `spec.template.spec.containers[0].name`, or
+ * `[1].path` in a list; `root` is the path of `document` itself. Iterative, so any depth the
+ * parser admits is walked; stops at MAX_STRICT_ERRORS.
  */
-export function duplicateFieldPaths(document: unknown): string[] {
+export function duplicateFieldPaths(document: unknown, root = ''): string[] {
   const found: string[] = [];
   // Work items: a value to walk, or a duplicate to report once the first value of its key has
   // been walked (where the repeated key stands in the document). Pushed in reverse order.
   type Item = { value: unknown; path: string } | { duplicate: string };
-  const stack: Item[] = [{ value: document, path: '' }];
+  const stack: Item[] = [{ value: document, path: root }];
   while (stack.length > 0 && found.length < MAX_STRICT_ERRORS) {
     const item = stack.pop()!;
     if ('duplicate' in item) {

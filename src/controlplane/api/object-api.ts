@@ -4,9 +4,10 @@
  * HTTP layer and the in-process controllers both go through it, so a controller's write is
  * defaulted, admitted and validated like a user's.
  */
-import { decodeFailure, decodeObject } from '../../api/schema.js';
+import { copyDuplicates, stringifyJson } from '../../api/json/index.js';
+import { decodeFailure, decodeObject, isStrictError, strictDecodingError } from '../../api/schema.js';
 import type { UserInfo } from '../auth/user.js';
-import { applyPatch, PatchError } from '../patch/index.js';
+import { applyPatch, decodePatch, PatchError, patchStrictErrors, strictPatchFailure } from '../patch/index.js';
 import { ObjectExists, ObjectMissing, RevisionConflict, type Store } from '../store/index.js';
 import { checkFieldSelector, matchesFields } from './field-sets.js';
 import { clone, isObject, metaOf, withMeta, type Obj } from './object-meta.js';
@@ -150,19 +151,23 @@ export class ObjectApi {
     }, context, warnings, subresource);
   }
 
-  /** Applies a JSON, merge or strategic merge patch. */
+  /**
+   * Applies a JSON, merge or strategic merge patch. Strict errors (duplicate keys in the patch
+   * body, then unknown fields of the patched object) are a 422 under fieldValidation=Strict and
+   * warnings under Warn, as kube-apiserver's patch handler treats them.
+   */
   patch(info: ResourceInfo, namespace: string, name: string, contentType: string, patch: unknown, context: RequestContext, subresource?: string): Written {
     const warnings: string[] = [];
     const ns = scoped(info, namespace);
+    const mode = context.fieldValidation ?? 'Warn';
+    const body = patchStep(() => decodePatch(contentType, kindKey(info), patch));
+    const patchErrors = mode === 'Ignore' ? [] : patchStrictErrors(contentType, body);
     return this.#replace(info, ns, name, (current) => {
-      let patched: unknown;
-      try {
-        patched = applyPatch(contentType, kindKey(info), current, patch);
-      } catch (error) {
-        if (error instanceof PatchError) throw new StatusError(error.code, error.reason, error.message);
-        throw error;
-      }
-      const decoded = this.#decode(info, patched, context, warnings);
+      const patched = patchStep(() => applyPatch(contentType, kindKey(info), current, body));
+      const { object: decoded, strict } = this.#decodeTyped(info, patched);
+      const errors = [...patchErrors, ...strict];
+      if (errors.length > 0 && mode === 'Strict') throw statusOf(strictPatchFailure(contentType, body, patched, errors));
+      if (mode === 'Warn') warnings.push(...errors);
       const patchedMeta = metaOf(decoded);
       if (patchedMeta.name !== name) throw badRequest(`the name of the object (${patchedMeta.name ?? ''}) does not match the name on the URL (${name})`);
       return decoded;
@@ -246,24 +251,34 @@ export class ObjectApi {
 
   /** Checks kind and apiVersion, then decodes strictly as the API server does. */
   #decode(info: ResourceInfo, body: unknown, context: RequestContext, warnings: string[]): Obj {
-    if (!isObject(body)) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+    const { object, strict } = this.#decodeTyped(info, body);
+    const mode = context.fieldValidation ?? 'Warn';
+    if (strict.length > 0 && mode === 'Strict') throw badRequest(decodePrefix(info) + strictDecodingError(strict));
+    if (mode === 'Warn') warnings.push(...strict);
+    return object;
+  }
+
+  /**
+   * Decodes into the kind's type: the object, and its strict errors (duplicate and unknown
+   * fields, in the order met) for the caller to refuse or warn about.
+   * @throws StatusError 400 for a wrong kind or apiVersion, or a field of the wrong type
+   */
+  #decodeTyped(info: ResourceInfo, body: unknown): { object: Obj; strict: string[] } {
+    if (!isObject(body)) throw badRequest(`Object 'Kind' is missing in '${stringifyJson(body)}'`);
     const apiVersion = body['apiVersion'] ?? groupVersion(info);
     const kind = body['kind'] ?? info.kind;
     if (apiVersion !== groupVersion(info)) {
-      throw badRequest(`the API version in the data (${typeof apiVersion === 'string' ? apiVersion : JSON.stringify(apiVersion)}) does not match the expected API version (${groupVersion(info)})`);
+      throw badRequest(`the API version in the data (${typeof apiVersion === 'string' ? apiVersion : stringifyJson(apiVersion)}) does not match the expected API version (${groupVersion(info)})`);
     }
     if (kind !== info.kind) {
-      throw badRequest(`the kind in the data (${typeof kind === 'string' ? kind : JSON.stringify(kind)}) does not match the expected kind (${info.kind})`);
+      throw badRequest(`the kind in the data (${typeof kind === 'string' ? kind : stringifyJson(kind)}) does not match the expected kind (${info.kind})`);
     }
-    const decoded = decodeObject(groupVersion(info), info.kind, { ...body, apiVersion, kind });
-    const failures = decoded.errors.filter((e) => e.kind !== 'unknown');
-    const unknown = decoded.errors.filter((e) => e.kind === 'unknown');
-    const prefix = `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: `;
-    if (failures.length > 0) throw badRequest(prefix + decodeFailure(failures));
-    const mode = context.fieldValidation ?? 'Warn';
-    if (unknown.length > 0 && mode === 'Strict') throw badRequest(prefix + decodeFailure(unknown));
-    if (mode === 'Warn') warnings.push(...unknown.map((e) => e.message));
-    return decoded.object;
+    const typed = { ...body, apiVersion, kind };
+    copyDuplicates(body, typed);
+    const decoded = decodeObject(groupVersion(info), info.kind, typed);
+    const failures = decoded.errors.filter((e) => !isStrictError(e));
+    if (failures.length > 0) throw badRequest(decodePrefix(info) + decodeFailure(failures));
+    return { object: decoded.object, strict: decoded.errors.filter(isStrictError).map((e) => e.message) };
   }
 
   #requireLiveNamespace(namespace: string, info: ResourceInfo, name: string): void {
@@ -273,6 +288,25 @@ export class ObjectApi {
       throw forbidden(info, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
     }
   }
+}
+
+/** What kube-apiserver puts before a decoding error of a create or update body. */
+function decodePrefix(info: ResourceInfo): string {
+  return `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: `;
+}
+
+/** Runs a step of the patch module, turning its PatchError into the StatusError it describes. */
+function patchStep<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof PatchError) throw statusOf(error);
+    throw error;
+  }
+}
+
+function statusOf(error: PatchError): StatusError {
+  return new StatusError(error.code, error.reason, error.message);
 }
 
 /** The namespace part of a key: '' for cluster-scoped resources. */

@@ -4,7 +4,7 @@
  * supported.
  */
 
-import { JsonSyntaxError, MAX_OBJECT_DEPTH, nestingDepth, parseJson } from '../../api/json/index.js';
+import { JsonSyntaxError, MAX_OBJECT_DEPTH, nestingDepth, parseJson, stringifyJson } from '../../api/json/index.js';
 import { jsonWord } from './go-format.js';
 import { applyJsonPatch } from './json-patch.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
@@ -24,6 +24,7 @@ export { applyJsonPatch, MAX_JSON_PATCH_OPERATIONS } from './json-patch.js';
 export { applyMergePatch } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic-merge.js';
 export { PatchError } from './patch-error.js';
+export { patchStrictErrors, strictPatchFailure } from './strict.js';
 export type { JsonObject, JsonValue } from './json-value.js';
 export { acceptedPatchTypes, JSON_PATCH_TYPE, MERGE_PATCH_TYPE, STRATEGIC_MERGE_PATCH_TYPE } from './media-types.js';
 export { patchMetaFor, strategicMergeKinds } from './patch-meta.js';
@@ -37,14 +38,30 @@ export { patchMetaFor, strategicMergeKinds } from './patch-meta.js';
  *   and the patch type's own errors otherwise.
  */
 export function applyPatch(contentType: string, kindKey: string, original: unknown, patchBody: unknown): JsonObject {
+  const patch = decodePatch(contentType, kindKey, patchBody);
+  switch (patchMediaType(contentType)) {
+    case JSON_PATCH_TYPE:
+      return asObject(applyJsonPatch(original, patch));
+    case MERGE_PATCH_TYPE:
+      return asObject(applyMergePatch(original, patch));
+    default:
+      return applyStrategicMergePatch(kindKey, original, patch);
+  }
+}
+
+/**
+ * Decodes a PATCH request's body (raw, or already decoded) for the patch type `contentType`
+ * names, with kube-apiserver's errors.
+ * @throws PatchError 415 for a media type the kind does not take, 400 for a body that is not JSON
+ */
+export function decodePatch(contentType: string, kindKey: string, patchBody: unknown): unknown {
   const mediaType = patchMediaType(contentType);
   switch (mediaType) {
     case JSON_PATCH_TYPE:
-      return asObject(applyJsonPatch(original, decodeBody(patchBody, 'error decoding patch: ')));
     case MERGE_PATCH_TYPE:
-      return asObject(applyMergePatch(original, decodeBody(patchBody, 'error decoding patch: ')));
+      return decodeBody(patchBody, 'error decoding patch: ');
     case STRATEGIC_MERGE_PATCH_TYPE:
-      if (patchMetaFor(kindKey)) return applyStrategicMergePatch(kindKey, original, decodeBody(patchBody, ''));
+      if (patchMetaFor(kindKey)) return decodeBody(patchBody, '');
   }
   throw unsupportedMediaType(kindKey, mediaType);
 }
@@ -78,5 +95,5 @@ function decodeBody(body: unknown, errorPrefix: string): unknown {
 function asObject(patched: JsonValue): JsonObject {
   if (isJsonObject(patched)) return patched;
   const detail = `couldn't get version/kind; json parse error: json: cannot unmarshal ${jsonWord(patched)} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`;
-  throw undecodable(JSON.stringify(JSON.stringify(patched)), detail);
+  throw undecodable(JSON.stringify(stringifyJson(patched)), detail);
 }
