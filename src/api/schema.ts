@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { duplicateKeys, JsonNumber, MAX_OBJECT_DEPTH, MAX_STRICT_ERRORS, nestingDepth } from './json/index.js';
+import { decodeGoNumber, freeFormNumber, goNumberWord, isNumeric } from './go-numbers.js';
+import { duplicateKeys, JsonNumber, MAX_OBJECT_DEPTH, MAX_STRICT_ERRORS, nestingDepth, numberText } from './json/index.js';
 import { parseQuantity } from './quantity.js';
 
 interface Attribute {
@@ -75,8 +76,8 @@ function modelOf(apiVersion: string, kind: string): string | undefined {
 /** Decodes an object of a built-in kind; other objects are returned as they are. */
 export function decodeObject(apiVersion: string, kind: string, object: Record<string, unknown>): Decoded {
   const model = modelOf(apiVersion, kind);
-  if (model === undefined) return { object, errors: [] };
   const errors: DecodeError[] = [];
+  if (model === undefined) return { object: freeForm(object, { field: '', json: '', strict: '', depth: 0 }, errors) as Record<string, unknown>, errors };
   return { object: decodeModel(model, object, { field: '', json: '', strict: '', depth: 0 }, errors), errors };
 }
 
@@ -146,20 +147,23 @@ function decodeModel(model: string, value: Record<string, unknown>, at: Position
 function decodeType(attribute: Attribute, type: string, value: unknown, at: Position, struct: string, errors: DecodeError[]): unknown {
   if (type === 'any') return decodeAny(value, at, errors);
   if (value === null || value === undefined) return zeroValue(type);
-  const wrong = (): unknown => {
-    errors.push({
-      field: at.field, kind: 'type',
-      message: `json: cannot unmarshal ${goValueKind(value)} into Go struct field ${struct}.${at.json} of type ${goTypeName(type, attribute.format)}`,
-    });
+  // Go names a number it cannot store in a numeric field by its literal, elsewhere just "number".
+  const wrong = (word = goValueKind(value), goType = goTypeName(type, attribute.format)): unknown => {
+    errors.push({ field: at.field, kind: 'type', message: `json: cannot unmarshal ${word} into Go struct field ${struct}.${at.json} of type ${goType}` });
     return zeroValue(type);
   };
   if (type === 'string' || type === 'Date') return typeof value === 'string' ? value : wrong();
   if (type === 'number') {
-    const integer = attribute.format === 'int32' || attribute.format === 'int64';
-    return typeof value === 'number' && (!integer || Number.isInteger(value)) ? value : wrong();
+    if (!isNumeric(value)) return wrong();
+    return decodeGoNumber(value, attribute.format) ?? wrong(goNumberWord(value));
   }
   if (type === 'boolean') return typeof value === 'boolean' ? value : wrong();
-  if (type === 'IntOrString') return typeof value === 'number' || typeof value === 'string' ? value : wrong();
+  if (type === 'IntOrString') {
+    // intstr.IntOrString decodes anything but a string as an int32.
+    if (typeof value === 'string') return value;
+    if (!isNumeric(value)) return wrong(goValueKind(value), 'int32');
+    return decodeGoNumber(value, 'int32') ?? wrong(goNumberWord(value), 'int32');
+  }
   if (type.startsWith('Array<')) {
     if (!Array.isArray(value)) return wrong();
     const inner = type.slice('Array<'.length, -1);
@@ -173,10 +177,13 @@ function decodeType(attribute: Attribute, type: string, value: unknown, at: Posi
     const repeated = duplicateKeys(value);
     for (const [k, v] of Object.entries(value)) {
       const here = { field: `${at.field}[${k}]`, json: at.json, strict: `${at.strict}.${k}`, depth: at.depth + 1 };
-      if (quantities && (typeof v === 'number' || typeof v === 'string')) {
-        const quantity = parseQuantity(v);
+      if (quantities && (isNumeric(v) || typeof v === 'string')) {
+        // A quantity keeps a plain number as given; any other number as its text (a quantity
+        // string, exact, where JavaScript's number would round it).
+        const kept = typeof v === 'number' || typeof v === 'string' ? v : numberText(v);
+        const quantity = parseQuantity(kept);
         if ('error' in quantity) errors.push({ field: here.field, kind: 'quantity', message: quantity.error });
-        setOwn(out, k, v);
+        setOwn(out, k, kept);
       } else {
         setOwn(out, k, decodeType(attribute, inner, v, here, struct, errors));
       }
@@ -201,7 +208,38 @@ function decodeAny(value: unknown, at: Position, errors: DecodeError[]): unknown
     errors.push({ field: at.field, kind: 'depth', message: `${at.field}: nested more than ${MAX_OBJECT_DEPTH} levels deep (hostpod's limit for stored objects)` });
     return undefined;
   }
-  return value;
+  return freeForm(value, at, errors);
+}
+
+/**
+ * A free-form value with its numbers as Go's interface{} holds them (see freeFormNumber); a copy
+ * only where a number changes. Iterative: the value may nest up to the limit.
+ */
+function freeForm(root: unknown, at: Position, errors: DecodeError[]): unknown {
+  const convert = (value: unknown): unknown => {
+    if (!isNumeric(value) || typeof value === 'number') return value;
+    const converted = freeFormNumber(value);
+    if (converted === undefined) errors.push({ field: at.field, kind: 'type', message: `json: cannot unmarshal ${goNumberWord(value)} into Go value of type float64` });
+    return converted ?? 0;
+  };
+  const top = convert(root);
+  const stack: unknown[] = [top];
+  while (stack.length > 0) {
+    const container = stack.pop();
+    if (Array.isArray(container)) {
+      container.forEach((item: unknown, i) => {
+        container[i] = convert(item);
+        stack.push(container[i]);
+      });
+    } else if (isJsonObject(container)) {
+      for (const [key, item] of Object.entries(container)) {
+        const converted = convert(item);
+        if (converted !== item) setOwn(container, key, converted);
+        stack.push(converted);
+      }
+    }
+  }
+  return top;
 }
 
 // An own property even for a key like "__proto__", which plain assignment would turn into the
@@ -230,12 +268,11 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
 }
 
-/** How Go's encoding/json names a JSON value in "cannot unmarshal X". */
+/** How Go's encoding/json names a JSON value it cannot store in a field that is not a number. */
 function goValueKind(value: unknown): string {
   if (typeof value === 'string') return 'string';
   if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'bigint' || value instanceof JsonNumber) return `number ${String(value)}`;
-  if (typeof value === 'number') return Number.isInteger(value) ? 'number' : `number ${value}`;
+  if (isNumeric(value)) return 'number';
   if (Array.isArray(value)) return 'array';
   return 'object';
 }
@@ -246,7 +283,7 @@ function goTypeName(type: string, format: string): string {
   if (type === 'boolean') return 'bool';
   if (type === 'number') return format === 'int32' || format === 'int64' ? format : 'float64';
   if (type === 'Date') return 'v1.Time';
-  if (type === 'IntOrString') return 'intstr.IntOrString';
+  if (type === 'IntOrString') return 'int32';
   if (type.startsWith('Array<')) return `[]${goTypeName(type.slice('Array<'.length, -1), format)}`;
   if (type.startsWith('{ [key: string]: ')) return `map[string]${goTypeName(type.slice('{ [key: string]: '.length, -'; }'.length), format)}`;
   const version = /^V(\d+(?:(?:alpha|beta)\d+)?)/.exec(type)?.[1];

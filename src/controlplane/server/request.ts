@@ -1,6 +1,6 @@
 /** Reading request bodies and query parameters, with the API server's limits and errors. */
 import type { IncomingMessage } from 'node:http';
-import { JsonSyntaxError, parseJson as parseGoJson } from '../../api/json/index.js';
+import { JsonNumber, JsonSyntaxError, parseJson as parseGoJson } from '../../api/json/index.js';
 import { badRequest, StatusError } from '../api/status-error.js';
 import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 
@@ -25,7 +25,7 @@ export async function readBody(request: IncomingMessage): Promise<Buffer> {
 export async function decodeBody(request: IncomingMessage, body: Buffer): Promise<unknown> {
   const type = (request.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (type === PROTOBUF) return await decodeProtobuf(body);
-  if (type === 'application/json' || type === '' || type === '*/*') return parseJson(body);
+  if (type === 'application/json' || type === '' || type === '*/*') return parseBody(body, 'the request body');
   if (type === 'application/yaml') throw new StatusError(415, 'UnsupportedMediaType', 'hostpod reads request bodies as JSON: send Content-Type: application/json');
   throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, ${PROTOBUF}`);
 }
@@ -35,7 +35,7 @@ export async function decodeBody(request: IncomingMessage, body: Buffer): Promis
  * recorded for strict decoding, at most 10,000 levels of nesting (see src/api/json).
  * @throws StatusError 400 with Go's syntax error
  */
-export function parseJson(body: Buffer, what = 'the request body'): unknown {
+function parseBody(body: Buffer, what: string): unknown {
   // Invalid UTF-8 becomes U+FFFD, as Go's decoder reads it inside strings.
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest(`${what} is empty`);
@@ -47,12 +47,34 @@ export function parseJson(body: Buffer, what = 'the request body'): unknown {
   }
 }
 
-/** An integer query parameter. @throws StatusError 400 */
+/**
+ * Parses an options body (DeleteOptions), whose reader takes its fields one by one as plain
+ * JavaScript values: as parseBody, except that a top-level number kept exact (a BigInt) or with
+ * its text becomes a number (a huge int64 then rounds, and deletion clamps it back into range).
+ * @throws StatusError 400 with Go's syntax error
+ */
+export function parseJson(body: Buffer, what = 'the request body'): unknown {
+  const parsed = parseBody(body, what);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed;
+  const options = parsed as Record<string, unknown>;
+  for (const [key, value] of Object.entries(options)) {
+    if (typeof value === 'bigint' || value instanceof JsonNumber) options[key] = Number(value);
+  }
+  return options;
+}
+
+/**
+ * An integer query parameter: an int64, as kube-apiserver's parameter codec parses it (a value
+ * beyond 2^53 rounds to the nearest number).
+ * @throws StatusError 400 for a value that is not an integer or is beyond int64
+ */
 export function intParam(query: URLSearchParams, name: string): number | undefined {
   const value = query.get(name);
   if (value === null || value === '') return undefined;
-  if (!/^-?\d+$/.test(value)) throw badRequest(`invalid value for ${name}: "${value}": must be an integer`);
-  return Number(value);
+  if (!/^[+-]?\d+$/.test(value)) throw badRequest(`invalid value for ${name}: "${value}": must be an integer`);
+  const integer = BigInt(value);
+  if (integer < -(2n ** 63n) || integer > 2n ** 63n - 1n) throw badRequest(`invalid value for ${name}: "${value}": value out of range for a 64-bit integer`);
+  return Number(integer);
 }
 
 export function boolParam(query: URLSearchParams, name: string): boolean {

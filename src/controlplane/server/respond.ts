@@ -1,11 +1,12 @@
 /** Writing responses: JSON bodies, `Status` errors and `Warning` headers. */
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { stringifyJson } from '../../api/json/index.js';
 import { StatusError, internalError } from '../api/status-error.js';
 
 /** Sends a JSON body, with each warning as a `Warning: 299 - "text"` header (RFC 7234, as kube-apiserver writes them). */
 export function sendJson(response: ServerResponse, code: number, body: unknown, warnings: readonly string[] = [], contentType = 'application/json'): void {
-  const payload = JSON.stringify(body);
+  const payload = stringifyJson(body);
   const headers: Record<string, string | string[]> = {
     'Content-Type': contentType,
     'Content-Length': String(Buffer.byteLength(payload)),

@@ -4,6 +4,7 @@
  * 410 Gone after compaction, as kube-apiserver's watch cache serves them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringifyJson } from '../../api/json/index.js';
 import type { Filter, ObjectApi } from '../api/object-api.js';
 import type { Obj } from '../api/object-meta.js';
 import { groupVersion, storeResource, type ResourceInfo } from '../api/resources.js';
@@ -37,7 +38,7 @@ export function serveWatch(api: ObjectApi, request: IncomingMessage, response: S
   let open = true;
   const send = (type: EventType, object: unknown): void => {
     if (!open) return;
-    response.write(`${JSON.stringify({ type, object })}\n`);
+    response.write(`${stringifyJson({ type, object })}\n`);
     if (response.writableLength > MAX_BUFFERED) stop();
   };
 

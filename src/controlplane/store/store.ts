@@ -7,6 +7,7 @@
  * answered: a kill -9, or a power cut, loses nothing that was acknowledged.
  */
 import Database from 'better-sqlite3';
+import { parseStoredJson, stringifyJson } from '../../api/json/index.js';
 import { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from './errors.js';
 import { WatchHub, type Change, type ChangeListener } from './watch-hub.js';
 
@@ -98,7 +99,7 @@ export class Store {
 
   get(key: ObjectKey): StoredObject | undefined {
     const row = this.#statements.get.get(key.resource, key.namespace, key.name);
-    return row ? (JSON.parse(row.value) as StoredObject) : undefined;
+    return row ? (parseStoredJson(row.value) as StoredObject) : undefined;
   }
 
   /** Lists one resource's objects in (namespace, name) order. */
@@ -118,7 +119,7 @@ export class Store {
     if (limit) params.push(limit + 1);
     const rows = this.#db.prepare<(string | number)[], { value: string }>(sql).all(...params);
     const more = limit !== undefined && rows.length > limit;
-    const items = (more ? rows.slice(0, limit) : rows).map((r) => JSON.parse(r.value) as StoredObject);
+    const items = (more ? rows.slice(0, limit) : rows).map((r) => parseStoredJson(r.value) as StoredObject);
     return { items, revision: this.#revision, more };
   }
 
@@ -131,7 +132,7 @@ export class Store {
       if (this.#statements.get.get(key.resource, key.namespace, key.name)) throw new ObjectExists(key);
       const revision = this.#revision + 1;
       const stored = withRevision(object, revision);
-      const value = JSON.stringify(stored);
+      const value = stringifyJson(stored);
       this.#statements.insert.run(key.resource, key.namespace, key.name, revision, value);
       this.#logChange(revision, key, 'ADDED', value, null);
       return { stored, change: { type: 'ADDED', revision, key, object: stored } };
@@ -147,9 +148,9 @@ export class Store {
       const previous = this.#current(key, expectedRevision);
       const revision = this.#revision + 1;
       const stored = withRevision(object, revision);
-      const value = JSON.stringify(stored);
+      const value = stringifyJson(stored);
       this.#statements.replace.run(revision, value, key.resource, key.namespace, key.name);
-      this.#logChange(revision, key, 'MODIFIED', value, JSON.stringify(previous));
+      this.#logChange(revision, key, 'MODIFIED', value, stringifyJson(previous));
       return { stored, change: { type: 'MODIFIED', revision, key, object: stored, previous } };
     });
   }
@@ -165,7 +166,7 @@ export class Store {
       // A DELETED event carries the object at the revision of its deletion, as etcd3's watcher sends it.
       const stored = withRevision(previous, revision);
       this.#statements.remove.run(key.resource, key.namespace, key.name);
-      this.#logChange(revision, key, 'DELETED', JSON.stringify(stored), JSON.stringify(previous));
+      this.#logChange(revision, key, 'DELETED', stringifyJson(stored), stringifyJson(previous));
       return { stored, change: { type: 'DELETED', revision, key, object: stored, previous } };
     });
   }
@@ -180,8 +181,8 @@ export class Store {
       type: row.type as Change['type'],
       revision: row.revision,
       key: { resource, namespace: row.namespace, name: row.name },
-      object: JSON.parse(row.value) as StoredObject,
-      ...(row.previous === null ? {} : { previous: JSON.parse(row.previous) as StoredObject }),
+      object: parseStoredJson(row.value) as StoredObject,
+      ...(row.previous === null ? {} : { previous: parseStoredJson(row.previous) as StoredObject }),
     }));
   }
 
@@ -209,7 +210,7 @@ export class Store {
   #current(key: ObjectKey, expectedRevision: number | undefined): StoredObject {
     const row = this.#statements.get.get(key.resource, key.namespace, key.name);
     if (!row) throw new ObjectMissing(key);
-    const current = JSON.parse(row.value) as StoredObject;
+    const current = parseStoredJson(row.value) as StoredObject;
     if (expectedRevision !== undefined && revisionOf(current) !== expectedRevision) throw new RevisionConflict(key);
     return current;
   }
