@@ -66,11 +66,18 @@ function attributesOf(model: string): Map<string, Attribute> | undefined {
   return attributeCache.get(model);
 }
 
-/** The generated model of a built-in kind: `V1Pod` for v1 Pod, `V2HorizontalPodAutoscaler` for autoscaling/v2. */
+/**
+ * The generated model of a built-in kind: `V1Pod` for v1 Pod, `V2HorizontalPodAutoscaler` for
+ * autoscaling/v2; where two groups share a kind's name, the generator prefixes the group:
+ * `CoreV1Event` for v1 Event, `EventsV1Event` for events.k8s.io/v1.
+ */
 function modelOf(apiVersion: string, kind: string): string | undefined {
-  const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
-  const model = `${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}`;
-  return attributesOf(model) ? model : undefined;
+  const slash = apiVersion.indexOf('/');
+  const version = apiVersion.slice(slash + 1);
+  const group = slash < 0 ? 'core' : apiVersion.slice(0, slash).split('.')[0]!;
+  const plain = `${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}`;
+  const prefixed = `${group.charAt(0).toUpperCase()}${group.slice(1)}${plain}`;
+  return [prefixed, plain].find((model) => attributesOf(model) !== undefined);
 }
 
 /** Decodes an object of a built-in kind; other objects are returned as they are. */
@@ -258,9 +265,12 @@ function zeroValue(type: string): unknown {
   return {};
 }
 
-/** `PodSpec` for the model V1PodSpec: the Go struct name in decoder messages. */
+/** The version part of a model's name (`V1`, `CoreV1`, `V1beta1`), before the Go struct name. */
+const MODEL_VERSION = /^(?:[A-Z][a-z]+)?V(\d+(?:(?:alpha|beta)\d+)?)(?=[A-Z])/;
+
+/** `PodSpec` for the model V1PodSpec, `Event` for CoreV1Event: the Go struct name in decoder messages. */
 function goStructName(model: string): string {
-  return model.replace(/^V\d+(?:(?:alpha|beta)\d+)?/, '');
+  return model.replace(MODEL_VERSION, '');
 }
 
 /** A JSON object (a number kept with its text is a number, not an object). */
@@ -286,6 +296,6 @@ function goTypeName(type: string, format: string): string {
   if (type === 'IntOrString') return 'int32';
   if (type.startsWith('Array<')) return `[]${goTypeName(type.slice('Array<'.length, -1), format)}`;
   if (type.startsWith('{ [key: string]: ')) return `map[string]${goTypeName(type.slice('{ [key: string]: '.length, -'; }'.length), format)}`;
-  const version = /^V(\d+(?:(?:alpha|beta)\d+)?)/.exec(type)?.[1];
+  const version = MODEL_VERSION.exec(type)?.[1];
   return version ? `v${version}.${goStructName(type)}` : type;
 }

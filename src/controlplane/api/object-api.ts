@@ -4,7 +4,7 @@
  * HTTP layer and the in-process controllers both go through it, so a controller's write is
  * defaulted, admitted and validated like a user's.
  */
-import { copyDuplicates, stringifyJson } from '../../api/json/index.js';
+import { copyDuplicates, MAX_STRICT_ERRORS, stringifyJson } from '../../api/json/index.js';
 import { decodeFailure, decodeObject, isStrictError, strictDecodingError } from '../../api/schema.js';
 import type { UserInfo } from '../auth/user.js';
 import { applyPatch, decodePatch, PatchError, patchStrictErrors, strictPatchFailure } from '../patch/index.js';
@@ -167,7 +167,7 @@ export class ObjectApi {
       const { object: decoded, strict } = this.#decodeTyped(info, patched);
       const errors = [...patchErrors, ...strict];
       if (errors.length > 0 && mode === 'Strict') throw statusOf(strictPatchFailure(contentType, body, patched, errors));
-      if (mode === 'Warn') warnings.push(...errors);
+      if (mode === 'Warn') warnings.push(...errors.slice(0, MAX_STRICT_ERRORS));
       const patchedMeta = metaOf(decoded);
       if (patchedMeta.name !== name) throw badRequest(`the name of the object (${patchedMeta.name ?? ''}) does not match the name on the URL (${name})`);
       return decoded;
@@ -254,7 +254,7 @@ export class ObjectApi {
     const { object, strict } = this.#decodeTyped(info, body);
     const mode = context.fieldValidation ?? 'Warn';
     if (strict.length > 0 && mode === 'Strict') throw badRequest(decodePrefix(info) + strictDecodingError(strict));
-    if (mode === 'Warn') warnings.push(...strict);
+    if (mode === 'Warn') warnings.push(...strict.slice(0, MAX_STRICT_ERRORS));
     return object;
   }
 

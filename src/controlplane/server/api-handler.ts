@@ -119,6 +119,8 @@ export class ApiHandler {
       await serveResource(this, request, response, { ...route, verb, url: queryUrl(query), user });
       return;
     }
+    // No route serves an unknown resource, whatever the method: 404, as kube-apiserver answers.
+    if (route.type === 'unknown-resource') throw pathNotFound();
     if (method !== 'GET' && method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     this.#nonResource(request, response, path, route);
   }

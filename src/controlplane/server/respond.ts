@@ -3,6 +3,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { stringifyJson } from '../../api/json/index.js';
 import { StatusError, internalError } from '../api/status-error.js';
+import { warningHeaders } from './warnings.js';
 
 /** Sends a JSON body, with each warning as a `Warning: 299 - "text"` header (RFC 7234, as kube-apiserver writes them). */
 export function sendJson(response: ServerResponse, code: number, body: unknown, warnings: readonly string[] = [], contentType = 'application/json'): void {
@@ -12,17 +13,13 @@ export function sendJson(response: ServerResponse, code: number, body: unknown, 
     'Content-Length': String(Buffer.byteLength(payload)),
     'Cache-Control': 'no-cache, private',
   };
-  const unique = [...new Set(warnings)];
-  if (unique.length > 0) headers['Warning'] = unique.map(warningHeader);
+  const warningValues = warningHeaders(warnings);
+  if (warningValues.length > 0) headers['Warning'] = warningValues;
   response.writeHead(code, headers);
   response.end(payload);
 }
 
-export function warningHeader(text: string): string {
-  // Header values cannot carry newlines; quotes and backslashes are escaped in the quoted string.
-  const clean = text.replace(/[\r\n]+/g, ' ').replace(/[\\"]/g, (c) => `\\${c}`);
-  return `299 - "${clean}"`;
-}
+export { warningHeader } from './warnings.js';
 
 /** An error as a StatusError; anything that is not one is a bug, reported as 500. */
 export function statusOf(error: unknown): StatusError {
