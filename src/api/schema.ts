@@ -159,7 +159,7 @@ function decodeType(attribute: Attribute, type: string, value: unknown, at: Posi
     errors.push({ field: at.field, kind: 'type', message: `json: cannot unmarshal ${word} into Go struct field ${struct}.${at.json} of type ${goType}` });
     return zeroValue(type);
   };
-  if (type === 'string' || type === 'Date') return typeof value === 'string' ? value : wrong();
+  if (type === 'string' || type === 'Date' || type === 'V1MicroTime') return typeof value === 'string' ? value : wrong();
   if (type === 'number') {
     if (!isNumeric(value)) return wrong();
     return decodeGoNumber(value, attribute.format) ?? wrong(goNumberWord(value));
@@ -202,7 +202,8 @@ function decodeType(attribute: Attribute, type: string, value: unknown, at: Posi
     if (!isJsonObject(value)) return wrong();
     return decodeModel(type, value, at, errors);
   }
-  return value;
+  // A type the models do not describe: kept as a free-form value, within the same limits.
+  return decodeAny(value, at, errors);
 }
 
 /**
@@ -257,7 +258,7 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
 
 // Go's zero values: what a null (or a value that failed to decode) leaves behind.
 function zeroValue(type: string): unknown {
-  if (type === 'string' || type === 'Date') return '';
+  if (type === 'string' || type === 'Date' || type === 'V1MicroTime') return '';
   if (type === 'number') return 0;
   if (type === 'boolean') return false;
   if (type.startsWith('Array<')) return [];
@@ -293,6 +294,7 @@ function goTypeName(type: string, format: string): string {
   if (type === 'boolean') return 'bool';
   if (type === 'number') return format === 'int32' || format === 'int64' ? format : 'float64';
   if (type === 'Date') return 'v1.Time';
+  if (type === 'V1MicroTime') return 'v1.MicroTime';
   if (type === 'IntOrString') return 'int32';
   if (type.startsWith('Array<')) return `[]${goTypeName(type.slice('Array<'.length, -1), format)}`;
   if (type.startsWith('{ [key: string]: ')) return `map[string]${goTypeName(type.slice('{ [key: string]: '.length, -'; }'.length), format)}`;

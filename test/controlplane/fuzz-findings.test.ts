@@ -39,6 +39,16 @@ const FINDINGS: Finding[] = [
     code: 400, message: /^Event in version "v1" cannot be handled as a Event: json: cannot unmarshal number into Go struct field ObjectMeta\.metadata\.name of type string$/,
   },
   {
+    name: 'a Lease whose renewTime nests 9000 deep', method: 'POST', path: '/apis/coordination.k8s.io/v1/namespaces/default/leases',
+    body: `{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"l"},"spec":{"renewTime":${'{"a":'.repeat(8996)}{}${'}'.repeat(8996)}}}`,
+    code: 400, message: /^Lease in version "v1" cannot be handled as a Lease: json: cannot unmarshal object into Go struct field LeaseSpec\.spec\.renewTime of type v1\.MicroTime$/,
+  },
+  {
+    name: 'DeleteOptions whose preconditions.uid is a list nested 2000 deep', method: 'DELETE', path: '/api/v1/namespaces/default/configmaps/found',
+    body: `{"kind":"DeleteOptions","apiVersion":"v1","preconditions":{"uid":${'['.repeat(2000)}${']'.repeat(2000)}}}`,
+    code: 400, message: /^DeleteOptions in version "v1" cannot be handled as a DeleteOptions: json: cannot unmarshal array into Go struct field Preconditions\.preconditions\.uid of type string$/,
+  },
+  {
     name: 'a strategic merge patch with an unknown $patch', method: 'PATCH', path: '/api/v1/namespaces/default/configmaps/found',
     contentType: 'application/strategic-merge-patch+json', body: '{"$patch":"bogus"}', code: 400, message: /^unknown patch type: bogus in map: map\[\$patch:bogus\]$/,
   },

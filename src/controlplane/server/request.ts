@@ -1,6 +1,7 @@
 /** Reading request bodies and query parameters, with the API server's limits and errors. */
 import type { IncomingMessage } from 'node:http';
 import { JsonNumber, JsonSyntaxError, parseJson as parseGoJson } from '../../api/json/index.js';
+import { decodeFailure, decodeObject, isStrictError } from '../../api/schema.js';
 import { badRequest, StatusError } from '../api/status-error.js';
 import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 
@@ -48,15 +49,19 @@ function parseBody(body: Buffer, what: string): unknown {
 }
 
 /**
- * Parses an options body (DeleteOptions), whose reader takes its fields one by one as plain
- * JavaScript values: as parseBody, except that a top-level number kept exact (a BigInt) or with
- * its text becomes a number (a huge int64 then rounds, and deletion clamps it back into range).
- * @throws StatusError 400 with Go's syntax error
+ * Parses the body of a DELETE (its only caller): a DeleteOptions, decoded by type as
+ * kube-apiserver decodes it (preconditions.uid a string, gracePeriodSeconds an int64), then
+ * handed to a reader that takes its fields as plain JavaScript values: an int64 kept exact (a
+ * BigInt) becomes a number, which rounds beyond 2^53 (and deletion clamps back into range).
+ * @throws StatusError 400 with Go's syntax error, or a field of the wrong type
  */
-export function parseJson(body: Buffer, what = 'the request body'): unknown {
+export function parseJson(body: Buffer, what = 'the DeleteOptions'): unknown {
   const parsed = parseBody(body, what);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed;
-  const options = parsed as Record<string, unknown>;
+  const decoded = decodeObject('v1', 'DeleteOptions', parsed as Record<string, unknown>);
+  const failures = decoded.errors.filter((e) => !isStrictError(e));
+  if (failures.length > 0) throw badRequest(`DeleteOptions in version "v1" cannot be handled as a DeleteOptions: ${decodeFailure(failures)}`);
+  const options = decoded.object;
   for (const [key, value] of Object.entries(options)) {
     if (typeof value === 'bigint' || value instanceof JsonNumber) options[key] = Number(value);
   }
