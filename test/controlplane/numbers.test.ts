@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, describe, test } from 'node:test';
-import { startControlPlane, type StartedPlane } from '../support/controlplane.js';
+import { eventually, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 import { rawRequest, type RawResponse } from '../support/raw-request.js';
 
 let s: StartedPlane;
@@ -102,6 +102,18 @@ describe('numbers', () => {
       assert.equal((JSON.parse(shortened.body) as { metadata: { deletionGracePeriodSeconds: number } }).metadata.deletionGracePeriodSeconds, 5);
     });
   }
+
+  test('numbers: a DaemonSet whose template holds the largest int64 makes pods that hold it exactly', async () => {
+    const ds = `{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"max-ds"},"spec":{"selector":{"matchLabels":{"app":"max-ds"}},
+      "template":{"metadata":{"labels":{"app":"max-ds"}},"spec":{"terminationGracePeriodSeconds":${MAX_INT64},"containers":[{"name":"c","image":"x"}]}}}}`;
+    assert.equal((await send('POST', '/apis/apps/v1/namespaces/default/daemonsets', ds)).status, 201);
+    assert.equal((await send('POST', '/api/v1/nodes', '{"apiVersion":"v1","kind":"Node","metadata":{"name":"max-node","labels":{"kubernetes.io/os":"linux"}}}')).status, 201);
+    const pods = await eventually(async () => {
+      const list = await send('GET', `${PODS}?labelSelector=app%3Dmax-ds`);
+      return list.body.includes('"items":[]') ? undefined : list.body;
+    }, 10_000, 'the DaemonSet\'s pod');
+    assert.match(pods, new RegExp(`"terminationGracePeriodSeconds":${MAX_INT64}[,}]`));
+  });
 
   test('numbers: a gracePeriodSeconds query parameter beyond int64 is a 400', async () => {
     assert.equal((await send('POST', PODS, podText('beyond'))).status, 201);
