@@ -67,6 +67,24 @@ const CASES: DeepCase[] = [
 ];
 
 describe('deep bodies', () => {
+  test('deep bodies: an object nested to hostpod\'s limit is stored, read, listed, patched and deleted, and one level more is a 400', async () => {
+    // metadata (2), managedFields (3), the entry (4), then fieldsV1 down to the limit.
+    const body = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"at-limit","managedFields":[{"manager":"m","fieldsV1":${objects(LIMIT - 4)}}]}}`;
+    const created = await rawRequest(s.plane, { method: 'POST', path: CM, body });
+    assert.equal(created.status, 201, created.body.slice(0, 300));
+    assert.equal((await rawRequest(s.plane, { method: 'GET', path: `${CM}/at-limit` })).status, 200);
+    assert.equal((await rawRequest(s.plane, { method: 'GET', path: CM })).status, 200);
+    assert.equal((await rawRequest(s.plane, { method: 'GET', path: CM, headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).status, 200);
+    const patched = await rawRequest(s.plane, { method: 'PATCH', path: `${CM}/at-limit`, headers: { 'Content-Type': MERGE }, body: '{"metadata":{"labels":{"a":"b"}}}' });
+    assert.equal(patched.status, 200, patched.body.slice(0, 300));
+    const strategic = await rawRequest(s.plane, { method: 'PATCH', path: `${CM}/at-limit`, headers: { 'Content-Type': STRATEGIC }, body: '{"data":{"k":"v"}}' });
+    assert.equal(strategic.status, 200, strategic.body.slice(0, 300));
+    assert.equal((await rawRequest(s.plane, { method: 'DELETE', path: `${CM}/at-limit` })).status, 200);
+    const over = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"over-limit","managedFields":[{"manager":"m","fieldsV1":${objects(LIMIT - 3)}}]}}`;
+    const refused = await rawRequest(s.plane, { method: 'POST', path: CM, body: over });
+    assert.equal(refused.status, 400, refused.body.slice(0, 300));
+  });
+
   for (const c of CASES) {
     test(`deep bodies: ${c.name} answers ${c.code}`, async () => {
       const r = await rawRequest(s.plane, { method: c.method, path: c.path, headers: { 'Content-Type': c.contentType }, body: c.body });
