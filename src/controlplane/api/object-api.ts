@@ -226,7 +226,9 @@ export class ObjectApi {
     const key = { resource: storeResource(info), namespace: ns, name };
     const current = this.store.get(key);
     if (!current) throw notFound(info, name);
-    let object = build(current);
+    // As kube-apiserver's BeforeUpdate: an object without a namespace takes the request's (and a
+    // cluster-scoped one has none), so a PUT or patch that leaves it out keeps the object in place.
+    let object = withMeta(build(current), { namespace: info.namespaced ? ns : undefined });
     object = this.strategy.prepareForUpdate(info, object, current, context, subresource);
     warnings.push(...this.strategy.validate(info, object, current, context, subresource));
     const meta = metaOf(object);
