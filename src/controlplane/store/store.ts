@@ -4,9 +4,12 @@
  * maps it onto SQL for k3s).
  *
  * SQLite runs in WAL mode with `synchronous=FULL`, so a write is on disk before its request is
- * answered: a kill -9, or a power cut, loses nothing that was acknowledged.
+ * answered: a kill -9, or a power cut, loses nothing that was acknowledged. On a full disk it
+ * keeps serving reads and deletions (space-guard.ts).
  */
 import Database from 'better-sqlite3';
+import { dirname, join } from 'node:path';
+import { DEFAULT_RESERVE_BYTES, SpaceGuard } from './space-guard.js';
 import { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from './errors.js';
 import { WatchHub, type Change, type ChangeListener } from './watch-hub.js';
 
@@ -58,9 +61,11 @@ export class Store {
   #revision: number;
   #compacted: number;
   readonly #statements;
+  readonly #space: SpaceGuard;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, space: SpaceGuard) {
     this.#db = db;
+    this.#space = space;
     db.exec(SCHEMA);
     const meta = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
     this.#revision = meta.get('revision')?.value ?? 1;
@@ -77,13 +82,23 @@ export class Store {
     };
   }
 
-  /** Opens (creating if needed) the store in `file`. */
-  static open(file: string): Store {
+  /**
+   * Opens (creating if needed) the store in `file`, with a reserve of `reserveBytes` beside it for
+   * the deletions a full disk must still accept.
+   */
+  static open(file: string, options: { reserveBytes?: number } = {}): Store {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
-    return new Store(db);
+    const space = new SpaceGuard(dirname(file), options.reserveBytes ?? DEFAULT_RESERVE_BYTES, join(dirname(file), 'space-reserve'));
+    space.ensureReserve();
+    return new Store(db, space);
+  }
+
+  /** Whether the disk is full: only deletions (and heartbeats) are written until space returns. */
+  get diskFull(): boolean {
+    return this.#space.alarmed;
   }
 
   /** The revision of the latest change. */
@@ -127,7 +142,7 @@ export class Store {
    * @throws ObjectExists
    */
   create(key: ObjectKey, object: StoredObject): StoredObject {
-    return this.#write(() => {
+    return this.#write(false, () => {
       if (this.#statements.get.get(key.resource, key.namespace, key.name)) throw new ObjectExists(key);
       const revision = this.#revision + 1;
       const stored = withRevision(object, revision);
@@ -143,7 +158,7 @@ export class Store {
    * @throws ObjectMissing, RevisionConflict
    */
   update(key: ObjectKey, object: StoredObject, expectedRevision?: number): StoredObject {
-    return this.#write(() => {
+    return this.#write(finishesWork(key, object), () => {
       const previous = this.#current(key, expectedRevision);
       const revision = this.#revision + 1;
       const stored = withRevision(object, revision);
@@ -159,7 +174,7 @@ export class Store {
    * @throws ObjectMissing, RevisionConflict
    */
   delete(key: ObjectKey, expectedRevision?: number): StoredObject {
-    return this.#write(() => {
+    return this.#write(true, () => {
       const previous = this.#current(key, expectedRevision);
       const revision = this.#revision + 1;
       // A DELETED event carries the object at the revision of its deletion, as etcd3's watcher sends it.
@@ -194,10 +209,10 @@ export class Store {
   compact(revision: number): void {
     const upTo = Math.min(revision, this.#revision);
     if (upTo <= this.#compacted) return;
-    this.#db.transaction(() => {
+    this.#space.run(true, () => this.#db.transaction(() => {
       this.#db.prepare('DELETE FROM changes WHERE revision <= ?').run(upTo);
       this.#statements.setMeta.run('compacted', upTo);
-    })();
+    })());
     this.#compacted = upTo;
   }
 
@@ -219,13 +234,22 @@ export class Store {
     this.#statements.setMeta.run('revision', revision);
   }
 
-  /** Runs one write in a transaction; watchers hear of it only once it is committed. */
-  #write(body: () => { stored: StoredObject; change: Change }): StoredObject {
-    const { stored, change } = this.#db.transaction(body)();
+  /**
+   * Runs one write in a transaction; watchers hear of it only once it is committed. `essential`
+   * writes are the ones a full disk still takes.
+   */
+  #write(essential: boolean, body: () => { stored: StoredObject; change: Change }): StoredObject {
+    const { stored, change } = this.#space.run(essential, () => this.#db.transaction(body)());
     this.#revision = change.revision;
     this.#hub.publish(change);
     return stored;
   }
+}
+
+/** Writes that let work finish: a step of a deletion, or a node's heartbeat. */
+function finishesWork(key: ObjectKey, object: StoredObject): boolean {
+  const metadata = object['metadata'] as { deletionTimestamp?: unknown } | undefined;
+  return metadata?.deletionTimestamp !== undefined || key.resource === 'coordination.k8s.io/leases';
 }
 
 /** The revision an object was stored at (its `metadata.resourceVersion`). */
