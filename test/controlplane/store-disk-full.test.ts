@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -61,6 +61,8 @@ describe('store on a full disk', { skip: rootSkip() }, () => {
     assert.ok(refused instanceof StoreFull, `a write on the full disk is refused with StoreFull, not ${String(refused)}`);
     assert.match((refused as Error).message, /disk of the data directory is full .*accepts only deletions/);
     assert.equal(store.diskFull, true);
+    const reserve = (): number => statSync(join(mount, 'space-reserve')).size;
+    assert.equal(reserve(), 4 * 1024 * 1024, 'a refused write takes nothing from the reserve');
     assert.throws(() => store.create(key('more'), cm('more')), StoreFull);
     assert.throws(() => store.update(key('keep-0'), cm('keep-0', { changed: 'yes' })), StoreFull);
 
@@ -74,13 +76,14 @@ describe('store on a full disk', { skip: rootSkip() }, () => {
     store.delete(key('doomed', 'pods'));
     assert.equal(store.get(key('doomed', 'pods')), undefined);
     store.update(key('node-a', 'coordination.k8s.io/leases', 'kube-node-lease'), { metadata: { name: 'node-a', namespace: 'kube-node-lease' }, spec: { renewTime: '1' } });
+    assert.ok(reserve() < 4 * 1024 * 1024, 'the deletion was written with room from the reserve');
     for (const name of acknowledged.splice(-Math.min(50, acknowledged.length - 1))) store.delete(key(name));
 
     // Space returns: every write is taken again, and the reserve is back.
     rmSync(join(mount, 'filler'));
     store.create(key('after'), cm('after'));
     assert.equal(store.diskFull, false);
-    assert.ok(existsSync(join(mount, 'space-reserve')), 'the reserve is made again');
+    assert.equal(reserve(), 4 * 1024 * 1024, 'the reserve is made whole again');
     store.close();
 
     const reopened = Store.open(join(mount, 'state.db'), { reserveBytes: 4 * 1024 * 1024 });

@@ -6,13 +6,21 @@
  * error until space returns.
  *
  * Those writes need room on a disk that has none: the store keeps a reserve file beside its
- * database, released when the disk first fills and recreated once there is space again.
+ * database and gives back a step of it each time such a write finds the disk full, then tries the
+ * write again at once. A step at a time, so that a process filling the disk meanwhile takes little
+ * of it; the reserve is made whole again once there is space.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, openSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, rmSync, statfsSync, statSync, truncateSync, writeSync } from 'node:fs';
 
 /** The default size of the reserve: room for thousands of deletions. */
 export const DEFAULT_RESERVE_BYTES = 16 * 1024 * 1024;
+
+/** How much of the reserve one essential write may free at a time. */
+const STEP_BYTES = 1024 * 1024;
+
+/** Steps an essential write may free before it is refused. */
+const MAX_STEPS = 4;
 
 /** A write refused because the disk is full. */
 export class StoreFull extends Error {
@@ -47,18 +55,15 @@ export class SpaceGuard {
    * @throws StoreFull
    */
   run<T>(essential: boolean, write: () => T): T {
-    if (this.#alarm && !this.#recovered()) {
-      if (!essential) throw new StoreFull(this.dir);
-      return this.#attempt(write);
-    }
-    try {
-      return write();
-    } catch (error) {
-      if (!isDiskFull(error)) throw error;
-      this.#alarm = true;
-      this.#release();
-      if (!essential) throw new StoreFull(this.dir, error);
-      return this.#attempt(write);
+    if (this.#alarm && !this.#recovered() && !essential) throw new StoreFull(this.dir);
+    for (let step = 0; ; step++) {
+      try {
+        return write();
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        this.#alarm = true;
+        if (!essential || step >= MAX_STEPS || !this.#releaseStep()) throw new StoreFull(this.dir, error);
+      }
     }
   }
 
@@ -87,15 +92,6 @@ export class SpaceGuard {
     closeSync(fd);
   }
 
-  #attempt<T>(write: () => T): T {
-    try {
-      return write();
-    } catch (error) {
-      if (isDiskFull(error)) throw new StoreFull(this.dir, error);
-      throw error;
-    }
-  }
-
   /** Space is back (room for the reserve and as much again): the reserve is made again, the alarm ends. */
   #recovered(): boolean {
     if (this.#free() < 2 * Math.max(this.reserveBytes, 1024 * 1024)) return false;
@@ -108,8 +104,12 @@ export class SpaceGuard {
     return true;
   }
 
-  #release(): void {
-    rmSync(this.reserveFile, { force: true });
+  /** Gives a step of the reserve back to the file system; false when nothing is left. */
+  #releaseStep(): boolean {
+    const size = this.#reserveSize();
+    if (size === 0) return false;
+    truncateSync(this.reserveFile, Math.max(0, size - STEP_BYTES));
+    return true;
   }
 
   #reserveSize(): number {
