@@ -147,8 +147,14 @@ export class KubeletApiServer {
   }
 }
 
+/** @throws KubeletError 400 for a path whose %-escapes do not decode (Go's net/http refuses them so) */
 function routeOf(pathname: string): { kind: 'containerLogs' | 'exec'; ref: ContainerRef } | undefined {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  } catch {
+    throw new KubeletError(400, `invalid URL escape in the path ${JSON.stringify(pathname)}`);
+  }
   if (parts.length !== 4 || (parts[0] !== 'containerLogs' && parts[0] !== 'exec')) return undefined;
   return { kind: parts[0], ref: { namespace: parts[1]!, pod: parts[2]!, container: parts[3]! } };
 }
