@@ -9,7 +9,7 @@ import type { UserInfo } from '../auth/user.js';
 import { semanticEqual } from '../defaults/index.js';
 import { metaOf, type Obj } from './object-meta.js';
 import type { ResourceInfo } from './resources.js';
-import { forbidden, type StatusError } from './status-error.js';
+import { forbidden, notFound, type StatusError } from './status-error.js';
 
 export type Operation = 'create' | 'update' | 'delete';
 
@@ -125,4 +125,32 @@ function inNamespace(prefix: string, namespace: string): boolean {
 
 function isKubeletLabel(key: string, prefix: string): boolean {
   return KUBELET_LABELS.has(key) || KUBELET_LABEL_NAMESPACES.some((namespace) => inNamespace(prefix, namespace));
+}
+
+/** A TokenRequest's `spec.boundObjectRef`. */
+export interface BoundObjectRef {
+  kind?: string;
+  apiVersion?: string;
+  name?: string;
+  uid?: string;
+}
+
+/**
+ * Admits a TokenRequest for service account `account` by `user` when it is a node's: the token
+ * must be bound to a pod (by name and uid) that is bound to that node.
+ * @throws StatusError 403 with NodeRestriction's reason, 404 when the pod does not exist
+ */
+export function admitNodeTokenRequest(user: UserInfo, info: ResourceInfo, account: string, ref: BoundObjectRef | undefined, findPod: (name: string) => Obj | undefined): void {
+  const node = nodeIdentity(user);
+  if (node === undefined) return;
+  const refuse = (why: string): StatusError => forbidden(info, account, why);
+  if (node === '') throw refuse(`could not determine node from user "${user.username}"`);
+  if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw refuse('node requested token not bound to a pod');
+  if (!ref.uid) throw refuse('node requested token with a pod binding without a uid');
+  const pod = findPod(ref.name);
+  if (!pod) throw notFound({ group: '', resource: 'pods' }, ref.name);
+  if (metaOf(pod).uid !== ref.uid) {
+    throw refuse(`the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+  }
+  if (nodeNameOf(pod) !== node) throw refuse('node requested token bound to a pod scheduled on a different node');
 }

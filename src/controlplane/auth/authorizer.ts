@@ -5,7 +5,9 @@
  * kubelet do (node-authorizer.ts). Everything else is forbidden, with RBAC's wording so kubectl
  * users recognise it, followed by the Node authorizer's reason when it gave one.
  */
+import type { ObjectApi } from '../api/object-api.js';
 import { authorizeNode } from './node-authorizer.js';
+import { storeGraph } from './node-graph.js';
 import { nodeIdentity } from './node-identity.js';
 import type { UserInfo } from './user.js';
 import { SYSTEM_MASTERS } from './user.js';
@@ -20,14 +22,19 @@ export interface Attributes {
   namespace: string;
   name?: string;
   namespaced: boolean;
+  /** A list's or watch's `fieldSelector`, which scopes what a node may list. */
+  fieldSelector?: string;
 }
 
-/** Undefined when allowed; otherwise the reason, for a 403. */
-export function authorize(user: UserInfo, attributes: Attributes): string | undefined {
+/**
+ * Undefined when allowed; otherwise the reason, for a 403. `api` is where a node's relations to
+ * the objects it reads are looked up (the pods bound to it).
+ */
+export function authorize(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list'>): string | undefined {
   if (user.groups.includes(SYSTEM_MASTERS)) return undefined;
   const node = nodeIdentity(user);
   if (node !== undefined) {
-    const decision = authorizeNode(user, node, attributes);
+    const decision = authorizeNode(user, node, attributes, storeGraph(api));
     return decision.allowed ? undefined : denial(user, attributes, decision.reason);
   }
   const account = user.serviceAccount;

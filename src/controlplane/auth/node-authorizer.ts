@@ -1,10 +1,13 @@
 /**
  * The Node authorizer: what a node (`system:node:NAME`) may do through the API, as
- * kube-apiserver's Node authorization mode and the `system:node` rules grant it. Writes it is
- * granted broadly (its Node, pod status, pod deletion) are narrowed to its own objects by the
- * NodeRestriction admission (api/node-restriction.ts); leases it may touch only by its own name.
+ * kube-apiserver's Node authorization mode and the `system:node` rules grant it. It reads only
+ * its own Node, the pods bound to it, and the Secrets, ConfigMaps and service-account tokens
+ * those pods refer to; writes it is granted broadly (its Node, pod status, pod deletion) are
+ * narrowed to its own objects by the NodeRestriction admission (api/node-restriction.ts).
  */
+import { parseFieldSelector, type FieldRequirement } from '../api/selectors.js';
 import type { Attributes } from './authorizer.js';
+import type { NodeGraph, RelatedKind } from './node-graph.js';
 import type { UserInfo } from './user.js';
 
 /** The authorizer's answer: allowed, or not with upstream's reason (possibly empty). */
@@ -20,32 +23,74 @@ const allow: NodeDecision = { allowed: true, reason: '' };
 const deny = (reason = ''): NodeDecision => ({ allowed: false, reason });
 
 /** Whether node `node` (the identity of `user`) may do what `a` describes. */
-export function authorizeNode(user: UserInfo, node: string, a: Attributes): NodeDecision {
+export function authorizeNode(user: UserInfo, node: string, a: Attributes, graph: NodeGraph): NodeDecision {
   if (node === '') return deny(`unknown node for user "${user.username}"`);
+  const name = requestName(a);
   switch (`${a.group}/${a.resource}`) {
     case '/nodes':
-      return nodeObject(a);
+      return nodeObject(node, a, name);
     case 'coordination.k8s.io/leases':
       return lease(node, a);
     case '/pods':
-      return pod(a);
+      return pod(node, a, name, graph);
     case '/events':
       return ['create', 'patch', 'update'].includes(a.verb) ? allow : deny();
     case '/configmaps':
     case '/secrets':
-      return READ.includes(a.verb) && a.subresource === undefined ? allow : deny();
+      return readNamespacedObject(node, a, name, graph);
     case '/serviceaccounts':
-      return a.subresource === 'token' ? (a.verb === 'create' ? allow : deny()) : a.subresource === undefined && a.verb === 'get' ? allow : deny();
+      return createToken(node, a, name, graph);
+    case 'authorization.k8s.io/subjectaccessreviews':
+      // The kubelet asks whether its callers may use its endpoint.
+      return a.verb === 'create' ? allow : deny();
     default:
       return deny();
   }
 }
 
-function nodeObject(a: Attributes): NodeDecision {
+/**
+ * The object a request is about: its name, or for a list or watch the name a `metadata.name=`
+ * field selector picks, as kube-apiserver's request info reads it (so a node may watch one Secret).
+ */
+function requestName(a: Attributes): string {
+  if (a.name !== undefined && a.name !== '') return a.name;
+  if (a.verb !== 'list' && a.verb !== 'watch') return '';
+  return selector(a).find((r) => r.field === 'metadata.name' && r.op === '=')?.value ?? '';
+}
+
+function selector(a: Attributes): FieldRequirement[] {
+  try {
+    return parseFieldSelector(a.fieldSelector ?? '');
+  } catch {
+    return []; // a malformed selector selects nothing here; the request itself answers 400 later
+  }
+}
+
+function related(node: string, kind: RelatedKind, a: Attributes, name: string, graph: NodeGraph): NodeDecision {
+  if (name === '') return deny('No Object name found');
+  return graph.related(node, kind, a.namespace, name) ? allow : deny(`no relationship found between node '${node}' and this object`);
+}
+
+function readNamespacedObject(node: string, a: Attributes, name: string, graph: NodeGraph): NodeDecision {
+  if (!READ.includes(a.verb)) return deny('can only read resources of this type');
+  if (a.subresource !== undefined) return deny('cannot read subresource');
+  if (a.namespace === '') return deny('can only read namespaced object of this type');
+  return related(node, a.resource as RelatedKind, a, name, graph);
+}
+
+function createToken(node: string, a: Attributes, name: string, graph: NodeGraph): NodeDecision {
+  if (a.verb !== 'create' || name === '') return deny('can only create tokens for individual service accounts');
+  if (a.subresource !== 'token') return deny('can only create token subresource of serviceaccount');
+  return related(node, 'serviceaccounts', a, name, graph);
+}
+
+function nodeObject(node: string, a: Attributes, name: string): NodeDecision {
   if (a.subresource === undefined) {
     // Which Node a node may create or change is NodeRestriction's business; it cannot delete one.
     if (['create', 'update', 'patch'].includes(a.verb)) return allow;
-    return READ.includes(a.verb) ? allow : deny();
+    if (!READ.includes(a.verb)) return deny();
+    if (name === node) return allow;
+    return deny(name === '' ? `node '${node}' cannot read all nodes, only its own Node object` : `node '${node}' cannot read '${name}', only its own Node object`);
   }
   return a.subresource === 'status' && ['update', 'patch'].includes(a.verb) ? allow : deny();
 }
@@ -58,11 +103,17 @@ function lease(node: string, a: Attributes): NodeDecision {
   return allow;
 }
 
-function pod(a: Attributes): NodeDecision {
+function pod(node: string, a: Attributes, name: string, graph: NodeGraph): NodeDecision {
   switch (a.subresource) {
     case undefined:
+      if (a.verb === 'get') return related(node, 'pods', a, name, graph);
+      if (a.verb === 'list' || a.verb === 'watch') {
+        if (selector(a).some((r) => r.field === 'spec.nodeName' && r.op === '=' && r.value === node)) return allow;
+        if (name !== '') return related(node, 'pods', a, name, graph);
+        return deny('can only list/watch pods with spec.nodeName field selector');
+      }
       // create (mirror pods) and delete are narrowed to the node's own pods by NodeRestriction.
-      return [...READ, 'create', 'delete'].includes(a.verb) ? allow : deny();
+      return ['create', 'delete'].includes(a.verb) ? allow : deny();
     case 'status':
       return ['update', 'patch'].includes(a.verb) ? allow : deny();
     default:

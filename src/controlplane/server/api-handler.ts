@@ -84,7 +84,7 @@ export class ApiHandler {
         throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec, not ${url.pathname}`);
       }
       // Exec is `create` on pods/exec whatever the method, as kube-apiserver authorizes WebSocket exec.
-      const denied = authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name });
+      const denied = authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name }, this.options.api);
       if (denied) throw forbidden(route.info, route.name, denied);
       const target = kubeletTarget(this.options.api, route.namespace, route.name, url.searchParams.get('container'));
       await proxyUpgrade(target, request, url.searchParams, head, socket, this.kubeletCredentials());
@@ -111,7 +111,8 @@ export class ApiHandler {
         verb, group: route.info.group, resource: route.info.resource, namespace: route.namespace, namespaced: route.info.namespaced,
         ...(route.name === undefined ? {} : { name: route.name }),
         ...(route.subresource === undefined ? {} : { subresource: route.subresource }),
-      });
+        ...(url.searchParams.has('fieldSelector') ? { fieldSelector: url.searchParams.get('fieldSelector')! } : {}),
+      }, this.options.api);
       if (denied) throw forbidden(route.info, route.name ?? '', denied);
       await serveResource(this, request, response, { ...route, verb, url, user });
       return;
