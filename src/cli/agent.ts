@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { createCa, issueCertificate, type KeyPair } from '../controlplane/auth/pki.js';
 import { HostpodError } from '../errors.js';
 import { NodeAgent } from '../node/agent.js';
+import { SubjectAccessReviewAuthorizer } from '../node/kubelet-api/authorization.js';
 import { KubeClient } from '../node/kube-client/client.js';
 import { loadKubeconfig, type ClusterConnection } from '../node/kube-client/kubeconfig.js';
 import { requireRoot } from '../runtime/identity.js';
@@ -50,15 +51,20 @@ export async function startAgent(options: StartAgentOptions): Promise<NodeAgent>
   requireRoot(`node agent for node ${options.nodeName}`);
   const { runtime, images, config } = await openRuntime({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.config ? { config: options.config } : {}) }, options.io, { mountMode: options.mountMode });
   const serving = options.serving ?? (await issueCertificate(await createCa(), { commonName: `system:node:${options.nodeName}`, usage: 'server', hosts: [options.address, '127.0.0.1', options.nodeName] }));
+  const client = new KubeClient(options.connection, `hostpod-agent/${HOSTPOD_VERSION}`);
   return NodeAgent.start({
-    client: new KubeClient(options.connection, `hostpod-agent/${HOSTPOD_VERSION}`),
+    client,
     runtime,
     images,
     nodeName: options.nodeName,
     address: options.address,
     mountMode: config.runtime.mountMode,
     insecureRegistries: config.insecureRegistries,
-    kubelet: { host: options.kubeletAddress, port: options.kubeletPort, cert: serving.cert, key: serving.key, clientCa: options.clientCa },
+    kubelet: {
+      host: options.kubeletAddress, port: options.kubeletPort, cert: serving.cert, key: serving.key, clientCa: options.clientCa,
+      // As the kubelet's webhook authorization: the API server decides who may use the endpoint.
+      nodeName: options.nodeName, authorizer: new SubjectAccessReviewAuthorizer(client),
+    },
     hostpodVersion: HOSTPOD_VERSION,
     log: (level, message, fields = {}) => options.log(level, message, fields),
   });

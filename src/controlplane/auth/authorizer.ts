@@ -26,24 +26,32 @@ export interface Attributes {
   fieldSelector?: string;
 }
 
+/** An authorizer's answer: allowed or not, and why not when it can say (often it cannot: ''). */
+export interface Decision {
+  allowed: boolean;
+  reason: string;
+}
+
 /**
  * Undefined when allowed; otherwise the reason, for a 403. `api` is where a node's relations to
  * the objects it reads are looked up (the pods bound to it).
  */
 export function authorize(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list'>): string | undefined {
-  if (user.groups.includes(SYSTEM_MASTERS)) return undefined;
+  const decision = decide(user, attributes, api);
+  return decision.allowed ? undefined : denial(user, attributes, decision.reason);
+}
+
+/** Whether `user` may do what `attributes` describe: what a SubjectAccessReview answers. */
+export function decide(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list'>): Decision {
+  if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
   const node = nodeIdentity(user);
-  if (node !== undefined) {
-    const decision = authorizeNode(user, node, attributes, storeGraph(api));
-    return decision.allowed ? undefined : denial(user, attributes, decision.reason);
-  }
+  if (node !== undefined) return authorizeNode(user, node, attributes, storeGraph(api));
   const account = user.serviceAccount;
   if (account) {
-    if (attributes.namespaced && attributes.namespace === account.namespace) return undefined;
     const ownNamespace = attributes.resource === 'namespaces' && attributes.name === account.namespace && attributes.verb === 'get';
-    if (ownNamespace) return undefined;
+    if ((attributes.namespaced && attributes.namespace === account.namespace) || ownNamespace) return { allowed: true, reason: '' };
   }
-  return denial(user, attributes);
+  return { allowed: false, reason: '' };
 }
 
 function denial(user: UserInfo, a: Attributes, reason = ''): string {

@@ -18,6 +18,7 @@ import { kubeletTarget, proxyUpgrade, type KubeletClientCredentials } from './ku
 import { parseApiPath, type Route } from './paths.js';
 import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
+import { serveAccessReview } from './subresources.js';
 import type { VersionInfo } from './version.js';
 
 export interface RequestLog {
@@ -114,6 +115,7 @@ export class ApiHandler {
         ...(url.searchParams.has('fieldSelector') ? { fieldSelector: url.searchParams.get('fieldSelector')! } : {}),
       }, this.options.api);
       if (denied) throw forbidden(route.info, route.name ?? '', denied);
+      if (route.info.resource === 'subjectaccessreviews' && verb === 'create') return serveAccessReview(this, request, response);
       await serveResource(this, request, response, { ...route, verb, url, user });
       return;
     }
