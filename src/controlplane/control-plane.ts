@@ -33,6 +33,8 @@ export interface ControlPlaneOptions {
   bookmarkIntervalMs?: number;
   /** How long watch history is kept before compaction (kube-apiserver compacts every 5 minutes). */
   compactionIntervalMs?: number;
+  /** How long the pod garbage collector waits for a missing node (40 s, as upstream). */
+  podGcQuarantineMs?: number;
 }
 
 export interface ControlPlanePaths {
@@ -111,7 +113,7 @@ export class ControlPlane {
       address = `${clientHost(options.host)}:${bound.port}`;
       const plane = new ControlPlane(paths, store, api, pki, tokens, server, release);
       const log: ControllerLog = options.log ?? (() => {});
-      plane.#controllers = startControllers({ api, log, caCertificate: pki.ca.cert });
+      plane.#controllers = startControllers({ api, log, caCertificate: pki.ca.cert, ...(options.podGcQuarantineMs === undefined ? {} : { podGcQuarantineMs: options.podGcQuarantineMs }) });
       undo.push(() => plane.#controllers.forEach((c) => c.stop()));
       ready = true;
       plane.#scheduleCompaction(options.compactionIntervalMs ?? 5 * 60_000);
