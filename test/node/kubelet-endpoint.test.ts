@@ -37,12 +37,13 @@ function get(path: string, credential: KeyPair = started.plane.pki.kubeletClient
   });
 }
 
-/** An upgrade request written by hand (no client library would send a malformed path): the status line. */
-function upgrade(path: string, credential: KeyPair = started.plane.pki.kubeletClient): Promise<string> {
+/** A request written by hand (no client library would send a malformed target): the status line. */
+function raw(path: string, credential: KeyPair = started.plane.pki.kubeletClient, upgrading = true): Promise<string> {
   const { cert, key } = credential;
+  const headers = upgrading ? 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n' : 'Connection: close\r\n';
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port: kubelet.endpoint.port, ca: started.plane.pki.ca.cert, cert, key, servername: '' }, () => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n`);
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`);
     });
     let text = '';
     socket.setEncoding('utf8');
@@ -67,7 +68,7 @@ describe('the kubelet endpoint', () => {
       const node = await nodeCredential(name);
       assert.deepEqual(await get('/containerLogs/default/p/c', node), { status: 403, body: `Forbidden (user=system:node:${name}, verb=get, resource=nodes, subresource=proxy)\n` });
       assert.equal((await get('/exec/default/p/c?command=id&stdout=true', node, 'POST')).status, 403);
-      assert.equal(await upgrade('/exec/default/p/c?command=id&stdout=true', node), 'HTTP/1.1 403 Forbidden');
+      assert.equal(await raw('/exec/default/p/c?command=id&stdout=true', node), 'HTTP/1.1 403 Forbidden');
       assert.equal((await get('/healthz', node)).status, 403);
     }
     const admin = await issueCertificate(started.plane.pki.ca, { commonName: 'someone', organizations: ['system:masters'], usage: 'client' });
@@ -89,6 +90,10 @@ describe('the kubelet endpoint', () => {
       const response = await get(path);
       assert.equal(response.status, 400, `${path}: ${response.body}`);
     }
-    assert.equal(await upgrade('/exec/a/%zz/c?command=true&stdout=true'), 'HTTP/1.1 400 Bad Request');
+    assert.equal(await raw('/exec/a/%zz/c?command=true&stdout=true'), 'HTTP/1.1 400 Bad Request');
+    // An absolute-form target that is no URL: a 400, and the endpoint still serves.
+    assert.equal(await raw('http://[/containerLogs/a/b/c', undefined, false), 'HTTP/1.1 400 Bad Request');
+    assert.equal(await raw('http://[/exec/a/b/c?command=true&stdout=true'), 'HTTP/1.1 400 Bad Request');
+    assert.equal((await get('/healthz')).status, 200);
   });
 });

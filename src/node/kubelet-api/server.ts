@@ -105,7 +105,8 @@ export class KubeletApiServer {
    * then 403 unless the API server allows the caller this node's proxy.
    * @throws KubeletError
    */
-  async #admit(request: IncomingMessage, url: URL): Promise<{ caller: Caller; route: Route | undefined }> {
+  async #admit(request: IncomingMessage): Promise<{ url: URL; caller: Caller; route: Route | undefined }> {
+    const url = targetOf(request);
     const route = routeOf(url.pathname);
     const caller = clientCaller(request);
     if (!caller) throw new KubeletError(401, 'Unauthorized', true);
@@ -118,15 +119,14 @@ export class KubeletApiServer {
       throw new KubeletError(500, `Authorization error (${what})`, true);
     }
     if (!allowed) throw new KubeletError(403, `Forbidden (${what})`, true);
-    return { caller, route };
+    return { url, caller, route };
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'https://kubelet.invalid');
     let user: string | undefined;
-    const done = (code: number): void => this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user === undefined ? {} : { user }), code });
+    const done = (code: number): void => this.options.log?.({ method: request.method ?? '', path: request.url ?? '', ...(user === undefined ? {} : { user }), code });
     try {
-      const { caller, route } = await this.#admit(request, url);
+      const { url, caller, route } = await this.#admit(request);
       user = caller.name;
       if (url.pathname === '/healthz' && request.method === 'GET') {
         response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
@@ -154,11 +154,10 @@ export class KubeletApiServer {
 
   async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'https://kubelet.invalid');
     let user: string | undefined;
     let code = 101;
     try {
-      const { caller, route } = await this.#admit(request, url);
+      const { url, caller, route } = await this.#admit(request);
       user = caller.name;
       if (route?.kind !== 'exec') throw new KubeletError(404, `the kubelet endpoint serves no upgrade at ${url.pathname}`);
       const exec = parseExecRequest(url.searchParams);
@@ -172,12 +171,22 @@ export class KubeletApiServer {
       const { type, payload } = errorBody(failure);
       socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ''}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
     }
-    this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user === undefined ? {} : { user }), code });
+    this.options.log?.({ method: request.method ?? '', path: request.url ?? '', ...(user === undefined ? {} : { user }), code });
   }
 }
 
 type Route = { kind: 'containerLogs' | 'exec'; ref: ContainerRef };
 
+/** The request's target as a URL. @throws KubeletError 400 for one that is none (`http://[`) */
+function targetOf(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? '/', 'https://kubelet.invalid');
+  } catch {
+    throw new KubeletError(400, `malformed request target ${JSON.stringify(request.url ?? '')}`);
+  }
+}
+
+/** The container a path names. @throws KubeletError 400 for %-escapes that do not decode (Go's net/http refuses them so) */
 function routeOf(pathname: string): Route | undefined {
   let parts: string[];
   try {
