@@ -16,6 +16,7 @@ import { negotiate } from './negotiation.js';
 import { openApiDocument } from './openapi.js';
 import { kubeletTarget, proxyUpgrade, type KubeletClientCredentials } from './kubelet-proxy.js';
 import { parseApiPath, type Route } from './paths.js';
+import type { PriorityAndFairness } from './priority-and-fairness.js';
 import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
 import { serveAccessReview } from './subresources.js';
@@ -42,6 +43,8 @@ export interface ApiHandlerOptions {
   ready?: () => boolean;
   /** How to reach kubelet endpoints for `pods/log` and `pods/exec`. */
   kubelet?: KubeletClientCredentials;
+  /** Seats and queues for heavy reads (API Priority and Fairness); one with the defaults if unset. */
+  flowControl?: PriorityAndFairness;
 }
 
 export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';

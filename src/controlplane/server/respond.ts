@@ -17,6 +17,18 @@ export function sendJson(response: ServerResponse, code: number, body: unknown, 
   response.end(payload);
 }
 
+/** The 429 of a request refused for load: kube-apiserver's plain-text answer, with `Retry-After` in seconds. */
+export function sendTooManyRequests(response: ServerResponse, retryAfterSeconds = 1): void {
+  const body = 'Too many requests, please try again later.\n';
+  response.writeHead(429, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'X-Content-Type-Options': 'nosniff',
+    'Retry-After': String(retryAfterSeconds),
+  });
+  response.end(body);
+}
+
 export function warningHeader(text: string): string {
   // Header values cannot carry newlines; quotes and backslashes are escaped in the quoted string.
   const clean = text.replace(/[\r\n]+/g, ' ').replace(/[\\"]/g, (c) => `\\${c}`);
