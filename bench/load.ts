@@ -16,6 +16,7 @@ import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { parse } from 'yaml';
 import { issueCertificate } from '../src/controlplane/auth/pki.js';
 
@@ -40,7 +41,7 @@ const nodeCert = await issueCertificate(caPair, { commonName: 'system:node:bench
 interface Identity { headers?: Record<string, string>; cert?: string; key?: string }
 const ADMIN: Identity = { headers: admin };
 const NODE: Identity = { cert: nodeCert.cert, key: nodeCert.key };
-// The many streams of the load share connections as client-go's transport would; probes do not.
+// The writes that create the data share connections; the probes do not.
 const loadAgent = new Agent({ keepAlive: true, maxSockets: Infinity, ca });
 
 /** One request; the body is counted, and kept only when `keep`. */
@@ -99,6 +100,46 @@ const rssKiB = (field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\
 // Writing 5 to clear_refs resets the peak (VmHWM) to the current RSS, so each phase reads its own peak.
 const resetPeak = () => writeFileSync(`/proc/${up.pid}/clear_refs`, '5');
 
+/**
+ * The load's clients run in a worker thread of their own, so that decrypting hundreds of
+ * megabytes does not delay the probes' own event loop (which would count as server latency).
+ * Resolves with each request's time to its whole body (lists) or to the last write (watches).
+ */
+function loadWorker(job: { kind: 'lists' | 'watches'; count: number; path: string; minBytes?: number; seed?: string }): { done: Promise<number[]>; stop: () => Promise<number> } {
+  const code = `
+    const { parentPort, workerData: w } = require('node:worker_threads');
+    const https = require('node:https');
+    const agent = new https.Agent({ keepAlive: true, maxSockets: Infinity, ca: w.ca });
+    const started = performance.now();
+    const requests = [];
+    Promise.all(Array.from({ length: w.count }, () => new Promise((resolve, reject) => {
+      const req = https.request(new URL(w.path, w.server), { agent, headers: { Authorization: 'Bearer ' + w.token } }, (res) => {
+        let bytes = 0, tail = '', seen = false;
+        res.setEncoding('latin1').on('data', (c) => {
+          bytes += c.length;
+          // A watch is done once the object of the phase's last write arrived (initial list or event).
+          if (w.seed && !seen && (tail + c).includes(w.seed)) { seen = true; resolve(performance.now() - started); }
+          tail = c.slice(-64);
+        }).on('end', () => {
+          if (w.seed) return seen ? undefined : reject(new Error('a watch ended before the last write'));
+          if (res.statusCode !== 200 || bytes < w.minBytes) reject(new Error('list: ' + res.statusCode + ', ' + bytes + ' bytes'));
+          else resolve(performance.now() - started);
+        });
+      });
+      req.on('error', reject);
+      requests.push(req);
+      req.end();
+    }))).then((times) => parentPort.postMessage({ times }), (e) => parentPort.postMessage({ error: String(e) }));
+    parentPort.on('message', () => { for (const r of requests) r.destroy(); agent.destroy(); process.exit(0); });
+  `;
+  const worker = new Worker(code, { eval: true, workerData: { ...job, server, ca, token: config.users[0]!.user.token } });
+  const done = new Promise<number[]>((resolve, reject) => {
+    worker.once('message', (m: { times?: number[]; error?: string }) => (m.times ? resolve(m.times) : reject(new Error(m.error))));
+    worker.once('error', reject);
+  });
+  return { done, stop: () => (worker.postMessage('stop'), new Promise<number>((r) => worker.once('exit', r))) };
+}
+
 // The node and its lease, as the agent registers them.
 await call('POST', '/api/v1/nodes', NODE, { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'bench-node' } } });
 await call('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', NODE, { body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'bench-node' }, spec: { holderIdentity: 'bench-node', leaseDurationSeconds: 40 } } });
@@ -133,13 +174,10 @@ const idleRss = rssKiB('VmRSS');
 console.error(`bench: ${count} ConfigMaps created; ${LISTS} lists`);
 // Phase 1: six clients list all the ConfigMaps at once (plain JSON, as `kubectl get cm -o json` or an informer's list).
 resetPeak();
-const listStarted = performance.now();
-const lists = Promise.all(Array.from({ length: LISTS }, () => call('GET', '/api/v1/namespaces/bench-data/configmaps', ADMIN, { keep: false, agent: loadAgent }).then((r) => {
-  if (r.status !== 200 || r.bytes < SIZE_MB * 1024 * 1024) throw new Error(`list: ${r.status}, ${r.bytes} bytes`);
-  return performance.now() - listStarted;
-})));
-const underLists = await probe(lists);
-const listTimes = await lists;
+const lists = loadWorker({ kind: 'lists', count: LISTS, path: '/api/v1/namespaces/bench-data/configmaps', minBytes: SIZE_MB * 1024 * 1024 });
+const underLists = await probe(lists.done);
+const listTimes = await lists.done;
+await lists.stop();
 const listPeak = rssKiB('VmHWM');
 
 // Phase 2: 200 watches without a resourceVersion over one 900 KiB ConfigMap, which is written
@@ -147,35 +185,16 @@ const listPeak = rssKiB('VmHWM');
 console.error(`bench: lists done; ${WATCHES} watches`);
 await new Promise((r) => setTimeout(r, 2000));
 resetPeak();
-const watchers: (() => void)[] = [];
-const lastSeed = `"blob":"${String(writes + 5).padStart(8, '0')}`;
-const watched = Promise.all(Array.from({ length: WATCHES }, () => new Promise<void>((resolve, reject) => {
-  let tail = '';
-  let seen = false;
-  const req = request(new URL('/api/v1/namespaces/bench-watch/configmaps?watch=true', server), { ca, agent: loadAgent, headers: admin }, (res) => {
-    res.setEncoding('latin1').on('data', (c: string) => {
-      // Done once the object of the phase's last write arrived (as the initial list or as an event).
-      if (!seen && (tail + c).includes(lastSeed)) {
-        seen = true;
-        resolve();
-      }
-      tail = c.slice(-64);
-    });
-    res.on('end', () => (seen ? resolve() : reject(new Error('a watch ended before the last write'))));
-  });
-  req.on('error', (e) => (seen ? resolve() : reject(e)));
-  watchers.push(() => req.destroy());
-  req.end();
-})));
+const watches = loadWorker({ kind: 'watches', count: WATCHES, path: '/api/v1/namespaces/bench-watch/configmaps?watch=true', seed: `"blob":"${String(writes + 5).padStart(8, '0')}` });
 let watchWrites = 0;
-const underWatches = await probe(watched, async () => {
+const underWatches = await probe(watches.done, async () => {
   if (watchWrites >= 5) return NaN;
   watchWrites++;
   return writeBig();
 });
-await watched;
+await watches.done;
 const watchPeak = rssKiB('VmHWM');
-for (const stop of watchers) stop();
+await watches.stop();
 loadAgent.destroy();
 
 up.kill('SIGTERM');

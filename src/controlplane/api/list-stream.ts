@@ -36,6 +36,7 @@ export class ListStream {
   readonly #snapshot: Snapshot;
   readonly #rows: Generator<StoredRow>;
   readonly #match: ((object: Obj) => boolean) | undefined;
+  #ahead: IteratorResult<StoredRow> | undefined;
   #done = false;
 
   private constructor(snapshot: Snapshot, rows: Generator<StoredRow>, match: ((object: Obj) => boolean) | undefined, readonly continueToken: string | undefined) {
@@ -77,20 +78,24 @@ export class ListStream {
     }
   }
 
-  /** Reads on until about `budget` bytes of stored text have been read, or the list ends. */
+  /**
+   * Reads on until about `budget` bytes of stored text have been read, or the list ends. The row
+   * after the piece is read ahead, so the piece that ends the list says so, and the snapshot is
+   * given back before that piece is written to a client that may be slow to take it.
+   */
   take(budget = PIECE_BYTES): ListPiece {
     const items: ListedItem[] = [];
     let read = 0;
+    this.#ahead ??= this.#rows.next();
     while (!this.#done && read < budget) {
-      const next = this.#rows.next();
-      if (next.done) {
-        this.close();
-        break;
-      }
+      const next = this.#ahead;
+      if (next.done) break;
+      this.#ahead = this.#rows.next();
       read += next.value.value.length;
       const item = listedItem(next.value.value);
       if (!this.#match || this.#match(item.object())) items.push(item);
     }
+    if (this.#ahead.done) this.close();
     return { items, done: this.#done };
   }
 
