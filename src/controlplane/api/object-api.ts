@@ -8,8 +8,10 @@ import { copyDuplicates, MAX_STRICT_ERRORS, stringifyJson } from '../../api/json
 import { decodeFailure, decodeObject, isStrictError, strictDecodingError } from '../../api/schema.js';
 import type { UserInfo } from '../auth/user.js';
 import { applyPatch, decodePatch, PatchError, patchStrictErrors, strictPatchFailure } from '../patch/index.js';
-import { ObjectExists, ObjectMissing, RevisionConflict, type Store } from '../store/index.js';
+import { ObjectExists, ObjectMissing, RevisionConflict, type RowRange, type Store } from '../store/index.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
 import { checkFieldSelector, matchesFields } from './field-sets.js';
+import { ListStream } from './list-stream.js';
 import { clone, isObject, metaOf, withMeta, type Obj } from './object-meta.js';
 import { groupVersion, kindKey, storeResource, type ResourceInfo } from './resources.js';
 import { matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.js';
@@ -105,6 +107,31 @@ export class ObjectApi {
       }
       if (!page.more) return { items, revision };
     }
+  }
+
+  /**
+   * Opens a list to send as it is read: in pieces, from one store snapshot, with selectors and
+   * `limit`/`continue` paging as `list` (see `ListStream`).
+   */
+  openList(info: ResourceInfo, namespace: string, query: ListQuery = {}): Promise<ListStream> {
+    return this.openStream(info, this.filter(info, namespace, query), query);
+  }
+
+  /** `openList` with a parsed filter (what a watch's initial list uses). */
+  openStream(info: ResourceInfo, filter: Filter, page: Pick<ListQuery, 'limit' | 'continue'> = {}): Promise<ListStream> {
+    // A name selector narrows the read itself: a watch on one object reads one row.
+    const named = filter.fields.filter((f) => f.field === 'metadata.name' && f.op === '=');
+    const byName = named.length === 1 && filter.fields.length === 1;
+    const range: RowRange = {
+      namespace: filter.namespace,
+      ...(byName ? { name: named[0]!.value } : {}),
+      ...(page.continue ? { after: decodeContinue(page.continue) } : {}),
+    };
+    const selective = filter.labels.length > 0 || (filter.fields.length > 0 && !byName);
+    return ListStream.open(this.store, storeResource(info), {
+      range, limit: page.limit && page.limit > 0 ? page.limit : 0,
+      ...(selective ? { match: (object: Obj) => this.matches(info, filter, object) } : {}),
+    });
   }
 
   /** Creates an object in `namespace` (ignored for cluster-scoped resources). */
@@ -231,7 +258,9 @@ export class ObjectApi {
     const key = { resource: storeResource(info), namespace: ns, name };
     const current = this.store.get(key);
     if (!current) throw notFound(info, name);
-    let object = build(current);
+    // As kube-apiserver's BeforeUpdate: an object without a namespace takes the request's (and a
+    // cluster-scoped one has none), so a PUT or patch that leaves it out keeps the object in place.
+    let object = withMeta(build(current), { namespace: info.namespaced ? ns : undefined });
     object = this.strategy.prepareForUpdate(info, object, current, context, subresource);
     warnings.push(...this.strategy.validate(info, object, current, context, subresource));
     const meta = metaOf(object);
@@ -313,18 +342,3 @@ function statusOf(error: PatchError): StatusError {
 function scoped(info: ResourceInfo, namespace: string): string {
   return info.namespaced ? namespace : '';
 }
-
-function encodeContinue(after: { namespace: string; name: string }, revision: number): string {
-  return Buffer.from(JSON.stringify({ v: 'hostpod/1', rv: revision, ns: after.namespace, name: after.name })).toString('base64url');
-}
-
-function decodeContinue(token: string): { namespace: string; name: string } {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: string; ns?: string; name?: string };
-    if (parsed.v === 'hostpod/1' && typeof parsed.ns === 'string' && typeof parsed.name === 'string') return { namespace: parsed.ns, name: parsed.name };
-  } catch {
-    // fall through to the error below
-  }
-  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-}
-

@@ -17,8 +17,10 @@ import { openApiDocument } from './openapi.js';
 import { kubeletTarget, proxyUpgrade, type KubeletClientCredentials } from './kubelet-proxy.js';
 import { checkPathName, parseApiPath, parseRequestTarget, type RequestTarget, type Route } from './paths.js';
 import { redactTarget } from './request-log.js';
+import type { PriorityAndFairness } from './priority-and-fairness.js';
 import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
+import { serveAccessReview } from './subresources.js';
 import type { VersionInfo } from './version.js';
 
 export interface RequestLog {
@@ -43,6 +45,8 @@ export interface ApiHandlerOptions {
   ready?: () => boolean;
   /** How to reach kubelet endpoints for `pods/log` and `pods/exec`. */
   kubelet?: KubeletClientCredentials;
+  /** Seats and queues for heavy reads (API Priority and Fairness); one with the defaults if unset. */
+  flowControl?: PriorityAndFairness;
 }
 
 export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -85,7 +89,7 @@ export class ApiHandler {
         throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec, not ${path}`);
       }
       // Exec is `create` on pods/exec whatever the method, as kube-apiserver authorizes WebSocket exec.
-      const denied = authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name });
+      const denied = authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name }, this.options.api);
       if (denied) throw forbidden(route.info, route.name, denied);
       checkPathName(route.name);
       const target = kubeletTarget(this.options.api, route.namespace, route.name, query.get('container'));
@@ -113,9 +117,11 @@ export class ApiHandler {
         verb, group: route.info.group, resource: route.info.resource, namespace: route.namespace, namespaced: route.info.namespaced,
         ...(route.name === undefined ? {} : { name: route.name }),
         ...(route.subresource === undefined ? {} : { subresource: route.subresource }),
-      });
+        ...(query.has('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
+      }, this.options.api);
       if (denied) throw forbidden(route.info, route.name ?? '', denied);
       if (route.name !== undefined) checkPathName(route.name);
+      if (route.info.resource === 'subjectaccessreviews' && verb === 'create') return serveAccessReview(this, request, response);
       await serveResource(this, request, response, { ...route, verb, url: queryUrl(query), user });
       return;
     }

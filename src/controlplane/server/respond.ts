@@ -21,6 +21,18 @@ export function sendJson(response: ServerResponse, code: number, body: unknown, 
 
 export { warningHeader } from './warnings.js';
 
+/** The 429 of a request refused for load: kube-apiserver's plain-text answer, with `Retry-After` in seconds. */
+export function sendTooManyRequests(response: ServerResponse, retryAfterSeconds = 1): void {
+  const body = 'Too many requests, please try again later.\n';
+  response.writeHead(429, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'X-Content-Type-Options': 'nosniff',
+    'Retry-After': String(retryAfterSeconds),
+  });
+  response.end(body);
+}
+
 /** An error as a StatusError; anything that is not one is a bug, reported as 500. */
 export function statusOf(error: unknown): StatusError {
   return error instanceof StatusError ? error : internalError(error instanceof Error ? error.message : String(error));
