@@ -9,6 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { decodeGoNumber, freeFormNumber, goNumberWord, isNumeric } from './go-numbers.js';
+import { duplicateKeys, JsonNumber, MAX_OBJECT_DEPTH, MAX_STRICT_ERRORS, nestingDepth, numberText } from './json/index.js';
 import { parseQuantity } from './quantity.js';
 
 interface Attribute {
@@ -39,7 +41,7 @@ function readModel(model: string): Attribute[] | undefined {
 export interface DecodeError {
   /** The field's path, with list indexes: `spec.containers[0].image`. */
   field: string;
-  kind: 'type' | 'quantity' | 'unknown';
+  kind: 'type' | 'quantity' | 'depth' | 'unknown' | 'duplicate';
   /** The decoder's own words for this field. */
   message: string;
 }
@@ -64,105 +66,188 @@ function attributesOf(model: string): Map<string, Attribute> | undefined {
   return attributeCache.get(model);
 }
 
-/** The generated model of a built-in kind: `V1Pod` for v1 Pod, `V2HorizontalPodAutoscaler` for autoscaling/v2. */
+/**
+ * The generated model of a built-in kind: `V1Pod` for v1 Pod, `V2HorizontalPodAutoscaler` for
+ * autoscaling/v2; where two groups share a kind's name, the generator prefixes the group:
+ * `CoreV1Event` for v1 Event, `EventsV1Event` for events.k8s.io/v1.
+ */
 function modelOf(apiVersion: string, kind: string): string | undefined {
-  const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
-  const model = `${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}`;
-  return attributesOf(model) ? model : undefined;
+  const slash = apiVersion.indexOf('/');
+  const version = apiVersion.slice(slash + 1);
+  const group = slash < 0 ? 'core' : apiVersion.slice(0, slash).split('.')[0]!;
+  const plain = `${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}`;
+  const prefixed = `${group.charAt(0).toUpperCase()}${group.slice(1)}${plain}`;
+  return [prefixed, plain].find((model) => attributesOf(model) !== undefined);
 }
 
 /** Decodes an object of a built-in kind; other objects are returned as they are. */
 export function decodeObject(apiVersion: string, kind: string, object: Record<string, unknown>): Decoded {
   const model = modelOf(apiVersion, kind);
-  if (model === undefined) return { object, errors: [] };
   const errors: DecodeError[] = [];
-  return { object: decodeModel(model, object, { field: '', json: '' }, errors), errors };
+  if (model === undefined) return { object: freeForm(object, { field: '', json: '', strict: '', depth: 0 }, errors) as Record<string, unknown>, errors };
+  return { object: decodeModel(model, object, { field: '', json: '', strict: '', depth: 0 }, errors), errors };
 }
 
 /**
  * The message the API server sends back for a request that failed to decode, after
  * `<Kind> in version "v1" cannot be handled as a <Kind>: `. Like Go's decoder it names the first
- * type or quantity error; unknown fields are reported, all together, only when there is none.
+ * type or quantity error; strict errors (unknown and duplicate fields) are reported, all
+ * together and in the order met, only when there is none.
  */
 export function decodeFailure(errors: readonly DecodeError[]): string {
-  const first = errors.find((e) => e.kind !== 'unknown');
+  const first = errors.find((e) => !isStrictError(e));
   if (first) return first.message;
-  return `strict decoding error: ${errors.map((e) => e.message).join(', ')}`;
+  return strictDecodingError(errors.map((e) => e.message));
 }
 
-/** Where the decoder is: the field path as users see it, and as Go's decoder names it (no indexes). */
+/** Unknown and duplicate fields: errors only under fieldValidation=Strict, warnings under Warn. */
+export function isStrictError(error: DecodeError): boolean {
+  return error.kind === 'unknown' || error.kind === 'duplicate';
+}
+
+/** runtime.NewStrictDecodingError's text, for at most 100 distinct errors as sigs.k8s.io/json keeps. */
+export function strictDecodingError(messages: readonly string[]): string {
+  return `strict decoding error: ${[...new Set(messages)].slice(0, MAX_STRICT_ERRORS).join(', ')}`;
+}
+
+/**
+ * Where the decoder is: the field path as users see it, as Go's type errors name it (no
+ * indexes), and as its strict errors name it (map keys after a dot); `depth` counts the objects
+ * and lists around the value.
+ */
 interface Position {
   field: string;
   json: string;
+  strict: string;
+  depth: number;
 }
 
 const child = (at: Position, key: string): Position => ({
   field: at.field === '' ? key : `${at.field}.${key}`,
   json: at.json === '' ? key : `${at.json}.${key}`,
+  strict: at.strict === '' ? key : `${at.strict}.${key}`,
+  depth: at.depth + 1,
 });
+
+const duplicate = (at: Position): DecodeError => ({ field: at.field, kind: 'duplicate', message: `duplicate field "${at.strict}"` });
 
 function decodeModel(model: string, value: Record<string, unknown>, at: Position, errors: DecodeError[]): Record<string, unknown> {
   const attributes = attributesOf(model);
   if (!attributes) return value;
   const out: Record<string, unknown> = {};
+  const repeated = duplicateKeys(value);
   for (const [key, item] of Object.entries(value)) {
     const here = child(at, key);
     const attribute = attributes.get(key);
+    // An unknown field is skipped whole, its duplicates and contents unread, as Go skips it.
     if (!attribute) {
-      errors.push({ field: here.field, kind: 'unknown', message: `unknown field "${here.field}"` });
+      errors.push({ field: here.field, kind: 'unknown', message: `unknown field "${here.strict}"` });
       continue;
     }
     // A null field is unset: Go leaves the pointer nil or the value zero.
-    if (item === null || item === undefined) continue;
-    setOwn(out, key, decodeType(attribute, attribute.type, item, here, goStructName(model), errors));
+    if (item !== null && item !== undefined) setOwn(out, key, decodeType(attribute, attribute.type, item, here, goStructName(model), errors));
+    if (repeated.includes(key)) errors.push(duplicate(here));
   }
   return out;
 }
 
 function decodeType(attribute: Attribute, type: string, value: unknown, at: Position, struct: string, errors: DecodeError[]): unknown {
-  if (type === 'any') return value;
+  if (type === 'any') return decodeAny(value, at, errors);
   if (value === null || value === undefined) return zeroValue(type);
-  const wrong = (): unknown => {
-    errors.push({
-      field: at.field, kind: 'type',
-      message: `json: cannot unmarshal ${goValueKind(value)} into Go struct field ${struct}.${at.json} of type ${goTypeName(type, attribute.format)}`,
-    });
+  // Go names a number it cannot store in a numeric field by its literal, elsewhere just "number".
+  const wrong = (word = goValueKind(value), goType = goTypeName(type, attribute.format)): unknown => {
+    errors.push({ field: at.field, kind: 'type', message: `json: cannot unmarshal ${word} into Go struct field ${struct}.${at.json} of type ${goType}` });
     return zeroValue(type);
   };
-  if (type === 'string' || type === 'Date') return typeof value === 'string' ? value : wrong();
+  if (type === 'string' || type === 'Date' || type === 'V1MicroTime') return typeof value === 'string' ? value : wrong();
   if (type === 'number') {
-    const integer = attribute.format === 'int32' || attribute.format === 'int64';
-    return typeof value === 'number' && (!integer || Number.isInteger(value)) ? value : wrong();
+    if (!isNumeric(value)) return wrong();
+    return decodeGoNumber(value, attribute.format) ?? wrong(goNumberWord(value));
   }
   if (type === 'boolean') return typeof value === 'boolean' ? value : wrong();
-  if (type === 'IntOrString') return typeof value === 'number' || typeof value === 'string' ? value : wrong();
+  if (type === 'IntOrString') {
+    // intstr.IntOrString decodes anything but a string as an int32.
+    if (typeof value === 'string') return value;
+    if (!isNumeric(value)) return wrong(goValueKind(value), 'int32');
+    return decodeGoNumber(value, 'int32') ?? wrong(goNumberWord(value), 'int32');
+  }
   if (type.startsWith('Array<')) {
     if (!Array.isArray(value)) return wrong();
     const inner = type.slice('Array<'.length, -1);
-    return value.map((item, i) => decodeType(attribute, inner, item, { field: `${at.field}[${i}]`, json: at.json }, struct, errors));
+    return value.map((item, i) => decodeType(attribute, inner, item, { field: `${at.field}[${i}]`, json: at.json, strict: `${at.strict}[${i}]`, depth: at.depth + 1 }, struct, errors));
   }
   if (type.startsWith('{ [key: string]: ')) {
-    if (typeof value !== 'object' || Array.isArray(value)) return wrong();
+    if (!isJsonObject(value)) return wrong();
     const inner = type.slice('{ [key: string]: '.length, -'; }'.length);
     const quantities = inner === 'string' && QUANTITY_MAPS.has(attribute.baseName);
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const here = { field: `${at.field}[${k}]`, json: at.json };
-      if (quantities && (typeof v === 'number' || typeof v === 'string')) {
-        const quantity = parseQuantity(v);
+    const repeated = duplicateKeys(value);
+    for (const [k, v] of Object.entries(value)) {
+      const here = { field: `${at.field}[${k}]`, json: at.json, strict: `${at.strict}.${k}`, depth: at.depth + 1 };
+      if (quantities && (isNumeric(v) || typeof v === 'string')) {
+        // A quantity keeps a plain number as given; any other number as its text (a quantity
+        // string, exact, where JavaScript's number would round it).
+        const kept = typeof v === 'number' || typeof v === 'string' ? v : numberText(v);
+        const quantity = parseQuantity(kept);
         if ('error' in quantity) errors.push({ field: here.field, kind: 'quantity', message: quantity.error });
-        setOwn(out, k, v);
+        setOwn(out, k, kept);
       } else {
         setOwn(out, k, decodeType(attribute, inner, v, here, struct, errors));
       }
+      if (repeated.includes(k)) errors.push(duplicate(here));
     }
     return out;
   }
   if (attributesOf(type)) {
-    if (typeof value !== 'object' || Array.isArray(value)) return wrong();
-    return decodeModel(type, value as Record<string, unknown>, at, errors);
+    if (!isJsonObject(value)) return wrong();
+    return decodeModel(type, value, at, errors);
   }
-  return value;
+  // A type the models do not describe: kept as a free-form value, within the same limits.
+  return decodeAny(value, at, errors);
+}
+
+/**
+ * A free-form value (managedFields[].fieldsV1): kept as it is, within hostpod's nesting limit
+ * for stored objects, which its clone and validation code needs (src/api/json/depth.ts).
+ */
+function decodeAny(value: unknown, at: Position, errors: DecodeError[]): unknown {
+  const room = MAX_OBJECT_DEPTH - at.depth;
+  if (nestingDepth(value, room) > room) {
+    errors.push({ field: at.field, kind: 'depth', message: `${at.field}: nested more than ${MAX_OBJECT_DEPTH} levels deep (hostpod's limit for stored objects)` });
+    return undefined;
+  }
+  return freeForm(value, at, errors);
+}
+
+/**
+ * A free-form value with its numbers as Go's interface{} holds them (see freeFormNumber); a copy
+ * only where a number changes. Iterative: the value may nest up to the limit.
+ */
+function freeForm(root: unknown, at: Position, errors: DecodeError[]): unknown {
+  const convert = (value: unknown): unknown => {
+    if (!isNumeric(value) || typeof value === 'number') return value;
+    const converted = freeFormNumber(value);
+    if (converted === undefined) errors.push({ field: at.field, kind: 'type', message: `json: cannot unmarshal ${goNumberWord(value)} into Go value of type float64` });
+    return converted ?? 0;
+  };
+  const top = convert(root);
+  const stack: unknown[] = [top];
+  while (stack.length > 0) {
+    const container = stack.pop();
+    if (Array.isArray(container)) {
+      container.forEach((item: unknown, i) => {
+        container[i] = convert(item);
+        stack.push(container[i]);
+      });
+    } else if (isJsonObject(container)) {
+      for (const [key, item] of Object.entries(container)) {
+        const converted = convert(item);
+        if (converted !== item) setOwn(container, key, converted);
+        stack.push(converted);
+      }
+    }
+  }
+  return top;
 }
 
 // An own property even for a key like "__proto__", which plain assignment would turn into the
@@ -173,7 +258,7 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
 
 // Go's zero values: what a null (or a value that failed to decode) leaves behind.
 function zeroValue(type: string): unknown {
-  if (type === 'string' || type === 'Date') return '';
+  if (type === 'string' || type === 'Date' || type === 'V1MicroTime') return '';
   if (type === 'number') return 0;
   if (type === 'boolean') return false;
   if (type.startsWith('Array<')) return [];
@@ -181,16 +266,24 @@ function zeroValue(type: string): unknown {
   return {};
 }
 
-/** `PodSpec` for the model V1PodSpec: the Go struct name in decoder messages. */
+/** The version part of a model's name (`V1`, `CoreV1`, `V1beta1`), before the Go struct name. */
+const MODEL_VERSION = /^(?:[A-Z][a-z]+)?V(\d+(?:(?:alpha|beta)\d+)?)(?=[A-Z])/;
+
+/** `PodSpec` for the model V1PodSpec, `Event` for CoreV1Event: the Go struct name in decoder messages. */
 function goStructName(model: string): string {
-  return model.replace(/^V\d+(?:(?:alpha|beta)\d+)?/, '');
+  return model.replace(MODEL_VERSION, '');
 }
 
-/** How Go's encoding/json names a JSON value in "cannot unmarshal X". */
+/** A JSON object (a number kept with its text is a number, not an object). */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
+}
+
+/** How Go's encoding/json names a JSON value it cannot store in a field that is not a number. */
 function goValueKind(value: unknown): string {
   if (typeof value === 'string') return 'string';
   if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'number' : `number ${value}`;
+  if (isNumeric(value)) return 'number';
   if (Array.isArray(value)) return 'array';
   return 'object';
 }
@@ -201,9 +294,10 @@ function goTypeName(type: string, format: string): string {
   if (type === 'boolean') return 'bool';
   if (type === 'number') return format === 'int32' || format === 'int64' ? format : 'float64';
   if (type === 'Date') return 'v1.Time';
-  if (type === 'IntOrString') return 'intstr.IntOrString';
+  if (type === 'V1MicroTime') return 'v1.MicroTime';
+  if (type === 'IntOrString') return 'int32';
   if (type.startsWith('Array<')) return `[]${goTypeName(type.slice('Array<'.length, -1), format)}`;
   if (type.startsWith('{ [key: string]: ')) return `map[string]${goTypeName(type.slice('{ [key: string]: '.length, -'; }'.length), format)}`;
-  const version = /^V(\d+(?:(?:alpha|beta)\d+)?)/.exec(type)?.[1];
+  const version = MODEL_VERSION.exec(type)?.[1];
   return version ? `v${version}.${goStructName(type)}` : type;
 }

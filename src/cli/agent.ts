@@ -5,10 +5,12 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { createCa, issueCertificate, type KeyPair } from '../controlplane/auth/pki.js';
 import { HostpodError } from '../errors.js';
 import { NodeAgent } from '../node/agent.js';
+import { SubjectAccessReviewAuthorizer } from '../node/kubelet-api/authorization.js';
 import { KubeClient } from '../node/kube-client/client.js';
 import { loadKubeconfig, type ClusterConnection } from '../node/kube-client/kubeconfig.js';
 import { requireRoot } from '../runtime/identity.js';
@@ -33,6 +35,8 @@ export interface StartAgentOptions {
   config?: string;
   nodeName: string;
   address: string;
+  /** Where the kubelet endpoint listens: an IP address, or 0.0.0.0 / :: for every one. */
+  kubeletAddress: string;
   kubeletPort: number;
   /** The kubelet endpoint's serving pair; a self-signed one when absent. */
   serving?: KeyPair;
@@ -47,18 +51,46 @@ export async function startAgent(options: StartAgentOptions): Promise<NodeAgent>
   requireRoot(`node agent for node ${options.nodeName}`);
   const { runtime, images, config } = await openRuntime({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.config ? { config: options.config } : {}) }, options.io, { mountMode: options.mountMode });
   const serving = options.serving ?? (await issueCertificate(await createCa(), { commonName: `system:node:${options.nodeName}`, usage: 'server', hosts: [options.address, '127.0.0.1', options.nodeName] }));
+  const client = new KubeClient(options.connection, `hostpod-agent/${HOSTPOD_VERSION}`);
   return NodeAgent.start({
-    client: new KubeClient(options.connection, `hostpod-agent/${HOSTPOD_VERSION}`),
+    client,
     runtime,
     images,
     nodeName: options.nodeName,
     address: options.address,
     mountMode: config.runtime.mountMode,
     insecureRegistries: config.insecureRegistries,
-    kubelet: { host: '0.0.0.0', port: options.kubeletPort, cert: serving.cert, key: serving.key, clientCa: options.clientCa },
+    kubelet: {
+      host: options.kubeletAddress, port: options.kubeletPort, cert: serving.cert, key: serving.key, clientCa: options.clientCa,
+      // As the kubelet's webhook authorization: the API server decides who may use the endpoint.
+      nodeName: options.nodeName, authorizer: new SubjectAccessReviewAuthorizer(client),
+    },
     hostpodVersion: HOSTPOD_VERSION,
     log: (level, message, fields = {}) => options.log(level, message, fields),
   });
+}
+
+/** Whether an address means "every address" to listen(2). */
+export function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || address === '';
+}
+
+/**
+ * The node's address (its InternalIP, which the API server's log and exec proxy dials) for a
+ * kubelet endpoint listening on `kubeletAddress`: the given one, else the endpoint's own when it
+ * listens on one address only, else the host's first network address.
+ * @throws HostpodError when the endpoint would not listen where the node says it is
+ */
+export function nodeAddress(kubeletAddress: string, given: string | undefined, hostAddress: () => string): string {
+  if (!isWildcard(kubeletAddress) && !isIP(kubeletAddress)) {
+    throw new HostpodError('ERR_HOSTPOD_KUBELET_ADDRESS', `--kubelet-address ${kubeletAddress} is not an IP address`, { hint: 'give an IPv4 or IPv6 address, or 0.0.0.0 to listen on every address' });
+  }
+  if (given === undefined) return isWildcard(kubeletAddress) ? hostAddress() : kubeletAddress;
+  if (!isWildcard(kubeletAddress) && given !== kubeletAddress) {
+    throw new HostpodError('ERR_HOSTPOD_KUBELET_ADDRESS', `the kubelet endpoint would listen on ${kubeletAddress}, but the node reports ${given} (--address): the API server could not reach it for logs and exec`,
+      { hint: `pass the same address to --address and --kubelet-address, or --kubelet-address 0.0.0.0` });
+  }
+  return given;
 }
 
 export function parsePort(value: string): number {
@@ -77,7 +109,7 @@ function readPem(path: string, what: string): string {
 
 type Flags = {
   kubeconfig: string; context?: string; dataDir?: string; config?: string; nodeName?: string; address?: string;
-  kubeletPort: number; kubeletCert?: string; kubeletKey?: string; clientCaFile?: string; mountMode?: MountMode;
+  kubeletAddress: string; kubeletPort: number; kubeletCert?: string; kubeletKey?: string; clientCaFile?: string; mountMode?: MountMode;
 };
 
 export function agentCommand(io: CommandIO, exit: { code: number }): Command {
@@ -86,6 +118,7 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
     .option('--context <name>', 'the kubeconfig context to use (default: its current context)')
     .option('--node-name <name>', 'the Node to register (default: the host name)')
     .option('--address <ip>', "the node's address: its InternalIP, the pods' hostIP and podIP (default: the first non-loopback IPv4)")
+    .option('--kubelet-address <ip>', 'the address the kubelet endpoint listens on', '0.0.0.0')
     .addOption(new Option('--kubelet-port <port>', 'the port of the kubelet endpoint (logs, exec)').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
     .option('--kubelet-cert <file>', "the kubelet endpoint's serving certificate (default: a self-signed one)")
     .option('--kubelet-key <file>', 'its key')
@@ -93,6 +126,7 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode)').choices(['bind', 'sandbox']))
     .action((flags: Flags) =>
       runReported(io, exit, async () => {
+        const address = nodeAddress(flags.kubeletAddress, flags.address, hostIP);
         const connection = loadKubeconfig(flags.kubeconfig, flags.context);
         const clientCa = flags.clientCaFile ? readPem(flags.clientCaFile, 'client CA') : connection.ca;
         if (!clientCa) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', `the kubeconfig ${flags.kubeconfig} has no certificate authority`, { hint: 'pass --client-ca-file with the CA that signs the API server\'s kubelet-client certificate' });
@@ -101,8 +135,7 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
         const nodeName = flags.nodeName ?? defaultNodeName();
         const agent = await startAgent({
           connection, nodeName, io, log, clientCa,
-          address: flags.address ?? hostIP(),
-          kubeletPort: flags.kubeletPort,
+          address, kubeletAddress: flags.kubeletAddress, kubeletPort: flags.kubeletPort,
           ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
           ...(flags.config ? { config: flags.config } : {}),
           ...(flags.mountMode ? { mountMode: flags.mountMode } : {}),

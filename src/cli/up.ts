@@ -4,14 +4,16 @@
  * kubeconfig` prints the admin kubeconfig again.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { issueCertificate } from '../controlplane/auth/pki.js';
 import { NODE_USER_PREFIX, NODES_GROUP } from '../controlplane/auth/authorizer.js';
 import { ControlPlane, controlPlanePaths } from '../controlplane/control-plane.js';
 import type { NodeAgent } from '../node/agent.js';
 import type { MountMode } from '../runtime/container.js';
 import { hostIP } from '../runtime/runtime.js';
-import { DEFAULT_KUBELET_PORT, defaultNodeName, parsePort, startAgent } from './agent.js';
+import { DEFAULT_KUBELET_PORT, defaultNodeName, isWildcard, nodeAddress, parsePort, startAgent } from './agent.js';
 import { HostpodError } from '../errors.js';
 import { loadConfig } from '../config.js';
 import { jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
@@ -20,7 +22,7 @@ import { withDataOptions } from './runtime-context.js';
 
 type Flags = {
   dataDir?: string; config?: string; listen: { host: string; port: number }; logRequests?: boolean;
-  node: boolean; nodeName?: string; kubeletPort: number; mountMode?: MountMode;
+  node: boolean; nodeName?: string; kubeletAddress?: string; kubeletPort: number; mountMode?: MountMode;
 };
 
 export function parseListen(value: string): { host: string; port: number } {
@@ -38,6 +40,7 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
     .option('--log-requests', 'log every API request')
     .option('--no-node', 'run the control plane only, without this host as its node')
     .option('--node-name <name>', 'the Node this host registers as (default: the host name)')
+    .option('--kubelet-address <ip>', 'the address the node\'s kubelet endpoint listens on (default: --listen\'s; the Node reports it when it is one address)')
     .addOption(new Option('--kubelet-port <port>', 'the port of the node\'s kubelet endpoint (logs, exec); 0 picks a free one').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode)').choices(['bind', 'sandbox']))
     .action((flags: Flags) =>
@@ -80,7 +83,8 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
 /** The agent of `hostpod up`: a node of its own control plane, with certificates from its CA. */
 async function startLocalAgent(plane: ControlPlane, flags: Flags, io: CommandIO, log: JsonLog): Promise<NodeAgent> {
   const nodeName = flags.nodeName ?? defaultNodeName();
-  const address = hostIP();
+  const kubeletAddress = flags.kubeletAddress ?? (await listenAddress(flags.listen.host));
+  const address = nodeAddress(kubeletAddress, undefined, hostIP);
   const ca = plane.pki.ca;
   const client = await issueCertificate(ca, { commonName: `${NODE_USER_PREFIX}${nodeName}`, organizations: [NODES_GROUP], usage: 'client' });
   const serving = await issueCertificate(ca, { commonName: `${NODE_USER_PREFIX}${nodeName}`, usage: 'server', hosts: [address, '127.0.0.1', nodeName] });
@@ -89,8 +93,17 @@ async function startLocalAgent(plane: ControlPlane, flags: Flags, io: CommandIO,
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
     ...(flags.config ? { config: flags.config } : {}),
     ...(flags.mountMode ? { mountMode: flags.mountMode } : {}),
-    nodeName, address, kubeletPort: flags.kubeletPort, serving, clientCa: ca.cert, io, log,
+    nodeName, address, kubeletAddress, kubeletPort: flags.kubeletPort, serving, clientCa: ca.cert, io, log,
   });
+}
+
+/**
+ * The kubelet endpoint's default address: the API's, so that an API kept on loopback does not
+ * come with a node endpoint open to the network (a host name is resolved: listen(2) binds one address).
+ */
+async function listenAddress(host: string): Promise<string> {
+  if (isWildcard(host) || isIP(host)) return host || '0.0.0.0';
+  return (await lookup(host)).address;
 }
 
 export function kubeconfigCommand(io: CommandIO, exit: { code: number }): Command {

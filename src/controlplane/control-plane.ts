@@ -2,7 +2,7 @@
  * `hostpod up`'s control plane in one process: the store, the HTTPS API server, and the
  * controllers, over one data directory (`<data-dir>/controlplane`, `<data-dir>/pki`).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +18,7 @@ import { ensureTokenKeys, type TokenKeys } from './auth/tokens.js';
 import type { Controller, ControllerLog } from './controllers/context.js';
 import { startControllers } from './controllers/index.js';
 import { adminKubeconfig } from './kubeconfig.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { ApiHandler, type RequestLog } from './server/api-handler.js';
 import { versionInfo } from './server/version.js';
 import { Store } from './store/index.js';
@@ -32,6 +33,8 @@ export interface ControlPlaneOptions {
   bookmarkIntervalMs?: number;
   /** How long watch history is kept before compaction (kube-apiserver compacts every 5 minutes). */
   compactionIntervalMs?: number;
+  /** How long the pod garbage collector waits for a missing node (40 s, as upstream). */
+  podGcQuarantineMs?: number;
 }
 
 export interface ControlPlanePaths {
@@ -73,11 +76,15 @@ export class ControlPlane {
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
     const paths = controlPlanePaths(options.dataDir);
     await mkdir(paths.root, { recursive: true, mode: 0o700 });
+    // The claim comes first: nothing is opened, written or served before it is held.
     const release = await lockDataDir(paths.root);
+    // What a failed start must undo, last first, before the claim is released.
+    const undo: (() => unknown)[] = [];
     try {
       const pki = await ensurePki(paths.pki, certificateHosts(options.host));
       const tokens = await ensureTokenKeys(paths.pki);
       const store = Store.open(paths.store);
+      undo.push(() => store.close());
       const now = (): Date => new Date();
       const lookup = (resource: string, namespace: string, name: string): Record<string, unknown> | undefined => store.get({ resource, namespace, name });
       const podsIn = (namespace: string): Record<string, unknown>[] => store.list('pods', { namespace }).items;
@@ -101,16 +108,20 @@ export class ControlPlane {
         void handler.upgrade(request, socket, head);
       });
       await listen(server, options.host, options.port);
+      undo.push(() => closeServer(server));
       const bound = server.address() as AddressInfo;
       address = `${clientHost(options.host)}:${bound.port}`;
       const plane = new ControlPlane(paths, store, api, pki, tokens, server, release);
       const log: ControllerLog = options.log ?? (() => {});
-      plane.#controllers = startControllers({ api, log, caCertificate: pki.ca.cert });
+      plane.#controllers = startControllers({ api, log, caCertificate: pki.ca.cert, ...(options.podGcQuarantineMs === undefined ? {} : { podGcQuarantineMs: options.podGcQuarantineMs }) });
+      undo.push(() => plane.#controllers.forEach((c) => c.stop()));
       ready = true;
       plane.#scheduleCompaction(options.compactionIntervalMs ?? 5 * 60_000);
-      await writeSecret(paths.kubeconfig, plane.kubeconfig());
+      undo.push(() => clearInterval(plane.#compaction));
+      await writeKubeconfig(paths.kubeconfig, plane.kubeconfig());
       return plane;
     } catch (error) {
+      for (const step of undo.reverse()) await step();
       await release();
       throw error;
     }
@@ -133,10 +144,7 @@ export class ControlPlane {
     this.#stopped = true;
     clearInterval(this.#compaction);
     for (const controller of this.#controllers) controller.stop();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
     this.store.close();
     await this.release();
   }
@@ -185,37 +193,21 @@ async function listen(server: Server, host: string, port: number): Promise<void>
   });
 }
 
-/**
- * Claims the data directory for this process with a pid file, created exclusively. A file left
- * by a process that no longer runs (kill -9) is taken over, so a crashed control plane restarts
- * at once; proper-lockfile's mtime-based staleness would make it wait.
- */
-async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  const file = join(dir, 'up.pid');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return async () => {
-        if ((await readFile(file, 'utf8').catch(() => '')).trim() === String(process.pid)) await rm(file, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-      throw new HostpodError('ERR_HOSTPOD_DATA_DIR_IN_USE', `another hostpod control plane (pid ${holder}) is using ${dir}`,
-        { hint: 'stop it first, or give this one its own --data-dir' });
-    }
-    await rm(file, { force: true });
-  }
-  throw new HostpodError('ERR_HOSTPOD_DATA_DIR_IN_USE', `cannot claim ${dir}: another process keeps creating ${file}`, { hint: 'is another hostpod up starting at the same time?' });
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
-function isAlive(pid: number): boolean {
+/** Writes the admin kubeconfig (0600); a failure names the file. */
+async function writeKubeconfig(path: string, content: string): Promise<void> {
   try {
-    process.kill(pid, 0);
-    return true;
+    await writeSecret(path, content);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    throw new HostpodError('ERR_HOSTPOD_KUBECONFIG', `cannot write the admin kubeconfig ${path}: ${(error as Error).message}`, {
+      hint: 'make room for it (a full disk, or something else in its place), then start hostpod up again',
+      cause: error,
+    });
   }
 }

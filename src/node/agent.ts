@@ -15,7 +15,7 @@ import { EventRecorder } from './events.js';
 import { ImagePuller } from './image-puller.js';
 import type { KubeClient } from './kube-client/client.js';
 import { deletePodNow, patchPodStatus } from './pod-api.js';
-import { KubeletApiServer } from './kubelet-api/server.js';
+import { KubeletApiServer, type KubeletApiOptions } from './kubelet-api/server.js';
 import { AgentKubeletBackend } from './kubelet-backend.js';
 import { registerNode, startHeartbeat, type Heartbeat } from './node-registration.js';
 import type { NodeFacts } from './node-status.js';
@@ -32,8 +32,8 @@ export interface AgentOptions {
   address: string;
   mountMode: MountMode;
   insecureRegistries: readonly string[];
-  /** The kubelet endpoint: where it listens (port 0 picks one), its serving pair, and the CA its clients' certificates come from. */
-  kubelet: { host: string; port: number; cert: string; key: string; clientCa: string };
+  /** The kubelet endpoint: where it listens (port 0 picks one), its serving pair, the CA its clients' certificates come from, and who authorizes them. */
+  kubelet: Omit<KubeletApiOptions, 'backend' | 'log'>;
   hostpodVersion: string;
   log: NodeContext['log'];
   /** How often running containers are checked for an exit (ms). */

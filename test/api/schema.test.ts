@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { resolveKind } from '../../src/api/kinds.js';
+import { parseJson } from '../../src/api/json/index.js';
 import { decodeFailure, decodeObject } from '../../src/api/schema.js';
 
 const checkSchema = (kind: string, object: Record<string, unknown>): string[] =>
@@ -91,5 +92,30 @@ describe('kind resolution', () => {
     assert.deepEqual(resolveKind('app/v1', 'DaemonSet'), {
       type: 'error', field: 'kind', reason: 'no match', message: 'no matches for kind "DaemonSet" in version "app/v1"', hint: 'DaemonSet is served as apiVersion apps/v1',
     });
+  });
+});
+
+describe('number decoding', () => {
+  const decodePod = (text: string) => decodeObject('v1', 'Pod', parseJson(text) as Record<string, unknown>);
+
+  test('int64 and int32 fields take integer literals in range, and keep int64 values beyond 2^53 exact', () => {
+    const { object, errors } = decodePod('{"apiVersion":"v1","kind":"Pod","spec":{"terminationGracePeriodSeconds":9223372036854775807,"priority":-2147483648,"containers":[]}}');
+    assert.deepEqual(errors, []);
+    assert.equal((object['spec'] as Record<string, unknown>)['terminationGracePeriodSeconds'], 9223372036854775807n);
+    assert.equal((object['spec'] as Record<string, unknown>)['priority'], -2147483648);
+  });
+
+  test('quantities given as numbers beyond what a JavaScript number holds keep their text', () => {
+    const { object, errors } = decodePod('{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":1e3,"memory":123456789012345678901}}}]}}');
+    assert.deepEqual(errors, []);
+    const limits = ((object['spec'] as { containers: { resources: { limits: Record<string, unknown> } }[] }).containers[0]!).resources.limits;
+    assert.deepEqual(limits, { cpu: '1e3', memory: '123456789012345678901' });
+  });
+
+  test('free-form fields hold integers as int64 where they fit and other numbers as float64', () => {
+    const { object, errors } = decodePod('{"apiVersion":"v1","kind":"Pod","metadata":{"managedFields":[{"fieldsV1":{"a":[1.0,1e3,9223372036854775807,99999999999999999999]}}]}}');
+    assert.deepEqual(errors, []);
+    const fields = (object['metadata'] as { managedFields: { fieldsV1: { a: unknown[] } }[] }).managedFields[0]!.fieldsV1;
+    assert.deepEqual(fields.a, [1, 1000, 9223372036854775807n, 1e20]);
   });
 });

@@ -77,6 +77,18 @@ describe('api server', () => {
     assert.equal(again.json()['reason'], 'AlreadyExists');
   });
 
+  test('api server keeps an object in its namespace when a PUT or a patch leaves metadata.namespace out', async () => {
+    assert.equal((await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('no-ns') })).status, 201);
+    const put = await api(s.plane, 'PUT', '/api/v1/namespaces/default/configmaps/no-ns', { body: { ...cm('no-ns'), data: { k: 'put' } } });
+    assert.equal(put.status, 200);
+    assert.equal((put.json()['metadata'] as { namespace?: string }).namespace, 'default');
+    const patched = await api(s.plane, 'PATCH', '/api/v1/namespaces/default/configmaps/no-ns', { body: { metadata: { namespace: null } }, contentType: 'application/merge-patch+json' });
+    assert.equal(patched.status, 200);
+    assert.equal((patched.json()['metadata'] as { namespace?: string }).namespace, 'default');
+    const listed = (await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps')).json()['items'] as { metadata: { name: string } }[];
+    assert.ok(listed.some((item) => item.metadata.name === 'no-ns'), 'the updated object is still listed in its namespace');
+  });
+
   test('api server lists by label and field selector, in pages', async () => {
     await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'paging' } } });
     for (let i = 0; i < 5; i++) await api(s.plane, 'POST', '/api/v1/namespaces/paging/configmaps', { body: cm(`item-${i}`, { parity: i % 2 ? 'odd' : 'even' }) });

@@ -343,9 +343,9 @@ describe('strategic merge patch: merge keys and strategies', () => {
 describe('strategic merge patch: errors as kube-apiserver reports them', () => {
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', finalizers: ['f1', 'f2'] }, spec: { containers: [{ name: 'c', image: 'i' }], volumes: [{ name: 'data', emptyDir: {} }] } };
   const cases: Array<[string, string, unknown, Failure]> = [
-    ['a list item without its merge key', 'v1/Pod', { spec: { containers: [{ image: 'x' }] } }, { code: 500, reason: '', message: 'map: map[image:x] does not contain declared merge key: name' }],
-    ['an unknown $patch in a map', 'v1/Pod', { spec: { $patch: 'merge' } }, { code: 500, reason: '', message: 'unknown patch type: merge in map: map[$patch:merge]' }],
-    ['$patch: merge in a list', 'v1/Pod', { spec: { containers: [{ name: 'c', $patch: 'merge' }] } }, { code: 500, reason: '', message: 'merging lists cannot yet be specified in the patch' }],
+    ['a list item without its merge key', 'v1/Pod', { spec: { containers: [{ image: 'x' }] } }, { code: 400, reason: 'BadRequest', message: 'map: map[image:x] does not contain declared merge key: name' }],
+    ['an unknown $patch in a map', 'v1/Pod', { spec: { $patch: 'merge' } }, { code: 400, reason: 'BadRequest', message: 'unknown patch type: merge in map: map[$patch:merge]' }],
+    ['$patch: merge in a list', 'v1/Pod', { spec: { containers: [{ name: 'c', $patch: 'merge' }] } }, { code: 400, reason: 'BadRequest', message: 'merging lists cannot yet be specified in the patch' }],
     ['$retainKeys that is not a list', 'v1/Pod', { spec: { volumes: [{ name: 'data', $retainKeys: 'name' }] } }, { code: 400, reason: 'BadRequest', message: 'invalid patch format of retainKeys' }],
     ['a patched key missing from $retainKeys', 'v1/Pod', { spec: { volumes: [{ name: 'data', $retainKeys: ['name'], hostPath: { path: '/x' } }] } }, { code: 400, reason: 'BadRequest', message: 'invalid patch format of retainKeys' }],
     ['$setElementOrder without a field', 'v1/Pod', { spec: { $setElementOrder: [] } }, { code: 400, reason: 'BadRequest', message: 'invalid patch format of setElementOrder list' }],
@@ -354,9 +354,9 @@ describe('strategic merge patch: errors as kube-apiserver reports them', () => {
       'a patch list out of $setElementOrder',
       'v1/Pod',
       { spec: { '$setElementOrder/containers': [{ name: 'other' }], containers: [{ name: 'c', image: 'x' }] } },
-      { code: 500, reason: '', message: "The order in patch list:\n[map[image:x name:c]]\n doesn't match $setElementOrder list:\n[map[name:other]]\n" },
+      { code: 400, reason: 'BadRequest', message: "The order in patch list:\n[map[image:x name:c]]\n doesn't match $setElementOrder list:\n[map[name:other]]\n" },
     ],
-    ['list items of another type', 'v1/Pod', { metadata: { finalizers: [1] } }, { code: 500, reason: '', message: 'list element types are not identical: [[f1 f2] [1]]' }],
+    ['list items of another type', 'v1/Pod', { metadata: { finalizers: [1] } }, { code: 400, reason: 'BadRequest', message: 'list element types are not identical: [[f1 f2] [1]]' }],
     [
       'a list where a map belongs',
       'v1/Pod',

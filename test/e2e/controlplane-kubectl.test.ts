@@ -223,7 +223,8 @@ for (const version of VERSIONS) {
       assert.match(write.stderr, /forbidden/);
 
       const pod = (JSON.parse((await k('get', 'pods', '-n', ns, '-l', 'app=agent', '-o', 'json')).stdout) as { items: { metadata: { name: string } }[] }).items[0]!.metadata.name;
-      const bound = await k('create', 'token', 'robot', '-n', ns, '--bound-object-kind=Pod', `--bound-object-name=${pod}`);
+      // The token of the account the pod runs as (default): kube-apiserver binds no other account's token to it.
+      const bound = await k('create', 'token', 'default', '-n', ns, '--bound-object-kind=Pod', `--bound-object-name=${pod}`);
       assert.equal(bound.code, 0, bound.stderr);
       const asPod = (...args: string[]) => k(`--token=${bound.stdout.trim()}`, ...args);
       assert.equal((await asPod('get', 'configmaps', '-n', ns)).code, 0);

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import type { ControlPlane } from '../../src/controlplane/control-plane.js';
 import { issueCertificate } from '../../src/controlplane/auth/pki.js';
 import type { ExecRequest, ExecStreams } from '../../src/node/kubelet-api/exec-session.js';
+import { SubjectAccessReviewAuthorizer } from '../../src/node/kubelet-api/authorization.js';
 import { KubeletApiServer, KubeletError, type ContainerRef, type KubeletBackend } from '../../src/node/kubelet-api/server.js';
+import { KubeClient } from '../../src/node/kube-client/client.js';
 import { api } from './controlplane.js';
 
 export interface TestContainer {
@@ -83,8 +85,13 @@ export interface StartedKubelet {
  */
 export async function startTestKubelet(plane: ControlPlane, dir: string, node: string): Promise<StartedKubelet> {
   const serving = await issueCertificate(plane.pki.ca, { commonName: `system:node:${node}`, usage: 'server', hosts: ['127.0.0.1'] });
+  const credential = await issueCertificate(plane.pki.ca, { commonName: `system:node:${node}`, organizations: ['system:nodes'], usage: 'client' });
+  const client = new KubeClient({ server: plane.url, ca: plane.pki.ca.cert, insecureSkipTlsVerify: false, clientCert: credential.cert, clientKey: credential.key });
   const backend = new TestKubelet(dir);
-  const endpoint = await KubeletApiServer.start({ host: '127.0.0.1', port: 0, cert: serving.cert, key: serving.key, clientCa: plane.pki.ca.cert, backend });
+  const endpoint = await KubeletApiServer.start({
+    host: '127.0.0.1', port: 0, cert: serving.cert, key: serving.key, clientCa: plane.pki.ca.cert, backend,
+    nodeName: node, authorizer: new SubjectAccessReviewAuthorizer(client),
+  });
   const response = await api(plane, 'POST', '/api/v1/nodes', {
     body: {
       apiVersion: 'v1', kind: 'Node',
@@ -99,5 +106,5 @@ export async function startTestKubelet(plane: ControlPlane, dir: string, node: s
     },
   });
   if (response.status !== 201) throw new Error(`registering node ${node}: ${response.status} ${response.body}`);
-  return { backend, endpoint, stop: () => endpoint.stop() };
+  return { backend, endpoint, stop: async () => { await endpoint.stop(); client.close(); } };
 }

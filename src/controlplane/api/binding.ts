@@ -2,14 +2,20 @@
  * Binding a pod to a node (`pods/binding`, as kube-scheduler does it): sets `spec.nodeName` once,
  * and marks the pod scheduled.
  */
+import { decodeFailure, decodeObject, isStrictError } from '../../api/schema.js';
 import type { UserInfo } from '../auth/user.js';
 import type { ObjectApi } from './object-api.js';
 import { isObject, timestamp, type Obj } from './object-meta.js';
 import { findResource } from './resources.js';
 import { badRequest, conflict } from './status-error.js';
 
-/** @throws StatusError 404 (no pod), 409 (already bound), 400 (no target) */
+/** @throws StatusError 404 (no pod), 409 (already bound), 400 (no target, or a body that is no Binding) */
 export function bindPod(api: ObjectApi, namespace: string, name: string, binding: unknown, user: UserInfo): Obj {
+  if (isObject(binding)) {
+    // Decoded as kube-apiserver decodes a Binding, before any field of it (the name above included) is used.
+    const failures = decodeObject('v1', 'Binding', binding).errors.filter((e) => !isStrictError(e));
+    if (failures.length > 0) throw badRequest(`Binding in version "v1" cannot be handled as a Binding: ${decodeFailure(failures)}`);
+  }
   const pods = findResource('', 'v1', 'pods')!;
   const target = isObject(binding) && isObject(binding['target']) ? binding['target'] : undefined;
   const node = typeof target?.['name'] === 'string' ? target['name'] : '';

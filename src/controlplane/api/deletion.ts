@@ -9,7 +9,8 @@ import type { ResourceInfo } from './resources.js';
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
 
 export interface DeleteOptions {
-  gracePeriodSeconds?: number;
+  /** An int64: a BigInt beyond 2^53; a larger or fractional number is clamped to one. */
+  gracePeriodSeconds?: number | bigint;
   propagationPolicy?: PropagationPolicy;
   /** The deprecated form of propagationPolicy Orphan. */
   orphanDependents?: boolean;
@@ -35,16 +36,16 @@ export function planDeletion(info: ResourceInfo, current: Obj, options: DeleteOp
   if (info.resource === 'namespaces') return planNamespace(current, finalizers, now);
 
   if (meta.deletionTimestamp !== undefined) {
-    const remaining = meta.deletionGracePeriodSeconds ?? 0;
+    const remaining: number | bigint = meta.deletionGracePeriodSeconds ?? 0;
     // A second delete may only shorten the grace period; a force delete (0) ends it.
     if (grace < remaining) {
-      if (grace === 0 && finalizers.length === 0) return { remove: true };
+      if (Number(grace) === 0 && finalizers.length === 0) return { remove: true };
       return { remove: false, object: withMeta(current, { deletionTimestamp: later(now, grace), deletionGracePeriodSeconds: grace, finalizers: nonEmpty(finalizers) }) };
     }
-    if (remaining === 0 && finalizers.length === 0) return { remove: true };
+    if (Number(remaining) === 0 && finalizers.length === 0) return { remove: true };
     return changedFinalizers ? { remove: false, object: withMeta(current, { finalizers: nonEmpty(finalizers) }) } : { remove: false };
   }
-  if (grace === 0 && finalizers.length === 0) return { remove: true };
+  if (Number(grace) === 0 && finalizers.length === 0) return { remove: true };
   return {
     remove: false,
     object: withMeta(current, { deletionTimestamp: later(now, grace), deletionGracePeriodSeconds: grace, finalizers: nonEmpty(finalizers) }),
@@ -64,15 +65,30 @@ function planNamespace(current: Obj, finalizers: string[], now: Date): DeletionP
   return { remove: false, object: { ...marked, status: { ...(current['status'] as Obj | undefined), phase: 'Terminating' } } };
 }
 
-/** The pod's grace period: the request's, else the pod's own; 0 for pods on no node or already ended. */
-function gracePeriod(info: ResourceInfo, current: Obj, options: DeleteOptions): number {
+/**
+ * The pod's grace period: the request's, else the pod's own; 0 for pods on no node or already
+ * ended. An int64, exact: a BigInt beyond 2^53 (deletionGracePeriodSeconds keeps it as sent).
+ */
+function gracePeriod(info: ResourceInfo, current: Obj, options: DeleteOptions): number | bigint {
   if (info.resource !== 'pods') return 0;
-  const spec = (current['spec'] ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+  const spec = (current['spec'] ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number | bigint };
   const phase = (current['status'] as { phase?: string } | undefined)?.phase;
   if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-  const requested = options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+  const requested = int64(options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30);
   // As upstream: a negative period means "as soon as possible", which is 1 second for a running pod.
   return requested < 0 ? 1 : requested;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A number as the int64 Go would hold: truncated, clamped to the range, a BigInt beyond 2^53. */
+function int64(value: number | bigint): number | bigint {
+  if (typeof value === 'bigint') return value < INT64_MIN ? INT64_MIN : value > INT64_MAX ? INT64_MAX : value;
+  if (Number.isNaN(value)) return 0;
+  const whole = Math.trunc(value);
+  if (Number.isSafeInteger(whole)) return whole;
+  return int64(whole === Infinity ? INT64_MAX : whole === -Infinity ? INT64_MIN : BigInt(whole));
 }
 
 function propagate(finalizers: readonly string[], options: DeleteOptions): string[] {
@@ -84,8 +100,16 @@ function propagate(finalizers: readonly string[], options: DeleteOptions): strin
   return [...finalizers];
 }
 
-function later(now: Date, seconds: number): string {
-  return timestamp(new Date(now.getTime() + seconds * 1000));
+/**
+ * The latest time a deletionTimestamp can hold: metav1.Time is RFC 3339 with a four-digit year,
+ * and JavaScript's dates end in the year 275760 anyway.
+ */
+const LATEST = Date.parse('9999-12-31T23:59:59Z');
+
+/** `now` plus a grace period, clamped to a time clients can parse (a huge period is "never"). */
+function later(now: Date, seconds: number | bigint): string {
+  const ms = now.getTime() + Number(seconds) * 1000;
+  return timestamp(new Date(Math.min(ms, LATEST)));
 }
 
 function nonEmpty(list: string[]): string[] | undefined {

@@ -4,11 +4,14 @@
  * HTTP layer and the in-process controllers both go through it, so a controller's write is
  * defaulted, admitted and validated like a user's.
  */
-import { decodeFailure, decodeObject } from '../../api/schema.js';
+import { copyDuplicates, MAX_STRICT_ERRORS, stringifyJson } from '../../api/json/index.js';
+import { decodeFailure, decodeObject, isStrictError, strictDecodingError } from '../../api/schema.js';
 import type { UserInfo } from '../auth/user.js';
-import { applyPatch, PatchError } from '../patch/index.js';
-import { ObjectExists, ObjectMissing, RevisionConflict, type Store } from '../store/index.js';
+import { applyPatch, decodePatch, PatchError, patchStrictErrors, strictPatchFailure } from '../patch/index.js';
+import { ObjectExists, ObjectMissing, RevisionConflict, type RowRange, type Store } from '../store/index.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
 import { checkFieldSelector, matchesFields } from './field-sets.js';
+import { ListStream } from './list-stream.js';
 import { clone, isObject, metaOf, withMeta, type Obj } from './object-meta.js';
 import { groupVersion, kindKey, storeResource, type ResourceInfo } from './resources.js';
 import { matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.js';
@@ -106,6 +109,31 @@ export class ObjectApi {
     }
   }
 
+  /**
+   * Opens a list to send as it is read: in pieces, from one store snapshot, with selectors and
+   * `limit`/`continue` paging as `list` (see `ListStream`).
+   */
+  openList(info: ResourceInfo, namespace: string, query: ListQuery = {}): Promise<ListStream> {
+    return this.openStream(info, this.filter(info, namespace, query), query);
+  }
+
+  /** `openList` with a parsed filter (what a watch's initial list uses). */
+  openStream(info: ResourceInfo, filter: Filter, page: Pick<ListQuery, 'limit' | 'continue'> = {}): Promise<ListStream> {
+    // A name selector narrows the read itself: a watch on one object reads one row.
+    const named = filter.fields.filter((f) => f.field === 'metadata.name' && f.op === '=');
+    const byName = named.length === 1 && filter.fields.length === 1;
+    const range: RowRange = {
+      namespace: filter.namespace,
+      ...(byName ? { name: named[0]!.value } : {}),
+      ...(page.continue ? { after: decodeContinue(page.continue) } : {}),
+    };
+    const selective = filter.labels.length > 0 || (filter.fields.length > 0 && !byName);
+    return ListStream.open(this.store, storeResource(info), {
+      range, limit: page.limit && page.limit > 0 ? page.limit : 0,
+      ...(selective ? { match: (object: Obj) => this.matches(info, filter, object) } : {}),
+    });
+  }
+
   /** Creates an object in `namespace` (ignored for cluster-scoped resources). */
   create(info: ResourceInfo, namespace: string, body: unknown, context: RequestContext): Written {
     const warnings: string[] = [];
@@ -150,19 +178,23 @@ export class ObjectApi {
     }, context, warnings, subresource);
   }
 
-  /** Applies a JSON, merge or strategic merge patch. */
+  /**
+   * Applies a JSON, merge or strategic merge patch. Strict errors (duplicate keys in the patch
+   * body, then unknown fields of the patched object) are a 422 under fieldValidation=Strict and
+   * warnings under Warn, as kube-apiserver's patch handler treats them.
+   */
   patch(info: ResourceInfo, namespace: string, name: string, contentType: string, patch: unknown, context: RequestContext, subresource?: string): Written {
     const warnings: string[] = [];
     const ns = scoped(info, namespace);
+    const mode = context.fieldValidation ?? 'Warn';
+    const body = patchStep(() => decodePatch(contentType, kindKey(info), patch));
+    const patchErrors = mode === 'Ignore' ? [] : patchStrictErrors(contentType, body);
     return this.#replace(info, ns, name, (current) => {
-      let patched: unknown;
-      try {
-        patched = applyPatch(contentType, kindKey(info), current, patch);
-      } catch (error) {
-        if (error instanceof PatchError) throw new StatusError(error.code, error.reason, error.message);
-        throw error;
-      }
-      const decoded = this.#decode(info, patched, context, warnings);
+      const patched = patchStep(() => applyPatch(contentType, kindKey(info), current, body));
+      const { object: decoded, strict } = this.#decodeTyped(info, patched);
+      const errors = [...patchErrors, ...strict];
+      if (errors.length > 0 && mode === 'Strict') throw statusOf(strictPatchFailure(contentType, body, patched, errors));
+      if (mode === 'Warn') warnings.push(...errors.slice(0, MAX_STRICT_ERRORS));
       const patchedMeta = metaOf(decoded);
       if (patchedMeta.name !== name) throw badRequest(`the name of the object (${patchedMeta.name ?? ''}) does not match the name on the URL (${name})`);
       return decoded;
@@ -226,7 +258,9 @@ export class ObjectApi {
     const key = { resource: storeResource(info), namespace: ns, name };
     const current = this.store.get(key);
     if (!current) throw notFound(info, name);
-    let object = build(current);
+    // As kube-apiserver's BeforeUpdate: an object without a namespace takes the request's (and a
+    // cluster-scoped one has none), so a PUT or patch that leaves it out keeps the object in place.
+    let object = withMeta(build(current), { namespace: info.namespaced ? ns : undefined });
     object = this.strategy.prepareForUpdate(info, object, current, context, subresource);
     warnings.push(...this.strategy.validate(info, object, current, context, subresource));
     const meta = metaOf(object);
@@ -246,24 +280,34 @@ export class ObjectApi {
 
   /** Checks kind and apiVersion, then decodes strictly as the API server does. */
   #decode(info: ResourceInfo, body: unknown, context: RequestContext, warnings: string[]): Obj {
-    if (!isObject(body)) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
+    const { object, strict } = this.#decodeTyped(info, body);
+    const mode = context.fieldValidation ?? 'Warn';
+    if (strict.length > 0 && mode === 'Strict') throw badRequest(decodePrefix(info) + strictDecodingError(strict));
+    if (mode === 'Warn') warnings.push(...strict.slice(0, MAX_STRICT_ERRORS));
+    return object;
+  }
+
+  /**
+   * Decodes into the kind's type: the object, and its strict errors (duplicate and unknown
+   * fields, in the order met) for the caller to refuse or warn about.
+   * @throws StatusError 400 for a wrong kind or apiVersion, or a field of the wrong type
+   */
+  #decodeTyped(info: ResourceInfo, body: unknown): { object: Obj; strict: string[] } {
+    if (!isObject(body)) throw badRequest(`Object 'Kind' is missing in '${stringifyJson(body)}'`);
     const apiVersion = body['apiVersion'] ?? groupVersion(info);
     const kind = body['kind'] ?? info.kind;
     if (apiVersion !== groupVersion(info)) {
-      throw badRequest(`the API version in the data (${typeof apiVersion === 'string' ? apiVersion : JSON.stringify(apiVersion)}) does not match the expected API version (${groupVersion(info)})`);
+      throw badRequest(`the API version in the data (${typeof apiVersion === 'string' ? apiVersion : stringifyJson(apiVersion)}) does not match the expected API version (${groupVersion(info)})`);
     }
     if (kind !== info.kind) {
-      throw badRequest(`the kind in the data (${typeof kind === 'string' ? kind : JSON.stringify(kind)}) does not match the expected kind (${info.kind})`);
+      throw badRequest(`the kind in the data (${typeof kind === 'string' ? kind : stringifyJson(kind)}) does not match the expected kind (${info.kind})`);
     }
-    const decoded = decodeObject(groupVersion(info), info.kind, { ...body, apiVersion, kind });
-    const failures = decoded.errors.filter((e) => e.kind !== 'unknown');
-    const unknown = decoded.errors.filter((e) => e.kind === 'unknown');
-    const prefix = `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: `;
-    if (failures.length > 0) throw badRequest(prefix + decodeFailure(failures));
-    const mode = context.fieldValidation ?? 'Warn';
-    if (unknown.length > 0 && mode === 'Strict') throw badRequest(prefix + decodeFailure(unknown));
-    if (mode === 'Warn') warnings.push(...unknown.map((e) => e.message));
-    return decoded.object;
+    const typed = { ...body, apiVersion, kind };
+    copyDuplicates(body, typed);
+    const decoded = decodeObject(groupVersion(info), info.kind, typed);
+    const failures = decoded.errors.filter((e) => !isStrictError(e));
+    if (failures.length > 0) throw badRequest(decodePrefix(info) + decodeFailure(failures));
+    return { object: decoded.object, strict: decoded.errors.filter(isStrictError).map((e) => e.message) };
   }
 
   #requireLiveNamespace(namespace: string, info: ResourceInfo, name: string): void {
@@ -275,22 +319,26 @@ export class ObjectApi {
   }
 }
 
+/** What kube-apiserver puts before a decoding error of a create or update body. */
+function decodePrefix(info: ResourceInfo): string {
+  return `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: `;
+}
+
+/** Runs a step of the patch module, turning its PatchError into the StatusError it describes. */
+function patchStep<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof PatchError) throw statusOf(error);
+    throw error;
+  }
+}
+
+function statusOf(error: PatchError): StatusError {
+  return new StatusError(error.code, error.reason, error.message);
+}
+
 /** The namespace part of a key: '' for cluster-scoped resources. */
 function scoped(info: ResourceInfo, namespace: string): string {
   return info.namespaced ? namespace : '';
 }
-
-function encodeContinue(after: { namespace: string; name: string }, revision: number): string {
-  return Buffer.from(JSON.stringify({ v: 'hostpod/1', rv: revision, ns: after.namespace, name: after.name })).toString('base64url');
-}
-
-function decodeContinue(token: string): { namespace: string; name: string } {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: string; ns?: string; name?: string };
-    if (parsed.v === 'hostpod/1' && typeof parsed.ns === 'string' && typeof parsed.name === 'string') return { namespace: parsed.ns, name: parsed.name };
-  } catch {
-    // fall through to the error below
-  }
-  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-}
-

@@ -25,7 +25,8 @@ export interface Meta {
   generation?: number;
   creationTimestamp?: string;
   deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
+  /** An int64: a BigInt beyond 2^53. */
+  deletionGracePeriodSeconds?: number | bigint;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];

@@ -3,6 +3,7 @@
  * deadline, added tolerations and a negative grace period raised to 1. Everything else is fixed
  * once the pod exists, since the node agent acts on it.
  */
+import { stringifyJson } from '../../api/json/index.js';
 import { FieldPath, forbidden } from '../../policy/field.js';
 import { semanticEqual } from '../defaults/index.js';
 import { invalidObject } from './admission.js';
@@ -30,7 +31,7 @@ export function checkPodUpdate(info: ResourceInfo, object: Obj, current: Obj): v
   next['activeDeadlineSeconds'] = old['activeDeadlineSeconds'];
   const oldTolerations = (old['tolerations'] as unknown[] | undefined) ?? [];
   const nextTolerations = (next['tolerations'] as unknown[] | undefined) ?? [];
-  const keepsOld = oldTolerations.every((t) => nextTolerations.some((n) => JSON.stringify(n) === JSON.stringify(t)));
+  const keepsOld = oldTolerations.every((t) => nextTolerations.some((n) => stringifyJson(n) === stringifyJson(t)));
   if (keepsOld) next['tolerations'] = old['tolerations'];
   const oldGrace = old['terminationGracePeriodSeconds'];
   if (typeof oldGrace === 'number' && oldGrace < 0 && next['terminationGracePeriodSeconds'] === 1) next['terminationGracePeriodSeconds'] = oldGrace;

@@ -1,6 +1,6 @@
 /**
- * The resources the control plane serves, as discovery advertises them: enough of core/v1, apps/v1
- * and coordination.k8s.io/v1 for HostProcess workloads and the node agent.
+ * The resources the control plane serves, as discovery advertises them: enough of core/v1, apps/v1,
+ * authorization.k8s.io/v1 and coordination.k8s.io/v1 for HostProcess workloads and the node agent.
  */
 
 export interface Subresource {
@@ -75,6 +75,11 @@ export const RESOURCES: readonly ResourceInfo[] = [
     group: 'apps', version: 'v1', resource: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true,
     verbs: ALL_VERBS, shortNames: ['ds'], categories: ['all'],
     subresources: [{ name: 'status', kind: 'DaemonSet', verbs: STATUS_VERBS }],
+  },
+  {
+    // Create only: a question answered by the authorizer, never stored (kubelets ask it about their callers).
+    group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', singular: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false,
+    verbs: ['create'], shortNames: [], categories: [], subresources: [],
   },
   {
     group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true,

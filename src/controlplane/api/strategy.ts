@@ -9,6 +9,7 @@ import type { UserInfo } from '../auth/user.js';
 import { admitPodUpdate, prepareForCreate, prepareForUpdate, semanticEqual } from '../defaults/index.js';
 import { admitPodSecurity, existingPodsWarnings, invalidObject, validateNamespaceLabels, validateWorkload } from './admission.js';
 import { validateMetadata } from './metadata-validation.js';
+import { admitNodeRequest } from './node-restriction.js';
 import { metaOf, type Obj, type ObjectLookup } from './object-meta.js';
 import type { RequestContext } from './object-api.js';
 import { mutatePodOnCreate } from './pod-admission.js';
@@ -54,6 +55,7 @@ export class ResourceStrategy implements Strategy {
   }
 
   validate(info: ResourceInfo, object: Obj, current: Obj | undefined, context: RequestContext, subresource?: string): string[] {
+    admitNodeRequest(context.user, { operation: current ? 'update' : 'create', info, object, ...(current ? { current } : {}), ...(subresource === undefined ? {} : { subresource }) });
     if (subresource === 'binding' || subresource === 'finalize') return [];
     const errors = validateMetadata(info, object);
     if (errors.length > 0) throw invalidObject(info, object, errors);
@@ -90,7 +92,8 @@ export class ResourceStrategy implements Strategy {
     return warnings;
   }
 
-  checkDelete(info: ResourceInfo, object: Obj): void {
+  checkDelete(info: ResourceInfo, object: Obj, context: RequestContext): void {
+    admitNodeRequest(context.user, { operation: 'delete', info, object });
     const name = metaOf(object).name ?? '';
     if (info.resource === 'namespaces' && UNDELETABLE_NAMESPACES.has(name)) {
       throw forbidden(info, name, 'this namespace may not be deleted');

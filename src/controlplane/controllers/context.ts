@@ -12,6 +12,8 @@ export interface ControllerContext {
   log: ControllerLog;
   /** The CA certificate (PEM), published to every namespace as `kube-root-ca.crt`. */
   caCertificate: string;
+  /** How long the pod garbage collector waits for a missing node before collecting its pods (40 s). */
+  podGcQuarantineMs?: number;
 }
 
 export const AS_CONTROLLER: RequestContext = { user: CONTROLLER_USER };

@@ -277,6 +277,7 @@ function scaled(value: number | string, total: number): number {
 }
 
 function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+  // An int64 beyond 2^53 is a BigInt (src/api/json), which JSON.stringify refuses: its digits hash as well.
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
 }
 

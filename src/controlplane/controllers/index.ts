@@ -4,12 +4,13 @@ import { NamespaceController } from './namespace.js';
 import { ServiceAccountController } from './serviceaccount.js';
 import { DaemonSetController } from './daemonset.js';
 import { GarbageCollector } from './garbage-collector.js';
+import { PodGarbageCollector } from './pod-gc.js';
 import { Scheduler } from './scheduler.js';
 
 export function startControllers(context: ControllerContext): Controller[] {
   const controllers: Controller[] = [
     new NamespaceController(context), new ServiceAccountController(context), new GarbageCollector(context),
-    new DaemonSetController(context), new Scheduler(context),
+    new DaemonSetController(context), new Scheduler(context), new PodGarbageCollector(context),
   ];
   for (const c of controllers) c.start();
   return controllers;

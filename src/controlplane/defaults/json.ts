@@ -3,6 +3,8 @@
  * non-pointer fields) the zero value all mean "unset".
  */
 
+import { stringifyJson } from '../../api/json/index.js';
+
 export type JsonObject = Record<string, unknown>;
 
 /** A JSON object: not null, not a list. */
@@ -86,7 +88,7 @@ export function copyField(from: JsonObject, to: JsonObject, key: string): void {
  * an empty list and an empty map are the same, key order does not matter, list order does.
  */
 export function semanticEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
+  return stringifyJson(normalize(a)) === stringifyJson(normalize(b));
 }
 
 function normalize(value: unknown): unknown {

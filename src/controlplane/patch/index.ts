@@ -4,6 +4,7 @@
  * supported.
  */
 
+import { JsonSyntaxError, MAX_OBJECT_DEPTH, nestingDepth, parseJson, stringifyJson } from '../../api/json/index.js';
 import { jsonWord } from './go-format.js';
 import { applyJsonPatch } from './json-patch.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
@@ -23,6 +24,7 @@ export { applyJsonPatch, MAX_JSON_PATCH_OPERATIONS } from './json-patch.js';
 export { applyMergePatch } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic-merge.js';
 export { PatchError } from './patch-error.js';
+export { patchStrictErrors, strictPatchFailure } from './strict.js';
 export type { JsonObject, JsonValue } from './json-value.js';
 export { acceptedPatchTypes, JSON_PATCH_TYPE, MERGE_PATCH_TYPE, STRATEGIC_MERGE_PATCH_TYPE } from './media-types.js';
 export { patchMetaFor, strategicMergeKinds } from './patch-meta.js';
@@ -36,34 +38,62 @@ export { patchMetaFor, strategicMergeKinds } from './patch-meta.js';
  *   and the patch type's own errors otherwise.
  */
 export function applyPatch(contentType: string, kindKey: string, original: unknown, patchBody: unknown): JsonObject {
+  const patch = decodePatch(contentType, kindKey, patchBody);
+  switch (patchMediaType(contentType)) {
+    case JSON_PATCH_TYPE:
+      return asObject(applyJsonPatch(original, patch));
+    case MERGE_PATCH_TYPE:
+      return asObject(applyMergePatch(original, patch));
+    default:
+      return applyStrategicMergePatch(kindKey, original, patch);
+  }
+}
+
+/**
+ * Decodes a PATCH request's body (raw, or already decoded) for the patch type `contentType`
+ * names, with kube-apiserver's errors.
+ * @throws PatchError 415 for a media type the kind does not take, 400 for a body that is not JSON
+ */
+export function decodePatch(contentType: string, kindKey: string, patchBody: unknown): unknown {
   const mediaType = patchMediaType(contentType);
   switch (mediaType) {
     case JSON_PATCH_TYPE:
-      return asObject(applyJsonPatch(original, decodeBody(patchBody, 'error decoding patch: ')));
     case MERGE_PATCH_TYPE:
-      return asObject(applyMergePatch(original, decodeBody(patchBody, 'error decoding patch: ')));
+      return decodeBody(patchBody, 'error decoding patch: ');
     case STRATEGIC_MERGE_PATCH_TYPE:
-      if (patchMetaFor(kindKey)) return applyStrategicMergePatch(kindKey, original, decodeBody(patchBody, ''));
+      if (patchMetaFor(kindKey)) return decodeBody(patchBody, '');
   }
   throw unsupportedMediaType(kindKey, mediaType);
 }
 
-/** Parses a raw body; kube-apiserver prefixes its decoding errors for JSON and merge patches. */
+/**
+ * Parses a raw body as kube-apiserver's decoder does (src/api/json: Go's syntax errors and its
+ * 10,000-level limit, exact int64 values, duplicate keys recorded), then holds it to hostpod's
+ * own depth limit, which the recursive patch code needs. kube-apiserver prefixes its decoding
+ * errors for JSON and merge patches.
+ */
 function decodeBody(body: unknown, errorPrefix: string): unknown {
-  if (!(body instanceof Uint8Array) && typeof body !== 'string') return body;
-  const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
-  if (text.trim() === '') throw badRequest(`${errorPrefix}unexpected end of JSON input`);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    // JavaScript's syntax error texts differ from Go's; the status code and prefix match.
-    throw badRequest(`${errorPrefix}${error instanceof Error ? error.message : String(error)}`);
+  let decoded = body;
+  if (body instanceof Uint8Array || typeof body === 'string') {
+    // Invalid UTF-8 becomes U+FFFD, as Go's decoder reads it inside strings.
+    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+    try {
+      decoded = parseJson(text);
+    } catch (error) {
+      if (error instanceof JsonSyntaxError) throw badRequest(`${errorPrefix}${error.message}`);
+      throw error;
+    }
   }
+  const depth = nestingDepth(decoded, MAX_OBJECT_DEPTH);
+  if (depth > MAX_OBJECT_DEPTH) {
+    throw badRequest(`${errorPrefix}hostpod applies patches nested at most ${MAX_OBJECT_DEPTH} levels deep (kube-apiserver admits 10000); this patch nests deeper`);
+  }
+  return decoded;
 }
 
 /** A patched document that is not an object fails kube-apiserver's decoding before anything else. */
 function asObject(patched: JsonValue): JsonObject {
   if (isJsonObject(patched)) return patched;
   const detail = `couldn't get version/kind; json parse error: json: cannot unmarshal ${jsonWord(patched)} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`;
-  throw undecodable(JSON.stringify(JSON.stringify(patched)), detail);
+  throw undecodable(JSON.stringify(stringifyJson(patched)), detail);
 }

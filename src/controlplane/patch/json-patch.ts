@@ -258,5 +258,5 @@ function atoi(text: string): { value: number } | { error: string } {
 }
 
 function isContainer(value: JsonValue | undefined): value is Container {
-  return typeof value === 'object' && value !== null;
+  return Array.isArray(value) || isJsonObject(value);
 }

@@ -1,16 +1,19 @@
 /**
  * JSON values as the patch code handles them: plain data, copied on the way in so the caller's
  * objects are never touched, with own-property access so keys such as "__proto__" stay data.
+ * Numbers are JavaScript numbers, BigInts (int64 values beyond 2^53) or JsonNumbers (float
+ * syntax kept for the typed decoding after the patch); the last two are scalars here.
  */
+import { JsonNumber } from '../../api/json/index.js';
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export type JsonValue = null | boolean | number | bigint | JsonNumber | string | JsonValue[] | JsonObject;
 export interface JsonObject {
   [key: string]: JsonValue;
 }
 
-/** True for a JSON object: not null, not an array. */
+/** True for a JSON object: not null, not an array, not a number kept with its text. */
 export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
 }
 
 /** The key's own value, or undefined when the object has no such key. */
@@ -33,15 +36,15 @@ export function setOwn(object: JsonObject, key: string, value: JsonValue): void 
  * non-finite numbers become null.
  */
 export function toJson(value: unknown): JsonValue {
+  if (value instanceof JsonNumber) return value;
   const plain = hasToJson(value) ? value.toJSON() : value;
   switch (typeof plain) {
     case 'string':
     case 'boolean':
+    case 'bigint':
       return plain;
     case 'number':
       return Number.isFinite(plain) ? plain : null;
-    case 'bigint':
-      return Number(plain);
     case 'object': {
       if (plain === null) return null;
       if (Array.isArray(plain)) return plain.map((item: unknown) => (isOmitted(item) ? null : toJson(item)));
@@ -64,9 +67,10 @@ function isOmitted(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
-/** Structural equality of two JSON values (object key order does not matter). */
+/** Structural equality of two JSON values (object key order does not matter; numbers by value, as Go compares decoded float64s). */
 export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;
+  if (isNumeric(a) || isNumeric(b)) return isNumeric(a) && isNumeric(b) && Number(a) === Number(b);
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i] ?? null));
   if (!isJsonObject(a) || !isJsonObject(b)) return false;
   const keys = Object.keys(a);
@@ -75,4 +79,8 @@ export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
     const other = getOwn(b, key);
     return other !== undefined && jsonEqual(a[key] ?? null, other);
   });
+}
+
+function isNumeric(value: JsonValue): value is number | bigint | JsonNumber {
+  return typeof value === 'number' || typeof value === 'bigint' || value instanceof JsonNumber;
 }

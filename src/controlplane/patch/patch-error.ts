@@ -4,8 +4,7 @@
 
 /**
  * A failed patch. `code` is the HTTP status, `reason` the Status reason ('BadRequest', 'Invalid',
- * 'UnsupportedMediaType', 'RequestEntityTooLarge', or '' where kube-apiserver answers 500 with no
- * reason), `message` the Status message. `detail` keeps the patch library's own error text where
+ * 'UnsupportedMediaType', 'RequestEntityTooLarge'), `message` the Status message. `detail` keeps the patch library's own error text where
  * kube-apiserver drops it from the Status (JSON patch failures): worth logging, not sending.
  */
 export class PatchError extends Error {
@@ -26,9 +25,13 @@ export function badRequest(message: string): PatchError {
   return new PatchError(400, 'BadRequest', message);
 }
 
-/** 500 with no reason: what kube-apiserver answers for a patch error it does not classify. */
+/**
+ * A patch error kube-apiserver does not classify (a missing merge key, an unknown "$patch"): it
+ * answers them 500 with no reason, as if the server had failed. hostpod answers 400 BadRequest
+ * with the same message: a malformed patch is the client's error, never a 500.
+ */
 export function unclassified(message: string): PatchError {
-  return new PatchError(500, '', message);
+  return new PatchError(400, 'BadRequest', message);
 }
 
 /** 422 Invalid with errors.NewGenericServerResponse's fixed message, which drops `detail`. */

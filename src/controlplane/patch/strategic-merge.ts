@@ -28,8 +28,8 @@ import { checkElementOrder, elementKind, mergeList, normalizeElementOrder, parti
  * Applies a strategic merge patch (the decoded request body) to `original`, an object of the
  * kind `kindKey` ("apiVersion/Kind", e.g. 'v1/Pod', 'apps/v1/DaemonSet').
  * @throws PatchError 415 for a kind without patch metadata, 400 for a malformed patch or
- *   directive, 422 when the result would not decode (a list where an object belongs), and 500
- *   where kube-apiserver does (a missing merge key, an unknown "$patch").
+ *   directive, 422 when the result would not decode (a list where an object belongs), and 400
+ *   where kube-apiserver answers 500 (a missing merge key, an unknown "$patch").
  */
 export function applyStrategicMergePatch(kindKey: string, original: unknown, patch: unknown): JsonObject {
   const type = patchMetaFor(kindKey);

@@ -15,13 +15,17 @@ import { aggregated, coreVersions, groupDocument, groupList, resourceList, AGGRE
 import { negotiate } from './negotiation.js';
 import { openApiDocument } from './openapi.js';
 import { kubeletTarget, proxyUpgrade, type KubeletClientCredentials } from './kubelet-proxy.js';
-import { parseApiPath, type Route } from './paths.js';
+import { checkPathName, parseApiPath, parseRequestTarget, type RequestTarget, type Route } from './paths.js';
+import { redactTarget } from './request-log.js';
+import type { PriorityAndFairness } from './priority-and-fairness.js';
 import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
+import { serveAccessReview } from './subresources.js';
 import type { VersionInfo } from './version.js';
 
 export interface RequestLog {
   method: string;
+  /** The request target as sent, credentials in its query redacted. */
   path: string;
   user?: string;
   code: number;
@@ -41,6 +45,8 @@ export interface ApiHandlerOptions {
   ready?: () => boolean;
   /** How to reach kubelet endpoints for `pods/log` and `pods/exec`. */
   kubelet?: KubeletClientCredentials;
+  /** Seats and queues for heavy reads (API Priority and Fairness); one with the defaults if unset. */
+  flowControl?: PriorityAndFairness;
 }
 
 export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -53,16 +59,15 @@ export class ApiHandler {
     const started = performance.now();
     let user: UserInfo | undefined;
     let code = 200;
-    const url = new URL(request.url ?? '/', 'https://hostpod.invalid');
     try {
       user = this.options.authenticator.authenticate(request.headers.authorization, clientCertificate(request));
       if (!user) throw unauthorized();
-      await this.#route(request, response, url, user);
+      await this.#route(request, response, parseRequestTarget(request.url ?? '/'), user);
       code = response.statusCode;
     } catch (error) {
       code = sendError(response, error).code;
     } finally {
-      this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
+      this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
   }
 
@@ -74,24 +79,25 @@ export class ApiHandler {
     const started = performance.now();
     let user: UserInfo | undefined;
     let code = 101;
-    const url = new URL(request.url ?? '/', 'https://hostpod.invalid');
     socket.on('error', () => socket.destroy()); // a client gone mid-upgrade is no server error
     try {
       user = this.options.authenticator.authenticate(request.headers.authorization, clientCertificate(request));
       if (!user) throw unauthorized();
-      const route = parseApiPath(url.pathname.replace(/\/+$/, ''));
+      const { path, segments, query } = parseRequestTarget(request.url ?? '/');
+      const route = parseApiPath(segments);
       if (route.type !== 'resource' || route.info.resource !== 'pods' || route.name === undefined || route.subresource !== 'exec') {
-        throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec, not ${url.pathname}`);
+        throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec, not ${path}`);
       }
       // Exec is `create` on pods/exec whatever the method, as kube-apiserver authorizes WebSocket exec.
-      const denied = authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name });
+      const denied = authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name }, this.options.api);
       if (denied) throw forbidden(route.info, route.name, denied);
-      const target = kubeletTarget(this.options.api, route.namespace, route.name, url.searchParams.get('container'));
-      await proxyUpgrade(target, request, url.searchParams, head, socket, this.kubeletCredentials());
+      checkPathName(route.name);
+      const target = kubeletTarget(this.options.api, route.namespace, route.name, query.get('container'));
+      await proxyUpgrade(target, request, query, head, socket, this.kubeletCredentials());
     } catch (error) {
       code = writeSocketError(socket, error).code;
     } finally {
-      this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
+      this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
   }
 
@@ -101,21 +107,26 @@ export class ApiHandler {
     return this.options.kubelet;
   }
 
-  async #route(request: IncomingMessage, response: ServerResponse, url: URL, user: UserInfo): Promise<void> {
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+  async #route(request: IncomingMessage, response: ServerResponse, target: RequestTarget, user: UserInfo): Promise<void> {
+    const { path, query } = target;
     const method = request.method ?? 'GET';
-    const route = parseApiPath(path);
+    const route = parseApiPath(target.segments);
     if (route.type === 'resource') {
-      const verb = verbOf(method, route, url.searchParams);
+      const verb = verbOf(method, route, query);
       const denied = authorize(user, {
         verb, group: route.info.group, resource: route.info.resource, namespace: route.namespace, namespaced: route.info.namespaced,
         ...(route.name === undefined ? {} : { name: route.name }),
         ...(route.subresource === undefined ? {} : { subresource: route.subresource }),
-      });
+        ...(query.has('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
+      }, this.options.api);
       if (denied) throw forbidden(route.info, route.name ?? '', denied);
-      await serveResource(this, request, response, { ...route, verb, url, user });
+      if (route.name !== undefined) checkPathName(route.name);
+      if (route.info.resource === 'subjectaccessreviews' && verb === 'create') return serveAccessReview(this, request, response);
+      await serveResource(this, request, response, { ...route, verb, url: queryUrl(query), user });
       return;
     }
+    // No route serves an unknown resource, whatever the method: 404, as kube-apiserver answers.
+    if (route.type === 'unknown-resource') throw pathNotFound();
     if (method !== 'GET' && method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     this.#nonResource(request, response, path, route);
   }
@@ -159,6 +170,13 @@ export class ApiHandler {
     }
     throw pathNotFound();
   }
+}
+
+/** A URL carrying only the query, for the handlers that read `url.searchParams`. */
+function queryUrl(query: URLSearchParams): URL {
+  const url = new URL('https://hostpod.invalid/');
+  for (const [key, value] of query) url.searchParams.append(key, value);
+  return url;
 }
 
 /** The Kubernetes verb of a request (what authorization and errors name). */

@@ -216,5 +216,6 @@ function kubeletError(code: number, body: Buffer): StatusError {
     // Not JSON: the kubelet's plain-text error.
   }
   const text = body.toString('utf8').trim() || `the kubelet answered ${code}`;
-  return new StatusError(code, code === 404 ? 'NotFound' : code === 400 ? 'BadRequest' : 'InternalError', text);
+  const reasons: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound' };
+  return new StatusError(code, reasons[code] ?? 'InternalError', text);
 }

@@ -2,8 +2,13 @@
  * Kubernetes REST paths: `/api/v1/namespaces/NS/pods/NAME/status`, `/apis/apps/v1/daemonsets`.
  * Hand-written: the grammar (a namespaced resource's path vs. a namespace's own subresource) is
  * Kubernetes-specific, and a general router would not make it shorter.
+ *
+ * A request target is read as Go's net/http reads it for kube-apiserver: the path is
+ * percent-decoded once and split on "/", and never normalised, so `..` (or `%2e%2e`) is a name
+ * like any other, which the registry then refuses, rather than a step up to the parent object.
  */
 import { findResource, type ResourceInfo } from '../api/resources.js';
+import { badRequest, pathNotFound } from '../api/status-error.js';
 
 export type Route =
   | { type: 'resource'; info: ResourceInfo; namespace: string; name?: string; subresource?: string; legacyWatch: boolean }
@@ -11,9 +16,66 @@ export type Route =
   | { type: 'unknown-resource'; group: string; version: string; resource: string }
   | { type: 'other' };
 
-/** Resolves an API path; `other` for anything not under /api or /apis/GROUP/VERSION. */
-export function parseApiPath(pathname: string): Route {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+/** A request target split as kube-apiserver sees it. */
+export interface RequestTarget {
+  /** The decoded path without trailing slashes, for matching `/version`, `/healthz` and the like. */
+  path: string;
+  /** The decoded path segments; an empty path has none. */
+  segments: string[];
+  query: URLSearchParams;
+}
+
+/**
+ * Splits a raw request target (`request.url`) into its decoded path segments and its query.
+ * @throws StatusError 400 for a malformed %-escape (Go's "invalid URL escape"), 404 for a path
+ *   with an empty segment (`/api/v1//namespaces`), which names no resource
+ */
+export function parseRequestTarget(target: string): RequestTarget {
+  const question = target.indexOf('?');
+  let rawPath = question < 0 ? target : target.slice(0, question);
+  const query = new URLSearchParams(question < 0 ? '' : target.slice(question + 1));
+  // The absolute form (`GET https://host/api HTTP/1.1`) names the same path.
+  const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/.exec(rawPath);
+  if (absolute) rawPath = rawPath.slice(absolute[0].length) || '/';
+  if (!rawPath.startsWith('/')) throw badRequest(`invalid request URI ${JSON.stringify(rawPath)}`);
+  const path = percentDecode(rawPath).replace(/\/+$/, '');
+  const segments = path === '' ? [] : path.slice(1).split('/');
+  if (segments.includes('')) throw pathNotFound();
+  return { path: path || '/', segments, query };
+}
+
+/** Go's url.PathUnescape: %XX escapes become bytes, read as UTF-8 (invalid bytes become U+FFFD). */
+function percentDecode(raw: string): string {
+  if (!raw.includes('%')) return raw;
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x25) {
+      const hex = raw.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw badRequest(`invalid URL escape ${JSON.stringify(raw.slice(i, i + 3))}`);
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(raw[i]!, 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * Refuses a name from the path that could not be an object's key, as the registry's key
+ * functions do (path.IsValidPathSegmentName).
+ * @throws StatusError 400 `Name parameter invalid: "..": may not be '..'`
+ */
+export function checkPathName(name: string): void {
+  let problems: string[];
+  if (name === '.' || name === '..') problems = [`may not be '${name}'`];
+  else problems = ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+  if (problems.length > 0) throw badRequest(`Name parameter invalid: ${JSON.stringify(name)}: ${problems.join(';')}`);
+}
+
+/** Resolves an API path from its segments; `other` for anything not under /api or /apis/GROUP/VERSION. */
+export function parseApiPath(parts: readonly string[]): Route {
   let group: string;
   let rest: string[];
   if (parts[0] === 'api' && parts.length >= 2) {

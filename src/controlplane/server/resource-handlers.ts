@@ -10,11 +10,13 @@ import { isObject, metaOf, type Obj } from '../api/object-meta.js';
 import { groupVersion, type ResourceInfo } from '../api/resources.js';
 import { badRequest, methodNotSupported, StatusError } from '../api/status-error.js';
 import type { UserInfo } from '../auth/user.js';
-import { toTable } from '../tables/index.js';
 import type { ApiHandler, ResourceVerb } from './api-handler.js';
-import { negotiate, type Representation } from './negotiation.js';
+import { sendList } from './list-response.js';
+import { negotiate } from './negotiation.js';
+import { eventEncoder, listFormat, represent } from './representations.js';
 import { boolParam, decodeBody, intParam, parseJson, readBody } from './request.js';
 import { sendJson } from './respond.js';
+import { takeSeat } from './seats.js';
 import { serveSubresource } from './subresources.js';
 import { serveWatch } from './watch.js';
 
@@ -54,50 +56,42 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io`);
   }
   const now = api.now();
-  const encodeOne = (object: Obj): unknown => encodeObject(info, object, representation, query, now);
+  const encodeOne = (object: Obj): unknown => represent(info, object, representation, query, now);
 
   switch (r.verb) {
     case 'get':
       return sendJson(response, 200, encodeOne(api.get(info, namespace, name!)));
     case 'list': {
-      const listQuery = listQueryOf(query);
-      const listed = api.list(info, namespace, listQuery);
-      const metadata = {
-        resourceVersion: String(listed.revision),
-        ...(listed.continue ? { continue: listed.continue } : {}),
-        ...(listed.remainingItemCount !== undefined ? { remainingItemCount: listed.remainingItemCount } : {}),
-      };
-      if (representation.type === 'table') {
-        const table = toTable(info.resource, listed.items, now, { metadata });
-        return sendJson(response, 200, { ...table, rows: table.rows.map((row) => withRowObject(row, query)) });
+      const release = await takeSeat(handler, response, r);
+      if (!release) return;
+      try {
+        const stream = await api.openList(info, namespace, listQueryOf(query));
+        const metadata = { resourceVersion: String(stream.revision), ...(stream.continueToken ? { continue: stream.continueToken } : {}) };
+        await sendList(response, stream, listFormat(info, representation, query, now, metadata));
+      } finally {
+        release();
       }
-      if (representation.type === 'partial-metadata') {
-        return sendJson(response, 200, {
-          kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata,
-          items: listed.items.map((item) => partialMetadata(item)),
-        });
-      }
-      return sendJson(response, 200, { kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata, items: listed.items });
+      return;
     }
     case 'watch': {
       const filter = api.filter(info, namespace, {
         ...listQueryOf(query),
         ...(name === undefined ? {} : { fieldSelector: [query.get('fieldSelector'), `metadata.name=${name}`].filter(Boolean).join(',') }),
       });
-      let first = true;
-      serveWatch(api, request, response, {
+      // A watch takes a seat while it sends its initial events, as kube-apiserver counts a watch until it is initialized.
+      const release = await takeSeat(handler, response, r);
+      if (!release) return;
+      await serveWatch(api, request, response, {
         info, filter,
         ...(query.get('resourceVersion') === null ? {} : { resourceVersion: query.get('resourceVersion')! }),
         allowBookmarks: boolParam(query, 'allowWatchBookmarks'),
         timeoutSeconds: intParam(query, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800),
         bookmarkIntervalMs: handler.options.bookmarkIntervalMs ?? 60_000,
-        encode: (object) => {
-          if (representation.type !== 'table') return encodeOne(object);
-          // As kube-apiserver: column definitions come with the first event only.
-          const table = toTable(info.resource, [object], now, { noHeaders: !first, metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
-          first = false;
-          return { ...table, rows: table.rows.map((row) => withRowObject(row, query)) };
-        },
+        encoder: eventEncoder(info, representation, query),
+        onInitialized: release,
+      }).catch((error: unknown) => {
+        release();
+        throw error;
       });
       return;
     }
@@ -178,26 +172,4 @@ async function deleteOptions(request: IncomingMessage, query: URLSearchParams): 
   if (orphan === 'false' || orphan === false) options.orphanDependents = false;
   if (isObject(fromBody['preconditions'])) options.preconditions = fromBody['preconditions'];
   return options;
-}
-
-function encodeObject(info: ResourceInfo, object: Obj, representation: Representation, query: URLSearchParams, now: Date): unknown {
-  if (representation.type === 'table') {
-    const table = toTable(info.resource, [object], now, { metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
-    return { ...table, rows: table.rows.map((row) => withRowObject(row, query)) };
-  }
-  if (representation.type === 'partial-metadata') return partialMetadata(object);
-  return object;
-}
-
-/** The row's `object` as `includeObject` asks: None, Metadata (the default) or Object. */
-function withRowObject<T extends { object: Obj }>(row: T, query: URLSearchParams): Omit<T, 'object'> & { object?: unknown } {
-  const include = query.get('includeObject') ?? 'Metadata';
-  if (include === 'Object') return row;
-  const { object, ...rest } = row;
-  if (include === 'None') return rest;
-  return { ...rest, object: partialMetadata(object) };
-}
-
-function partialMetadata(object: Obj): Obj {
-  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object['metadata'] ?? {} };
 }

@@ -1,26 +1,36 @@
 /** Writing responses: JSON bodies, `Status` errors and `Warning` headers. */
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { stringifyJson } from '../../api/json/index.js';
 import { StatusError, internalError } from '../api/status-error.js';
+import { warningHeaders } from './warnings.js';
 
 /** Sends a JSON body, with each warning as a `Warning: 299 - "text"` header (RFC 7234, as kube-apiserver writes them). */
 export function sendJson(response: ServerResponse, code: number, body: unknown, warnings: readonly string[] = [], contentType = 'application/json'): void {
-  const payload = JSON.stringify(body);
+  const payload = stringifyJson(body);
   const headers: Record<string, string | string[]> = {
     'Content-Type': contentType,
     'Content-Length': String(Buffer.byteLength(payload)),
     'Cache-Control': 'no-cache, private',
   };
-  const unique = [...new Set(warnings)];
-  if (unique.length > 0) headers['Warning'] = unique.map(warningHeader);
+  const warningValues = warningHeaders(warnings);
+  if (warningValues.length > 0) headers['Warning'] = warningValues;
   response.writeHead(code, headers);
   response.end(payload);
 }
 
-export function warningHeader(text: string): string {
-  // Header values cannot carry newlines; quotes and backslashes are escaped in the quoted string.
-  const clean = text.replace(/[\r\n]+/g, ' ').replace(/[\\"]/g, (c) => `\\${c}`);
-  return `299 - "${clean}"`;
+export { warningHeader } from './warnings.js';
+
+/** The 429 of a request refused for load: kube-apiserver's plain-text answer, with `Retry-After` in seconds. */
+export function sendTooManyRequests(response: ServerResponse, retryAfterSeconds = 1): void {
+  const body = 'Too many requests, please try again later.\n';
+  response.writeHead(429, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'X-Content-Type-Options': 'nosniff',
+    'Retry-After': String(retryAfterSeconds),
+  });
+  response.end(body);
 }
 
 /** An error as a StatusError; anything that is not one is a bug, reported as 500. */

@@ -1,12 +1,15 @@
 /**
  * Subresources that are not the object itself: `pods/binding` (and `bindings`), `serviceaccounts/token`
- * (TokenRequest), and `pods/log` and `pods/exec`, proxied to the node's kubelet endpoint.
+ * (TokenRequest), and `pods/log` and `pods/exec`, proxied to the node's kubelet endpoint; and
+ * SubjectAccessReviews, which like them are requests answered, not objects stored.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindPod } from '../api/binding.js';
+import { admitNodeTokenRequest, type BoundObjectRef } from '../api/node-restriction.js';
 import { isObject, metaOf, timestamp, type Obj } from '../api/object-meta.js';
 import { findResource } from '../api/resources.js';
 import { badRequest, invalid, notFound, StatusError } from '../api/status-error.js';
+import { reviewAccess } from '../auth/access-review.js';
 import { issueServiceAccountToken } from '../auth/tokens.js';
 import type { ApiHandler } from './api-handler.js';
 import { decodeBody, readBody } from './request.js';
@@ -41,14 +44,20 @@ export async function serveSubresource(handler: ApiHandler, request: IncomingMes
   throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
 }
 
+/** `POST /apis/authorization.k8s.io/v1/subjectaccessreviews`: the review, answered by this server's authorizer. */
+export async function serveAccessReview(handler: ApiHandler, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const body = await decodeBody(request, await readBody(request));
+  sendJson(response, 201, reviewAccess(body, handler.options.api));
+}
+
 /** `POST serviceaccounts/NAME/token`: a TokenRequest, answered with a signed token. */
 function requestToken(handler: ApiHandler, r: ResourceRequest, body: unknown): Obj {
   const { api } = handler.options;
   if (!isObject(body)) throw badRequest('TokenRequest must be a JSON object');
+  const spec = (isObject(body['spec']) ? body['spec'] : {}) as { audiences?: string[]; expirationSeconds?: number; boundObjectRef?: BoundObjectRef };
+  const pods = findResource('', 'v1', 'pods')!;
+  admitNodeTokenRequest(r.user, r.info, r.name!, spec.boundObjectRef, (name) => api.find(pods, r.namespace, name));
   const account = api.get(r.info, r.namespace, r.name!);
-  const spec = (isObject(body['spec']) ? body['spec'] : {}) as {
-    audiences?: string[]; expirationSeconds?: number; boundObjectRef?: { kind?: string; apiVersion?: string; name?: string; uid?: string };
-  };
   const seconds = spec.expirationSeconds ?? DEFAULT_TOKEN_SECONDS;
   if (seconds < MIN_TOKEN_SECONDS) {
     throw invalid('TokenRequest', 'authentication.k8s.io', r.name!, [{ field: 'spec.expirationSeconds', type: 'FieldValueInvalid', message: `Invalid value: ${seconds}: may not specify a duration less than 10 minutes` }]);
@@ -57,18 +66,25 @@ function requestToken(handler: ApiHandler, r: ResourceRequest, body: unknown): O
     throw invalid('TokenRequest', 'authentication.k8s.io', r.name!, [{ field: 'spec.expirationSeconds', type: 'FieldValueInvalid', message: `Invalid value: ${seconds}: may not specify a duration larger than 2^32 seconds` }]);
   }
   let pod: { name: string; uid: string } | undefined;
+  let node: { name: string; uid: string } | undefined;
   const ref = spec.boundObjectRef;
   if (ref) {
     if (ref.kind !== 'Pod') {
       throw badRequest(`cannot bind token to object of type ${ref.kind ?? ''}: hostpod binds tokens to pods only`);
     }
-    const pods = findResource('', 'v1', 'pods')!;
     const bound = api.find(pods, r.namespace, ref.name ?? '');
     if (!bound) throw notFound(pods, ref.name ?? '');
+    const boundSpec = (bound['spec'] ?? {}) as { serviceAccountName?: string; nodeName?: string };
+    if (boundSpec.serviceAccountName !== r.name) {
+      throw badRequest(`cannot bind token for serviceaccount "${r.name!}" to pod running with different serviceaccount name.`);
+    }
     if (ref.uid && metaOf(bound).uid !== ref.uid) {
       throw new StatusError(409, 'Conflict', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
     }
     pod = { name: metaOf(bound).name ?? '', uid: metaOf(bound).uid ?? '' };
+    // As kube-apiserver: a token bound to a scheduled pod names its node too.
+    const nodeObject = boundSpec.nodeName ? api.find(findResource('', 'v1', 'nodes')!, '', boundSpec.nodeName) : undefined;
+    if (nodeObject) node = { name: metaOf(nodeObject).name ?? '', uid: metaOf(nodeObject).uid ?? '' };
   }
   const now = api.now();
   const issued = issueServiceAccountToken(handler.options.tokens, {
@@ -77,6 +93,7 @@ function requestToken(handler: ApiHandler, r: ResourceRequest, body: unknown): O
     ...(spec.audiences ? { audiences: spec.audiences } : {}),
     expirationSeconds: seconds,
     ...(pod ? { pod } : {}),
+    ...(node ? { node } : {}),
     now,
   });
   return {

@@ -2,13 +2,21 @@
  * Watches: newline-delimited JSON events over one chunked response, from a revision, with
  * bookmarks, selector transitions (an object that stops matching is DELETED for this watch) and
  * 410 Gone after compaction, as kube-apiserver's watch cache serves them.
+ *
+ * A watch subscribes first, then sends its initial events (the current objects, or the changes
+ * since its resourceVersion) from one store snapshot, in pieces with backpressure; changes that
+ * arrive meanwhile wait in a bounded buffer and follow, from the snapshot's revision on, so none
+ * is lost or sent twice. A watch whose buffer overflows is closed, as kube-apiserver closes a
+ * watcher that cannot keep up; its client watches again.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ListedItem } from '../api/list-stream.js';
 import type { Filter, ObjectApi } from '../api/object-api.js';
-import type { Obj } from '../api/object-meta.js';
 import { groupVersion, storeResource, type ResourceInfo } from '../api/resources.js';
 import { badRequest, gone } from '../api/status-error.js';
-import { RevisionCompacted, type Change } from '../store/index.js';
+import { decodeStored, encodeObject, RevisionCompacted, type Change } from '../store/index.js';
+import { BodyWriter } from './body-writer.js';
+import type { EventEncoder } from './representations.js';
 
 export interface WatchOptions {
   info: ResourceInfo;
@@ -17,79 +25,163 @@ export interface WatchOptions {
   allowBookmarks: boolean;
   timeoutSeconds: number;
   bookmarkIntervalMs: number;
-  /** Turns an object into what the client asked for (the object itself, or a Table). */
-  encode: (object: Obj) => unknown;
+  /** How the client asked for objects (themselves, their metadata, or Tables). */
+  encoder: EventEncoder;
+  /** Called once the initial events are sent, or the watch ended before: it gives back its seat. */
+  onInitialized?: () => void;
 }
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
-/** Most a slow client may fall behind before its watch is ended (it will relist). */
+/** Most a slow client may fall behind, or changes wait behind the initial events, before its watch is ended (it will relist). */
 const MAX_BUFFERED = 16 * 1024 * 1024;
 
+/** Each change's event, encoded once for all the watches that send it. */
+const shared = new WeakMap<Change, Map<string, Buffer>>();
+
 /** @throws StatusError 400 for a malformed resourceVersion (before any byte is sent) */
-export function serveWatch(api: ObjectApi, request: IncomingMessage, response: ServerResponse, options: WatchOptions): void {
-  const { info, filter } = options;
+export async function serveWatch(api: ObjectApi, request: IncomingMessage, response: ServerResponse, options: WatchOptions): Promise<void> {
+  const { info, filter, encoder } = options;
   const rv = options.resourceVersion ?? '';
   if (rv !== '' && !/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${rv}`);
+  const resource = storeResource(info);
 
   response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   response.flushHeaders();
+  const writer = new BodyWriter(response);
   let open = true;
-  const send = (type: EventType, object: unknown): void => {
-    if (!open) return;
-    response.write(`${JSON.stringify({ type, object })}\n`);
+  let initial = true;
+  let pending: Change[] = [];
+  let pendingBytes = 0;
+
+  const event = (type: EventType, item: ListedItem, change?: Change): string | Buffer => {
+    const key = encoder.key;
+    if (change === undefined || key === undefined) return `{"type":"${type}","object":${encoder.object(item)}}\n`;
+    let byKey = shared.get(change);
+    if (!byKey) shared.set(change, (byKey = new Map<string, Buffer>()));
+    let encoded = byKey.get(`${type}:${key}`);
+    if (!encoded) byKey.set(`${type}:${key}`, (encoded = Buffer.from(`{"type":"${type}","object":${encoder.object(item)}}\n`)));
+    return encoded;
+  };
+  /** The event a change is for this watch, if any: selector transitions turn into ADDED or DELETED. */
+  const eventOf = (change: Change): string | Buffer | undefined => {
+    const now = api.matches(info, filter, change.object);
+    const before = change.previous !== undefined && api.matches(info, filter, change.previous);
+    const item: ListedItem = { text: change.text, object: () => change.object };
+    if (change.type === 'ADDED') return now ? event('ADDED', item, change) : undefined;
+    if (change.type === 'DELETED') return before || now ? event('DELETED', item, change) : undefined;
+    if (now && before) return event('MODIFIED', item, change);
+    if (now) return event('ADDED', item, change);
+    if (before) return event('DELETED', item, change);
+    return undefined;
+  };
+  const send = (piece: string | Buffer | undefined): void => {
+    if (!open || piece === undefined) return;
+    response.write(piece);
     if (response.writableLength > MAX_BUFFERED) stop();
   };
 
-  const deliver = (change: Change): void => {
-    const now = api.matches(info, filter, change.object);
-    const before = change.previous !== undefined && api.matches(info, filter, change.previous);
-    if (change.type === 'ADDED' && now) send('ADDED', options.encode(change.object));
-    else if (change.type === 'DELETED' && (before || now)) send('DELETED', options.encode(change.object));
-    else if (change.type === 'MODIFIED') {
-      if (now && before) send('MODIFIED', options.encode(change.object));
-      else if (now) send('ADDED', options.encode(change.object));
-      else if (before) send('DELETED', options.encode(change.object));
-    }
-  };
-
-  let unsubscribe = (): void => {};
   const timers: { timeout?: NodeJS.Timeout; bookmarks?: NodeJS.Timeout } = {};
+  const unsubscribe = api.store.subscribe(resource, (change) => {
+    if (!initial) return send(eventOf(change));
+    pending.push(change);
+    pendingBytes += change.text.length;
+    if (pendingBytes > MAX_BUFFERED) stop();
+  });
+  let initialized = false;
+  const signalInitialized = (): void => {
+    if (initialized) return;
+    initialized = true;
+    options.onInitialized?.();
+  };
   const stop = (): void => {
     if (!open) return;
     open = false;
     unsubscribe();
+    pending = [];
     clearTimeout(timers.timeout);
     clearInterval(timers.bookmarks);
+    signalInitialized();
     response.end();
   };
   request.on('close', stop);
   response.on('error', stop);
+  timers.timeout = setTimeout(stop, options.timeoutSeconds * 1000);
 
-  // Replay and subscription happen in one synchronous step, so no change falls between them.
+  let revision: number;
   try {
-    if (rv === '' || rv === '0') {
-      // "Start at most recent": the current objects as ADDED, then every change after them.
-      for (const item of api.list(info, filter.namespace, {}).items) {
-        if (api.matches(info, filter, item)) send('ADDED', options.encode(item));
-      }
-    } else {
-      for (const change of api.store.changesSince(storeResource(info), Number(rv))) deliver(change);
-    }
+    revision = rv === '' || rv === '0' ? await sendCurrent(api, options, writer, event, () => open) : await replay(api, resource, Number(rv), writer, eventOf, () => open);
   } catch (error) {
-    if (!(error instanceof RevisionCompacted)) throw error;
-    send('ERROR', gone(error.message).toStatus());
+    if (error instanceof RevisionCompacted) {
+      send(`{"type":"ERROR","object":${encodeObject(gone(error.message).toStatus())}}\n`);
+    } else if (open && !writer.closed) {
+      // Headers are sent: a failure can only end the stream, which the client sees as a cut watch.
+      response.destroy();
+    }
     stop();
     return;
   }
-  unsubscribe = api.store.subscribe(storeResource(info), deliver);
+  if (!open) return;
+  // The changes that came while the initial events were sent, after the snapshot's revision.
+  initial = false;
+  for (const change of pending) if (change.revision > revision) send(eventOf(change));
+  pending = [];
+  signalInitialized();
 
-  timers.timeout = setTimeout(stop, options.timeoutSeconds * 1000);
-  if (options.allowBookmarks) {
-    // Every change up to the store's revision has been sent (delivery is synchronous), so a
-    // bookmark at that revision is safe to resume from.
+  if (open && options.allowBookmarks) {
+    // Every change up to the store's revision has been sent (delivery is synchronous from here
+    // on), so a bookmark at that revision is safe to resume from.
     timers.bookmarks = setInterval(() => {
-      send('BOOKMARK', { kind: info.kind, apiVersion: groupVersion(info), metadata: { resourceVersion: String(api.store.revision) } });
+      send(`{"type":"BOOKMARK","object":${encodeObject({ kind: info.kind, apiVersion: groupVersion(info), metadata: { resourceVersion: String(api.store.revision) } })}}\n`);
     }, options.bookmarkIntervalMs);
+  }
+}
+
+type EventOf = (type: EventType, item: ListedItem) => string | Buffer;
+
+/** "Start at most recent": the current objects as ADDED, from one snapshot; returns its revision. */
+async function sendCurrent(api: ObjectApi, options: WatchOptions, writer: BodyWriter, event: EventOf, open: () => boolean): Promise<number> {
+  const stream = await api.openStream(options.info, options.filter);
+  try {
+    for (;;) {
+      if (!open()) return stream.revision;
+      const piece = stream.take();
+      await writer.write(piece.items.map((item) => event('ADDED', item)));
+      if (piece.done) return stream.revision;
+    }
+  } finally {
+    stream.close();
+  }
+}
+
+/** The changes after `from`, from one snapshot; returns its revision. @throws RevisionCompacted */
+async function replay(api: ObjectApi, resource: string, from: number, writer: BodyWriter, eventOf: (change: Change) => string | Buffer | undefined, open: () => boolean): Promise<number> {
+  if (from < api.store.compactedRevision) throw new RevisionCompacted(from, api.store.compactedRevision);
+  // Already current: nothing to replay, and no change can come between subscribing and here.
+  if (from >= api.store.revision) return api.store.revision;
+  const snapshot = await api.store.snapshot();
+  try {
+    if (from < snapshot.compacted) throw new RevisionCompacted(from, snapshot.compacted);
+    let pieces: (string | Buffer)[] = [];
+    let bytes = 0;
+    for (const row of snapshot.changes(resource, from)) {
+      if (!open()) break;
+      const change: Change = {
+        type: row.type, revision: row.revision, key: { resource, namespace: row.namespace, name: row.name },
+        object: decodeStored(row.value), text: row.value, ...(row.previous === null ? {} : { previous: decodeStored(row.previous) }),
+      };
+      const piece = eventOf(change);
+      if (piece !== undefined) pieces.push(piece);
+      bytes += row.value.length;
+      if (bytes >= 256 * 1024) {
+        await writer.write(pieces);
+        pieces = [];
+        bytes = 0;
+      }
+    }
+    await writer.write(pieces);
+    return snapshot.revision;
+  } finally {
+    snapshot.close();
   }
 }

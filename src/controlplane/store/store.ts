@@ -4,10 +4,16 @@
  * maps it onto SQL for k3s).
  *
  * SQLite runs in WAL mode with `synchronous=FULL`, so a write is on disk before its request is
- * answered: a kill -9, or a power cut, loses nothing that was acknowledged.
+ * answered: a kill -9, or a power cut, loses nothing that was acknowledged. On a full disk it
+ * keeps serving reads and deletions (space-guard.ts).
  */
 import Database from 'better-sqlite3';
+import { dirname, join } from 'node:path';
+import { DEFAULT_RESERVE_BYTES, SpaceGuard } from './space-guard.js';
+import { decodeStored, encodeObject } from './encoding.js';
 import { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from './errors.js';
+import { ReaderPool } from './readers.js';
+import { Snapshot } from './snapshot.js';
 import { WatchHub, type Change, type ChangeListener } from './watch-hub.js';
 
 export type StoredObject = Record<string, unknown>;
@@ -55,12 +61,17 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 export class Store {
   readonly #db: Database.Database;
   readonly #hub = new WatchHub();
+  readonly #readers: ReaderPool;
+  readonly #snapshots = new Set<Snapshot>();
   #revision: number;
   #compacted: number;
   readonly #statements;
+  readonly #space: SpaceGuard;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, file: string, space: SpaceGuard) {
     this.#db = db;
+    this.#readers = new ReaderPool(file);
+    this.#space = space;
     db.exec(SCHEMA);
     const meta = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
     this.#revision = meta.get('revision')?.value ?? 1;
@@ -77,13 +88,23 @@ export class Store {
     };
   }
 
-  /** Opens (creating if needed) the store in `file`. */
-  static open(file: string): Store {
+  /**
+   * Opens (creating if needed) the store in `file`, with a reserve of `reserveBytes` beside it for
+   * the deletions a full disk must still accept.
+   */
+  static open(file: string, options: { reserveBytes?: number } = {}): Store {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
-    return new Store(db);
+    const space = new SpaceGuard(dirname(file), options.reserveBytes ?? DEFAULT_RESERVE_BYTES, join(dirname(file), 'space-reserve'));
+    space.ensureReserve();
+    return new Store(db, file, space);
+  }
+
+  /** Whether the disk is full: only deletions (and heartbeats) are written until space returns. */
+  get diskFull(): boolean {
+    return this.#space.alarmed;
   }
 
   /** The revision of the latest change. */
@@ -98,7 +119,7 @@ export class Store {
 
   get(key: ObjectKey): StoredObject | undefined {
     const row = this.#statements.get.get(key.resource, key.namespace, key.name);
-    return row ? (JSON.parse(row.value) as StoredObject) : undefined;
+    return row ? decodeStored(row.value) : undefined;
   }
 
   /** Lists one resource's objects in (namespace, name) order. */
@@ -118,7 +139,7 @@ export class Store {
     if (limit) params.push(limit + 1);
     const rows = this.#db.prepare<(string | number)[], { value: string }>(sql).all(...params);
     const more = limit !== undefined && rows.length > limit;
-    const items = (more ? rows.slice(0, limit) : rows).map((r) => JSON.parse(r.value) as StoredObject);
+    const items = (more ? rows.slice(0, limit) : rows).map((r) => decodeStored(r.value));
     return { items, revision: this.#revision, more };
   }
 
@@ -127,14 +148,14 @@ export class Store {
    * @throws ObjectExists
    */
   create(key: ObjectKey, object: StoredObject): StoredObject {
-    return this.#write(() => {
+    return this.#write(false, () => {
       if (this.#statements.get.get(key.resource, key.namespace, key.name)) throw new ObjectExists(key);
       const revision = this.#revision + 1;
       const stored = withRevision(object, revision);
-      const value = JSON.stringify(stored);
+      const value = encodeObject(stored);
       this.#statements.insert.run(key.resource, key.namespace, key.name, revision, value);
       this.#logChange(revision, key, 'ADDED', value, null);
-      return { stored, change: { type: 'ADDED', revision, key, object: stored } };
+      return { stored, change: { type: 'ADDED', revision, key, object: stored, text: value } };
     });
   }
 
@@ -143,14 +164,14 @@ export class Store {
    * @throws ObjectMissing, RevisionConflict
    */
   update(key: ObjectKey, object: StoredObject, expectedRevision?: number): StoredObject {
-    return this.#write(() => {
+    return this.#write(finishesWork(key, object), () => {
       const previous = this.#current(key, expectedRevision);
       const revision = this.#revision + 1;
       const stored = withRevision(object, revision);
-      const value = JSON.stringify(stored);
+      const value = encodeObject(stored);
       this.#statements.replace.run(revision, value, key.resource, key.namespace, key.name);
-      this.#logChange(revision, key, 'MODIFIED', value, JSON.stringify(previous));
-      return { stored, change: { type: 'MODIFIED', revision, key, object: stored, previous } };
+      this.#logChange(revision, key, 'MODIFIED', value, encodeObject(previous));
+      return { stored, change: { type: 'MODIFIED', revision, key, object: stored, text: value, previous } };
     });
   }
 
@@ -159,14 +180,15 @@ export class Store {
    * @throws ObjectMissing, RevisionConflict
    */
   delete(key: ObjectKey, expectedRevision?: number): StoredObject {
-    return this.#write(() => {
+    return this.#write(true, () => {
       const previous = this.#current(key, expectedRevision);
       const revision = this.#revision + 1;
       // A DELETED event carries the object at the revision of its deletion, as etcd3's watcher sends it.
       const stored = withRevision(previous, revision);
+      const value = encodeObject(stored);
       this.#statements.remove.run(key.resource, key.namespace, key.name);
-      this.#logChange(revision, key, 'DELETED', JSON.stringify(stored), JSON.stringify(previous));
-      return { stored, change: { type: 'DELETED', revision, key, object: stored, previous } };
+      this.#logChange(revision, key, 'DELETED', value, encodeObject(previous));
+      return { stored, change: { type: 'DELETED', revision, key, object: stored, text: value, previous } };
     });
   }
 
@@ -180,9 +202,29 @@ export class Store {
       type: row.type as Change['type'],
       revision: row.revision,
       key: { resource, namespace: row.namespace, name: row.name },
-      object: JSON.parse(row.value) as StoredObject,
-      ...(row.previous === null ? {} : { previous: JSON.parse(row.previous) as StoredObject }),
+      object: decodeStored(row.value),
+      text: row.value,
+      ...(row.previous === null ? {} : { previous: decodeStored(row.previous) }),
     }));
+  }
+
+  /**
+   * A consistent read of the whole store at its current revision, over a connection of its own,
+   * for reads that take more than one step (see `Snapshot`). Waits while too many are open.
+   */
+  async snapshot(): Promise<Snapshot> {
+    const db = await this.#readers.acquire();
+    try {
+      const snapshot: Snapshot = new Snapshot(db, (released) => {
+        this.#snapshots.delete(snapshot);
+        this.#readers.release(released);
+      });
+      this.#snapshots.add(snapshot);
+      return snapshot;
+    } catch (error) {
+      this.#readers.release(db);
+      throw error;
+    }
   }
 
   /** Calls `listener` with every change to `resource` from now on, in revision order. */
@@ -194,22 +236,24 @@ export class Store {
   compact(revision: number): void {
     const upTo = Math.min(revision, this.#revision);
     if (upTo <= this.#compacted) return;
-    this.#db.transaction(() => {
+    this.#space.run(true, () => this.#db.transaction(() => {
       this.#db.prepare('DELETE FROM changes WHERE revision <= ?').run(upTo);
       this.#statements.setMeta.run('compacted', upTo);
-    })();
+    })());
     this.#compacted = upTo;
   }
 
   close(): void {
     this.#hub.close();
+    for (const snapshot of [...this.#snapshots]) snapshot.close();
+    this.#readers.close();
     this.#db.close();
   }
 
   #current(key: ObjectKey, expectedRevision: number | undefined): StoredObject {
     const row = this.#statements.get.get(key.resource, key.namespace, key.name);
     if (!row) throw new ObjectMissing(key);
-    const current = JSON.parse(row.value) as StoredObject;
+    const current = decodeStored(row.value);
     if (expectedRevision !== undefined && revisionOf(current) !== expectedRevision) throw new RevisionConflict(key);
     return current;
   }
@@ -219,13 +263,22 @@ export class Store {
     this.#statements.setMeta.run('revision', revision);
   }
 
-  /** Runs one write in a transaction; watchers hear of it only once it is committed. */
-  #write(body: () => { stored: StoredObject; change: Change }): StoredObject {
-    const { stored, change } = this.#db.transaction(body)();
+  /**
+   * Runs one write in a transaction; watchers hear of it only once it is committed. `essential`
+   * writes are the ones a full disk still takes.
+   */
+  #write(essential: boolean, body: () => { stored: StoredObject; change: Change }): StoredObject {
+    const { stored, change } = this.#space.run(essential, () => this.#db.transaction(body)());
     this.#revision = change.revision;
     this.#hub.publish(change);
     return stored;
   }
+}
+
+/** Writes that let work finish: a step of a deletion, or a node's heartbeat. */
+function finishesWork(key: ObjectKey, object: StoredObject): boolean {
+  const metadata = object['metadata'] as { deletionTimestamp?: unknown } | undefined;
+  return metadata?.deletionTimestamp !== undefined || key.resource === 'coordination.k8s.io/leases';
 }
 
 /** The revision an object was stored at (its `metadata.resourceVersion`). */

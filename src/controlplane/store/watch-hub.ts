@@ -6,6 +6,8 @@ export interface Change {
   revision: number;
   key: ObjectKey;
   object: StoredObject;
+  /** `object` as stored: its JSON text, which a watch sends as it is rather than encode it again. */
+  text: string;
   /** The object before a MODIFIED or DELETED change. */
   previous?: StoredObject;
 }

@@ -1,7 +1,9 @@
 /**
  * The node's kubelet endpoint: what the API server proxies `pods/log` and `pods/exec` to.
- * HTTPS, and only for clients with a certificate from the client CA (the API server's
- * kubelet-client certificate), as the kubelet's x509 authentication does.
+ * HTTPS; as the kubelet does, a caller is authenticated by a client certificate from the client
+ * CA (its common name the user, its organizations the groups), then authorized by the API
+ * server for this node's `nodes/proxy` (authorization.ts): the API server's kubelet-client
+ * identity gets through, another node's certificate does not.
  *
  *   GET /healthz
  *   GET /containerLogs/NAMESPACE/POD/CONTAINER?follow&previous&sinceSeconds&sinceTime&timestamps&tailLines&limitBytes
@@ -14,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { parsePodLogOptions, PodLogOptionsError } from '../../api/pod-log-options.js';
+import { requestAttributes, type Caller, type KubeletAuthorizer } from './authorization.js';
 import { ExecRequestError, parseExecRequest, type ExecRequest, type ExecStreams } from './exec-session.js';
 import { SpdyExec } from './exec-spdy.js';
 import { WebSocketExec } from './exec-websocket.js';
@@ -25,9 +28,9 @@ export interface ContainerRef {
   container: string;
 }
 
-/** An error answered with its HTTP code, as the kubelet answers it. */
+/** An error answered with its HTTP code, as the kubelet answers it: a `Status`, or plain text (its authentication and authorization filters'). */
 export class KubeletError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(readonly code: number, message: string, readonly plain = false) {
     super(message);
   }
 }
@@ -55,6 +58,10 @@ export interface KubeletApiOptions {
   key: string;
   /** PEM CA that client certificates must be signed by. */
   clientCa: string;
+  /** The node this endpoint serves: the name its callers are authorized for. */
+  nodeName: string;
+  /** Who may call it: the API server's answer, normally (SubjectAccessReviewAuthorizer). */
+  authorizer: KubeletAuthorizer;
   backend: KubeletBackend;
   log?: (entry: { method: string; path: string; user?: string; code: number }) => void;
 }
@@ -72,8 +79,8 @@ export class KubeletApiServer {
       requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
     });
     const endpoint = new KubeletApiServer(options, server);
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => { endpoint.#handle(request, response); });
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => { endpoint.#upgrade(request, socket, head); });
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => { void endpoint.#handle(request, response); });
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => { void endpoint.#upgrade(request, socket, head); });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => { server.off('error', reject); resolve(); });
@@ -92,13 +99,35 @@ export class KubeletApiServer {
     });
   }
 
-  #handle(request: IncomingMessage, response: ServerResponse): void {
-    const url = new URL(request.url ?? '/', 'https://kubelet.invalid');
-    const user = clientUser(request);
-    const done = (code: number): void => this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user ? { user } : {}), code });
+  /**
+   * Who is calling, and whether they may: a path whose escapes do not decode is a 400 first (Go's
+   * HTTP server refuses it before any filter), then 401 without a certificate from the client CA,
+   * then 403 unless the API server allows the caller this node's proxy.
+   * @throws KubeletError
+   */
+  async #admit(request: IncomingMessage): Promise<{ url: URL; caller: Caller; route: Route | undefined }> {
+    const url = targetOf(request);
+    const route = routeOf(url.pathname);
+    const caller = clientCaller(request);
+    if (!caller) throw new KubeletError(401, 'Unauthorized', true);
+    const attributes = requestAttributes(this.options.nodeName, request.method ?? '', url.pathname);
+    const what = `user=${caller.name}, verb=${attributes.verb}, resource=${attributes.resource}, subresource=${attributes.subresource}`;
+    let allowed: boolean;
     try {
-      if (!user) throw new KubeletError(401, 'Unauthorized: a client certificate signed by the cluster CA is required');
-      const route = routeOf(url.pathname);
+      allowed = await this.options.authorizer.allowed(caller, attributes);
+    } catch {
+      throw new KubeletError(500, `Authorization error (${what})`, true);
+    }
+    if (!allowed) throw new KubeletError(403, `Forbidden (${what})`, true);
+    return { url, caller, route };
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let user: string | undefined;
+    const done = (code: number): void => this.options.log?.({ method: request.method ?? '', path: request.url ?? '', ...(user === undefined ? {} : { user }), code });
+    try {
+      const { url, caller, route } = await this.#admit(request);
+      user = caller.name;
       if (url.pathname === '/healthz' && request.method === 'GET') {
         response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
         return done(200);
@@ -116,21 +145,20 @@ export class KubeletApiServer {
       if (route?.kind === 'exec') throw new KubeletError(400, 'Upgrade request required');
       throw new KubeletError(404, `the kubelet endpoint serves no ${request.method ?? ''} ${url.pathname}`);
     } catch (error) {
-      const { code, message } = asKubeletError(error);
-      if (!response.headersSent) sendStatus(response, code, message);
+      const failure = asKubeletError(error);
+      if (!response.headersSent) sendError(response, failure);
       else response.destroy();
-      done(code);
+      done(failure.code);
     }
   }
 
-  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'https://kubelet.invalid');
-    const user = clientUser(request);
+    let user: string | undefined;
     let code = 101;
     try {
-      if (!user) throw new KubeletError(401, 'Unauthorized: a client certificate signed by the cluster CA is required');
-      const route = routeOf(url.pathname);
+      const { url, caller, route } = await this.#admit(request);
+      user = caller.name;
       if (route?.kind !== 'exec') throw new KubeletError(404, `the kubelet endpoint serves no upgrade at ${url.pathname}`);
       const exec = parseExecRequest(url.searchParams);
       const run = this.options.backend.prepareExec(route.ref, exec);
@@ -138,28 +166,49 @@ export class KubeletApiServer {
       else if (SpdyExec.accepts(request)) this.#spdy.serve(request, socket, head, exec, run);
       else throw new KubeletError(400, `unsupported upgrade: offer WebSocket with one of the subprotocols v5.channel.k8s.io, v4.channel.k8s.io, or SPDY/3.1`);
     } catch (error) {
-      const status = asKubeletError(error);
-      code = status.code;
-      const payload = JSON.stringify(statusBody(status.code, status.message));
-      socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
+      const failure = asKubeletError(error);
+      code = failure.code;
+      const { type, payload } = errorBody(failure);
+      socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ''}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
     }
-    this.options.log?.({ method: request.method ?? '', path: url.pathname + url.search, ...(user ? { user } : {}), code });
+    this.options.log?.({ method: request.method ?? '', path: request.url ?? '', ...(user === undefined ? {} : { user }), code });
   }
 }
 
-function routeOf(pathname: string): { kind: 'containerLogs' | 'exec'; ref: ContainerRef } | undefined {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+type Route = { kind: 'containerLogs' | 'exec'; ref: ContainerRef };
+
+/** The request's target as a URL. @throws KubeletError 400 for one that is none (`http://[`) */
+function targetOf(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? '/', 'https://kubelet.invalid');
+  } catch {
+    throw new KubeletError(400, `malformed request target ${JSON.stringify(request.url ?? '')}`);
+  }
+}
+
+/** The container a path names. @throws KubeletError 400 for %-escapes that do not decode (Go's net/http refuses them so) */
+function routeOf(pathname: string): Route | undefined {
+  let parts: string[];
+  try {
+    parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  } catch {
+    throw new KubeletError(400, `invalid URL escape in the path ${JSON.stringify(pathname)}`);
+  }
   if (parts.length !== 4 || (parts[0] !== 'containerLogs' && parts[0] !== 'exec')) return undefined;
   return { kind: parts[0], ref: { namespace: parts[1]!, pod: parts[2]!, container: parts[3]! } };
 }
 
-/** The common name of a verified client certificate. */
-function clientUser(request: IncomingMessage): string | undefined {
+/** The user a verified client certificate names: its common name, and its organizations as groups. */
+function clientCaller(request: IncomingMessage): Caller | undefined {
   const socket = request.socket as TLSSocket;
   if (!socket.authorized) return undefined;
-  const subject = socket.getPeerCertificate().subject as Record<string, string | string[]> | undefined;
+  const subject = socket.getPeerCertificate().subject as Record<string, string | string[] | undefined> | undefined;
   const cn = subject?.['CN'];
-  return (Array.isArray(cn) ? cn[0] : cn) ?? '';
+  const name = Array.isArray(cn) ? cn[0] : cn;
+  if (!name) return undefined;
+  const organizations = subject?.['O'];
+  const groups = organizations === undefined ? [] : Array.isArray(organizations) ? organizations : [organizations];
+  return { name, groups: [...groups, 'system:authenticated'] };
 }
 
 function asKubeletError(error: unknown): KubeletError {
@@ -174,7 +223,13 @@ function statusBody(code: number, message: string): Record<string, unknown> {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: REASONS[code] ?? 'InternalError', code };
 }
 
-function sendStatus(response: ServerResponse, code: number, message: string): void {
-  const payload = JSON.stringify(statusBody(code, message));
-  response.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }).end(payload);
+/** The body of an error: the kubelet's plain text from its filters, a `Status` otherwise. */
+function errorBody(error: KubeletError): { type: string; payload: string } {
+  if (error.plain) return { type: 'text/plain; charset=utf-8', payload: `${error.message}\n` };
+  return { type: 'application/json', payload: JSON.stringify(statusBody(error.code, error.message)) };
+}
+
+function sendError(response: ServerResponse, error: KubeletError): void {
+  const { type, payload } = errorBody(error);
+  response.writeHead(error.code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(payload) }).end(payload);
 }

@@ -1,0 +1,134 @@
+/**
+ * A list read in pieces from one store snapshot, so that a list of any size is neither held in
+ * memory whole nor read in one blocking step, and still shows one revision. Objects are handed
+ * out as their stored JSON text, parsed only when a selector or a representation needs them.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { decodeStored, type RowKey, type RowRange, type Snapshot, type Store, type StoredRow } from '../store/index.js';
+import { encodeContinue } from './continue-token.js';
+import type { Obj } from './object-meta.js';
+
+export interface ListedItem {
+  /** The object's JSON text, as stored. */
+  readonly text: string;
+  /** The object, parsed on first use. */
+  object(): Obj;
+}
+
+export interface ListPiece {
+  items: ListedItem[];
+  /** Whether the list has ended. */
+  done: boolean;
+}
+
+export interface ListStreamOptions {
+  range: RowRange;
+  /** Whether an object belongs in the list; undefined: every row of the range does. */
+  match?: (object: Obj) => boolean;
+  /** At most this many objects (0: all), with a `continue` token when more remain. */
+  limit: number;
+}
+
+/** How much stored text one synchronous step reads at most, before the event loop gets a turn. */
+export const PIECE_BYTES = 256 * 1024;
+
+export class ListStream {
+  readonly #snapshot: Snapshot;
+  readonly #rows: Generator<StoredRow>;
+  readonly #match: ((object: Obj) => boolean) | undefined;
+  #ahead: IteratorResult<StoredRow> | undefined;
+  #done = false;
+
+  private constructor(snapshot: Snapshot, rows: Generator<StoredRow>, match: ((object: Obj) => boolean) | undefined, readonly continueToken: string | undefined) {
+    this.#snapshot = snapshot;
+    this.#rows = rows;
+    this.#match = match;
+  }
+
+  /** The revision the list shows. */
+  get revision(): number {
+    return this.#snapshot.revision;
+  }
+
+  /**
+   * Opens a list of `resource` at the store's current revision. With a limit, the page's last key
+   * is found first (in pieces too), so the `continue` token is known before the first item is sent.
+   */
+  static async open(store: Store, resource: string, options: ListStreamOptions): Promise<ListStream> {
+    const snapshot = await store.snapshot();
+    try {
+      let range = options.range;
+      let continueToken: string | undefined;
+      if (options.limit > 0) {
+        const last = options.match
+          ? await lastMatch(snapshot, resource, range, options.match, options.limit)
+          : snapshot.keyAt(resource, range, options.limit - 1);
+        if (last) {
+          range = { ...range, through: last };
+          // As before streaming: a page that ends before the last row has a continue token, even
+          // when none of the rows after it would match.
+          const more = snapshot.keyAt(resource, { ...options.range, after: last }, 0) !== undefined;
+          if (more) continueToken = encodeContinue(last, snapshot.revision);
+        }
+      }
+      return new ListStream(snapshot, snapshot.rows(resource, range), options.match, continueToken);
+    } catch (error) {
+      snapshot.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Reads on until about `budget` bytes of stored text have been read, or the list ends. The row
+   * after the piece is read ahead, so the piece that ends the list says so, and the snapshot is
+   * given back before that piece is written to a client that may be slow to take it.
+   */
+  take(budget = PIECE_BYTES): ListPiece {
+    const items: ListedItem[] = [];
+    let read = 0;
+    this.#ahead ??= this.#rows.next();
+    while (!this.#done && read < budget) {
+      const next = this.#ahead;
+      if (next.done) break;
+      this.#ahead = this.#rows.next();
+      read += next.value.value.length;
+      const item = listedItem(next.value.value);
+      if (!this.#match || this.#match(item.object())) items.push(item);
+    }
+    if (this.#ahead.done) this.close();
+    return { items, done: this.#done };
+  }
+
+  /** Ends the read; safe to call twice. */
+  close(): void {
+    this.#done = true;
+    this.#snapshot.close();
+  }
+}
+
+function listedItem(text: string): ListedItem {
+  let object: Obj | undefined;
+  return {
+    text,
+    object: () => {
+      const parsed = object ?? decodeStored<Obj>(text);
+      object = parsed;
+      return parsed;
+    },
+  };
+}
+
+/** The key of the `limit`-th matching row, reading in pieces. */
+async function lastMatch(snapshot: Snapshot, resource: string, range: RowRange, match: (object: Obj) => boolean, limit: number): Promise<RowKey | undefined> {
+  let found = 0;
+  let read = 0;
+  for (const row of snapshot.rows(resource, range)) {
+    read += row.value.length;
+    if (match(decodeStored(row.value)) && ++found === limit) return { namespace: row.namespace, name: row.name };
+    if (read >= PIECE_BYTES) {
+      read = 0;
+      await nextTurn();
+    }
+  }
+  return undefined;
+}

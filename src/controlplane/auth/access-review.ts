@@ -1,0 +1,102 @@
+/**
+ * SubjectAccessReview (`authorization.k8s.io/v1`): "may this user do this?", answered by the
+ * API server's own authorizer and never stored. Kubelets ask it about the callers of their
+ * endpoint (webhook authorization); the same client works against kube-apiserver.
+ */
+import type { ObjectApi } from '../api/object-api.js';
+import { isObject, type Obj } from '../api/object-meta.js';
+import { findResource } from '../api/resources.js';
+import { badRequest, StatusError } from '../api/status-error.js';
+import { decide, type Decision } from './authorizer.js';
+import { SYSTEM_MASTERS, type UserInfo } from './user.js';
+
+interface ReviewSpec {
+  resourceAttributes?: { namespace?: string; verb?: string; group?: string; version?: string; resource?: string; subresource?: string; name?: string; fieldSelector?: { rawSelector?: string } };
+  nonResourceAttributes?: { path?: string; verb?: string };
+  user?: string;
+  groups?: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
+/** Paths every authenticated user may GET (upstream's system:discovery and system:public-info-viewer). */
+const PUBLIC_PATHS = [/^\/(api|apis)(\/.*)?$/, /^\/version\/?$/, /^\/(healthz|livez|readyz)(\/.*)?$/, /^\/openapi(\/.*)?$/];
+
+/**
+ * The review `body` asks for, with its `status` filled in.
+ * @throws StatusError 400 for a body that is not a SubjectAccessReview, 422 for an invalid one
+ */
+export function reviewAccess(body: unknown, api: Pick<ObjectApi, 'list'>): Obj {
+  if (!isObject(body)) throw badRequest('SubjectAccessReview must be a JSON object');
+  for (const [field, expected] of [['apiVersion', 'authorization.k8s.io/v1'], ['kind', 'SubjectAccessReview']] as const) {
+    if (body[field] !== undefined && body[field] !== expected) {
+      throw badRequest(`the ${field === 'kind' ? 'kind' : 'API version'} in the data (${JSON.stringify(body[field])}) does not match the expected ${field === 'kind' ? 'kind' : 'API version'} (${expected})`);
+    }
+  }
+  const spec = (isObject(body['spec']) ? body['spec'] : {}) as ReviewSpec;
+  validate(spec, body['metadata']);
+  return {
+    kind: 'SubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec,
+    status: statusOf(evaluate(spec, api)),
+  };
+}
+
+function evaluate(spec: ReviewSpec, api: Pick<ObjectApi, 'list'>): Decision {
+  const user = subject(spec);
+  const r = spec.resourceAttributes;
+  if (!r) {
+    const path = spec.nonResourceAttributes?.path ?? '';
+    if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
+    const allowed = spec.nonResourceAttributes?.verb === 'get' && user.groups.includes('system:authenticated') && PUBLIC_PATHS.some((p) => p.test(path));
+    return { allowed, reason: '' };
+  }
+  const namespace = r.namespace ?? '';
+  const known = findResource(r.group ?? '', r.version || 'v1', r.resource ?? '');
+  return decide(user, {
+    verb: r.verb ?? '', group: r.group ?? '', resource: r.resource ?? '', namespace,
+    namespaced: known ? known.namespaced : namespace !== '',
+    ...(r.subresource ? { subresource: r.subresource } : {}),
+    ...(r.name ? { name: r.name } : {}),
+    ...(r.fieldSelector?.rawSelector ? { fieldSelector: r.fieldSelector.rawSelector } : {}),
+  }, api);
+}
+
+/** The user a review names; a service account by its user name, as RBAC's subjects match it. */
+function subject(spec: ReviewSpec): UserInfo {
+  const username = spec.user ?? '';
+  const account = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+  return {
+    username,
+    groups: spec.groups ?? [],
+    ...(spec.uid ? { uid: spec.uid } : {}),
+    ...(account ? { serviceAccount: { namespace: account[1]!, name: account[2]!, uid: spec.uid ?? '' } } : {}),
+  };
+}
+
+function statusOf(decision: Decision): Obj {
+  return { allowed: decision.allowed, ...(decision.reason === '' ? {} : { reason: decision.reason }) };
+}
+
+/** kube-apiserver's validation of a SubjectAccessReview. @throws StatusError 422 */
+function validate(spec: ReviewSpec, metadata: unknown): void {
+  const causes: { field: string; message: string }[] = [];
+  if (spec.resourceAttributes && spec.nonResourceAttributes) {
+    causes.push({ field: 'spec.nonResourceAttributes', message: `Invalid value: ${JSON.stringify(spec.nonResourceAttributes)}: cannot be specified in combination with resourceAttributes` });
+  }
+  if (!spec.resourceAttributes && !spec.nonResourceAttributes) {
+    causes.push({ field: 'spec.resourceAttributes', message: 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified' });
+  }
+  if (!spec.user && (spec.groups ?? []).length === 0) causes.push({ field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' });
+  if (isObject(metadata) && Object.entries(metadata).some(([key, value]) => key !== 'creationTimestamp' && value !== undefined && value !== null)) {
+    causes.push({ field: 'metadata', message: 'Invalid value: {}: must be empty' });
+  }
+  if (causes.length === 0) return;
+  const summary = causes.length === 1 ? `${causes[0]!.field}: ${causes[0]!.message}` : `[${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}]`;
+  throw new StatusError(422, 'Invalid', `SubjectAccessReview.authorization.k8s.io "" is invalid: ${summary}`, {
+    group: 'authorization.k8s.io', kind: 'SubjectAccessReview',
+    causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c.message, field: c.field })),
+  });
+}

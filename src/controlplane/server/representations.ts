@@ -1,0 +1,88 @@
+/**
+ * The representations an object or a list is sent in (JSON, Table, PartialObjectMetadata), as
+ * JSON text. Every object-to-JSON encoding goes through the store's `encodeObject`; an object
+ * sent as it is goes out as its stored text, unencoded.
+ */
+import type { ListedItem } from '../api/list-stream.js';
+import { metaOf, type Obj } from '../api/object-meta.js';
+import { groupVersion, type ResourceInfo } from '../api/resources.js';
+import { encodeObject } from '../store/index.js';
+import { toTable, type TableMetadata } from '../tables/index.js';
+import type { Representation } from './negotiation.js';
+
+/** One object as the client asked for it (a Table of one row, its metadata, or itself). */
+export function represent(info: ResourceInfo, object: Obj, representation: Representation, query: URLSearchParams, now: Date): unknown {
+  if (representation.type === 'table') {
+    const table = toTable(info.resource, [object], now, { metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
+    return { ...table, rows: table.rows.map((row) => withRowObject(row, query)) };
+  }
+  if (representation.type === 'partial-metadata') return partialMetadata(object);
+  return object;
+}
+
+/** A list's JSON text in three parts: what precedes the items, each item, and what follows them. */
+export interface ListFormat {
+  head: string;
+  item(listed: ListedItem): string;
+  tail: string;
+}
+
+/** How a list is written in `representation`, with `metadata` (resourceVersion, continue). */
+export function listFormat(info: ResourceInfo, representation: Representation, query: URLSearchParams, now: Date, metadata: TableMetadata): ListFormat {
+  // Each head is the encoding of the list with no items, cut before its closing `]}`: the items
+  // array is the last member, as in the whole-list encoding, so the content is the same.
+  const headOf = (empty: Record<string, unknown>): string => encodeObject(empty).slice(0, -2);
+  if (representation.type === 'table') {
+    return {
+      head: headOf({ ...toTable(info.resource, [], now, { metadata }), rows: [] }),
+      item: (listed) => encodeObject(withRowObject(toTable(info.resource, [listed.object()], now, { noHeaders: true }).rows[0]!, query)),
+      tail: ']}',
+    };
+  }
+  if (representation.type === 'partial-metadata') {
+    return {
+      head: headOf({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata, items: [] }),
+      item: (listed) => encodeObject(partialMetadata(listed.object())),
+      tail: ']}',
+    };
+  }
+  return { head: headOf({ kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata, items: [] }), item: (listed) => listed.text, tail: ']}' };
+}
+
+/**
+ * How a watch writes its events' objects. `key` names the encoding when it is the same for every
+ * watch, so that one event is encoded once however many watches send it.
+ */
+export interface EventEncoder {
+  readonly key: string | undefined;
+  object(item: ListedItem): string;
+}
+
+/** The encoder of a watch's events; a Table's column definitions come with its first event only, as kube-apiserver sends them. */
+export function eventEncoder(info: ResourceInfo, representation: Representation, query: URLSearchParams): EventEncoder {
+  if (representation.type === 'partial-metadata') return { key: 'partial', object: (item) => encodeObject(partialMetadata(item.object())) };
+  if (representation.type !== 'table') return { key: 'json', object: (item) => item.text };
+  let first = true;
+  return {
+    key: undefined,
+    object(item) {
+      const object = item.object();
+      const table = toTable(info.resource, [object], new Date(), { noHeaders: !first, metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
+      first = false;
+      return encodeObject({ ...table, rows: table.rows.map((row) => withRowObject(row, query)) });
+    },
+  };
+}
+
+/** The row's `object` as `includeObject` asks: None, Metadata (the default) or Object. */
+export function withRowObject<T extends { object: Obj }>(row: T, query: URLSearchParams): Omit<T, 'object'> & { object?: unknown } {
+  const include = query.get('includeObject') ?? 'Metadata';
+  if (include === 'Object') return row;
+  const { object, ...rest } = row;
+  if (include === 'None') return rest;
+  return { ...rest, object: partialMetadata(object) };
+}
+
+export function partialMetadata(object: Obj): Obj {
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object['metadata'] ?? {} };
+}

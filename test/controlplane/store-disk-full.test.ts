@@ -1,0 +1,95 @@
+/**
+ * The store on a full disk (a small tmpfs, filled): reads go on, deletions and the steps of a
+ * graceful deletion and Lease heartbeats are still written (from the reserve), other writes are
+ * refused with StoreFull, nothing acknowledged is lost, and all writes resume once space returns.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Store, StoreFull } from '../../src/controlplane/store/index.js';
+import { rootSkip } from '../support/runtime.js';
+
+/** Writes zeros to `file` until the file system says no more. */
+function fill(file: string): void {
+  const fd = openSync(file, 'w');
+  const chunk = Buffer.alloc(256 * 1024);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('store on a full disk', { skip: rootSkip() }, () => {
+  const mount = mkdtempSync(join(tmpdir(), 'hostpod-full-'));
+  after(() => {
+    execFileSync('umount', [mount]);
+    rmSync(mount, { recursive: true, force: true });
+  });
+
+  test('store keeps reads, deletions and heartbeats, refuses other writes, loses nothing, and resumes when space returns', () => {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mount]);
+    const store = Store.open(join(mount, 'state.db'), { reserveBytes: 4 * 1024 * 1024 });
+    assert.ok(existsSync(join(mount, 'space-reserve')), 'the reserve is made at open');
+    const cm = (name: string, data: Record<string, string> = {}) => ({ metadata: { name, namespace: 'default' }, data });
+    const key = (name: string, resource = 'configmaps', namespace = 'default') => ({ resource, namespace, name });
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      store.create(key(`keep-${i}`), cm(`keep-${i}`));
+      acknowledged.push(`keep-${i}`);
+    }
+    store.create(key('node-a', 'coordination.k8s.io/leases', 'kube-node-lease'), { metadata: { name: 'node-a', namespace: 'kube-node-lease' }, spec: { renewTime: '0' } });
+    store.create(key('doomed', 'pods'), { metadata: { name: 'doomed', namespace: 'default' } });
+
+    fill(join(mount, 'filler'));
+    // Writes that fit in SQLite's existing pages may still succeed; write until the disk says no.
+    const big = 'x'.repeat(64 * 1024);
+    let refused: unknown;
+    for (let i = 0; i < 10_000 && refused === undefined; i++) {
+      try {
+        store.create(key(`fill-${i}`), cm(`fill-${i}`, { big }));
+        acknowledged.push(`fill-${i}`);
+      } catch (error) {
+        refused = error;
+      }
+    }
+    assert.ok(refused instanceof StoreFull, `a write on the full disk is refused with StoreFull, not ${String(refused)}`);
+    assert.match((refused as Error).message, /disk of the data directory is full .*accepts only deletions/);
+    assert.equal(store.diskFull, true);
+    const reserve = (): number => statSync(join(mount, 'space-reserve')).size;
+    assert.equal(reserve(), 4 * 1024 * 1024, 'a refused write takes nothing from the reserve');
+    assert.throws(() => store.create(key('more'), cm('more')), StoreFull);
+    assert.throws(() => store.update(key('keep-0'), cm('keep-0', { changed: 'yes' })), StoreFull);
+
+    // Reads go on.
+    assert.equal(store.list('configmaps', { namespace: 'default' }).items.length, acknowledged.length);
+    assert.ok(store.get(key('keep-0')));
+    // A graceful deletion's steps, a final delete and a heartbeat are written.
+    const terminating = store.update(key('doomed', 'pods'), { metadata: { name: 'doomed', namespace: 'default', deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Running' } });
+    assert.ok(terminating);
+    store.update(key('doomed', 'pods'), { metadata: { name: 'doomed', namespace: 'default', deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Succeeded' } });
+    store.delete(key('doomed', 'pods'));
+    assert.equal(store.get(key('doomed', 'pods')), undefined);
+    store.update(key('node-a', 'coordination.k8s.io/leases', 'kube-node-lease'), { metadata: { name: 'node-a', namespace: 'kube-node-lease' }, spec: { renewTime: '1' } });
+    assert.ok(reserve() < 4 * 1024 * 1024, 'the deletion was written with room from the reserve');
+    for (const name of acknowledged.splice(-Math.min(50, acknowledged.length - 1))) store.delete(key(name));
+
+    // Space returns: every write is taken again, and the reserve is back.
+    rmSync(join(mount, 'filler'));
+    store.create(key('after'), cm('after'));
+    assert.equal(store.diskFull, false);
+    assert.equal(reserve(), 4 * 1024 * 1024, 'the reserve is made whole again');
+    store.close();
+
+    const reopened = Store.open(join(mount, 'state.db'), { reserveBytes: 4 * 1024 * 1024 });
+    const names = new Set(reopened.list('configmaps').items.map((item) => (item['metadata'] as { name: string }).name));
+    assert.deepEqual(acknowledged.filter((name) => !names.has(name)), [], 'no acknowledged write is lost');
+    assert.ok(names.has('after'));
+    reopened.close();
+  });
+});
