@@ -59,7 +59,12 @@ describe('job containers', { skip, timeout: 120_000 }, () => {
     const stop = new AbortController();
     const running = t.run(pod, { signal: stop.signal });
     while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
-    const info = t.runtime.list().find((c) => c.state === 'running');
+    // The workload can touch its file before the monitor has recorded it as running.
+    let info = t.runtime.list().find((c) => c.state === 'running');
+    for (let i = 0; i < 100 && !info; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      info = t.runtime.list().find((c) => c.state === 'running');
+    }
     assert.ok(info);
     const record = t.runtime.containers.record(info.id);
     const read = (file: string): string => {

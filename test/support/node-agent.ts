@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { issueCertificate } from '../../src/controlplane/auth/pki.js';
 import { NodeAgent } from '../../src/node/agent.js';
 import { KubeClient } from '../../src/node/kube-client/client.js';
+import { SubjectAccessReviewAuthorizer } from '../../src/node/kubelet-api/authorization.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { api, type StartedPlane } from './controlplane.js';
 
@@ -24,15 +25,16 @@ export async function startTestNode(started: StartedPlane, runtime: Runtime, nam
   const client = await issueCertificate(ca, { commonName: `system:node:${name}`, organizations: ['system:nodes'], usage: 'client' });
   const serving = await issueCertificate(ca, { commonName: `system:node:${name}`, usage: 'server', hosts: ['127.0.0.1'] });
   const logs: string[] = [];
+  const kube = new KubeClient({ server: started.plane.url, ca: ca.cert, insecureSkipTlsVerify: false, clientCert: client.cert, clientKey: client.key });
   const agent = await NodeAgent.start({
-    client: new KubeClient({ server: started.plane.url, ca: ca.cert, insecureSkipTlsVerify: false, clientCert: client.cert, clientKey: client.key }),
+    client: kube,
     runtime,
     images: runtime.images,
     nodeName: name,
     address: '127.0.0.1',
     mountMode: 'bind',
     insecureRegistries: [],
-    kubelet: { host: '127.0.0.1', port: 0, cert: serving.cert, key: serving.key, clientCa: ca.cert },
+    kubelet: { host: '127.0.0.1', port: 0, cert: serving.cert, key: serving.key, clientCa: ca.cert, nodeName: name, authorizer: new SubjectAccessReviewAuthorizer(kube) },
     hostpodVersion: 'test',
     log: (level, message, fields = {}) => logs.push(JSON.stringify({ level, message, ...fields })),
     pollMs: 100,
