@@ -3,10 +3,10 @@
  * memory whole nor read in one blocking step, and still shows one revision. Objects are handed
  * out as their stored JSON text, parsed only when a selector or a representation needs them.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decodeStored, type RowKey, type RowRange, type Snapshot, type Store, type StoredRow } from '../store/index.js';
 import { encodeContinue } from './continue-token.js';
 import type { Obj } from './object-meta.js';
+import { fairTurn } from '../fair-turns.js';
 
 export interface ListedItem {
   /** The object's JSON text, as stored. */
@@ -127,7 +127,7 @@ async function lastMatch(snapshot: Snapshot, resource: string, range: RowRange, 
     if (match(decodeStored(row.value)) && ++found === limit) return { namespace: row.namespace, name: row.name };
     if (read >= PIECE_BYTES) {
       read = 0;
-      await nextTurn();
+      await fairTurn();
     }
   }
   return undefined;

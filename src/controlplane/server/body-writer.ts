@@ -6,6 +6,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { fairTurn } from '../fair-turns.js';
+
+/** Pieces of at least this size wait for a fair turn before they are written (fair-turns.ts). */
+const FAIR_TURN_BYTES = 64 * 1024;
 
 /** How long a client may take no data before its response is abandoned (kube-apiserver's request timeout). */
 const STALL_MS = 60_000;
@@ -39,12 +43,19 @@ export class BodyWriter {
    */
   async write(pieces: readonly (string | Buffer)[]): Promise<void> {
     if (this.closed) throw new ClientGone();
+    const bytes = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    // A big piece waits for its turn among the other long responses, so that short requests (a
+    // small list, a Lease renewal) are served between them; a small one goes at once.
+    if (bytes >= FAIR_TURN_BYTES) {
+      await fairTurn();
+      if (this.closed) throw new ClientGone();
+    }
     let full = false;
     for (const piece of pieces) {
       if (!this.#response.write(piece)) full = true;
     }
     if (full && !this.closed) await this.#drained();
-    else await nextTurn();
+    else if (bytes < FAIR_TURN_BYTES) await nextTurn();
     if (this.closed) throw new ClientGone();
   }
 
