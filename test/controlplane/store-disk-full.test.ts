@@ -5,25 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Store, StoreFull } from '../../src/controlplane/store/index.js';
+import { fillDisk } from '../support/disk.js';
 import { rootSkip } from '../support/runtime.js';
-
-/** Writes zeros to `file` until the file system says no more. */
-function fill(file: string): void {
-  const fd = openSync(file, 'w');
-  const chunk = Buffer.alloc(256 * 1024);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe('store on a full disk', { skip: rootSkip() }, () => {
   const mount = mkdtempSync(join(tmpdir(), 'hostpod-full-'));
@@ -46,7 +34,7 @@ describe('store on a full disk', { skip: rootSkip() }, () => {
     store.create(key('node-a', 'coordination.k8s.io/leases', 'kube-node-lease'), { metadata: { name: 'node-a', namespace: 'kube-node-lease' }, spec: { renewTime: '0' } });
     store.create(key('doomed', 'pods'), { metadata: { name: 'doomed', namespace: 'default' } });
 
-    fill(join(mount, 'filler'));
+    fillDisk(join(mount, 'filler'));
     // Writes that fit in SQLite's existing pages may still succeed; write until the disk says no.
     const big = 'x'.repeat(64 * 1024);
     let refused: unknown;

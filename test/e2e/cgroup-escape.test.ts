@@ -5,7 +5,6 @@
  * container, the process and the hierarchy, and neither deletion nor `hostpod ps` fails.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -14,23 +13,10 @@ import { api, eventually, startControlPlane } from '../support/controlplane.js';
 import { runHostpod } from '../support/hostpod-cli.js';
 import { startTestNode } from '../support/node-agent.js';
 import { hostPod, removeCgroupDirs, rootSkip, shell, testRuntime } from '../support/runtime.js';
+import { processAlive, uniqueSleep } from '../support/processes.js';
 
 const skip = rootSkip();
 
-let markers = 0;
-function uniqueSleep(): string {
-  markers++;
-  return `sleep 3600.${process.pid}${markers}`;
-}
-
-function processAlive(marker: string): boolean {
-  try {
-    execFileSync('pgrep', ['-f', marker], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Hierarchy {
   version: 'v1' | 'v2';

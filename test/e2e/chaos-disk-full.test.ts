@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseLogLine } from '../../src/runtime/logs.js';
 import { adminClient } from '../support/admin-client.js';
+import { fillDisk } from '../support/disk.js';
 import { eventually, kubectl, kubectlSkip } from '../support/controlplane.js';
 import { alive, removeAllContainers, startUp, type UpProcess } from '../support/hostpod-up.js';
 import { rootSkip } from '../support/runtime.js';
@@ -27,28 +28,6 @@ const pod = (name: string, script: string) => ({
     containers: [{ name: 'main', image: 'localhost/hostprocess-base:latest', command: ['/bin/sh', '-c', script] }],
   },
 });
-
-/** Writes zeros to `file` until the file system is full. */
-function fill(file: string): void {
-  const fd = openSync(file, 'w');
-  const chunk = Buffer.alloc(1024 * 1024);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-  // The last partial blocks too.
-  const tail = openSync(file, 'a');
-  try {
-    for (;;) writeSync(tail, Buffer.alloc(4096));
-  } catch {
-    // full
-  } finally {
-    closeSync(tail);
-  }
-}
 
 describe('hostpod up on a full disk', { skip, timeout: 300_000 }, () => {
   const mount = mkdtempSync(join(tmpdir(), 'hostpod-full-up-'));
@@ -88,7 +67,7 @@ describe('hostpod up on a full disk', { skip, timeout: 300_000 }, () => {
     const doomedMonitor = monitor(doomedId);
     const lease = async (): Promise<string> => (await call('GET', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases`)).json<{ items: { spec: { renewTime: string } }[] }>().items[0]?.spec.renewTime ?? '';
 
-    fill(join(mount, 'filler'));
+    fillDisk(join(mount, 'filler'));
     const fullSince = Date.now();
 
     // Writes that are not deletions are refused, with the reason; some may still fit in the

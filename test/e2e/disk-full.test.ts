@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -18,6 +18,8 @@ import { Runtime } from '../../src/runtime/runtime.js';
 import { api, eventually, startControlPlane } from '../support/controlplane.js';
 import { startTestNode } from '../support/node-agent.js';
 import { hostPod, removeCgroupDirs, rootSkip, shell } from '../support/runtime.js';
+import { processAlive, uniqueSleep } from '../support/processes.js';
+import { fillDisk } from '../support/disk.js';
 
 const skip = rootSkip();
 
@@ -44,19 +46,7 @@ async function fullDiskRuntime(size = '16m', settings: Partial<RuntimeSettings> 
     dataDir,
     runtime,
     fill() {
-      const fd = openSync(filler, 'a');
-      try {
-        for (const size of [1 << 20, 1 << 12, 1]) {
-          const chunk = Buffer.alloc(size);
-          try {
-            for (;;) writeSync(fd, chunk);
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-          }
-        }
-      } finally {
-        closeSync(fd);
-      }
+      fillDisk(filler);
       assert.equal(statfsSync(dataDir).bavail, 0, 'the file system is full');
     },
     free() {
@@ -73,20 +63,6 @@ async function fullDiskRuntime(size = '16m', settings: Partial<RuntimeSettings> 
   };
 }
 
-let markers = 0;
-function uniqueSleep(): string {
-  markers++;
-  return `sleep 3600.${process.pid}${markers}`;
-}
-
-function processAlive(marker: string): boolean {
-  try {
-    execFileSync('pgrep', ['-f', marker], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setTimeout(r, 50));

@@ -11,24 +11,10 @@ import { PassThrough } from 'node:stream';
 import { importImages } from '../../src/runtime/image/import.js';
 import { tarLayer, writeOciLayout } from '../support/oci-layout.js';
 import { hostPod, rootSkip, shell, testRuntime, type TestRuntime } from '../support/runtime.js';
+import { processAlive, uniqueSleep } from '../support/processes.js';
 
 const skip = rootSkip();
 
-/** A command line no other process has: sleep with a unique fractional duration (dash has no exec -a). */
-let markers = 0;
-function uniqueSleep(): string {
-  markers++;
-  return `sleep 3600.${process.pid}${markers}`;
-}
-
-function processAlive(marker: string): boolean {
-  try {
-    execFileSync('pgrep', ['-f', marker], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function userExists(name: string): boolean {
   return readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.startsWith(`${name}:`));
