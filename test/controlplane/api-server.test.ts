@@ -124,6 +124,18 @@ describe('api server', () => {
     assert.match((bookmark.object['metadata'] as { resourceVersion: string }).resourceVersion, /^\d+$/);
   });
 
+  for (const timeoutSeconds of ['0', '4000000000']) {
+    test(`api server keeps a watch with timeoutSeconds=${timeoutSeconds} open (0 is the default, a huge one is not an overflow)`, async () => {
+      const from = (await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps')).json()['metadata'] as { resourceVersion: string };
+      const name = `long-${timeoutSeconds}`;
+      const events = watch(s.plane, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${from.resourceVersion}&timeoutSeconds=${timeoutSeconds}`,
+        (e) => e.some((x) => (x.object['metadata'] as { name?: string } | undefined)?.name === name));
+      await new Promise((r) => setTimeout(r, 300));
+      await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm(name) });
+      assert.ok((await events).some((e) => e.type === 'ADDED' && (e.object['metadata'] as { name: string }).name === name), 'the watch was still open 300 ms later');
+    });
+  }
+
   test('api server answers a watch from a compacted revision with a 410 Expired event', async () => {
     await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('before-compaction') });
     s.plane.store.compact(s.plane.store.revision);

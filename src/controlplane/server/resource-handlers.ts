@@ -85,7 +85,8 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
         info, filter,
         ...(query.get('resourceVersion') === null ? {} : { resourceVersion: query.get('resourceVersion')! }),
         allowBookmarks: boolParam(query, 'allowWatchBookmarks'),
-        timeoutSeconds: intParam(query, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800),
+        // As kube-apiserver: no timeout, or 0, is a random one between 30 and 60 minutes.
+        timeoutSeconds: intParam(query, 'timeoutSeconds') || 1800 + Math.floor(Math.random() * 1800),
         bookmarkIntervalMs: handler.options.bookmarkIntervalMs ?? 60_000,
         encoder: eventEncoder(info, representation, query),
         onInitialized: release,

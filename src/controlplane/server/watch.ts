@@ -33,6 +33,9 @@ export interface WatchOptions {
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
+/** The longest delay setTimeout takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Most a slow client may fall behind, or changes wait behind the initial events, before its watch is ended (it will relist). */
 const MAX_BUFFERED = 16 * 1024 * 1024;
 
@@ -106,7 +109,8 @@ export async function serveWatch(api: ObjectApi, request: IncomingMessage, respo
   };
   request.on('close', stop);
   response.on('error', stop);
-  timers.timeout = setTimeout(stop, options.timeoutSeconds * 1000);
+  // setTimeout takes at most 2^31-1 ms (24.8 days); a longer timeout is that, not an overflow to 1 ms.
+  timers.timeout = setTimeout(stop, Math.min(Math.max(0, options.timeoutSeconds * 1000), MAX_TIMER_MS));
 
   let revision: number;
   try {
