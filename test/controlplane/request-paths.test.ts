@@ -46,6 +46,9 @@ const CASES: PathCase[] = [
   { method: 'GET', path: '/api/v1/namespaces/dots/configmaps/%6beep', code: 200 },
   { method: 'GET', path: '/api/v1/namespaces/dots/configmaps/keep/', code: 200 },
   { method: 'GET', path: '/ver%73ion', code: 200 },
+  // The absolute form names its path; one whose authority is no host is refused, as Go's ParseRequestURI refuses it.
+  { method: 'GET', path: 'https://anything.invalid/api/v1/namespaces/dots/configmaps/keep', code: 200 },
+  { method: 'GET', path: 'http://[/api/v1/namespaces/dots/configmaps/keep', code: 400, message: /^invalid request URI "http:\/\/\[\/api/ },
 ];
 
 describe('request paths', () => {

@@ -36,7 +36,11 @@ export function parseRequestTarget(target: string): RequestTarget {
   const query = new URLSearchParams(question < 0 ? '' : target.slice(question + 1));
   // The absolute form (`GET https://host/api HTTP/1.1`) names the same path.
   const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/.exec(rawPath);
-  if (absolute) rawPath = rawPath.slice(absolute[0].length) || '/';
+  if (absolute) {
+    // Its authority must be a host, as Go's url.ParseRequestURI requires.
+    if (!URL.canParse(absolute[0])) throw badRequest(`invalid request URI ${JSON.stringify(target)}`);
+    rawPath = rawPath.slice(absolute[0].length) || '/';
+  }
   if (!rawPath.startsWith('/')) throw badRequest(`invalid request URI ${JSON.stringify(rawPath)}`);
   const path = percentDecode(rawPath).replace(/\/+$/, '');
   const segments = path === '' ? [] : path.slice(1).split('/');
