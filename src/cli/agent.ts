@@ -4,12 +4,15 @@
  * SIGINT. `hostpod up` starts the same agent beside its control plane.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { createCa, issueCertificate, type KeyPair } from '../controlplane/auth/pki.js';
+import { loadConfig } from '../config.js';
 import { HostpodError } from '../errors.js';
 import { NodeAgent } from '../node/agent.js';
+import { ensureClientCertificate } from '../node/bootstrap/client-certificate.js';
 import { SubjectAccessReviewAuthorizer } from '../node/kubelet-api/authorization.js';
 import { KubeClient } from '../node/kube-client/client.js';
 import { loadKubeconfig, type ClusterConnection } from '../node/kube-client/kubeconfig.js';
@@ -43,6 +46,8 @@ export interface StartAgentOptions {
   /** The CA that the API server's kubelet-client certificate is signed by. */
   clientCa: string;
   mountMode?: MountMode;
+  /** The node's credentials came from TLS bootstrapping: renew them into these files. */
+  rotateClientCertificate?: { kubeconfig: string; certDir: string };
   io: CommandIO;
   log: JsonLog;
 }
@@ -66,6 +71,7 @@ export async function startAgent(options: StartAgentOptions): Promise<NodeAgent>
       nodeName: options.nodeName, authorizer: new SubjectAccessReviewAuthorizer(client),
     },
     hostpodVersion: HOSTPOD_VERSION,
+    ...(options.rotateClientCertificate ? { rotateClientCertificate: options.rotateClientCertificate } : {}),
     log: (level, message, fields = {}) => options.log(level, message, fields),
   });
 }
@@ -108,13 +114,14 @@ function readPem(path: string, what: string): string {
 }
 
 type Flags = {
-  kubeconfig: string; context?: string; dataDir?: string; config?: string; nodeName?: string; address?: string;
+  kubeconfig: string; bootstrapKubeconfig?: string; context?: string; dataDir?: string; config?: string; nodeName?: string; address?: string;
   kubeletAddress: string; kubeletPort: number; kubeletCert?: string; kubeletKey?: string; clientCaFile?: string; mountMode?: MountMode;
 };
 
 export function agentCommand(io: CommandIO, exit: { code: number }): Command {
   return withDataOptions(new Command('agent').description('join this host to a cluster as a node that runs HostProcess pods, in the foreground'))
-    .requiredOption('--kubeconfig <file>', "the node's credentials for the cluster's API server")
+    .requiredOption('--kubeconfig <file>', "the node's credentials for the cluster's API server (written after TLS bootstrapping)")
+    .option('--bootstrap-kubeconfig <file>', 'a kubeconfig with a bootstrap token: when --kubeconfig does not exist or its certificate expired, request a client certificate with it, as a kubelet joins, and renew it before it expires')
     .option('--context <name>', 'the kubeconfig context to use (default: its current context)')
     .option('--node-name <name>', 'the Node to register (default: the host name)')
     .option('--address <ip>', "the node's address: its InternalIP, the pods' hostIP and podIP (default: the first non-loopback IPv4)")
@@ -127,18 +134,26 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
     .action((flags: Flags) =>
       runReported(io, exit, async () => {
         const address = nodeAddress(flags.kubeletAddress, flags.address, hostIP);
-        const connection = loadKubeconfig(flags.kubeconfig, flags.context);
+        const log = jsonLog(io);
+        const nodeName = flags.nodeName ?? defaultNodeName();
+        const certDir = join(loadConfig(flags).dataDir, 'pki');
+        // As the kubelet: the node's kubeconfig when it holds valid credentials, else TLS bootstrapping.
+        const connection = flags.bootstrapKubeconfig !== undefined || !existsSync(flags.kubeconfig)
+          ? await ensureClientCertificate({
+            nodeName, kubeconfig: flags.kubeconfig, certDir, log: (message, fields) => log('info', message, fields),
+            ...(flags.bootstrapKubeconfig === undefined ? {} : { bootstrapKubeconfig: flags.bootstrapKubeconfig }),
+          })
+          : loadKubeconfig(flags.kubeconfig, flags.context);
         const clientCa = flags.clientCaFile ? readPem(flags.clientCaFile, 'client CA') : connection.ca;
         if (!clientCa) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', `the kubeconfig ${flags.kubeconfig} has no certificate authority`, { hint: 'pass --client-ca-file with the CA that signs the API server\'s kubelet-client certificate' });
         if ((flags.kubeletCert === undefined) !== (flags.kubeletKey === undefined)) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', '--kubelet-cert and --kubelet-key go together');
-        const log = jsonLog(io);
-        const nodeName = flags.nodeName ?? defaultNodeName();
         const agent = await startAgent({
           connection, nodeName, io, log, clientCa,
           address, kubeletAddress: flags.kubeletAddress, kubeletPort: flags.kubeletPort,
           ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
           ...(flags.config ? { config: flags.config } : {}),
           ...(flags.mountMode ? { mountMode: flags.mountMode } : {}),
+          ...(flags.bootstrapKubeconfig ? { rotateClientCertificate: { kubeconfig: flags.kubeconfig, certDir } } : {}),
           ...(flags.kubeletCert && flags.kubeletKey ? { serving: { cert: readPem(flags.kubeletCert, 'kubelet certificate'), key: readPem(flags.kubeletKey, 'kubelet key') } } : {}),
         });
         io.stdout.write(`hostpod: node ${nodeName} joined ${connection.server}; kubelet endpoint on port ${agent.kubeletPort}\n`);

@@ -11,6 +11,7 @@ import type { MountMode } from '../runtime/container.js';
 import { podDir, removePodDir } from '../runtime/pod.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ImageStore } from '../runtime/image/store.js';
+import { startCertificateRotation } from './bootstrap/certificate-rotation.js';
 import { EventRecorder } from './events.js';
 import { ImagePuller } from './image-puller.js';
 import type { KubeClient } from './kube-client/client.js';
@@ -38,6 +39,8 @@ export interface AgentOptions {
   log: NodeContext['log'];
   /** How often running containers are checked for an exit (ms). */
   pollMs?: number;
+  /** Renew the client certificate before it expires, rewriting these files (TLS bootstrapping). */
+  rotateClientCertificate?: { kubeconfig: string; certDir: string };
 }
 
 type PodList = { metadata?: { resourceVersion?: string }; items: V1Pod[] };
@@ -71,6 +74,7 @@ export class NodeAgent {
   readonly #context: NodeContext;
   readonly #abort = new AbortController();
   #heartbeat: Heartbeat | undefined;
+  #stopRotation: (() => void) | undefined;
   #ticker: NodeJS.Timeout | undefined;
   #endpoint: KubeletApiServer | undefined;
   #node: { object: Obj; fetchedAt: number } | undefined;
@@ -127,6 +131,9 @@ export class NodeAgent {
     const facts: NodeFacts = { name: options.nodeName, address: options.address, kubeletPort: this.#endpoint.port, dataDir: options.runtime.dataDir, hostpodVersion: options.hostpodVersion };
     const node = await registerNode(options.client, facts);
     this.#heartbeat = startHeartbeat(options.client, facts, node, (message) => options.log('warn', message));
+    if (options.rotateClientCertificate) {
+      this.#stopRotation = startCertificateRotation(options.client, { nodeName: options.nodeName, ...options.rotateClientCertificate, log: options.log });
+    }
     const listed = new Promise<void>((resolve) => { this.#firstList = resolve; });
     this.#watching = this.#watchPods();
     await listed;
@@ -141,6 +148,7 @@ export class NodeAgent {
     this.#abort.abort();
     clearInterval(this.#ticker);
     this.#heartbeat?.stop();
+    this.#stopRotation?.();
     await this.#endpoint?.stop();
     await this.#watching?.catch(() => {});
     for (const worker of this.#workers.values()) worker.detach();

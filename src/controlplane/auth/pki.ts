@@ -123,6 +123,31 @@ export async function issueCertificate(ca: KeyPair, request: CertificateRequest,
   return { cert: cert.toString('pem'), key: exportKey(keys.privateKey) };
 }
 
+/** A PKCS#10 certificate signing request and the fresh key it is for. */
+export interface CertificateSigningRequest {
+  /** PEM `CERTIFICATE REQUEST`. */
+  request: string;
+  /** PEM PKCS#8 private key. */
+  key: string;
+}
+
+/**
+ * A certificate signing request with a fresh ECDSA P-256 key, as the kubelet files one for TLS
+ * bootstrapping: subject CN and O, and for a serving certificate its DNS names and addresses.
+ */
+export async function createSigningRequest(subject: { commonName: string; organizations?: readonly string[]; hosts?: readonly string[] }): Promise<CertificateSigningRequest> {
+  const x509 = await loadX509();
+  const keys = await generateKeys();
+  const names = [...new Set(subject.hosts ?? [])].map((h) => (isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }));
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: [`CN=${subject.commonName}`, ...(subject.organizations ?? []).map((o) => `O=${o}`)].join(', '),
+    keys,
+    signingAlgorithm: ALGORITHM,
+    extensions: names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : [],
+  });
+  return { request: csr.toString('pem'), key: exportKey(keys.privateKey) };
+}
+
 /** Whether a certificate names every host and stays valid for 30 more days. */
 function covers(pem: string, hosts: readonly string[], now: Date): boolean {
   const cert = new X509Certificate(pem);

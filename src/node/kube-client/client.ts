@@ -31,16 +31,40 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
 }
 
-export class KubeClient {
-  readonly #agent: Agent;
+function agentFor(connection: ClusterConnection): Agent {
+  return new Agent({
+    keepAlive: true,
+    ...(connection.ca ? { ca: connection.ca } : {}),
+    ...(connection.clientCert ? { cert: connection.clientCert, key: connection.clientKey } : {}),
+    rejectUnauthorized: !connection.insecureSkipTlsVerify,
+  });
+}
 
-  constructor(readonly connection: ClusterConnection, readonly userAgent = 'hostpod-agent') {
-    this.#agent = new Agent({
-      keepAlive: true,
-      ...(connection.ca ? { ca: connection.ca } : {}),
-      ...(connection.clientCert ? { cert: connection.clientCert, key: connection.clientKey } : {}),
-      rejectUnauthorized: !connection.insecureSkipTlsVerify,
-    });
+/** How long connections made with a replaced certificate may live on (a watch lasts at most 5 minutes). */
+const OLD_AGENT_GRACE_MS = 6 * 60_000;
+
+export class KubeClient {
+  #agent: Agent;
+  #connection: ClusterConnection;
+
+  constructor(connection: ClusterConnection, readonly userAgent = 'hostpod-agent') {
+    this.#connection = connection;
+    this.#agent = agentFor(connection);
+  }
+
+  get connection(): ClusterConnection {
+    return this.#connection;
+  }
+
+  /**
+   * Uses a new client certificate for every request from now on (a certificate rotation); requests
+   * and watches already open finish on the old one.
+   */
+  useClientCertificate(cert: string, key: string): void {
+    const old = this.#agent;
+    this.#connection = { ...this.#connection, clientCert: cert, clientKey: key };
+    this.#agent = agentFor(this.#connection);
+    setTimeout(() => old.destroy(), OLD_AGENT_GRACE_MS).unref();
   }
 
   get<T>(path: string, query?: RequestOptions['query']): Promise<T> {
@@ -115,10 +139,10 @@ export class KubeClient {
   }
 
   #send(method: string, path: string, options: RequestOptions, signal?: AbortSignal): Promise<IncomingMessage> {
-    const url = new URL(path, `${this.connection.server}/`);
+    const url = new URL(path, `${this.#connection.server}/`);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const token = this.connection.token?.();
+    const token = this.#connection.token?.();
     return new Promise((resolve, reject) => {
       const req = request(url, {
         method,
