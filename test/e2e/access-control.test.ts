@@ -57,7 +57,7 @@ const ACTIONS: Record<string, (c: Cluster, who: Identity) => Promise<number>> = 
     return code;
   },
   'logs at the kubelet endpoint': (c, who) => kubeletCall(c, who, '/containerLogs/vault/target/main'),
-  'exec at the kubelet endpoint': (c, who) => upgrade(c, who, `https://${c.kubelet.host}:${c.kubelet.port}/exec/vault/target/main?command=id&stdout=true`),
+  'exec at the kubelet endpoint': (c, who) => upgrade(c, who, `https://${c.kubelet.host}:${c.kubelet.port}/exec/vault/target/main?command=id&output=1`),
   'logs through the API server': (c, who) => call(c, who, 'GET', '/api/v1/namespaces/vault/pods/target/log'),
   'exec through the API server': (c, who) => upgrade(c, who, `${c.url}/api/v1/namespaces/vault/pods/target/exec?command=id&stdout=true`),
 };

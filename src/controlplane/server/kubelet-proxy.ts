@@ -34,8 +34,8 @@ export interface KubeletTarget {
 
 /** The query parameters the kubelet's `/containerLogs` takes, in the API server's names. */
 const LOG_PARAMETERS = ['follow', 'previous', 'sinceSeconds', 'sinceTime', 'timestamps', 'tailLines', 'limitBytes', 'insecureSkipTLSVerifyBackend'];
-/** Exec's parameters, passed to the kubelet's `/exec` as they came. */
-const EXEC_PARAMETERS = ['command', 'stdin', 'stdout', 'stderr', 'tty'];
+/** PodExecOptions' streams, and the names the kubelet's `/exec` takes them by (core/v1's ExecStdinParam...). */
+const EXEC_STREAMS: [option: string, kubelet: string][] = [['stdin', 'input'], ['stdout', 'output'], ['stderr', 'error'], ['tty', 'tty']];
 /** Request headers an upgrade needs at the other end; credentials for the API server stay behind. */
 const UPGRADE_HEADERS = ['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version', 'user-agent', 'origin'];
 
@@ -100,6 +100,16 @@ function kubeletPath(kind: 'containerLogs' | 'exec', target: KubeletTarget, quer
   return `/${path}${search ? `?${search}` : ''}`;
 }
 
+/** What kube-apiserver's ExecLocation sends the kubelet: each command word, and "1" for each stream asked for. */
+function kubeletExecQuery(query: URLSearchParams): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const word of query.getAll('command')) out.append('command', word);
+  // The booleans of PodExecOptions, as Go's strconv.ParseBool reads them.
+  const yes = (value: string | null): boolean => value !== null && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
+  for (const [option, kubelet] of EXEC_STREAMS) if (yes(query.get(option))) out.append(kubelet, '1');
+  return out;
+}
+
 function requestOptions(target: KubeletTarget, credentials: KubeletClientCredentials, method: string, path: string, headers: Record<string, string | string[]>): RequestOptions {
   return {
     host: target.host, port: target.port, method, path, headers,
@@ -151,7 +161,7 @@ export function proxyLogs(target: KubeletTarget, query: URLSearchParams, credent
  * choice, or an error) goes back to the client verbatim, then bytes flow both ways.
  */
 export function proxyUpgrade(target: KubeletTarget, request: IncomingMessage, query: URLSearchParams, head: Buffer, socket: Duplex, credentials: KubeletClientCredentials): Promise<void> {
-  const path = kubeletPath('exec', target, query, EXEC_PARAMETERS);
+  const path = kubeletPath('exec', target, kubeletExecQuery(query), ['command', ...EXEC_STREAMS.map(([, kubelet]) => kubelet)]);
   const headers = pickHeaders(request.headers, UPGRADE_HEADERS);
   return new Promise<void>((resolve, reject) => {
     const upstream = httpsRequest(requestOptions(target, credentials, request.method ?? 'GET', path, headers));

@@ -33,12 +33,13 @@ export interface ExecStreams {
 export class ExecRequestError extends Error {}
 
 /**
- * Reads an exec request from the kubelet's query (`command` repeated, `stdin`, `stdout`, `stderr`, `tty`).
+ * Reads an exec request from the kubelet's query: `command` repeated, and `input`, `output`,
+ * `error` and `tty` (core/v1's ExecStdinParam and friends, which kube-apiserver sends as "1").
  * @throws ExecRequestError with the kubelet's wording
  */
 export function parseExecRequest(query: URLSearchParams): ExecRequest {
   const flag = (name: string): boolean => ['1', 'true'].includes(query.get(name) ?? '');
-  const request = { command: query.getAll('command'), stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') };
+  const request = { command: query.getAll('command'), stdin: flag('input'), stdout: flag('output'), stderr: flag('error'), tty: flag('tty') };
   if (request.command.length === 0) throw new ExecRequestError('you must specify at least 1 command');
   if (!request.stdin && !request.stdout && !request.stderr) throw new ExecRequestError('you must specify at least 1 of stdin, stdout, stderr');
   if (request.tty && request.stderr) throw new ExecRequestError('tty and stderr cannot both be true');
