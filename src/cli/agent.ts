@@ -15,6 +15,7 @@ import { NodeAgent } from '../node/agent.js';
 import { ensureClientCertificate } from '../node/bootstrap/client-certificate.js';
 import { SubjectAccessReviewAuthorizer } from '../node/kubelet-api/authorization.js';
 import { KubeClient } from '../node/kube-client/client.js';
+import { formatTaint, HOSTPROCESS_TAINT, parseTaints, type NodeTaint } from '../node/node-taints.js';
 import { loadKubeconfig, type ClusterConnection } from '../node/kube-client/kubeconfig.js';
 import { requireRoot } from '../runtime/identity.js';
 import { hostIP } from '../runtime/runtime.js';
@@ -46,6 +47,10 @@ export interface StartAgentOptions {
   /** The CA that the API server's kubelet-client certificate is signed by. */
   clientCa: string;
   mountMode?: MountMode;
+  /** The taints the Node is created with. */
+  registerWithTaints?: readonly NodeTaint[];
+  /** Request the serving certificate from the cluster (kubelet-serving CSR), kept in this directory. */
+  servingCertificate?: { certDir: string };
   /** The node's credentials came from TLS bootstrapping: renew them into these files. */
   rotateClientCertificate?: { kubeconfig: string; certDir: string };
   io: CommandIO;
@@ -72,6 +77,8 @@ export async function startAgent(options: StartAgentOptions): Promise<NodeAgent>
     },
     hostpodVersion: HOSTPOD_VERSION,
     ...(options.rotateClientCertificate ? { rotateClientCertificate: options.rotateClientCertificate } : {}),
+    ...(options.registerWithTaints ? { registerWithTaints: options.registerWithTaints } : {}),
+    ...(options.servingCertificate ? { servingCertificate: options.servingCertificate } : {}),
     log: (level, message, fields = {}) => options.log(level, message, fields),
   });
 }
@@ -116,6 +123,7 @@ function readPem(path: string, what: string): string {
 type Flags = {
   kubeconfig: string; bootstrapKubeconfig?: string; context?: string; dataDir?: string; config?: string; nodeName?: string; address?: string;
   kubeletAddress: string; kubeletPort: number; kubeletCert?: string; kubeletKey?: string; clientCaFile?: string; mountMode?: MountMode;
+  registerWithTaints: string; rotateServerCertificates?: boolean;
 };
 
 export function agentCommand(io: CommandIO, exit: { code: number }): Command {
@@ -129,11 +137,14 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('--kubelet-port <port>', 'the port of the kubelet endpoint (logs, exec)').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
     .option('--kubelet-cert <file>', "the kubelet endpoint's serving certificate (default: a self-signed one)")
     .option('--kubelet-key <file>', 'its key')
+    .option('--rotate-server-certificates', "request the kubelet endpoint's certificate from the cluster with a kubernetes.io/kubelet-serving CSR (an operator approves it: kubectl certificate approve), and renew it before it expires, as the kubelet's flag does; until it is signed the endpoint serves a self-signed one")
     .option('--client-ca-file <file>', "the CA of the API server's client certificate at the kubelet endpoint (default: the kubeconfig's CA)")
+    .option('--register-with-taints <taints>', 'the taints the Node is created with, key=value:Effect comma-separated, as the kubelet\'s flag; the default lets only workloads that tolerate it (HostProcess pods) be scheduled here; "" for none', formatTaint(HOSTPROCESS_TAINT))
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode)').choices(['bind', 'sandbox']))
     .action((flags: Flags) =>
       runReported(io, exit, async () => {
         const address = nodeAddress(flags.kubeletAddress, flags.address, hostIP);
+        const registerWithTaints = parseTaints(flags.registerWithTaints);
         const log = jsonLog(io);
         const nodeName = flags.nodeName ?? defaultNodeName();
         const certDir = join(loadConfig(flags).dataDir, 'pki');
@@ -147,13 +158,15 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
         const clientCa = flags.clientCaFile ? readPem(flags.clientCaFile, 'client CA') : connection.ca;
         if (!clientCa) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', `the kubeconfig ${flags.kubeconfig} has no certificate authority`, { hint: 'pass --client-ca-file with the CA that signs the API server\'s kubelet-client certificate' });
         if ((flags.kubeletCert === undefined) !== (flags.kubeletKey === undefined)) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', '--kubelet-cert and --kubelet-key go together');
+        if (flags.rotateServerCertificates && flags.kubeletCert) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', '--rotate-server-certificates requests the serving certificate from the cluster; --kubelet-cert gives one', { hint: 'pass one of them' });
         const agent = await startAgent({
-          connection, nodeName, io, log, clientCa,
+          connection, nodeName, io, log, clientCa, registerWithTaints,
           address, kubeletAddress: flags.kubeletAddress, kubeletPort: flags.kubeletPort,
           ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
           ...(flags.config ? { config: flags.config } : {}),
           ...(flags.mountMode ? { mountMode: flags.mountMode } : {}),
           ...(flags.bootstrapKubeconfig ? { rotateClientCertificate: { kubeconfig: flags.kubeconfig, certDir } } : {}),
+          ...(flags.rotateServerCertificates ? { servingCertificate: { certDir } } : {}),
           ...(flags.kubeletCert && flags.kubeletKey ? { serving: { cert: readPem(flags.kubeletCert, 'kubelet certificate'), key: readPem(flags.kubeletKey, 'kubelet key') } } : {}),
         });
         io.stdout.write(`hostpod: node ${nodeName} joined ${connection.server}; kubelet endpoint on port ${agent.kubeletPort}\n`);

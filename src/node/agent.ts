@@ -12,6 +12,7 @@ import { podDir, removePodDir } from '../runtime/pod.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ImageStore } from '../runtime/image/store.js';
 import { startCertificateRotation } from './bootstrap/certificate-rotation.js';
+import { startServingCertificate } from './bootstrap/serving-certificate.js';
 import { EventRecorder } from './events.js';
 import { ImagePuller } from './image-puller.js';
 import type { KubeClient } from './kube-client/client.js';
@@ -19,6 +20,7 @@ import { deletePodNow, patchPodStatus } from './pod-api.js';
 import { KubeletApiServer, type KubeletApiOptions } from './kubelet-api/server.js';
 import { AgentKubeletBackend } from './kubelet-backend.js';
 import { registerNode, startHeartbeat, type Heartbeat } from './node-registration.js';
+import type { NodeTaint } from './node-taints.js';
 import type { NodeFacts } from './node-status.js';
 import { admitToNode } from './pod-admission.js';
 import { PodWorker, type NodeContext } from './pod-worker.js';
@@ -39,6 +41,10 @@ export interface AgentOptions {
   log: NodeContext['log'];
   /** How often running containers are checked for an exit (ms). */
   pollMs?: number;
+  /** Request the kubelet endpoint's certificate from the cluster (kubelet-serving CSR), keeping it in this directory. */
+  servingCertificate?: { certDir: string };
+  /** The taints the Node is created with (default none). */
+  registerWithTaints?: readonly NodeTaint[];
   /** Renew the client certificate before it expires, rewriting these files (TLS bootstrapping). */
   rotateClientCertificate?: { kubeconfig: string; certDir: string };
 }
@@ -75,6 +81,7 @@ export class NodeAgent {
   readonly #abort = new AbortController();
   #heartbeat: Heartbeat | undefined;
   #stopRotation: (() => void) | undefined;
+  #stopServing: (() => void) | undefined;
   #ticker: NodeJS.Timeout | undefined;
   #endpoint: KubeletApiServer | undefined;
   #node: { object: Obj; fetchedAt: number } | undefined;
@@ -129,8 +136,15 @@ export class NodeAgent {
       backend: new AgentKubeletBackend(options.runtime, (namespace, name) => this.pod(namespace, name)),
     });
     const facts: NodeFacts = { name: options.nodeName, address: options.address, kubeletPort: this.#endpoint.port, dataDir: options.runtime.dataDir, hostpodVersion: options.hostpodVersion };
-    const node = await registerNode(options.client, facts);
+    const node = await registerNode(options.client, facts, options.registerWithTaints);
     this.#heartbeat = startHeartbeat(options.client, facts, node, (message) => options.log('warn', message));
+    if (options.servingCertificate) {
+      const endpoint = this.#endpoint;
+      this.#stopServing = startServingCertificate(options.client, {
+        nodeName: options.nodeName, hosts: [options.address, options.nodeName], certDir: options.servingCertificate.certDir,
+        use: (pair) => endpoint.useServingCertificate(pair), log: options.log,
+      });
+    }
     if (options.rotateClientCertificate) {
       this.#stopRotation = startCertificateRotation(options.client, { nodeName: options.nodeName, ...options.rotateClientCertificate, log: options.log });
     }
@@ -149,6 +163,7 @@ export class NodeAgent {
     clearInterval(this.#ticker);
     this.#heartbeat?.stop();
     this.#stopRotation?.();
+    this.#stopServing?.();
     await this.#endpoint?.stop();
     await this.#watching?.catch(() => {});
     for (const worker of this.#workers.values()) worker.detach();

@@ -5,6 +5,7 @@
  */
 import { ApiError, type KubeClient } from './kube-client/client.js';
 import { nodeLabels, nodeStatus, type Condition, type NodeFacts } from './node-status.js';
+import type { NodeTaint } from './node-taints.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
 export const LEASE_DURATION_SECONDS = 40;
@@ -18,11 +19,17 @@ export interface Heartbeat {
   stop(): void;
 }
 
-/** Creates or takes over the Node; returns it as stored. */
-export async function registerNode(client: KubeClient, facts: NodeFacts): Promise<NodeObject> {
+/**
+ * Creates or takes over the Node; returns it as stored. `taints` are set when the Node is
+ * created only, as the kubelet does: NodeRestriction forbids a node to change its taints later.
+ */
+export async function registerNode(client: KubeClient, facts: NodeFacts, taints: readonly NodeTaint[] = []): Promise<NodeObject> {
   const status = nodeStatus(facts);
   try {
-    const created = await client.create<NodeObject>('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: facts.name, labels: nodeLabels(facts.name) } });
+    const created = await client.create<NodeObject>('/api/v1/nodes', {
+      apiVersion: 'v1', kind: 'Node', metadata: { name: facts.name, labels: nodeLabels(facts.name) },
+      ...(taints.length > 0 ? { spec: { taints } } : {}),
+    });
     return await client.mergePatch<NodeObject>(`/api/v1/nodes/${created.metadata.name}/status`, { status });
   } catch (error) {
     if (!(error instanceof ApiError && error.code === 409)) throw error;

@@ -53,10 +53,13 @@ test('hostpod agent --kubeconfig joins a cluster and runs its pods', { skip: roo
 
   const nodes = (await k('get', 'nodes', '-o', 'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,RUNTIME:.status.nodeInfo.containerRuntimeVersion', '--no-headers')).stdout;
   assert.match(nodes, /^joiner\s+True\s+hostpod:\/\/\d+\.\d+\.\d+/m);
+  const taints = (await k('get', 'node', 'joiner', '-o', 'jsonpath={.spec.taints}')).stdout;
+  assert.deepEqual(JSON.parse(taints), [{ key: 'hostpod.io/hostprocess', value: 'true', effect: 'NoSchedule' }], 'a joined hostpod node keeps ordinary pods off with its taint');
   const pod = {
     apiVersion: 'v1', kind: 'Pod', metadata: { name: 'joined', namespace: 'default' },
     spec: {
       nodeSelector: { 'kubernetes.io/hostname': 'joiner' },
+      tolerations: [{ key: 'hostpod.io/hostprocess', operator: 'Exists', effect: 'NoSchedule' }],
       securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
       hostNetwork: true, terminationGracePeriodSeconds: 1,
       containers: [{ name: 'main', image: 'localhost/hostprocess-base:latest', command: ['/bin/sh', '-c', 'echo hello from the joined node; sleep 600'] }],

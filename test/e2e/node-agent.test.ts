@@ -1,5 +1,7 @@
 /**
- * The node agent's pod lifecycle as kubectl users see it, against `hostpod up`: restarts with
+ * The node agent's pod lifecycle as kubectl users see it, against both control planes: `hostpod
+ * up`, and the real kube-apiserver, controller manager and scheduler with a hostpod node joined by
+ * TLS bootstrapping (issue 15: one suite, two control planes). Restarts with
  * CrashLoopBackOff and `--previous`, init containers, the log options, exec with and without a
  * terminal (kubectl 1.27 over SPDY, 1.33 over WebSocket), ConfigMap and Secret volumes and
  * variables, the service-account token with in-cluster kubectl, probes, activeDeadlineSeconds,
@@ -12,11 +14,76 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
-import { removeAllContainers, startUp, type UpProcess } from '../support/hostpod-up.js';
+import { removeAllContainers, startUp } from '../support/hostpod-up.js';
+import { componentVersions, realClusterSkip } from '../support/kube-binaries.js';
+import { startRealCluster } from '../support/real-cluster.js';
+import { joinRealNode } from '../support/real-node.js';
 import { rootSkip } from '../support/runtime.js';
 
 const skip = rootSkip() || kubectlSkip('1.27') || kubectlSkip('1.33');
 const BASE = 'localhost/hostprocess-base:latest';
+/** hostpod nodes' taint (node-taints.ts): the test's pods tolerate it, as HostProcess workloads do. */
+const TOLERATION = { key: 'hostpod.io/hostprocess', operator: 'Exists', effect: 'NoSchedule' };
+
+/** A control plane with one hostpod node, for the suite. */
+interface Plane {
+  kubeconfig: string;
+  /** What the node agent logged: a denial in it fails the suite. */
+  agentLog(): string;
+  stop(): Promise<void>;
+}
+
+interface PlaneKind {
+  name: string;
+  skip: string | false;
+  start(dir: string): Promise<Plane>;
+}
+
+const PLANES: PlaneKind[] = [
+  {
+    name: 'hostpod up',
+    skip: false,
+    start: async (dir) => {
+      const up = await startUp(dir, 16900 + Math.floor(Math.random() * 400));
+      return {
+        kubeconfig: up.kubeconfig,
+        agentLog: () => up.log(),
+        stop: async () => {
+          await up.stop();
+          await removeAllContainers(dir);
+        },
+      };
+    },
+  },
+  {
+    name: 'the real control plane',
+    skip: realClusterSkip(),
+    start: async (dir) => {
+      process.stdout.write(`# ${componentVersions().split('\n').join('\n# ')}\n`);
+      const cluster = await startRealCluster();
+      const node = await joinRealNode(cluster, { name: 'agent-node', dir: join(dir, 'node'), address: '127.0.0.1', kubeletPort: 0 }).catch(async (error: unknown) => {
+        await cluster.stop();
+        throw error;
+      });
+      // The real API server authorizes service accounts by RBAC alone: the operator lets the
+      // default account read its namespace, as hostpod up's simpler authorizer does.
+      const bound = await cluster.call('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', {
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'default-view', namespace: 'default' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+        subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'default' }],
+      });
+      assert.equal(bound.status, 201, bound.body);
+      return {
+        kubeconfig: cluster.kubeconfig,
+        agentLog: () => node.output(),
+        stop: async () => {
+          await node.remove();
+          await cluster.stop();
+        },
+      };
+    },
+  },
+];
 
 type Json = Record<string, unknown>;
 
@@ -27,6 +94,7 @@ function hostProcessPod(name: string, containers: Json[], spec: Json = {}, metad
     spec: {
       securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
       hostNetwork: true,
+      tolerations: [TOLERATION],
       terminationGracePeriodSeconds: 2,
       containers: containers.map((c) => ({ image: BASE, ...c })),
       ...spec,
@@ -36,20 +104,19 @@ function hostProcessPod(name: string, containers: Json[], spec: Json = {}, metad
 
 const sh = (script: string): string[] => ['/bin/sh', '-c', script];
 
-describe('the node agent, driven by kubectl', { skip, timeout: 600_000 }, () => {
+for (const kind of PLANES) describe(`the node agent, driven by kubectl, against ${kind.name}`, { skip: skip || kind.skip, timeout: 600_000 }, () => {
   let dir: string;
-  let up: UpProcess;
+  let plane: Plane | undefined;
   let k: Kubectl;
   let old: Kubectl;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hostpod-agent-'));
-    up = await startUp(dir, 16900 + Math.floor(Math.random() * 400));
-    k = kubectl('1.33', up.kubeconfig);
-    old = kubectl('1.27', up.kubeconfig);
+    plane = await kind.start(dir);
+    k = kubectl('1.33', plane.kubeconfig);
+    old = kubectl('1.27', plane.kubeconfig);
   });
   after(async () => {
-    await up?.stop();
-    await removeAllContainers(dir);
+    await plane?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -294,7 +361,8 @@ describe('the node agent, driven by kubectl', { skip, timeout: 600_000 }, () => 
   });
 
   test('a pod that is not HostProcess fails, saying hostpod runs only HostProcess pods; a missing image backs off', async () => {
-    await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ordinary' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    // Tolerating the node's taint, the scheduler places it there; the node refuses it.
+    await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ordinary' }, spec: { tolerations: [TOLERATION], containers: [{ name: 'c', image: 'busybox' }] } });
     const refused = await eventually(async () => ((await pod('ordinary')).status.phase === 'Failed' ? pod('ordinary') : undefined), 30_000, 'Failed');
     assert.equal(refused.status.reason, 'NotHostProcess');
     assert.match(refused.status.message ?? '', /^hostpod runs only HostProcess pods/);
@@ -316,5 +384,10 @@ describe('the node agent, driven by kubectl', { skip, timeout: 600_000 }, () => 
     assert.match(log, /Warning\s+Failed\s+Error: ErrImagePull/);
     assert.match(log, /Normal\s+BackOff\s+Back-off pulling image/);
     await k('delete', 'pod', 'no-image', '--wait=false');
+  });
+
+  test('the agent was refused nothing: it stayed within what the control plane lets a node do', () => {
+    const denied = (plane?.agentLog() ?? '').split('\n').filter((line) => /forbidden|\b403\b/i.test(line));
+    assert.deepEqual(denied, []);
   });
 });

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { connect } from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,18 @@ function tokenKubeconfig(server: string, ca: string, token: string): string {
     clusters: [{ name: 'c', cluster: { server, 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
     users: [{ name: 'tls-bootstrap-token-user', user: { token } }],
     contexts: [{ name: 'bootstrap', context: { cluster: 'c', user: 'tls-bootstrap-token-user' } }],
+  });
+}
+
+/** The certificate a TLS server on 127.0.0.1:`port` serves, verified against `ca` for that address; or why it is refused. */
+function servedCertificate(port: number, ca: string): Promise<X509Certificate | Error> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, ca }, () => {
+      const cert = socket.getPeerX509Certificate();
+      socket.end();
+      resolve(cert ?? new Error('no certificate'));
+    });
+    socket.once('error', (error: Error) => resolve(error));
   });
 }
 
@@ -58,7 +71,7 @@ describe('TLS bootstrapping against the real control plane', { skip, timeout: 30
   after(async () => {
     for (const a of agents) a.child.kill('SIGTERM');
     await Promise.all(agents.map((a) => a.exited));
-    for (const dir of ['n1']) await removeAllContainers(join(base, dir));
+    for (const dir of ['n1', 'n2']) await removeAllContainers(join(base, dir));
     await cluster?.stop();
     rmSync(base, { recursive: true, force: true });
   });
@@ -86,6 +99,48 @@ describe('TLS bootstrapping against the real control plane', { skip, timeout: 30
     }, 60_000, 'node n1 Ready');
     assert.equal(ready, 'True');
     assert.doesNotMatch(agent.output(), /forbidden|\b403\b/i, 'the agent stays within the Node authorizer and NodeRestriction');
+  });
+
+  test('--rotate-server-certificates: the kubelet endpoint serves a certificate from a kubelet-serving CSR an operator approves, kept across restarts', async () => {
+    const bootstrap = join(base, 'bootstrap-n2.kubeconfig');
+    writeFileSync(bootstrap, tokenKubeconfig(cluster.server, cluster.files.ca.cert, cluster.bootstrapToken));
+    const args = ['--bootstrap-kubeconfig', bootstrap, '--kubeconfig', join(base, 'n2', 'kubelet.kubeconfig'), '--data-dir', join(base, 'n2'), '--node-name', 'n2',
+      '--address', '127.0.0.1', '--kubelet-address', '127.0.0.1', '--kubelet-port', '0', '--rotate-server-certificates'];
+    let agent = startAgent(args);
+    agents.push(agent);
+    const port = Number(await eventually(() => /hostpod: node n2 joined .*on port (\d+)/.exec(agent.output())?.[1], 60_000, 'the agent to join'));
+    const served = (): Promise<X509Certificate | Error> => servedCertificate(port, cluster.files.ca.cert);
+    const k = kubectl('1.33', cluster.kubeconfig);
+    const csr = await eventually(async () => {
+      const out = (await k('get', 'csr', '-o', 'jsonpath={range .items[?(@.spec.signerName=="kubernetes.io/kubelet-serving")]}{.metadata.name} {.spec.username} {.spec.usages}{"\\n"}{end}')).stdout;
+      return /^(\S+) system:node:n2 \["digital signature","server auth"\]$/m.exec(out)?.[1];
+    }, 30_000, 'the kubelet-serving CSR');
+    assert.match(agent.output(), new RegExp(`approve it with kubectl certificate approve ${csr}`));
+    // Not approved yet: the endpoint serves its self-signed certificate, which the cluster CA does not vouch for.
+    assert.match(String(await served()), /self[- ]signed|unable to verify/i);
+    const approved = await k('certificate', 'approve', csr);
+    assert.equal(approved.code, 0, approved.stderr);
+    const cert = await eventually(async () => {
+      const result = await served();
+      return result instanceof X509Certificate ? result : undefined;
+    }, 30_000, 'the cluster-signed certificate to be served');
+    assert.match(cert.subject, /CN=system:node:n2/);
+    assert.match(cert.subject, /O=system:nodes/);
+    assert.match(cert.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
+    assert.match(cert.subjectAltName ?? '', /DNS:n2/);
+
+    // A restart serves the kept certificate at once, with no new request.
+    agent.child.kill('SIGTERM');
+    await agent.exited;
+    agent = startAgent(args);
+    agents.push(agent);
+    const again = Number(await eventually(() => /hostpod: node n2 joined .*on port (\d+)/.exec(agent.output())?.[1], 60_000, 'the agent to join again'));
+    const kept = await servedCertificate(again, cluster.files.ca.cert);
+    assert.ok(kept instanceof X509Certificate, String(kept));
+    assert.equal(kept.fingerprint256, cert.fingerprint256);
+    const requests = (await k('get', 'csr', '-o', 'jsonpath={range .items[?(@.spec.signerName=="kubernetes.io/kubelet-serving")]}{.metadata.name}{"\\n"}{end}')).stdout.trim().split('\n');
+    assert.deepEqual(requests, [csr]);
+    assert.doesNotMatch(agent.output(), /forbidden|\b403\b/i);
   });
 
   test('the client certificate is renewed with a CSR of its own before it expires, and used at once', async () => {

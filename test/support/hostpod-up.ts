@@ -66,8 +66,9 @@ function safeRead(path: string): string {
 /**
  * Removes every container under `dataDir`, running or not, as `hostpod rm -f` does, so a test
  * that failed half-way leaves no workload behind when `hostpod up` stops (containers outlive it).
+ * `cgroupRoot` is the subtree the containers' cgroups are under (the config's runtime.cgroup.root).
  */
-export async function removeAllContainers(dataDir: string): Promise<void> {
-  const runtime = new Runtime(dataDir, DEFAULT_RUNTIME, new ImageStore(dataDir));
+export async function removeAllContainers(dataDir: string, cgroupRoot = DEFAULT_RUNTIME.cgroup.root): Promise<void> {
+  const runtime = new Runtime(dataDir, { ...DEFAULT_RUNTIME, cgroup: { ...DEFAULT_RUNTIME.cgroup, root: cgroupRoot } }, new ImageStore(dataDir));
   for (const id of runtime.containers.ids()) await runtime.remove(id, true).catch(() => undefined);
 }

@@ -1,8 +1,8 @@
 /**
  * A hostpod node of a real cluster for tests: `hostpod agent` in its own process, joined by TLS
  * bootstrapping with the cluster's bootstrap token, with its own data directory (and so its own
- * containers, temporary users' tag and cgroups), node name and kubelet port; optionally inside a
- * network namespace (a "host" of its own, see hosts.ts).
+ * containers, temporary users' tag and cgroups), node name and kubelet port; optionally on a
+ * "host" of its own (a network namespace, see hosts.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { eventually } from './controlplane.js';
 import { HOSTPOD_BIN } from './hostpod-cli.js';
 import { removeAllContainers } from './hostpod-up.js';
+import { removeCgroupDirs } from './runtime.js';
 import type { RealCluster } from './real-cluster.js';
 
 export interface RealNode {
@@ -25,7 +26,7 @@ export interface RealNode {
   kill(): Promise<void>;
   /** Starts the agent again on the same data directory and kubeconfig (it re-adopts its containers). */
   restart(): Promise<void>;
-  /** Stops the agent and removes its containers and data. */
+  /** Stops the agent and removes its containers and their cgroup subtree. */
   remove(): Promise<void>;
 }
 
@@ -34,8 +35,8 @@ export interface RealNodeOptions {
   /** Where the node's files go: its data directory, kubeconfigs, config file. */
   dir: string;
   address: string;
-  /** Run the agent inside this network namespace (`ip netns exec NAME`). */
-  netns?: string;
+  /** The command prefix that runs the agent on its host (hosts.ts: `nsenter --net=...`). */
+  enter?: string[];
   /** The cgroup subtree of this node's containers (default: hostpod-<name>). */
   cgroupRoot?: string;
   /** The kubelet endpoint's port (default 10250, the kubelet's; 0 picks a free one). */
@@ -55,7 +56,8 @@ export async function joinRealNode(cluster: RealCluster, options: RealNodeOption
     contexts: [{ name: 'bootstrap', context: { cluster: 'c', user: 'tls-bootstrap-token-user' } }],
   }), { mode: 0o600 });
   const config = join(options.dir, 'config.yaml');
-  writeFileSync(config, stringify({ runtime: { cgroup: { root: options.cgroupRoot ?? `hostpod-${options.name}` } } }));
+  const cgroupRoot = options.cgroupRoot ?? `hostpod-${options.name}`;
+  writeFileSync(config, stringify({ runtime: { cgroup: { root: cgroupRoot } } }));
   const args = [HOSTPOD_BIN, 'agent', '--bootstrap-kubeconfig', bootstrap, '--kubeconfig', join(options.dir, 'kubelet.kubeconfig'),
     '--data-dir', dataDir, '--config', config, '--node-name', options.name, '--address', options.address, '--kubelet-address', options.address,
     '--kubelet-port', String(options.kubeletPort ?? 10250), ...(options.extraArgs ?? [])];
@@ -63,9 +65,8 @@ export async function joinRealNode(cluster: RealCluster, options: RealNodeOption
   let out = '';
   let exited: Promise<void>;
   const start = async (): Promise<void> => {
-    child = options.netns
-      ? spawn('ip', ['netns', 'exec', options.netns, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command = process.execPath, ...prefix] = [...(options.enter ?? []), process.execPath];
+    child = spawn(command, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const joinedBefore = out.split(`hostpod: node ${options.name} joined`).length - 1;
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -96,7 +97,8 @@ export async function joinRealNode(cluster: RealCluster, options: RealNodeOption
     restart: start,
     remove: async () => {
       if (child.exitCode === null && child.signalCode === null) await node.stop();
-      await removeAllContainers(dataDir);
+      await removeAllContainers(dataDir, cgroupRoot);
+      removeCgroupDirs(cgroupRoot);
     },
   };
   return node;

@@ -65,11 +65,11 @@ export async function ensurePki(dir: string, hosts: readonly string[], now = new
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = (await readPair(dir, 'ca')) ?? (await writePair(dir, 'ca', await createCa(now)));
   let serving = await readPair(dir, 'apiserver');
-  if (!serving || !covers(serving.cert, hosts, now)) {
+  if (!serving || !certificateCovers(serving.cert, hosts, new Date(now.getTime() + 30 * DAY))) {
     serving = await writePair(dir, 'apiserver', await issueCertificate(ca, { commonName: 'kube-apiserver', usage: 'server', hosts }, now));
   }
   let kubeletClient = await readPair(dir, 'apiserver-kubelet-client');
-  if (!kubeletClient || !covers(kubeletClient.cert, [], now)) {
+  if (!kubeletClient || !certificateCovers(kubeletClient.cert, [], new Date(now.getTime() + 30 * DAY))) {
     const request = { commonName: KUBELET_CLIENT_USER, organizations: ['system:masters'], usage: 'client' } as const;
     kubeletClient = await writePair(dir, 'apiserver-kubelet-client', await issueCertificate(ca, request, now));
   }
@@ -149,10 +149,15 @@ export async function createSigningRequest(subject: { commonName: string; organi
 }
 
 /** Whether a certificate names every host and stays valid for 30 more days. */
-function covers(pem: string, hosts: readonly string[], now: Date): boolean {
-  const cert = new X509Certificate(pem);
-  if (new Date(cert.validTo).getTime() - now.getTime() < 30 * DAY) return false;
-  return hosts.every((h) => (isIP(h) ? cert.checkIP(h) !== undefined : cert.checkHost(h) !== undefined));
+/** Whether `pem` is a certificate still valid at `until` that names every one of `hosts`. */
+export function certificateCovers(pem: string, hosts: readonly string[], until: Date): boolean {
+  try {
+    const cert = new X509Certificate(pem);
+    if (new Date(cert.validTo).getTime() <= until.getTime()) return false;
+    return hosts.every((h) => (isIP(h) ? cert.checkIP(h) !== undefined : cert.checkHost(h) !== undefined));
+  } catch {
+    return false;
+  }
 }
 
 async function generateKeys(): Promise<CryptoKeyPair> {

@@ -88,6 +88,11 @@ export class KubeletApiServer {
     return endpoint;
   }
 
+  /** Serves a new certificate from the next handshake on (a renewed or cluster-signed one). */
+  useServingCertificate(pair: { cert: string; key: string }): void {
+    this.server.setSecureContext({ cert: pair.cert, key: pair.key, ca: this.options.clientCa, minVersion: 'TLSv1.2' });
+  }
+
   get port(): number {
     return (this.server.address() as AddressInfo).port;
   }
