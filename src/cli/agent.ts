@@ -4,7 +4,7 @@
  * SIGINT. `hostpod up` starts the same agent beside its control plane.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -16,7 +16,7 @@ import { ensureClientCertificate } from '../node/bootstrap/client-certificate.js
 import { SubjectAccessReviewAuthorizer } from '../node/kubelet-api/authorization.js';
 import { KubeClient } from '../node/kube-client/client.js';
 import { formatTaint, HOSTPROCESS_TAINT, parseTaints, type NodeTaint } from '../node/node-taints.js';
-import { loadKubeconfig, type ClusterConnection } from '../node/kube-client/kubeconfig.js';
+import { type ClusterConnection } from '../node/kube-client/kubeconfig.js';
 import { requireRoot } from '../runtime/identity.js';
 import { hostIP } from '../runtime/runtime.js';
 import type { MountMode } from '../runtime/container.js';
@@ -149,12 +149,11 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
         const nodeName = flags.nodeName ?? defaultNodeName();
         const certDir = join(loadConfig(flags).dataDir, 'pki');
         // As the kubelet: the node's kubeconfig when it holds valid credentials, else TLS bootstrapping.
-        const connection = flags.bootstrapKubeconfig !== undefined || !existsSync(flags.kubeconfig)
-          ? await ensureClientCertificate({
-            nodeName, kubeconfig: flags.kubeconfig, certDir, log: (message, fields) => log('info', message, fields),
-            ...(flags.bootstrapKubeconfig === undefined ? {} : { bootstrapKubeconfig: flags.bootstrapKubeconfig }),
-          })
-          : loadKubeconfig(flags.kubeconfig, flags.context);
+        const connection = await ensureClientCertificate({
+          nodeName, kubeconfig: flags.kubeconfig, certDir, log: (message, fields) => log('info', message, fields),
+          ...(flags.context === undefined ? {} : { context: flags.context }),
+          ...(flags.bootstrapKubeconfig === undefined ? {} : { bootstrapKubeconfig: flags.bootstrapKubeconfig }),
+        });
         const clientCa = flags.clientCaFile ? readPem(flags.clientCaFile, 'client CA') : connection.ca;
         if (!clientCa) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', `the kubeconfig ${flags.kubeconfig} has no certificate authority`, { hint: 'pass --client-ca-file with the CA that signs the API server\'s kubelet-client certificate' });
         if ((flags.kubeletCert === undefined) !== (flags.kubeletKey === undefined)) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', '--kubelet-cert and --kubelet-key go together');

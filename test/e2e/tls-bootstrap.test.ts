@@ -60,7 +60,7 @@ function startAgent(args: string[]): Agent {
   return { child, output: () => out, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
 }
 
-describe('TLS bootstrapping against the real control plane', { skip, timeout: 300_000 }, () => {
+describe('TLS bootstrapping against the real control plane', { skip, timeout: 480_000 }, () => {
   let cluster: RealCluster;
   const base = mkdtempSync(join(tmpdir(), 'hostpod-bootstrap-'));
   const agents: Agent[] = [];
@@ -189,6 +189,34 @@ describe('TLS bootstrapping against the real control plane', { skip, timeout: 30
       assert.match(agent.output(), message);
     });
   }
+
+  test('hostpod agent whose client certificate expired: without a bootstrap kubeconfig it exits saying so; with one it bootstraps again', async () => {
+    const dir = mkdtempSync(join(base, 'expired-'));
+    const kubeconfig = join(dir, 'kubelet.kubeconfig');
+    // Issued two days ago for one day.
+    const old = await issueCertificate(cluster.files.ca, { commonName: 'system:node:n8', organizations: ['system:nodes'], usage: 'client', validDays: 1 }, new Date(Date.now() - 2 * 86_400_000));
+    writeFileSync(kubeconfig, stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'n8',
+      clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': Buffer.from(cluster.files.ca.cert).toString('base64') } }],
+      users: [{ name: 'n8', user: { 'client-certificate-data': Buffer.from(old.cert).toString('base64'), 'client-key-data': Buffer.from(old.key).toString('base64') } }],
+      contexts: [{ name: 'n8', context: { cluster: 'c', user: 'n8' } }],
+    }));
+    const args = ['--kubeconfig', kubeconfig, '--data-dir', dir, '--node-name', 'n8', '--address', '127.0.0.1', '--kubelet-address', '127.0.0.1', '--kubelet-port', '0'];
+    const refused = startAgent(args);
+    agents.push(refused);
+    assert.equal(await refused.exited, 1, refused.output());
+    assert.match(refused.output(), new RegExp(`node n8 has no credentials: the client certificate in ${kubeconfig.replaceAll('.', '\\.')} expired at \\d{4}-`));
+    assert.match(refused.output(), /--bootstrap-kubeconfig/);
+
+    writeFileSync(join(dir, 'bootstrap.kubeconfig'), tokenKubeconfig(cluster.server, cluster.files.ca.cert, cluster.bootstrapToken));
+    const renewed = startAgent([...args, '--bootstrap-kubeconfig', join(dir, 'bootstrap.kubeconfig')]);
+    agents.push(renewed);
+    await eventually(() => (renewed.output().includes('hostpod: node n8 joined') ? true : undefined), 60_000, 'the agent to bootstrap again');
+    const written = parse(readFileSync(kubeconfig, 'utf8')) as { users: { user: { 'client-certificate': string } }[] };
+    assert.ok(Date.parse(new X509Certificate(readFileSync(written.users[0]!.user['client-certificate'])).validTo) > Date.now());
+    renewed.child.kill('SIGTERM');
+    await renewed.exited;
+  });
 
   test('hostpod agent whose CSR is denied exits naming the CSR and the reason', async () => {
     // A token whose group kubeadm does not auto-approve: its CSR waits for an operator, who denies it.

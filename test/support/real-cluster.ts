@@ -7,7 +7,7 @@
  * kubeadm's bootstrap RBAC and a bootstrap token. `stop()` leaves no process and no file behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -24,6 +24,8 @@ export interface RealCluster {
   kubeconfig: string;
   /** A bootstrap token (`id.secret`) in the group kubeadm gives joining nodes. */
   bootstrapToken: string;
+  /** The API server's audit log (JSON lines), with `auditNodes`. */
+  auditLog?: string;
   /** How long the start took, to the controllers running (ms). */
   startedInMs: number;
   /** One request as the admin; resolves with the status and the body. */
@@ -38,6 +40,8 @@ export interface RealClusterOptions {
   address?: string;
   /** The node monitor's grace period (the controller manager's --node-monitor-grace-period). */
   nodeMonitorGracePeriod?: string;
+  /** Audit every node's requests (metadata, once each, when answered) to `RealCluster.auditLog`. */
+  auditNodes?: boolean;
 }
 
 /** A free TCP port on `host`. */
@@ -143,7 +147,15 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
       }).on('error', reject).end();
     }), 20_000, dead);
 
+    const auditLog = join(dir, 'audit.log');
+    if (options.auditNodes) {
+      writeFileSync(join(dir, 'audit-policy.yaml'), [
+        'apiVersion: audit.k8s.io/v1', 'kind: Policy', 'omitStages: [RequestReceived, ResponseStarted]', 'rules:',
+        '  - level: Metadata', '    userGroups: ["system:nodes"]', '  - level: None', '',
+      ].join('\n'));
+    }
     run('kube-apiserver', [
+      ...(options.auditNodes ? [`--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLog}`, '--audit-log-mode=blocking'] : []),
       `--advertise-address=${address}`, `--bind-address=${address}`, `--secure-port=${apiPort}`,
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
       '--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction', '--enable-bootstrap-token-auth=true',
@@ -184,7 +196,10 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     run('kube-scheduler', [`--kubeconfig=${p.scheduler}`, '--secure-port=0', '--leader-elect=false']);
     // Ready when the controllers run: the service-account controller has made default/default.
     await until('kube-controller-manager', async () => ((await call('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200 ? true : undefined), 60_000, dead);
-    return { server, files, kubeconfig: p.admin, bootstrapToken: `${id}.${secret}`, startedInMs: Date.now() - started, call, logTail, stop };
+    return {
+      server, files, kubeconfig: p.admin, bootstrapToken: `${id}.${secret}`, startedInMs: Date.now() - started, call, logTail, stop,
+      ...(options.auditNodes ? { auditLog } : {}),
+    };
   } catch (error) {
     const tails = [...processes.keys()].map((c) => `--- ${c}\n${logTail(c)}`).join('\n');
     await stop();

@@ -20,6 +20,8 @@ export interface ClientCertificateOptions {
   nodeName: string;
   /** The node's kubeconfig: read when it holds a valid certificate, written after a bootstrap. */
   kubeconfig: string;
+  /** The kubeconfig context to use (default: its current context). */
+  context?: string;
   /** The bootstrap kubeconfig (a bootstrap token), used when the node has no valid certificate. */
   bootstrapKubeconfig?: string;
   /** Where the certificate and key are written. */
@@ -48,7 +50,7 @@ export async function ensureClientCertificate(options: ClientCertificateOptions)
   const now = options.now?.() ?? new Date();
   let why = `${options.kubeconfig} does not exist`;
   if (existsSync(options.kubeconfig)) {
-    const current = loadKubeconfig(options.kubeconfig);
+    const current = loadKubeconfig(options.kubeconfig, options.context);
     const expiry = certificateExpiry(current.clientCert);
     if (!current.clientCert || expiry === undefined || expiry > now) return current;
     why = `the client certificate in ${options.kubeconfig} expired at ${expiry.toISOString()}`;
