@@ -13,6 +13,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { ImageStore } from '../runtime/image/store.js';
 import { startCertificateRotation } from './bootstrap/certificate-rotation.js';
 import { startServingCertificate } from './bootstrap/serving-certificate.js';
+import { WatchedObjects } from './volumes/watched-objects.js';
 import { EventRecorder } from './events.js';
 import { ImagePuller } from './image-puller.js';
 import type { KubeClient } from './kube-client/client.js';
@@ -99,6 +100,7 @@ export class NodeAgent {
       nodeName: options.nodeName,
       hostIP: options.address,
       mountMode: options.mountMode,
+      objects: new WatchedObjects(options.client, options.log),
       serviceEnv: serviceEnvironment(options.client.connection.server),
       log: options.log,
     };
@@ -164,6 +166,7 @@ export class NodeAgent {
     this.#heartbeat?.stop();
     this.#stopRotation?.();
     this.#stopServing?.();
+    this.#context.objects.stop();
     await this.#endpoint?.stop();
     await this.#watching?.catch(() => {});
     for (const worker of this.#workers.values()) worker.detach();

@@ -40,12 +40,38 @@ export async function registerNode(client: KubeClient, facts: NodeFacts, taints:
   return client.strategicPatch<NodeObject>(`/api/v1/nodes/${facts.name}/status`, { status: nodeStatus(facts, existing.status?.conditions ?? []) });
 }
 
+/** What a status report says, without the heartbeat times that change with every report. */
+function substance(status: Record<string, unknown>): string {
+  const conditions = (status['conditions'] as Condition[] | undefined ?? []).map(({ lastHeartbeatTime: _h, ...rest }) => rest);
+  return JSON.stringify({ ...status, conditions });
+}
+
+export interface HeartbeatOptions {
+  /** How often the Lease is renewed (the kubelet: 10 s). */
+  renewMs?: number;
+  /** How often the status is computed (the kubelet's nodeStatusUpdateFrequency: 10 s). */
+  statusMs?: number;
+  /** The longest time between two reports when nothing changed (its nodeStatusReportFrequency: 5 min). */
+  reportMs?: number;
+}
+
 /**
- * Renews the node's Lease every `renewMs` and reports its status every `statusMs`, until
- * stopped. Failures are logged and retried at the next tick.
+ * Renews the node's Lease every `renewMs`; computes the status every `statusMs` and reports it
+ * when it changed, or when `reportMs` passed since the last report, as the kubelet does since the
+ * Lease became the heartbeat: an idle node costs the API server six Lease updates a minute.
+ * After a renewal was missed (the API server unreachable, the agent stalled) the status is
+ * reported at the next tick, since the node lifecycle controller may have marked the node
+ * Unknown meanwhile and only the node sets it Ready again. (The kubelet compares with its watched
+ * Node instead; the agent keeps no watch on its Node.) Failures are logged and retried at the
+ * next tick.
  */
-export function startHeartbeat(client: KubeClient, facts: NodeFacts, node: NodeObject, log: (message: string) => void, options: { renewMs?: number; statusMs?: number } = {}): Heartbeat {
+export function startHeartbeat(client: KubeClient, facts: NodeFacts, node: NodeObject, log: (message: string) => void, options: HeartbeatOptions = {}): Heartbeat {
+  const renewMs = options.renewMs ?? 10_000;
   let conditions = node.status?.conditions ?? [];
+  // registerNode has just reported the status.
+  let reported = { substance: substance(nodeStatus(facts, conditions)), at: Date.now() };
+  let renewed = Date.now();
+  let missed = false;
   const lease = async (): Promise<void> => {
     const path = `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases/${facts.name}`;
     const spec = { holderIdentity: facts.name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: microTime(new Date()) };
@@ -59,10 +85,17 @@ export function startHeartbeat(client: KubeClient, facts: NodeFacts, node: NodeO
         spec,
       });
     }
+    if (Date.now() - renewed > 2 * renewMs) missed = true;
+    renewed = Date.now();
   };
   const status = async (): Promise<void> => {
-    const updated = await client.strategicPatch<NodeObject>(`/api/v1/nodes/${facts.name}/status`, { status: nodeStatus(facts, conditions) });
+    const next = nodeStatus(facts, conditions);
+    const what = substance(next);
+    if (!missed && what === reported.substance && Date.now() - reported.at < (options.reportMs ?? 5 * 60_000)) return;
+    const updated = await client.strategicPatch<NodeObject>(`/api/v1/nodes/${facts.name}/status`, { status: next });
     conditions = updated.status?.conditions ?? conditions;
+    reported = { substance: what, at: Date.now() };
+    missed = false;
   };
   const guard = (what: string, task: () => Promise<void>) => () => {
     task().catch((error: unknown) => log(`node ${facts.name}: ${what} failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -70,7 +103,7 @@ export function startHeartbeat(client: KubeClient, facts: NodeFacts, node: NodeO
   const renewLease = guard('renewing its lease', lease);
   const reportStatus = guard('reporting its status', status);
   renewLease();
-  const timers = [setInterval(renewLease, options.renewMs ?? 10_000), setInterval(reportStatus, options.statusMs ?? 60_000)];
+  const timers = [setInterval(renewLease, renewMs), setInterval(reportStatus, options.statusMs ?? 10_000)];
   return { stop: () => timers.forEach(clearInterval) };
 }
 

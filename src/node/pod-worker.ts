@@ -23,6 +23,7 @@ import { podConditions, podPhase, type ContainerStatusJson, type PodConditionJso
 import { ProbeWorker, runHandler, type ProbeKind, type ProbeTarget } from './probes.js';
 import type { RestartBackoff } from './restart-backoff.js';
 import { PodVolumes } from './volumes/pod-volumes.js';
+import type { WatchedObjects } from './volumes/watched-objects.js';
 
 /** How often API-backed volumes are rewritten (ConfigMap and Secret changes, token refresh). */
 const VOLUME_RESYNC_MS = 60_000;
@@ -36,6 +37,8 @@ export interface NodeContext {
   nodeName: string;
   hostIP: string;
   mountMode: MountMode;
+  /** The ConfigMaps and Secrets of the node's pods' volumes, watched. */
+  objects: WatchedObjects;
   /** KUBERNETES_SERVICE_HOST and the like, for every container. */
   serviceEnv: Readonly<Record<string, string>>;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -85,7 +88,7 @@ export class PodWorker {
     this.#pod = pod;
     this.uid = pod.metadata?.uid ?? '';
     this.dir = podDir(node.runtime.dataDir, this.uid);
-    this.#volumes = new PodVolumes(node.client, this.dir, node.hostIP);
+    this.#volumes = new PodVolumes(node.client, this.dir, node.hostIP, Date.now, node.objects);
     this.#startTime = (pod.status?.startTime as unknown as string | undefined) ?? undefined;
     this.tracks = [
       ...(pod.spec?.initContainers ?? []).map((c) => new ContainerTrack(c, true)),
@@ -104,7 +107,7 @@ export class PodWorker {
         this.#startProbes(track);
       }
     }
-    this.done = this.#run();
+    this.done = this.#run().finally(() => node.objects.release(this.uid));
   }
 
   get pod(): V1Pod {

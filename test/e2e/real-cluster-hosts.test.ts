@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -320,5 +320,20 @@ describe('three hostpod nodes in a real cluster', { skip, timeout: 900_000 }, ()
     await eventually(async () => ((await pods('app=privileged-daemonset')).filter((p) => p.ready === '1/1').length === 3 ? true : undefined), 60_000, 'the DaemonSet back on three nodes');
     assert.equal(processesOn(host('host-c'), WALKTHROUGH_SLEEP).length, 1);
     assertNoDenials([...nodes.values()]);
+  });
+
+  test('removing the nodes and the hosts leaves no container process, mount, cgroup or network namespace', async () => {
+    await Promise.all([...nodes.values()].map((n) => n.remove()));
+    for (const h of network.hosts) assert.deepEqual(processesOn(h, WALKTHROUGH_SLEEP), [], `no container left on ${h.name}`);
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(base));
+    assert.deepEqual(mounts, []);
+    for (const name of NAMES) {
+      for (const hierarchy of ['memory', 'cpu', 'pids', 'freezer', 'unified', '']) {
+        assert.ok(!existsSync(join('/sys/fs/cgroup', hierarchy, `hostpod-${name}`)), `cgroup ${hierarchy}/hostpod-${name} removed`);
+      }
+    }
+    const netns = network.hosts.map((h) => h.netns);
+    network.remove();
+    for (const ns of netns) assert.ok(!existsSync(`/var/run/netns/${ns}`), `network namespace ${ns} removed`);
   });
 });

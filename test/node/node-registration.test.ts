@@ -89,6 +89,78 @@ describe('node registration', () => {
   });
 });
 
+describe('node status reports', () => {
+  /** The agent's client, counting status reports and failing Lease renewals while `leaseDown`. */
+  function spy(): { client: KubeClient; reports: () => number; leaseDown: (down: boolean) => void } {
+    let reports = 0;
+    let down = false;
+    const wrapped = new Proxy(client, {
+      get(target, property) {
+        if (property === 'strategicPatch') {
+          return (path: string, body: unknown) => {
+            if (path.endsWith('/status')) reports++;
+            return target.strategicPatch(path, body);
+          };
+        }
+        if (property === 'mergePatch') {
+          return (path: string, body: unknown) => (down && path.includes('/leases/') ? Promise.reject(new Error('connect ECONNREFUSED')) : target.mergePatch(path, body));
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return { client: wrapped, reports: () => reports, leaseDown: (d) => (down = d) };
+  }
+
+  test('an idle node reports its status only when it changed or when the report interval passed, as the kubelet does', async () => {
+    const live = { ...facts };
+    const node = await registerNode(client, live);
+    const agent = spy();
+    const heartbeat = startHeartbeat(agent.client, live, node, () => {}, { renewMs: 1000, statusMs: 50, reportMs: 60_000 });
+    try {
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(agent.reports(), 0, 'nothing changed: no report');
+      live.kubeletPort = 10251;
+      await eventually(() => (agent.reports() === 1 ? true : undefined), 2000, 'the changed status reported');
+      const changed = (await api(started.plane, 'GET', '/api/v1/nodes/agent-node')).json() as unknown as NodeView;
+      assert.equal(changed.status.daemonEndpoints.kubeletEndpoint.Port, 10251);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(agent.reports(), 1, 'once');
+    } finally {
+      heartbeat.stop();
+    }
+    const periodic = spy();
+    const often = startHeartbeat(periodic.client, live, node, () => {}, { renewMs: 1000, statusMs: 50, reportMs: 200 });
+    await new Promise((r) => setTimeout(r, 700));
+    often.stop();
+    assert.ok(periodic.reports() >= 2 && periodic.reports() <= 4, `every 200 ms when unchanged: ${periodic.reports()} reports in 700 ms`);
+  });
+
+  test('after missed Lease renewals the node reports Ready at once, undoing the node lifecycle controller\'s Unknown', async () => {
+    const node = await registerNode(client, facts);
+    const agent = spy();
+    const heartbeat = startHeartbeat(agent.client, facts, node, () => {}, { renewMs: 100, statusMs: 50, reportMs: 60_000 });
+    try {
+      agent.leaseDown(true);
+      // Meanwhile the controller marks the node Unknown.
+      const unknown = { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' };
+      const marked = await api(started.plane, 'PATCH', '/api/v1/nodes/agent-node/status', { contentType: 'application/strategic-merge-patch+json', body: { status: { conditions: [unknown] } } });
+      assert.equal(marked.status, 200);
+      await new Promise((r) => setTimeout(r, 400));
+      const before = agent.reports();
+      agent.leaseDown(false);
+      const ready = await eventually(async () => {
+        const n = (await api(started.plane, 'GET', '/api/v1/nodes/agent-node')).json() as unknown as NodeView;
+        return n.status.conditions.find((c) => c.type === 'Ready')?.status === 'True' ? n : undefined;
+      }, 2000, 'Ready again');
+      assert.ok(ready);
+      assert.ok(agent.reports() > before);
+    } finally {
+      heartbeat.stop();
+    }
+  });
+});
+
 describe('the agent\'s Kubernetes client', () => {
   test('watches from a resourceVersion and sees changes in order', async () => {
     const list = await client.get<{ metadata: { resourceVersion: string } }>('/api/v1/namespaces/default/configmaps');

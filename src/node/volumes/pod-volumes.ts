@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { KubeClient } from '../kube-client/client.js';
 import { writeAtomically } from './atomic-writer.js';
 import { isApiVolume, projectVolume, type ProjectionSources } from './projection.js';
+import type { ObjectResource, WatchedObjects } from './watched-objects.js';
 
 interface CachedToken {
   token: string;
@@ -31,6 +32,8 @@ export class PodVolumes {
     private readonly podDir: string,
     private readonly hostIP: string,
     private readonly now: () => number = Date.now,
+    /** Where ConfigMaps and Secrets come from: watched, shared by the node's pods (else read each sync). */
+    private readonly objects?: WatchedObjects,
   ) {}
 
   /**
@@ -61,10 +64,13 @@ export class PodVolumes {
   #sources(pod: V1Pod): ProjectionSources {
     const namespace = pod.metadata?.namespace ?? 'default';
     const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
+    const uid = pod.metadata?.uid ?? '';
+    const read = <T>(resource: ObjectResource, name: string): Promise<T | undefined> =>
+      this.objects ? this.objects.get<T>(resource, namespace, name, uid) : this.client.find<T>(`${base}/${resource}/${encodeURIComponent(name)}`);
     return {
-      configMap: (name) => this.client.find<V1ConfigMap>(`${base}/configmaps/${encodeURIComponent(name)}`),
+      configMap: (name) => read<V1ConfigMap>('configmaps', name),
       secret: async (name) => {
-        const secret = await this.client.find<{ data?: Record<string, string> }>(`${base}/secrets/${encodeURIComponent(name)}`);
+        const secret = await read<{ data?: Record<string, string> }>('secrets', name);
         // A Secret without data is an empty volume, not a missing one.
         return secret ? (secret.data ?? {}) : undefined;
       },
