@@ -10,7 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { issueCertificate } from '../../src/controlplane/auth/pki.js';
@@ -21,7 +21,7 @@ import { HOSTPOD_BIN } from '../support/hostpod-cli.js';
 import { removeAllContainers } from '../support/hostpod-up.js';
 import { componentVersions, realClusterSkip } from '../support/kube-binaries.js';
 import { startRealCluster, type RealCluster } from '../support/real-cluster.js';
-import { rootSkip } from '../support/runtime.js';
+import { removeCgroupDirs, rootSkip } from '../support/runtime.js';
 
 const skip = rootSkip() || realClusterSkip() || kubectlSkip('1.33');
 
@@ -52,8 +52,13 @@ interface Agent {
   exited: Promise<number | null>;
 }
 
+/** The agents' cgroup subtree: the test's own, not a real installation's `hostpod`. */
+const CGROUP_ROOT = `hostpod-tls-${process.pid}`;
+const CONFIG = join(mkdtempSync(join(tmpdir(), 'hostpod-tls-config-')), 'config.yaml');
+writeFileSync(CONFIG, stringify({ runtime: { cgroup: { root: CGROUP_ROOT } } }));
+
 function startAgent(args: string[]): Agent {
-  const child = spawn(process.execPath, [HOSTPOD_BIN, 'agent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [HOSTPOD_BIN, 'agent', '--config', CONFIG, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -71,7 +76,9 @@ describe('TLS bootstrapping against the real control plane', { skip, timeout: 48
   after(async () => {
     for (const a of agents) a.child.kill('SIGTERM');
     await Promise.all(agents.map((a) => a.exited));
-    for (const dir of ['n1', 'n2']) await removeAllContainers(join(base, dir));
+    for (const dir of ['n1', 'n2']) await removeAllContainers(join(base, dir), CGROUP_ROOT);
+    removeCgroupDirs(CGROUP_ROOT);
+    rmSync(dirname(CONFIG), { recursive: true, force: true });
     await cluster?.stop();
     rmSync(base, { recursive: true, force: true });
   });

@@ -21,7 +21,7 @@ before(async () => {
     get(target, property) {
       if (property === 'get') return (path: string, query?: Record<string, string>) => (requests.push(`list ${path}?${query?.['fieldSelector'] ?? ''}`), target.get(path, query));
       if (property === 'watch') {
-        return (path: string, query: Record<string, unknown>, onEvent: never, signal?: AbortSignal) => (requests.push(`watch ${path}?${String(query['fieldSelector'])}`), target.watch(path, query, onEvent, signal));
+        return (path: string, query: Record<string, string | number | boolean | undefined>, onEvent: never, signal?: AbortSignal) => (requests.push(`watch ${path}?${String(query['fieldSelector'])}`), target.watch(path, query, onEvent, signal));
       }
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
