@@ -135,8 +135,12 @@ describe('three hostpod nodes in a real cluster', { skip, timeout: 900_000 }, ()
       }, 30_000, `the log of ${row.name}`);
       print(`kubectl logs ${row.name} -n kube-system`, logs);
       assert.equal(logs, 'Process has admin rights: True\n');
-      // Each container runs on its own host: in that host's network namespace, on no other.
-      assert.equal(processesOn(host(row.node), WALKTHROUGH_SLEEP).length, 1, `the container of ${row.name} runs on ${row.node}`);
+      // Each container runs on its own host: in that host's network namespace, on no other, and in
+      // that node's cgroup subtree (three hostpod instances on one machine, none touching another's).
+      const pids = processesOn(host(row.node), WALKTHROUGH_SLEEP);
+      assert.equal(pids.length, 1, `the container of ${row.name} runs on ${row.node}`);
+      const cgroups = readFileSync(`/proc/${pids[0]}/cgroup`, 'utf8').split('\n').filter((l) => /:(memory|pids)?:\//.test(l) && l.split(':')[2] !== '/');
+      assert.ok(cgroups.length > 0 && cgroups.every((l) => l.split(':')[2]!.startsWith(`/hostpod-${row.node}/`)), `the cgroups of ${row.name}: ${cgroups.join(', ')}`);
     }
     assertNoDenials([...nodes.values()]);
   });
@@ -229,6 +233,7 @@ describe('three hostpod nodes in a real cluster', { skip, timeout: 900_000 }, ()
     await lost.kill();
     mark('kill -9 of the agent on host-b');
     const lastRenewal = await lease();
+    mark(`(the Lease was last renewed ${((started - Date.parse(lastRenewal)) / 1000).toFixed(1)} s before the kill; grace period 20 s)`);
     await eventually(async () => ((await ready('host-b')) === 'Unknown' ? true : undefined), 90_000, 'host-b NotReady');
     mark('Node host-b Ready=Unknown (NotReady): "Kubelet stopped posting node status."');
     const taints = await eventually(async () => {
