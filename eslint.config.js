@@ -23,6 +23,23 @@ export default tseslint.config(
     files: ['test/**'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
+  // The dependency direction (cli -> node -> runtime / controlplane -> policy -> api): a layer
+  // never imports one above it or beside it. `src/*.ts` (errors, config, version, pki) serve all.
+  ...Object.entries({
+    'src/node/**': ['controlplane', 'cli'],
+    'src/controlplane/**': ['node', 'runtime', 'cli'],
+    'src/runtime/**': ['node', 'controlplane', 'cli'],
+    'src/lint/**': ['node', 'runtime', 'controlplane', 'cli'],
+    'src/policy/**': ['lint', 'node', 'runtime', 'controlplane', 'cli'],
+    'src/api/**': ['policy', 'lint', 'node', 'runtime', 'controlplane', 'cli'],
+  }).map(([files, above]) => ({
+    files: [files],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: above.map((layer) => ({ regex: `^(\\.\\./)+${layer}/`, message: `${files.split('/')[1]} does not import ${layer}: dependencies run cli -> node -> runtime / controlplane -> policy -> api` })),
+      }],
+    },
+  })),
   {
     files: ['bin/*.js', 'src/cli/**', 'bench/**'],
     rules: { 'no-console': 'off' },

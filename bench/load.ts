@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { parse } from 'yaml';
-import { issueCertificate } from '../src/controlplane/auth/pki.js';
+import { issueCertificate } from '../src/pki.js';
 
 const { values: args } = parseArgs({ options: { 'size-mb': { type: 'string', default: '100' }, watches: { type: 'string', default: '200' }, lists: { type: 'string', default: '6' } } });
 const SIZE_MB = Number(args['size-mb']);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
-import { createCa, issueCertificate, type KeyPair } from '../controlplane/auth/pki.js';
+import { createCa, issueCertificate, type KeyPair } from '../pki.js';
 import { loadConfig } from '../config.js';
 import { HostpodError } from '../errors.js';
 import { NodeAgent } from '../node/agent.js';

@@ -5,7 +5,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadManifests } from '../api/load-manifests.js';
-import { podForNode } from '../api/pod-for-node.js';
+import { podForNode } from '../runtime/pod-for-node.js';
 import { HostpodError } from '../errors.js';
 import { failed, Linter } from '../lint/lint.js';
 import { formatProblem, formatResult } from '../lint/report.js';

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { issueCertificate } from '../controlplane/auth/pki.js';
+import { issueCertificate } from '../pki.js';
 import { NODE_USER_PREFIX, NODES_GROUP } from '../controlplane/auth/authorizer.js';
 import { ControlPlane, controlPlanePaths } from '../controlplane/control-plane.js';
 import type { NodeAgent } from '../node/agent.js';

@@ -13,14 +13,14 @@ import { HostpodError } from '../errors.js';
 import { ObjectApi } from './api/object-api.js';
 import { ResourceStrategy } from './api/strategy.js';
 import { Authenticator } from './auth/authenticator.js';
-import { ensurePki, writeSecret, type Pki } from './auth/pki.js';
+import { ensurePki, writeSecret, type Pki } from '../pki.js';
 import { ensureTokenKeys, type TokenKeys } from './auth/tokens.js';
 import type { Controller, ControllerLog } from './controllers/context.js';
 import { startControllers } from './controllers/index.js';
 import { adminKubeconfig } from './kubeconfig.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { ApiHandler, type RequestLog } from './server/api-handler.js';
-import { versionInfo } from './server/version.js';
+import { versionInfo } from '../version.js';
 import { Store } from './store/index.js';
 
 export interface ControlPlaneOptions {

@@ -6,7 +6,7 @@
  * stops those whose pods were deleted while it was away.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Obj } from '../controlplane/api/object-meta.js';
+import type { Obj } from '../api/object.js';
 import type { MountMode } from '../runtime/container.js';
 import { podDir, removePodDir } from '../runtime/pod.js';
 import type { Runtime } from '../runtime/runtime.js';

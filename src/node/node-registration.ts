@@ -4,7 +4,8 @@
  * Lease in `kube-node-lease` is renewed every 10 seconds.
  */
 import { ApiError, type KubeClient } from './kube-client/client.js';
-import { nodeLabels, nodeStatus, type Condition, type NodeFacts } from './node-status.js';
+import { nodeLabels } from '../api/node-labels.js';
+import { nodeStatus, type Condition, type NodeFacts } from './node-status.js';
 import type { NodeTaint } from './node-taints.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';

@@ -4,8 +4,9 @@
  * Pressure conditions use the kubelet's default hard eviction thresholds.
  */
 import { readFileSync, statfsSync } from 'node:fs';
-import { arch, cpus, freemem, release, totalmem } from 'node:os';
-import { versionInfo } from '../controlplane/server/version.js';
+import { cpus, freemem, release, totalmem } from 'node:os';
+import { nodeArch } from '../api/node-labels.js';
+import { versionInfo } from '../version.js';
 
 export const MAX_PODS = 110;
 
@@ -26,22 +27,6 @@ export interface Condition {
   message: string;
   lastHeartbeatTime?: string;
   lastTransitionTime?: string;
-}
-
-/** Kubernetes' name for the machine architecture (GOARCH). */
-export function nodeArch(): string {
-  const a = arch();
-  return a === 'x64' ? 'amd64' : a === 'ia32' ? '386' : a;
-}
-
-export function nodeLabels(name: string): Record<string, string> {
-  return {
-    'kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': nodeArch(),
-    'kubernetes.io/hostname': name,
-    'beta.kubernetes.io/os': 'linux',
-    'beta.kubernetes.io/arch': nodeArch(),
-  };
 }
 
 /** The status fields the agent owns; conditions keep their transition times across reports. */

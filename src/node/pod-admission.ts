@@ -4,8 +4,8 @@
  * pod. A refused pod is set Failed with the reason and message the kubelet uses.
  */
 import type { V1PodSpec } from '@kubernetes/client-node';
-import type { Obj } from '../controlplane/api/object-meta.js';
-import { isTerminated, matchesNodeSelector, nodeTaints, podRequest, quantity, tolerates, type Toleration } from '../controlplane/controllers/node-fit.js';
+import type { Obj } from '../api/object.js';
+import { isTerminated, matchesNodeSelector, nodeTaints, podRequest, quantity, tolerates, type Toleration } from '../policy/node-fit.js';
 import { isHostProcessPod } from '../policy/validation/index.js';
 
 export interface Rejection {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { issueCertificate } from '../../src/controlplane/auth/pki.js';
+import { issueCertificate } from '../../src/pki.js';
 import { ControlPlane } from '../../src/controlplane/control-plane.js';
 import type { RequestLog } from '../../src/controlplane/server/api-handler.js';
 import { SubjectAccessReviewAuthorizer } from '../../src/node/kubelet-api/authorization.js';

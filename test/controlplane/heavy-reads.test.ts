@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { findResource } from '../../src/controlplane/api/resources.js';
-import { issueCertificate } from '../../src/controlplane/auth/pki.js';
+import { issueCertificate } from '../../src/pki.js';
 import { classify } from '../../src/controlplane/server/priority-and-fairness.js';
 import { toTable } from '../../src/controlplane/tables/index.js';
 import { api, eventually, startControlPlane, type StartedPlane } from '../support/controlplane.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { issueCertificate } from '../../src/controlplane/auth/pki.js';
+import { issueCertificate } from '../../src/pki.js';
 import { api, eventually, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 import { startTestKubelet, TestKubelet, type StartedKubelet } from '../support/kubelet-endpoint.js';
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createCa, issueCertificate } from '../../src/controlplane/auth/pki.js';
+import { createCa, issueCertificate } from '../../src/pki.js';
 import { ApiError, KubeClient } from '../../src/node/kube-client/client.js';
 import { serviceEnvironment } from '../../src/node/agent.js';
 import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { issueCertificate } from '../../src/controlplane/auth/pki.js';
+import { issueCertificate } from '../../src/pki.js';
 import { ApiError, KubeClient } from '../../src/node/kube-client/client.js';
 import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 

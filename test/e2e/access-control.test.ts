@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { createCa, issueCertificate, type KeyPair } from '../../src/controlplane/auth/pki.js';
+import { createCa, issueCertificate, type KeyPair } from '../../src/pki.js';
 import { eventually } from '../support/controlplane.js';
 import { removeAllContainers, startUp, type UpProcess } from '../support/hostpod-up.js';
 import { rootSkip } from '../support/runtime.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { stringify } from 'yaml';
-import { issueCertificate } from '../../src/controlplane/auth/pki.js';
+import { issueCertificate } from '../../src/pki.js';
 import { eventually, kubectl, kubectlSkip } from '../support/controlplane.js';
 import { HOSTPOD_BIN } from '../support/hostpod-cli.js';
 import { removeAllContainers, startUp, type UpProcess } from '../support/hostpod-up.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { issueCertificate } from '../../src/controlplane/auth/pki.js';
+import { issueCertificate } from '../../src/pki.js';
 import { startCertificateRotation } from '../../src/node/bootstrap/certificate-rotation.js';
 import { KubeClient } from '../../src/node/kube-client/client.js';
 import { eventually, kubectl, kubectlSkip } from '../support/controlplane.js';

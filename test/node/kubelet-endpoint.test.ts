@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { connect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { issueCertificate, type KeyPair } from '../../src/controlplane/auth/pki.js';
+import { issueCertificate, type KeyPair } from '../../src/pki.js';
 import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 import { startTestKubelet, TestKubelet, type StartedKubelet } from '../support/kubelet-endpoint.js';
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControlPlane } from '../../src/controlplane/control-plane.js';
-import { issueCertificate } from '../../src/controlplane/auth/pki.js';
+import { issueCertificate } from '../../src/pki.js';
 import type { ExecRequest, ExecStreams } from '../../src/node/kubelet-api/exec-session.js';
 import { SubjectAccessReviewAuthorizer } from '../../src/node/kubelet-api/authorization.js';
 import { KubeletApiServer, KubeletError, type ContainerRef, type KubeletBackend } from '../../src/node/kubelet-api/server.js';

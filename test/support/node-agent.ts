@@ -3,7 +3,7 @@
  * cgroup root...), joined to an in-process control plane with its own node certificate.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { issueCertificate } from '../../src/controlplane/auth/pki.js';
+import { issueCertificate } from '../../src/pki.js';
 import { NodeAgent } from '../../src/node/agent.js';
 import { KubeClient } from '../../src/node/kube-client/client.js';
 import { SubjectAccessReviewAuthorizer } from '../../src/node/kubelet-api/authorization.js';

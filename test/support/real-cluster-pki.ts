@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createCa, issueCertificate, type KeyPair } from '../../src/controlplane/auth/pki.js';
+import { createCa, issueCertificate, type KeyPair } from '../../src/pki.js';
 
 export interface ClusterFiles {
   dir: string;

@@ -1,42 +1,12 @@
 /** Reading and writing the metadata of stored objects, which are plain JSON. */
 
 import { formatTimestamp } from '../defaults/index.js';
+import { isObject, metaOf, type Meta, type Obj, type OwnerReference } from '../../api/object.js';
 
-export type Obj = Record<string, unknown>;
+export { isObject, metaOf, type Meta, type Obj, type OwnerReference };
 
 /** Reads one stored object: resource (`pods`, `apps/daemonsets`), namespace ('' for cluster-scoped), name. */
 export type ObjectLookup = (resource: string, namespace: string, name: string) => Obj | undefined;
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface Meta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  /** An int64: a BigInt beyond 2^53. */
-  deletionGracePeriodSeconds?: number | bigint;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  finalizers?: string[];
-}
-
-export function metaOf(object: Obj): Meta {
-  const meta = object['metadata'];
-  return meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? (meta) : {};
-}
 
 /** A copy of `object` with metadata fields replaced (an `undefined` value removes the field). */
 export function withMeta(object: Obj, changes: Partial<Meta>): Obj {
@@ -46,10 +16,6 @@ export function withMeta(object: Obj, changes: Partial<Meta>): Obj {
     else meta[key] = value;
   }
   return { ...object, metadata: meta };
-}
-
-export function isObject(value: unknown): value is Obj {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Deep copy of a JSON value. */

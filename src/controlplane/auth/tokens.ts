@@ -6,7 +6,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeSecret } from './pki.js';
+import { writeSecret } from '../../pki.js';
 
 export const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 

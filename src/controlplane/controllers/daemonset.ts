@@ -11,7 +11,7 @@ import { StatusError } from '../api/status-error.js';
 import { semanticEqual } from '../defaults/index.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
 import { recordEvent } from './events.js';
-import { matchesNodeSelector, nodeTaints, tolerates, type Toleration } from './node-fit.js';
+import { matchesNodeSelector, nodeTaints, tolerates, type Toleration } from '../../policy/node-fit.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';
 
 const COMPONENT = 'daemonset-controller';

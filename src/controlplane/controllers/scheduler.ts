@@ -10,7 +10,7 @@ import { StatusError } from '../api/status-error.js';
 import { CONTROLLER_USER } from '../auth/user.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
 import { recordEvent } from './events.js';
-import { isTerminated, nodeMismatch, podRequest, quantity } from './node-fit.js';
+import { isTerminated, nodeMismatch, podRequest, quantity } from '../../policy/node-fit.js';
 import { WorkQueue } from './work-queue.js';
 
 const SCHEDULER = 'default-scheduler';

@@ -21,7 +21,7 @@ import type { PriorityAndFairness } from './priority-and-fairness.js';
 import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
 import { serveAccessReview } from './subresources.js';
-import type { VersionInfo } from './version.js';
+import type { VersionInfo } from '../../version.js';
 
 export interface RequestLog {
   method: string;

@@ -13,7 +13,7 @@ import type { ObjectApi } from '../api/object-api.js';
 import { isObject, metaOf, type Obj } from '../api/object-meta.js';
 import { findResource } from '../api/resources.js';
 import { badRequest, StatusError } from '../api/status-error.js';
-import type { KeyPair } from '../auth/pki.js';
+import type { KeyPair } from '../../pki.js';
 
 export interface KubeletClientCredentials {
   /** The CA kubelet serving certificates are verified against. */

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { groupVersion, groupVersions, RESOURCES, type ResourceInfo } from '../api/resources.js';
-import { KUBERNETES_MINOR } from './version.js';
+import { KUBERNETES_MINOR } from '../../version.js';
 
 const QUERY_PARAMETERS = [
   { name: 'dryRun', description: 'When present, indicates that modifications should not be persisted.' },

@@ -4,7 +4,7 @@
  * (or denied, or failed).
  */
 import { createHash } from 'node:crypto';
-import { createSigningRequest } from '../../controlplane/auth/pki.js';
+import { createSigningRequest } from '../../pki.js';
 import { HostpodError } from '../../errors.js';
 import { ApiError, type KubeClient } from '../kube-client/client.js';
 

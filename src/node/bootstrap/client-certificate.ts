@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeSecret } from '../../controlplane/auth/pki.js';
+import { writeSecret } from '../../pki.js';
 import { HostpodError } from '../../errors.js';
 import { KubeClient } from '../kube-client/client.js';
 import { loadKubeconfig, type ClusterConnection } from '../kube-client/kubeconfig.js';

@@ -14,7 +14,7 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { certificateCovers, writeSecret } from '../../controlplane/auth/pki.js';
+import { certificateCovers, writeSecret } from '../../pki.js';
 import type { KubeClient } from '../kube-client/client.js';
 import { requestCertificate, SERVING_SIGNER } from './certificate-request.js';
 import { renewalTime } from './certificate-rotation.js';

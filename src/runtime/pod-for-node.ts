@@ -4,8 +4,10 @@
  */
 import type { V1DaemonSet, V1Pod } from '@kubernetes/client-node';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { arch, hostname } from 'node:os';
+import { hostname } from 'node:os';
+import { nodeLabels } from '../api/node-labels.js';
 import { HostpodError } from '../errors.js';
+import { matchesNodeSelector } from '../policy/node-fit.js';
 
 // Kubernetes' utilrand.String alphabet: no vowels, no look-alike digits.
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -14,14 +16,10 @@ export function randomSuffix(length = 5): string {
   return [...randomBytes(length)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
 }
 
-/** The labels this node carries, as a kubelet sets them. */
-export function nodeLabels(nodeName = hostname()): Record<string, string> {
-  const goArch = arch() === 'x64' ? 'amd64' : arch();
-  return { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': goArch, 'kubernetes.io/hostname': nodeName, 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': goArch };
-}
-
 /**
- * @throws HostpodError for other kinds, and for a DaemonSet whose nodeSelector excludes this node.
+ * Whether the DaemonSet runs here is decided as the scheduler and the DaemonSet controller decide
+ * it (node-fit.ts): its nodeSelector and required node affinity against this node's labels and name.
+ * @throws HostpodError for other kinds, and for a DaemonSet that would place no pod on this node.
  */
 export function podForNode(object: Record<string, unknown>, nodeName = hostname()): V1Pod {
   const kind = object['kind'];
@@ -42,6 +40,12 @@ export function podForNode(object: Record<string, unknown>, nodeName = hostname(
           hint: key === 'kubernetes.io/os' ? 'hostpod nodes report their real OS: select kubernetes.io/os: linux' : 'change the nodeSelector, or run on a node that matches it',
         });
       }
+    }
+    const node = { metadata: { name: nodeName, labels } };
+    if (!matchesNodeSelector(template.spec ?? {}, node)) {
+      throw new HostpodError('ERR_HOSTPOD_NOT_THIS_NODE', `daemonset "${name}" would create no pod on this node: spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution matches none of its labels (${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ')})`, {
+        hint: 'change the required node affinity, or run on a node that matches it',
+      });
     }
     return {
       apiVersion: 'v1',

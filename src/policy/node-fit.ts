@@ -3,8 +3,8 @@
  * node affinity (label expressions and `metadata.name` fields), taints and tolerations, and
  * resource requests against the node's allocatable capacity. Each failure has upstream's reason.
  */
-import { parseQuantity } from '../../api/quantity.js';
-import { isObject, metaOf, type Obj } from '../api/object-meta.js';
+import { parseQuantity } from '../api/quantity.js';
+import { isObject, metaOf, type Obj } from '../api/object.js';
 
 export interface Taint {
   key: string;
