@@ -6,8 +6,9 @@
  */
 import type * as X509 from '@peculiar/x509';
 import { createPrivateKey, KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { writeFileAtomically } from './atomic-file.js';
 import { join } from 'node:path';
 
 /**
@@ -198,8 +199,7 @@ async function writePair(dir: string, name: string, pair: KeyPair): Promise<KeyP
 }
 
 /** Writes a file readable by its owner only, atomically. */
-export async function writeSecret(path: string, content: string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, content, { mode: 0o600 });
-  await rename(temporary, path);
+export function writeSecret(path: string, content: string): Promise<void> {
+  writeFileAtomically(path, content, 0o600);
+  return Promise.resolve();
 }

@@ -10,7 +10,7 @@
  * Every file is written to a temporary name and renamed into place, so a crash leaves either the
  * old file or the new one. The state is derived from which files exist and whether the monitor lives.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostpodError } from '../errors.js';
 import type { CgroupFiles } from './cgroup/index.js';
@@ -69,13 +69,6 @@ export interface ContainerStatus {
   cpuNanos?: number | undefined;
   /** What could not be contained: processes that had left some of its cgroups, what could not be killed or removed. */
   warnings?: string[] | undefined;
-}
-
-/** Writes a state file whole or not at all. 0600: specs and records hold the command line and environment. */
-export function writeAtomically(path: string, data: string | Buffer, mode = 0o600): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode });
-  renameSync(tmp, path);
 }
 
 export function readJson<T>(path: string): T | undefined {

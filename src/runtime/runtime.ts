@@ -17,7 +17,8 @@ import { buildArgv, buildEnvironment, workingDirectory, type ApiObjects } from '
 import { containmentWarnings } from './containment.js';
 import { ensurePodDir, grantGroup, secureDataDir } from './data-dir.js';
 import { clampGraceSeconds } from './grace.js';
-import { ContainerDirs, nsToIso, readJson, writeAtomically, type ContainerRecord, type ContainerState, type ContainerStatus, type MountMode } from './container.js';
+import { writeFileAtomically } from '../atomic-file.js';
+import { ContainerDirs, nsToIso, readJson, type ContainerRecord, type ContainerState, type ContainerStatus, type MountMode } from './container.js';
 import { accountEnvironment, accountName, acquireIdentity, instanceTag, releaseIdentity, removeLeakedTemporaryUsers, requireRoot } from './identity.js';
 import type { ImageStore } from './image/store.js';
 import { Locks } from './image/locks.js';
@@ -216,7 +217,7 @@ export class Runtime {
         memoryLimit: limitsOf(container, 0, new Set()).memoryBytes,
         createdAt: new Date().toISOString(),
       };
-      writeAtomically(join(stateDir, 'container.json'), JSON.stringify(record, null, 2));
+      writeFileAtomically(join(stateDir, 'container.json'), JSON.stringify(record, null, 2));
       // 0600: the environment may hold secrets, and the workload's account can reach this directory.
       writeFileSync(
         join(stateDir, 'spec'),
@@ -297,7 +298,7 @@ export class Runtime {
     const init = this.containers.initPid(id);
     const now = BigInt(Date.now()) * 1_000_000n;
     // 137, as the kubelet reports a container whose status it lost.
-    writeAtomically(join(this.containers.dir(id), 'exit'), `exitCode=137\nsignal=9\nstartedAt=${init?.startedAtNs ?? 0n}\nfinishedAt=${now}\nlost=${why}\n`);
+    writeFileAtomically(join(this.containers.dir(id), 'exit'), `exitCode=137\nsignal=9\nstartedAt=${init?.startedAtNs ?? 0n}\nfinishedAt=${now}\nlost=${why}\n`);
   }
 
   /**
@@ -332,7 +333,7 @@ export class Runtime {
       removeSandbox(dir);
       if (record.user.temporary) releaseIdentity(id);
       this.images.releaseContainer(id);
-      writeAtomically(join(dir, 'status.json'), JSON.stringify(status, null, 2));
+      writeFileAtomically(join(dir, 'status.json'), JSON.stringify(status, null, 2));
       return status;
     });
   }

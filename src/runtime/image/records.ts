@@ -3,9 +3,9 @@
  * runs or a container uses it), kept as JSON files under the store and changed only under a
  * lock, by writing a new file and renaming it over the old one.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../../atomic-file.js';
 import { HostpodError } from '../../errors.js';
 import type { Descriptor, Platform } from './oci.js';
 
@@ -49,17 +49,9 @@ export interface Lease {
   created: string;
 }
 
-/** Writes `value` to a new file, flushes it, and renames it over `file`: all or nothing. */
+/** Writes `value` as JSON to `file`, all or nothing (atomic-file.ts). */
 export function writeJsonAtomically(file: string, value: unknown): void {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(temp, 'w', 0o644);
-  try {
-    writeFileSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
+  writeFileAtomically(file, `${JSON.stringify(value, null, 2)}\n`, 0o644);
 }
 
 function readJson<T>(file: string, what: string): T {
