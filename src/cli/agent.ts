@@ -106,6 +106,15 @@ export function nodeAddress(kubeletAddress: string, given: string | undefined, h
   return given;
 }
 
+/** --register-with-taints: a bad taint is a usage error, as any other bad flag value. */
+function taintsArgument(value: string): NodeTaint[] {
+  try {
+    return parseTaints(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message.replace(/^--register-with-taints: /, '')}; ${(error as HostpodError).hint ?? ''}`);
+  }
+}
+
 export function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number (0 picks a free one)');
@@ -123,7 +132,7 @@ function readPem(path: string, what: string): string {
 type Flags = {
   kubeconfig: string; bootstrapKubeconfig?: string; context?: string; dataDir?: string; config?: string; nodeName?: string; address?: string;
   kubeletAddress: string; kubeletPort: number; kubeletCert?: string; kubeletKey?: string; clientCaFile?: string; mountMode?: MountMode;
-  registerWithTaints: string; rotateServerCertificates?: boolean;
+  registerWithTaints: NodeTaint[]; rotateServerCertificates?: boolean;
 };
 
 export function agentCommand(io: CommandIO, exit: { code: number }): Command {
@@ -139,12 +148,13 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
     .option('--kubelet-key <file>', 'its key')
     .option('--rotate-server-certificates', "request the kubelet endpoint's certificate from the cluster with a kubernetes.io/kubelet-serving CSR (an operator approves it: kubectl certificate approve), and renew it before it expires, as the kubelet's flag does; until it is signed the endpoint serves a self-signed one")
     .option('--client-ca-file <file>', "the CA of the API server's client certificate at the kubelet endpoint (default: the kubeconfig's CA)")
-    .option('--register-with-taints <taints>', 'the taints the Node is created with, key=value:Effect comma-separated, as the kubelet\'s flag; the default lets only workloads that tolerate it (HostProcess pods) be scheduled here; "" for none', formatTaint(HOSTPROCESS_TAINT))
+    .addOption(new Option('--register-with-taints <taints>', 'the taints the Node is created with, key=value:Effect comma-separated, as the kubelet\'s flag; the default lets only workloads that tolerate it (HostProcess pods) be scheduled here; "" for none')
+      .argParser(taintsArgument).default([HOSTPROCESS_TAINT], formatTaint(HOSTPROCESS_TAINT)))
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode)').choices(['bind', 'sandbox']))
     .action((flags: Flags) =>
       runReported(io, exit, async () => {
         const address = nodeAddress(flags.kubeletAddress, flags.address, hostIP);
-        const registerWithTaints = parseTaints(flags.registerWithTaints);
+        const registerWithTaints = flags.registerWithTaints;
         const log = jsonLog(io);
         const nodeName = flags.nodeName ?? defaultNodeName();
         const certDir = join(loadConfig(flags).dataDir, 'pki');
