@@ -32,36 +32,58 @@ export function renewalTime(pem: string, random: () => number = Math.random): nu
   return from + (to - from) * (0.7 + 0.2 * random());
 }
 
-/** Keeps the client's certificate renewed until the returned stop is called. */
-export function startCertificateRotation(client: KubeClient, options: RotationOptions): () => void {
+/**
+ * Renews a certificate at 70% to 90% of its life, and again each time, until the returned stop is
+ * called; a failed renewal is retried after 30 s. `current` undefined renews at once. `renew`
+ * returns the new certificate, or undefined when it found the renewal stopped meanwhile.
+ */
+export function keepRenewed(
+  current: string | undefined,
+  renew: (stopped: () => boolean) => Promise<string | undefined>,
+  options: { failed: (error: Error) => void; random?: () => number; now?: () => number },
+): () => void {
   const now = options.now ?? Date.now;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const schedule = (at: number): void => {
     if (stopped) return;
     const wait = Math.max(0, Math.min(at - now(), MAX_TIMER_MS));
-    timer = setTimeout(() => void (now() >= at ? renew() : schedule(at)), wait);
+    timer = setTimeout(() => void (now() >= at ? run() : schedule(at)), wait);
     timer.unref();
   };
-  const renew = async (): Promise<void> => {
+  const run = async (): Promise<void> => {
     try {
-      const issued = await requestCertificate(client, {
-        signer: CLIENT_SIGNER, commonName: `system:node:${options.nodeName}`, organizations: [NODES_GROUP], timeoutMs: 15 * 60_000,
-      });
-      if (stopped) return;
-      await writeNodeCredentials(options, { ...client.connection, clientCert: issued.cert, clientKey: issued.key });
-      client.useClientCertificate(issued.cert, issued.key);
-      options.log('info', 'client certificate rotated', { csr: issued.csr, expires: certificateExpiry(issued.cert)?.toISOString() });
-      schedule(renewalTime(issued.cert, options.random));
+      const issued = await renew(() => stopped);
+      if (issued !== undefined) schedule(renewalTime(issued, options.random));
     } catch (error) {
-      options.log('warn', 'client certificate rotation failed; retrying', { error: (error as Error).message });
+      options.failed(error as Error);
       schedule(now() + RETRY_MS);
     }
   };
-  const current = client.connection.clientCert;
-  if (current) schedule(renewalTime(current, options.random));
+  if (current === undefined) void run();
+  else schedule(renewalTime(current, options.random));
   return () => {
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+/** Keeps the client's certificate renewed until the returned stop is called. */
+export function startCertificateRotation(client: KubeClient, options: RotationOptions): () => void {
+  const current = client.connection.clientCert;
+  if (!current) return () => {};
+  return keepRenewed(current, async (stopped) => {
+    const issued = await requestCertificate(client, {
+      signer: CLIENT_SIGNER, commonName: `system:node:${options.nodeName}`, organizations: [NODES_GROUP], timeoutMs: 15 * 60_000,
+    });
+    if (stopped()) return undefined;
+    await writeNodeCredentials(options, { ...client.connection, clientCert: issued.cert, clientKey: issued.key });
+    client.useClientCertificate(issued.cert, issued.key);
+    options.log('info', 'client certificate rotated', { csr: issued.csr, expires: certificateExpiry(issued.cert)?.toISOString() });
+    return issued.cert;
+  }, {
+    failed: (error) => options.log('warn', 'client certificate rotation failed; retrying', { error: error.message }),
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
 }

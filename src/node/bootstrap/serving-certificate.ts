@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { certificateCovers, writeSecret } from '../../pki.js';
 import type { KubeClient } from '../kube-client/client.js';
 import { requestCertificate, SERVING_SIGNER } from './certificate-request.js';
-import { renewalTime } from './certificate-rotation.js';
+import { keepRenewed } from './certificate-rotation.js';
 import { NODES_GROUP } from './client-certificate.js';
 
 export interface ServingCertificateOptions {
@@ -33,48 +33,29 @@ export interface ServingCertificateOptions {
   random?: () => number;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const RETRY_MS = 30_000;
-
 /** Keeps the kubelet endpoint served with a cluster-signed certificate until the returned stop is called. */
 export function startServingCertificate(client: KubeClient, options: ServingCertificateOptions): () => void {
   const certFile = join(options.certDir, 'node-serving.crt');
   const keyFile = join(options.certDir, 'node-serving.key');
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const schedule = (at: number): void => {
-    if (stopped) return;
-    timer = setTimeout(() => void (Date.now() >= at ? request() : schedule(at)), Math.max(0, Math.min(at - Date.now(), MAX_TIMER_MS)));
-    timer.unref();
-  };
-  const request = async (): Promise<void> => {
-    try {
-      const issued = await requestCertificate(client, {
-        signer: SERVING_SIGNER, commonName: `system:node:${options.nodeName}`, organizations: [NODES_GROUP], hosts: options.hosts,
-        timeoutMs: options.approvalTimeoutMs ?? 15 * 60_000,
-        filed: (csr) => options.log('info', `serving certificate requested: approve it with kubectl certificate approve ${csr}`, { csr }),
-      });
-      if (stopped) return;
-      mkdirSync(options.certDir, { recursive: true, mode: 0o700 });
-      await writeSecret(keyFile, issued.key);
-      await writeSecret(certFile, issued.cert);
-      options.use(issued);
-      options.log('info', 'serving certificate issued', { csr: issued.csr, expires: new X509Certificate(issued.cert).validTo });
-      schedule(renewalTime(issued.cert, options.random));
-    } catch (error) {
-      options.log('warn', 'requesting a serving certificate failed; retrying', { error: (error as Error).message });
-      schedule(Date.now() + RETRY_MS);
-    }
+  const request = async (stopped: () => boolean): Promise<string | undefined> => {
+    const issued = await requestCertificate(client, {
+      signer: SERVING_SIGNER, commonName: `system:node:${options.nodeName}`, organizations: [NODES_GROUP], hosts: options.hosts,
+      timeoutMs: options.approvalTimeoutMs ?? 15 * 60_000,
+      filed: (csr) => options.log('info', `serving certificate requested: approve it with kubectl certificate approve ${csr}`, { csr }),
+    });
+    if (stopped()) return undefined;
+    mkdirSync(options.certDir, { recursive: true, mode: 0o700 });
+    await writeSecret(keyFile, issued.key);
+    await writeSecret(certFile, issued.cert);
+    options.use(issued);
+    options.log('info', 'serving certificate issued', { csr: issued.csr, expires: new X509Certificate(issued.cert).validTo });
+    return issued.cert;
   };
   const saved = existsSync(certFile) && existsSync(keyFile) ? { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } : undefined;
-  if (saved && certificateCovers(saved.cert, options.hosts, new Date())) {
-    options.use(saved);
-    schedule(renewalTime(saved.cert, options.random));
-  } else {
-    void request();
-  }
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  const valid = saved && certificateCovers(saved.cert, options.hosts, new Date()) ? saved : undefined;
+  if (valid) options.use(valid);
+  return keepRenewed(valid?.cert, request, {
+    failed: (error) => options.log('warn', 'requesting a serving certificate failed; retrying', { error: error.message }),
+    ...(options.random ? { random: options.random } : {}),
+  });
 }
