@@ -27,6 +27,7 @@ export default tseslint.config(
   // never imports one above it or beside it. `src/*.ts` (errors, config, version, pki) serve all.
   ...Object.entries({
     'src/node/**': ['controlplane', 'cli'],
+    'src/cli/**': [],
     'src/controlplane/**': ['node', 'runtime', 'cli'],
     'src/runtime/**': ['node', 'controlplane', 'cli'],
     'src/lint/**': ['node', 'runtime', 'controlplane', 'cli'],
@@ -36,7 +37,15 @@ export default tseslint.config(
     files: [files],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: above.map((layer) => ({ regex: `^(\\.\\./)+${layer}/`, message: `${files.split('/')[1]} does not import ${layer}: dependencies run cli -> node -> runtime / controlplane -> policy -> api` })),
+        patterns: [
+          ...above.map((layer) => ({ regex: `^(\\.\\./)+${layer}/`, message: `${files.split('/')[1]} does not import ${layer}: dependencies run cli -> node -> runtime / controlplane -> policy -> api` })),
+          // Above the runtime, containers are driven through ContainerRuntime (runtime/index.ts) only:
+          // a backend's records, cgroups, monitor and on-disk layout are its own.
+          ...(above.includes('runtime') || files.startsWith('src/runtime/') ? [] : [{
+            regex: '^(\\.\\./)+runtime/(linux/|cgroup/|monitor/|container\\.js$|sandbox\\.js$|data-dir\\.js$|volumes\\.js$)',
+            message: 'use ContainerRuntime from runtime/index.js: the runtime\'s records, cgroups, monitor and layout are private to it',
+          }]),
+        ],
       }],
     },
   })),

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DEFAULT_RUNTIME } from '../src/config.js';
 import { ImageStore } from '../src/runtime/image/store.js';
-import { Runtime } from '../src/runtime/runtime.js';
+import { LinuxRuntime } from '../src/runtime/index.js';
 
 if (process.getuid?.() !== 0) {
   console.error('bench/node-agent.ts runs HostProcess containers: run it as root');
@@ -113,7 +113,7 @@ const perMonitor = monitorRss.reduce((a, b) => a + b, 0) / Math.max(1, monitorRs
 
 up.kill('SIGTERM');
 await new Promise((r) => up.once('exit', r));
-const runtime = new Runtime(dir, DEFAULT_RUNTIME, new ImageStore(dir));
+const runtime = new LinuxRuntime(dir, DEFAULT_RUNTIME, new ImageStore(dir));
 for (const id of runtime.containers.ids()) await runtime.remove(id, true).catch(() => undefined);
 rmSync(dir, { recursive: true, force: true });
 

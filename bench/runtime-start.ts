@@ -1,7 +1,7 @@
 /**
  * Container start latency, from the request to the workload running, with the image present.
  *
- * hostpod: Runtime.start (account, sandbox overlay, cgroup with limits, monitor, mount namespace
+ * hostpod: LinuxRuntime.start (account, sandbox overlay, cgroup with limits, monitor, mount namespace
  * with /hpc, exec). Floor: a bare spawn of the same command into a fresh cgroup (mkdir, then a
  * shell that joins it and execs). In both the workload is `sh -c 'printf x > FIFO; exec sleep'`,
  * and "running" is the moment its byte arrives on the FIFO. Target: p50 and p95 at most 3x the
@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { DEFAULT_RUNTIME, loadConfig } from '../src/config.js';
 import { ensureBuiltin } from '../src/runtime/image/builtin.js';
 import { ImageStore } from '../src/runtime/image/store.js';
-import { podDir, removePodDir } from '../src/runtime/pod.js';
-import { Runtime } from '../src/runtime/runtime.js';
+import { podDir, removePodDir } from '../src/runtime/linux/pod-dirs.js';
+import { LinuxRuntime } from '../src/runtime/index.js';
 
 const N = Number(process.env.N ?? 100);
 const TARGET = 3;
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const settings = { ...DEFAULT_RUNTIME, ...config.runtime, cgroup: { ...config.runtime.cgroup, root } };
   const images = new ImageStore(config.dataDir);
   await ensureBuiltin(images);
-  const runtime = new Runtime(config.dataDir, settings, images);
+  const runtime = new LinuxRuntime(config.dataDir, settings, images);
   const driver = runtime.cgroups;
   // The floor's cgroup lives in the same hierarchy hostpod lists from (pids on v1).
   const sample = driver.create('floor-probe', {});

@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HostpodError } from '../errors.js';
 import { followLog, readLog, type LogEntry } from '../runtime/logs.js';
-import type { ContainerInfo } from '../runtime/runtime.js';
+import type { ContainerInfo } from '../runtime/index.js';
 import { ago, table } from './image.js';
 import type { CommandIO } from './io.js';
 import { runReported } from './report-errors.js';
@@ -48,7 +48,7 @@ export function containerCommands(io: CommandIO, exit: { code: number }): Comman
       runReported(io, exit, async () => {
         const { runtime } = await openRuntime(flags, io);
         const id = runtime.resolve(query);
-        const record = runtime.containers.record(id);
+        const log = runtime.logs(id);
         const partial = { stdout: '', stderr: '' };
         const print = (entry: LogEntry): void => {
           partial[entry.stream] += entry.text;
@@ -56,8 +56,8 @@ export function containerCommands(io: CommandIO, exit: { code: number }): Comman
           io.stdout.write(`${flags['timestamps'] ? `${entry.time} ` : ''}${partial[entry.stream]}\n`);
           partial[entry.stream] = '';
         };
-        if (flags['follow']) await followLog(record.logPath, print, () => runtime.containers.state(id) === 'exited');
-        else readLog(record.logPath).forEach(print);
+        if (flags['follow']) await followLog(log.path, print, () => !log.live());
+        else readLog(log.path).forEach(print);
       }),
     );
 

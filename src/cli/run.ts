@@ -10,7 +10,7 @@ import { HostpodError } from '../errors.js';
 import { failed, Linter } from '../lint/lint.js';
 import { formatProblem, formatResult } from '../lint/report.js';
 import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/index.js';
-import { MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/container.js';
+import { MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/index.js';
 import { runPod } from '../runtime/pod.js';
 import { ensureImage } from '../runtime/image/ensure.js';
 import { requireRoot } from '../runtime/identity.js';
@@ -101,10 +101,10 @@ export function runCommand(io: CommandIO, exit: { code: number }): Command {
           output: (name, stream, line) => (stream === 'stdout' ? io.stdout : io.stderr).write(`${prefixed ? `[${name}] ` : ''}${line}\n`),
         });
         for (const c of result.containers) {
-          const record = runtime.containers.record(c.id);
+          const { memoryLimit } = runtime.inspect(c.id);
           for (const warning of c.status.warnings ?? []) io.stderr.write(`hostpod: warning: ${warning}\n`);
           if (c.status.reason === 'OOMKilled') {
-            io.stderr.write(`hostpod: container "${c.name}" was OOMKilled: it went over limits.memory (${record.memoryLimit ?? 'no limit'} bytes), exit code ${c.status.exitCode}\n`);
+            io.stderr.write(`hostpod: container "${c.name}" was OOMKilled: it went over limits.memory (${memoryLimit ?? 'no limit'} bytes), exit code ${c.status.exitCode}\n`);
           } else if (c.status.reason === 'StartError') {
             io.stderr.write(`hostpod: container "${c.name}" could not start: ${c.status.message ?? ''}\n`);
           } else if (c.status.exitCode !== 0) {

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { loadConfig, type ConfigFlags, type HostpodConfig } from '../config.js';
 import { ImageStore } from '../runtime/image/store.js';
-import { Runtime } from '../runtime/runtime.js';
+import { LinuxRuntime, type ContainerRuntime } from '../runtime/index.js';
 import type { CommandIO } from './io.js';
 
 export function withDataOptions(command: Command): Command {
@@ -14,7 +14,7 @@ export function withDataOptions(command: Command): Command {
 export interface RuntimeContext {
   config: HostpodConfig;
   images: ImageStore;
-  runtime: Runtime;
+  runtime: ContainerRuntime;
 }
 
 /**
@@ -25,7 +25,7 @@ export async function openRuntime(flags: ConfigFlags, io: CommandIO, options: { 
   const config = loadConfig(flags);
   if (options.mountMode) config.runtime = { ...config.runtime, mountMode: options.mountMode };
   const images = new ImageStore(config.dataDir);
-  const runtime = new Runtime(config.dataDir, config.runtime, images);
+  const runtime = new LinuxRuntime(config.dataDir, config.runtime, images);
   if (process.getuid?.() === 0) {
     const adopted = await runtime.reconcile();
     for (const id of adopted.lost) io.stderr.write(`hostpod: container ${id.slice(0, 12)} lost its monitor; its processes were killed and its status is unknown\n`);

@@ -7,9 +7,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Obj } from '../api/object.js';
-import type { MountMode } from '../runtime/container.js';
-import { podDir, removePodDir } from '../runtime/pod.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { ContainerRuntime, MountMode } from '../runtime/index.js';
 import type { ImageStore } from '../runtime/image/store.js';
 import { startCertificateRotation } from './bootstrap/certificate-rotation.js';
 import { startServingCertificate } from './bootstrap/serving-certificate.js';
@@ -29,7 +27,7 @@ import { RestartBackoff } from './restart-backoff.js';
 
 export interface AgentOptions {
   client: KubeClient;
-  runtime: Runtime;
+  runtime: ContainerRuntime;
   images: ImageStore;
   nodeName: string;
   /** The node's address: InternalIP, the pods' hostIP and podIP, where the kubelet endpoint listens. */
@@ -216,18 +214,19 @@ export class NodeAgent {
   async #stopOrphans(known: ReadonlySet<string>): Promise<void> {
     const { runtime, nodeName, log } = this.options;
     const owner = `node/${nodeName}`;
-    const orphans = runtime.containers.ids().map((id) => runtime.containers.record(id)).filter((r) => r.owner === owner && !known.has(r.pod.uid) && !this.#workers.has(r.pod.uid));
-    const pods = new Set(orphans.map((r) => r.pod.uid));
-    await Promise.all(orphans.map(async (record) => {
+    const orphans = runtime.ids().map((id) => runtime.inspect(id)).filter((c) => c.owner === owner && !known.has(c.podUid) && !this.#workers.has(c.podUid));
+    const pods = new Set(orphans.map((c) => c.podUid));
+    await Promise.all(orphans.map(async (container) => {
+      const pod = `${container.namespace}/${container.pod}`;
       let status;
-      if (runtime.containers.state(record.id) !== 'exited') {
-        log('info', 'stopping a container whose pod is gone', { pod: `${record.pod.namespace}/${record.pod.name}`, container: record.name });
-        status = await runtime.stop(record.id);
-      } else status = await runtime.finalize(record.id);
-      for (const warning of status.warnings ?? []) log('warn', warning, { pod: `${record.pod.namespace}/${record.pod.name}`, container: record.name });
-      runtime.prune(record.id);
+      if (container.state !== 'exited') {
+        log('info', 'stopping a container whose pod is gone', { pod, container: container.name });
+        status = await runtime.stop(container.id);
+      } else status = await runtime.wait(container.id);
+      for (const warning of status.warnings ?? []) log('warn', warning, { pod, container: container.name });
+      runtime.prune(container.id);
     }));
-    for (const uid of pods) removePodDir(podDir(runtime.dataDir, uid));
+    for (const uid of pods) runtime.removePod(uid);
   }
 
   async #nodeObject(): Promise<Obj> {
@@ -250,7 +249,7 @@ export class NodeAgent {
       worker.update(pod);
       return;
     }
-    const adopted = this.options.runtime.containers.ids().filter((id) => this.options.runtime.containers.record(id).pod.uid === uid);
+    const adopted = this.options.runtime.list().filter((c) => c.podUid === uid).map((c) => c.id);
     if (this.#idle.has(uid) || (isTerminal(pod) && adopted.length === 0)) {
       this.#idle.add(uid);
       // A finished pod with nothing on the node is deleted for good once asked.

@@ -4,8 +4,7 @@
  * say; and from that, its entry in the pod's `containerStatuses` as the kubelet reports it.
  */
 import type { V1Container } from '@kubernetes/client-node';
-import type { ContainerStatus } from '../runtime/container.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { ContainerRuntime, ContainerStatus } from '../runtime/index.js';
 import type { ProbeWorker } from './probes.js';
 import type { ContainerStateJson, ContainerStatusJson } from './pod-status.js';
 
@@ -53,20 +52,20 @@ export class ContainerTrack {
   }
 
   /** The current instance is running (its monitor has not written an exit). */
-  running(runtime: Runtime): boolean {
+  running(runtime: ContainerRuntime): boolean {
     const id = this.current;
-    return id !== undefined && runtime.containers.state(id) === 'running';
+    return id !== undefined && runtime.state(id) === 'running';
   }
 
   /** The current instance's final status, when it has ended and was finalized. */
-  ended(runtime: Runtime): ContainerStatus | undefined {
+  ended(runtime: ContainerRuntime): ContainerStatus | undefined {
     const id = this.current;
-    return id === undefined ? undefined : runtime.containers.status(id);
+    return id === undefined ? undefined : runtime.finalStatus(id);
   }
 
-  nextRestartCount(runtime: Runtime): number {
+  nextRestartCount(runtime: ContainerRuntime): number {
     const id = this.current;
-    return id === undefined ? 0 : runtime.containers.record(id).restartCount + 1;
+    return id === undefined ? 0 : runtime.inspect(id).restartCount + 1;
   }
 
   stopProbes(): void {
@@ -75,10 +74,10 @@ export class ContainerTrack {
   }
 
   /** The kubelet's container status. */
-  status(runtime: Runtime): ContainerStatusJson {
+  status(runtime: ContainerRuntime): ContainerStatusJson {
     const id = this.current;
     const terminated = (instance: string): ContainerStateJson | undefined => {
-      const status = runtime.containers.status(instance);
+      const status = runtime.finalStatus(instance);
       if (!status) return undefined;
       return {
         terminated: {
@@ -102,16 +101,15 @@ export class ContainerTrack {
       lastState: {},
     };
     if (id === undefined) return base;
-    const record = runtime.containers.record(id);
-    base.imageID = record.image.id;
+    const container = runtime.inspect(id);
+    base.imageID = container.imageId;
     base.containerID = `${CONTAINER_ID_SCHEME}${id}`;
-    base.restartCount = record.restartCount;
+    base.restartCount = container.restartCount;
     const previous = this.previous;
     base.lastState = (previous !== undefined ? terminated(previous) : undefined) ?? {};
     const ended = terminated(id);
     if (!ended) {
-      const started = runtime.info(id).startedAt;
-      base.state = { running: { startedAt: apiTime(started) ?? apiTime(record.createdAt) } };
+      base.state = { running: { startedAt: apiTime(container.startedAt) ?? apiTime(container.createdAt) } };
       base.started = this.started;
       base.ready = this.ready && this.started;
       return base;

@@ -3,8 +3,7 @@
  * instances (the current one, or the one before it for `--previous`), and exec into a running
  * container through the runtime, with pipes, or a pseudo-terminal for `-t`.
  */
-import type { Runtime } from '../runtime/runtime.js';
-import { exitCodeOf } from '../runtime/runtime.js';
+import { exitCodeOf, type ContainerRuntime } from '../runtime/index.js';
 import type { ExecRequest, ExecStreams, TerminalSize } from './kubelet-api/exec-session.js';
 import type { LogSource } from './kubelet-api/log-stream.js';
 import { KubeletError, type ContainerRef, type KubeletBackend } from './kubelet-api/server.js';
@@ -13,7 +12,7 @@ import type { PodWorker } from './pod-worker.js';
 
 export class AgentKubeletBackend implements KubeletBackend {
   constructor(
-    private readonly runtime: Runtime,
+    private readonly runtime: ContainerRuntime,
     private readonly findPod: (namespace: string, name: string) => PodWorker | undefined,
   ) {}
 
@@ -32,8 +31,7 @@ export class AgentKubeletBackend implements KubeletBackend {
       if (previous) throw new KubeletError(400, `previous terminated container "${ref.container}" in pod "${ref.pod}" not found`);
       throw new KubeletError(400, `container "${ref.container}" in pod "${ref.pod}" is waiting to start: ${track.waiting?.reason ?? 'ContainerCreating'}`);
     }
-    const { logPath } = this.runtime.containers.record(id);
-    return { path: logPath, live: () => this.runtime.containers.state(id) !== 'exited' };
+    return this.runtime.logs(id);
   }
 
   prepareExec(ref: ContainerRef, request: ExecRequest): (streams: ExecStreams) => Promise<number> {

@@ -4,9 +4,10 @@
  * restarts `Always` stays Running; `Ready` follows `ContainersReady` until the pod completes.
  */
 import type { V1ContainerStatus, V1PodCondition } from '@kubernetes/client-node';
+import type { RestartPolicy } from '../runtime/pod-sequence.js';
 
+export type { RestartPolicy };
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
-export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
 /** Container statuses as JSON (times are strings): client-node's types with Date fields relaxed. */
 export type ContainerStatusJson = Omit<V1ContainerStatus, 'state' | 'lastState'> & {

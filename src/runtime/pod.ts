@@ -3,17 +3,12 @@
  * another, then its containers together, until they end or a stop is asked for.
  */
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ContainerStatus, MountMode } from './container.js';
-import { ensurePodDir } from './data-dir.js';
+import type { ContainerRuntime, ContainerStatus, MountMode } from './index.js';
 import { followLog, type LogEntry } from './logs.js';
-import type { Runtime } from './runtime.js';
-import { isMountPoint } from './sandbox.js';
+import { nextPodStep, type ContainerProgress } from './pod-sequence.js';
 
 export interface PodRunOptions {
-  runtime: Runtime;
+  runtime: ContainerRuntime;
   mountMode: MountMode;
   /** Makes the image present (pulling it per imagePullPolicy). */
   ensureImage: (container: V1Container) => Promise<void>;
@@ -36,45 +31,35 @@ export interface PodResult {
   containers: ContainerResult[];
 }
 
-/** Pod directories (emptyDir volumes) live under `<data-dir>/pods/<uid>`. */
-export function podDir(dataDir: string, uid: string): string {
-  return join(dataDir, 'pods', uid);
-}
-
-/** Removes a pod's directory, unmounting its memory-backed emptyDirs first. */
-export function removePodDir(dir: string): void {
-  const emptyDirs = join(dir, 'volumes', 'empty-dir');
-  try {
-    for (const name of readdirSync(emptyDirs)) {
-      const path = join(emptyDirs, name);
-      if (isMountPoint(path)) execFileSync('umount', [path], { stdio: 'ignore' });
-    }
-  } catch {
-    // No emptyDir volumes.
-  }
-  rmSync(dir, { recursive: true, force: true });
-}
-
 export async function runPod(pod: V1Pod, options: PodRunOptions): Promise<PodResult> {
   const { runtime } = options;
-  const dir = podDir(runtime.dataDir, pod.metadata?.uid ?? '');
-  ensurePodDir(dir);
+  const uid = pod.metadata?.uid ?? '';
+  const dir = runtime.preparePod(uid);
   const results: ContainerResult[] = [];
   try {
-    const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-    for (const container of all) await options.ensureImage(container);
+    const all = [...(pod.spec?.initContainers ?? []).map((c) => ({ spec: c, init: true })), ...(pod.spec?.containers ?? []).map((c) => ({ spec: c, init: false }))];
+    for (const { spec } of all) await options.ensureImage(spec);
 
-    for (const container of pod.spec?.initContainers ?? []) {
-      if (options.signal.aborted) break;
-      const [result] = await runTogether(pod, [container], true, dir, options);
-      if (result) results.push(result);
-      if (result && result.status.exitCode !== 0) return { exitCode: result.status.exitCode, containers: results };
+    // hostpod run restarts nothing: the kubelet's order under restartPolicy Never.
+    const progress = new Map<string, ContainerProgress>(all.map(({ spec, init }) => [spec.name, { name: spec.name, init, state: 'none' }]));
+    while (!options.signal.aborted) {
+      const step = nextPodStep('Never', [...progress.values()]);
+      if (step.initFailed !== undefined) {
+        const failed = results.find((r) => r.name === step.initFailed);
+        return { exitCode: failed?.status.exitCode ?? 1, containers: results };
+      }
+      if (step.start.length === 0) break;
+      const due = all.filter(({ spec }) => step.start.includes(spec.name));
+      const ended = await runTogether(pod, due.map((c) => c.spec), due[0]?.init ?? false, dir, options);
+      for (const result of ended) progress.set(result.name, { name: result.name, init: result.init, state: { exitCode: result.status.exitCode } });
+      results.push(...ended);
+      // Some never started: the pod was stopped while they were being started.
+      if (ended.length < due.length) break;
     }
-    if (!options.signal.aborted) results.push(...(await runTogether(pod, pod.spec?.containers ?? [], false, dir, options)));
     const failed = [...results].sort((a, b) => a.status.finishedAt.localeCompare(b.status.finishedAt)).find((r) => r.status.exitCode !== 0);
     return { exitCode: failed?.status.exitCode ?? (options.signal.aborted && results.length === 0 ? 130 : 0), containers: results };
   } finally {
-    removePodDir(dir);
+    runtime.removePod(uid);
   }
 }
 
@@ -101,10 +86,10 @@ async function runTogether(pod: V1Pod, containers: readonly V1Container[], init:
   try {
     return await Promise.all(
       started.map(async ({ name, id }) => {
-        const record = runtime.containers.record(id);
+        const log = runtime.logs(id);
         const partial = { stdout: '', stderr: '' };
         const following = followLog(
-          record.logPath,
+          log.path,
           (entry: LogEntry) => {
             // P entries are pieces of one long line: print it whole.
             partial[entry.stream] += entry.text;
@@ -112,7 +97,7 @@ async function runTogether(pod: V1Pod, containers: readonly V1Container[], init:
             options.output(name, entry.stream, partial[entry.stream]);
             partial[entry.stream] = '';
           },
-          () => runtime.containers.state(id) === 'exited',
+          () => !log.live(),
         );
         const status = await runtime.wait(id);
         await following;

@@ -93,7 +93,7 @@ describe('a workload that leaves some of its cgroups', { skip, timeout: 120_000 
         const sleeps = [uniqueSleep(), uniqueSleep(), uniqueSleep()];
         // Init ends on its own; what it left is killed by its monitor, nobody waits for the container.
         const pod = hostPod([shell(`${h.script(t.dataDir, sleeps)}\nsleep 0.3`)], { terminationGracePeriodSeconds: 0 });
-        const record = await t.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(t.dataDir, 'pods', 'p'), mountMode: 'bind' });
+        const record = t.runtime.containers.record((await t.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(t.dataDir, 'pods', 'p'), mountMode: 'bind' })).id);
         while (t.runtime.containers.exit(record.id) === undefined) await new Promise((r) => setTimeout(r, 20));
         const config = join(t.dataDir, 'config.yaml');
         writeFileSync(config, stringify({ runtime: { ...(h.version === 'v2' ? { pidsLimit: 0 } : {}), cgroup: { version: h.version, ...(h.mount ? { mount: h.mount } : {}), root: t.runtime.settings.cgroup.root } } }));

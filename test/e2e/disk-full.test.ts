@@ -14,7 +14,7 @@ import { DEFAULT_RUNTIME, type RuntimeSettings } from '../../src/config.js';
 import { ensureBuiltin } from '../../src/runtime/image/builtin.js';
 import { ImageStore } from '../../src/runtime/image/store.js';
 import { parseLogLine } from '../../src/runtime/logs.js';
-import { Runtime } from '../../src/runtime/runtime.js';
+import { LinuxRuntime } from '../../src/runtime/index.js';
 import { api, eventually, startControlPlane } from '../support/controlplane.js';
 import { startTestNode } from '../support/node-agent.js';
 import { hostPod, removeCgroupDirs, rootSkip, shell } from '../support/runtime.js';
@@ -25,7 +25,7 @@ const skip = rootSkip();
 
 interface FullDisk {
   dataDir: string;
-  runtime: Runtime;
+  runtime: LinuxRuntime;
   /** Writes a file until the file system has no byte left. */
   fill(): void;
   /** Deletes that file: space returns. */
@@ -40,7 +40,7 @@ async function fullDiskRuntime(size = '16m', settings: Partial<RuntimeSettings> 
   const cgroupRoot = `hostpod-full-${process.pid}-${randomUUID().slice(0, 8)}`;
   const images = new ImageStore(dataDir);
   await ensureBuiltin(images);
-  const runtime = new Runtime(dataDir, { ...DEFAULT_RUNTIME, ...settings, cgroup: { ...DEFAULT_RUNTIME.cgroup, root: cgroupRoot } }, images);
+  const runtime = new LinuxRuntime(dataDir, { ...DEFAULT_RUNTIME, ...settings, cgroup: { ...DEFAULT_RUNTIME.cgroup, root: cgroupRoot } }, images);
   const filler = join(dataDir, 'filler');
   return {
     dataDir,
@@ -76,7 +76,7 @@ describe('a full disk under the data directory', { skip, timeout: 120_000 }, () 
       // A workload that ignores SIGTERM and a pod grace period of an hour: only the grace passed
       // with the stop (0) ends it before the test's timeout.
       const pod = hostPod([shell(`trap "" TERM; ${marker} & wait`)], { terminationGracePeriodSeconds: 3600 });
-      const record = await disk.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(disk.dataDir, 'pods', 'p'), mountMode: 'bind' });
+      const record = disk.runtime.containers.record((await disk.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(disk.dataDir, 'pods', 'p'), mountMode: 'bind' })).id);
       await until(() => processAlive(marker));
       disk.fill();
       const stopping = disk.runtime.stop(record.id, 0);
@@ -98,7 +98,7 @@ describe('a full disk under the data directory', { skip, timeout: 120_000 }, () 
       const pad = 'x'.repeat(200);
       // About a million bytes a second: records keep crossing the last free page as the disk fills.
       const pod = hostPod([shell(`i=0; while :; do i=$((i+1)); echo "line $i ${pad}"; [ $((i % 40)) -ne 0 ] || sleep 0.01; done`)], { terminationGracePeriodSeconds: 0 });
-      const record = await disk.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(disk.dataDir, 'pods', 'p'), mountMode: 'bind' });
+      const record = disk.runtime.containers.record((await disk.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(disk.dataDir, 'pods', 'p'), mountMode: 'bind' })).id);
       const size = (): number => statSync(record.logPath, { throwIfNoEntry: false })?.size ?? 0;
       await until(() => size() > 50_000);
       disk.fill();

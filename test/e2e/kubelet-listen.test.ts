@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { hostIP } from '../../src/runtime/runtime.js';
+import { hostIP } from '../../src/runtime/index.js';
 import { eventually, kubectl, kubectlSkip } from '../support/controlplane.js';
 import { runHostpod } from '../support/hostpod-cli.js';
 import { removeAllContainers, startUp, type UpProcess } from '../support/hostpod-up.js';

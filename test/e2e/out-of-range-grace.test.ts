@@ -40,7 +40,7 @@ describe('out-of-range grace periods', { skip, timeout: 120_000 }, () => {
     test(`terminationGracePeriodSeconds ${grace}: the container starts with a grace of ${kept} s and stops when told to`, async () => {
       // A workload that ignores SIGTERM: only the kill after the grace (0 here) ends it.
       const pod = hostPod([shell('trap "" TERM; echo ready; while :; do sleep 0.1; done')], { terminationGracePeriodSeconds: grace });
-      const record = await t.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(t.dataDir, 'pods', 'p'), mountMode: 'bind' });
+      const record = t.runtime.containers.record((await t.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(t.dataDir, 'pods', 'p'), mountMode: 'bind' })).id);
       assert.equal(record.graceSeconds, kept);
       await trapped(record.logPath);
       const status = await t.runtime.stop(record.id, 0);
@@ -50,7 +50,7 @@ describe('out-of-range grace periods', { skip, timeout: 120_000 }, () => {
 
   test('a stop with a grace beyond any bound is accepted (the container is given for ever)', async () => {
     const pod = hostPod([shell('trap "exit 7" TERM; echo ready; while :; do sleep 0.1; done')]);
-    const record = await t.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(t.dataDir, 'pods', 'p'), mountMode: 'bind' });
+    const record = t.runtime.containers.record((await t.runtime.start({ pod, container: pod.spec!.containers[0]!, init: false, restartCount: 0, podDir: join(t.dataDir, 'pods', 'p'), mountMode: 'bind' })).id);
     await trapped(record.logPath);
     // The workload ends on the stop signal itself, so the stop returns as soon as it does.
     const status = await t.runtime.stop(record.id, INT64_MAX);

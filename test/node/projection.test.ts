@@ -49,7 +49,9 @@ function fakeSources(configMaps: Record<string, V1ConfigMap> = {}, secrets: Reco
       },
       secret: (name) => {
         fake.secretCalls.push(name);
-        return Promise.resolve(secrets[name]);
+        // As ApiObjectSource hands them over: the API's base64 decoded.
+        const secret = secrets[name];
+        return Promise.resolve(secret && new Map(Object.entries(secret).map(([key, value]) => [key, Buffer.from(value, 'base64')])));
       },
       token: (audience, expirationSeconds) => {
         fake.tokenCalls.push({ audience, expirationSeconds });

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_RUNTIME } from '../../src/config.js';
 import { ImageStore } from '../../src/runtime/image/store.js';
-import { Runtime } from '../../src/runtime/runtime.js';
+import { LinuxRuntime } from '../../src/runtime/index.js';
 import { HOSTPOD_BIN } from './hostpod-cli.js';
 
 export interface UpProcess {
@@ -69,6 +69,6 @@ function safeRead(path: string): string {
  * `cgroupRoot` is the subtree the containers' cgroups are under (the config's runtime.cgroup.root).
  */
 export async function removeAllContainers(dataDir: string, cgroupRoot = DEFAULT_RUNTIME.cgroup.root): Promise<void> {
-  const runtime = new Runtime(dataDir, { ...DEFAULT_RUNTIME, cgroup: { ...DEFAULT_RUNTIME.cgroup, root: cgroupRoot } }, new ImageStore(dataDir));
+  const runtime = new LinuxRuntime(dataDir, { ...DEFAULT_RUNTIME, cgroup: { ...DEFAULT_RUNTIME.cgroup, root: cgroupRoot } }, new ImageStore(dataDir));
   for (const id of runtime.containers.ids()) await runtime.remove(id, true).catch(() => undefined);
 }

@@ -7,7 +7,7 @@ import { issueCertificate } from '../../src/pki.js';
 import { NodeAgent } from '../../src/node/agent.js';
 import { KubeClient } from '../../src/node/kube-client/client.js';
 import { SubjectAccessReviewAuthorizer } from '../../src/node/kubelet-api/authorization.js';
-import type { Runtime } from '../../src/runtime/runtime.js';
+import type { LinuxRuntime } from '../../src/runtime/index.js';
 import { api, type StartedPlane } from './controlplane.js';
 
 export interface TestNode {
@@ -20,7 +20,7 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
-export async function startTestNode(started: StartedPlane, runtime: Runtime, name = `node-${process.pid}-${Math.floor(Math.random() * 1e6)}`): Promise<TestNode> {
+export async function startTestNode(started: StartedPlane, runtime: LinuxRuntime, name = `node-${process.pid}-${Math.floor(Math.random() * 1e6)}`): Promise<TestNode> {
   const ca = started.plane.pki.ca;
   const client = await issueCertificate(ca, { commonName: `system:node:${name}`, organizations: ['system:nodes'], usage: 'client' });
   const serving = await issueCertificate(ca, { commonName: `system:node:${name}`, usage: 'server', hosts: ['127.0.0.1'] });

@@ -11,7 +11,7 @@ import { DEFAULT_RUNTIME, type RuntimeSettings } from '../../src/config.js';
 import { ensureBuiltin } from '../../src/runtime/image/builtin.js';
 import { ImageStore } from '../../src/runtime/image/store.js';
 import { runPod, type PodResult } from '../../src/runtime/pod.js';
-import { Runtime } from '../../src/runtime/runtime.js';
+import { LinuxRuntime } from '../../src/runtime/index.js';
 import { isMountPoint } from '../../src/runtime/sandbox.js';
 
 export function inCi(): boolean {
@@ -48,7 +48,7 @@ export function shell(script: string, extra: Partial<V1Container> = {}, name = '
 }
 
 export interface TestRuntime {
-  runtime: Runtime;
+  runtime: LinuxRuntime;
   dataDir: string;
   /** Runs a pod to its end (or until `signal` aborts), collecting its output lines. */
   run(pod: V1Pod, options?: { mountMode?: 'bind' | 'sandbox'; signal?: AbortSignal }): Promise<PodResult & { lines: string[] }>;
@@ -64,7 +64,7 @@ export async function testRuntime(settings: Partial<RuntimeSettings> = {}): Prom
   const merged: RuntimeSettings = { ...DEFAULT_RUNTIME, ...settings, cgroup: { ...DEFAULT_RUNTIME.cgroup, root: cgroupRoot, ...settings.cgroup } };
   const images = new ImageStore(dataDir);
   await ensureBuiltin(images);
-  const runtime = new Runtime(dataDir, merged, images);
+  const runtime = new LinuxRuntime(dataDir, merged, images);
   return {
     runtime,
     dataDir,
@@ -92,7 +92,7 @@ export async function testRuntime(settings: Partial<RuntimeSettings> = {}): Prom
   };
 }
 
-function removeCgroupRoot(runtime: Runtime, root: string): void {
+function removeCgroupRoot(runtime: LinuxRuntime, root: string): void {
   const driver = runtime.cgroups;
   const leftovers = driver.list();
   if (leftovers.length > 0) throw new Error(`cgroups left under ${root}: ${leftovers.join(', ')}`);

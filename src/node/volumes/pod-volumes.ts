@@ -3,12 +3,12 @@
  * sync, so ConfigMap and Secret changes reach running containers and the service-account token
  * is replaced before it expires (at 80% of its lifetime, or after 24 hours, as the kubelet does).
  */
-import type { V1ConfigMap, V1Pod, V1Volume } from '@kubernetes/client-node';
+import type { V1Pod, V1Volume } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import type { KubeClient } from '../kube-client/client.js';
 import { writeAtomically } from './atomic-writer.js';
 import { isApiVolume, projectVolume, type ProjectionSources } from './projection.js';
-import type { ObjectResource, WatchedObjects } from './watched-objects.js';
+import { ApiObjectSource } from '../api-objects.js';
 
 interface CachedToken {
   token: string;
@@ -32,8 +32,8 @@ export class PodVolumes {
     private readonly podDir: string,
     private readonly hostIP: string,
     private readonly now: () => number = Date.now,
-    /** Where ConfigMaps and Secrets come from: watched, shared by the node's pods (else read each sync). */
-    private readonly objects?: WatchedObjects,
+    /** Where ConfigMaps and Secrets come from (the node's watched objects; else read from the API each sync). */
+    private readonly objects: ApiObjectSource = new ApiObjectSource(client),
   ) {}
 
   /**
@@ -63,17 +63,11 @@ export class PodVolumes {
 
   #sources(pod: V1Pod): ProjectionSources {
     const namespace = pod.metadata?.namespace ?? 'default';
-    const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
     const uid = pod.metadata?.uid ?? '';
-    const read = <T>(resource: ObjectResource, name: string): Promise<T | undefined> =>
-      this.objects ? this.objects.get<T>(resource, namespace, name, uid) : this.client.find<T>(`${base}/${resource}/${encodeURIComponent(name)}`);
     return {
-      configMap: (name) => read<V1ConfigMap>('configmaps', name),
-      secret: async (name) => {
-        const secret = await read<{ data?: Record<string, string> }>('secrets', name);
-        // A Secret without data is an empty volume, not a missing one.
-        return secret ? (secret.data ?? {}) : undefined;
-      },
+      configMap: (name) => this.objects.configMap(namespace, name, uid),
+      // A Secret without data is an empty volume, not a missing one.
+      secret: (name) => this.objects.secret(namespace, name, uid),
       token: (audience, expirationSeconds) => this.#token(pod, audience, expirationSeconds),
     };
   }

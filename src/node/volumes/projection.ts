@@ -10,8 +10,8 @@ import { safeRelativePath, type Projected } from './atomic-writer.js';
 /** What projections read from the API server. */
 export interface ProjectionSources {
   configMap(name: string): Promise<V1ConfigMap | undefined>;
-  /** A Secret's data, base64 as the API returns it. */
-  secret(name: string): Promise<Record<string, string> | undefined>;
+  /** A Secret's keys, decoded (see api-objects.ts). */
+  secret(name: string): Promise<ReadonlyMap<string, Buffer> | undefined>;
   /** A token for the pod's service account, bound to the pod. */
   token(audience: string | undefined, expirationSeconds: number): Promise<string>;
 }
@@ -60,13 +60,13 @@ async function configMapData(name: string, optional: boolean, sources: Projectio
   return data;
 }
 
-async function secretData(name: string, optional: boolean, sources: ProjectionSources): Promise<Map<string, Buffer> | undefined> {
+async function secretData(name: string, optional: boolean, sources: ProjectionSources): Promise<ReadonlyMap<string, Buffer> | undefined> {
   const secret = await sources.secret(name);
   if (!secret) {
     if (optional) return undefined;
     throw new VolumeSetupError(`secret "${name}" not found`);
   }
-  return new Map(Object.entries(secret).map(([key, value]) => [key, Buffer.from(value, 'base64')]));
+  return secret;
 }
 
 /** `key="value"` lines, sorted by key, as the kubelet formats labels and annotations. */
