@@ -59,7 +59,7 @@ export interface ConfigFlags {
 
 function bad(file: string, field: string, problem: string): HostpodError {
   return new HostpodError('ERR_HOSTPOD_CONFIG', `config file ${file}: ${field} ${problem}`, {
-    hint: 'see the README for the config file format (dataDir, registries.insecure, runtime)',
+    hint: 'see docs/configuration.md for the config file format (dataDir, registries.insecure, runtime)',
   });
 }
 
