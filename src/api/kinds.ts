@@ -1,5 +1,7 @@
 /**
- * The Kubernetes kinds hostpod knows, and where each pod-creating kind keeps its pod template.
+ * The Kubernetes kinds hostpod knows, and where each pod-creating kind keeps its pod template:
+ * the catalogue `hostpod lint` resolves objects against, and that the control plane's resource
+ * definitions take their scope from (src/controlplane/resources/definition.ts).
  */
 
 /** A kind that creates pods: a Pod itself, or a workload with a pod template. */
@@ -33,6 +35,8 @@ const OTHER_KINDS: Readonly<Record<string, readonly string[]>> = {
   'apps/v1': ['ControllerRevision'],
   'batch/v1': [],
   'rbac.authorization.k8s.io/v1': ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
+  'authorization.k8s.io/v1': ['LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview'],
+  'authentication.k8s.io/v1': ['SelfSubjectReview', 'TokenReview'],
   'networking.k8s.io/v1': ['Ingress', 'IngressClass', 'NetworkPolicy', 'IPAddress', 'ServiceCIDR'],
   'policy/v1': ['PodDisruptionBudget'],
   'storage.k8s.io/v1': ['CSIDriver', 'CSINode', 'CSIStorageCapacity', 'StorageClass', 'VolumeAttachment'],
@@ -59,6 +63,7 @@ const CLUSTER_SCOPED = new Set([
   'VolumeAttachment', 'PriorityClass', 'RuntimeClass', 'CustomResourceDefinition', 'MutatingWebhookConfiguration',
   'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'CertificateSigningRequest',
   'FlowSchema', 'PriorityLevelConfiguration', 'APIService', 'IngressClass', 'IPAddress', 'ServiceCIDR',
+  'SubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SelfSubjectReview', 'TokenReview',
 ]);
 
 /** What an object's apiVersion and kind resolve to. */

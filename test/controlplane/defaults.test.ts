@@ -2,11 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   admitDefaultTolerations, admitNodeTaints, admitPodCreate, admitPodPriority, admitPodUpdate, admitServiceAccount,
-  applyDefaults, canonicalQuantity, defaultImagePullPolicy, generateNameSuffix, kindKeyOf, nextGeneration, podQOSClass,
-  prepareForCreate, prepareForUpdate, resetFieldsForStatusUpdate, roundedQuantity,
-} from '../../src/controlplane/defaults/index.js';
+} from '../../src/controlplane/admission/index.js';
+import { applyDefaults } from '../../src/controlplane/api/apply-defaults.js';
+import { generateNameSuffix } from '../../src/controlplane/api/names.js';
+import { prepareForCreate } from '../../src/controlplane/api/prepare-create.js';
+import { nextGeneration, prepareForUpdate, resetFieldsForStatusUpdate } from '../../src/controlplane/api/prepare-update.js';
+import { canonicalQuantity, defaultImagePullPolicy, podQOSClass, roundedQuantity } from '../../src/controlplane/defaults/index.js';
+import { resourceRegistry, type ResourceDefinition } from '../../src/controlplane/resources/index.js';
 
 type Obj = Record<string, unknown>;
+
+/** The served resource of a kind, by its key ('v1/Pod'). */
+function kind(key: string): ResourceDefinition {
+  const definition = resourceRegistry.forKind(key);
+  assert.ok(definition, `no resource serves ${key}`);
+  return definition;
+}
 
 const NOW = new Date('2025-03-04T05:06:07.890Z');
 const UID = '0b6c8d1e-1f2a-4b3c-8d4e-5f6a7b8c9d0e';
@@ -50,8 +61,8 @@ test('pod created like `kubectl run x --image=busybox` is stored as kube-apiserv
     spec: { containers: [{ name: 'x', image: 'busybox', resources: {} }], restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' },
     status: {},
   };
-  const mutated = admitted(admitPodCreate(applyDefaults('v1/Pod', body), { serviceAccount: DEFAULT_SA, volumeSuffix: 'x7k2q' }));
-  const stored = prepareForCreate('v1/Pod', mutated, NOW, { uid: UID });
+  const mutated = admitted(admitPodCreate(applyDefaults(kind('v1/Pod'), body), { serviceAccount: DEFAULT_SA, volumeSuffix: 'x7k2q' }));
+  const stored = prepareForCreate(kind('v1/Pod'), mutated, NOW, { uid: UID });
   assert.deepEqual(stored, {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -99,16 +110,17 @@ test('pod created like `kubectl run x --image=busybox` is stored as kube-apiserv
 test('applyDefaults leaves its input unchanged and is idempotent', () => {
   const input = pod({ containers: [{ name: 'c', image: 'nginx', resources: { limits: { cpu: '1' } } }] });
   const snapshot = structuredClone(input);
-  const once = applyDefaults('v1/Pod', input);
+  const once = applyDefaults(kind('v1/Pod'), input);
   assert.deepEqual(input, snapshot);
-  assert.deepEqual(applyDefaults('v1/Pod', once), once);
+  assert.deepEqual(applyDefaults(kind('v1/Pod'), once), once);
 });
 
-test('applyDefaults fills apiVersion and kind from the kind key and only copies unknown kinds', () => {
-  assert.deepEqual(applyDefaults('v1/ConfigMap', { metadata: { name: 'c' }, data: { a: 'b' } }), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } });
+test('applyDefaults fills apiVersion and kind from the definition and only copies a kind without defaults', () => {
+  assert.deepEqual(applyDefaults(kind('v1/ConfigMap'), { metadata: { name: 'c' }, data: { a: 'b' } }), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } });
   const unknown = { apiVersion: 'example.com/v1', kind: 'Widget', spec: { size: 0 } };
-  assert.deepEqual(applyDefaults(kindKeyOf(unknown), unknown), unknown);
-  assert.equal(kindKeyOf({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }), 'coordination.k8s.io/v1/Lease');
+  assert.deepEqual(applyDefaults({ group: 'example.com', version: 'v1', kind: 'Widget' }, unknown), unknown);
+  assert.equal(resourceRegistry.forKind('coordination.k8s.io/v1/Lease')?.resource, 'leases');
+  assert.equal(resourceRegistry.forKind('example.com/v1/Widget'), undefined);
 });
 
 const PULL_POLICIES: Array<[string, string]> = [
@@ -133,19 +145,19 @@ const PULL_POLICIES: Array<[string, string]> = [
 for (const [image, policy] of PULL_POLICIES) {
   test(`imagePullPolicy of ${JSON.stringify(image)} defaults to ${policy}`, () => {
     assert.equal(defaultImagePullPolicy(image), policy);
-    const defaulted = applyDefaults('v1/Pod', pod({ containers: [{ name: 'c', image }], initContainers: [{ name: 'i', image }] }));
+    const defaulted = applyDefaults(kind('v1/Pod'), pod({ containers: [{ name: 'c', image }], initContainers: [{ name: 'i', image }] }));
     assert.equal(containerOf(defaulted)['imagePullPolicy'], policy);
     assert.equal((specOf(defaulted)['initContainers'] as Obj[])[0]!['imagePullPolicy'], policy);
   });
 }
 
 test('imagePullPolicy given explicitly is kept', () => {
-  const defaulted = applyDefaults('v1/Pod', pod({ containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'Never' }] }));
+  const defaulted = applyDefaults(kind('v1/Pod'), pod({ containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'Never' }] }));
   assert.equal(containerOf(defaulted)['imagePullPolicy'], 'Never');
 });
 
 test('container probes, hooks, ports and env get their defaults', () => {
-  const defaulted = applyDefaults('v1/Pod', pod({
+  const defaulted = applyDefaults(kind('v1/Pod'), pod({
     hostNetwork: true,
     containers: [{
       name: 'c', image: 'nginx:1.27', imagePullPolicy: 'IfNotPresent',
@@ -181,9 +193,9 @@ test('container probes, hooks, ports and env get their defaults', () => {
 
 test('pod requests default to limits, but a DaemonSet template keeps them unset', () => {
   const resources = { limits: { cpu: '0.5', memory: '128Mi' }, requests: { cpu: '100m' } };
-  const defaultedPod = applyDefaults('v1/Pod', pod({ containers: [{ name: 'c', image: 'nginx', resources }] }));
+  const defaultedPod = applyDefaults(kind('v1/Pod'), pod({ containers: [{ name: 'c', image: 'nginx', resources }] }));
   assert.deepEqual(containerOf(defaultedPod)['resources'], { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m', memory: '128Mi' } });
-  const defaultedSet = applyDefaults('apps/v1/DaemonSet', daemonSet({ containers: [{ name: 'c', image: 'nginx', resources }] }));
+  const defaultedSet = applyDefaults(kind('apps/v1/DaemonSet'), daemonSet({ containers: [{ name: 'c', image: 'nginx', resources }] }));
   const template = (specOf(defaultedSet)['template'] as Obj)['spec'] as Obj;
   assert.deepEqual((template['containers'] as Obj[])[0]!['resources'], { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m' } });
   assert.equal(template['enableServiceLinks'], undefined);
@@ -208,7 +220,7 @@ for (const [input, canonical, rounded] of QUANTITIES) {
 
 test('quantity that does not parse is left for validation', () => {
   assert.equal(roundedQuantity('1Gb'), '1Gb');
-  const defaulted = applyDefaults('v1/Pod', pod({ containers: [{ name: 'c', image: 'i', resources: { limits: { memory: '1Gb' } } }] }));
+  const defaulted = applyDefaults(kind('v1/Pod'), pod({ containers: [{ name: 'c', image: 'i', resources: { limits: { memory: '1Gb' } } }] }));
   assert.deepEqual(containerOf(defaulted)['resources'], { limits: { memory: '1Gb' }, requests: { memory: '1Gb' } });
 });
 
@@ -228,7 +240,7 @@ const VOLUMES: Array<[string, Obj, Obj]> = [
 ];
 for (const [what, volume, expected] of VOLUMES) {
   test(`volume defaults of ${what}`, () => {
-    const defaulted = applyDefaults('v1/Pod', pod({ containers: [{ name: 'c', image: 'i' }], volumes: [volume] }));
+    const defaulted = applyDefaults(kind('v1/Pod'), pod({ containers: [{ name: 'c', image: 'i' }], volumes: [volume] }));
     assert.deepEqual((specOf(defaulted)['volumes'] as Obj[])[0], expected);
   });
 }
@@ -258,14 +270,14 @@ const QOS: Array<[string, Obj, string]> = [
 ];
 for (const [what, spec, qosClass] of QOS) {
   test(`podQOSClass with ${what} is ${qosClass}`, () => {
-    const created = prepareForCreate('v1/Pod', pod(spec), NOW);
+    const created = prepareForCreate(kind('v1/Pod'), pod(spec), NOW);
     assert.equal((created['status'] as Obj)['qosClass'], qosClass);
     assert.equal(podQOSClass(specOf(created)), qosClass);
   });
 }
 
 test('pod-level requests default from container requests and pod-level limits', () => {
-  const defaulted = applyDefaults('v1/Pod', pod({
+  const defaulted = applyDefaults(kind('v1/Pod'), pod({
     resources: { limits: { cpu: '2', memory: '2Gi' } },
     initContainers: [
       { name: 'sidecar', image: 'i', restartPolicy: 'Always', resources: { requests: { cpu: '200m' } } },
@@ -288,7 +300,7 @@ test('generateNameSuffix draws five characters from the API server alphabet', ()
 });
 
 test('prepareForCreate sets system metadata and clears what requests may not set', () => {
-  const created = prepareForCreate('v1/ConfigMap', {
+  const created = prepareForCreate(kind('v1/ConfigMap'), {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: {
       generateName: 'settings-', namespace: 'default', uid: 'client-uid', creationTimestamp: '2000-01-01T00:00:00Z',
@@ -304,19 +316,19 @@ test('prepareForCreate sets system metadata and clears what requests may not set
 });
 
 test('prepareForCreate cuts a long generateName to leave room for the suffix', () => {
-  const created = prepareForCreate('v1/Secret', { metadata: { generateName: 'g'.repeat(70) } }, NOW, { nameSuffix: 'bcdfg' });
+  const created = prepareForCreate(kind('v1/Secret'), { metadata: { generateName: 'g'.repeat(70) } }, NOW, { nameSuffix: 'bcdfg' });
   assert.equal(metaOf(created)['name'], `${'g'.repeat(58)}bcdfg`);
 });
 
 test('prepareForCreate keeps a given name and drops the namespace of cluster-scoped kinds', () => {
-  const created = prepareForCreate('v1/Node', { metadata: { name: 'n1', generateName: 'x-', namespace: 'default' } }, NOW, { uid: UID });
+  const created = prepareForCreate(kind('v1/Node'), { metadata: { name: 'n1', generateName: 'x-', namespace: 'default' } }, NOW, { uid: UID });
   assert.equal(metaOf(created)['name'], 'n1');
   assert.equal(metaOf(created)['namespace'], undefined);
   assert.equal(metaOf(created)['generation'], undefined);
 });
 
 test('pod prepareForCreate replaces the status and marks scheduling-gated pods', () => {
-  const created = prepareForCreate('v1/Pod', {
+  const created = prepareForCreate(kind('v1/Pod'), {
     ...pod({ containers: [{ name: 'c', image: 'i' }], schedulingGates: [{ name: 'wait' }] }),
     status: { phase: 'Running', podIP: '10.0.0.1' },
   }, NOW);
@@ -331,7 +343,7 @@ test('pod prepareForCreate replaces the status and marks scheduling-gated pods',
 });
 
 test('pod prepareForCreate merges matchLabelKeys and copies AppArmor annotations', () => {
-  const created = prepareForCreate('v1/Pod', pod({
+  const created = prepareForCreate(kind('v1/Pod'), pod({
     containers: [{ name: 'c', image: 'i' }],
     topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'a' } }, matchLabelKeys: ['rev'] }],
   }, { labels: { app: 'a', rev: 'r1' }, annotations: { 'container.apparmor.security.beta.kubernetes.io/c': 'localhost/profile-a' } }), NOW);
@@ -341,7 +353,7 @@ test('pod prepareForCreate merges matchLabelKeys and copies AppArmor annotations
 });
 
 test('pod serviceAccount mirrors serviceAccountName, and status IPs mirror their lists', () => {
-  const defaulted = applyDefaults('v1/Pod', {
+  const defaulted = applyDefaults(kind('v1/Pod'), {
     ...pod({ serviceAccount: 'legacy', containers: [{ name: 'c', image: 'i' }] }),
     status: { podIP: '10.0.0.5', podIPs: [{ ip: '10.0.0.9' }], hostIPs: [{ ip: '192.168.1.2' }] },
   });
@@ -351,7 +363,7 @@ test('pod serviceAccount mirrors serviceAccountName, and status IPs mirror their
 });
 
 test('DaemonSet defaults fill the update strategy, history limit, template and status counters', () => {
-  const defaulted = applyDefaults('apps/v1/DaemonSet', daemonSet({ containers: [{ name: 'c', image: 'agent:1.0' }] }));
+  const defaulted = applyDefaults(kind('apps/v1/DaemonSet'), daemonSet({ containers: [{ name: 'c', image: 'agent:1.0' }] }));
   assert.deepEqual(defaulted, {
     apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default' },
     spec: {
@@ -375,15 +387,15 @@ test('DaemonSet defaults fill the update strategy, history limit, template and s
 });
 
 test('DaemonSet OnDelete strategy gets no rollingUpdate and explicit values are kept', () => {
-  const onDelete = applyDefaults('apps/v1/DaemonSet', daemonSet({ containers: [] }, { updateStrategy: { type: 'OnDelete' }, revisionHistoryLimit: 0 }));
+  const onDelete = applyDefaults(kind('apps/v1/DaemonSet'), daemonSet({ containers: [] }, { updateStrategy: { type: 'OnDelete' }, revisionHistoryLimit: 0 }));
   assert.deepEqual(specOf(onDelete)['updateStrategy'], { type: 'OnDelete' });
   assert.equal(specOf(onDelete)['revisionHistoryLimit'], 0);
-  const percent = applyDefaults('apps/v1/DaemonSet', daemonSet({ containers: [] }, { updateStrategy: { rollingUpdate: { maxUnavailable: '10%' } } }));
+  const percent = applyDefaults(kind('apps/v1/DaemonSet'), daemonSet({ containers: [] }, { updateStrategy: { rollingUpdate: { maxUnavailable: '10%' } } }));
   assert.deepEqual(specOf(percent)['updateStrategy'], { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 } });
 });
 
 test('DaemonSet prepareForCreate sets generation 1, template generation 1 and an empty status', () => {
-  const created = prepareForCreate('apps/v1/DaemonSet', { ...daemonSet({ containers: [{ name: 'c', image: 'i' }] }), status: { numberReady: 3 } }, NOW, { uid: UID });
+  const created = prepareForCreate(kind('apps/v1/DaemonSet'), { ...daemonSet({ containers: [{ name: 'c', image: 'i' }] }), status: { numberReady: 3 } }, NOW, { uid: UID });
   assert.deepEqual(metaOf(created), {
     name: 'agent', namespace: 'default', uid: UID, creationTimestamp: '2025-03-04T05:06:07Z', generation: 1,
     annotations: { 'deprecated.daemonset.template.generation': '1' },
@@ -406,8 +418,8 @@ const DAEMONSET_UPDATES: Array<[string, (spec: Obj) => void, Obj, number, string
 ];
 for (const [what, change, metadata, generation, templateGeneration] of DAEMONSET_UPDATES) {
   test(`DaemonSet update with ${what} stores generation ${generation} and template generation ${templateGeneration}`, () => {
-    const stored = prepareForCreate('apps/v1/DaemonSet', daemonSet({ containers: [{ name: 'c', image: 'agent:1.0' }] }), NOW, { uid: UID });
-    const updated = prepareForUpdate('apps/v1/DaemonSet', stored, withSpec(stored, change, metadata));
+    const stored = prepareForCreate(kind('apps/v1/DaemonSet'), daemonSet({ containers: [{ name: 'c', image: 'agent:1.0' }] }), NOW, { uid: UID });
+    const updated = prepareForUpdate(kind('apps/v1/DaemonSet'), stored, withSpec(stored, change, metadata));
     assert.equal(metaOf(updated)['generation'], generation);
     assert.equal((metaOf(updated)['annotations'] as Obj)['deprecated.daemonset.template.generation'], templateGeneration);
   });
@@ -423,16 +435,16 @@ test('nextGeneration bumps only when the spec changes', () => {
 });
 
 test('pod update bumps the generation on a spec change only', () => {
-  const stored = prepareForCreate('v1/Pod', pod({ containers: [{ name: 'c', image: 'nginx:1.26' }] }), NOW, { uid: UID });
-  const relabelled = prepareForUpdate('v1/Pod', stored, withSpec(stored, () => undefined, { labels: { a: 'b' } }));
+  const stored = prepareForCreate(kind('v1/Pod'), pod({ containers: [{ name: 'c', image: 'nginx:1.26' }] }), NOW, { uid: UID });
+  const relabelled = prepareForUpdate(kind('v1/Pod'), stored, withSpec(stored, () => undefined, { labels: { a: 'b' } }));
   assert.equal(metaOf(relabelled)['generation'], 1);
-  const reimaged = prepareForUpdate('v1/Pod', stored, withSpec(stored, (s) => { (s['containers'] as Obj[])[0]!['image'] = 'nginx:1.27'; }));
+  const reimaged = prepareForUpdate(kind('v1/Pod'), stored, withSpec(stored, (s) => { (s['containers'] as Obj[])[0]!['image'] = 'nginx:1.27'; }));
   assert.equal(metaOf(reimaged)['generation'], 2);
 });
 
 test('update keeps the stored uid, creationTimestamp and deletion fields, and strips a cluster-scoped namespace', () => {
   const stored = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: UID, creationTimestamp: '2025-01-01T00:00:00Z', deletionTimestamp: '2025-02-01T00:00:00Z', deletionGracePeriodSeconds: 0 } };
-  const updated = prepareForUpdate('v1/Node', stored, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', namespace: 'x', uid: 'other', creationTimestamp: '2030-01-01T00:00:00Z', labels: { a: 'b' } } });
+  const updated = prepareForUpdate(kind('v1/Node'), stored, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', namespace: 'x', uid: 'other', creationTimestamp: '2030-01-01T00:00:00Z', labels: { a: 'b' } } });
   assert.deepEqual(metaOf(updated), { name: 'n1', uid: UID, creationTimestamp: '2025-01-01T00:00:00Z', deletionTimestamp: '2025-02-01T00:00:00Z', deletionGracePeriodSeconds: 0, labels: { a: 'b' } });
 });
 
@@ -444,35 +456,35 @@ const STATUS_KINDS: Array<[string, Obj, Obj, Obj]> = [
 ];
 for (const [kindKey, object, specChange, newStatus] of STATUS_KINDS) {
   test(`${kindKey} update keeps the stored status and a status update keeps the stored spec`, () => {
-    const stored = prepareForCreate(kindKey, object, NOW, { uid: UID });
+    const stored = prepareForCreate(kind(kindKey), object, NOW, { uid: UID });
     const request = { ...structuredClone(stored), spec: { ...specOf(stored), ...specChange }, status: { ...(stored['status'] as Obj), ...newStatus } };
 
-    const main = prepareForUpdate(kindKey, stored, request);
-    assert.deepEqual(main['status'], applyDefaults(kindKey, stored)['status']);
-    if (kindKey !== 'v1/Namespace') assert.deepEqual(specOf(main), applyDefaults(kindKey, request)['spec']);
+    const main = prepareForUpdate(kind(kindKey), stored, request);
+    assert.deepEqual(main['status'], applyDefaults(kind(kindKey), stored)['status']);
+    if (kindKey !== 'v1/Namespace') assert.deepEqual(specOf(main), applyDefaults(kind(kindKey), request)['spec']);
 
-    const status = resetFieldsForStatusUpdate(kindKey, stored, request);
-    assert.deepEqual(specOf(status), specOf(applyDefaults(kindKey, stored)));
-    assert.deepEqual(status['status'], applyDefaults(kindKey, request)['status']);
+    const status = resetFieldsForStatusUpdate(kind(kindKey), stored, request);
+    assert.deepEqual(specOf(status), specOf(applyDefaults(kind(kindKey), stored)));
+    assert.deepEqual(status['status'], applyDefaults(kind(kindKey), request)['status']);
     assert.equal(metaOf(status)['generation'], metaOf(stored)['generation']);
   });
 }
 
 test('status update of a kind without a status subresource is refused', () => {
-  assert.throws(() => prepareForUpdate('v1/ConfigMap', { metadata: { name: 'c' } }, { metadata: { name: 'c' } }, 'status'), /no status subresource/);
-  assert.throws(() => prepareForUpdate('v1/Pod', pod({}), pod({}), 'finalize'), /no finalize subresource/);
+  assert.throws(() => prepareForUpdate(kind('v1/ConfigMap'), { metadata: { name: 'c' } }, { metadata: { name: 'c' } }, 'status'), /no status subresource/);
+  assert.throws(() => prepareForUpdate(kind('v1/Pod'), pod({}), pod({}), 'finalize'), /no finalize subresource/);
 });
 
 test('pods/status keeps owner references and a missing QoS class', () => {
-  const stored = prepareForCreate('v1/Pod', pod({ containers: [{ name: 'c', image: 'i' }] }, { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'u1' }] }), NOW, { uid: UID });
+  const stored = prepareForCreate(kind('v1/Pod'), pod({ containers: [{ name: 'c', image: 'i' }] }, { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'u1' }] }), NOW, { uid: UID });
   const request = { ...structuredClone(stored), metadata: { ...metaOf(stored), ownerReferences: [] }, status: { phase: 'Running' } };
-  const updated = resetFieldsForStatusUpdate('v1/Pod', stored, request);
+  const updated = resetFieldsForStatusUpdate(kind('v1/Pod'), stored, request);
   assert.deepEqual(metaOf(updated)['ownerReferences'], [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'u1' }]);
   assert.deepEqual(updated['status'], { phase: 'Running', qosClass: 'BestEffort' });
 });
 
 test('namespace gets the name label, Active phase and kubernetes finalizer on create', () => {
-  const created = prepareForCreate('v1/Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { generateName: 'team-', labels: { env: 'dev' } }, spec: { finalizers: ['example.com/x'] } }, NOW, { uid: UID, nameSuffix: 'z9x8w' });
+  const created = prepareForCreate(kind('v1/Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { generateName: 'team-', labels: { env: 'dev' } }, spec: { finalizers: ['example.com/x'] } }, NOW, { uid: UID, nameSuffix: 'z9x8w' });
   assert.deepEqual(created, {
     apiVersion: 'v1', kind: 'Namespace',
     metadata: { name: 'team-z9x8w', generateName: 'team-', uid: UID, creationTimestamp: '2025-03-04T05:06:07Z', labels: { env: 'dev', 'kubernetes.io/metadata.name': 'team-z9x8w' } },
@@ -482,32 +494,32 @@ test('namespace gets the name label, Active phase and kubernetes finalizer on cr
 });
 
 test('namespace name label is enforced on update, whatever the request says', () => {
-  const stored = prepareForCreate('v1/Namespace', { metadata: { name: 'team' } }, NOW, { uid: UID });
+  const stored = prepareForCreate(kind('v1/Namespace'), { metadata: { name: 'team' } }, NOW, { uid: UID });
   for (const labels of [undefined, {}, { 'kubernetes.io/metadata.name': 'other', a: 'b' }]) {
     const request = { ...structuredClone(stored), metadata: { ...metaOf(stored), labels } };
-    const updated = prepareForUpdate('v1/Namespace', stored, request);
+    const updated = prepareForUpdate(kind('v1/Namespace'), stored, request);
     assert.equal((metaOf(updated)['labels'] as Obj)['kubernetes.io/metadata.name'], 'team');
   }
-  assert.deepEqual(metaOf(applyDefaults('v1/Namespace', { metadata: { name: 'ns' } }))['labels'], { 'kubernetes.io/metadata.name': 'ns' });
+  assert.deepEqual(metaOf(applyDefaults(kind('v1/Namespace'), { metadata: { name: 'ns' } }))['labels'], { 'kubernetes.io/metadata.name': 'ns' });
 });
 
 test('namespace finalizers change only through the finalize subresource', () => {
-  const stored = prepareForCreate('v1/Namespace', { metadata: { name: 'team' } }, NOW, { uid: UID });
+  const stored = prepareForCreate(kind('v1/Namespace'), { metadata: { name: 'team' } }, NOW, { uid: UID });
   const request = { ...structuredClone(stored), spec: { finalizers: [] }, status: { phase: 'Terminating' } };
-  assert.deepEqual(specOf(prepareForUpdate('v1/Namespace', stored, request)), { finalizers: ['kubernetes'] });
-  const finalized = prepareForUpdate('v1/Namespace', stored, request, 'finalize');
+  assert.deepEqual(specOf(prepareForUpdate(kind('v1/Namespace'), stored, request)), { finalizers: ['kubernetes'] });
+  const finalized = prepareForUpdate(kind('v1/Namespace'), stored, request, 'finalize');
   assert.deepEqual(specOf(finalized), { finalizers: [] });
   assert.deepEqual(finalized['status'], { phase: 'Active' });
 });
 
 test('secret type defaults to Opaque and stringData is merged into data', () => {
-  const defaulted = applyDefaults('v1/Secret', { metadata: { name: 's' }, data: { a: 'b2xk', b: 'b2xk' }, stringData: { b: 'new', c: 'ü' } });
+  const defaulted = applyDefaults(kind('v1/Secret'), { metadata: { name: 's' }, data: { a: 'b2xk', b: 'b2xk' }, stringData: { b: 'new', c: 'ü' } });
   assert.deepEqual(defaulted, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, type: 'Opaque', data: { a: 'b2xk', b: 'bmV3', c: 'w7w=' } });
-  assert.equal(applyDefaults('v1/Secret', { type: 'kubernetes.io/tls' })['type'], 'kubernetes.io/tls');
+  assert.equal(applyDefaults(kind('v1/Secret'), { type: 'kubernetes.io/tls' })['type'], 'kubernetes.io/tls');
 });
 
 test('node defaults allocatable to capacity and shows the zero-valued status structs', () => {
-  const defaulted = applyDefaults('v1/Node', { metadata: { name: 'n1' }, spec: { podCIDR: '10.1.0.0/24' }, status: { capacity: { cpu: 4, memory: '8388608Ki' } } });
+  const defaulted = applyDefaults(kind('v1/Node'), { metadata: { name: 'n1' }, spec: { podCIDR: '10.1.0.0/24' }, status: { capacity: { cpu: 4, memory: '8388608Ki' } } });
   assert.deepEqual(defaulted, {
     apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' },
     spec: { podCIDR: '10.1.0.0/24', podCIDRs: ['10.1.0.0/24'] },
@@ -525,9 +537,9 @@ test('node defaults allocatable to capacity and shows the zero-valued status str
 
 test('service account secret references keep only their names on create and update', () => {
   const account = { ...DEFAULT_SA, secrets: [{ name: 'token-a', namespace: 'default', uid: 'u1' }] };
-  const created = prepareForCreate('v1/ServiceAccount', account, NOW, { uid: UID });
+  const created = prepareForCreate(kind('v1/ServiceAccount'), account, NOW, { uid: UID });
   assert.deepEqual(created['secrets'], [{ name: 'token-a' }]);
-  assert.deepEqual(prepareForUpdate('v1/ServiceAccount', created, account)['secrets'], [{ name: 'token-a' }]);
+  assert.deepEqual(prepareForUpdate(kind('v1/ServiceAccount'), created, account)['secrets'], [{ name: 'token-a' }]);
 });
 
 test('admitNodeTaints adds the not-ready NoSchedule taint once', () => {
@@ -538,12 +550,12 @@ test('admitNodeTaints adds the not-ready NoSchedule taint once', () => {
 });
 
 test('lease, event and configmap show what Go always serializes and nothing more', () => {
-  assert.deepEqual(applyDefaults('coordination.k8s.io/v1/Lease', { metadata: { name: 'l' } }), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: {} });
-  assert.deepEqual(applyDefaults('v1/Event', { metadata: { name: 'e' }, reason: 'Started', firstTimestamp: '2025-01-01T00:00:00Z' }), {
+  assert.deepEqual(applyDefaults(kind('coordination.k8s.io/v1/Lease'), { metadata: { name: 'l' } }), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: {} });
+  assert.deepEqual(applyDefaults(kind('v1/Event'), { metadata: { name: 'e' }, reason: 'Started', firstTimestamp: '2025-01-01T00:00:00Z' }), {
     apiVersion: 'v1', kind: 'Event', metadata: { name: 'e' }, reason: 'Started', firstTimestamp: '2025-01-01T00:00:00Z',
     involvedObject: {}, source: {}, reportingComponent: '', reportingInstance: '', lastTimestamp: null, eventTime: null,
   });
-  assert.deepEqual(applyDefaults('v1/ConfigMap', { metadata: { name: 'c' } }), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
+  assert.deepEqual(applyDefaults(kind('v1/ConfigMap'), { metadata: { name: 'c' } }), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
 });
 
 const AUTOMOUNT: Array<[string, boolean | undefined, boolean | undefined, boolean]> = [

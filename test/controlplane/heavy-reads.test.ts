@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
 import { after, before, describe, test } from 'node:test';
-import { findResource } from '../../src/controlplane/api/resources.js';
+import { findResource } from '../../src/controlplane/resources/index.js';
 import { issueCertificate } from '../../src/pki.js';
 import { classify } from '../../src/controlplane/server/priority-and-fairness.js';
 import { toTable } from '../../src/controlplane/tables/index.js';
@@ -91,7 +91,7 @@ describe('heavy reads', () => {
     assert.equal(json.body, JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: String(revision) }, items }));
 
     const table = await api(s.plane, 'GET', '/api/v1/namespaces/small/configmaps', { accept: TABLE });
-    const expected = toTable('configmaps', items, new Date(), { metadata: { resourceVersion: String(revision) } });
+    const expected = toTable(findResource('', 'v1', 'configmaps')!, items, new Date(), { metadata: { resourceVersion: String(revision) } });
     const body = table.json() as unknown as typeof expected;
     assert.deepEqual(body.columnDefinitions, expected.columnDefinitions);
     assert.deepEqual(body.rows.map((row) => row.cells[0]), expected.rows.map((row) => row.cells[0]));

@@ -9,7 +9,13 @@ import {
   type JsonObject,
   type JsonValue,
 } from '../../src/controlplane/patch/index.js';
-import { fieldOf, patchMetaFor, type FieldMeta } from '../../src/controlplane/patch/patch-meta.js';
+import { fieldOf, type FieldMeta, type TypeMeta } from '../../src/controlplane/patch/patch-meta.js';
+import { resourceRegistry } from '../../src/controlplane/resources/index.js';
+
+/** The patch metadata of the served kind with that key ('v1/Pod'), if any: what the API server patches with. */
+function patchMetaFor(kindKey: string): TypeMeta | undefined {
+  return resourceRegistry.forKind(kindKey)?.patchMeta;
+}
 
 interface Failure {
   code: number;
@@ -134,14 +140,14 @@ function applyBody(templateSpec: JsonObject, newLastApplied: string): JsonObject
 describe('strategic merge patch: what kubectl sends', () => {
   test('client-side apply of a new container image ($setElementOrder/containers, last-applied annotation)', () => {
     const body = applyBody({ '$setElementOrder/containers': [{ name: 'agent' }], containers: [{ image: AGENT_1_1, name: 'agent' }] }, lastApplied(AGENT_1_1));
-    const patched = applyStrategicMergePatch('apps/v1/DaemonSet', frozen(liveDaemonSet()), frozen(body));
+    const patched = applyStrategicMergePatch(patchMetaFor('apps/v1/DaemonSet'), frozen(liveDaemonSet()), frozen(body));
     assert.deepEqual(patched, liveDaemonSet({ image: AGENT_1_1, lastApplied: lastApplied(AGENT_1_1) }));
   });
 
   test('client-side apply keeps a container the manifest never had, after the applied ones', () => {
     const sidecar = { name: 'mesh-proxy', image: 'registry.example/proxy:2' };
     const body = applyBody({ '$setElementOrder/containers': [{ name: 'agent' }], containers: [{ image: AGENT_1_1, name: 'agent' }] }, lastApplied(AGENT_1_1));
-    const patched = applyStrategicMergePatch('apps/v1/DaemonSet', liveDaemonSet({ extraContainers: [sidecar] }), body);
+    const patched = applyStrategicMergePatch(patchMetaFor('apps/v1/DaemonSet'), liveDaemonSet({ extraContainers: [sidecar] }), body);
     assert.deepEqual(patched, liveDaemonSet({ image: AGENT_1_1, lastApplied: lastApplied(AGENT_1_1), extraContainers: [sidecar] }));
   });
 
@@ -174,7 +180,7 @@ describe('strategic merge patch: what kubectl sends', () => {
   for (const [name, live, container, applied, expected] of containerCases) {
     test(name, () => {
       const body = applyBody({ '$setElementOrder/containers': [{ name: 'agent' }], containers: [container] }, applied);
-      const patched = applyStrategicMergePatch('apps/v1/DaemonSet', frozen(liveDaemonSet(live)), frozen(body));
+      const patched = applyStrategicMergePatch(patchMetaFor('apps/v1/DaemonSet'), frozen(liveDaemonSet(live)), frozen(body));
       assert.deepEqual(patched, liveDaemonSet({ ...expected, lastApplied: applied }));
     });
   }
@@ -185,12 +191,12 @@ describe('strategic merge patch: what kubectl sends', () => {
       { '$setElementOrder/volumes': [{ name: 'data' }], volumes: [{ $retainKeys: ['emptyDir', 'name'], emptyDir: {}, hostPath: null, name: 'data' }] },
       applied,
     );
-    const patched = applyStrategicMergePatch('apps/v1/DaemonSet', liveDaemonSet(), body);
+    const patched = applyStrategicMergePatch(patchMetaFor('apps/v1/DaemonSet'), liveDaemonSet(), body);
     assert.deepEqual(patched, liveDaemonSet({ volumes: [{ name: 'data', emptyDir: {} }], lastApplied: applied }));
   });
 
   test('$retainKeys clears the other volume source even when the patch does not null it', () => {
-    const patched = applyStrategicMergePatch('apps/v1/DaemonSet', liveDaemonSet(), {
+    const patched = applyStrategicMergePatch(patchMetaFor('apps/v1/DaemonSet'), liveDaemonSet(), {
       spec: { template: { spec: { volumes: [{ $retainKeys: ['emptyDir', 'name'], emptyDir: { medium: 'Memory' }, name: 'data' }] } } },
     });
     assert.deepEqual(patched, liveDaemonSet({ volumes: [{ name: 'data', emptyDir: { medium: 'Memory' } }] }));
@@ -198,20 +204,20 @@ describe('strategic merge patch: what kubectl sends', () => {
 
   test('kubectl rollout restart stamps the template annotations', () => {
     const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2024-05-02T08:30:00Z' } } } } };
-    const patched = applyStrategicMergePatch('apps/v1/DaemonSet', liveDaemonSet(), body);
+    const patched = applyStrategicMergePatch(patchMetaFor('apps/v1/DaemonSet'), liveDaemonSet(), body);
     assert.deepEqual(patched, liveDaemonSet({ templateAnnotations: { 'kubectl.kubernetes.io/restartedAt': '2024-05-02T08:30:00Z' } }));
   });
 
   test('kubectl patch without $setElementOrder puts a new list item first, as strategicpatch does', () => {
     const body = { spec: { template: { spec: { containers: [{ name: 'agent', env: [{ name: 'NODE_NAME', value: 'worker-1' }] }] } } } };
-    const patched = applyStrategicMergePatch('apps/v1/DaemonSet', liveDaemonSet(), body);
+    const patched = applyStrategicMergePatch(patchMetaFor('apps/v1/DaemonSet'), liveDaemonSet(), body);
     assert.deepEqual(patched, liveDaemonSet({ env: [{ name: 'NODE_NAME', value: 'worker-1' }, ENV_INFO] }));
   });
 
   test('$setElementOrder alone reorders the list', () => {
     const sidecar = { name: 'mesh-proxy', image: 'registry.example/proxy:2' };
     const live = liveDaemonSet({ extraContainers: [sidecar] });
-    const patched = applyStrategicMergePatch('apps/v1/DaemonSet', live, { spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'mesh-proxy' }, { name: 'agent' }] } } } });
+    const patched = applyStrategicMergePatch(patchMetaFor('apps/v1/DaemonSet'), live, { spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'mesh-proxy' }, { name: 'agent' }] } } } });
     const template = (liveDaemonSet().spec as { template: { spec: { containers: JsonValue[] } } }).template;
     assert.deepEqual((patched.spec as { template: { spec: { containers: JsonValue[] } } }).template.spec.containers, [sidecar, template.spec.containers[0]]);
   });
@@ -279,13 +285,13 @@ describe('strategic merge patch: merge keys and strategies', () => {
     test(name, () => {
       const expected = pod();
       change(expected);
-      assert.deepEqual(applyStrategicMergePatch('v1/Pod', frozen(pod()), frozen(body)), expected);
+      assert.deepEqual(applyStrategicMergePatch(patchMetaFor('v1/Pod'), frozen(pod()), frozen(body)), expected);
     });
   }
 
   test("a ServiceAccount's imagePullSecrets carry no merge key, its secrets merge by name", () => {
     const account = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'agent' }, secrets: [{ name: 's1' }], imagePullSecrets: [{ name: 'regcred' }] };
-    const patched = applyStrategicMergePatch('v1/ServiceAccount', account, { secrets: [{ name: 's2' }], imagePullSecrets: [{ name: 'mirror' }] });
+    const patched = applyStrategicMergePatch(patchMetaFor('v1/ServiceAccount'), account, { secrets: [{ name: 's2' }], imagePullSecrets: [{ name: 'mirror' }] });
     assert.deepEqual(patched, { ...account, secrets: [{ name: 's2' }, { name: 's1' }], imagePullSecrets: [{ name: 'mirror' }] });
   });
 
@@ -313,7 +319,7 @@ describe('strategic merge patch: merge keys and strategies', () => {
         images: [{ names: ['registry.example/b:1'], sizeBytes: 200 }],
       },
     };
-    assert.deepEqual(applyStrategicMergePatch('v1/Node', node, body), {
+    assert.deepEqual(applyStrategicMergePatch(patchMetaFor('v1/Node'), node, body), {
       apiVersion: 'v1',
       kind: 'Node',
       metadata: { name: 'worker-1' },
@@ -331,7 +337,7 @@ describe('strategic merge patch: merge keys and strategies', () => {
 
   test('a null patch changes nothing; Dates in the original come out as JSON strings', () => {
     const original = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', creationTimestamp: new Date('2024-05-01T09:00:00Z') }, data: { a: '1' } };
-    assert.deepEqual(applyStrategicMergePatch('v1/ConfigMap', original, null), {
+    assert.deepEqual(applyStrategicMergePatch(patchMetaFor('v1/ConfigMap'), original, null), {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'c', creationTimestamp: '2024-05-01T09:00:00.000Z' },
@@ -379,12 +385,12 @@ describe('strategic merge patch: errors as kube-apiserver reports them', () => {
     ],
   ];
   for (const [name, kindKey, body, expected] of cases) {
-    test(name, () => assert.deepEqual(failure(() => applyStrategicMergePatch(kindKey, pod, body)), expected));
+    test(name, () => assert.deepEqual(failure(() => applyStrategicMergePatch(patchMetaFor(kindKey), pod, body)), expected));
   }
 
   test('a list of lists', () => {
     const empty = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', finalizers: [] } };
-    assert.deepEqual(failure(() => applyStrategicMergePatch('v1/Pod', empty, { metadata: { finalizers: [['f1']] } })), {
+    assert.deepEqual(failure(() => applyStrategicMergePatch(patchMetaFor('v1/Pod'), empty, { metadata: { finalizers: [['f1']] } })), {
       code: 422,
       reason: 'Invalid',
       message: REJECTED,
@@ -402,7 +408,7 @@ describe('JSON merge patch', () => {
   });
 
   test('the same label patch sent as a strategic merge patch does the same', () => {
-    const patched = applyStrategicMergePatch('v1/Pod', pod(), { metadata: { labels: { team: 'a', tier: null } } });
+    const patched = applyStrategicMergePatch(patchMetaFor('v1/Pod'), pod(), { metadata: { labels: { team: 'a', tier: null } } });
     assert.deepEqual(patched, applyMergePatch(pod(), { metadata: { labels: { team: 'a', tier: null } } }));
   });
 
@@ -527,13 +533,13 @@ describe('applyPatch', () => {
 
   test('dispatches on the media type, ignoring parameters, and reads a raw body', () => {
     const body = Buffer.from('{"metadata":{"labels":{"app":null,"team":"a"}}}');
-    assert.deepEqual(applyPatch('application/merge-patch+json; charset=utf-8', 'v1/Pod', pod, body), { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { team: 'a' } } });
-    assert.deepEqual(applyPatch('application/json-patch+json', 'v1/Pod', pod, '[{"op":"add","path":"/metadata/labels/team","value":"a"}]'), {
+    assert.deepEqual(applyPatch('application/merge-patch+json; charset=utf-8', patchMetaFor('v1/Pod'), pod, body), { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { team: 'a' } } });
+    assert.deepEqual(applyPatch('application/json-patch+json', patchMetaFor('v1/Pod'), pod, '[{"op":"add","path":"/metadata/labels/team","value":"a"}]'), {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'web', labels: { app: 'web', team: 'a' } },
     });
-    assert.deepEqual(applyPatch('application/strategic-merge-patch+json', 'v1/Pod', pod, { metadata: { labels: { app: 'api' } } }), {
+    assert.deepEqual(applyPatch('application/strategic-merge-patch+json', patchMetaFor('v1/Pod'), pod, { metadata: { labels: { app: 'api' } } }), {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'web', labels: { app: 'api' } },
@@ -547,18 +553,18 @@ describe('applyPatch', () => {
     ['a strategic merge patch of a kind without patch metadata', 'application/strategic-merge-patch+json', 'example.com/v1/Widget', ACCEPTED],
   ];
   for (const [name, contentType, kindKey, message] of refused) {
-    test(`${name} is 415`, () => assert.deepEqual(failure(() => applyPatch(contentType, kindKey, pod, '{}')), { code: 415, reason: 'UnsupportedMediaType', message }));
+    test(`${name} is 415`, () => assert.deepEqual(failure(() => applyPatch(contentType, patchMetaFor(kindKey), pod, '{}')), { code: 415, reason: 'UnsupportedMediaType', message }));
   }
 
   test('a body that is not JSON is 400', () => {
-    assert.deepEqual(failure(() => applyPatch('application/json-patch+json', 'v1/Pod', pod, '')), { code: 400, reason: 'BadRequest', message: 'error decoding patch: unexpected end of JSON input' });
-    assert.deepEqual(failure(() => applyPatch('application/strategic-merge-patch+json', 'v1/Pod', pod, Buffer.alloc(0))), { code: 400, reason: 'BadRequest', message: 'unexpected end of JSON input' });
-    const merge = failure(() => applyPatch('application/merge-patch+json', 'v1/Pod', pod, '{'));
+    assert.deepEqual(failure(() => applyPatch('application/json-patch+json', patchMetaFor('v1/Pod'), pod, '')), { code: 400, reason: 'BadRequest', message: 'error decoding patch: unexpected end of JSON input' });
+    assert.deepEqual(failure(() => applyPatch('application/strategic-merge-patch+json', patchMetaFor('v1/Pod'), pod, Buffer.alloc(0))), { code: 400, reason: 'BadRequest', message: 'unexpected end of JSON input' });
+    const merge = failure(() => applyPatch('application/merge-patch+json', patchMetaFor('v1/Pod'), pod, '{'));
     assert.deepEqual([merge.code, merge.reason, merge.message.startsWith('error decoding patch: ')], [400, 'BadRequest', true]);
   });
 
   test('a patch that leaves no object fails decoding: 422', () => {
-    assert.deepEqual(failure(() => applyPatch('application/json-patch+json', 'v1/Pod', pod, [{ op: 'replace', path: '', value: [1] }])), {
+    assert.deepEqual(failure(() => applyPatch('application/json-patch+json', patchMetaFor('v1/Pod'), pod, [{ op: 'replace', path: '', value: [1] }])), {
       code: 422,
       reason: 'Invalid',
       message:

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { humanDuration, toTable } from '../../src/controlplane/tables/index.js';
+import { RESOURCES } from '../../src/controlplane/resources/index.js';
+import { humanDuration, toTable, type Printable } from '../../src/controlplane/tables/index.js';
 
 const NOW = new Date('2025-01-10T12:00:00Z');
 const SECOND = 1000;
@@ -11,18 +12,23 @@ const YEAR = 365 * DAY;
 
 type Json = Record<string, unknown>;
 
+/** A resource by its plural name, as served (with its printer); one hostpod does not serve has no printer. */
+function served(resource: string): Printable {
+  return RESOURCES.find((r) => r.resource === resource) ?? {};
+}
+
 function ago(ms: number): string {
   return new Date(NOW.getTime() - ms).toISOString();
 }
 
 function cellsOf(resource: string, object: Json): unknown[] {
-  const row = toTable(resource, [object], NOW).rows[0];
+  const row = toTable(served(resource), [object], NOW).rows[0];
   assert.ok(row);
   return row.cells;
 }
 
 function columnsOf(resource: string): [string, string, string, number][] {
-  return (toTable(resource, [], NOW).columnDefinitions ?? []).map((c) => [c.name, c.type, c.format, c.priority]);
+  return (toTable(served(resource), [], NOW).columnDefinitions ?? []).map((c) => [c.name, c.type, c.format, c.priority]);
 }
 
 function pod(status: Json, spec: Json = {}, metadata: Json = {}): Json {
@@ -237,7 +243,7 @@ describe('pod table', () => {
   });
 
   test('pod rows of finished pods carry the Completed row condition', () => {
-    const rows = toTable('pods', [pod({ phase: 'Succeeded' }), pod({ phase: 'Failed' }), pod({ phase: 'Running' })], NOW).rows;
+    const rows = toTable(served('pods'), [pod({ phase: 'Succeeded' }), pod({ phase: 'Failed' }), pod({ phase: 'Running' })], NOW).rows;
     assert.deepEqual(rows[0]?.conditions, [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }]);
     assert.deepEqual(rows[1]?.conditions, [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }]);
     assert.equal(rows[2] !== undefined && 'conditions' in rows[2], false);
@@ -491,7 +497,7 @@ describe('simple tables', () => {
 
 describe('default table', () => {
   test('default table shows Name and Created At for any other resource', () => {
-    const table = toTable('deployments', [{ metadata: { name: 'web', creationTimestamp: '2024-03-01T10:20:30.123456Z' } }, { metadata: { name: 'bare' } }], NOW);
+    const table = toTable(served('deployments'), [{ metadata: { name: 'web', creationTimestamp: '2024-03-01T10:20:30.123456Z' } }, { metadata: { name: 'bare' } }], NOW);
     assert.deepEqual(columnsOf('deployments'), [
       ['Name', 'string', 'name', 0],
       ['Created At', 'date', '', 0],
@@ -509,7 +515,7 @@ describe('default table', () => {
 describe('table envelope', () => {
   test('table is a meta.k8s.io/v1 Table whose rows carry the objects', () => {
     const object = pod({ phase: 'Running' });
-    const table = toTable('pods', [object], NOW, { metadata: { resourceVersion: '42' } });
+    const table = toTable(served('pods'), [object], NOW, { metadata: { resourceVersion: '42' } });
     assert.equal(table.kind, 'Table');
     assert.equal(table.apiVersion, 'meta.k8s.io/v1');
     assert.deepEqual(table.metadata, { resourceVersion: '42' });
@@ -518,25 +524,25 @@ describe('table envelope', () => {
   });
 
   test('table with noHeaders has null columnDefinitions but full rows', () => {
-    const table = toTable('nodes', [node({}, [])], NOW, { noHeaders: true });
+    const table = toTable(served('nodes'), [node({}, [])], NOW, { noHeaders: true });
     assert.equal(table.columnDefinitions, null);
     assert.equal(table.rows[0]?.cells.length, 10);
     assert.equal(JSON.stringify(table).includes('"columnDefinitions":null'), true);
   });
 
   test('table metadata keeps only the list fields that are set', () => {
-    assert.deepEqual(toTable('pods', [], NOW, { metadata: { resourceVersion: '7', continue: 'abc', remainingItemCount: 0 } }).metadata, {
+    assert.deepEqual(toTable(served('pods'), [], NOW, { metadata: { resourceVersion: '7', continue: 'abc', remainingItemCount: 0 } }).metadata, {
       resourceVersion: '7',
       continue: 'abc',
       remainingItemCount: 0,
     });
-    assert.deepEqual(toTable('pods', [], NOW, { metadata: { resourceVersion: '', continue: '' } }).metadata, {});
-    assert.deepEqual(toTable('pods', [], NOW).rows, []);
+    assert.deepEqual(toTable(served('pods'), [], NOW, { metadata: { resourceVersion: '', continue: '' } }).metadata, {});
+    assert.deepEqual(toTable(served('pods'), [], NOW).rows, []);
   });
 
   test('table column definitions are fresh copies', () => {
-    const first = toTable('leases', [], NOW);
+    const first = toTable(served('leases'), [], NOW);
     first.columnDefinitions?.splice(0, 3);
-    assert.equal(toTable('leases', [], NOW).columnDefinitions?.length, 3);
+    assert.equal(toTable(served('leases'), [], NOW).columnDefinitions?.length, 3);
   });
 });

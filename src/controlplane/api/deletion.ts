@@ -1,10 +1,10 @@
 /**
- * What a DELETE does to an object, as kube-apiserver's generic registry decides it: graceful
- * deletion for pods on a node, finalizers for garbage collection (orphan, foreground), and
- * namespaces that terminate before they go.
+ * What a DELETE does to an object, as kube-apiserver's generic registry decides it: finalizers for
+ * garbage collection (orphan, foreground), and graceful deletion or a deletion of its own where
+ * the resource's definition has one (pods on a node; namespaces, which terminate before they go).
  */
+import type { ResourceDefinition } from '../resources/definition.js';
 import { metaOf, timestamp, withMeta, type Obj } from './object-meta.js';
-import type { ResourceInfo } from './resources.js';
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
 
@@ -27,13 +27,14 @@ export interface DeletionPlan {
 export const ORPHAN_FINALIZER = 'orphan';
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 
-export function planDeletion(info: ResourceInfo, current: Obj, options: DeleteOptions, now: Date): DeletionPlan {
+export function planDeletion(info: ResourceDefinition, current: Obj, options: DeleteOptions, now: Date): DeletionPlan {
   const meta = metaOf(current);
   const finalizers = propagate(meta.finalizers ?? [], options);
   const changedFinalizers = !sameList(finalizers, meta.finalizers ?? []);
-  const grace = gracePeriod(info, current, options);
+  // An int64, exact: a BigInt beyond 2^53 (deletionGracePeriodSeconds keeps it as sent).
+  const grace = info.gracePeriod?.(current, options.gracePeriodSeconds) ?? 0;
 
-  if (info.resource === 'namespaces') return planNamespace(current, finalizers, now);
+  if (info.planDeletion) return info.planDeletion(current, finalizers, now);
 
   if (meta.deletionTimestamp !== undefined) {
     const remaining: number | bigint = meta.deletionGracePeriodSeconds ?? 0;
@@ -52,38 +53,11 @@ export function planDeletion(info: ResourceInfo, current: Obj, options: DeleteOp
   };
 }
 
-/** A namespace first terminates: its controller empties it, then removes the `kubernetes` finalizer. */
-function planNamespace(current: Obj, finalizers: string[], now: Date): DeletionPlan {
-  const meta = metaOf(current);
-  const specFinalizers = ((current['spec'] as { finalizers?: string[] } | undefined)?.finalizers) ?? [];
-  if (meta.deletionTimestamp !== undefined) {
-    if (specFinalizers.length === 0 && finalizers.length === 0) return { remove: true };
-    return sameList(finalizers, meta.finalizers ?? []) ? { remove: false } : { remove: false, object: withMeta(current, { finalizers: nonEmpty(finalizers) }) };
-  }
-  if (specFinalizers.length === 0 && finalizers.length === 0) return { remove: true };
-  const marked = withMeta(current, { deletionTimestamp: timestamp(now), deletionGracePeriodSeconds: 0, finalizers: nonEmpty(finalizers) });
-  return { remove: false, object: { ...marked, status: { ...(current['status'] as Obj | undefined), phase: 'Terminating' } } };
-}
-
-/**
- * The pod's grace period: the request's, else the pod's own; 0 for pods on no node or already
- * ended. An int64, exact: a BigInt beyond 2^53 (deletionGracePeriodSeconds keeps it as sent).
- */
-function gracePeriod(info: ResourceInfo, current: Obj, options: DeleteOptions): number | bigint {
-  if (info.resource !== 'pods') return 0;
-  const spec = (current['spec'] ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number | bigint };
-  const phase = (current['status'] as { phase?: string } | undefined)?.phase;
-  if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-  const requested = int64(options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30);
-  // As upstream: a negative period means "as soon as possible", which is 1 second for a running pod.
-  return requested < 0 ? 1 : requested;
-}
-
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** A number as the int64 Go would hold: truncated, clamped to the range, a BigInt beyond 2^53. */
-function int64(value: number | bigint): number | bigint {
+export function int64(value: number | bigint): number | bigint {
   if (typeof value === 'bigint') return value < INT64_MIN ? INT64_MIN : value > INT64_MAX ? INT64_MAX : value;
   if (Number.isNaN(value)) return 0;
   const whole = Math.trunc(value);

@@ -8,12 +8,12 @@ import { copyDuplicates, MAX_STRICT_ERRORS, stringifyJson } from '../../api/json
 import { decodeFailure, decodeObject, isStrictError, strictDecodingError } from '../../api/schema.js';
 import type { UserInfo } from '../auth/user.js';
 import { applyPatch, decodePatch, PatchError, patchStrictErrors, strictPatchFailure } from '../patch/index.js';
+import { groupVersion, storeResource, type ResourceDefinition } from '../resources/definition.js';
 import { ObjectExists, ObjectMissing, RevisionConflict, type RowRange, type Store } from '../store/index.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { checkFieldSelector, matchesFields } from './field-sets.js';
 import { ListStream } from './list-stream.js';
 import { clone, isObject, metaOf, withMeta, type Obj } from './object-meta.js';
-import { groupVersion, kindKey, storeResource, type ResourceInfo } from './resources.js';
 import { matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.js';
 import { alreadyExists, badRequest, conflict, forbidden, notFound, StatusError } from './status-error.js';
 import { planDeletion, type DeleteOptions } from './deletion.js';
@@ -53,7 +53,7 @@ export interface Filter {
   fields: FieldRequirement[];
 }
 
-const NAMESPACES: ResourceInfo['resource'] = 'namespaces';
+const NAMESPACES: ResourceDefinition['resource'] = 'namespaces';
 
 export class ObjectApi {
   constructor(
@@ -62,30 +62,30 @@ export class ObjectApi {
     readonly now: () => Date = () => new Date(),
   ) {}
 
-  get(info: ResourceInfo, namespace: string, name: string): Obj {
+  get(info: ResourceDefinition, namespace: string, name: string): Obj {
     const object = this.store.get({ resource: storeResource(info), namespace: scoped(info, namespace), name });
     if (!object) throw notFound(info, name);
     return object;
   }
 
-  find(info: ResourceInfo, namespace: string, name: string): Obj | undefined {
+  find(info: ResourceDefinition, namespace: string, name: string): Obj | undefined {
     return this.store.get({ resource: storeResource(info), namespace: scoped(info, namespace), name });
   }
 
-  filter(info: ResourceInfo, namespace: string, query: ListQuery): Filter {
+  filter(info: ResourceDefinition, namespace: string, query: ListQuery): Filter {
     const fields = parseFieldSelector(query.fieldSelector ?? '');
-    checkFieldSelector(info.resource, fields);
+    checkFieldSelector(info, fields);
     return { namespace: scoped(info, namespace), labels: parseLabelSelector(query.labelSelector ?? ''), fields };
   }
 
-  matches(info: ResourceInfo, filter: Filter, object: Obj): boolean {
+  matches(info: ResourceDefinition, filter: Filter, object: Obj): boolean {
     const meta = metaOf(object);
     if (filter.namespace !== '' && meta.namespace !== filter.namespace) return false;
-    return matchesLabels(filter.labels, meta.labels) && matchesFields(info.resource, filter.fields, object);
+    return matchesLabels(filter.labels, meta.labels) && matchesFields(info, filter.fields, object);
   }
 
   /** Lists with selectors and `limit`/`continue` paging. */
-  list(info: ResourceInfo, namespace: string, query: ListQuery = {}): Listed {
+  list(info: ResourceDefinition, namespace: string, query: ListQuery = {}): Listed {
     const filter = this.filter(info, namespace, query);
     const resource = storeResource(info);
     let after = query.continue ? decodeContinue(query.continue) : undefined;
@@ -113,12 +113,12 @@ export class ObjectApi {
    * Opens a list to send as it is read: in pieces, from one store snapshot, with selectors and
    * `limit`/`continue` paging as `list` (see `ListStream`).
    */
-  openList(info: ResourceInfo, namespace: string, query: ListQuery = {}): Promise<ListStream> {
+  openList(info: ResourceDefinition, namespace: string, query: ListQuery = {}): Promise<ListStream> {
     return this.openStream(info, this.filter(info, namespace, query), query);
   }
 
   /** `openList` with a parsed filter (what a watch's initial list uses). */
-  openStream(info: ResourceInfo, filter: Filter, page: Pick<ListQuery, 'limit' | 'continue'> = {}): Promise<ListStream> {
+  openStream(info: ResourceDefinition, filter: Filter, page: Pick<ListQuery, 'limit' | 'continue'> = {}): Promise<ListStream> {
     // A name selector narrows the read itself: a watch on one object reads one row.
     const named = filter.fields.filter((f) => f.field === 'metadata.name' && f.op === '=');
     const byName = named.length === 1 && filter.fields.length === 1;
@@ -135,7 +135,7 @@ export class ObjectApi {
   }
 
   /** Creates an object in `namespace` (ignored for cluster-scoped resources). */
-  create(info: ResourceInfo, namespace: string, body: unknown, context: RequestContext): Written {
+  create(info: ResourceDefinition, namespace: string, body: unknown, context: RequestContext): Written {
     const warnings: string[] = [];
     let object = this.#decode(info, body, context, warnings);
     const meta = metaOf(object);
@@ -160,7 +160,7 @@ export class ObjectApi {
   }
 
   /** Replaces an object (PUT), or its status with `subresource: 'status'`. */
-  update(info: ResourceInfo, namespace: string, name: string, body: unknown, context: RequestContext, subresource?: string): Written {
+  update(info: ResourceDefinition, namespace: string, name: string, body: unknown, context: RequestContext, subresource?: string): Written {
     const warnings: string[] = [];
     const object = this.#decode(info, body, context, warnings);
     const meta = metaOf(object);
@@ -183,14 +183,14 @@ export class ObjectApi {
    * body, then unknown fields of the patched object) are a 422 under fieldValidation=Strict and
    * warnings under Warn, as kube-apiserver's patch handler treats them.
    */
-  patch(info: ResourceInfo, namespace: string, name: string, contentType: string, patch: unknown, context: RequestContext, subresource?: string): Written {
+  patch(info: ResourceDefinition, namespace: string, name: string, contentType: string, patch: unknown, context: RequestContext, subresource?: string): Written {
     const warnings: string[] = [];
     const ns = scoped(info, namespace);
     const mode = context.fieldValidation ?? 'Warn';
-    const body = patchStep(() => decodePatch(contentType, kindKey(info), patch));
+    const body = patchStep(() => decodePatch(contentType, info.patchMeta, patch));
     const patchErrors = mode === 'Ignore' ? [] : patchStrictErrors(contentType, body);
     return this.#replace(info, ns, name, (current) => {
-      const patched = patchStep(() => applyPatch(contentType, kindKey(info), current, body));
+      const patched = patchStep(() => applyPatch(contentType, info.patchMeta, current, body));
       const { object: decoded, strict } = this.#decodeTyped(info, patched);
       const errors = [...patchErrors, ...strict];
       if (errors.length > 0 && mode === 'Strict') throw statusOf(strictPatchFailure(contentType, body, patched, errors));
@@ -205,7 +205,7 @@ export class ObjectApi {
    * Changes an object with `change` (from the current object to the new one), retrying on
    * conflicts with concurrent writers: what the controllers use.
    */
-  mutate(info: ResourceInfo, namespace: string, name: string, change: (current: Obj) => Obj | undefined, context: RequestContext, subresource?: string): Obj | undefined {
+  mutate(info: ResourceDefinition, namespace: string, name: string, change: (current: Obj) => Obj | undefined, context: RequestContext, subresource?: string): Obj | undefined {
     for (let attempt = 0; ; attempt++) {
       const current = this.find(info, namespace, name);
       if (!current) return undefined;
@@ -224,7 +224,7 @@ export class ObjectApi {
   }
 
   /** Deletes, gracefully for pods, through finalizers when there are any. */
-  delete(info: ResourceInfo, namespace: string, name: string, options: DeleteOptions, context: RequestContext): Written & { removed: boolean } {
+  delete(info: ResourceDefinition, namespace: string, name: string, options: DeleteOptions, context: RequestContext): Written & { removed: boolean } {
     const ns = scoped(info, namespace);
     const key = { resource: storeResource(info), namespace: ns, name };
     for (let attempt = 0; ; attempt++) {
@@ -253,7 +253,7 @@ export class ObjectApi {
   }
 
   #replace(
-    info: ResourceInfo, ns: string, name: string, build: (current: Obj) => Obj, context: RequestContext, warnings: string[], subresource?: string,
+    info: ResourceDefinition, ns: string, name: string, build: (current: Obj) => Obj, context: RequestContext, warnings: string[], subresource?: string,
   ): Written {
     const key = { resource: storeResource(info), namespace: ns, name };
     const current = this.store.get(key);
@@ -279,7 +279,7 @@ export class ObjectApi {
   }
 
   /** Checks kind and apiVersion, then decodes strictly as the API server does. */
-  #decode(info: ResourceInfo, body: unknown, context: RequestContext, warnings: string[]): Obj {
+  #decode(info: ResourceDefinition, body: unknown, context: RequestContext, warnings: string[]): Obj {
     const { object, strict } = this.#decodeTyped(info, body);
     const mode = context.fieldValidation ?? 'Warn';
     if (strict.length > 0 && mode === 'Strict') throw badRequest(decodePrefix(info) + strictDecodingError(strict));
@@ -292,7 +292,7 @@ export class ObjectApi {
    * fields, in the order met) for the caller to refuse or warn about.
    * @throws StatusError 400 for a wrong kind or apiVersion, or a field of the wrong type
    */
-  #decodeTyped(info: ResourceInfo, body: unknown): { object: Obj; strict: string[] } {
+  #decodeTyped(info: ResourceDefinition, body: unknown): { object: Obj; strict: string[] } {
     if (!isObject(body)) throw badRequest(`Object 'Kind' is missing in '${stringifyJson(body)}'`);
     const apiVersion = body['apiVersion'] ?? groupVersion(info);
     const kind = body['kind'] ?? info.kind;
@@ -310,7 +310,7 @@ export class ObjectApi {
     return { object: decoded.object, strict: decoded.errors.filter(isStrictError).map((e) => e.message) };
   }
 
-  #requireLiveNamespace(namespace: string, info: ResourceInfo, name: string): void {
+  #requireLiveNamespace(namespace: string, info: ResourceDefinition, name: string): void {
     const ns = this.store.get({ resource: NAMESPACES, namespace: '', name: namespace });
     if (!ns) throw notFound({ group: '', resource: 'namespaces' }, namespace);
     if (metaOf(ns).deletionTimestamp) {
@@ -320,7 +320,7 @@ export class ObjectApi {
 }
 
 /** What kube-apiserver puts before a decoding error of a create or update body. */
-function decodePrefix(info: ResourceInfo): string {
+function decodePrefix(info: ResourceDefinition): string {
   return `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: `;
 }
 
@@ -339,6 +339,6 @@ function statusOf(error: PatchError): StatusError {
 }
 
 /** The namespace part of a key: '' for cluster-scoped resources. */
-function scoped(info: ResourceInfo, namespace: string): string {
+function scoped(info: ResourceDefinition, namespace: string): string {
   return info.namespaced ? namespace : '';
 }

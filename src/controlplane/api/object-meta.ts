@@ -1,6 +1,6 @@
 /** Reading and writing the metadata of stored objects, which are plain JSON. */
 
-import { formatTimestamp } from '../defaults/index.js';
+import { formatTimestamp } from './names.js';
 import { isObject, metaOf, type Meta, type Obj, type OwnerReference } from '../../api/object.js';
 
 export { isObject, metaOf, type Meta, type Obj, type OwnerReference };

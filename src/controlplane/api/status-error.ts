@@ -2,6 +2,8 @@
  * The one exception type of the API server: an HTTP code and the `Status` body kube-apiserver
  * would send, with upstream's reasons and wording (k8s.io/apimachinery/pkg/api/errors).
  */
+import { formatFieldError, type FieldError } from '../../policy/field.js';
+import { metaOf, type Obj } from './object-meta.js';
 
 export interface StatusCause {
   reason?: string;
@@ -79,6 +81,14 @@ export function invalid(kind: string, group: string, name: string, causes: { fie
     name, ...(group === '' ? {} : { group }), kind,
     causes: causes.map((c) => ({ reason: c.type, message: c.message, field: c.field })),
   });
+}
+
+/** A 422 Invalid for field errors of the policy engine about `object`, of `info`'s kind. */
+export function invalidObject(info: { kind: string; group: string }, object: Obj, errors: readonly FieldError[]): StatusError {
+  return invalid(info.kind, info.group, metaOf(object).name ?? '', errors.map((e) => {
+    const text = formatFieldError(e);
+    return { field: e.field, type: e.type, message: text.slice(e.field.length + 2) };
+  }));
 }
 
 export function forbidden(r: Qualified, name: string, why: string): StatusError {

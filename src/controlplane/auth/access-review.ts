@@ -5,7 +5,7 @@
  */
 import type { ObjectApi } from '../api/object-api.js';
 import { isObject, type Obj } from '../api/object-meta.js';
-import { findResource } from '../api/resources.js';
+import { findResource } from '../resources/index.js';
 import { badRequest, StatusError } from '../api/status-error.js';
 import { decide, type Decision } from './authorizer.js';
 import { SYSTEM_MASTERS, type UserInfo } from './user.js';

@@ -6,7 +6,7 @@
  */
 import type { ObjectApi } from '../api/object-api.js';
 import type { Obj } from '../api/object-meta.js';
-import { findResource } from '../api/resources.js';
+import { findResource } from '../resources/index.js';
 
 /** The kinds of objects a node may be related to. */
 export type RelatedKind = 'pods' | 'secrets' | 'configmaps' | 'serviceaccounts';

@@ -1,6 +1,6 @@
 /** What every controller gets: the registry (writes are admitted like a user's), and a logger. */
 import type { ObjectApi, RequestContext } from '../api/object-api.js';
-import { findResource, type ResourceInfo } from '../api/resources.js';
+import { findResource, type ResourceDefinition } from '../resources/index.js';
 import { CONTROLLER_USER } from '../auth/user.js';
 
 export interface ControllerLog {
@@ -19,7 +19,7 @@ export interface ControllerContext {
 export const AS_CONTROLLER: RequestContext = { user: CONTROLLER_USER };
 
 /** A served resource, by its plural name and group. */
-export function resource(name: string, group = ''): ResourceInfo {
+export function resource(name: string, group = ''): ResourceDefinition {
   const info = findResource(group, 'v1', name);
   if (!info) throw new Error(`hostpod serves no resource ${name} in group "${group}"`);
   return info;

@@ -5,7 +5,7 @@
  * first has its dependents deleted, and goes only once none that block it remain.
  */
 import { metaOf, type Obj, type OwnerReference } from '../api/object-meta.js';
-import { RESOURCES, storeResource, type ResourceInfo } from '../api/resources.js';
+import { RESOURCES, storeResource, type ResourceDefinition } from '../resources/index.js';
 import { StatusError } from '../api/status-error.js';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../api/deletion.js';
 import { AS_CONTROLLER, type Controller, type ControllerContext } from './context.js';
@@ -82,7 +82,7 @@ export class GarbageCollector implements Controller {
     }
   }
 
-  #finalizeOwner(info: ResourceInfo, namespace: string, name: string): SyncResult {
+  #finalizeOwner(info: ResourceDefinition, namespace: string, name: string): SyncResult {
     const { api } = this.context;
     const owner = api.find(info, namespace, name);
     if (!owner) return;
@@ -106,8 +106,8 @@ export class GarbageCollector implements Controller {
     }
   }
 
-  #dependentsOf(uid: string): { info: ResourceInfo; object: Obj }[] {
-    const found: { info: ResourceInfo; object: Obj }[] = [];
+  #dependentsOf(uid: string): { info: ResourceDefinition; object: Obj }[] {
+    const found: { info: ResourceDefinition; object: Obj }[] = [];
     for (const info of MANAGED) {
       for (const object of this.context.api.list(info, '').items) {
         if ((metaOf(object).ownerReferences ?? []).some((r) => r.uid === uid)) found.push({ info, object });
@@ -122,7 +122,7 @@ export class GarbageCollector implements Controller {
     return uids;
   }
 
-  #delete(info: ResourceInfo, object: Obj, policy: 'Background' | 'Foreground' = 'Background'): void {
+  #delete(info: ResourceDefinition, object: Obj, policy: 'Background' | 'Foreground' = 'Background'): void {
     const meta = metaOf(object);
     try {
       this.context.api.delete(info, meta.namespace ?? '', meta.name ?? '', { propagationPolicy: policy, preconditions: { uid: meta.uid ?? '' } }, AS_CONTROLLER);
@@ -131,7 +131,7 @@ export class GarbageCollector implements Controller {
     }
   }
 
-  #setOwners(info: ResourceInfo, object: Obj, owners: OwnerReference[]): void {
+  #setOwners(info: ResourceDefinition, object: Obj, owners: OwnerReference[]): void {
     const meta = metaOf(object);
     this.context.api.mutate(info, meta.namespace ?? '', meta.name ?? '', (current) => {
       const metadata = { ...metaOf(current) };
@@ -141,7 +141,7 @@ export class GarbageCollector implements Controller {
     }, AS_CONTROLLER);
   }
 
-  #removeFinalizer(info: ResourceInfo, owner: Obj, finalizer: string): void {
+  #removeFinalizer(info: ResourceDefinition, owner: Obj, finalizer: string): void {
     const meta = metaOf(owner);
     this.context.api.mutate(info, meta.namespace ?? '', meta.name ?? '', (current) => {
       const metadata = { ...metaOf(current) };

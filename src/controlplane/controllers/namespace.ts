@@ -3,7 +3,7 @@
  * deleted is emptied (each object deleted as a user would, pods gracefully) and then finalized.
  */
 import { metaOf, type Obj } from '../api/object-meta.js';
-import { RESOURCES } from '../api/resources.js';
+import { RESOURCES } from '../resources/index.js';
 import { StatusError } from '../api/status-error.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';

@@ -4,7 +4,7 @@
  * the most CPU left. A pod that fits nowhere stays Pending with `PodScheduled=False` and a
  * FailedScheduling event that counts the reasons, and is tried again when nodes or pods change.
  */
-import { bindPod } from '../api/binding.js';
+import { bindPod } from '../resources/index.js';
 import { metaOf, timestamp, type Obj } from '../api/object-meta.js';
 import { StatusError } from '../api/status-error.js';
 import { CONTROLLER_USER } from '../auth/user.js';

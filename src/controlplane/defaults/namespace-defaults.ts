@@ -1,11 +1,10 @@
 /**
  * Namespace: the `kubernetes.io/metadata.name` label (defaulting and Canonicalize keep it equal to
- * the name, on every write), the Active phase, and the `kubernetes` finalizer a new namespace gets.
+ * the name, on every write) and the Active phase.
  */
-import { copyField, defaultString, ensureObject, objectAt, stringAt, type JsonObject } from './json.js';
+import { defaultString, ensureObject, objectAt, stringAt, type JsonObject } from './json.js';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-export const KUBERNETES_FINALIZER = 'kubernetes';
 
 /** Mutates `namespace` in place with the API server's defaults. */
 export function defaultNamespace(namespace: JsonObject): void {
@@ -21,17 +20,4 @@ export function labelWithName(namespace: JsonObject): void {
   const name = metadata && stringAt(metadata, 'name');
   if (!metadata || !name) return;
   ensureObject(metadata, 'labels')[NAMESPACE_NAME_LABEL] = name;
-}
-
-/** PrepareForCreate of a namespace: Active, with the `kubernetes` finalizer. */
-export function prepareNamespaceForCreate(namespace: JsonObject): void {
-  namespace['status'] = { phase: 'Active' };
-  const spec = ensureObject(namespace, 'spec');
-  const finalizers = Array.isArray(spec['finalizers']) ? (spec['finalizers'] as unknown[]) : [];
-  if (!finalizers.includes(KUBERNETES_FINALIZER)) spec['finalizers'] = [...finalizers, KUBERNETES_FINALIZER];
-}
-
-/** PrepareForUpdate of a namespace: only `namespaces/finalize` changes the finalizers. */
-export function keepNamespaceFinalizers(oldNamespace: JsonObject, newNamespace: JsonObject): void {
-  copyField(ensureObject(oldNamespace, 'spec'), ensureObject(newNamespace, 'spec'), 'finalizers');
 }

@@ -25,16 +25,6 @@ export function defaultNode(node: JsonObject): void {
   for (const field of NODE_INFO_FIELDS) defaultPointer(nodeInfo, field, '');
 }
 
-/** TaintNodesByCondition admission: a node is created with the not-ready NoSchedule taint. */
-export function admitNodeTaints(node: JsonObject): JsonObject {
-  const admitted = cloneJson(node);
-  const spec = ensureObject(admitted, 'spec');
-  const taints = Array.isArray(spec['taints']) ? (spec['taints'] as unknown[]) : [];
-  const tainted = taints.some((t) => isJsonObject(t) && t['key'] === 'node.kubernetes.io/not-ready' && t['effect'] === 'NoSchedule');
-  if (!tainted) spec['taints'] = [...taints, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }];
-  return admitted;
-}
-
 // podCIDR is the first of podCIDRs; when they disagree, podCIDR wins and replaces the list.
 function syncPodCIDRs(spec: JsonObject): void {
   const single = stringAt(spec, 'podCIDR') ?? '';

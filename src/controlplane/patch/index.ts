@@ -16,7 +16,7 @@ import {
   STRATEGIC_MERGE_PATCH_TYPE,
   unsupportedMediaType,
 } from './media-types.js';
-import { patchMetaFor } from './patch-meta.js';
+import type { TypeMeta } from './patch-meta.js';
 import { badRequest, undecodable } from './patch-error.js';
 import { applyStrategicMergePatch } from './strategic-merge.js';
 
@@ -27,25 +27,25 @@ export { PatchError } from './patch-error.js';
 export { patchStrictErrors, strictPatchFailure } from './strict.js';
 export type { JsonObject, JsonValue } from './json-value.js';
 export { acceptedPatchTypes, JSON_PATCH_TYPE, MERGE_PATCH_TYPE, STRATEGIC_MERGE_PATCH_TYPE } from './media-types.js';
-export { patchMetaFor, strategicMergeKinds } from './patch-meta.js';
+export type { TypeMeta } from './patch-meta.js';
 
 /**
- * Applies a PATCH request's body to `original`, an object of the kind `kindKey`
- * ("apiVersion/Kind"), choosing the patch type by `contentType` (parameters such as
- * "; charset=utf-8" are ignored). `patchBody` is the raw body (a Uint8Array or string) or the
- * body already decoded from JSON.
+ * Applies a PATCH request's body to `original`, an object of a kind whose patch metadata is
+ * `type` (none: the kind takes no strategic merge patch), choosing the patch type by
+ * `contentType` (parameters such as "; charset=utf-8" are ignored). `patchBody` is the raw body
+ * (a Uint8Array or string) or the body already decoded from JSON.
  * @throws PatchError 415 for a media type the kind does not take (server-side apply included),
  *   and the patch type's own errors otherwise.
  */
-export function applyPatch(contentType: string, kindKey: string, original: unknown, patchBody: unknown): JsonObject {
-  const patch = decodePatch(contentType, kindKey, patchBody);
+export function applyPatch(contentType: string, type: TypeMeta | undefined, original: unknown, patchBody: unknown): JsonObject {
+  const patch = decodePatch(contentType, type, patchBody);
   switch (patchMediaType(contentType)) {
     case JSON_PATCH_TYPE:
       return asObject(applyJsonPatch(original, patch));
     case MERGE_PATCH_TYPE:
       return asObject(applyMergePatch(original, patch));
     default:
-      return applyStrategicMergePatch(kindKey, original, patch);
+      return applyStrategicMergePatch(type, original, patch);
   }
 }
 
@@ -54,16 +54,16 @@ export function applyPatch(contentType: string, kindKey: string, original: unkno
  * names, with kube-apiserver's errors.
  * @throws PatchError 415 for a media type the kind does not take, 400 for a body that is not JSON
  */
-export function decodePatch(contentType: string, kindKey: string, patchBody: unknown): unknown {
+export function decodePatch(contentType: string, type: TypeMeta | undefined, patchBody: unknown): unknown {
   const mediaType = patchMediaType(contentType);
   switch (mediaType) {
     case JSON_PATCH_TYPE:
     case MERGE_PATCH_TYPE:
       return decodeBody(patchBody, 'error decoding patch: ');
     case STRATEGIC_MERGE_PATCH_TYPE:
-      if (patchMetaFor(kindKey)) return decodeBody(patchBody, '');
+      if (type) return decodeBody(patchBody, '');
   }
-  throw unsupportedMediaType(kindKey, mediaType);
+  throw unsupportedMediaType(type, mediaType);
 }
 
 /**

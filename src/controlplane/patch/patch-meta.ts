@@ -1,8 +1,9 @@
 /**
  * Strategic-merge patch metadata for the kinds hostpod serves: the `patchStrategy` and
  * `patchMergeKey` struct tags of the Kubernetes Go types (k8s.io/api core/v1, apps/v1,
- * coordination/v1, events/v1, and apimachinery meta/v1), plus which fields hold structs, maps
- * and lists, which is what kube-apiserver's decoder checks after a strategic merge.
+ * coordination/v1, and apimachinery meta/v1), plus which fields hold structs, maps and lists,
+ * which is what kube-apiserver's decoder checks after a strategic merge. Each resource's
+ * definition names its kind's type here as its `patchMeta`.
  *
  * Fields not listed merge as unannotated fields do: objects key by key, lists replaced whole.
  * Only fields whose behaviour differs from that, or whose shape is worth checking, are listed.
@@ -167,9 +168,9 @@ function kind(name: string, fields: Record<string, FieldMeta> = {}): TypeMeta {
   return struct(name, { metadata: of(ObjectMeta), ...fields });
 }
 
-const Pod = kind('Pod', { spec: of(PodSpec), status: of(PodStatus) });
+export const Pod = kind('Pod', { spec: of(PodSpec), status: of(PodStatus) });
 
-const Node = kind('Node', {
+export const Node = kind('Node', {
   spec: of(struct('NodeSpec', {
     podCIDRs: scalarSet(),
     taints: atomic(struct('Taint')),
@@ -191,34 +192,29 @@ const Node = kind('Node', {
   })),
 });
 
-const Namespace = kind('Namespace', {
+export const Namespace = kind('Namespace', {
   spec: of(struct('NamespaceSpec', { finalizers: atomic() })),
   status: of(struct('NamespaceStatus', { conditions: mergedBy('type', struct('NamespaceCondition')) })),
 });
 
-const ServiceAccount = kind('ServiceAccount', {
+export const ServiceAccount = kind('ServiceAccount', {
   secrets: mergedBy('name', ObjectReference),
   // Unlike PodSpec's, ServiceAccount's imagePullSecrets carries no patch tags.
   imagePullSecrets: atomic(LocalObjectReference),
 });
 
-const ConfigMap = kind('ConfigMap', { data: stringMap(), binaryData: stringMap() });
-const Secret = kind('Secret', { data: stringMap(), stringData: stringMap() });
+export const ConfigMap = kind('ConfigMap', { data: stringMap(), binaryData: stringMap() });
+export const Secret = kind('Secret', { data: stringMap(), stringData: stringMap() });
 
-const CoreEvent = kind('Event', {
+/** core/v1 Event (events.k8s.io/v1's Event has other fields: regarding, deprecatedSource). */
+export const CoreEvent = kind('Event', {
   involvedObject: of(ObjectReference),
   source: of(struct('EventSource')),
   series: of(struct('EventSeries')),
   related: of(ObjectReference),
 });
-const EventsEvent = kind('Event', {
-  series: of(struct('EventSeries')),
-  regarding: of(ObjectReference),
-  related: of(ObjectReference),
-  deprecatedSource: of(struct('EventSource')),
-});
 
-const DaemonSet = kind('DaemonSet', {
+export const DaemonSet = kind('DaemonSet', {
   spec: of(struct('DaemonSetSpec', {
     selector: of(LabelSelector),
     template: of(PodTemplateSpec),
@@ -227,33 +223,7 @@ const DaemonSet = kind('DaemonSet', {
   status: of(struct('DaemonSetStatus', { conditions: mergedBy('type', struct('DaemonSetCondition')) })),
 });
 
-const Lease = kind('Lease', { spec: of(struct('LeaseSpec')) });
-
-const KINDS: ReadonlyMap<string, TypeMeta> = new Map([
-  ['v1/Pod', Pod],
-  ['v1/Node', Node],
-  ['v1/Namespace', Namespace],
-  ['v1/ServiceAccount', ServiceAccount],
-  ['v1/ConfigMap', ConfigMap],
-  ['v1/Secret', Secret],
-  ['v1/Event', CoreEvent],
-  ['events.k8s.io/v1/Event', EventsEvent],
-  ['apps/v1/DaemonSet', DaemonSet],
-  ['coordination.k8s.io/v1/Lease', Lease],
-]);
-
-/**
- * The patch metadata of a kind, keyed "apiVersion/Kind" ('v1/Pod', 'apps/v1/DaemonSet'), or
- * undefined for a kind without it, to which kube-apiserver refuses strategic merge patches.
- */
-export function patchMetaFor(kindKey: string): TypeMeta | undefined {
-  return KINDS.get(kindKey);
-}
-
-/** The kinds that take strategic merge patches, as "apiVersion/Kind". */
-export function strategicMergeKinds(): string[] {
-  return [...KINDS.keys()];
-}
+export const Lease = kind('Lease', { spec: of(struct('LeaseSpec')) });
 
 /** A struct's field, or a map's value type; undefined where the metadata does not say. */
 export function fieldOf(type: TypeMeta | undefined, key: string): FieldMeta | undefined {

@@ -20,20 +20,19 @@ import {
 import { goString, goValue, jsonWord } from './go-format.js';
 import { getOwn, isJsonObject, setOwn, toJson, type JsonObject, type JsonValue } from './json-value.js';
 import { unsupportedMediaType, STRATEGIC_MERGE_PATCH_TYPE } from './media-types.js';
-import { fieldOf, patchMetaFor, strategyOf, type TypeMeta } from './patch-meta.js';
+import { fieldOf, strategyOf, type TypeMeta } from './patch-meta.js';
 import { badRequest, unclassified } from './patch-error.js';
 import { checkElementOrder, elementKind, mergeList, normalizeElementOrder, partitionByPresence } from './strategic-lists.js';
 
 /**
- * Applies a strategic merge patch (the decoded request body) to `original`, an object of the
- * kind `kindKey` ("apiVersion/Kind", e.g. 'v1/Pod', 'apps/v1/DaemonSet').
+ * Applies a strategic merge patch (the decoded request body) to `original`, an object of a kind
+ * whose patch metadata is `type` (a resource definition's `patchMeta`).
  * @throws PatchError 415 for a kind without patch metadata, 400 for a malformed patch or
  *   directive, 422 when the result would not decode (a list where an object belongs), and 400
  *   where kube-apiserver answers 500 (a missing merge key, an unknown "$patch").
  */
-export function applyStrategicMergePatch(kindKey: string, original: unknown, patch: unknown): JsonObject {
-  const type = patchMetaFor(kindKey);
-  if (!type) throw unsupportedMediaType(kindKey, STRATEGIC_MERGE_PATCH_TYPE);
+export function applyStrategicMergePatch(type: TypeMeta | undefined, original: unknown, patch: unknown): JsonObject {
+  if (!type) throw unsupportedMediaType(type, STRATEGIC_MERGE_PATCH_TYPE);
   const document = toJson(original);
   if (!isJsonObject(document)) throw new TypeError(`the object to patch must be a JSON object, not ${jsonWord(document)}`);
   const changes = toJson(patch);

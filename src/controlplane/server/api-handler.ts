@@ -20,7 +20,6 @@ import { redactTarget } from './request-log.js';
 import type { PriorityAndFairness } from './priority-and-fairness.js';
 import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
-import { serveAccessReview } from './subresources.js';
 import type { VersionInfo } from '../../version.js';
 
 export interface RequestLog {
@@ -121,7 +120,6 @@ export class ApiHandler {
       }, this.options.api);
       if (denied) throw forbidden(route.info, route.name ?? '', denied);
       if (route.name !== undefined) checkPathName(route.name);
-      if (route.info.resource === 'subjectaccessreviews' && verb === 'create') return serveAccessReview(this, request, response);
       await serveResource(this, request, response, { ...route, verb, url: queryUrl(query), user });
       return;
     }

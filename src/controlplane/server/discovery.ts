@@ -1,9 +1,9 @@
 /**
  * API discovery: the legacy documents (`/api`, `/apis`, `/api/v1`, ...) and aggregated discovery
  * (apidiscovery.k8s.io v2 and v2beta1), which kubectl 1.27+ asks for first and which saves it
- * one request per group/version.
+ * one request per group/version. Everything in them comes from the registry's definitions.
  */
-import { groupVersion, groupVersions, RESOURCES, type ResourceInfo } from '../api/resources.js';
+import { groupVersion, resourceRegistry, type ResourceDefinition, type ResourceRegistry } from '../resources/index.js';
 
 export const AGGREGATED_V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 export const AGGREGATED_V2BETA1 = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
@@ -14,19 +14,19 @@ export function coreVersions(serverAddress: string): Record<string, unknown> {
 }
 
 /** `/apis`: the named groups. */
-export function groupList(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: namedGroups().map(apiGroup) };
+export function groupList(registry: ResourceRegistry = resourceRegistry): Record<string, unknown> {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: namedGroups(registry).map(apiGroup) };
 }
 
 /** `/apis/GROUP`. */
-export function groupDocument(group: string): Record<string, unknown> | undefined {
-  const found = namedGroups().find((g) => g.name === group);
+export function groupDocument(group: string, registry: ResourceRegistry = resourceRegistry): Record<string, unknown> | undefined {
+  const found = namedGroups(registry).find((g) => g.name === group);
   return found ? { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(found) } : undefined;
 }
 
 /** `/api/v1`, `/apis/GROUP/VERSION`: the resources of one group/version, subresources as `pods/status`. */
-export function resourceList(group: string, version: string): Record<string, unknown> | undefined {
-  const resources = RESOURCES.filter((r) => r.group === group && r.version === version);
+export function resourceList(group: string, version: string, registry: ResourceRegistry = resourceRegistry): Record<string, unknown> | undefined {
+  const resources = registry.inGroupVersion(group, version);
   if (resources.length === 0) return undefined;
   const entries: Record<string, unknown>[] = [];
   for (const r of resources) {
@@ -46,8 +46,8 @@ export function resourceList(group: string, version: string): Record<string, unk
 }
 
 /** Aggregated discovery of the core group (`/api`) or of the named groups (`/apis`). */
-export function aggregated(core: boolean, apiVersion: 'v2' | 'v2beta1'): Record<string, unknown> {
-  const groups = core ? [{ name: '', versions: ['v1'] }] : namedGroups();
+export function aggregated(core: boolean, apiVersion: 'v2' | 'v2beta1', registry: ResourceRegistry = resourceRegistry): Record<string, unknown> {
+  const groups = core ? [{ name: '', versions: ['v1'] }] : namedGroups(registry);
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: `apidiscovery.k8s.io/${apiVersion}`,
@@ -56,14 +56,14 @@ export function aggregated(core: boolean, apiVersion: 'v2' | 'v2beta1'): Record<
       metadata: core ? {} : { name: g.name },
       versions: g.versions.map((version) => ({
         version,
-        resources: RESOURCES.filter((r) => r.group === g.name && r.version === version).map(resourceDiscovery),
+        resources: registry.inGroupVersion(g.name, version).map(resourceDiscovery),
         freshness: 'Current',
       })),
     })),
   };
 }
 
-function resourceDiscovery(r: ResourceInfo): Record<string, unknown> {
+function resourceDiscovery(r: ResourceDefinition): Record<string, unknown> {
   return {
     resource: r.resource,
     responseKind: { group: r.group, version: r.version, kind: r.kind },
@@ -89,9 +89,9 @@ interface NamedGroup {
   versions: string[];
 }
 
-function namedGroups(): NamedGroup[] {
+function namedGroups(registry: ResourceRegistry): NamedGroup[] {
   const groups = new Map<string, string[]>();
-  for (const gv of groupVersions()) {
+  for (const gv of registry.groupVersions()) {
     if (gv.group === '') continue;
     groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv.version]);
   }

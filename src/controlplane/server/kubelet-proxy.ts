@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ObjectApi } from '../api/object-api.js';
 import { isObject, metaOf, type Obj } from '../api/object-meta.js';
-import { findResource } from '../api/resources.js';
+import { findResource } from '../resources/index.js';
 import { badRequest, StatusError } from '../api/status-error.js';
 import type { KeyPair } from '../../pki.js';
 

@@ -7,7 +7,7 @@
  * full schemas.
  */
 import { createHash } from 'node:crypto';
-import { groupVersion, groupVersions, RESOURCES, type ResourceInfo } from '../api/resources.js';
+import { groupVersion, resourceRegistry, type ResourceDefinition, type ResourceRegistry } from '../resources/index.js';
 import { KUBERNETES_MINOR } from '../../version.js';
 
 const QUERY_PARAMETERS = [
@@ -17,27 +17,27 @@ const QUERY_PARAMETERS = [
 ];
 
 /** The document at an `/openapi/...` path, or undefined (404). */
-export function openApiDocument(path: string): Record<string, unknown> | undefined {
-  if (path === '/openapi/v3') return root();
+export function openApiDocument(path: string, registry: ResourceRegistry = resourceRegistry): Record<string, unknown> | undefined {
+  if (path === '/openapi/v3') return root(registry);
   const match = /^\/openapi\/v3\/(api\/v1|apis\/[^/]+\/[^/]+)$/.exec(path);
   if (!match) return undefined;
-  const gv = groupVersions().find((g) => prefixOf(g) === match[1]);
-  return gv ? groupVersionDocument(gv.group, gv.version) : undefined;
+  const gv = registry.groupVersions().find((g) => prefixOf(g) === match[1]);
+  return gv ? groupVersionDocument(registry, gv.group, gv.version) : undefined;
 }
 
-function root(): Record<string, unknown> {
+function root(registry: ResourceRegistry): Record<string, unknown> {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const gv of groupVersions()) {
-    const document = groupVersionDocument(gv.group, gv.version);
+  for (const gv of registry.groupVersions()) {
+    const document = groupVersionDocument(registry, gv.group, gv.version);
     const hash = createHash('sha512').update(JSON.stringify(document)).digest('hex').slice(0, 128).toUpperCase();
     paths[prefixOf(gv)] = { serverRelativeURL: `/openapi/v3/${prefixOf(gv)}?hash=${hash}` };
   }
   return { paths };
 }
 
-function groupVersionDocument(group: string, version: string): Record<string, unknown> {
+function groupVersionDocument(registry: ResourceRegistry, group: string, version: string): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
-  for (const info of RESOURCES.filter((r) => r.group === group && r.version === version && r.verbs.includes('patch'))) {
+  for (const info of registry.inGroupVersion(group, version).filter((r) => r.verbs.includes('patch'))) {
     paths[itemPath(info)] = {
       parameters: [
         { name: 'name', in: 'path', description: `name of the ${info.kind}`, required: true, schema: { type: 'string', uniqueItems: true } },
@@ -72,7 +72,7 @@ function prefixOf(gv: { group: string; version: string }): string {
   return gv.group === '' ? 'api/v1' : `apis/${groupVersion(gv)}`;
 }
 
-function itemPath(info: ResourceInfo): string {
+function itemPath(info: ResourceDefinition): string {
   const base = `/${prefixOf(info)}`;
   return info.namespaced ? `${base}/namespaces/{namespace}/${info.resource}/{name}` : `${base}/${info.resource}/{name}`;
 }

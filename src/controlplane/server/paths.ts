@@ -7,11 +7,11 @@
  * percent-decoded once and split on "/", and never normalised, so `..` (or `%2e%2e`) is a name
  * like any other, which the registry then refuses, rather than a step up to the parent object.
  */
-import { findResource, type ResourceInfo } from '../api/resources.js';
+import { findResource, type ResourceDefinition } from '../resources/index.js';
 import { badRequest, pathNotFound } from '../api/status-error.js';
 
 export type Route =
-  | { type: 'resource'; info: ResourceInfo; namespace: string; name?: string; subresource?: string; legacyWatch: boolean }
+  | { type: 'resource'; info: ResourceDefinition; namespace: string; name?: string; subresource?: string; legacyWatch: boolean }
   | { type: 'group-version'; group: string; version: string }
   | { type: 'unknown-resource'; group: string; version: string; resource: string }
   | { type: 'other' };
@@ -114,7 +114,7 @@ function isNamespaceSubresource(segment: string): boolean {
   return segment === 'status' || segment === 'finalize';
 }
 
-function resourceRoute(info: ResourceInfo, namespace: string, rest: string[], legacyWatch: boolean): Route {
+function resourceRoute(info: ResourceDefinition, namespace: string, rest: string[], legacyWatch: boolean): Route {
   if (rest.length > 2) return { type: 'unknown-resource', group: info.group, version: info.version, resource: info.resource };
   return {
     type: 'resource', info, namespace, legacyWatch,

@@ -5,15 +5,15 @@
  */
 import type { ListedItem } from '../api/list-stream.js';
 import { metaOf, type Obj } from '../api/object-meta.js';
-import { groupVersion, type ResourceInfo } from '../api/resources.js';
+import { groupVersion, type ResourceDefinition } from '../resources/index.js';
 import { encodeObject } from '../store/index.js';
 import { toTable, type TableMetadata } from '../tables/index.js';
 import type { Representation } from './negotiation.js';
 
 /** One object as the client asked for it (a Table of one row, its metadata, or itself). */
-export function represent(info: ResourceInfo, object: Obj, representation: Representation, query: URLSearchParams, now: Date): unknown {
+export function represent(info: ResourceDefinition, object: Obj, representation: Representation, query: URLSearchParams, now: Date): unknown {
   if (representation.type === 'table') {
-    const table = toTable(info.resource, [object], now, { metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
+    const table = toTable(info, [object], now, { metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
     return { ...table, rows: table.rows.map((row) => withRowObject(row, query)) };
   }
   if (representation.type === 'partial-metadata') return partialMetadata(object);
@@ -28,14 +28,14 @@ export interface ListFormat {
 }
 
 /** How a list is written in `representation`, with `metadata` (resourceVersion, continue). */
-export function listFormat(info: ResourceInfo, representation: Representation, query: URLSearchParams, now: Date, metadata: TableMetadata): ListFormat {
+export function listFormat(info: ResourceDefinition, representation: Representation, query: URLSearchParams, now: Date, metadata: TableMetadata): ListFormat {
   // Each head is the encoding of the list with no items, cut before its closing `]}`: the items
   // array is the last member, as in the whole-list encoding, so the content is the same.
   const headOf = (empty: Record<string, unknown>): string => encodeObject(empty).slice(0, -2);
   if (representation.type === 'table') {
     return {
-      head: headOf({ ...toTable(info.resource, [], now, { metadata }), rows: [] }),
-      item: (listed) => encodeObject(withRowObject(toTable(info.resource, [listed.object()], now, { noHeaders: true }).rows[0]!, query)),
+      head: headOf({ ...toTable(info, [], now, { metadata }), rows: [] }),
+      item: (listed) => encodeObject(withRowObject(toTable(info, [listed.object()], now, { noHeaders: true }).rows[0]!, query)),
       tail: ']}',
     };
   }
@@ -59,7 +59,7 @@ export interface EventEncoder {
 }
 
 /** The encoder of a watch's events; a Table's column definitions come with its first event only, as kube-apiserver sends them. */
-export function eventEncoder(info: ResourceInfo, representation: Representation, query: URLSearchParams): EventEncoder {
+export function eventEncoder(info: ResourceDefinition, representation: Representation, query: URLSearchParams): EventEncoder {
   if (representation.type === 'partial-metadata') return { key: 'partial', object: (item) => encodeObject(partialMetadata(item.object())) };
   if (representation.type !== 'table') return { key: 'json', object: (item) => item.text };
   let first = true;
@@ -67,7 +67,7 @@ export function eventEncoder(info: ResourceInfo, representation: Representation,
     key: undefined,
     object(item) {
       const object = item.object();
-      const table = toTable(info.resource, [object], new Date(), { noHeaders: !first, metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
+      const table = toTable(info, [object], new Date(), { noHeaders: !first, metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
       first = false;
       return encodeObject({ ...table, rows: table.rows.map((row) => withRowObject(row, query)) });
     },

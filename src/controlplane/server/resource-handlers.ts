@@ -3,11 +3,10 @@
  * (JSON, Table, PartialObjectMetadata, watch streams).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bindPod } from '../api/binding.js';
 import type { DeleteOptions } from '../api/deletion.js';
 import type { FieldValidation, ListQuery, RequestContext } from '../api/object-api.js';
 import { isObject, metaOf, type Obj } from '../api/object-meta.js';
-import { groupVersion, type ResourceInfo } from '../api/resources.js';
+import { groupVersion, type ResourceDefinition } from '../resources/index.js';
 import { badRequest, methodNotSupported, StatusError } from '../api/status-error.js';
 import type { UserInfo } from '../auth/user.js';
 import type { ApiHandler, ResourceVerb } from './api-handler.js';
@@ -21,7 +20,7 @@ import { serveSubresource } from './subresources.js';
 import { serveWatch } from './watch.js';
 
 export interface ResourceRequest {
-  info: ResourceInfo;
+  info: ResourceDefinition;
   namespace: string;
   name?: string;
   subresource?: string;
@@ -36,11 +35,10 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
   const { api } = handler.options;
   const { info, namespace, name, subresource, url } = r;
   const query = url.searchParams;
-  if (info.resource === 'bindings' && r.verb === 'create') {
+  if (info.answerCreate && r.verb === 'create') {
+    // A question answered, not an object stored (a Binding, a SubjectAccessReview).
     const body = await decodeBody(request, await readBody(request));
-    const pod = isObject(body) ? metaOf(body).name ?? '' : '';
-    bindPod(api, namespace, pod, body, r.user);
-    return sendJson(response, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    return sendJson(response, 201, info.answerCreate({ api, namespace, body, user: r.user }));
   }
   if (subresource !== undefined && !STATUS_LIKE.has(subresource)) {
     await serveSubresource(handler, request, response, r);

@@ -1,15 +1,12 @@
 /**
- * Subresources that are not the object itself: `pods/binding` (and `bindings`), `serviceaccounts/token`
- * (TokenRequest), and `pods/log` and `pods/exec`, proxied to the node's kubelet endpoint; and
- * SubjectAccessReviews, which like them are requests answered, not objects stored.
+ * Subresources that are not the object itself: `pods/binding`, `serviceaccounts/token`
+ * (TokenRequest), and `pods/log` and `pods/exec`, proxied to the node's kubelet endpoint.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bindPod } from '../api/binding.js';
-import { admitNodeTokenRequest, type BoundObjectRef } from '../api/node-restriction.js';
+import { admitNodeTokenRequest, type BoundObjectRef } from '../admission/node-restriction.js';
 import { isObject, metaOf, timestamp, type Obj } from '../api/object-meta.js';
-import { findResource } from '../api/resources.js';
+import { bindPod, findResource } from '../resources/index.js';
 import { badRequest, invalid, notFound, StatusError } from '../api/status-error.js';
-import { reviewAccess } from '../auth/access-review.js';
 import { issueServiceAccountToken } from '../auth/tokens.js';
 import type { ApiHandler } from './api-handler.js';
 import { decodeBody, readBody } from './request.js';
@@ -42,12 +39,6 @@ export async function serveSubresource(handler: ApiHandler, request: IncomingMes
     throw badRequest('Upgrade request required');
   }
   throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-}
-
-/** `POST /apis/authorization.k8s.io/v1/subjectaccessreviews`: the review, answered by this server's authorizer. */
-export async function serveAccessReview(handler: ApiHandler, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const body = await decodeBody(request, await readBody(request));
-  sendJson(response, 201, reviewAccess(body, handler.options.api));
 }
 
 /** `POST serviceaccounts/NAME/token`: a TokenRequest, answered with a signed token. */

@@ -12,14 +12,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ListedItem } from '../api/list-stream.js';
 import type { Filter, ObjectApi } from '../api/object-api.js';
-import { groupVersion, storeResource, type ResourceInfo } from '../api/resources.js';
+import { groupVersion, storeResource, type ResourceDefinition } from '../resources/index.js';
 import { badRequest, gone } from '../api/status-error.js';
 import { decodeStored, encodeObject, RevisionCompacted, type Change } from '../store/index.js';
 import { BodyWriter } from './body-writer.js';
 import type { EventEncoder } from './representations.js';
 
 export interface WatchOptions {
-  info: ResourceInfo;
+  info: ResourceDefinition;
   filter: Filter;
   resourceVersion?: string;
   allowBookmarks: boolean;

@@ -1,14 +1,5 @@
 // The meta.k8s.io/v1 Table that kube-apiserver returns for `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`.
-import { configMapPrinter } from './configmaps.js';
-import { daemonSetPrinter } from './daemonsets.js';
 import { defaultPrinter } from './default.js';
-import { eventPrinter } from './events.js';
-import { leasePrinter } from './leases.js';
-import { namespacePrinter } from './namespaces.js';
-import { nodePrinter } from './nodes.js';
-import { podPrinter } from './pods.js';
-import { secretPrinter } from './secrets.js';
-import { serviceAccountPrinter } from './serviceaccounts.js';
 import type { ResourcePrinter } from './shared.js';
 
 export interface TableColumn {
@@ -54,21 +45,17 @@ export interface TableOptions {
   metadata?: TableMetadata;
 }
 
-const PRINTERS: ReadonlyMap<string, ResourcePrinter> = new Map([
-  ['pods', podPrinter],
-  ['nodes', nodePrinter],
-  ['namespaces', namespacePrinter],
-  ['daemonsets', daemonSetPrinter],
-  ['events', eventPrinter],
-  ['serviceaccounts', serviceAccountPrinter],
-  ['configmaps', configMapPrinter],
-  ['secrets', secretPrinter],
-  ['leases', leasePrinter],
-]);
+/** What a table is built for: a resource with its printer, or without one. */
+export interface Printable {
+  readonly printer?: ResourcePrinter;
+}
 
-/** Builds the Table for objects of a resource ('pods', 'nodes', ...); other resources get the Name / Created At table. */
-export function toTable(resource: string, objects: readonly Record<string, unknown>[], now: Date, options: TableOptions = {}): Table {
-  const printer = PRINTERS.get(resource) ?? defaultPrinter;
+/**
+ * Builds the Table for objects of a resource with the resource's printer (its definition's
+ * `printer`); a resource without one gets the apiserver's default table, Name and Created At.
+ */
+export function toTable(resource: Printable, objects: readonly Record<string, unknown>[], now: Date, options: TableOptions = {}): Table {
+  const printer = resource.printer ?? defaultPrinter;
   const rows = objects.map((object): TableRow => {
     const { cells, conditions } = printer.row(object, now);
     return conditions === undefined ? { cells, object } : { cells, conditions, object };

@@ -5,17 +5,17 @@
  */
 import { stringifyJson } from '../../api/json/index.js';
 import { FieldPath, forbidden } from '../../policy/field.js';
-import { semanticEqual } from '../defaults/index.js';
-import { invalidObject } from './admission.js';
-import { clone, type Obj } from './object-meta.js';
-import type { ResourceInfo } from './resources.js';
+import { clone, type Obj } from '../api/object-meta.js';
+import { invalidObject } from '../api/status-error.js';
+import { semanticEqual } from '../defaults/json.js';
+import type { ResourceDefinition } from './definition.js';
 
 const MESSAGE = 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,'
   + '`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),'
   + '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
 /** @throws StatusError 422 when the update changes a fixed field */
-export function checkPodUpdate(info: ResourceInfo, object: Obj, current: Obj): void {
+export function checkPodUpdate(info: ResourceDefinition, object: Obj, current: Obj): void {
   const next = clone((object['spec'] ?? {}) as Obj);
   const old = (current['spec'] ?? {}) as Obj;
   // Make the allowed changes equal on both sides, then anything left over is forbidden.

@@ -6,17 +6,17 @@
  */
 import { nodeIdentity } from '../auth/node-identity.js';
 import type { UserInfo } from '../auth/user.js';
-import { semanticEqual } from '../defaults/index.js';
-import { metaOf, type Obj } from './object-meta.js';
-import type { ResourceInfo } from './resources.js';
-import { forbidden, notFound, type StatusError } from './status-error.js';
+import { metaOf, type Obj } from '../api/object-meta.js';
+import { forbidden, notFound, type StatusError } from '../api/status-error.js';
+import { semanticEqual } from '../defaults/json.js';
+import type { ResourceDefinition } from '../resources/definition.js';
 
 export type Operation = 'create' | 'update' | 'delete';
 
 /** What NodeRestriction looks at in a request. */
 export interface NodeRequest {
   operation: Operation;
-  info: ResourceInfo;
+  info: ResourceDefinition;
   subresource?: string;
   /** The object as it would be stored (create, update), or as it is (delete). */
   object: Obj;
@@ -140,7 +140,7 @@ export interface BoundObjectRef {
  * must be bound to a pod (by name and uid) that is bound to that node.
  * @throws StatusError 403 with NodeRestriction's reason, 404 when the pod does not exist
  */
-export function admitNodeTokenRequest(user: UserInfo, info: ResourceInfo, account: string, ref: BoundObjectRef | undefined, findPod: (name: string) => Obj | undefined): void {
+export function admitNodeTokenRequest(user: UserInfo, info: ResourceDefinition, account: string, ref: BoundObjectRef | undefined, findPod: (name: string) => Obj | undefined): void {
   const node = nodeIdentity(user);
   if (node === undefined) return;
   const refuse = (why: string): StatusError => forbidden(info, account, why);

@@ -5,17 +5,16 @@
  */
 import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
 import { resolveKind, type PodKind } from '../../api/kinds.js';
-import { formatFieldError, type FieldError } from '../../policy/field.js';
 import { admit, defaultRegistry, existingPodWarnings, NO_EXEMPTIONS, policyFromLabels } from '../../policy/podsecurity/index.js';
 import { formatLevelVersion } from '../../policy/podsecurity/level.js';
 import { validateObject } from '../../policy/validation/index.js';
+import { metaOf, type Obj } from '../api/object-meta.js';
+import { invalidObject, StatusError } from '../api/status-error.js';
 import type { UserInfo } from '../auth/user.js';
-import { metaOf, type Obj } from './object-meta.js';
-import { groupVersion, type ResourceInfo } from './resources.js';
-import { invalid, StatusError } from './status-error.js';
+import { groupVersion, type ResourceDefinition, type StrategyContext } from '../resources/definition.js';
 
 /** The policy engine's verdict on a pod or DaemonSet: its warnings. @throws StatusError 422 */
-export function validateWorkload(info: ResourceInfo, object: Obj): string[] {
+export function validateWorkload(info: ResourceDefinition, object: Obj): string[] {
   const kind = podKindOf(info);
   if (!kind) return [];
   const result = validateObject(kind, object, { allowPrivileged: true });
@@ -23,19 +22,22 @@ export function validateWorkload(info: ResourceInfo, object: Obj): string[] {
   return result.warnings;
 }
 
-/** A 422 Invalid for field errors of the policy engine. */
-export function invalidObject(info: ResourceInfo, object: Obj, errors: readonly FieldError[]): StatusError {
-  return invalid(info.kind, info.group, metaOf(object).name ?? '', errors.map((e) => {
-    const text = formatFieldError(e);
-    return { field: e.field, type: e.type, message: text.slice(e.field.length + 2) };
-  }));
+/**
+ * Pod Security admission of a pod or workload in its namespace, whose labels are read through
+ * `context`.
+ * @throws StatusError 404 when the namespace is gone, 403 as `admitPodSecurity`
+ */
+export function podSecurityInNamespace(info: ResourceDefinition, object: Obj, context: StrategyContext): string[] {
+  const namespace = context.lookup('namespaces', '', metaOf(object).namespace ?? '');
+  if (!namespace) throw new StatusError(404, 'NotFound', `namespaces "${metaOf(object).namespace ?? ''}" not found`);
+  return admitPodSecurity(info, object, metaOf(namespace).labels ?? {}, context.user);
 }
 
 /**
  * Pod Security admission of a pod (enforced) or a workload (warned), from its namespace's labels.
  * @throws StatusError 403 with upstream's message when enforce denies a pod
  */
-export function admitPodSecurity(info: ResourceInfo, object: Obj, namespaceLabels: Readonly<Record<string, string>>, user: UserInfo): string[] {
+export function admitPodSecurity(info: ResourceDefinition, object: Obj, namespaceLabels: Readonly<Record<string, string>>, user: UserInfo): string[] {
   const kind = podKindOf(info);
   if (!kind) return [];
   const meta = metaOf(object);
@@ -56,7 +58,7 @@ export function admitPodSecurity(info: ResourceInfo, object: Obj, namespaceLabel
 }
 
 /** Pod Security labels on a namespace must parse. @throws StatusError 422 */
-export function validateNamespaceLabels(info: ResourceInfo, object: Obj): void {
+export function validateNamespaceLabels(info: ResourceDefinition, object: Obj): void {
   const { errors } = policyFromLabels(metaOf(object).labels ?? {});
   if (errors.length > 0) throw invalidObject(info, object, errors);
 }
@@ -74,7 +76,7 @@ export function existingPodsWarnings(namespace: Obj, current: Obj, podsIn: (name
   return existingPodWarnings(defaultRegistry, name, after, pods);
 }
 
-function podKindOf(info: ResourceInfo): PodKind | undefined {
+function podKindOf(info: ResourceDefinition): PodKind | undefined {
   const resolved = resolveKind(groupVersion(info), info.kind);
   return resolved.type === 'pod' ? resolved.info : undefined;
 }

@@ -4,10 +4,10 @@
  */
 import { decodeFailure, decodeObject, isStrictError } from '../../api/schema.js';
 import type { UserInfo } from '../auth/user.js';
-import type { ObjectApi } from './object-api.js';
-import { isObject, timestamp, type Obj } from './object-meta.js';
-import { findResource } from './resources.js';
-import { badRequest, conflict } from './status-error.js';
+import type { ObjectApi } from '../api/object-api.js';
+import { isObject, timestamp, type Obj } from '../api/object-meta.js';
+import { badRequest, conflict } from '../api/status-error.js';
+import { pods } from './definitions/pods.js';
 
 /** @throws StatusError 404 (no pod), 409 (already bound), 400 (no target, or a body that is no Binding) */
 export function bindPod(api: ObjectApi, namespace: string, name: string, binding: unknown, user: UserInfo): Obj {
@@ -16,7 +16,6 @@ export function bindPod(api: ObjectApi, namespace: string, name: string, binding
     const failures = decodeObject('v1', 'Binding', binding).errors.filter((e) => !isStrictError(e));
     if (failures.length > 0) throw badRequest(`Binding in version "v1" cannot be handled as a Binding: ${decodeFailure(failures)}`);
   }
-  const pods = findResource('', 'v1', 'pods')!;
   const target = isObject(binding) && isObject(binding['target']) ? binding['target'] : undefined;
   const node = typeof target?.['name'] === 'string' ? target['name'] : '';
   if (node === '') throw badRequest('Binding.target.name is required: the name of the node to bind the pod to');

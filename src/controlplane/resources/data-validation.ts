@@ -1,9 +1,8 @@
 /** ConfigMap and Secret keys, and Secret data encoding, as the API server validates them. */
 import { FieldPath, invalid, type FieldError } from '../../policy/field.js';
-import { invalidObject } from './admission.js';
-import { isObject, type Obj } from './object-meta.js';
-import type { ResourceInfo } from './resources.js';
-import { badRequest } from './status-error.js';
+import { isObject, type Obj } from '../api/object-meta.js';
+import { badRequest, invalidObject } from '../api/status-error.js';
+import type { ResourceDefinition } from './definition.js';
 
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -17,14 +16,14 @@ function checkKeys(fields: Record<string, unknown> | undefined, path: FieldPath,
   }
 }
 
-export function validateConfigMap(info: ResourceInfo, object: Obj): void {
+export function validateConfigMap(info: ResourceDefinition, object: Obj): void {
   const errors: FieldError[] = [];
   checkKeys(isObject(object['data']) ? object['data'] : undefined, FieldPath.root('data'), errors);
   checkKeys(isObject(object['binaryData']) ? object['binaryData'] : undefined, FieldPath.root('binaryData'), errors);
   if (errors.length > 0) throw invalidObject(info, object, errors);
 }
 
-export function validateSecret(info: ResourceInfo, object: Obj): void {
+export function validateSecret(info: ResourceDefinition, object: Obj): void {
   const data = isObject(object['data']) ? object['data'] : {};
   for (const [key, value] of Object.entries(data)) {
     // Secret data is []byte in Go: base64 in JSON, and a value that is not base64 fails to decode.

@@ -1,0 +1,22 @@
+/** Secrets (core/v1): base64 data under valid keys; `stringData` is merged into `data` by defaulting. */
+import { fieldText } from '../../api/field-sets.js';
+import { defaultSecret } from '../../defaults/secret-defaults.js';
+import { Secret } from '../../patch/patch-meta.js';
+import { secretPrinter } from '../../tables/secrets.js';
+import { validateSecret } from '../data-validation.js';
+import { ALL_VERBS, defineResource } from '../definition.js';
+
+export const secrets = defineResource({
+  group: '', version: 'v1', kind: 'Secret', resource: 'secrets', singular: 'secret',
+  verbs: ALL_VERBS, shortNames: [], categories: [], subresources: [],
+
+  defaults: defaultSecret,
+  validate(secret) {
+    validateSecret(secrets, secret);
+    return [];
+  },
+
+  patchMeta: Secret,
+  printer: secretPrinter,
+  selectableFields: { type: fieldText('type') },
+});

@@ -1,0 +1,41 @@
+/**
+ * The resources the control plane serves, one definition per file in `definitions/`: enough of
+ * core/v1, apps/v1, authorization.k8s.io/v1 and coordination.k8s.io/v1 for HostProcess workloads
+ * and the node agent. Serving another resource is one new definition and one line here (see
+ * docs/adding-a-resource.md).
+ */
+import { bindings } from './definitions/bindings.js';
+import { configMaps } from './definitions/configmaps.js';
+import { daemonSets } from './definitions/daemonsets.js';
+import { events } from './definitions/events.js';
+import { leases } from './definitions/leases.js';
+import { namespaces } from './definitions/namespaces.js';
+import { nodes } from './definitions/nodes.js';
+import { pods } from './definitions/pods.js';
+import { secrets } from './definitions/secrets.js';
+import { serviceAccounts } from './definitions/serviceaccounts.js';
+import { subjectAccessReviews } from './definitions/subjectaccessreviews.js';
+import type { ResourceDefinition } from './definition.js';
+import { ResourceRegistry } from './registry.js';
+
+/** Every served resource, in discovery order. */
+export const RESOURCES: readonly ResourceDefinition[] = [
+  namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, daemonSets, subjectAccessReviews, leases,
+];
+
+/** The registry of RESOURCES, built (and checked) once. */
+export const resourceRegistry = new ResourceRegistry(RESOURCES);
+
+/** The resource at `/api(s)/GROUP/VERSION/RESOURCE`, if served. */
+export function findResource(group: string, version: string, resource: string): ResourceDefinition | undefined {
+  return resourceRegistry.find(group, version, resource);
+}
+
+export {
+  ALL_VERBS, defineResource, groupVersion, hasSubresource, kindKey, STATUS_VERBS, storeResource,
+  type AnsweredCreate, type ResourceDefinition, type ResourceSpec, type StrategyContext, type Subresource,
+} from './definition.js';
+export { ResourceRegistry } from './registry.js';
+export { KUBERNETES_FINALIZER } from './definitions/namespaces.js';
+export { TEMPLATE_GENERATION_ANNOTATION } from './definitions/daemonsets.js';
+export { bindPod } from './pod-binding.js';
