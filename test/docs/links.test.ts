@@ -11,12 +11,6 @@ import { describe, test } from 'node:test';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
-/**
- * Links to pages being written elsewhere, allowed to be missing until they land:
- * docs/adding-a-resource.md comes with the change that documents how a resource is added.
- */
-const PENDING = new Set(['docs/adding-a-resource.md']);
-
 function markdownFiles(dir: string): string[] {
   return readdirSync(join(REPO, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -78,7 +72,7 @@ describe('documentation links', () => {
         const { file, anchor } = target(page, link);
         if (file.startsWith(`..${sep}`) || file === '..') broken.push(`${link}: outside the repository`);
         else if (!existsSync(join(REPO, file))) {
-          if (!PENDING.has(file)) broken.push(`${link}: ${file} does not exist`);
+          broken.push(`${link}: ${file} does not exist`);
         } else if (anchor !== undefined && file.endsWith('.md') && statSync(join(REPO, file)).isFile() && !anchorsOf(read(file)).has(anchor)) {
           broken.push(`${link}: ${file} has no heading #${anchor}`);
         }
