@@ -75,12 +75,16 @@ export class ContainerLifecycle {
   /** Starts what is due in the kubelet's order (init containers one by one, then the rest), or says why it waits. */
   async sync(tracks: readonly ContainerTrack[]): Promise<void> {
     const { runtime } = this.node;
-    const progress: ContainerProgress[] = tracks.map((track) => {
-      const ended = track.ended(runtime);
+    const progress: ContainerProgress[] = [];
+    for (const track of tracks) {
       // A container being stopped is still running; an init container counts once it has ended.
       const running = track.running(runtime) || (!track.init && track.stopping);
-      return { name: track.name, init: track.init, state: running ? 'running' : ended ? { exitCode: ended.exitCode } : 'none' };
-    });
+      // One that ended since this sync collected (an init container that exits at once) is
+      // collected now: it must not be taken for one that never ran, and be started twice.
+      const ended = running || track.current === undefined ? undefined : (track.ended(runtime) ?? (await runtime.collect(track.current)));
+      const state = running ? 'running' : ended ? { exitCode: ended.exitCode } : track.current === undefined ? 'none' : 'running';
+      progress.push({ name: track.name, init: track.init, state });
+    }
     const step = nextPodStep(this.handle.policy(), progress);
     const initsDone = step.initRunning === undefined && step.initFailed === undefined && !tracks.some((t) => t.init && step.start.includes(t.name));
     if (initsDone) {

@@ -1,0 +1,117 @@
+/**
+ * The containers' lifecycle against a scripted runtime: the kubelet's order, and no container
+ * started twice when it ends between a sync's collection and its starts (an init container that
+ * exits at once used to be taken for one that never ran).
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApiObjectSource } from '../../src/node/api-objects.js';
+import { ContainerLifecycle } from '../../src/node/container-lifecycle.js';
+import { ContainerTrack } from '../../src/node/container-track.js';
+import type { KubeClient } from '../../src/node/kube-client/client.js';
+import type { NodeContext } from '../../src/node/node-context.js';
+import type { ContainerRuntime, ContainerState, ContainerStatus, StartRequest } from '../../src/runtime/index.js';
+
+/** A runtime whose containers are what the test says: their state, and their status once collected. */
+function scriptedRuntime(): { runtime: ContainerRuntime; states: Map<string, ContainerState>; exits: Map<string, number>; started: string[]; collected: string[] } {
+  const states = new Map<string, ContainerState>();
+  const exits = new Map<string, number>();
+  const finalized = new Map<string, ContainerStatus>();
+  const started: string[] = [];
+  const collected: string[] = [];
+  const runtime = {
+    state: (id: string) => states.get(id) ?? 'created',
+    finalStatus: (id: string) => finalized.get(id),
+    isOrphaned: () => false,
+    collect: (id: string) => {
+      collected.push(id);
+      const exitCode = exits.get(id);
+      if (states.get(id) !== 'exited' || exitCode === undefined) return Promise.resolve(undefined);
+      const status: ContainerStatus = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() };
+      finalized.set(id, status);
+      return Promise.resolve(status);
+    },
+    inspect: (id: string) => ({ id, restartCount: 0 }),
+    start: (request: StartRequest) => {
+      const id = `${request.container.name}-${started.length}`;
+      started.push(request.container.name);
+      states.set(id, 'running');
+      return Promise.resolve({ id });
+    },
+    prune: () => undefined,
+  } as unknown as ContainerRuntime;
+  return { runtime, states, exits, started, collected };
+}
+
+const pod: V1Pod = {
+  metadata: { name: 'init-order', namespace: 'default', uid: 'uid-1' },
+  spec: {
+    restartPolicy: 'Never',
+    initContainers: [{ name: 'first', image: 'base' }, { name: 'second', image: 'base' }],
+    containers: [{ name: 'main', image: 'base' }],
+  },
+};
+
+function lifecycle(runtime: ContainerRuntime): ContainerLifecycle {
+  const node = {
+    runtime,
+    client: {} as KubeClient,
+    images: { ensure: () => Promise.resolve(undefined) },
+    events: { record: () => undefined },
+    backoff: { next: () => 10_000 },
+    nodeName: 'node-a',
+    hostIP: '10.0.0.5',
+    mountMode: 'bind',
+    serviceEnv: {},
+    log: () => undefined,
+  } as unknown as NodeContext;
+  return new ContainerLifecycle(node, { pod: () => pod, uid: 'uid-1', dir: '/pods/uid-1', policy: () => 'Never', volumeDirs: () => new Map(), kick: () => undefined, wakeAt: () => undefined }, new ApiObjectSource({} as KubeClient));
+}
+
+const tracksOf = (): ContainerTrack[] => [
+  ...pod.spec!.initContainers!.map((c) => new ContainerTrack(c, true)),
+  ...pod.spec!.containers.map((c) => new ContainerTrack(c, false)),
+];
+
+test('init containers start one at a time; the containers wait for them', async () => {
+  const r = scriptedRuntime();
+  const tracks = tracksOf();
+  const life = lifecycle(r.runtime);
+  await life.sync(tracks);
+  assert.deepEqual(r.started, ['first']);
+  await life.sync(tracks);
+  assert.deepEqual(r.started, ['first'], 'nothing more while the first runs');
+});
+
+test('an init container that ended after the collection is collected, not started again', async () => {
+  const r = scriptedRuntime();
+  const tracks = tracksOf();
+  const life = lifecycle(r.runtime);
+  await life.sync(tracks);
+  // It exits between this sync's collection and its starts: exited, not yet finalized.
+  r.states.set('first-0', 'exited');
+  r.exits.set('first-0', 0);
+  await life.sync(tracks);
+  assert.deepEqual(r.started, ['first', 'second'], 'the second runs next; the first is not run twice');
+  assert.ok(r.collected.includes('first-0'));
+});
+
+test('a container that ended under restartPolicy Never is not started again, whether or not it was collected', async () => {
+  const r = scriptedRuntime();
+  const tracks = tracksOf();
+  const life = lifecycle(r.runtime);
+  for (const [name, id] of [['first', 'first-0'], ['second', 'second-1']] as const) {
+    await life.sync(tracks);
+    assert.equal(r.started.at(-1), name);
+    r.states.set(id, 'exited');
+    r.exits.set(id, 0);
+  }
+  await life.sync(tracks);
+  assert.deepEqual(r.started, ['first', 'second', 'main']);
+  r.states.set('main-2', 'exited');
+  r.exits.set('main-2', 1);
+  await life.sync(tracks);
+  await life.sync(tracks);
+  assert.deepEqual(r.started, ['first', 'second', 'main'], 'main ran once');
+});
