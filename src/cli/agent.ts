@@ -121,11 +121,12 @@ export function parsePort(value: string): number {
   return port;
 }
 
-function readPem(path: string, what: string): string {
+/** @throws HostpodError ERR_HOSTPOD_UNREADABLE (a usage error) naming the file and its flag */
+function readPem(path: string, what: string, flag: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', `cannot read the ${what} ${path}: ${(error as Error).message}`);
+    throw new HostpodError('ERR_HOSTPOD_UNREADABLE', `cannot read the ${what} ${path}: ${(error as Error).message}`, { hint: `check the path given to ${flag}`, cause: error });
   }
 }
 
@@ -153,6 +154,9 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode)').choices(['bind', 'sandbox']))
     .action((flags: Flags) =>
       runReported(io, exit, async () => {
+        // The flags are checked before anything is asked of the cluster.
+        if ((flags.kubeletCert === undefined) !== (flags.kubeletKey === undefined)) throw new HostpodError('ERR_HOSTPOD_USAGE', '--kubelet-cert and --kubelet-key go together', { hint: 'pass both, or neither for a self-signed serving certificate' });
+        if (flags.rotateServerCertificates && flags.kubeletCert) throw new HostpodError('ERR_HOSTPOD_USAGE', '--rotate-server-certificates requests the serving certificate from the cluster; --kubelet-cert gives one', { hint: 'pass one of them' });
         const address = nodeAddress(flags.kubeletAddress, flags.address, hostIP);
         const registerWithTaints = flags.registerWithTaints;
         const log = jsonLog(io);
@@ -164,10 +168,8 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
           ...(flags.context === undefined ? {} : { context: flags.context }),
           ...(flags.bootstrapKubeconfig === undefined ? {} : { bootstrapKubeconfig: flags.bootstrapKubeconfig }),
         });
-        const clientCa = flags.clientCaFile ? readPem(flags.clientCaFile, 'client CA') : connection.ca;
+        const clientCa = flags.clientCaFile ? readPem(flags.clientCaFile, 'client CA', '--client-ca-file') : connection.ca;
         if (!clientCa) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', `the kubeconfig ${flags.kubeconfig} has no certificate authority`, { hint: 'pass --client-ca-file with the CA that signs the API server\'s kubelet-client certificate' });
-        if ((flags.kubeletCert === undefined) !== (flags.kubeletKey === undefined)) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', '--kubelet-cert and --kubelet-key go together');
-        if (flags.rotateServerCertificates && flags.kubeletCert) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', '--rotate-server-certificates requests the serving certificate from the cluster; --kubelet-cert gives one', { hint: 'pass one of them' });
         const agent = await startAgent({
           connection, nodeName, io, log, clientCa, registerWithTaints,
           address, kubeletAddress: flags.kubeletAddress, kubeletPort: flags.kubeletPort,
@@ -176,7 +178,7 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
           ...(flags.mountMode ? { mountMode: flags.mountMode } : {}),
           ...(flags.bootstrapKubeconfig ? { rotateClientCertificate: { kubeconfig: flags.kubeconfig, certDir } } : {}),
           ...(flags.rotateServerCertificates ? { servingCertificate: { certDir } } : {}),
-          ...(flags.kubeletCert && flags.kubeletKey ? { serving: { cert: readPem(flags.kubeletCert, 'kubelet certificate'), key: readPem(flags.kubeletKey, 'kubelet key') } } : {}),
+          ...(flags.kubeletCert && flags.kubeletKey ? { serving: { cert: readPem(flags.kubeletCert, 'kubelet certificate', '--kubelet-cert'), key: readPem(flags.kubeletKey, 'kubelet key', '--kubelet-key') } } : {}),
         });
         io.stdout.write(`hostpod: node ${nodeName} joined ${connection.server}; kubelet endpoint on port ${agent.kubeletPort}\n`);
         const signal = await stopSignal();

@@ -73,7 +73,7 @@ export function containerCommands(io: CommandIO, exit: { code: number }): Comman
         }
         const { runtime } = await openRuntime(flags, io);
         exit.code = await runtime.exec(runtime.resolve(query), command, { interactive: flags['stdin'] === true || flags['tty'] === true });
-      }),
+      }, 'pass-through'),
     );
 
   const stop = withDataOptions(new Command('stop').description("stop containers: the stop signal, then after the grace period the whole cgroup is killed"))

@@ -8,7 +8,7 @@ import { finished } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfig, type ConfigFlags } from '../config.js';
-import { HostpodError } from '../errors.js';
+import { HostpodError, isHostpodError } from '../errors.js';
 import { ensureBuiltin, builtinImage } from '../runtime/image/builtin.js';
 import { shortId } from '../runtime/image/digest.js';
 import { exportImages } from '../runtime/image/export.js';
@@ -123,6 +123,10 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
             ...(flags.name ? { name: flags.name } : {}),
             ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
             progress: { unpacked: (layer, skipped) => skipped.forEach((s) => io.stderr.write(`warning: layer ${shortId(layer.digest)}: skipped ${s.path}: ${s.reason}\n`)) },
+          }).catch((error: unknown) => {
+            // A blob that does not match its digest is, in an import, a damaged archive: an input
+            // error like any other fault of the archive (in a pull it is the registry's failure).
+            throw isHostpodError(error, 'ERR_HOSTPOD_BLOB_INVALID') ? new HostpodError('ERR_HOSTPOD_IMPORT', error.message, { hint: error.hint, cause: error }) : error;
           });
           for (const r of records) io.stdout.write(`${r.name}: imported, image ID ${shortId(r.config)}\n`);
         }),

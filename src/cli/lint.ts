@@ -7,7 +7,10 @@ import { readManifests, type LoadProblem } from '../api/load-manifests.js';
 import { Linter, type LintOptions, type LintResult } from '../lint/lint.js';
 import { formatProblem, formatResult, Summary } from '../lint/report.js';
 import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/index.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandIO } from './io.js';
+import { HostpodError } from '../errors.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import type { CommandIO } from './io.js';
+import { runReported } from './report-errors.js';
 
 interface LintFlags {
   podSecurity?: LevelVersion;
@@ -57,7 +60,7 @@ export function lintCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('-R, --recursive', 'also read the subdirectories of directories'))
     .addOption(new Option('--exempt-namespaces <ns,...>', 'namespaces exempt from Pod Security').argParser(parseList).default([]))
     .addOption(new Option('--exempt-runtime-classes <name,...>', 'runtime classes exempt from Pod Security').argParser(parseList).default([]))
-    .action(async (paths: string[], flags: LintFlags) => {
+    .action((paths: string[], flags: LintFlags) => runReported(io, exit, async () => {
       const options: LintOptions = {
         allowPrivileged: flags.allowPrivileged,
         exemptions: { namespaces: flags.exemptNamespaces, runtimeClasses: flags.exemptRuntimeClasses, usernames: [] },
@@ -84,13 +87,13 @@ export function lintCommand(io: CommandIO, exit: { code: number }): Command {
       }
       if (flags.output === 'json') io.stdout.write(`${JSON.stringify({ results, problems }, null, 2)}\n`);
       else io.stdout.write(`${summary.toString()}\n`);
+      // Unreadable input wins over findings: what it holds was not checked at all.
       if (summary.problems > 0) {
         exit.code = EXIT_USAGE;
       } else if (summary.objects === 0) {
-        io.stderr.write(`error: no objects found in ${paths.join(', ')}\n`);
-        exit.code = EXIT_USAGE;
+        throw new HostpodError('ERR_HOSTPOD_NO_OBJECTS', `no objects found in ${paths.join(', ')}`, { hint: 'pass files with Kubernetes objects (.yaml, .yml or .json)' });
       } else {
         exit.code = summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
       }
-    });
+    }));
 }

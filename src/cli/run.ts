@@ -14,7 +14,8 @@ import { MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/container.js';
 import { runPod } from '../runtime/pod.js';
 import { ensureImage } from '../runtime/image/ensure.js';
 import { requireRoot } from '../runtime/identity.js';
-import { EXIT_FAILED, type CommandIO } from './io.js';
+import { EXIT_NOT_RUN, EXIT_USAGE } from './exit-codes.js';
+import type { CommandIO } from './io.js';
 import { openRuntime, withDataOptions } from './runtime-context.js';
 import { runReported } from './report-errors.js';
 
@@ -52,7 +53,7 @@ export function runCommand(io: CommandIO, exit: { code: number }): Command {
       const loaded = await loadManifests([flags.filename], { stdin: io.stdin });
       if (loaded.problems.length > 0) {
         io.stderr.write(`${loaded.problems.map(formatProblem).join('\n')}\n`);
-        exit.code = EXIT_FAILED;
+        exit.code = EXIT_USAGE;
         return;
       }
       const linter = new Linter({ podSecurity: flags.podSecurity });
@@ -66,7 +67,7 @@ export function runCommand(io: CommandIO, exit: { code: number }): Command {
         const result = linter.lint(object);
         if (failed(result)) {
           io.stderr.write(formatResult(result));
-          exit.code = EXIT_FAILED;
+          exit.code = EXIT_NOT_RUN;
           return;
         }
         for (const warning of result.warnings) io.stderr.write(`Warning: ${warning}\n`);
@@ -116,6 +117,6 @@ export function runCommand(io: CommandIO, exit: { code: number }): Command {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
-    }),
+    }, 'pass-through'),
   );
 }
