@@ -69,7 +69,7 @@ async function train(main: (argv: string[], io: { stdin: PassThrough; stdout: Pa
   try {
     const manifest = join(dir, 'manifest.yaml');
     await writeFile(manifest, TRAINING_MANIFEST);
-    for (const argv of [['lint', manifest], ['lint', '-o', 'json', manifest], ['--help'], ['lint', '--help'], ['image', 'ls', '--data-dir', join(dir, 'data')]]) {
+    for (const argv of [['lint', manifest], ['lint', '-o', 'json', manifest], ['--help'], ['lint', '--help'], ['image', 'ls', '--data-dir', join(dir, 'data')], ['ps', '--data-dir', join(dir, 'data')]]) {
       const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };
       let output = '';
       io.stdout.resume();

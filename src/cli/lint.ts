@@ -3,7 +3,8 @@
  * admit them? The command line; the work is in lint-handler.ts, loaded when the command runs.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/index.js';
+// level.js, not the folder's index: the index builds every check, which only the handlers need.
+import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/level.js';
 import type { CommandIO } from './io.js';
 import { runReported } from './report-errors.js';
 

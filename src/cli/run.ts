@@ -4,7 +4,8 @@
  * command line; the work is in run-handler.ts, loaded when the command runs.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/index.js';
+// level.js, not the folder's index: the index builds every check, which only the handlers need.
+import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/level.js';
 import { MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/container.js';
 import { withDataOptions } from './data-options.js';
 import type { CommandIO } from './io.js';
