@@ -6,7 +6,6 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const vm = require('node:vm');
 
 const BUNDLE = path.join(__dirname, '..', 'dist', 'cli', 'main.cjs');
 
@@ -24,9 +23,10 @@ function readCache(file) {
  * V8 version and flags that made it); otherwise V8 compiles the source as usual.
  * @param {string} file
  * @param {Buffer | undefined} cachedData
- * @returns {{ exports: { main: (argv: string[]) => Promise<number> }, script: vm.Script }}
+ * @returns {{ exports: { main: (argv: string[]) => Promise<number> }, script: import('node:vm').Script }}
  */
 function loadBundle(file = BUNDLE, cachedData = readCache(file)) {
+  const vm = require('node:vm');
   // esbuild writes the bundle in ASCII (charset: 'ascii'), which latin1 reads fastest.
   const source = fs.readFileSync(file, 'latin1');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
@@ -42,10 +42,17 @@ function loadBundle(file = BUNDLE, cachedData = readCache(file)) {
 
 function run() {
   const argv = process.argv.slice(2);
-  // --version loads nothing but package.json: it answers in Node's own start-up time.
+  // --version loads nothing but package.json: it answers in Node's own start-up time. It writes
+  // to the file descriptor, as process.stdout on a pipe would first load Node's network streams.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     const manifest = fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8');
-    process.stdout.write(`${/"version":\s*"([^"]+)"/.exec(manifest)?.[1] ?? 'unknown'}\n`);
+    const line = `${/"version":\s*"([^"]+)"/.exec(manifest)?.[1] ?? 'unknown'}\n`;
+    try {
+      fs.writeSync(1, line);
+    } catch (error) {
+      // EPIPE: the reader is gone. EAGAIN (a non-blocking pipe): the stream waits for it.
+      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EPIPE') process.stdout.write(line);
+    }
     return;
   }
   // `hostpod lint ... | head` closes the pipe early: that is the reader's choice, not an error.
@@ -54,6 +61,12 @@ function run() {
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
       throw error;
     });
+  }
+  if (!fs.existsSync(BUNDLE)) {
+    // In the shape and with the exit code of src/cli/report-errors.ts: a failure a user can fix.
+    process.stderr.write(`error: hostpod is not built: ${BUNDLE} is missing\n  hint: run npm run build in ${path.dirname(__dirname)}\n`);
+    process.exitCode = 1;
+    return;
   }
   void loadBundle().exports.main(argv).then((code) => {
     process.exitCode = code;
