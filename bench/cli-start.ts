@@ -8,14 +8,14 @@
  * (NODE_EXTRA_CA_CERTS, when set, adds the parsing of that bundle to it); the last column is
  * what hostpod adds to it, the figure that holds on a busy machine.
  *
- * Run after `npm run build`: `npm run bench:cli-start` (N=21 runs of each by default).
+ * Run after `npm run build`: `npm run bench:cli-start` (N=31 runs of each by default).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const N = Number(process.env.N ?? 21);
+const N = Number(process.env.N ?? 31);
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'hostpod.js');
 const EXAMPLE = join(ROOT, 'examples', 'hostprocess.yaml');

@@ -1,6 +1,11 @@
 /**
  * The hostpod command line: wires the commands together; failures are reported by
  * report-errors.ts with the exit codes of exit-codes.ts.
+ *
+ * A command's module holds its command line only (names, help, options); its handler (the
+ * `*-handler.ts` beside it) is imported when the command runs, so that a start evaluates what
+ * its command needs and no more: `hostpod lint` never the runtime, the control plane or the
+ * node agent. Keep it so: a static import of a handler here puts it on every command's start.
  */
 import { Command } from 'commander';
 import type { CommandIO } from './io.js';
