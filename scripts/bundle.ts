@@ -7,10 +7,11 @@
  *    plane, the runtime or the node agent. Packages only the servers use stay packages, loaded
  *    from node_modules when first needed: better-sqlite3 (a native module), protobufjs (it finds
  *    its optional parts with an eval'd require), @peculiar/x509 with reflect-metadata, and ws.
- * 2. It runs a few commands in this process (lint, --help, image ls), as bin/hostpod.js loads the
- *    bundle, and writes V8's code cache of what they compiled to dist/cli/main.cjs.cache: later
- *    starts deserialize that code instead of parsing and compiling it. V8 refuses a cache made
- *    by another V8 version or with other flags; the bundle is then compiled as usual.
+ * 2. It runs the quick commands in this process (lint, --help, and image ls and ps on a temporary
+ *    data directory), with the bundle loaded as bin/hostpod.js loads it, and writes V8's code
+ *    cache of what they compiled to dist/cli/main.cjs.cache: later starts deserialize that code
+ *    instead of parsing and compiling it. V8 refuses a cache made by another V8 version or with
+ *    other V8 flags (node --max-old-space-size=...); the bundle is then compiled as usual.
  *
  * `import.meta.url` in hostpod's own modules becomes the URL the module has in the unbundled
  * layout (src/X.ts as dist/X.js), so paths relative to it hold: the monitor binary built beside
