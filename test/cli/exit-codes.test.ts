@@ -73,6 +73,28 @@ describe('failures exit 1', () => {
   });
 });
 
+describe('run and exec pass their workload\'s exit code through; hostpod\'s own failures there exit 125', () => {
+  test('run: a pod that Pod Security refuses', async () => {
+    const result = await runHostpod(['run', '-f', 'examples/hostprocess-pod.yaml', '--pod-security', 'baseline', '--data-dir', dataDir]);
+    assert.equal(result.code, 125, result.stderr);
+    assert.match(result.stderr, /violates PodSecurity "baseline:latest"/);
+  });
+
+  test('exec: a container that does not exist', async () => {
+    const result = await runHostpod(['exec', '--data-dir', dataDir, 'nosuch', '--', 'true']);
+    assert.equal(result.code, 125, result.stderr);
+    assert.match(result.stderr, ERROR_SHAPE);
+  });
+
+  test('run: a manifest that is not one Pod or DaemonSet is an input error, 2 as in every command', async () => {
+    const two = join(scratch, 'two-pods.yaml');
+    writeFileSync(two, 'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n');
+    const result = await runHostpod(['run', '-f', two, '--data-dir', dataDir]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /hostpod run takes exactly one Pod or DaemonSet, found Pod, Pod/);
+  });
+});
+
 test('--version and --help exit 0', async () => {
   const version = await runHostpod(['--version']);
   assert.equal(version.code, 0);
