@@ -50,7 +50,13 @@ export default tseslint.config(
     },
   })),
   {
-    files: ['bin/*.js', 'src/cli/**', 'bench/**'],
+    files: ['bin/*.js', 'src/cli/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The installed entry point is CommonJS (bin/package.json): it starts without the ES module loader.
+    files: ['bin/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -2,9 +2,10 @@
  * hostpod's version, from its package.json (the CLI's --version, nodeInfo, /version), and the
  * Kubernetes version it reports: `/version` of `hostpod up` and the node's kubeletVersion.
  */
-import { createRequire } from 'node:module';
+// Imported, not read at run time: the bundle carries the version (and the CLI starts without a file lookup).
+import manifest from '../package.json' with { type: 'json' };
 
-export const HOSTPOD_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export const HOSTPOD_VERSION: string = manifest.version;
 
 export interface VersionInfo {
   major: string;

@@ -1,110 +1,17 @@
 /**
  * `hostpod agent --kubeconfig FILE`: this host as a node of the cluster the kubeconfig names,
  * running the pods bound to it as HostProcess containers, in the foreground until SIGTERM or
- * SIGINT. `hostpod up` starts the same agent beside its control plane.
+ * SIGINT. The command line; the work is in agent-handler.ts, loaded when the command runs.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { join } from 'node:path';
-import { hostname } from 'node:os';
-import { createCa, issueCertificate, type KeyPair } from '../pki.js';
-import { loadConfig } from '../config.js';
-import { HostpodError } from '../errors.js';
-import { NodeAgent } from '../node/agent.js';
-import { ensureClientCertificate } from '../node/bootstrap/client-certificate.js';
-import { SubjectAccessReviewAuthorizer } from '../node/kubelet-api/authorization.js';
-import { KubeClient } from '../node/kube-client/client.js';
+import type { HostpodError } from '../errors.js';
 import { formatTaint, HOSTPROCESS_TAINT, parseTaints, type NodeTaint } from '../node/node-taints.js';
-import { type ClusterConnection } from '../node/kube-client/kubeconfig.js';
-import { requireRoot } from '../runtime/identity.js';
-import { hostIP } from '../runtime/index.js';
-import type { MountMode } from '../runtime/index.js';
-import { HOSTPOD_VERSION } from '../version.js';
-import { jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
+import type { MountMode } from '../runtime/mount-mode.js';
+import { withDataOptions } from './data-options.js';
+import type { CommandIO } from './io.js';
 import { runReported } from './report-errors.js';
-import { openRuntime, withDataOptions } from './runtime-context.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
-
-
-/** The node name the kubelet would pick: the host name, lower-cased. */
-export function defaultNodeName(): string {
-  return hostname().toLowerCase();
-}
-
-export interface StartAgentOptions {
-  connection: ClusterConnection;
-  dataDir?: string;
-  config?: string;
-  nodeName: string;
-  address: string;
-  /** Where the kubelet endpoint listens: an IP address, or 0.0.0.0 / :: for every one. */
-  kubeletAddress: string;
-  kubeletPort: number;
-  /** The kubelet endpoint's serving pair; a self-signed one when absent. */
-  serving?: KeyPair;
-  /** The CA that the API server's kubelet-client certificate is signed by. */
-  clientCa: string;
-  mountMode?: MountMode;
-  /** The taints the Node is created with. */
-  registerWithTaints?: readonly NodeTaint[];
-  /** Request the serving certificate from the cluster (kubelet-serving CSR), kept in this directory. */
-  servingCertificate?: { certDir: string };
-  /** The node's credentials came from TLS bootstrapping: renew them into these files. */
-  rotateClientCertificate?: { kubeconfig: string; certDir: string };
-  io: CommandIO;
-  log: JsonLog;
-}
-
-export async function startAgent(options: StartAgentOptions): Promise<NodeAgent> {
-  requireRoot(`node agent for node ${options.nodeName}`);
-  const { runtime, images, config } = await openRuntime({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.config ? { config: options.config } : {}) }, options.io, { mountMode: options.mountMode });
-  const serving = options.serving ?? (await issueCertificate(await createCa(), { commonName: `system:node:${options.nodeName}`, usage: 'server', hosts: [options.address, '127.0.0.1', options.nodeName] }));
-  const client = new KubeClient(options.connection, `hostpod-agent/${HOSTPOD_VERSION}`);
-  return NodeAgent.start({
-    client,
-    runtime,
-    images,
-    nodeName: options.nodeName,
-    address: options.address,
-    mountMode: config.runtime.mountMode,
-    insecureRegistries: config.insecureRegistries,
-    kubelet: {
-      host: options.kubeletAddress, port: options.kubeletPort, cert: serving.cert, key: serving.key, clientCa: options.clientCa,
-      // As the kubelet's webhook authorization: the API server decides who may use the endpoint.
-      nodeName: options.nodeName, authorizer: new SubjectAccessReviewAuthorizer(client),
-    },
-    hostpodVersion: HOSTPOD_VERSION,
-    ...(options.rotateClientCertificate ? { rotateClientCertificate: options.rotateClientCertificate } : {}),
-    ...(options.registerWithTaints ? { registerWithTaints: options.registerWithTaints } : {}),
-    ...(options.servingCertificate ? { servingCertificate: options.servingCertificate } : {}),
-    log: (level, message, fields = {}) => options.log(level, message, fields),
-  });
-}
-
-/** Whether an address means "every address" to listen(2). */
-export function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::' || address === '';
-}
-
-/**
- * The node's address (its InternalIP, which the API server's log and exec proxy dials) for a
- * kubelet endpoint listening on `kubeletAddress`: the given one, else the endpoint's own when it
- * listens on one address only, else the host's first network address.
- * @throws HostpodError when the endpoint would not listen where the node says it is
- */
-export function nodeAddress(kubeletAddress: string, given: string | undefined, hostAddress: () => string): string {
-  if (!isWildcard(kubeletAddress) && !isIP(kubeletAddress)) {
-    throw new HostpodError('ERR_HOSTPOD_KUBELET_ADDRESS', `--kubelet-address ${kubeletAddress} is not an IP address`, { hint: 'give an IPv4 or IPv6 address, or 0.0.0.0 to listen on every address' });
-  }
-  if (given === undefined) return isWildcard(kubeletAddress) ? hostAddress() : kubeletAddress;
-  if (!isWildcard(kubeletAddress) && given !== kubeletAddress) {
-    throw new HostpodError('ERR_HOSTPOD_KUBELET_ADDRESS', `the kubelet endpoint would listen on ${kubeletAddress}, but the node reports ${given} (--address): the API server could not reach it for logs and exec`,
-      { hint: `pass the same address to --address and --kubelet-address, or --kubelet-address 0.0.0.0` });
-  }
-  return given;
-}
 
 /** --register-with-taints: a bad taint is a usage error, as any other bad flag value. */
 function taintsArgument(value: string): NodeTaint[] {
@@ -121,15 +28,7 @@ export function parsePort(value: string): number {
   return port;
 }
 
-function readPem(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', `cannot read the ${what} ${path}: ${(error as Error).message}`);
-  }
-}
-
-type Flags = {
+export type AgentFlags = {
   kubeconfig: string; bootstrapKubeconfig?: string; context?: string; dataDir?: string; config?: string; nodeName?: string; address?: string;
   kubeletAddress: string; kubeletPort: number; kubeletCert?: string; kubeletKey?: string; clientCaFile?: string; mountMode?: MountMode;
   registerWithTaints: NodeTaint[]; rotateServerCertificates?: boolean;
@@ -151,37 +50,7 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('--register-with-taints <taints>', 'the taints the Node is created with, key=value:Effect comma-separated, as the kubelet\'s flag; the default lets only workloads that tolerate it (HostProcess pods) be scheduled here; "" for none')
       .argParser(taintsArgument).default([HOSTPROCESS_TAINT], formatTaint(HOSTPROCESS_TAINT)))
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode)').choices(['bind', 'sandbox']))
-    .action((flags: Flags) =>
-      runReported(io, exit, async () => {
-        const address = nodeAddress(flags.kubeletAddress, flags.address, hostIP);
-        const registerWithTaints = flags.registerWithTaints;
-        const log = jsonLog(io);
-        const nodeName = flags.nodeName ?? defaultNodeName();
-        const certDir = join(loadConfig(flags).dataDir, 'pki');
-        // As the kubelet: the node's kubeconfig when it holds valid credentials, else TLS bootstrapping.
-        const connection = await ensureClientCertificate({
-          nodeName, kubeconfig: flags.kubeconfig, certDir, log: (message, fields) => log('info', message, fields),
-          ...(flags.context === undefined ? {} : { context: flags.context }),
-          ...(flags.bootstrapKubeconfig === undefined ? {} : { bootstrapKubeconfig: flags.bootstrapKubeconfig }),
-        });
-        const clientCa = flags.clientCaFile ? readPem(flags.clientCaFile, 'client CA') : connection.ca;
-        if (!clientCa) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', `the kubeconfig ${flags.kubeconfig} has no certificate authority`, { hint: 'pass --client-ca-file with the CA that signs the API server\'s kubelet-client certificate' });
-        if ((flags.kubeletCert === undefined) !== (flags.kubeletKey === undefined)) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', '--kubelet-cert and --kubelet-key go together');
-        if (flags.rotateServerCertificates && flags.kubeletCert) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', '--rotate-server-certificates requests the serving certificate from the cluster; --kubelet-cert gives one', { hint: 'pass one of them' });
-        const agent = await startAgent({
-          connection, nodeName, io, log, clientCa, registerWithTaints,
-          address, kubeletAddress: flags.kubeletAddress, kubeletPort: flags.kubeletPort,
-          ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
-          ...(flags.config ? { config: flags.config } : {}),
-          ...(flags.mountMode ? { mountMode: flags.mountMode } : {}),
-          ...(flags.bootstrapKubeconfig ? { rotateClientCertificate: { kubeconfig: flags.kubeconfig, certDir } } : {}),
-          ...(flags.rotateServerCertificates ? { servingCertificate: { certDir } } : {}),
-          ...(flags.kubeletCert && flags.kubeletKey ? { serving: { cert: readPem(flags.kubeletCert, 'kubelet certificate'), key: readPem(flags.kubeletKey, 'kubelet key') } } : {}),
-        });
-        io.stdout.write(`hostpod: node ${nodeName} joined ${connection.server}; kubelet endpoint on port ${agent.kubeletPort}\n`);
-        const signal = await stopSignal();
-        log('info', 'stopping; the containers keep running', { signal });
-        await agent.stop();
-      }),
+    .action((flags: AgentFlags) =>
+      runReported(io, exit, async () => (await import('./agent-handler.js')).joinCluster(flags, io)),
     );
 }

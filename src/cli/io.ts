@@ -7,13 +7,6 @@ export interface CommandIO {
   stderr: Writable;
 }
 
-/** Exit codes shared by the commands. */
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-/** A bug in hostpod: reported with its stack. */
-export const EXIT_INTERNAL = 3;
-
 /** A long-running command's log: one JSON object per line on stderr. */
 export type JsonLog = (level: string, message: string, fields?: Record<string, unknown>) => void;
 

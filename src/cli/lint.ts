@@ -1,15 +1,14 @@
 /**
  * `hostpod lint`: would these manifests make valid HostProcess workloads, and would Pod Security
- * admit them?
+ * admit them? The command line; the work is in lint-handler.ts, loaded when the command runs.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readManifests, type LoadProblem } from '../api/load-manifests.js';
-import { Linter, type LintOptions, type LintResult } from '../lint/lint.js';
-import { formatProblem, formatResult, Summary } from '../lint/report.js';
-import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/index.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CommandIO } from './io.js';
+// level.js, not the folder's index: the index builds every check, which only the handlers need.
+import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/level.js';
+import type { CommandIO } from './io.js';
+import { runReported } from './report-errors.js';
 
-interface LintFlags {
+export interface LintFlags {
   podSecurity?: LevelVersion;
   namespaceLabels?: Record<string, string>;
   allowPrivileged: boolean;
@@ -57,40 +56,8 @@ export function lintCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('-R, --recursive', 'also read the subdirectories of directories'))
     .addOption(new Option('--exempt-namespaces <ns,...>', 'namespaces exempt from Pod Security').argParser(parseList).default([]))
     .addOption(new Option('--exempt-runtime-classes <name,...>', 'runtime classes exempt from Pod Security').argParser(parseList).default([]))
-    .action(async (paths: string[], flags: LintFlags) => {
-      const options: LintOptions = {
-        allowPrivileged: flags.allowPrivileged,
-        exemptions: { namespaces: flags.exemptNamespaces, runtimeClasses: flags.exemptRuntimeClasses, usernames: [] },
-        ...(flags.podSecurity ? { podSecurity: flags.podSecurity } : {}),
-        ...(flags.namespaceLabels ? { namespaceLabels: flags.namespaceLabels } : {}),
-      };
-      const linter = new Linter(options);
-      const summary = new Summary();
-      // JSON is one document, so results are kept (they are small); text is written as it comes.
-      const results: LintResult[] = [];
-      const problems: LoadProblem[] = [];
-      for await (const item of readManifests(paths, { recursive: flags.recursive ?? false, stdin: io.stdin })) {
-        if (item.type === 'problem') {
-          const { problem } = item;
-          summary.problem();
-          if (flags.output === 'json') problems.push(problem);
-          else io.stderr.write(`${formatProblem(problem)}\n`);
-          continue;
-        }
-        const result = linter.lint(item.object);
-        summary.add(result);
-        if (flags.output === 'json') results.push(result);
-        else io.stdout.write(formatResult(result));
-      }
-      if (flags.output === 'json') io.stdout.write(`${JSON.stringify({ results, problems }, null, 2)}\n`);
-      else io.stdout.write(`${summary.toString()}\n`);
-      if (summary.problems > 0) {
-        exit.code = EXIT_USAGE;
-      } else if (summary.objects === 0) {
-        io.stderr.write(`error: no objects found in ${paths.join(', ')}\n`);
-        exit.code = EXIT_USAGE;
-      } else {
-        exit.code = summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
-      }
-    });
+    .action((paths: string[], flags: LintFlags) => runReported(io, exit, async () => {
+      const { lintFiles } = await import('./lint-handler.js');
+      exit.code = await lintFiles(paths, flags, io);
+    }));
 }

@@ -1,9 +1,15 @@
 /**
- * The hostpod command line: wires the commands together and maps failures to exit codes.
+ * The hostpod command line: wires the commands together; failures are reported by
+ * report-errors.ts with the exit codes of exit-codes.ts.
+ *
+ * A command's module holds its command line only (names, help, options); its handler (the
+ * `*-handler.ts` beside it) is imported when the command runs, so that a start evaluates what
+ * its command needs and no more: `hostpod lint` never the runtime, the control plane or the
+ * node agent. Keep it so: a static import of a handler here puts it on every command's start.
  */
-import { Command, CommanderError } from 'commander';
-import { isHostpodError } from '../errors.js';
-import { EXIT_INTERNAL, EXIT_USAGE, type CommandIO } from './io.js';
+import { Command } from 'commander';
+import type { CommandIO } from './io.js';
+import { reportError } from './report-errors.js';
 import { containerCommands } from './containers.js';
 import { imageCommand } from './image.js';
 import { HOSTPOD_VERSION } from '../version.js';
@@ -45,15 +51,6 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
     await program.parseAsync(argv, { from: 'user' });
     return exit.code;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version exit 0; every other commander error is a usage error.
-      return error.exitCode === 0 ? 0 : EXIT_USAGE;
-    }
-    if (isHostpodError(error)) {
-      io.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
-      return EXIT_USAGE;
-    }
-    io.stderr.write(`hostpod: internal error (a bug, please report it):\n${(error as Error).stack ?? String(error)}\n`);
-    return EXIT_INTERNAL;
+    return reportError(io, error);
   }
 }

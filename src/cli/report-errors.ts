@@ -1,6 +1,13 @@
-/** How commands report failures a user can fix: the message, a hint, exit code 1. */
+/**
+ * The command line's one error reporter. An error a user can fix (a HostpodError, or a
+ * file-system failure with a known remedy) is printed the same way by every command,
+ * `error: MESSAGE` and then `  hint: WHAT TO DO`, and exits with its code from exit-codes.ts;
+ * anything else is a bug, printed with its stack, exit 3.
+ */
+import { CommanderError } from 'commander';
 import { isHostpodError } from '../errors.js';
-import { EXIT_FAILED, type CommandIO } from './io.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeOf, type ExitScheme } from './exit-codes.js';
+import type { CommandIO } from './io.js';
 
 /** File-system failures a user can fix, with what to do about them. */
 export const FS_HINTS: Record<string, string> = {
@@ -11,14 +18,40 @@ export const FS_HINTS: Record<string, string> = {
   EDQUOT: 'the disk quota is exhausted: free space, or run hostpod image prune',
 };
 
-/** Runs an action; a HostpodError or a fixable file-system failure is reported and exits 1. */
-export function runReported(io: CommandIO, exit: { code: number }, action: () => Promise<void>): Promise<void> {
-  return action().catch((error: unknown) => {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (!isHostpodError(error) && !(code !== undefined && code in FS_HINTS)) throw error;
-    const hint = isHostpodError(error) ? error.hint : FS_HINTS[code as string];
-    io.stderr.write(`error: ${(error as Error).message}\n${hint ? `  hint: ${hint}\n` : ''}`);
-    exit.code = EXIT_FAILED;
-  });
+/** An error as every command prints it: `error: MESSAGE`, then `  hint: HINT` when there is one. */
+export function formatError(message: string, hint?: string): string {
+  return `error: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`;
 }
 
+function fsCode(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && Object.hasOwn(FS_HINTS, code) ? code : undefined;
+}
+
+/**
+ * Prints `error` on standard error and returns the exit code. Commander has already printed its
+ * own errors (bad flags and arguments: exit 2) and --help and --version (exit 0).
+ */
+export function reportError(io: CommandIO, error: unknown, scheme: ExitScheme = 'own'): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  if (isHostpodError(error)) {
+    io.stderr.write(formatError(error.message, error.hint));
+    return exitCodeOf(error, scheme);
+  }
+  const code = fsCode(error);
+  if (code !== undefined) {
+    io.stderr.write(formatError((error as Error).message, FS_HINTS[code]));
+    return exitCodeOf(error, scheme);
+  }
+  io.stderr.write(`hostpod: internal error (a bug, please report it):\n${(error as Error | undefined)?.stack ?? String(error)}\n`);
+  return EXIT_INTERNAL;
+}
+
+/** Runs a command's action; whatever it throws is reported and sets `exit.code`. */
+export async function runReported(io: CommandIO, exit: { code: number }, action: () => Promise<void>, scheme: ExitScheme = 'own'): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    exit.code = reportError(io, error, scheme);
+  }
+}

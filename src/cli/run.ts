@@ -1,25 +1,17 @@
 /**
  * `hostpod run -f FILE`: admits one Pod (or the pod a DaemonSet would create on this node) with
- * the policy engine and runs it here as HostProcess containers until it ends or is stopped.
+ * the policy engine and runs it here as HostProcess containers until it ends or is stopped. The
+ * command line; the work is in run-handler.ts, loaded when the command runs.
  */
-import type { V1Pod } from '@kubernetes/client-node';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadManifests } from '../api/load-manifests.js';
-import { podForNode } from '../runtime/pod-for-node.js';
-import { HostpodError } from '../errors.js';
-import { failed, Linter } from '../lint/lint.js';
-import { formatProblem, formatResult } from '../lint/report.js';
-import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/index.js';
-import { MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/index.js';
-import { runPod } from '../runtime/pod.js';
-import { ensureImage } from '../runtime/image/ensure.js';
-import { requireRoot } from '../runtime/identity.js';
-import { EXIT_FAILED, type CommandIO } from './io.js';
-import { openRuntime, withDataOptions } from './runtime-context.js';
+// level.js, not the folder's index: the index builds every check, which only the handlers need.
+import { parseLevelVersion, type LevelVersion } from '../policy/podsecurity/level.js';
+import { MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/mount-mode.js';
+import { withDataOptions } from './data-options.js';
+import type { CommandIO } from './io.js';
 import { runReported } from './report-errors.js';
 
-
-interface RunFlags {
+export interface RunFlags {
   filename: string;
   dataDir?: string;
   config?: string;
@@ -49,73 +41,8 @@ export function runCommand(io: CommandIO, exit: { code: number }): Command {
       ),
   ).action((flags: RunFlags) =>
     runReported(io, exit, async () => {
-      const loaded = await loadManifests([flags.filename], { stdin: io.stdin });
-      if (loaded.problems.length > 0) {
-        io.stderr.write(`${loaded.problems.map(formatProblem).join('\n')}\n`);
-        exit.code = EXIT_FAILED;
-        return;
-      }
-      const linter = new Linter({ podSecurity: flags.podSecurity });
-      const workloads = loaded.objects.filter((o) => o.object['kind'] !== 'Namespace');
-      if (workloads.length !== 1 || !['Pod', 'DaemonSet'].includes(String(workloads[0]?.object['kind']))) {
-        throw new HostpodError('ERR_HOSTPOD_RUN_KIND', `${flags.filename}: hostpod run takes exactly one Pod or DaemonSet, found ${workloads.map((o) => String(o.object['kind'])).join(', ') || 'none'}`, {
-          hint: 'split the file, or apply several workloads with hostpod up and kubectl',
-        });
-      }
-      for (const object of loaded.objects) {
-        const result = linter.lint(object);
-        if (failed(result)) {
-          io.stderr.write(formatResult(result));
-          exit.code = EXIT_FAILED;
-          return;
-        }
-        for (const warning of result.warnings) io.stderr.write(`Warning: ${warning}\n`);
-      }
-      const pod: V1Pod = podForNode((workloads[0]?.object ?? {}));
-      const podName = `pod "${pod.metadata?.name ?? ''}" (namespace ${pod.metadata?.namespace ?? 'default'})`;
-      requireRoot(podName);
-      const annotation = pod.metadata?.annotations?.[MOUNT_MODE_ANNOTATION];
-      if (annotation !== undefined && annotation !== 'bind' && annotation !== 'sandbox') {
-        throw new HostpodError('ERR_HOSTPOD_MOUNT_MODE', `${podName}: annotation ${MOUNT_MODE_ANNOTATION}="${annotation}" must be bind or sandbox`);
-      }
-      const { runtime, images, config } = await openRuntime(flags, io, { mountMode: flags.mountMode });
-      const mountMode: MountMode = annotation ?? config.runtime.mountMode;
-      const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-      const prefixed = containers.length > 1;
-      const stop = new AbortController();
-      const onSignal = (signal: NodeJS.Signals): void => {
-        if (stop.signal.aborted) return;
-        io.stderr.write(`hostpod: ${signal}: stopping ${podName} (grace period ${pod.spec?.terminationGracePeriodSeconds ?? 30}s)\n`);
-        stop.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const result = await runPod(pod, {
-          runtime,
-          mountMode,
-          signal: stop.signal,
-          ensureImage: async (container) => {
-            await ensureImage(images, container, { insecureRegistries: config.insecureRegistries, onPull: (canonical) => io.stderr.write(`hostpod: pulling ${canonical} for container "${container.name}"\n`) });
-          },
-          output: (name, stream, line) => (stream === 'stdout' ? io.stdout : io.stderr).write(`${prefixed ? `[${name}] ` : ''}${line}\n`),
-        });
-        for (const c of result.containers) {
-          const { memoryLimit } = runtime.inspect(c.id);
-          for (const warning of c.status.warnings ?? []) io.stderr.write(`hostpod: warning: ${warning}\n`);
-          if (c.status.reason === 'OOMKilled') {
-            io.stderr.write(`hostpod: container "${c.name}" was OOMKilled: it went over limits.memory (${memoryLimit ?? 'no limit'} bytes), exit code ${c.status.exitCode}\n`);
-          } else if (c.status.reason === 'StartError') {
-            io.stderr.write(`hostpod: container "${c.name}" could not start: ${c.status.message ?? ''}\n`);
-          } else if (c.status.exitCode !== 0) {
-            io.stderr.write(`hostpod: container "${c.name}" exited with code ${c.status.exitCode} (${c.status.reason})\n`);
-          }
-        }
-        exit.code = result.exitCode;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    }),
+      const { runPodFile } = await import('./run-handler.js');
+      exit.code = await runPodFile(flags, io);
+    }, 'pass-through'),
   );
 }

@@ -1,15 +1,8 @@
 /** What the container commands share: the config, the image store and the runtime, re-adopted. */
-import { Option, type Command } from 'commander';
 import { loadConfig, type ConfigFlags, type HostpodConfig } from '../config.js';
 import { ImageStore } from '../runtime/image/store.js';
 import { LinuxRuntime, type ContainerRuntime } from '../runtime/index.js';
 import type { CommandIO } from './io.js';
-
-export function withDataOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--data-dir <dir>', 'where hostpod keeps its data (default: $HOSTPOD_DATA_DIR or /var/lib/hostpod)'))
-    .addOption(new Option('--config <file>', "hostpod's config file (default: $HOSTPOD_CONFIG or /etc/hostpod/config.yaml)"));
-}
 
 export interface RuntimeContext {
   config: HostpodConfig;

@@ -14,12 +14,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostpodError } from '../errors.js';
 import type { CgroupFiles } from './cgroup/index.js';
+import type { MountMode } from './mount-mode.js';
 import type { SandboxKind } from './sandbox.js';
 
-export type MountMode = 'bind' | 'sandbox';
-
-/** Per-pod override of the node's mount mode (`hostpod run --mount-mode`, the agent's setting). */
-export const MOUNT_MODE_ANNOTATION = 'hostpod.io/mount-mode';
+export { MOUNT_MODE_ANNOTATION, type MountMode } from './mount-mode.js';
 
 export interface ContainerRecord {
   id: string;

@@ -11,10 +11,11 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { ApiObjects } from './command.js';
-import type { ContainerState, ContainerStatus, MountMode } from './container.js';
+import type { ContainerState, ContainerStatus } from './container.js';
+import type { MountMode } from './mount-mode.js';
 
-export type { ContainerState, ContainerStatus, MountMode } from './container.js';
-export { MOUNT_MODE_ANNOTATION } from './container.js';
+export type { ContainerState, ContainerStatus } from './container.js';
+export { MOUNT_MODE_ANNOTATION, type MountMode } from './mount-mode.js';
 export { LinuxRuntime, hostIP } from './linux/linux-runtime.js';
 export { exitCodeOf } from './exit-code.js';
 

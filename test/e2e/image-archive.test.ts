@@ -107,10 +107,14 @@ describe('image import and export with skopeo as the peer', { skip }, () => {
     const store = new ImageStore(mkdtempSync(join(scratch, 'data-')));
     await assert.rejects(importImages(store, archive, process.stdin), (e: unknown) => isHostpodError(e, 'ERR_HOSTPOD_BLOB_INVALID') && /the file is corrupted/.test(e.message));
     assert.deepEqual(store.list(), []);
+    const corrupt = await cli(['image', 'import', '--data-dir', store.dataDir, archive]);
+    assert.equal(corrupt.code, 2, 'a damaged archive is an input error, as a damaged manifest is to lint');
+    assert.match(corrupt.stderr, /^error: .*corrupt\.tar: .* the file is corrupted\n {2}hint: re-create the archive/);
+    assert.deepEqual(store.list(), []);
     const garbage = join(scratch, 'garbage.tar');
     writeFileSync(garbage, 'this is not a tarball');
     const result = await cli(['image', 'import', '--data-dir', store.dataDir, garbage]);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2, 'an invalid input file is an input error');
     assert.match(result.stderr, /^error: .*garbage\.tar: (not a readable tar archive|it has neither manifest\.json)/);
   });
 
@@ -122,7 +126,7 @@ describe('image import and export with skopeo as the peer', { skip }, () => {
     const store = new ImageStore(mkdtempSync(join(scratch, 'data-')));
     await assert.rejects(importImages(store, dir, process.stdin, { name: 'example.com/two' }), (e: unknown) => isHostpodError(e) && /is referenced but blobs\/sha256\/[a-f0-9]+ is missing/.test(e.message));
     const cli2 = await cli(['image', 'import', '--data-dir', store.dataDir, '--name', 'example.com/two', dir]);
-    assert.equal(cli2.code, 1, 'a failure, not a crash');
+    assert.equal(cli2.code, 2, 'an input error, not a crash');
     assert.doesNotMatch(cli2.stderr, /internal error|Unhandled/);
     assert.deepEqual(store.list(), []);
   });

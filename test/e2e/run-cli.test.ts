@@ -109,13 +109,13 @@ describe('hostpod run and the container commands', { skip, timeout: 180_000 }, (
     const windows = structuredClone(ds);
     windows.spec.template.spec.nodeSelector['kubernetes.io/os'] = 'windows';
     const refused = await hp(['run', '-f', manifest('ds-win', windows)]);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 125, 'hostpod refused the pod: its own failure, not a container exit code');
     assert.match(refused.stderr, /nodeSelector kubernetes\.io\/os=windows does not match \(this node has kubernetes\.io\/os=linux\)/);
   });
 
   test('run: admission with --pod-security baseline denies a HostProcess pod', async () => {
     const result = await hp(['run', '--pod-security', 'baseline', '-f', manifest('denied', pod('denied', [sh('app', 'true')]))]);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 125);
     assert.match(result.stderr, /violates PodSecurity "baseline:latest": host namespaces \(hostNetwork=true\), hostProcess/);
   });
 
@@ -128,7 +128,7 @@ describe('hostpod run and the container commands', { skip, timeout: 180_000 }, (
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
     });
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 125);
     assert.match(result.stderr, /hostpod runs as uid 65534, not root/);
     assert.match(result.stderr, /failed to create user process token: failed to logon user: Access is denied/);
     assert.match(result.stderr, /hint: run hostpod as root/);
@@ -177,7 +177,7 @@ describe('hostpod run and the container commands', { skip, timeout: 180_000 }, (
       assert.match(tty, /\/dev\/pts\/\d+/);
       const stopped = await hp(['stop', row.id]);
       assert.match(stopped.stdout, /: Error, exit code 143/);
-      assert.equal((await hp(['exec', row.id, '--', 'true'])).code, 1);
+      assert.equal((await hp(['exec', row.id, '--', 'true'])).code, 125, 'exec of an ended container: hostpod\'s failure, not the command\'s');
     } finally {
       child.kill('SIGKILL');
     }

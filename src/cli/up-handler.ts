@@ -1,0 +1,93 @@
+/**
+ * What `hostpod up` does: the embedded control plane and this host's node agent in the
+ * foreground, with JSON-lines logs on stderr, until SIGTERM or SIGINT (the containers keep
+ * running); and `hostpod kubeconfig`, which prints the admin kubeconfig again.
+ */
+import { lookup } from 'node:dns/promises';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { loadConfig, type ConfigFlags } from '../config.js';
+import { NODE_USER_PREFIX, NODES_GROUP } from '../controlplane/auth/authorizer.js';
+import { ControlPlane, controlPlanePaths } from '../controlplane/control-plane.js';
+import { HostpodError } from '../errors.js';
+import type { NodeAgent } from '../node/agent.js';
+import { issueCertificate } from '../pki.js';
+import { hostIP } from '../runtime/index.js';
+import { defaultNodeName, isWildcard, nodeAddress, startAgent } from './agent-handler.js';
+import { jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
+import type { UpFlags } from './up.js';
+
+/** `hostpod up`: serves until SIGTERM or SIGINT, then stops the agent and the control plane. */
+export async function runControlPlane(flags: UpFlags, io: CommandIO): Promise<void> {
+  const config = loadConfig(flags);
+  const log = jsonLog(io);
+  const plane = await ControlPlane.start({
+    dataDir: config.dataDir,
+    host: flags.listen.host,
+    port: flags.listen.port,
+    log,
+    ...(flags.logRequests ? { logRequests: (entry) => log('info', 'request', { ...entry }) } : {}),
+  });
+  log('info', 'control plane ready', { url: plane.url, kubeconfig: plane.paths.kubeconfig, dataDir: config.dataDir });
+  let agent: NodeAgent | undefined;
+  if (flags.node) {
+    if (process.getuid?.() !== 0) {
+      log('warn', 'no node agent: running HostProcess containers needs root; the control plane runs without a node', {});
+    } else {
+      try {
+        agent = await startLocalAgent(plane, flags, io, log);
+      } catch (error) {
+        await plane.stop();
+        throw error;
+      }
+    }
+  }
+  io.stdout.write(`hostpod: control plane serving on ${plane.url}\n`
+    + `hostpod: admin kubeconfig written to ${plane.paths.kubeconfig}; use it with:\n`
+    + `  export KUBECONFIG=${plane.paths.kubeconfig}\n  kubectl get namespaces\n`);
+  const signal = await stopSignal();
+  log('info', 'stopping', { signal });
+  await agent?.stop();
+  await plane.stop();
+  log('info', 'stopped');
+}
+
+/** The agent of `hostpod up`: a node of its own control plane, with certificates from its CA. */
+async function startLocalAgent(plane: ControlPlane, flags: UpFlags, io: CommandIO, log: JsonLog): Promise<NodeAgent> {
+  const nodeName = flags.nodeName ?? defaultNodeName();
+  const kubeletAddress = flags.kubeletAddress ?? (await listenAddress(flags.listen.host));
+  const address = nodeAddress(kubeletAddress, undefined, hostIP);
+  const ca = plane.pki.ca;
+  const client = await issueCertificate(ca, { commonName: `${NODE_USER_PREFIX}${nodeName}`, organizations: [NODES_GROUP], usage: 'client' });
+  const serving = await issueCertificate(ca, { commonName: `${NODE_USER_PREFIX}${nodeName}`, usage: 'server', hosts: [address, '127.0.0.1', nodeName] });
+  return startAgent({
+    connection: { server: plane.url, ca: ca.cert, insecureSkipTlsVerify: false, clientCert: client.cert, clientKey: client.key },
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+    ...(flags.config ? { config: flags.config } : {}),
+    ...(flags.mountMode ? { mountMode: flags.mountMode } : {}),
+    nodeName, address, kubeletAddress, kubeletPort: flags.kubeletPort, serving, clientCa: ca.cert, io, log,
+  });
+}
+
+/**
+ * The kubelet endpoint's default address: the API's, so that an API kept on loopback does not
+ * come with a node endpoint open to the network (a host name is resolved: listen(2) binds one address).
+ */
+async function listenAddress(host: string): Promise<string> {
+  if (isWildcard(host) || isIP(host)) return host || '0.0.0.0';
+  return (await lookup(host)).address;
+}
+
+/** `hostpod kubeconfig`: prints the admin kubeconfig `hostpod up` wrote. */
+export async function printKubeconfig(flags: ConfigFlags, io: CommandIO): Promise<void> {
+  const config = loadConfig(flags);
+  const path = controlPlanePaths(config.dataDir).kubeconfig;
+  try {
+    io.stdout.write(await readFile(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new HostpodError('ERR_HOSTPOD_NO_KUBECONFIG', `${path} does not exist`, { hint: `run 'hostpod up${flags.dataDir ? ` --data-dir ${flags.dataDir}` : ''}' first: it writes the kubeconfig at its first start` });
+    }
+    throw error;
+  }
+}
