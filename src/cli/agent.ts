@@ -36,11 +36,11 @@ export type AgentFlags = {
 
 export function agentCommand(io: CommandIO, exit: { code: number }): Command {
   return withDataOptions(new Command('agent').description('join this host to a cluster as a node that runs HostProcess pods, in the foreground'))
-    .requiredOption('--kubeconfig <file>', "the node's credentials for the cluster's API server (written after TLS bootstrapping)")
+    .requiredOption('--kubeconfig <file>', "the node's credentials for the cluster's API server (required; written after TLS bootstrapping)")
     .option('--bootstrap-kubeconfig <file>', 'a kubeconfig with a bootstrap token: when --kubeconfig does not exist or its certificate expired, request a client certificate with it, as a kubelet joins, and renew it before it expires')
     .option('--context <name>', 'the kubeconfig context to use (default: its current context)')
     .option('--node-name <name>', 'the Node to register (default: the host name)')
-    .option('--address <ip>', "the node's address: its InternalIP, the pods' hostIP and podIP (default: the first non-loopback IPv4)")
+    .option('--address <ip>', "the node's address: its InternalIP, the pods' hostIP and podIP (default: --kubelet-address when it is one address, else the first non-loopback IPv4)")
     .option('--kubelet-address <ip>', 'the address the kubelet endpoint listens on', '0.0.0.0')
     .addOption(new Option('--kubelet-port <port>', 'the port of the kubelet endpoint (logs, exec)').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
     .option('--kubelet-cert <file>', "the kubelet endpoint's serving certificate (default: a self-signed one)")
@@ -49,7 +49,7 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
     .option('--client-ca-file <file>', "the CA of the API server's client certificate at the kubelet endpoint (default: the kubeconfig's CA)")
     .addOption(new Option('--register-with-taints <taints>', 'the taints the Node is created with, key=value:Effect comma-separated, as the kubelet\'s flag; the default lets only workloads that tolerate it (HostProcess pods) be scheduled here; "" for none')
       .argParser(taintsArgument).default([HOSTPROCESS_TAINT], formatTaint(HOSTPROCESS_TAINT)))
-    .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode)').choices(['bind', 'sandbox']))
+    .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode, else bind)').choices(['bind', 'sandbox']))
     .action((flags: AgentFlags) =>
       runReported(io, exit, async () => (await import('./agent-handler.js')).joinCluster(flags, io)),
     );

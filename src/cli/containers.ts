@@ -24,16 +24,16 @@ export function containerCommands(io: CommandIO, exit: { code: number }): Comman
     .action((flags: ContainerFlags) => runReported(io, exit, async () => (await handlers()).listContainers(flags, io)));
 
   const logs = withDataOptions(new Command('logs').description("print a container's log (its CRI log files)"))
-    .argument('<container>', 'container id (or a unique prefix), name, or pod/name')
+    .argument('<container>', 'container id, a unique id prefix of at least 4 characters, name, or pod/name (the newest of that name)')
     .option('-f, --follow', 'keep printing as the container writes, until it ends')
     .option('--timestamps', 'prefix each line with its RFC 3339 timestamp')
     .action((query: string, flags: ContainerFlags) => runReported(io, exit, async () => (await handlers()).printLogs(query, flags, io)));
 
   const exec = withDataOptions(new Command('exec').description('run a command in a running container (its cgroup, account, environment and mount namespace)'))
-    .argument('<container>', 'container id (or a unique prefix), name, or pod/name')
+    .argument('<container>', 'container id, a unique id prefix of at least 4 characters, name, or pod/name (the newest of that name)')
     .argument('<command...>', 'the command and its arguments (put -- before them)')
     .option('-i, --stdin', "pass hostpod's standard input to the command")
-    .option('-t, --tty', "the command uses hostpod's terminal (needs -i and a terminal)")
+    .option('-t, --tty', "the command uses hostpod's terminal (implies -i; hostpod's standard input must be a terminal)")
     .action((query: string, command: string[], flags: ContainerFlags) =>
       runReported(io, exit, async () => {
         exit.code = await (await handlers()).execInContainer(query, command, flags, io);
@@ -41,12 +41,12 @@ export function containerCommands(io: CommandIO, exit: { code: number }): Comman
     );
 
   const stop = withDataOptions(new Command('stop').description("stop containers: the stop signal, then after the grace period the whole cgroup is killed"))
-    .argument('<containers...>', 'container ids (or unique prefixes), names, or pod/name')
+    .argument('<containers...>', 'container ids, unique id prefixes of at least 4 characters, names, or pod/names (the newest of each)')
     .addOption(new Option('--grace-period <seconds>', "override the pod's terminationGracePeriodSeconds").argParser(seconds))
     .action((queries: string[], flags: ContainerFlags) => runReported(io, exit, async () => (await handlers()).stopContainers(queries, flags, io)));
 
   const rm = withDataOptions(new Command('rm').description('delete ended containers and their logs'))
-    .argument('<containers...>', 'container ids (or unique prefixes), names, or pod/name')
+    .argument('<containers...>', 'container ids, unique id prefixes of at least 4 characters, names, or pod/names (the newest of each)')
     .option('-f, --force', 'stop running containers first (without grace)')
     .action((queries: string[], flags: ContainerFlags) => runReported(io, exit, async () => (await handlers()).removeContainers(queries, flags, io)));
   return [ps, logs, exec, stop, rm];

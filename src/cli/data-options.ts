@@ -3,6 +3,6 @@ import { Option, type Command } from 'commander';
 
 export function withDataOptions(command: Command): Command {
   return command
-    .addOption(new Option('--data-dir <dir>', 'where hostpod keeps its data (default: $HOSTPOD_DATA_DIR or /var/lib/hostpod)'))
-    .addOption(new Option('--config <file>', "hostpod's config file (default: $HOSTPOD_CONFIG or /etc/hostpod/config.yaml)"));
+    .addOption(new Option('--data-dir <dir>', 'where hostpod keeps its data (default: $HOSTPOD_DATA_DIR, else the config file\'s dataDir, else /var/lib/hostpod)'))
+    .addOption(new Option('--config <file>', "hostpod's config file (default: $HOSTPOD_CONFIG, else /etc/hostpod/config.yaml if it exists)"));
 }

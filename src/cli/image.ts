@@ -4,7 +4,6 @@
  */
 import { Command, Option } from 'commander';
 import type { ConfigFlags } from '../config.js';
-import { defaultAuthFile } from '../runtime/image/registry/credentials.js';
 import { withDataOptions } from './data-options.js';
 import type { CommandIO } from './io.js';
 import { runReported as run } from './report-errors.js';
@@ -34,7 +33,7 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
       .argument('<reference>', 'image reference: [registry[:port]/]repository[:tag][@sha256:digest]')
       .addOption(new Option('--plain-http', 'talk plain HTTP to the registry (no TLS)'))
       .addOption(new Option('--platform <os/arch[/variant]>', 'pull this platform instead of the host\'s'))
-      .addOption(new Option('--authfile <file>', `registry credentials (docker config.json format; default: ${defaultAuthFile()})`))
+      .addOption(new Option('--authfile <file>', 'registry credentials (docker config.json format; default: $REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else ~/.docker/config.json)'))
       .addOption(new Option('-q, --quiet', 'no progress output'))
       .action((reference: string, flags: ImageFlags & { plainHttp?: boolean; platform?: string; authfile?: string; quiet?: boolean }) => run(io, exit, async () => (await transfers()).imagePull(reference, flags, io))),
   );
@@ -52,7 +51,7 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
     withDataOptions(new Command('export'))
       .description('write images as an OCI layout tarball (readable by hostpod, skopeo, podman and docker load)')
       .argument('<references...>', 'images to export')
-      .addOption(new Option('-o, --output <file>', 'the tarball to write; - for stdout'))
+      .addOption(new Option('-o, --output <file>', 'the tarball to write; - for standard output (the default; refused on a terminal)'))
       .action((references: string[], flags: ImageFlags & { output?: string }) => run(io, exit, async () => (await transfers()).imageExport(references, flags, io))),
   );
 

@@ -28,8 +28,8 @@ export function runCommand(io: CommandIO, exit: { code: number }): Command {
   return withDataOptions(
     new Command('run')
       .description('run one Pod, or the pod a DaemonSet would create on this node, as HostProcess containers on this host')
-      .requiredOption('-f, --filename <file>', 'the manifest: one Pod or one DaemonSet (Namespace objects may come first)')
-      .addOption(new Option('--mount-mode <mode>', `bind (the image at /hpc in a mount namespace) or sandbox (a per-container folder); the pod annotation ${MOUNT_MODE_ANNOTATION} overrides it`).argParser(parseMode))
+      .requiredOption('-f, --filename <file>', 'the manifest: one Pod or one DaemonSet (Namespace objects may come first; required)')
+      .addOption(new Option('--mount-mode <mode>', `bind (the image at /hpc in a mount namespace) or sandbox (a per-container folder); the pod annotation ${MOUNT_MODE_ANNOTATION} overrides it (default: the config file's runtime.mountMode, else bind)`).argParser(parseMode))
       .addOption(
         new Option('--pod-security <level[:version]>', 'admit the pod at this Pod Security level')
           .default(parseLevelVersion('privileged'), 'privileged')

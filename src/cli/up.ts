@@ -26,14 +26,14 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 export function upCommand(io: CommandIO, exit: { code: number }): Command {
-  return withDataOptions(new Command('up').description('run the embedded control plane (API server and controllers) and this host\'s node agent in the foreground'))
+  return withDataOptions(new Command('up').description('run the embedded control plane (API server and controllers) and, as root, this host\'s node agent in the foreground'))
     .addOption(new Option('--listen <host:port>', 'address to serve the Kubernetes API on').argParser(parseListen).default({ host: '127.0.0.1', port: 6443 }, '127.0.0.1:6443'))
     .option('--log-requests', 'log every API request')
     .option('--no-node', 'run the control plane only, without this host as its node')
     .option('--node-name <name>', 'the Node this host registers as (default: the host name)')
     .option('--kubelet-address <ip>', 'the address the node\'s kubelet endpoint listens on (default: --listen\'s; the Node reports it when it is one address)')
     .addOption(new Option('--kubelet-port <port>', 'the port of the node\'s kubelet endpoint (logs, exec); 0 picks a free one').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
-    .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode)').choices(['bind', 'sandbox']))
+    .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode, else bind)').choices(['bind', 'sandbox']))
     .action((flags: UpFlags) =>
       runReported(io, exit, async () => (await import('./up-handler.js')).runControlPlane(flags, io)),
     );
