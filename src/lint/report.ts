@@ -4,6 +4,7 @@
 import { groupOf } from '../api/kinds.js';
 import type { LoadProblem } from '../api/load-manifests.js';
 import { failed, type LintResult } from './lint.js';
+// server/report.js, not the folder's index: plain lint need not evaluate the server check.
 import { overallOutcome, serverLines } from './server/report.js';
 
 /** `daemonset.apps/privileged-daemonset`, as kubectl names objects. */

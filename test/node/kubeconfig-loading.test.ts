@@ -3,7 +3,7 @@
  * ~/.kube/config; --context, else the current one; and the context's namespace.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -78,5 +78,31 @@ describe('kubeconfig selection', () => {
     assert.match(code(() => selectCluster({ kubeconfig: noCurrent }, {}, HOME)), /no current-context is set and no context was named/);
     const noFile = kubeconfig('no-ca.yaml', 'y', { current: 'y', ca: 'absent.pem' });
     assert.match(code(() => selectCluster({ kubeconfig: noFile }, {}, HOME)), /cluster "y": cannot read its certificate-authority .*absent\.pem/);
+  });
+
+  test('kubeconfig selection runs a user\'s credential plugin as kubectl: its command relative to the file, its env and KUBERNETES_EXEC_INFO', () => {
+    const plugin = join(dir, 'plugins', 'get-token');
+    mkdirSync(join(dir, 'plugins'), { recursive: true });
+    writeFileSync(plugin, '#!/bin/sh\nprintf %s "$KUBERNETES_EXEC_INFO" > "$INFO_FILE"\nprintf \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}\' "token-$1"\n');
+    chmodSync(plugin, 0o755);
+    const info = join(dir, 'exec-info.json');
+    const path = join(dir, 'exec.yaml');
+    const user = (exec: string): string => [
+      'apiVersion: v1', 'kind: Config', 'current-context: e',
+      'clusters: [{name: e, cluster: {server: "https://e.example:6443", certificate-authority-data: "Q0E="}}]',
+      `users: [{name: e, user: {exec: ${exec}}}]`, 'contexts: [{name: e, context: {cluster: e, user: e}}]',
+    ].join('\n');
+    writeFileSync(path, user(`{apiVersion: client.authentication.k8s.io/v1, command: ./plugins/get-token, args: [eks], env: [{name: INFO_FILE, value: "${info}"}], interactiveMode: Never, provideClusterInfo: true}`));
+    const selected = selectCluster({ kubeconfig: path }, {}, HOME);
+    assert.equal(selected.connection.token?.(), 'token-eks');
+    assert.deepEqual(JSON.parse(readFileSync(info, 'utf8')), {
+      apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential',
+      spec: { interactive: false, cluster: { server: 'https://e.example:6443', 'certificate-authority-data': 'Q0E=' } },
+    });
+
+    writeFileSync(path, user('{apiVersion: client.authentication.k8s.io/v1, command: hostpod-no-such-plugin, interactiveMode: Never, installHint: "install it with: brew install no-such-plugin"}'));
+    assert.match(code(() => selectCluster({ kubeconfig: path }, {}, HOME)), /the credential plugin of user "e" \(hostpod-no-such-plugin\) is not installed \(not found on PATH\) \/ install it with: brew install no-such-plugin$/);
+    writeFileSync(path, user('{apiVersion: client.authentication.k8s.io/v1, command: /bin/false, interactiveMode: Never}'));
+    assert.match(code(() => selectCluster({ kubeconfig: path }, {}, HOME)), /the credential plugin of user "e" \(\/bin\/false\) failed \(exit status 1\) \/ run the plugin by hand/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Which cluster a command talks to, found as kubectl finds it: `--kubeconfig FILE`, else the
  * files of `$KUBECONFIG` merged, else `~/.kube/config`, else the pod's own service account; then
- * `--context`, else the current context; and that context's namespace.
+ * `--context`, else the current context; and that context's namespace. A user's credential plugin
+ * (`exec`) is run, as kubectl runs it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -48,7 +49,7 @@ export function selectCluster(selection: KubeconfigSelection, env: NodeJS.Proces
     throw new HostpodError('ERR_HOSTPOD_KUBECONFIG', `no kubeconfig: ${looked}`, { hint: NO_KUBECONFIG_HINT });
   }
   const source = files.join(delimiter);
-  const context = kubeconfigContext(merge(files.map(readKubeconfigFile)), source, selection.context);
+  const context = kubeconfigContext(merge(files.map(readKubeconfigFile)), source, selection.context, { exec: true });
   return { connection: context.connection, namespace: context.namespace ?? 'default', context: context.name, source };
 }
 

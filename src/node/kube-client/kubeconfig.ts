@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { HostpodError } from '../../errors.js';
+import { runExecPlugin } from './exec-credential.js';
 
 export interface ClusterConnection {
   /** `https://host:port`, without a trailing slash. */
@@ -69,16 +70,22 @@ export function readKubeconfigFile(path: string): KubeconfigFile {
     }
   };
   for (const c of config.clusters ?? []) absolute(c?.cluster, ['certificate-authority']);
-  for (const u of config.users ?? []) absolute(u?.user, ['client-certificate', 'client-key', 'tokenFile']);
+  for (const u of config.users ?? []) {
+    absolute(u?.user, ['client-certificate', 'client-key', 'tokenFile']);
+    // A plugin's command is a path relative to the file only when it has a slash; else it is looked up on PATH.
+    const exec = u?.user?.['exec'] as Record<string, unknown> | undefined;
+    if (typeof exec?.['command'] === 'string' && exec['command'].includes('/')) absolute(exec, ['command']);
+  }
   return config;
 }
 
 /**
  * The connection of a context (`contextName`, else the current one) of a kubeconfig whose file
- * paths are absolute (readKubeconfigFile); `source` names the file or files in messages.
+ * paths are absolute (readKubeconfigFile); `source` names the file or files in messages. With
+ * `exec`, a user's credential plugin is run (once, now) when it has no token or certificate.
  * @throws HostpodError ERR_HOSTPOD_KUBECONFIG naming what is missing
  */
-export function kubeconfigContext(config: KubeconfigFile, source: string, contextName?: string): KubeconfigContext {
+export function kubeconfigContext(config: KubeconfigFile, source: string, contextName?: string, options: { exec?: boolean } = {}): KubeconfigContext {
   const bad = (what: string): HostpodError => new HostpodError('ERR_HOSTPOD_KUBECONFIG', `kubeconfig ${source}: ${what}`, { hint: 'check it with kubectl --kubeconfig FILE config view' });
   const name = contextName ?? config['current-context'];
   if (!name) throw bad('no current-context is set and no context was named');
@@ -110,8 +117,21 @@ export function kubeconfigContext(config: KubeconfigFile, source: string, contex
     const file = user['tokenFile'];
     connection.token = () => readFileSync(file, 'utf8').trim();
   }
+  const exec = user['exec'];
+  if (!connection.token && !connection.clientCert && options.exec && typeof exec === 'object' && exec !== null) {
+    const credential = runExecPlugin(exec as Record<string, unknown>, context.user ?? '', cluster);
+    if (credential.token !== undefined) {
+      const token = credential.token;
+      connection.token = () => token;
+    }
+    if (credential.clientCert !== undefined && credential.clientKey !== undefined) {
+      connection.clientCert = credential.clientCert;
+      connection.clientKey = credential.clientKey;
+    }
+  }
   if (!connection.token && !connection.clientCert) {
-    throw bad(`user "${context.user ?? ''}" has neither a token nor a client certificate and key (hostpod does not run exec or auth-provider plugins)`);
+    const plugins = options.exec ? 'hostpod does not run auth-provider plugins' : 'hostpod does not run exec or auth-provider plugins here';
+    throw bad(`user "${context.user ?? ''}" has neither a token nor a client certificate and key (${plugins})`);
   }
   return {
     name, connection,
