@@ -40,12 +40,12 @@ export async function dryRunApply(transport: ApiTransport, mapper: RestMapper, o
   const mapping = await mapper.map(apiVersion, kind);
   if (isVerdict(mapping)) return { verdict: mapping };
   const body = structuredClone(object);
-  const meta = isObj(body['metadata']) ? body['metadata'] : {};
-  body['metadata'] = meta;
-  const namespace = mapping.namespaced ? nonEmpty(meta['namespace']) ?? defaultNamespace : undefined;
-  if (namespace !== undefined) meta['namespace'] = namespace;
+  // Metadata that is no object is sent as it is, for the server to refuse as kubectl would see it refused.
+  const meta = isObj(body['metadata']) ? body['metadata'] : undefined;
+  const namespace = mapping.namespaced ? nonEmpty(meta?.['namespace']) ?? defaultNamespace : undefined;
+  if (namespace !== undefined && meta) meta['namespace'] = namespace;
   const collection = collectionPath(mapping.group, mapping.version, mapping.resource, namespace);
-  const name = nonEmpty(meta['name']);
+  const name = nonEmpty(meta?.['name']);
   const at = namespace === undefined ? {} : { namespace };
 
   let exists = false;

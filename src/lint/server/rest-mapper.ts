@@ -28,6 +28,9 @@ export class RestMapper {
 
   /** The resource of `kind` in `apiVersion`, or the verdict that there is none (kubectl's "no matches for kind"). */
   async map(apiVersion: string, kind: string): Promise<RestMapping | ServerVerdict> {
+    // A group is a DNS subdomain and a version one DNS label: anything else names no API, and
+    // would not make a path (`..` segments).
+    if (!/^(?:[a-z0-9]([a-z0-9.-]*[a-z0-9])?\/)?[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(apiVersion) || /(^|\.)\.|\.\//.test(apiVersion)) return noMatch(apiVersion, kind);
     const group = groupOf(apiVersion);
     const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
     const answer = await this.#list(group, version);
