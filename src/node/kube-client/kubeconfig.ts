@@ -92,7 +92,9 @@ export function kubeconfigContext(config: KubeconfigFile, source: string, contex
   const context = config.contexts?.find((c) => c.name === name)?.context;
   if (!context) {
     const known = (config.contexts ?? []).map((c) => `"${c.name}"`).join(', ');
-    throw bad(`context "${name}" is not defined${known ? ` (it defines ${known})` : ''}`);
+    throw new HostpodError('ERR_HOSTPOD_KUBECONFIG', `kubeconfig ${source}: context "${name}" is not defined`, {
+      hint: known ? `it defines ${known}: name one with --context, or check it with kubectl config view` : 'it defines no context: check it with kubectl --kubeconfig FILE config view',
+    });
   }
   const cluster = config.clusters?.find((c) => c.name === context.cluster)?.cluster;
   if (!cluster) throw bad(`cluster "${context.cluster ?? ''}" of context "${name}" is not defined`);
