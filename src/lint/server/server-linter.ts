@@ -29,6 +29,7 @@ export class ServerLinter {
   readonly #mapper: RestMapper;
   readonly #namespaces: ClusterNamespaces;
   readonly #linter: Linter;
+  readonly #labelsGiven: boolean;
   /** What earlier objects of the input create, which a dry run does not: namespaces, and custom kinds (`group/Kind`), with where. */
   readonly #createdNamespaces = new Map<string, string>();
   readonly #createdKinds = new Map<string, string>();
@@ -39,6 +40,8 @@ export class ServerLinter {
     this.#mapper = new RestMapper(server.transport);
     this.#namespaces = new ClusterNamespaces(server.transport);
     this.#linter = new Linter({ ...options, defaultNamespace: server.namespace, clusterNamespaces: this.#namespaces.labels });
+    // Labels given on the command line make the cluster's moot for hostpod's verdict.
+    this.#labelsGiven = options.namespaceLabels !== undefined || options.podSecurity !== undefined;
   }
 
   /** hostpod's result for `source`, with the server's verdict in `server`. */
@@ -50,7 +53,7 @@ export class ServerLinter {
       ? await this.#namespaces.read(namespaceOf(object) ?? this.#namespace)
       : undefined;
     const result = this.#linter.lint(source);
-    if (unreadable) result.warnings.push(unreadable);
+    if (unreadable && !this.#labelsGiven) result.warnings.push(unreadable);
     // Without apiVersion and kind, kubectl sends nothing either; hostpod's verdict says why.
     if (kinded) result.server = await this.#check(object, result);
     this.#remember(result, object, `${source.file === '-' ? '<stdin>' : source.file}:${source.line}`);
