@@ -26,6 +26,8 @@ export interface Answer {
   details?: unknown;
   /** The texts of the `Warning` headers, in order. */
   warnings: string[];
+  /** Of a success: the keys of the object sent back that are among the `unknown` keys asked about. */
+  echoed?: string[];
 }
 
 /** Where a request goes: a server's URL, its CA and the admin's credentials. */
@@ -72,11 +74,14 @@ export function send(server: Server, sent: Sent): Promise<{ status: number; warn
   });
 }
 
-/** Sends `sent` and returns the answer in its comparable form. */
-export async function answer(server: Server, sent: Sent): Promise<Answer> {
+/**
+ * Sends `sent` and returns the answer in its comparable form; of a success, which of the
+ * `unknown` keys the object sent back has anywhere (a server that drops unknown fields has none).
+ */
+export async function answer(server: Server, sent: Sent, unknown: readonly string[] = []): Promise<Answer> {
   const r = await send(server, sent);
   const result: Answer = { status: r.status, warnings: r.warnings.map(normalizeText) };
-  if (r.status < 300) return result;
+  if (r.status < 300) return unknown.length === 0 ? result : { ...result, echoed: keysAmong(JSON.parse(r.body), unknown) };
   let status: { reason?: string; message?: string; details?: unknown };
   try {
     status = JSON.parse(r.body) as typeof status;
@@ -102,6 +107,21 @@ function warningTexts(value: string): string[] {
     texts.push(match[1]!.slice(1, -1).replace(/\\(.)/g, '$1'));
   }
   return texts;
+}
+
+/** The keys of `value`, at any depth, that are in `wanted`, sorted. */
+function keysAmong(value: unknown, wanted: readonly string[]): string[] {
+  const found = new Set<string>();
+  const walk = (item: unknown): void => {
+    if (Array.isArray(item)) item.forEach(walk);
+    if (typeof item !== 'object' || item === null) return;
+    for (const [key, child] of Object.entries(item)) {
+      if (wanted.includes(key)) found.add(key);
+      walk(child);
+    }
+  };
+  walk(value);
+  return [...found].sort();
 }
 
 function normalizeDetails(details: unknown): unknown {
