@@ -219,9 +219,23 @@ function edgeCases(unique: (what: string) => string): Case[] {
     });
     x = unique('configmap');
     cases.push({
+      name: `a strategic merge patch of a field of the wrong type and an unknown one, ${mode ?? 'none'}`, setup: [{ method: 'POST', path: cm.path(), body: cm.clean(x) }],
+      request: { method: 'PATCH', path: cm.path(x) + query(mode), body: '{"data":{"b":1},"shape":"round"}', contentType: STRATEGIC },
+    });
+    x = unique('configmap');
+    cases.push({
       name: `a JSON patch of a field of the wrong type and an unknown one, ${mode ?? 'none'}`, setup: [{ method: 'POST', path: cm.path(), body: cm.clean(x) }],
       request: { method: 'PATCH', path: cm.path(x) + query(mode), body: '[{"op":"add","path":"/shape","value":1},{"op":"add","path":"/metadata/labels","value":"x"}]', contentType: JSON_PATCH },
     });
+  }
+  // The unstructured converter's words for a field of the wrong type, in a strategic merge patch.
+  x = unique('configmap');
+  cases.push({ name: 'strategic merge patch: a float in a string map', setup: [{ method: 'POST', path: cm.path(), body: cm.clean(x) }], request: { method: 'PATCH', path: cm.path(x), body: '{"data":{"b":1.5}}', contentType: STRATEGIC } });
+  for (const [what, body] of [
+    ['a string in an int64', '{"metadata":{"generation":"x"}}'], ['a fraction in an int64', '{"metadata":{"generation":1.5}}'], ['a string in a bool', '{"immutable":"x"}'],
+    ['a list in a map', '{"metadata":{"labels":["a"]}}'], ['a map in a list', '{"metadata":{"finalizers":{"a":1}}}'], ['a string in a struct', '{"metadata":"x"}'],
+  ] as const) {
+    cases.push({ name: `strategic merge patch: ${what}`, request: { method: 'PATCH', path: `${cm.path(x)}?fieldValidation=Strict`, body, contentType: STRATEGIC } });
   }
   return cases;
 }

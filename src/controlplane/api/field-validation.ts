@@ -48,10 +48,12 @@ export function decodeWrite(kind: WriteKind, body: unknown, validation: FieldVal
  */
 export function decodePatched(kind: WriteKind, patched: Patched, patchErrors: readonly string[], validation: FieldValidation, warnings: string[]): Obj {
   const { object, failures, strict } = decodeAs(kind, patched.object);
-  // A field of the wrong type trumps the strict errors, which kube-apiserver then drops as incomplete.
-  if (failures.length > 0) throw statusOf(undecodable(patched.shown(), decodeFailure(failures)));
-  // The unstructured converter that decodes a strategic merge's result sorts what it reports.
-  const found = patched.sortsUnknownFields ? [...strict].sort(compareGoStrings) : strict;
+  // A field of the wrong type trumps the strict errors, which kube-apiserver then drops as
+  // incomplete. The unstructured converter that decodes a strategic merge's result has its own
+  // words for it, and sorts the unknown fields it reports.
+  const first = failures[0];
+  if (first) throw statusOf(undecodable(patched.shown(), (patched.fromMap ? first.converter : undefined) ?? decodeFailure(failures)));
+  const found = patched.fromMap ? [...strict].sort(compareGoStrings) : strict;
   enforce(validation, [...patchErrors, ...found], warnings, (errors) => statusOf(undecodable(patched.shown(), strictDecodingError(errors))));
   return object;
 }

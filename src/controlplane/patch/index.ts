@@ -51,10 +51,11 @@ export interface Patched {
    */
   shown(): string;
   /**
-   * Whether its unknown fields are reported sorted, as the unstructured converter that decodes a
-   * strategic merge's result reports them; otherwise in the order of the patched JSON.
+   * Whether kube-apiserver decodes it from a map with its unstructured converter (a strategic
+   * merge's result), which sorts the unknown fields it reports and has its own words for a field
+   * of the wrong type; otherwise from the patched JSON, in its order.
    */
-  sortsUnknownFields: boolean;
+  fromMap: boolean;
 }
 
 /**
@@ -62,7 +63,7 @@ export interface Patched {
  * @throws PatchError the patch type's own errors
  */
 export function patchObject(contentType: string, type: TypeMeta | undefined, original: unknown, patch: unknown): Patched {
-  const asJson = (object: JsonObject): Patched => ({ object, shown: () => goQuote(stringifyJson(object)), sortsUnknownFields: false });
+  const asJson = (object: JsonObject): Patched => ({ object, shown: () => goQuote(stringifyJson(object)), fromMap: false });
   switch (patchMediaType(contentType)) {
     case JSON_PATCH_TYPE:
       return asJson(asObject(applyJsonPatch(original, patch)));
@@ -70,7 +71,7 @@ export function patchObject(contentType: string, type: TypeMeta | undefined, ori
       return asJson(asObject(applyMergePatch(original, patch)));
     default: {
       const merged = strategicMerge(type, original, patch);
-      return { object: merged.object, shown: () => goQuote(goValue(merged.patch)), sortsUnknownFields: true };
+      return { object: merged.object, shown: () => goQuote(goValue(merged.patch)), fromMap: true };
     }
   }
 }
