@@ -78,15 +78,23 @@ const OBJECTS = {
   },
 } as const;
 
+/** A DaemonSet to apply: its update strategy and volumes are patched with "$retainKeys". */
+const appliedDaemonSet = (name: string, strategy: string, volume: string): string => `apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: ${name}\nspec:\n`
+  + `  selector:\n    matchLabels: {app: ${name}}\n  updateStrategy: ${strategy}\n  template:\n    metadata:\n      labels: {app: ${name}}\n`
+  + `    spec:\n      volumes:\n      - ${volume}\n      containers:\n      - name: c\n        image: busybox\n`;
+
 /**
- * What the kubectl check applies: a ConfigMap and a Pod, then the same with an unknown field at
- * the top of the ConfigMap and in the Pod's container.
+ * What the kubectl check applies: a ConfigMap, a Pod and a DaemonSet, then the same with an
+ * unknown field at the top of the ConfigMap, in the Pod's container, and in the DaemonSet's
+ * update strategy and volume, which kubectl patches with "$retainKeys".
  */
 const APPLIED: ((name: string) => string)[] = [
   (name) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  a: "1"\n---\n`
-    + `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: c\n    image: busybox\n`,
+    + `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: c\n    image: busybox\n---\n`
+    + appliedDaemonSet(name, '{type: RollingUpdate}', '{name: v, hostPath: {path: /tmp}}'),
   (name) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  a: "2"\ncolour: red\n---\n`
-    + `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    colour: red\n`,
+    + `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    colour: red\n---\n`
+    + appliedDaemonSet(name, '{type: OnDelete, colour: red}', '{name: v, emptyDir: {}, shape: round}'),
 ];
 const KUBECTL_VERSIONS = ['1.27', '1.33'];
 
@@ -296,7 +304,9 @@ describe('strict field validation, hostpod against kube-apiserver', { skip, time
           lines.push(`apply ${i}: exit ${r.code}\n${r.stdout}${r.stderr}`);
         }
         outputs.push(normalizeText(lines.join('\n')));
-        assert.match(outputs.at(-1)!, /apply 1: exit 1\n.*strict decoding error: unknown field "spec\.containers\[0\]\.colour"/s, `${server.name}:\n${outputs.at(-1)!}`);
+        for (const refused of ['unknown field "colour"', 'unknown field "spec.containers[0].colour"', 'unknown field "spec.template.spec.volumes[0].shape", unknown field "spec.updateStrategy.colour"']) {
+          assert.ok(outputs.at(-1)!.split('apply 1: exit 1\n')[1]?.includes(`strict decoding error: ${refused}`), `${server.name} should refuse with ${refused}:\n${outputs.at(-1)!}`);
+        }
       }
       assert.equal(outputs[1], outputs[0]);
     });
