@@ -117,6 +117,25 @@ const ROWS: Row[] = [
       details: { name: 'held', group: 'coordination.k8s.io', kind: 'leases', causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0: must be specified for an update', field: 'metadata.resourceVersion' }] },
     },
   },
+  {
+    name: 'a patch that sets a stale resourceVersion is a conflict',
+    setup: [{ method: 'POST', path: `${NS}/configmaps`, body: configMap('stale') }],
+    request: { method: 'PATCH', path: `${NS}/configmaps/stale`, body: '{"metadata":{"resourceVersion":"1"}}', contentType: 'application/merge-patch+json' },
+    expected: {
+      status: 409, reason: 'Conflict', warnings: [], details: { name: 'stale', kind: 'configmaps' },
+      message: 'Operation cannot be fulfilled on configmaps "stale": the object has been modified; please apply your changes to the latest version and try again',
+    },
+  },
+  {
+    name: 'a Lease patch that removes the resourceVersion is refused as an update without one',
+    setup: [{ method: 'POST', path: '/apis/coordination.k8s.io/v1/namespaces/default/leases', body: '{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"unheld"}}' }],
+    request: { method: 'PATCH', path: '/apis/coordination.k8s.io/v1/namespaces/default/leases/unheld', body: '{"metadata":{"resourceVersion":null}}', contentType: 'application/merge-patch+json' },
+    expected: {
+      status: 422, reason: 'Invalid', warnings: [],
+      message: 'leases.coordination.k8s.io "unheld" is invalid: metadata.resourceVersion: Invalid value: 0: must be specified for an update',
+      details: { name: 'unheld', group: 'coordination.k8s.io', kind: 'leases', causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0: must be specified for an update', field: 'metadata.resourceVersion' }] },
+    },
+  },
 ];
 
 describe('field validation', () => {

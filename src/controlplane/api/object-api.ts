@@ -181,10 +181,8 @@ export class ObjectApi {
     if (info.namespaced && meta.namespace && meta.namespace !== ns) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    const expected = meta.resourceVersion ? Number(meta.resourceVersion) : undefined;
     return this.#replace(info, ns, name, (current) => {
-      if (expected === undefined && info.requireResourceVersion) throw resourceVersionRequired(info, name);
-      if (expected !== undefined && metaOf(current).resourceVersion !== String(expected)) throw conflict(info, name);
+      checkResourceVersion(info, name, object, current);
       return object;
     }, context, warnings, subresource);
   }
@@ -207,6 +205,8 @@ export class ObjectApi {
         const decoded = decodePatched(info, patched, patchErrors, validation, warnings);
         const patchedMeta = metaOf(decoded);
         if (patchedMeta.name !== name) throw badRequest(`the name of the object (${patchedMeta.name ?? ''}) does not match the name on the URL (${name})`);
+        // A patch that changes or removes the resourceVersion makes it a precondition, as a PUT's.
+        checkResourceVersion(info, name, decoded, current);
         return decoded;
       }, context, warnings, subresource);
     });
@@ -296,6 +296,20 @@ export class ObjectApi {
       throw forbidden(info, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
     }
   }
+}
+
+/**
+ * The registry's precondition on the object an update or a patch makes, as kube-apiserver's
+ * store checks it: its resourceVersion must be the stored one (409); without one (or "0") it
+ * replaces whatever is stored, unless the resource requires one (422).
+ */
+function checkResourceVersion(info: ResourceDefinition, name: string, object: Obj, current: Obj): void {
+  const wanted = metaOf(object).resourceVersion;
+  if (wanted === undefined || wanted === '' || Number(wanted) === 0) {
+    if (info.requireResourceVersion) throw resourceVersionRequired(info, name);
+    return;
+  }
+  if (metaOf(current).resourceVersion !== String(Number(wanted))) throw conflict(info, name);
 }
 
 /** Runs a step of the patch module, turning its PatchError into the StatusError it describes. */
