@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { kubectl, kubectlSkip, startControlPlane, type StartedPlane } from '../support/controlplane.js';
+import { eventually, kubectl, kubectlSkip, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 import { realClusterSkip } from '../support/kube-binaries.js';
 import { startRealCluster, type RealCluster } from '../support/real-cluster.js';
 import { answer, hostpodServer, normalizeText, realServer, send, type Answer, type Sent, type Server } from '../support/two-servers.js';
@@ -236,6 +236,8 @@ function edgeCases(unique: (what: string) => string): Case[] {
       request: { method: 'PATCH', path: cm.path(x) + query(mode), body: '[{"op":"add","path":"/shape","value":1},{"op":"add","path":"/metadata/labels","value":"x"}]', contentType: JSON_PATCH },
     });
   }
+  // A JSON patch that does not apply: a 422 with empty details, whatever the field validation.
+  cases.push({ name: 'a JSON patch whose test fails', request: { method: 'PATCH', path: `${cm.path(x)}?fieldValidation=Strict`, body: '[{"op":"add","path":"/shape","value":1},{"op":"test","path":"/data/a","value":"2"}]', contentType: JSON_PATCH } });
   // The unstructured converter's words for a field of the wrong type, in a strategic merge patch.
   x = unique('configmap');
   cases.push({ name: 'strategic merge patch: a float in a string map', setup: [{ method: 'POST', path: cm.path(), body: cm.clean(x) }], request: { method: 'PATCH', path: cm.path(x), body: '{"data":{"b":1.5}}', contentType: STRATEGIC } });
@@ -258,6 +260,8 @@ describe('strict field validation, hostpod against kube-apiserver', { skip, time
     for (const server of servers) {
       const created = await send(server, { method: 'POST', path: '/api/v1/namespaces', body: `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"${NS}"}}` });
       assert.equal(created.status, 201, `${server.name}: ${created.body}`);
+      // Pods need the namespace's default service account, which a controller makes.
+      await eventually(async () => ((await send(server, { method: 'GET', path: core('serviceaccounts', 'default') })).status === 200 ? true : undefined), 30_000, `${server.name}: ${NS}/default`);
     }
   });
   after(async () => {
