@@ -9,8 +9,10 @@
  *
  * What the comparison leaves aside is in test/support/two-servers.ts: identities (uids,
  * resourceVersions, timestamps), and in a patched object a failure prints, the order of the
- * fields the patch did not touch (Go's struct order) and metadata.managedFields, which hostpod
- * does not keep.
+ * fields the patch did not touch (Go's struct order), metadata.managedFields, which hostpod does
+ * not keep, and the earlier values of a key a JSON patch's value repeats, which kube-apiserver
+ * prints and hostpod does not keep. The errors themselves, their order included, are compared
+ * as they are.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';

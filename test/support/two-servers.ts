@@ -136,9 +136,11 @@ function normalizeDetails(details: unknown): unknown {
 
 /**
  * A message or warning with its identities replaced, and each object it prints (`Invalid value:
- * "{...}"`, a patched object as JSON) put in a canonical form: keys sorted, without
- * metadata.managedFields. Go prints the fields a patch did not touch in its struct order and
- * hostpod in its own, and hostpod keeps no managedFields; everything else must agree.
+ * "{...}"`, a patched object as JSON) put in a canonical form: keys sorted, one value each (the
+ * last), without metadata.managedFields. Go prints the fields a patch did not touch in its struct
+ * order and hostpod in its own, a value a JSON patch adds with a repeated key keeps every
+ * occurrence in Go and the last in hostpod, and hostpod keeps no managedFields; everything else
+ * must agree.
  */
 export function normalizeText(text: string): string {
   const printed = text.replace(/Invalid value: ("(?:[^"\\]|\\.)*")/g, (whole, literal: string) => {
