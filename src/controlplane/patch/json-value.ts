@@ -77,14 +77,22 @@ export function asGoMap(object: JsonObject): JsonObject {
 
 /** Go's string order: byte by byte in UTF-8, which is code point order. */
 export function compareGoStrings(a: string, b: string): number {
-  if (a === b) return 0;
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const difference = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (difference !== 0) return difference;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 units sort as code points do, except that a surrogate (half of a code point past
+    // U+FFFF) is below U+E000-U+FFFF as a unit and above them as a code point.
+    const xs = isSurrogate(x);
+    if (xs !== isSurrogate(y)) return xs ? 1 : -1;
+    return x - y;
   }
-  return x.length - y.length;
+  return a.length - b.length;
+}
+
+function isSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdfff;
 }
 
 function hasToJson(value: unknown): value is { toJSON(): unknown } {
