@@ -4,10 +4,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from '../api/deletion.js';
-import type { FieldValidation, ListQuery, RequestContext } from '../api/object-api.js';
+import { decodeWrite, DEFAULT_FIELD_VALIDATION } from '../api/field-validation.js';
+import type { ListQuery } from '../api/object-api.js';
 import { isObject, metaOf, type Obj } from '../api/object-meta.js';
 import { groupVersion, type ResourceDefinition } from '../resources/index.js';
-import { badRequest, methodNotSupported, StatusError } from '../api/status-error.js';
+import { badRequest, keepingWarnings, methodNotSupported, StatusError } from '../api/status-error.js';
 import type { UserInfo } from '../auth/user.js';
 import type { ApiHandler, ResourceVerb } from './api-handler.js';
 import { sendList } from './list-response.js';
@@ -18,6 +19,7 @@ import { sendJson } from './respond.js';
 import { takeSeat } from './seats.js';
 import { serveSubresource } from './subresources.js';
 import { serveWatch } from './watch.js';
+import { writeContext } from './write-options.js';
 
 export interface ResourceRequest {
   info: ResourceDefinition;
@@ -36,9 +38,16 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
   const { info, namespace, name, subresource, url } = r;
   const query = url.searchParams;
   if (info.answerCreate && r.verb === 'create') {
-    // A question answered, not an object stored (a Binding, a SubjectAccessReview).
-    const body = await decodeBody(request, await readBody(request));
-    return sendJson(response, 201, info.answerCreate({ api, namespace, body, user: r.user }));
+    const context = writeContext(r.verb, query, r.user);
+    // A question answered, not an object stored (a Binding, a SubjectAccessReview), its body
+    // decoded as any write's.
+    const raw = await decodeBody(request, await readBody(request));
+    const warnings: string[] = [];
+    const answered = keepingWarnings(warnings, () => {
+      const body = decodeWrite(info, raw, context.fieldValidation ?? DEFAULT_FIELD_VALIDATION, warnings);
+      return info.answerCreate!({ api, namespace, body, context });
+    });
+    return sendJson(response, 201, answered, warnings);
   }
   if (subresource !== undefined && !STATUS_LIKE.has(subresource)) {
     await serveSubresource(handler, request, response, r);
@@ -48,7 +57,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     throw new StatusError(404, 'NotFound', `the server could not find the requested resource`);
   }
   if (!info.verbs.includes(r.verb) && subresource === undefined) throw methodNotSupported(info, r.verb);
-  const context = requestContext(query, r.user);
+  const context = writeContext(r.verb, query, r.user);
   const representation = negotiate(request.headers.accept);
   if (representation.type === 'not-acceptable') {
     throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io`);
@@ -128,18 +137,6 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
       return sendJson(response, 200, { kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata: { resourceVersion: String(api.store.revision) }, items });
     }
   }
-}
-
-function requestContext(query: URLSearchParams, user: UserInfo): RequestContext {
-  const dryRun = query.getAll('dryRun');
-  for (const value of dryRun) {
-    if (value !== 'All') throw badRequest(`Invalid value: "${value}": supported values: "All"`);
-  }
-  const validation = query.get('fieldValidation');
-  if (validation !== null && !['Strict', 'Warn', 'Ignore'].includes(validation)) {
-    throw badRequest(`fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Strict", "Warn"`);
-  }
-  return { user, dryRun: dryRun.length > 0, ...(validation === null ? {} : { fieldValidation: validation as FieldValidation }) };
 }
 
 function listQueryOf(query: URLSearchParams): ListQuery {
