@@ -233,6 +233,8 @@ describe('api server', () => {
     }, 5000, 'the PodScheduled condition');
     assert.equal(condition.status, 'False');
     assert.equal(condition.message, "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.");
+    // The pod generation the condition was decided for, as kube-scheduler 1.34+ writes it.
+    assert.equal((condition as { observedGeneration?: number }).observedGeneration, 1);
     const events = (await api(s.plane, 'GET', '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dnowhere,reason%3DFailedScheduling')).json()['items'] as { message: string; type: string }[];
     assert.equal(events[0]?.type, 'Warning');
 
