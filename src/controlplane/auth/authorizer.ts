@@ -56,6 +56,8 @@ export function decide(user: UserInfo, attributes: Attributes, api: Pick<ObjectA
 
 function denial(user: UserInfo, a: Attributes, reason = ''): string {
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const scope = a.namespaced && a.namespace !== '' ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+  // kube-apiserver's RequestInfo reads /namespaces/NAME as namespace NAME, so RBAC's message names it.
+  const namespace = a.resource === 'namespaces' && a.name !== undefined ? a.name : a.namespaced ? a.namespace : '';
+  const scope = namespace !== '' ? `in the namespace "${namespace}"` : 'at the cluster scope';
   return `User "${user.username}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" ${scope}${reason === '' ? '' : `: ${reason}`}`;
 }
