@@ -224,6 +224,32 @@ describe('api server', () => {
     assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/default/pods/bound')).status, 404);
   });
 
+  test('api server marks a pod on no node for deletion before removing it, as the generic registry does: a watch sees MODIFIED, then DELETED', async () => {
+    const created = await api(s.plane, 'POST', '/api/v1/namespaces/default/pods', { body: pod('marked-first', { schedulerName: 'nobody' }) });
+    const from = (created.json()['metadata'] as { resourceVersion: string }).resourceVersion;
+    const events = watch(s.plane, `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${from}&fieldSelector=metadata.name%3Dmarked-first`, (e) => e.some((x) => x.type === 'DELETED'));
+    const deleted = await api(s.plane, 'DELETE', '/api/v1/namespaces/default/pods/marked-first', { body: { gracePeriodSeconds: 30 } });
+    assert.equal(deleted.status, 200);
+    const meta = (e: { object: Record<string, unknown> }) => e.object['metadata'] as { deletionTimestamp?: string; deletionGracePeriodSeconds?: number };
+    const seen = await events;
+    assert.deepEqual(seen.map((e) => `${e.type} grace=${meta(e).deletionGracePeriodSeconds} marked=${meta(e).deletionTimestamp !== undefined}`), ['MODIFIED grace=0 marked=true', 'DELETED grace=0 marked=true']);
+    assert.equal((deleted.json()['metadata'] as { deletionGracePeriodSeconds?: number }).deletionGracePeriodSeconds, 0);
+  });
+
+  test('api server skips an update that changes nothing: the resourceVersion stays and no watch sees it', async () => {
+    const created = (await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('still', { a: 'b' }) })).json();
+    const rv = (created['metadata'] as { resourceVersion: string }).resourceVersion;
+    const events = watch(s.plane, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&fieldSelector=metadata.name%3Dstill`, (e) => e.length > 0);
+    const same = await api(s.plane, 'PATCH', '/api/v1/namespaces/default/configmaps/still', { contentType: 'application/merge-patch+json', body: { metadata: { labels: { a: 'b' } } } });
+    assert.equal(same.status, 200, same.body);
+    assert.equal((same.json()['metadata'] as { resourceVersion: string }).resourceVersion, rv);
+    const put = await api(s.plane, 'PUT', '/api/v1/namespaces/default/configmaps/still', { body: created });
+    assert.equal((put.json()['metadata'] as { resourceVersion: string }).resourceVersion, rv);
+    const changed = await api(s.plane, 'PATCH', '/api/v1/namespaces/default/configmaps/still', { contentType: 'application/merge-patch+json', body: { data: { k: 'w' } } });
+    assert.notEqual((changed.json()['metadata'] as { resourceVersion: string }).resourceVersion, rv);
+    assert.deepEqual((await events).map((e) => `${e.type} ${(e.object['data'] as { k: string }).k}`), ['MODIFIED w']);
+  });
+
   test('scheduler binds a pod to a fitting node and reports FailedScheduling when none fits', async () => {
     await registerNode(s.plane, 'tainted', { zone: 'b' }, { spec: { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] } });
     await api(s.plane, 'POST', '/api/v1/namespaces/default/pods', { body: pod('nowhere', { nodeSelector: { zone: 'a' } }) });

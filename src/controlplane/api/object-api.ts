@@ -7,6 +7,7 @@
 import { copyDuplicates, MAX_STRICT_ERRORS, stringifyJson } from '../../api/json/index.js';
 import { decodeFailure, decodeObject, isStrictError, strictDecodingError } from '../../api/schema.js';
 import type { UserInfo } from '../auth/user.js';
+import { semanticEqual } from '../defaults/json.js';
 import { applyPatch, decodePatch, PatchError, patchStrictErrors, strictPatchFailure } from '../patch/index.js';
 import { groupVersion, storeResource, type ResourceDefinition } from '../resources/definition.js';
 import { ObjectExists, ObjectMissing, RevisionConflict, type RowRange, type Store } from '../store/index.js';
@@ -241,7 +242,10 @@ export class ObjectApi {
       const plan = planDeletion(info, current, options, this.now());
       if (context.dryRun) return { object: plan.object ?? current, warnings: [], removed: plan.remove };
       try {
-        if (plan.remove) return { object: this.store.delete(key, Number(meta.resourceVersion)), warnings: [], removed: true };
+        if (plan.remove) {
+          const last = plan.object ? this.store.update(key, plan.object, Number(meta.resourceVersion)) : current;
+          return { object: this.store.delete(key, Number(metaOf(last).resourceVersion)), warnings: [], removed: true };
+        }
         if (plan.object === undefined) return { object: current, warnings: [], removed: false };
         return { object: this.store.update(key, plan.object, Number(meta.resourceVersion)), warnings: [], removed: false };
       } catch (error) {
@@ -267,6 +271,9 @@ export class ObjectApi {
     // An update that drops the last finalizer of an object being deleted completes the deletion.
     const finished = meta.deletionTimestamp !== undefined && (meta.finalizers ?? []).length === 0 && (meta.deletionGracePeriodSeconds ?? 0) === 0;
     if (context.dryRun) return { object, warnings };
+    // As etcd3's GuaranteedUpdate: a write that changes nothing is skipped, so the object keeps its
+    // resourceVersion, no watch sees it, and kubectl says "patched (no change)".
+    if (!finished && unchanged(object, current)) return { object: current, warnings };
     try {
       const revision = Number(metaOf(current).resourceVersion);
       const stored = finished ? this.store.delete(key, revision) : this.store.update(key, object, revision);
@@ -336,6 +343,11 @@ function patchStep<T>(step: () => T): T {
 
 function statusOf(error: PatchError): StatusError {
   return new StatusError(error.code, error.reason, error.message);
+}
+
+/** Whether an update leaves the stored object as it is (its resourceVersion aside, which the store sets). */
+function unchanged(object: Obj, current: Obj): boolean {
+  return semanticEqual(withMeta(object, { resourceVersion: undefined }), withMeta(current, { resourceVersion: undefined }));
 }
 
 /** The namespace part of a key: '' for cluster-scoped resources. */
