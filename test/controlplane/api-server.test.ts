@@ -77,6 +77,20 @@ describe('api server', () => {
     assert.equal(again.json()['reason'], 'AlreadyExists');
   });
 
+  test('api server keeps the object when a DELETE\'s DeleteOptions ask for a dry run, as kubectl delete --dry-run=server sends it', async () => {
+    await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('dry') });
+    const dry = await api(s.plane, 'DELETE', '/api/v1/namespaces/default/configmaps/dry', { body: { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] } });
+    assert.equal(dry.status, 200, dry.body);
+    assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status, 200);
+    // The query's dryRun is decoded over the body's; anything but All is refused as ValidateDryRun refuses it.
+    for (const [path, body] of [['dry', { dryRun: ['Some'] }], ['dry?dryRun=Some', { dryRun: ['All'] }]] as const) {
+      const bad = await api(s.plane, 'DELETE', `/api/v1/namespaces/default/configmaps/${path}`, { body });
+      assert.equal(bad.status, 422, bad.body);
+      assert.equal(bad.json()['message'], 'DeleteOptions "" is invalid: dryRun: Unsupported value: ["Some"]: supported values: "All"');
+    }
+    assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status, 200);
+  });
+
   test('api server keeps an object in its namespace when a PUT or a patch leaves metadata.namespace out', async () => {
     assert.equal((await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('no-ns') })).status, 201);
     const put = await api(s.plane, 'PUT', '/api/v1/namespaces/default/configmaps/no-ns', { body: { ...cm('no-ns'), data: { k: 'put' } } });

@@ -7,7 +7,7 @@ import type { DeleteOptions } from '../api/deletion.js';
 import type { FieldValidation, ListQuery, RequestContext } from '../api/object-api.js';
 import { isObject, metaOf, type Obj } from '../api/object-meta.js';
 import { groupVersion, type ResourceDefinition } from '../resources/index.js';
-import { badRequest, methodNotSupported, StatusError } from '../api/status-error.js';
+import { badRequest, invalid, methodNotSupported, StatusError } from '../api/status-error.js';
 import type { UserInfo } from '../auth/user.js';
 import type { ApiHandler, ResourceVerb } from './api-handler.js';
 import { sendList } from './list-response.js';
@@ -48,7 +48,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     throw new StatusError(404, 'NotFound', `the server could not find the requested resource`);
   }
   if (!info.verbs.includes(r.verb) && subresource === undefined) throw methodNotSupported(info, r.verb);
-  const context = requestContext(query, r.user);
+  const context = requestContext(query, r.user, r.verb);
   const representation = negotiate(request.headers.accept);
   if (representation.type === 'not-acceptable') {
     throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io`);
@@ -110,17 +110,17 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
       return sendJson(response, 200, encodeOne(patched.object), patched.warnings);
     }
     case 'delete': {
-      const options = await deleteOptions(request, query);
-      const deleted = api.delete(info, namespace, name!, options, context);
+      const [options, dryRun] = await deleteOptions(request, query);
+      const deleted = api.delete(info, namespace, name!, options, { ...context, dryRun });
       return sendJson(response, 200, encodeOne(deleted.object), deleted.warnings);
     }
     case 'deletecollection': {
-      const options = await deleteOptions(request, query);
+      const [options, dryRun] = await deleteOptions(request, query);
       const listed = api.list(info, namespace, listQueryOf(query));
       const items: Obj[] = [];
       for (const item of listed.items) {
         try {
-          items.push(api.delete(info, metaOf(item).namespace ?? '', metaOf(item).name ?? '', options, context).object);
+          items.push(api.delete(info, metaOf(item).namespace ?? '', metaOf(item).name ?? '', options, { ...context, dryRun }).object);
         } catch (error) {
           if (!(error instanceof StatusError && error.code === 404)) throw error;
         }
@@ -130,16 +130,29 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
   }
 }
 
-function requestContext(query: URLSearchParams, user: UserInfo): RequestContext {
-  const dryRun = query.getAll('dryRun');
-  for (const value of dryRun) {
-    if (value !== 'All') throw badRequest(`Invalid value: "${value}": supported values: "All"`);
+/** The options type each write's query and body are decoded into, which kube-apiserver names when it refuses them. */
+const WRITE_OPTIONS: Partial<Record<ResourceVerb, string>> = {
+  create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions', delete: 'DeleteOptions', deletecollection: 'DeleteOptions',
+};
+
+/** Whether a write is a dry run. @throws StatusError 422 for a dryRun other than "All", as ValidateDryRun refuses it */
+function dryRunOf(verb: ResourceVerb, values: readonly unknown[]): boolean {
+  if (values.some((v) => v !== 'All')) {
+    throw invalid(WRITE_OPTIONS[verb] ?? 'CreateOptions', 'meta.k8s.io', '', [
+      { field: 'dryRun', type: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(values)}: supported values: "All"` },
+    ]);
   }
+  return values.length > 0;
+}
+
+function requestContext(query: URLSearchParams, user: UserInfo, verb: ResourceVerb): RequestContext {
+  // Reads take no dryRun; a DELETE's may come in its body too, so deleteOptions decides it.
+  const dryRun = verb === 'create' || verb === 'update' || verb === 'patch' ? dryRunOf(verb, query.getAll('dryRun')) : false;
   const validation = query.get('fieldValidation');
   if (validation !== null && !['Strict', 'Warn', 'Ignore'].includes(validation)) {
     throw badRequest(`fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Strict", "Warn"`);
   }
-  return { user, dryRun: dryRun.length > 0, ...(validation === null ? {} : { fieldValidation: validation as FieldValidation }) };
+  return { user, dryRun, ...(validation === null ? {} : { fieldValidation: validation as FieldValidation }) };
 }
 
 function listQueryOf(query: URLSearchParams): ListQuery {
@@ -152,7 +165,12 @@ function listQueryOf(query: URLSearchParams): ListQuery {
   };
 }
 
-async function deleteOptions(request: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+/**
+ * A DELETE's options, from its body and its query (which overrides the body, as kube-apiserver
+ * decodes the parameters over it), and whether it is a dry run: kubectl sends `dryRun: ["All"]` in
+ * the DeleteOptions, not in the query.
+ */
+async function deleteOptions(request: IncomingMessage, query: URLSearchParams): Promise<[DeleteOptions, boolean]> {
   const body = await readBody(request);
   const fromBody = body.length > 0 && body.toString('utf8').trim() !== '' ? parseJson(body, 'the DeleteOptions') : {};
   if (!isObject(fromBody)) throw badRequest('DeleteOptions must be a JSON object');
@@ -170,5 +188,6 @@ async function deleteOptions(request: IncomingMessage, query: URLSearchParams): 
   if (orphan === 'true' || orphan === true) options.orphanDependents = true;
   if (orphan === 'false' || orphan === false) options.orphanDependents = false;
   if (isObject(fromBody['preconditions'])) options.preconditions = fromBody['preconditions'];
-  return options;
+  const dryRun = query.has('dryRun') ? query.getAll('dryRun') : Array.isArray(fromBody['dryRun']) ? fromBody['dryRun'] : [];
+  return [options, dryRunOf('delete', dryRun)];
 }
