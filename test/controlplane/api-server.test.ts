@@ -77,6 +77,16 @@ describe('api server', () => {
     assert.equal(again.json()['reason'], 'AlreadyExists');
   });
 
+  test('api server refuses a patch that names a stale resourceVersion with 409 Conflict (kubectl label --resource-version)', async () => {
+    const created = (await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('conditional') })).json();
+    const rv = (created['metadata'] as { resourceVersion: string }).resourceVersion;
+    const stale = await api(s.plane, 'PATCH', '/api/v1/namespaces/default/configmaps/conditional', { contentType: 'application/merge-patch+json', body: { metadata: { labels: { a: 'b' }, resourceVersion: '1' } } });
+    assert.equal(stale.status, 409, stale.body);
+    assert.equal(stale.json()['message'], 'Operation cannot be fulfilled on configmaps "conditional": the object has been modified; please apply your changes to the latest version and try again');
+    const current = await api(s.plane, 'PATCH', '/api/v1/namespaces/default/configmaps/conditional', { contentType: 'application/merge-patch+json', body: { metadata: { labels: { a: 'b' }, resourceVersion: rv } } });
+    assert.equal(current.status, 200, current.body);
+  });
+
   test('api server keeps the object when a DELETE\'s DeleteOptions ask for a dry run, as kubectl delete --dry-run=server sends it', async () => {
     await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('dry') });
     const dry = await api(s.plane, 'DELETE', '/api/v1/namespaces/default/configmaps/dry', { body: { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] } });

@@ -198,6 +198,9 @@ export class ObjectApi {
       if (mode === 'Warn') warnings.push(...errors.slice(0, MAX_STRICT_ERRORS));
       const patchedMeta = metaOf(decoded);
       if (patchedMeta.name !== name) throw badRequest(`the name of the object (${patchedMeta.name ?? ''}) does not match the name on the URL (${name})`);
+      // A patch that sets metadata.resourceVersion is conditional on it, as any update is
+      // (kubectl label --resource-version, kubectl patch with one in the body).
+      if (patchedMeta.resourceVersion && patchedMeta.resourceVersion !== metaOf(current).resourceVersion) throw conflict(info, name);
       return decoded;
     }, context, warnings, subresource);
   }
