@@ -89,7 +89,7 @@ export class Scheduler implements Controller {
       if (error instanceof StatusError && (error.code === 409 || error.code === 404)) return;
       throw error;
     }
-    recordEvent(api, pod, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${namespace}/${name} to ${nodeName}`, component: SCHEDULER });
+    recordEvent(api, pod, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${namespace}/${name} to ${nodeName}`, component: SCHEDULER, action: 'Binding' });
   }
 
   #markUnschedulable(pod: Obj, nodeCount: number, reasons: Map<string, number>): void {
@@ -112,7 +112,7 @@ export class Scheduler implements Controller {
       };
       return { ...p, status: { ...status, phase: 'Pending', conditions: [...others, condition] } };
     }, AS_CONTROLLER, 'status');
-    recordEvent(api, pod, { type: 'Warning', reason: 'FailedScheduling', message, component: SCHEDULER });
+    recordEvent(api, pod, { type: 'Warning', reason: 'FailedScheduling', message, component: SCHEDULER, action: 'Scheduling' });
   }
 }
 
