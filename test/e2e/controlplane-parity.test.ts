@@ -90,6 +90,8 @@ async function daemonSets(s: ParitySession): Promise<void> {
   await s.step('rollout status', n('rollout', 'status', 'daemonset/agent', '--timeout=10s'));
 
   s.write('ds.json', daemonSet('localhost/hostprocess-base:v2'));
+  await s.step('diff: the modified template', ['diff', '-f', 'ds.json']);
+  await s.step('apply --dry-run=server', ['apply', '-f', 'ds.json', '--dry-run=server']);
   await s.step('apply: configured', ['apply', '-f', 'ds.json']);
   await observed(s, 2);
   await s.step('rollout status: rolled', n('rollout', 'status', 'daemonset/agent', '--timeout=10s'));
@@ -112,6 +114,12 @@ async function pendingPods(s: ParitySession): Promise<void> {
   await s.step('get pods -o name', n('get', 'pods', '-o', 'name'));
   await s.step('describe pod', n('describe', 'pod', 'web'));
   await s.step('get events', n('get', 'events'));
+  await s.step('get events -o wide', n('get', 'events', '-o', 'wide'));
+  await s.step('wait --for=condition', n('wait', '--for=condition=PodScheduled=false', 'pod/web', '--timeout=10s'));
+  await s.step('logs: a pod on no node', n('logs', 'web'));
+  await s.step('exec: a pod on no node', n('exec', 'web', '--', 'true'));
+  await s.step('get all', n('get', 'all'));
+  await s.step('get configmap -o yaml', n('get', 'configmap', 'kube-root-ca.crt', '-o', 'yaml'));
 }
 
 async function labelsAndAnnotations(s: ParitySession): Promise<void> {
@@ -156,6 +164,7 @@ async function errors(s: ParitySession): Promise<void> {
   s.write('stale.yaml', '{{staleDs}}\n');
   await s.step('annotate: moves the resourceVersion', n('annotate', 'daemonset', 'agent', 'bump=1'));
   await s.step('409: replace a stale resourceVersion', ['replace', '-f', 'stale.yaml']);
+  await s.step('409: label at a stale resourceVersion', n('label', 'pod', 'web', 'stale=yes', '--resource-version=1'));
 
   s.write('bad-ds.json', daemonSet('localhost/hostprocess-base:latest', 'bad', 'other'));
   await s.step('422: selector does not match the template', ['apply', '-f', 'bad-ds.json']);
@@ -199,6 +208,10 @@ async function watches(s: ParitySession): Promise<void> {
 }
 
 async function deletions(s: ParitySession): Promise<void> {
+  await s.step('delete --dry-run=server', n('delete', 'pod', 'web', '--dry-run=server'));
+  await s.step('dry run: the pod stays', n('get', 'pod', 'web', '-o', 'name'));
+  s.write('dry-run-some.json', JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['Some'] }));
+  await s.step('422: delete with a dryRun of Some', ['delete', '--raw', `/api/v1/namespaces/${NS}/pods/web`, '-f', 'dry-run-some.json']);
   await s.step('delete --grace-period', n('delete', 'pod', 'web', '--grace-period=5'));
   await s.step('deleted: not found', n('get', 'pod', 'web'));
   await s.step('apply pod again', ['apply', '-f', 'web.json']);
@@ -214,6 +227,8 @@ async function deletions(s: ParitySession): Promise<void> {
     if (cascade === 'background') await s.settle('the dependent collected', n('get', 'pods', '-l', 'role=dependent', '-o', 'name'), printed(''));
     await s.step(`${cascade}: dependents left`, n('get', 'pods', '-l', 'role=dependent', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.ownerReferences}{"\\n"}{end}'));
   }
+  await s.step('delete namespace --dry-run=server', ['delete', 'namespace', NS, '--dry-run=server']);
+  await s.step('dry run: the namespace stays', ['get', 'namespace', NS]);
   await s.step('delete namespace', ['delete', 'namespace', NS, '--timeout=60s']);
   await s.step('deleted namespace: not found', ['get', 'namespace', NS]);
 }

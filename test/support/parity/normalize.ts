@@ -1,9 +1,9 @@
 /**
  * What kubectl prints, with what legitimately differs between two control planes replaced by
- * placeholders: uids, timestamps, resourceVersions, generated name suffixes, ages, the server's
- * address and port, versions, service-account tokens (decoded, their times and key id replaced),
- * managedFields, and column padding (which follows the width of the values replaced). What stays
- * is what a user of either would see differ.
+ * placeholders: uids, timestamps, resourceVersions, generated name suffixes and event names, ages,
+ * the server's address and port, versions, CA certificates, service-account tokens (decoded, their
+ * times and key id replaced), managedFields, and column padding (which follows the width of the
+ * values replaced). What stays is what a user of either would see differ.
  */
 
 const UID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
@@ -20,6 +20,13 @@ const VERSION = /\bv1\.\d+\.\d+(?:\+hostpod-[\w.-]+)?/g;
 // kubectl version's warning: "version difference between client (1.33) and server (1.36) exceeds ..."
 const SKEW = /client \(\d+\.\d+\) and server \(\d+\.\d+\)/g;
 const JWT = /\beyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/g;
+// Each control plane's own CA (kube-root-ca.crt), whatever indentation the YAML gives its lines.
+const PEM = /-----BEGIN ([A-Z ]+)-----[\s\S]*?-----END \1-----/g;
+// An event's name: its object's, then the time it was made in hex (client-go's recorder).
+const EVENT_NAME = /(?<=[a-z0-9]\.)[0-9a-f]{16}\b/g;
+// kubectl diff's directories and diff(1)'s times: /tmp/LIVE-123/..., 2026-01-02 03:04:05.678 +0000
+const DIFF_DIR = /\/(LIVE|MERGED)-\d+\//g;
+const DIFF_TIME = /\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [+-]\d{4}/g;
 // An event's row in describe's Events and in get events: its type is a column of its own.
 const EVENT_LINE = /(?:^|\s)(?:Normal|Warning)\s/;
 
@@ -94,11 +101,11 @@ function withoutRepeatedEvents(lines: string[]): string[] {
 /** The output of one kubectl run, comparable between two control planes. */
 export function normalize(text: string): string {
   let out = withoutManagedFields(text);
-  out = out.replace(JWT, describeJwt);
+  out = out.replace(JWT, describeJwt).replace(PEM, '<$1>');
   out = numbered(out, UID, 'uid');
-  out = out.replace(RFC3339, '<time>').replace(DESCRIBE_TIME, '<time>');
+  out = out.replace(RFC3339, '<time>').replace(DESCRIBE_TIME, '<time>').replace(DIFF_TIME, '<time>').replace(DIFF_DIR, '/<$1>/');
   out = out.replace(RESOURCE_VERSION, '$1"<rv>"');
-  out = out.replace(SUFFIX, '<suffix>');
+  out = out.replace(SUFFIX, '<suffix>').replace(EVENT_NAME, '<event>');
   out = out.replace(SERVER, 'https://<server>');
   out = out.replace(VERSION, '<version>').replace(SKEW, 'client (<minor>) and server (<minor>)');
   // describe's "(x3 over 2m)" after an event's age: how often it repeated is timing too.
