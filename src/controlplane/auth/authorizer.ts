@@ -1,5 +1,6 @@
 /**
- * Authorization. Admin (system:masters) may do everything. A service account may read and write
+ * Authorization. Admin (system:masters) may do everything. Any authenticated user may ask about
+ * itself (SelfSubjectAccessReview, SelfSubjectReview). A service account may read and write
  * the namespaced objects of its own namespace, and read its namespace itself. A node agent
  * (`system:node:NAME` in `system:nodes`) may do what kube-apiserver's Node authorizer lets a
  * kubelet do (node-authorizer.ts). Everything else is forbidden, with RBAC's wording so kubectl
@@ -44,6 +45,7 @@ export function authorize(user: UserInfo, attributes: Attributes, api: Pick<Obje
 /** Whether `user` may do what `attributes` describe: what a SubjectAccessReview answers. */
 export function decide(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list'>): Decision {
   if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
+  if (basicUser(user, attributes)) return { allowed: true, reason: '' };
   const node = nodeIdentity(user);
   if (node !== undefined) return authorizeNode(user, node, attributes, storeGraph(api));
   const account = user.serviceAccount;
@@ -52,6 +54,13 @@ export function decide(user: UserInfo, attributes: Attributes, api: Pick<ObjectA
     if ((attributes.namespaced && attributes.namespace === account.namespace) || ownNamespace) return { allowed: true, reason: '' };
   }
   return { allowed: false, reason: '' };
+}
+
+/** RBAC's system:basic-user, bound to every authenticated user: asking about oneself. */
+const SELF_REVIEWS = new Set(['authorization.k8s.io/selfsubjectaccessreviews', 'authentication.k8s.io/selfsubjectreviews']);
+
+function basicUser(user: UserInfo, a: Attributes): boolean {
+  return a.verb === 'create' && a.subresource === undefined && SELF_REVIEWS.has(`${a.group}/${a.resource}`) && user.groups.includes('system:authenticated');
 }
 
 function denial(user: UserInfo, a: Attributes, reason = ''): string {
