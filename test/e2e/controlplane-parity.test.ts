@@ -191,6 +191,14 @@ async function tokens(s: ParitySession): Promise<void> {
   await s.step('403: delete the namespace', ['delete', 'namespace', NS], { user: 'robot' });
   await s.step('403: its own namespace', n('get', 'configmaps'), { user: 'robot' });
   await s.step('401: a bad token', n('get', 'pods'), { user: 'stranger' });
+
+  await s.step('auth can-i', n('auth', 'can-i', 'list', 'pods'));
+  await s.step('auth can-i: a subresource', n('auth', 'can-i', 'create', 'pods/exec'));
+  await s.step('auth can-i: a path', ['auth', 'can-i', 'get', '/healthz']);
+  await s.step('auth whoami', ['auth', 'whoami']);
+  await s.step('auth whoami: a service account', ['auth', 'whoami', '-o', 'yaml'], { user: 'robot' });
+  await s.step('auth can-i: a service account elsewhere', ['auth', 'can-i', 'list', 'pods', '-n', 'kube-system'], { user: 'robot' });
+  await s.step('auth can-i: a service account at home', n('auth', 'can-i', 'list', 'configmaps'), { user: 'robot' });
 }
 
 async function watches(s: ParitySession): Promise<void> {

@@ -1,9 +1,10 @@
 /**
  * What kubectl prints, with what legitimately differs between two control planes replaced by
  * placeholders: uids, timestamps, resourceVersions, generated name suffixes and event names, ages,
- * the server's address and port, versions, CA certificates, service-account tokens (decoded, their
- * times and key id replaced), managedFields, and column padding (which follows the width of the
- * values replaced). What stays is what a user of either would see differ.
+ * the server's address and port, versions, CA certificates and certificate fingerprints,
+ * service-account tokens (decoded, their times and key id replaced), managedFields, and column
+ * padding (which follows the width of the values replaced). What stays is what a user of either
+ * would see differ.
  */
 
 const UID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
@@ -22,6 +23,8 @@ const SKEW = /client \(\d+\.\d+\) and server \(\d+\.\d+\)/g;
 const JWT = /\beyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/g;
 // Each control plane's own CA (kube-root-ca.crt), whatever indentation the YAML gives its lines.
 const PEM = /-----BEGIN ([A-Z ]+)-----[\s\S]*?-----END \1-----/g;
+// A client certificate's credential id (kubectl auth whoami): its SHA-256.
+const FINGERPRINT = /\bX509SHA256=[0-9a-f]{64}\b/g;
 // An event's name: its object's, then the time it was made in hex (client-go's recorder).
 const EVENT_NAME = /(?<=[a-z0-9]\.)[0-9a-f]{16}\b/g;
 // kubectl diff's directories and diff(1)'s times: /tmp/LIVE-123/..., 2026-01-02 03:04:05.678 +0000
@@ -101,7 +104,7 @@ function withoutRepeatedEvents(lines: string[]): string[] {
 /** The output of one kubectl run, comparable between two control planes. */
 export function normalize(text: string): string {
   let out = withoutManagedFields(text);
-  out = out.replace(JWT, describeJwt).replace(PEM, '<$1>');
+  out = out.replace(JWT, describeJwt).replace(PEM, '<$1>').replace(FINGERPRINT, 'X509SHA256=<fingerprint>');
   out = numbered(out, UID, 'uid');
   out = out.replace(RFC3339, '<time>').replace(DESCRIBE_TIME, '<time>').replace(DIFF_TIME, '<time>').replace(DIFF_DIR, '/<$1>/');
   out = out.replace(RESOURCE_VERSION, '$1"<rv>"');
