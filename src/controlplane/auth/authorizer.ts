@@ -63,7 +63,8 @@ function basicUser(user: UserInfo, a: Attributes): boolean {
   return a.verb === 'create' && a.subresource === undefined && SELF_REVIEWS.has(`${a.group}/${a.resource}`) && user.groups.includes('system:authenticated');
 }
 
-function denial(user: UserInfo, a: Attributes, reason = ''): string {
+/** RBAC's wording of a refusal: who cannot do what to which resource where, and why when known. */
+export function denial(user: UserInfo, a: Attributes, reason = ''): string {
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
   // kube-apiserver's RequestInfo reads /namespaces/NAME as namespace NAME, so RBAC's message names it.
   const namespace = a.resource === 'namespaces' && a.name !== undefined ? a.name : a.namespaced ? a.namespace : '';
