@@ -199,6 +199,10 @@ async function tokens(s: ParitySession): Promise<void> {
   await s.step('auth whoami: a service account', ['auth', 'whoami', '-o', 'yaml'], { user: 'robot' });
   await s.step('auth can-i: a service account elsewhere', ['auth', 'can-i', 'list', 'pods', '-n', 'kube-system'], { user: 'robot' });
   await s.step('auth can-i: a service account at home', n('auth', 'can-i', 'list', 'configmaps'), { user: 'robot' });
+
+  await s.step('--as: the admin as a service account', ['get', 'pods', '-n', 'kube-system', `--as=system:serviceaccount:${NS}:robot`]);
+  await s.step('--as: auth whoami as a user and group', ['auth', 'whoami', '--as=jane', '--as-group=devs']);
+  await s.step('403: --as by a service account', n('get', 'pods', '--as=someone'), { user: 'robot' });
 }
 
 async function watches(s: ParitySession): Promise<void> {
