@@ -5,6 +5,7 @@
  * defaulted, admitted and validated like a user's.
  */
 import type { UserInfo } from '../auth/user.js';
+import { semanticEqual } from '../defaults/json.js';
 import { decodePatch, PatchError, patchObject, patchStrictErrors } from '../patch/index.js';
 import { storeResource, type ResourceDefinition } from '../resources/definition.js';
 import { ObjectExists, ObjectMissing, RevisionConflict, type RowRange, type Store } from '../store/index.js';
@@ -252,7 +253,10 @@ export class ObjectApi {
       const plan = planDeletion(info, current, options, this.now());
       if (context.dryRun) return { object: plan.object ?? current, warnings: [], removed: plan.remove };
       try {
-        if (plan.remove) return { object: this.store.delete(key, Number(meta.resourceVersion)), warnings: [], removed: true };
+        if (plan.remove) {
+          const last = plan.object ? this.store.update(key, plan.object, Number(meta.resourceVersion)) : current;
+          return { object: this.store.delete(key, Number(metaOf(last).resourceVersion)), warnings: [], removed: true };
+        }
         if (plan.object === undefined) return { object: current, warnings: [], removed: false };
         return { object: this.store.update(key, plan.object, Number(meta.resourceVersion)), warnings: [], removed: false };
       } catch (error) {
@@ -278,6 +282,9 @@ export class ObjectApi {
     // An update that drops the last finalizer of an object being deleted completes the deletion.
     const finished = meta.deletionTimestamp !== undefined && (meta.finalizers ?? []).length === 0 && (meta.deletionGracePeriodSeconds ?? 0) === 0;
     if (context.dryRun) return { object, warnings };
+    // As etcd3's GuaranteedUpdate: a write that changes nothing is skipped, so the object keeps its
+    // resourceVersion, no watch sees it, and kubectl says "patched (no change)".
+    if (!finished && unchanged(object, current)) return { object: current, warnings };
     try {
       const revision = Number(metaOf(current).resourceVersion);
       const stored = finished ? this.store.delete(key, revision) : this.store.update(key, object, revision);
@@ -320,6 +327,11 @@ function patchStep<T>(step: () => T): T {
     if (error instanceof PatchError) throw statusOf(error);
     throw error;
   }
+}
+
+/** Whether an update leaves the stored object as it is (its resourceVersion aside, which the store sets). */
+function unchanged(object: Obj, current: Obj): boolean {
+  return semanticEqual(withMeta(object, { resourceVersion: undefined }), withMeta(current, { resourceVersion: undefined }));
 }
 
 /** The namespace part of a key: '' for cluster-scoped resources. */

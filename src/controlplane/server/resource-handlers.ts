@@ -19,7 +19,7 @@ import { sendJson } from './respond.js';
 import { takeSeat } from './seats.js';
 import { serveSubresource } from './subresources.js';
 import { serveWatch } from './watch.js';
-import { writeContext } from './write-options.js';
+import { invalidOptions, writeContext } from './write-options.js';
 
 export interface ResourceRequest {
   info: ResourceDefinition;
@@ -119,17 +119,18 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
       return sendJson(response, 200, encodeOne(patched.object), patched.warnings);
     }
     case 'delete': {
-      const options = await deleteOptions(request, query);
-      const deleted = api.delete(info, namespace, name!, options, context);
+      const [options, bodyDryRun] = await deleteOptions(request, query);
+      const deleted = api.delete(info, namespace, name!, options, { ...context, dryRun: context.dryRun || bodyDryRun });
       return sendJson(response, 200, encodeOne(deleted.object), deleted.warnings);
     }
     case 'deletecollection': {
-      const options = await deleteOptions(request, query);
+      const [options, bodyDryRun] = await deleteOptions(request, query);
+      const dryRun = context.dryRun || bodyDryRun;
       const listed = api.list(info, namespace, listQueryOf(query));
       const items: Obj[] = [];
       for (const item of listed.items) {
         try {
-          items.push(api.delete(info, metaOf(item).namespace ?? '', metaOf(item).name ?? '', options, context).object);
+          items.push(api.delete(info, metaOf(item).namespace ?? '', metaOf(item).name ?? '', options, { ...context, dryRun }).object);
         } catch (error) {
           if (!(error instanceof StatusError && error.code === 404)) throw error;
         }
@@ -149,7 +150,12 @@ function listQueryOf(query: URLSearchParams): ListQuery {
   };
 }
 
-async function deleteOptions(request: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+/**
+ * A DELETE's options, from its body and its query (which overrides the body, as kube-apiserver
+ * decodes the parameters over it), and whether it is a dry run: kubectl sends `dryRun: ["All"]` in
+ * the DeleteOptions, not in the query.
+ */
+async function deleteOptions(request: IncomingMessage, query: URLSearchParams): Promise<[DeleteOptions, boolean]> {
   const body = await readBody(request);
   const fromBody = body.length > 0 && body.toString('utf8').trim() !== '' ? parseJson(body, 'the DeleteOptions') : {};
   if (!isObject(fromBody)) throw badRequest('DeleteOptions must be a JSON object');
@@ -167,5 +173,11 @@ async function deleteOptions(request: IncomingMessage, query: URLSearchParams): 
   if (orphan === 'true' || orphan === true) options.orphanDependents = true;
   if (orphan === 'false' || orphan === false) options.orphanDependents = false;
   if (isObject(fromBody['preconditions'])) options.preconditions = fromBody['preconditions'];
-  return options;
+  // The query's dryRun was checked with the other write options; the body's is checked here.
+  if (query.has('dryRun') || !Array.isArray(fromBody['dryRun'])) return [options, false];
+  const values: unknown[] = fromBody['dryRun'];
+  if (values.some((v) => v !== 'All')) {
+    throw invalidOptions('DeleteOptions', [{ field: 'dryRun', reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(values)}: supported values: "All"` }]);
+  }
+  return [options, values.length > 0];
 }

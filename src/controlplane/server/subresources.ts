@@ -13,7 +13,7 @@ import { issueServiceAccountToken } from '../auth/tokens.js';
 import type { ApiHandler } from './api-handler.js';
 import { decodeBody, readBody } from './request.js';
 import type { ResourceRequest } from './resource-handlers.js';
-import { kubeletTarget, proxyLogs } from './kubelet-proxy.js';
+import { kubeletTarget, logTarget, proxyLogs } from './kubelet-proxy.js';
 import { sendJson } from './respond.js';
 import { writeContext } from './write-options.js';
 
@@ -33,7 +33,12 @@ export async function serveSubresource(handler: ApiHandler, request: IncomingMes
     return sendJson(response, 201, keepingWarnings(warnings, () => requestToken(handler, r, body)), warnings);
   }
   if (key === 'pods/log' && r.verb === 'get') {
-    const target = kubeletTarget(handler.options.api, r.namespace, r.name!, r.url.searchParams.get('container'));
+    const target = logTarget(handler.options.api, r.namespace, r.name!, r.url.searchParams.get('container'));
+    if (!target) {
+      response.writeHead(200, { 'Content-Type': 'text/plain' });
+      response.end();
+      return;
+    }
     return proxyLogs(target, r.url.searchParams, handler.kubeletCredentials(), response);
   }
   if (key === 'pods/exec') {

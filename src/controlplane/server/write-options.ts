@@ -55,7 +55,8 @@ export function writeContext(verb: ResourceVerb, query: URLSearchParams, user: U
 }
 
 /** errors.NewInvalid of a meta.k8s.io options kind, which has no name. */
-function invalidOptions(kind: string, causes: StatusCause[]): StatusError {
+/** The 422 of options kube-apiserver refuses: `DeleteOptions.meta.k8s.io "" is invalid: ...` (their GroupKind). */
+export function invalidOptions(kind: string, causes: StatusCause[]): StatusError {
   const errors = causes.map((c) => `${c.field ?? ''}: ${c.message}`);
   const summary = errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`;
   return new StatusError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${summary}`, { group: 'meta.k8s.io', kind, causes });
