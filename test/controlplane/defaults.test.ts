@@ -7,7 +7,7 @@ import { applyDefaults } from '../../src/controlplane/api/apply-defaults.js';
 import { generateNameSuffix } from '../../src/controlplane/api/names.js';
 import { prepareForCreate } from '../../src/controlplane/api/prepare-create.js';
 import { nextGeneration, prepareForUpdate, resetFieldsForStatusUpdate } from '../../src/controlplane/api/prepare-update.js';
-import { canonicalQuantity, defaultImagePullPolicy, podQOSClass, roundedQuantity } from '../../src/controlplane/defaults/index.js';
+import { canonicalQuantity, defaultImagePullPolicy, podQOSClass, roundedQuantity } from '../../src/api/defaults/index.js';
 import { resourceRegistry, type ResourceDefinition } from '../../src/controlplane/resources/index.js';
 
 type Obj = Record<string, unknown>;

@@ -13,7 +13,7 @@ import type { ObjectApi } from '../api/object-api.js';
 import type { Obj, ObjectLookup } from '../api/object-meta.js';
 import type { UpdateSubresource } from '../api/prepare-update.js';
 import type { UserInfo } from '../auth/user.js';
-import type { JsonObject } from '../defaults/json.js';
+import type { JsonObject } from '../../api/defaults/json.js';
 import type { TypeMeta } from '../patch/patch-meta.js';
 import type { ResourcePrinter } from '../tables/shared.js';
 

@@ -2,8 +2,8 @@
  * The pod registry strategy (pkg/registry/core/pod): what the API server sets when it creates a
  * pod and what it keeps from the stored pod on updates of the pod and of `pods/status`.
  */
-import { copyField, ensureObject, objectAt, objectsAt, stringAt, type JsonObject } from '../defaults/json.js';
-import { podQOSClass } from '../defaults/pod-qos.js';
+import { copyField, ensureObject, objectAt, objectsAt, stringAt, type JsonObject } from '../../api/defaults/json.js';
+import { podQOSClass } from '../../api/defaults/pod-qos.js';
 
 const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 const MAX_LOCALHOST_PROFILE_LENGTH = 4095;

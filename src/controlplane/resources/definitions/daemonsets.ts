@@ -5,8 +5,8 @@
  */
 import { podSecurityInNamespace, validateWorkload } from '../../admission/pod-security.js';
 import { invalidObject } from '../../api/status-error.js';
-import { DAEMONSET_STATUS_COUNTERS, defaultDaemonSet } from '../../defaults/daemonset-defaults.js';
-import { ensureObject, objectAt, semanticEqual, stringAt, type JsonObject } from '../../defaults/json.js';
+import { DAEMONSET_STATUS_COUNTERS, defaultDaemonSet } from '../../../api/defaults/daemonset-defaults.js';
+import { ensureObject, objectAt, semanticEqual, stringAt, type JsonObject } from '../../../api/defaults/json.js';
 import { DaemonSet } from '../../patch/patch-meta.js';
 import { daemonSetPrinter } from '../../tables/daemonsets.js';
 import { FieldPath, invalid } from '../../../policy/field.js';
