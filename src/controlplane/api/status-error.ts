@@ -22,6 +22,12 @@ export interface StatusDetails {
 
 /** A failure the API server answers with a `Status` object. */
 export class StatusError extends Error {
+  /**
+   * Warnings recorded before the failure: kube-apiserver's warning recorder writes each as a
+   * header when it is recorded, so they go out with the error too.
+   */
+  readonly warnings: string[] = [];
+
   constructor(
     readonly code: number,
     readonly reason: string,
