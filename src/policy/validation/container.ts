@@ -1,12 +1,15 @@
 /**
- * The fields every container has (validateContainerCommon): name, image, ports, volume mounts,
- * pull policy, resources and security context; and what an init container may not have.
+ * The fields every container has (validateContainerCommon): name, image, ports, env, volume
+ * mounts, pull policy, resources and security context; then its probes and lifecycle hooks, which
+ * an init container may have only with restartPolicy Always.
  */
 import type { V1Container } from '@kubernetes/client-node';
 import type { ContainerType } from '../containers.js';
 import { forbidden, invalid, notSupported, required, type FieldError, type FieldPath } from '../field.js';
 import { isDNS1123Label } from './names.js';
+import { validateEnv } from './env.js';
 import { validateContainerPorts } from './ports.js';
+import { validateProbesAndLifecycle } from './probes.js';
 import { validateResources } from './resources.js';
 import { validateSecurityContext } from './security-context.js';
 import { validateVolumeMounts } from './volume-mounts.js';
@@ -19,6 +22,8 @@ export interface ContainerContext {
   allowPrivileged: boolean;
   /** The pod's spec.hostUsers, true unless set false. */
   hostUsers: boolean;
+  /** The pod's terminationGracePeriodSeconds, which a sleep hook must not outlast. */
+  gracePeriod?: number;
 }
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
@@ -39,6 +44,7 @@ export function validateContainer(container: V1Container, path: FieldPath, conte
     errors.push(notSupported(path.child('terminationMessagePolicy'), messagePolicy, TERMINATION_MESSAGE_POLICIES));
   }
   errors.push(...validateContainerPorts(container.ports, path.child('ports')));
+  errors.push(...validateEnv(container.env, path.child('env')));
   errors.push(...validateVolumeMounts(container, path.child('volumeMounts'), context.volumes));
   if (container.imagePullPolicy && !PULL_POLICIES.includes(container.imagePullPolicy)) {
     errors.push(notSupported(path.child('imagePullPolicy'), container.imagePullPolicy, PULL_POLICIES));
@@ -50,6 +56,8 @@ export function validateContainer(container: V1Container, path: FieldPath, conte
     for (const key of INIT_ONLY_WITH_RESTART) {
       if (container[key]) errors.push(forbidden(path.child(key), 'may not be set for init containers without restartPolicy=Always'));
     }
+  } else if (context.type !== 'ephemeralContainers') {
+    errors.push(...validateProbesAndLifecycle(container, path, context.gracePeriod));
   }
   return errors;
 }

@@ -4,12 +4,15 @@
  * The spec is expected as the API server validates it: defaulted (see src/api/defaults).
  */
 import type { V1PodSpec } from '@kubernetes/client-node';
-import { duplicate, forbidden, notFound, notSupported, required, type FieldError, type FieldPath } from '../field.js';
+import { duplicate, forbidden, invalid, notFound, notSupported, required, type FieldError, type FieldPath } from '../field.js';
 import { validateContainer, type ContainerContext } from './container.js';
 import { validateHostProcess } from './host-process.js';
+import { validateLabels } from './metadata.js';
+import { isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validatePodOS } from './pod-os.js';
 import { validatePodSecurityContext } from './pod-security-context.js';
 import { hostPortConflicts, validateHostNetworkPorts } from './ports.js';
+import { validateTolerations } from './tolerations.js';
 import { validateVolumes } from './volumes.js';
 
 export interface PodSpecOptions {
@@ -30,6 +33,7 @@ export function validatePodSpec(spec: V1PodSpec, path: FieldPath, options: PodSp
   errors.push(...volumes.errors);
   const context = (type: ContainerContext['type']): ContainerContext => ({
     type, volumes: volumes.names, allowPrivileged: options.allowPrivileged, hostUsers: spec.hostUsers !== false,
+    ...(typeof spec.terminationGracePeriodSeconds === 'number' ? { gracePeriod: spec.terminationGracePeriodSeconds } : {}),
   });
 
   const containers = spec.containers ?? [];
@@ -64,9 +68,22 @@ export function validatePodSpec(spec: V1PodSpec, path: FieldPath, options: PodSp
   if (spec.dnsPolicy && !DNS_POLICIES.includes(spec.dnsPolicy)) {
     errors.push(notSupported(path.child('dnsPolicy'), spec.dnsPolicy, DNS_POLICIES));
   }
+  errors.push(...validateLabels(spec.nodeSelector, path.child('nodeSelector')));
   errors.push(...validatePodSecurityContext(spec, path));
   errors.push(...validateHostProcess(spec, path, options));
   errors.push(...validateHostUsers(spec, path));
+  const deadline = spec.activeDeadlineSeconds;
+  if (typeof deadline === 'number' && (deadline < 1 || deadline > 2147483647)) {
+    errors.push(invalid(path.child('activeDeadlineSeconds'), deadline, 'must be between 1 and 2147483647, inclusive'));
+  }
+  for (const key of ['hostname', 'subdomain'] as const) {
+    const value = spec[key];
+    if (value) for (const message of isDNS1123Label(value)) errors.push(invalid(path.child(key), value, message));
+  }
+  errors.push(...validateTolerations(spec.tolerations, path.child('tolerations')));
+  if (spec.priorityClassName) {
+    for (const message of isDNS1123Subdomain(spec.priorityClassName)) errors.push(invalid(path.child('priorityClassName'), spec.priorityClassName, message));
+  }
   errors.push(...validatePodOS(spec, path));
   return errors;
 }

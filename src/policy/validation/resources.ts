@@ -8,7 +8,7 @@
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { exactQuantity } from '../../api/defaults/index.js';
 import { parseQuantity } from '../../api/quantity.js';
-import { GoJsonValue, invalid, required, type FieldError, type FieldPath } from '../field.js';
+import { forbidden, GoJsonValue, invalid, required, type FieldError, type FieldPath } from '../field.js';
 import { isQualifiedName } from './names.js';
 
 const STANDARD_RESOURCES = new Set([
@@ -56,6 +56,19 @@ function validateQuantity(name: string, raw: unknown, path: FieldPath): FieldErr
   return errors;
 }
 
+/** A huge page quantity must be a whole number of its pages (IsHugePageResourceValueDivisible). */
+function validateHugePages(name: string, raw: unknown, path: FieldPath): FieldError[] {
+  if (!isHugePages(name)) return [];
+  const page = exactQuantity(name.slice('hugepages-'.length));
+  const quantity = exactQuantity(raw);
+  const text = parseQuantity(raw);
+  if (!quantity || 'error' in text) return [];
+  // Value() rounds up to whole units.
+  const whole = (nanos: bigint): bigint => nanos / 1_000_000_000n + (nanos % 1_000_000_000n > 0n ? 1n : 0n);
+  const divisible = page !== undefined && page.nanos > 0n && page.nanos % 1_000_000_000n === 0n && whole(quantity.nanos) % whole(page.nanos) === 0n;
+  return divisible ? [] : [invalid(path, text.canonical, `${text.canonical} is not positive integer multiple of ${name}`)];
+}
+
 export function validateResources(resources: V1ResourceRequirements | undefined, path: FieldPath): FieldError[] {
   const errors: FieldError[] = [];
   const limits = (resources?.limits ?? {}) as Record<string, unknown>;
@@ -64,6 +77,7 @@ export function validateResources(resources: V1ResourceRequirements | undefined,
   const requestsPath = path.child('requests');
   for (const [name, raw] of Object.entries(limits)) {
     errors.push(...validateResourceName(name, limitsPath.key(name)), ...validateQuantity(name, raw, limitsPath.key(name)));
+    errors.push(...validateHugePages(name, raw, limitsPath.key(name)));
   }
   for (const [name, raw] of Object.entries(requests)) {
     errors.push(...validateResourceName(name, requestsPath.key(name)), ...validateQuantity(name, raw, requestsPath.key(name)));
@@ -71,16 +85,20 @@ export function validateResources(resources: V1ResourceRequirements | undefined,
     const canonical = parseQuantity(raw);
     if (!(name in limits)) {
       if (!overcommitAllowed(name)) errors.push(required(limitsPath, 'Limit must be set for non overcommitable resources'));
-      continue;
+    } else {
+      const limit = exactQuantity(limits[name]);
+      const limitText = parseQuantity(limits[name]);
+      if (request && limit && !('error' in canonical) && !('error' in limitText)) {
+        if (request.nanos !== limit.nanos && !overcommitAllowed(name)) {
+          errors.push(invalid(requestsPath, canonical.canonical, `must be equal to ${name} limit of ${limitText.canonical}`));
+        } else if (request.nanos > limit.nanos) {
+          errors.push(invalid(requestsPath, canonical.canonical, `must be less than or equal to ${name} limit of ${limitText.canonical}`));
+        }
+      }
     }
-    const limit = exactQuantity(limits[name]);
-    const limitText = parseQuantity(limits[name]);
-    if (!request || !limit || 'error' in canonical || 'error' in limitText) continue;
-    if (request.nanos !== limit.nanos && !overcommitAllowed(name)) {
-      errors.push(invalid(requestsPath, canonical.canonical, `must be equal to ${name} limit of ${limitText.canonical}`));
-    } else if (request.nanos > limit.nanos) {
-      errors.push(invalid(requestsPath, canonical.canonical, `must be less than or equal to ${name} limit of ${limitText.canonical}`));
-    }
+    errors.push(...validateHugePages(name, raw, requestsPath.key(name)));
   }
+  const names = [...Object.keys(limits), ...Object.keys(requests)];
+  if (names.some(isHugePages) && !names.some((n) => n === 'cpu' || n === 'memory')) errors.push(forbidden(path, 'HugePages require cpu or memory'));
   return errors;
 }

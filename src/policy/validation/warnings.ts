@@ -1,8 +1,8 @@
 /**
  * The warnings the API server sends back with a pod or pod template it accepts
  * (warningsForPodSpecAndMeta): deprecated node labels, annotations and volume types, seccomp
- * annotations without their field, fractional byte quantities, hidden env definitions, and ports
- * that repeat each other. A Pod's AppArmor annotations are warned about as its create syncs them
+ * annotations without their field, repeated or empty image pull secrets, fractional byte
+ * quantities, hidden env definitions, and ports that repeat each other. A Pod's AppArmor annotations are warned about as its create syncs them
  * to fields (applyAppArmorVersionSkew), a template's here.
  */
 import type { V1ContainerPort, V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
@@ -110,6 +110,16 @@ export function podWarnings(meta: V1ObjectMeta, spec: V1PodSpec, templatePath: r
       const source = (volume as unknown as Record<string, unknown>)[json];
       if (source !== undefined && source !== null) warnings.push(`${at('spec', 'volumes').index(i).child(name).toString()}: ${message}`);
     }
+  });
+  const pullSecrets = spec.imagePullSecrets ?? [];
+  const secretNames = new Set<string>();
+  pullSecrets.forEach((secret, i) => {
+    const name = secret.name ?? '';
+    if (pullSecrets.length > 1 && secretNames.has(name)) warnings.push(`${at('spec', 'imagePullSecrets').index(i).child('name').toString()}: duplicate name ${goQuote(name)}`);
+    secretNames.add(name);
+  });
+  pullSecrets.forEach((secret, i) => {
+    if (!secret.name) warnings.push(`${at('spec', 'imagePullSecrets').index(i).child('name').toString()}: invalid empty name ""`);
   });
   if (!spec.securityContext?.seccompProfile && SECCOMP_POD_ANNOTATION in annotations) {
     warnings.push(`${at('metadata', 'annotations').key(SECCOMP_POD_ANNOTATION).toString()}: ${NON_FUNCTIONAL_SECCOMP}`);

@@ -281,6 +281,88 @@ const ROWS: Row[] = [
       "spec.os.name: Required value",
     ],
   },
+  {
+    name: "probes: one handler, valid ports, non-negative timings, a success threshold of 1 where only 1 makes sense",
+    object: {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox", "livenessProbe": {"exec": {"command": ["true"]}, "tcpSocket": {"port": 80}, "successThreshold": 2, "periodSeconds": -1}, "readinessProbe": {"httpGet": {"port": "Bad_Port"}, "terminationGracePeriodSeconds": 5}, "startupProbe": {"grpc": {"port": 0}, "terminationGracePeriodSeconds": 0}}, {"name": "d", "image": "busybox", "livenessProbe": {"periodSeconds": 10}, "readinessProbe": {"exec": {"command": []}}}]}},
+    errors: [
+      "spec.containers[0].livenessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0",
+      "spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1",
+      "spec.containers[0].livenessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type",
+      "spec.containers[0].readinessProbe.httpGet.port: Invalid value: \"Bad_Port\": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+      "spec.containers[0].readinessProbe.terminationGracePeriodSeconds: Invalid value: 5: must not be set for readinessProbes",
+      "spec.containers[0].startupProbe.grpc.port: Invalid value: 0: must be between 1 and 65535, inclusive",
+      "spec.containers[0].startupProbe.terminationGracePeriodSeconds: Invalid value: 0: must be greater than 0",
+      "spec.containers[1].livenessProbe: Required value: must specify a handler type",
+      "spec.containers[1].readinessProbe.exec.command: Required value",
+    ],
+  },
+  {
+    name: "lifecycle hooks: one handler, and a sleep within the grace period",
+    object: {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox", "lifecycle": {"postStart": {"sleep": {"seconds": 11}}, "preStop": {"tcpSocket": {"port": 70000}, "exec": {"command": ["x"]}}}}], "terminationGracePeriodSeconds": 10}},
+    errors: [
+      "spec.containers[0].lifecycle.postStart.sleep: Invalid value: 11: must be non-negative and less than terminationGracePeriodSeconds (10)",
+      "spec.containers[0].lifecycle.preStop.tcpSocket: Forbidden: may not specify more than 1 handler type",
+    ],
+  },
+  {
+    name: "env: relaxed names, one source, not beside a value, downward API fields and resources, key selectors",
+    object: {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox", "env": [{"name": "A=B", "value": "x"}, {"name": ""}, {"name": "X", "value": "v", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}, {"name": "Y", "valueFrom": {"fieldRef": {"fieldPath": "spec.restartPolicy"}}}, {"name": "Z", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels[x]"}}}, {"name": "W", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['bad key']"}}}, {"name": "V", "valueFrom": {"resourceFieldRef": {"resource": "requests.gpu"}}}, {"name": "U", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu", "divisor": "2"}}}, {"name": "T", "valueFrom": {"secretKeyRef": {"name": "Bad_Name", "key": "bad key"}}}, {"name": "S", "valueFrom": {"configMapKeyRef": {"name": "cm", "key": ""}, "secretKeyRef": {"name": "s", "key": "k"}}}, {"name": "R", "valueFrom": {}}]}]}},
+    errors: [
+      "spec.containers[0].env[0].name: Invalid value: \"A=B\": a valid environment variable name must consist only of printable ASCII characters other than '='",
+      "spec.containers[0].env[10].valueFrom: Invalid value: \"\": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef`, `secretKeyRef` or `fileKeyRef`",
+      "spec.containers[0].env[1].name: Required value",
+      "spec.containers[0].env[2].valueFrom: Invalid value: \"\": may not be specified when `value` is not empty",
+      "spec.containers[0].env[3].valueFrom.fieldRef.fieldPath: Unsupported value: \"spec.restartPolicy\": supported values: \"metadata.name\", \"metadata.namespace\", \"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.hostIP\", \"status.hostIPs\", \"status.podIP\", \"status.podIPs\"",
+      "spec.containers[0].env[4].valueFrom.fieldRef.fieldPath: Invalid value: \"metadata.labels[x]\": error converting fieldPath: field label not supported: metadata.labels[x]",
+      "spec.containers[0].env[5].valueFrom.fieldRef: Invalid value: \"bad key\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      "spec.containers[0].env[6].valueFrom.resourceFieldRef.resource: Unsupported value: \"requests.gpu\": supported values: \"limits.cpu\", \"limits.ephemeral-storage\", \"limits.memory\", \"requests.cpu\", \"requests.ephemeral-storage\", \"requests.memory\"",
+      "spec.containers[0].env[7].valueFrom.resourceFieldRef.divisor: Invalid value: \"limits.cpu\": only divisor's values 1m and 1 are supported with the cpu resource",
+      "spec.containers[0].env[8].valueFrom.secretKeyRef.key: Invalid value: \"bad key\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+      "spec.containers[0].env[8].valueFrom.secretKeyRef.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      "spec.containers[0].env[9].valueFrom.configMapKeyRef.key: Required value",
+      "spec.containers[0].env[9].valueFrom: Invalid value: \"\": may not have more than one field specified at a time",
+    ],
+  },
+  {
+    name: "tolerations: keys, operators, values and effects",
+    object: {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}], "tolerations": [{"operator": "Equal", "value": "v"}, {"key": "k", "operator": "Exists", "value": "v"}, {"key": "Bad Key", "effect": "Sometimes"}, {"key": "k", "effect": "NoSchedule", "tolerationSeconds": 5}, {"key": "k", "operator": "Lt", "value": "1"}, {"key": "k", "value": "-x-"}]}},
+    errors: [
+      "spec.tolerations[0].operator: Invalid value: \"Equal\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+      "spec.tolerations[1].operator: Invalid value: \"v\": value must be empty when `operator` is 'Exists'",
+      "spec.tolerations[2].effect: Unsupported value: \"Sometimes\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"",
+      "spec.tolerations[2].key: Invalid value: \"Bad Key\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      "spec.tolerations[3].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set",
+      "spec.tolerations[4].operator: Unsupported value: \"Lt\": supported values: \"Equal\", \"Exists\", \"Lt\", \"Gt\"",
+      "spec.tolerations[5].operator: Invalid value: \"-x-\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+    ],
+  },
+  {
+    name: "huge pages are whole pages, beside cpu or memory",
+    object: {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox", "resources": {"limits": {"hugepages-2Mi": "3Mi"}}}]}},
+    errors: [
+      "spec.containers[0].resources.limits[hugepages-2Mi]: Invalid value: \"3Mi\": 3Mi is not positive integer multiple of hugepages-2Mi",
+      "spec.containers[0].resources.requests[hugepages-2Mi]: Invalid value: \"3Mi\": 3Mi is not positive integer multiple of hugepages-2Mi",
+      "spec.containers[0].resources: Forbidden: HugePages require cpu or memory",
+    ],
+  },
+  {
+    name: "pod fields: hostname, subdomain, active deadline, node selector",
+    object: {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}], "hostname": "Bad.Host", "subdomain": "a_b", "activeDeadlineSeconds": 0, "nodeSelector": {"bad key": "v"}}},
+    errors: [
+      "spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive",
+      "spec.hostname: Invalid value: \"Bad.Host\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+      "spec.nodeSelector: Invalid value: \"bad key\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      "spec.subdomain: Invalid value: \"a_b\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+    ],
+  },
+  {
+    name: "a template's priority class name is validated (a pod's is looked up first, by admission)",
+    object: {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "w"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}], "priorityClassName": "Bad_Class"}}, "selector": {"matchLabels": {"app": "a"}}}},
+    errors: [
+      "spec.template.spec.priorityClassName: Invalid value: \"Bad_Class\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    ],
+  },
+
 ];
 
 /** The object's errors as the API server finds them. */

@@ -123,6 +123,14 @@ const ROWS: Row[] = [
     ],
   },
   {
+    name: "image pull secrets named twice or not at all",
+    object: {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}], "imagePullSecrets": [{"name": "registry"}, {"name": "registry"}, {"name": ""}]}},
+    warnings: [
+      "spec.imagePullSecrets[1].name: duplicate name \"registry\"",
+      "spec.imagePullSecrets[2].name: invalid empty name \"\"",
+    ],
+  },
+  {
     name: "a pod's negative grace period becomes 1 without a warning",
     object: {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}], "terminationGracePeriodSeconds": -5}},
     warnings: [

@@ -96,14 +96,26 @@ export function generateCase(seed: number, index: number): DiffCase {
   const spec = podSpec(gen, kind === 'Job' ? random.weighted([[5, 'Never'], [4, 'OnFailure'], [gen.flaw * 10, 'Always']]) : undefined);
   const name = random.chance(gen.flaw) ? random.pick(['Upper-Case', 'dot.ted.name', 'under_score', 'x'.repeat(254), 'trailing-']) : `case-${index}`;
   const annotations = podAnnotations(gen, spec);
-  const labels = { app: `case-${index % 7}` };
+  const labels: Record<string, string> = { app: `case-${index % 7}` };
+  if (random.chance(gen.flaw)) {
+    const [key, value] = random.pick<[string, string]>([['app', 'v'.repeat(64)], ['example.com/', 'x'], ['Bad Key', 'x'], ['k'.repeat(64), 'x'], ['a/b/c', 'x'], ['tier', '-x-']]);
+    labels[key] = value;
+  }
   let object: Obj;
   if (kind === 'Pod') {
     object = { apiVersion: 'v1', kind, metadata: { name, labels, ...(annotations ? { annotations } : {}) }, spec };
   } else {
     const template = { metadata: { labels: random.chance(gen.flaw) ? { app: 'other' } : labels, ...(annotations ? { annotations } : {}) }, spec };
     const workload: Obj = { template };
-    if (kind !== 'Job') workload['selector'] = { matchLabels: labels };
+    if (kind !== 'Job' && random.chance(gen.flaw)) {
+      const selector = random.pick<Obj | undefined>([
+        undefined, {}, { matchExpressions: [{ key: 'app', operator: 'Exists' }] }, { matchExpressions: [{ key: 'app', operator: 'In' }] },
+        { matchExpressions: [{ key: 'app', operator: 'Bogus', values: ['x'] }] }, { matchLabels: { app: 'elsewhere' } },
+      ]);
+      if (selector) workload['selector'] = selector;
+    } else if (kind !== 'Job') {
+      workload['selector'] = { matchLabels: labels };
+    }
     if (kind === 'Deployment') workload['replicas'] = 1;
     if (kind === 'Job') workload['backoffLimit'] = 0;
     object = { apiVersion: CASE_KINDS[kind].apiVersion, kind, metadata: { name }, spec: workload };

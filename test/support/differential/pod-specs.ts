@@ -52,20 +52,50 @@ function resources(gen: Gen): Obj {
     if (random.chance(0.7)) list['cpu'] = random.chance(gen.flaw) ? random.pick(BAD_QUANTITIES) : random.pick(QUANTITIES.slice(0, 5));
     if (random.chance(0.7)) list['memory'] = random.chance(gen.flaw) ? random.pick(BAD_QUANTITIES) : random.pick(QUANTITIES.slice(5));
     if (random.chance(0.05)) list['ephemeral-storage'] = '1Gi';
+    // JSON numbers are quantities too.
+    if (random.chance(0.05)) list['cpu'] = random.pick([0.5, 2, 0.001, 1e-4]);
+    if (random.chance(0.03)) list['memory'] = random.pick([1073741824, 1.5e9]);
+    if (random.chance(0.02)) list['hugepages-2Mi'] = random.pick(['4Mi', '3Mi']);
     if (random.chance(gen.flaw)) list[random.pick(['gpu', 'example.com/dongle'])] = random.pick(['1', '2']);
     out[kind] = list;
   }
   return out;
 }
 
-function probe(gen: Gen): Obj {
+function probe(gen: Gen, liveness: boolean): Obj {
   const { random } = gen;
   const handler = random.weighted<Obj>([
     [3, { httpGet: { path: '/healthz', port: random.pick([80, 'http']), ...(random.chance(0.3) ? { host: random.pick(['127.0.0.1', 'example.com', '']) } : {}) } }],
     [2, { tcpSocket: { port: 80, ...(random.chance(0.3) ? { host: random.pick(['127.0.0.1', '']) } : {}) } }],
     [2, { exec: { command: ['true'] } }],
+    [1, { grpc: { port: 9090 } }],
   ]);
-  return { ...handler, periodSeconds: 10 };
+  const probe: Obj = { ...handler, periodSeconds: 10 };
+  if (random.chance(gen.flaw * 2)) {
+    Object.assign(probe, random.pick<Obj>([
+      {}, { exec: { command: [] } }, { httpGet: { port: 0 } }, { httpGet: { port: 'Bad_Port' } }, { tcpSocket: { port: 70000 } },
+      { exec: { command: ['true'] }, tcpSocket: { port: 80 } }, { periodSeconds: -1 }, { successThreshold: liveness ? 2 : 1 },
+      { timeoutSeconds: -5 }, { terminationGracePeriodSeconds: 0 }, { grpc: { port: 0 } },
+    ]));
+    if (Object.keys(probe).length === 1 && probe['periodSeconds'] !== undefined) delete probe[Object.keys(handler)[0]!];
+  }
+  return probe;
+}
+
+const ENV_NAMES = ['PATH_EXTRA', 'NODE_NAME', 'POD_IP', 'LOG_LEVEL'];
+
+function env(gen: Gen): Obj[] {
+  const { random } = gen;
+  return Array.from({ length: random.between(1, 3) }, () => {
+    const name = random.chance(gen.flaw) ? random.pick(['', 'A=B', '1ABC', 'é', 'a b', ...ENV_NAMES]) : random.pick(ENV_NAMES);
+    return random.weighted<Obj>([
+      [4, { name, value: random.pick(['1', '$(NODE_NAME)/x', '']) }],
+      [2, { name, valueFrom: { fieldRef: { fieldPath: random.chance(gen.flaw * 3) ? random.pick(['spec.bogus', 'metadata.labels[bad key]']) : random.pick(['spec.nodeName', 'status.podIP', 'metadata.name']) } } }],
+      [1, { name, valueFrom: { resourceFieldRef: { resource: random.chance(gen.flaw * 3) ? 'requests.gpu' : 'limits.memory', ...(random.chance(0.3) ? { divisor: '1Mi' } : {}) } } }],
+      [1, { name, valueFrom: { secretKeyRef: { name: 'credentials', key: random.chance(gen.flaw * 3) ? 'bad key' : 'token' } } }],
+      [gen.flaw * 10, { name, value: 'x', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+    ]);
+  });
 }
 
 function volumeMounts(gen: Gen, volumes: string[], privileged: boolean): Obj[] {
@@ -94,12 +124,18 @@ function container(gen: Gen, used: string[], volumes: string[], hostProcess: boo
   if (sc) c['securityContext'] = sc;
   maybe(gen, c, 'volumeMounts', volumes.length > 0 ? 0.6 : 0.05, () => volumeMounts(gen, volumes, sc?.['privileged'] === true));
   if (!init) {
-    maybe(gen, c, 'livenessProbe', 0.1, () => probe(gen));
-    maybe(gen, c, 'readinessProbe', 0.05, () => probe(gen));
-    maybe(gen, c, 'lifecycle', 0.05, () => ({ postStart: random.pick<Obj>([{ httpGet: { port: 80, host: '10.0.0.1' } }, { exec: { command: ['true'] } }, { tcpSocket: { port: 80 } }]) }));
+    maybe(gen, c, 'livenessProbe', 0.1, () => probe(gen, true));
+    maybe(gen, c, 'readinessProbe', 0.05, () => probe(gen, false));
+    maybe(gen, c, 'startupProbe', 0.03, () => probe(gen, true));
+    maybe(gen, c, 'lifecycle', 0.05, () => ({
+      [random.pick(['postStart', 'preStop'])]: random.pick<Obj>([
+        { httpGet: { port: 80, host: '10.0.0.1' } }, { exec: { command: ['true'] } }, { tcpSocket: { port: 80 } }, { sleep: { seconds: random.pick([5, 0, -1]) } },
+      ]),
+    }));
   } else {
     maybe(gen, c, 'restartPolicy', 0.15, () => (random.chance(gen.flaw * 3) ? random.pick(['Never', 'OnFailure', 'bogus']) : 'Always'));
   }
+  maybe(gen, c, 'env', 0.2, () => env(gen));
   maybe(gen, c, 'imagePullPolicy', 0.1, () => random.weighted([[5, 'IfNotPresent'], [3, 'Always'], [gen.flaw * 10, 'Sometimes']]));
   return c;
 }
@@ -185,7 +221,17 @@ export function podSpec(gen: Gen, restartPolicy: string | undefined): Obj {
   maybe(gen, spec, 'nodeSelector', 0.2, () => ({ 'kubernetes.io/os': random.pick(['linux', 'windows']) }));
   maybe(gen, spec, 'dnsPolicy', 0.05, () => random.pick(['ClusterFirstWithHostNet', 'Default', ...(random.chance(gen.flaw * 5) ? ['Host'] : [])]));
   maybe(gen, spec, 'shareProcessNamespace', 0.03, () => true);
-  maybe(gen, spec, 'runtimeClassName', 0.02, () => 'windows-hostprocess');
+  // Only the classes every cluster has: whether another exists is the cluster's, which lint cannot know.
+  maybe(gen, spec, 'priorityClassName', 0.05, () => random.pick(['system-node-critical', 'system-cluster-critical']));
+  maybe(gen, spec, 'tolerations', 0.15, () => [random.pick<Obj>([
+    { operator: 'Exists' }, { key: 'hostpod.io/hostprocess', operator: 'Exists', effect: 'NoSchedule' },
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ...(random.chance(gen.flaw * 5) ? [{ key: 'k', operator: 'Exists', value: 'v' }, { operator: 'Equal', value: 'v' }, { key: 'Bad Key', effect: 'Sometimes' }, { key: 'k', effect: 'NoSchedule', tolerationSeconds: 5 }] : []),
+  ])]);
+  maybe(gen, spec, 'hostname', 0.03, () => random.pick(['node-agent', ...(random.chance(gen.flaw * 5) ? ['Bad.Host'] : [])]));
+  maybe(gen, spec, 'imagePullSecrets', 0.05, () => [{ name: 'registry' }, ...(random.chance(0.3) ? [{ name: random.pick(['registry', '']) }] : [])]);
+  maybe(gen, spec, 'terminationGracePeriodSeconds', 0.05, () => random.pick([0, 30, -1]));
+  maybe(gen, spec, 'activeDeadlineSeconds', 0.02, () => random.pick([60, 0]));
   return spec;
 }
 

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUp, type UpProcess } from '../hostpod-up.js';
+import { KUBERNETES_VERSION } from '../kube-binaries.js';
 import { freePort, startRealCluster, type RealCluster } from '../real-cluster.js';
 import { kubeconfigTarget, mapLimit, realTarget, type ApiTarget } from './api-target.js';
 import { CASE_KINDS, generateCases, type DiffCase } from './cases.js';
@@ -38,6 +39,8 @@ export interface Mismatch {
 
 export interface DiffReport {
   cases: number;
+  /** Conformance fixtures of Pod Security versions newer than the real API server, not compared. */
+  newerFixtures: number;
   comparisons: number;
   mismatches: Mismatch[];
   /** Phase durations, ms. */
@@ -100,7 +103,9 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
   };
   const generated = generateCases(options.seed, options.count);
   const examples = options.fixedCases === false ? [] : exampleCases();
-  const fixtures = options.fixedCases === false ? [] : conformanceCases();
+  const serverMinor = Number(KUBERNETES_VERSION.split('.')[1]);
+  const conformance = options.fixedCases === false ? { cases: [], newer: 0 } : conformanceCases(serverMinor);
+  const fixtures = conformance.cases;
   const cases = [...generated, ...examples, ...fixtures];
   const fixtureNamespaces = new Map<string, NamespaceConfig>();
   for (const c of fixtures) {
@@ -118,7 +123,8 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
     noPrivilegedTrials.push({ index, namespace: NO_PRIVILEGED_NAMESPACE });
   });
   const planeTrials = trials.filter((t) => CONTROL_PLANE_KINDS.has(cases[t.index]!.kind));
-  log(`${cases.length} cases (${generated.length} generated from seed ${options.seed}, ${examples.length} examples, ${fixtures.length} conformance fixtures)`);
+  log(`${cases.length} cases (${generated.length} generated from seed ${options.seed}, ${examples.length} examples, ${fixtures.length} conformance fixtures; ` +
+    `${conformance.newer} fixtures of versions after the real API server's v1.${serverMinor} left out)`);
 
   const dir = mkdtempSync(join(tmpdir(), 'hostpod-differential-'));
   let real: RealCluster | undefined;
@@ -192,7 +198,7 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
     noPrivilegedTrials.forEach((trial, i) => {
       compare(trial, 'lint --allow-privileged=false', noPrivilegedOutcomes[i]!, lintOutcomes.get('no-privileged')!.get(fileName(trial.index)), admissionRan);
     });
-    return { cases: cases.length, comparisons, mismatches, timings };
+    return { cases: cases.length, newerFixtures: conformance.newer, comparisons, mismatches, timings };
   } finally {
     for (const t of targets) t.close();
     await Promise.all([real?.stop(), noPrivileged?.stop(), up?.stop()]);

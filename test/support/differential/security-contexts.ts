@@ -113,6 +113,8 @@ export function containerSecurityContext(gen: Gen, hostProcess: boolean | undefi
   return sc;
 }
 
+// Not net.ipv4.tcp_slow_start_after_idle or tcp_notsent_lowat: Pod Security allows them from
+// v1.37, hostpod's latest, while the 1.36 API server the cases are compared with does not know it.
 const SYSCTLS = [
   'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range',
   'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout',
@@ -147,6 +149,8 @@ export function podSecurityContext(gen: Gen): Obj | undefined {
   maybe(gen, sc, 'seLinuxOptions', 0.06, () => ({ ...random.pick(SELINUX) }));
   maybe(gen, sc, 'appArmorProfile', 0.06, () => appArmor(gen));
   maybe(gen, sc, 'sysctls', 0.1, () => sysctls(gen));
+  maybe(gen, sc, 'fsGroupChangePolicy', 0.03, () => random.pick(['OnRootMismatch', 'Always', ...(random.chance(gen.flaw * 5) ? ['Sometimes'] : [])]));
+  maybe(gen, sc, 'supplementalGroupsPolicy', 0.03, () => random.pick(['Merge', 'Strict', ...(random.chance(gen.flaw * 5) ? ['Loose'] : [])]));
   if (Object.keys(sc).length === 0 && random.chance(0.7)) return undefined;
   return sc;
 }
