@@ -47,7 +47,7 @@ describe('server verdict', () => {
 
 describe('server disagreement', () => {
   const result = (kind: string, apiVersion: string, valid: boolean, podsAllowed: boolean | undefined): LintResult => ({
-    file: 'f', index: 0, line: 1, kind, apiVersion, namespace: 'ns', name: 'n', valid, errors: [], warnings: [],
+    file: 'f', index: 0, line: 1, kind, apiVersion, namespace: 'ns', name: 'n', valid, errors: [], warnings: [], serverWarnings: [],
     podSecurity: podsAllowed === undefined ? null : { level: 'restricted', version: 'latest', allowed: podsAllowed, reasons: [], message: '' },
   });
   const check = (outcome: ServerOutcome, pods?: ServerOutcome): ServerCheck => ({ outcome, warnings: [], disagrees: false, ...(pods ? { pods: { outcome: pods, warnings: [] } } : {}) });

@@ -5,7 +5,7 @@
  * defaulted, admitted and validated like a user's.
  */
 import type { UserInfo } from '../auth/user.js';
-import { semanticEqual } from '../defaults/json.js';
+import { semanticEqual } from '../../api/defaults/json.js';
 import { decodePatch, PatchError, patchObject, patchStrictErrors } from '../patch/index.js';
 import { storeResource, type ResourceDefinition } from '../resources/definition.js';
 import { ObjectExists, ObjectMissing, RevisionConflict, type RowRange, type Store } from '../store/index.js';
@@ -25,6 +25,8 @@ export interface RequestContext {
   user: UserInfo;
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
+  /** The warnings of this request so far: steps before validation (a pod's AppArmor annotations) add theirs. */
+  warnings?: string[];
 }
 
 export interface Written {
@@ -154,8 +156,14 @@ export class ObjectApi {
       this.#requireLiveNamespace(ns, info, meta.name ?? meta.generateName ?? '');
     }
     object = withMeta(object, { namespace: info.namespaced ? ns : undefined });
-    object = this.strategy.prepareForCreate(info, object, context);
-    warnings.push(...this.strategy.validate(info, object, undefined, context));
+    const recording = { ...context, warnings };
+    try {
+      object = this.strategy.prepareForCreate(info, object, recording);
+      warnings.push(...this.strategy.validate(info, object, undefined, recording));
+    } catch (error) {
+      if (error instanceof StatusError) error.warnings.unshift(...warnings);
+      throw error;
+    }
     if (context.dryRun) return { object, warnings };
     const name = metaOf(object).name ?? '';
     try {

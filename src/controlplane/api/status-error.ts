@@ -22,8 +22,11 @@ export interface StatusDetails {
 
 /** A failure the API server answers with a `Status` object. */
 export class StatusError extends Error {
-  /** The warnings the request recorded before it failed, sent with the Status as kube-apiserver sends them. */
-  warnings: readonly string[] = [];
+  /**
+   * Warnings recorded before the failure: kube-apiserver's warning recorder writes each as a
+   * header when it is recorded, so they go out with the Status too.
+   */
+  warnings: string[] = [];
 
   constructor(
     readonly code: number,

@@ -13,7 +13,7 @@ import type { ObjectApi, RequestContext } from '../api/object-api.js';
 import type { Obj, ObjectLookup } from '../api/object-meta.js';
 import type { UpdateSubresource } from '../api/prepare-update.js';
 import type { UserInfo } from '../auth/user.js';
-import type { JsonObject } from '../defaults/json.js';
+import type { JsonObject } from '../../api/defaults/json.js';
 import type { TypeMeta } from '../patch/patch-meta.js';
 import type { ResourcePrinter } from '../tables/shared.js';
 
@@ -33,6 +33,8 @@ export interface StrategyContext {
   lookup: ObjectLookup;
   /** The pods of a namespace, for Pod Security's warnings when its enforce level changes. */
   podsIn: (namespace: string) => Obj[];
+  /** Where a step before validation records its warnings, which go out even if the request then fails. */
+  warnings?: string[];
 }
 
 /** A create that is a question answered, not an object stored (a Binding, a SubjectAccessReview). */
@@ -75,6 +77,12 @@ export interface ResourceSpec {
   admitCreate?: (object: Obj, context: StrategyContext) => Obj;
   /** Mutating admission of an update of the object itself (not a subresource), before its preparation. */
   admitUpdate?: (current: Obj, object: Obj) => Obj;
+  /**
+   * Whether `validate` reports metadata errors itself, with those of the rest of the object (a
+   * pod's or workload's validation, as ValidatePodCreate does), so that one 422 names them all
+   * instead of the generic metadata check answering first.
+   */
+  validatesMetadata?: boolean;
   /** Name rules beyond ObjectMeta's DNS subdomain: the messages for a bad name. */
   validateName?: (name: string) => string[];
   /**

@@ -106,7 +106,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     case 'create': {
       const body = await decodeBody(request, await readBody(request));
       const created = api.create(info, namespace, body, context);
-      return sendJson(response, context.dryRun ? 200 : 201, encodeOne(created.object), created.warnings);
+      return sendJson(response, 201, encodeOne(created.object), created.warnings);
     }
     case 'update': {
       const body = await decodeBody(request, await readBody(request));

@@ -1,5 +1,5 @@
 /** Leases (coordination.k8s.io/v1): node heartbeats in kube-node-lease, and leader election. */
-import { defaultLease } from '../../defaults/lease-defaults.js';
+import { defaultLease } from '../../../api/defaults/lease-defaults.js';
 import { Lease } from '../../patch/patch-meta.js';
 import { leasePrinter } from '../../tables/leases.js';
 import { ALL_VERBS, defineResource } from '../definition.js';
