@@ -15,7 +15,7 @@ import { kubeconfigTarget, mapLimit, realTarget, type ApiTarget } from './api-ta
 import { CASE_KINDS, generateCases, type DiffCase } from './cases.js';
 import { conformanceCases, exampleCases } from './fixture-cases.js';
 import { lintFiles, type LintFile } from './lint-target.js';
-import { CASE_NAMESPACES, fixtureNamespace, lintLabelArgs, namespaceObject, NO_PRIVILEGED_NAMESPACE, type NamespaceConfig } from './namespaces.js';
+import { CASE_NAMESPACES, fixtureNamespace, lintLabelArgs, namespaceObject, NO_PRIVILEGED_NAMESPACE, VERSIONED_NAMESPACES, type NamespaceConfig } from './namespaces.js';
 import { differences, outcomeOfResponse, type Outcome } from './outcome.js';
 
 export interface DiffOptions {
@@ -119,7 +119,7 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
       trials.push({ index, namespace: fixtureNamespaces.get(fixtureNamespace(c.fixture.level, c.fixture.version).name)! });
       return;
     }
-    for (const namespace of CASE_NAMESPACES) trials.push({ index, namespace });
+    for (const namespace of [...CASE_NAMESPACES, VERSIONED_NAMESPACES[index % VERSIONED_NAMESPACES.length]!]) trials.push({ index, namespace });
     noPrivilegedTrials.push({ index, namespace: NO_PRIVILEGED_NAMESPACE });
   });
   const planeTrials = trials.filter((t) => CONTROL_PLANE_KINDS.has(cases[t.index]!.kind));
@@ -146,7 +146,7 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
     const noPrivilegedApi = realTarget('kube-apiserver --allow-privileged=false', noPrivileged!, 2);
     const planeApi = kubeconfigTarget('hostpod up', up!.kubeconfig, 4);
     targets.push(realApi, noPrivilegedApi, planeApi);
-    const allNamespaces = [...CASE_NAMESPACES, ...fixtureNamespaces.values()];
+    const allNamespaces = [...CASE_NAMESPACES, ...VERSIONED_NAMESPACES, ...fixtureNamespaces.values()];
     await phase('namespaces', () => Promise.all([
       createNamespaces(realApi, allNamespaces), createNamespaces(noPrivilegedApi, [NO_PRIVILEGED_NAMESPACE]), createNamespaces(planeApi, allNamespaces),
     ]));
@@ -156,6 +156,11 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
       const plain = cases.flatMap((c, index) => (c.fixture ? [] : [{ name: fileName(index), text: c.body }]));
       for (const config of CASE_NAMESPACES) {
         runs.set(config.name, await lintFiles(join(dir, 'lint', config.name), plain, lintLabelArgs(config)));
+      }
+      // Each versioned namespace lints only the cases that go to it.
+      for (const config of VERSIONED_NAMESPACES) {
+        const own = new Set(trials.filter((t) => t.namespace === config).map((t) => fileName(t.index)));
+        runs.set(config.name, await lintFiles(join(dir, 'lint', config.name), plain.filter((f) => own.has(f.name)), lintLabelArgs(config)));
       }
       runs.set('no-privileged', await lintFiles(join(dir, 'lint', 'no-privileged'), plain, [...lintLabelArgs(NO_PRIVILEGED_NAMESPACE), '--allow-privileged', 'false']));
       // The fixtures in one run: Namespace objects first (lint reads their labels), then each
