@@ -15,6 +15,7 @@ import {
 import { dig, isHostProcessPod, syncAppArmorAnnotations, validateObject } from '../policy/validation/index.js';
 import { FieldPath } from '../policy/field.js';
 import { hostProcessAdvice } from './advice.js';
+import type { ServerCheck } from './server/verdict.js';
 
 export interface LintOptions {
   /** Evaluate at this level instead of the namespace's enforce label (`--pod-security`). */
@@ -24,6 +25,13 @@ export interface LintOptions {
   /** kube-apiserver's --allow-privileged; true as in most clusters. */
   allowPrivileged?: boolean;
   exemptions?: Exemptions;
+  /** Where objects without metadata.namespace go: `default`, or a kubeconfig context's namespace (`--server`). */
+  defaultNamespace?: string;
+  /**
+   * Labels of namespaces as a cluster has them (`--server`), read as objects need them: a
+   * Namespace object in the input is applied over them, and `namespaceLabels` over both.
+   */
+  clusterNamespaces?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 export interface LintError {
@@ -76,11 +84,21 @@ export interface LintResult {
    * `Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.foo"`.
    */
   badRequest?: string;
+  /** A cluster's verdict on it (`--server`). */
+  server?: ServerCheck;
 }
 
-/** Whether the result makes lint fail: invalid, or denied by Pod Security. */
+/**
+ * Whether the result makes lint fail: invalid, or denied by Pod Security; with a server's
+ * verdict, also refused by the server or left unjudged by it (for want of permission).
+ */
 export function failed(result: LintResult): boolean {
-  return !result.valid || result.podSecurity?.allowed === false;
+  return !result.valid || result.podSecurity?.allowed === false || serverFailed(result.server);
+}
+
+function serverFailed(check: ServerCheck | undefined): boolean {
+  const fails = (outcome: string | undefined): boolean => outcome === 'refused' || outcome === 'unchecked';
+  return check !== undefined && (fails(check.outcome) || fails(check.pods?.outcome));
 }
 
 /**
@@ -143,7 +161,7 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
     });
     return result;
   }
-  const namespaceOf = (): string => (typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default');
+  const namespaceOf = (): string => (typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : options.defaultNamespace ?? 'default');
   if (kind.type === 'custom') {
     result.warnings.push(`${result.kind ?? ''} (${result.apiVersion ?? ''}) is not a built-in Kubernetes kind: not checked`);
     return result;
@@ -183,7 +201,9 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   const podSpec = (template?.['spec'] ?? {}) as V1PodSpec;
   const specPath = FieldPath.of([...info.templatePath, 'spec']);
 
-  const labels: Record<string, string> = { ...(namespaces.get(namespace) ?? {}), ...(options.namespaceLabels ?? {}) };
+  const labels: Record<string, string> = {
+    ...(options.clusterNamespaces?.get(namespace) ?? {}), ...(namespaces.get(namespace) ?? {}), ...(options.namespaceLabels ?? {}),
+  };
   if (options.podSecurity) {
     labels[`${LABEL_PREFIX}enforce`] = options.podSecurity.level;
     labels[`${LABEL_PREFIX}enforce-version`] = formatVersion(options.podSecurity.version);

@@ -1,7 +1,8 @@
 /**
  * SubjectAccessReview (`authorization.k8s.io/v1`): the API server answers "may this user do
  * this?" with its own authorizer, for admins and nodes; kubelet endpoints ask it about their
- * callers and cache the answers as the kubelet does.
+ * callers and cache the answers as the kubelet does. SelfSubjectAccessReview and
+ * SelfSubjectReview answer any user about itself (`kubectl auth can-i`, `kubectl auth whoami`).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,11 +79,16 @@ describe('SubjectAccessReview', () => {
     assert.match(empty.json()['message'] as string, /exactly one of nonResourceAttributes or resourceAttributes must be specified/);
   });
 
-  test('discovery lists it as kube-apiserver does: authorization.k8s.io/v1, create only', async () => {
+  test('discovery lists the reviews as kube-apiserver does: authentication.k8s.io/v1 and authorization.k8s.io/v1, create only', async () => {
     const groups = (await api(plane, 'GET', '/apis')).json()['groups'] as { name: string }[];
-    assert.deepEqual(groups.map((g) => g.name), ['apps', 'authorization.k8s.io', 'coordination.k8s.io']);
+    assert.deepEqual(groups.map((g) => g.name), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io']);
     const resources = (await api(plane, 'GET', '/apis/authorization.k8s.io/v1')).json()['resources'];
-    assert.deepEqual(resources, [{ name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] }]);
+    assert.deepEqual(resources, [
+      { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
+      { name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] },
+    ]);
+    const authentication = (await api(plane, 'GET', '/apis/authentication.k8s.io/v1')).json()['resources'];
+    assert.deepEqual(authentication, [{ name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] }]);
   });
 
   test('kubectl create -f of a SubjectAccessReview prints the answer', { skip: kubectlSkip('1.33') }, async () => {
@@ -124,6 +130,57 @@ describe('the kubelet endpoint\'s authorizer', () => {
       assert.equal(asked() - before, 4);
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('SelfSubjectAccessReview and SelfSubjectReview', () => {
+  const SSARS = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+  const self = (spec: Record<string, unknown>) => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec });
+  let token: string;
+  before(async () => {
+    await api(plane, 'POST', '/api/v1/namespaces/default/serviceaccounts', { body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'asker' } } });
+    const issued = await api(plane, 'POST', '/api/v1/namespaces/default/serviceaccounts/asker/token', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} } });
+    token = (issued.json()['status'] as { token: string }).token;
+  });
+
+  test('self access review answers for the user who asks, which any user may', async () => {
+    const cases: [string, string | undefined, Record<string, unknown>, boolean][] = [
+      ['the admin may list pods anywhere', undefined, { resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'kube-system' } }, true],
+      ['a service account may list its own namespace\'s configmaps', token, { resourceAttributes: { verb: 'list', resource: 'configmaps', namespace: 'default' } }, true],
+      ['a service account may not list another namespace\'s pods', token, { resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'kube-system' } }, false],
+      ['a service account may read /healthz', token, { nonResourceAttributes: { verb: 'get', path: '/healthz' } }, true],
+    ];
+    for (const [what, as, spec, allowed] of cases) {
+      const response = await api(plane, 'POST', SSARS, { body: self(spec), ...(as === undefined ? {} : { token: as }) });
+      assert.equal(response.status, 201, `${what}: ${response.body}`);
+      assert.deepEqual(response.json()['status'], { allowed }, what);
+      assert.equal(response.json()['kind'], 'SelfSubjectAccessReview');
+    }
+    const invalid = await api(plane, 'POST', SSARS, { body: self({}), token });
+    assert.equal(invalid.status, 422);
+    assert.match(invalid.json()['message'] as string, /^SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: .*exactly one of nonResourceAttributes or resourceAttributes must be specified/);
+  });
+
+  test('self subject review says who asks: a token\'s account and its credential id, a certificate\'s name, groups and fingerprint', async () => {
+    const asAccount = await api(plane, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, token });
+    assert.equal(asAccount.status, 201, asAccount.body);
+    const jti = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
+    const account = (await api(plane, 'GET', '/api/v1/namespaces/default/serviceaccounts/asker')).json()['metadata'] as { uid: string };
+    assert.deepEqual((asAccount.json()['status'] as { userInfo: unknown }).userInfo, {
+      username: 'system:serviceaccount:default:asker', uid: account.uid,
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+      extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${jti}`] },
+    });
+    const pair = await issueCertificate(plane.pki.ca, { commonName: 'system:node:n1', organizations: ['system:nodes'], usage: 'client' });
+    const node = new KubeClient({ server: plane.url, ca: plane.pki.ca.cert, insecureSkipTlsVerify: false, clientCert: pair.cert, clientKey: pair.key });
+    try {
+      const answered = await node.create<{ status: { userInfo: { username: string; groups: string[]; extra: Record<string, string[]> } } }>('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      assert.equal(answered.status.userInfo.username, 'system:node:n1');
+      assert.deepEqual(answered.status.userInfo.groups, ['system:nodes', 'system:authenticated']);
+      assert.match(answered.status.userInfo.extra['authentication.kubernetes.io/credential-id']![0]!, /^X509SHA256=[0-9a-f]{64}$/);
+    } finally {
+      node.close();
     }
   });
 });

@@ -77,6 +77,31 @@ describe('api server', () => {
     assert.equal(again.json()['reason'], 'AlreadyExists');
   });
 
+  test('api server refuses a patch that names a stale resourceVersion with 409 Conflict (kubectl label --resource-version)', async () => {
+    const created = (await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('conditional') })).json();
+    const rv = (created['metadata'] as { resourceVersion: string }).resourceVersion;
+    const stale = await api(s.plane, 'PATCH', '/api/v1/namespaces/default/configmaps/conditional', { contentType: 'application/merge-patch+json', body: { metadata: { labels: { a: 'b' }, resourceVersion: '1' } } });
+    assert.equal(stale.status, 409, stale.body);
+    assert.equal(stale.json()['message'], 'Operation cannot be fulfilled on configmaps "conditional": the object has been modified; please apply your changes to the latest version and try again');
+    const current = await api(s.plane, 'PATCH', '/api/v1/namespaces/default/configmaps/conditional', { contentType: 'application/merge-patch+json', body: { metadata: { labels: { a: 'b' }, resourceVersion: rv } } });
+    assert.equal(current.status, 200, current.body);
+  });
+
+  test('api server keeps the object when a DELETE\'s DeleteOptions ask for a dry run, as kubectl delete --dry-run=server sends it', async () => {
+    await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('dry') });
+    const dry = await api(s.plane, 'DELETE', '/api/v1/namespaces/default/configmaps/dry', { body: { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] } });
+    assert.equal(dry.status, 200, dry.body);
+    assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status, 200);
+    // The query's dryRun is decoded over the body's; anything but All is refused as ValidateDryRun refuses it.
+    for (const [path, body] of [['dry', { dryRun: ['Some'] }], ['dry?dryRun=Some', { dryRun: ['All'] }]] as const) {
+      const bad = await api(s.plane, 'DELETE', `/api/v1/namespaces/default/configmaps/${path}`, { body });
+      assert.equal(bad.status, 422, bad.body);
+      // Named by its GroupKind, as kube-apiserver's ValidateDeleteOptions names it (see field-validation.test.ts's recorded answers).
+      assert.equal(bad.json()['message'], 'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Some"]: supported values: "All"');
+    }
+    assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status, 200);
+  });
+
   test('api server keeps an object in its namespace when a PUT or a patch leaves metadata.namespace out', async () => {
     assert.equal((await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('no-ns') })).status, 201);
     const put = await api(s.plane, 'PUT', '/api/v1/namespaces/default/configmaps/no-ns', { body: { ...cm('no-ns'), data: { k: 'put' } } });
@@ -224,6 +249,32 @@ describe('api server', () => {
     assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/default/pods/bound')).status, 404);
   });
 
+  test('api server marks a pod on no node for deletion before removing it, as the generic registry does: a watch sees MODIFIED, then DELETED', async () => {
+    const created = await api(s.plane, 'POST', '/api/v1/namespaces/default/pods', { body: pod('marked-first', { schedulerName: 'nobody' }) });
+    const from = (created.json()['metadata'] as { resourceVersion: string }).resourceVersion;
+    const events = watch(s.plane, `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${from}&fieldSelector=metadata.name%3Dmarked-first`, (e) => e.some((x) => x.type === 'DELETED'));
+    const deleted = await api(s.plane, 'DELETE', '/api/v1/namespaces/default/pods/marked-first', { body: { gracePeriodSeconds: 30 } });
+    assert.equal(deleted.status, 200);
+    const meta = (e: { object: Record<string, unknown> }) => e.object['metadata'] as { deletionTimestamp?: string; deletionGracePeriodSeconds?: number };
+    const seen = await events;
+    assert.deepEqual(seen.map((e) => `${e.type} grace=${meta(e).deletionGracePeriodSeconds} marked=${meta(e).deletionTimestamp !== undefined}`), ['MODIFIED grace=0 marked=true', 'DELETED grace=0 marked=true']);
+    assert.equal((deleted.json()['metadata'] as { deletionGracePeriodSeconds?: number }).deletionGracePeriodSeconds, 0);
+  });
+
+  test('api server skips an update that changes nothing: the resourceVersion stays and no watch sees it', async () => {
+    const created = (await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('still', { a: 'b' }) })).json();
+    const rv = (created['metadata'] as { resourceVersion: string }).resourceVersion;
+    const events = watch(s.plane, `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&fieldSelector=metadata.name%3Dstill`, (e) => e.length > 0);
+    const same = await api(s.plane, 'PATCH', '/api/v1/namespaces/default/configmaps/still', { contentType: 'application/merge-patch+json', body: { metadata: { labels: { a: 'b' } } } });
+    assert.equal(same.status, 200, same.body);
+    assert.equal((same.json()['metadata'] as { resourceVersion: string }).resourceVersion, rv);
+    const put = await api(s.plane, 'PUT', '/api/v1/namespaces/default/configmaps/still', { body: created });
+    assert.equal((put.json()['metadata'] as { resourceVersion: string }).resourceVersion, rv);
+    const changed = await api(s.plane, 'PATCH', '/api/v1/namespaces/default/configmaps/still', { contentType: 'application/merge-patch+json', body: { data: { k: 'w' } } });
+    assert.notEqual((changed.json()['metadata'] as { resourceVersion: string }).resourceVersion, rv);
+    assert.deepEqual((await events).map((e) => `${e.type} ${(e.object['data'] as { k: string }).k}`), ['MODIFIED w']);
+  });
+
   test('scheduler binds a pod to a fitting node and reports FailedScheduling when none fits', async () => {
     await registerNode(s.plane, 'tainted', { zone: 'b' }, { spec: { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] } });
     await api(s.plane, 'POST', '/api/v1/namespaces/default/pods', { body: pod('nowhere', { nodeSelector: { zone: 'a' } }) });
@@ -233,6 +284,8 @@ describe('api server', () => {
     }, 5000, 'the PodScheduled condition');
     assert.equal(condition.status, 'False');
     assert.equal(condition.message, "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.");
+    // The pod generation the condition was decided for, as kube-scheduler 1.34+ writes it.
+    assert.equal((condition as { observedGeneration?: number }).observedGeneration, 1);
     const events = (await api(s.plane, 'GET', '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dnowhere,reason%3DFailedScheduling')).json()['items'] as { message: string; type: string }[];
     assert.equal(events[0]?.type, 'Warning');
 

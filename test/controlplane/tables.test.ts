@@ -468,8 +468,8 @@ describe('event table', () => {
 describe('simple tables', () => {
   const cases: [string, string, Json, unknown[]][] = [
     ['namespace row shows the phase', 'namespaces', { metadata: { name: 'default', creationTimestamp: ago(5 * DAY) }, status: { phase: 'Active' } }, ['default', 'Active', '5d']],
-    ['serviceaccount row counts its secrets', 'serviceaccounts', { metadata: { name: 'default', creationTimestamp: ago(HOUR) }, secrets: [{ name: 'a' }] }, ['default', 1, '60m']],
-    ['serviceaccount row counts zero without secrets', 'serviceaccounts', { metadata: { name: 'builder', creationTimestamp: ago(HOUR) } }, ['builder', 0, '60m']],
+    // kube-apiserver 1.35+ counts no secrets (kubernetes#117160): the real 1.36 prints NAME AGE.
+    ['serviceaccount row shows no secret count', 'serviceaccounts', { metadata: { name: 'default', creationTimestamp: ago(HOUR) }, secrets: [{ name: 'a' }] }, ['default', '60m']],
     [
       'configmap row counts data and binaryData keys together',
       'configmaps',
@@ -488,7 +488,7 @@ describe('simple tables', () => {
 
   test('simple table columns are the upstream ones', () => {
     assert.deepEqual(columnsOf('namespaces').map(([name]) => name), ['Name', 'Status', 'Age']);
-    assert.deepEqual(columnsOf('serviceaccounts').map(([name, type]) => `${name}:${type}`), ['Name:string', 'Secrets:string', 'Age:string']);
+    assert.deepEqual(columnsOf('serviceaccounts').map(([name, type]) => `${name}:${type}`), ['Name:string', 'Age:string']);
     assert.deepEqual(columnsOf('configmaps').map(([name]) => name), ['Name', 'Data', 'Age']);
     assert.deepEqual(columnsOf('secrets').map(([name]) => name), ['Name', 'Type', 'Data', 'Age']);
     assert.deepEqual(columnsOf('leases').map(([name]) => name), ['Name', 'Holder', 'Age']);

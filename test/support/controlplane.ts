@@ -39,7 +39,7 @@ export interface ApiResponse {
 }
 
 /** One HTTPS request to the control plane, with the admin token unless `token` says otherwise (null: none). */
-export function api(plane: ControlPlane, method: string, path: string, options: { body?: unknown; token?: string | null; contentType?: string; accept?: string } = {}): Promise<ApiResponse> {
+export function api(plane: ControlPlane, method: string, path: string, options: { body?: unknown; token?: string | null; contentType?: string; accept?: string; headers?: Record<string, string | string[]> } = {}): Promise<ApiResponse> {
   const url = new URL(path, plane.url);
   const token = options.token === undefined ? plane.tokens.adminToken : options.token;
   const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -51,6 +51,7 @@ export function api(plane: ControlPlane, method: string, path: string, options: 
         ...(token === null ? {} : { Authorization: `Bearer ${token}` }),
         ...(payload === undefined ? {} : { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }),
         ...(options.accept ? { Accept: options.accept } : {}),
+        ...options.headers,
       },
     }, (res) => {
       let body = '';

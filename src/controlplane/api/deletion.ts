@@ -20,7 +20,10 @@ export interface DeleteOptions {
 export interface DeletionPlan {
   /** Remove the object from the store now. */
   remove: boolean;
-  /** Otherwise, store this (marked for deletion), or nothing when there is nothing to change. */
+  /**
+   * Otherwise, store this (marked for deletion), or nothing when there is nothing to change. With
+   * `remove`, the object as marked, stored first: see `planDeletion`.
+   */
   object?: Obj;
 }
 
@@ -36,21 +39,23 @@ export function planDeletion(info: ResourceDefinition, current: Obj, options: De
 
   if (info.planDeletion) return info.planDeletion(current, finalizers, now);
 
+  const marked = (): Obj => withMeta(current, { deletionTimestamp: later(now, grace), deletionGracePeriodSeconds: grace, finalizers: nonEmpty(finalizers) });
+  // A resource deleted gracefully (pods) is marked even when no grace is left, then removed: the
+  // generic registry's update for graceful deletion comes before its delete, so watchers see
+  // the object Terminating before it goes. Other resources go at once.
+  const removed = (): DeletionPlan => (info.gracePeriod ? { remove: true, object: marked() } : { remove: true });
   if (meta.deletionTimestamp !== undefined) {
     const remaining: number | bigint = meta.deletionGracePeriodSeconds ?? 0;
     // A second delete may only shorten the grace period; a force delete (0) ends it.
     if (grace < remaining) {
-      if (Number(grace) === 0 && finalizers.length === 0) return { remove: true };
-      return { remove: false, object: withMeta(current, { deletionTimestamp: later(now, grace), deletionGracePeriodSeconds: grace, finalizers: nonEmpty(finalizers) }) };
+      if (Number(grace) === 0 && finalizers.length === 0) return removed();
+      return { remove: false, object: marked() };
     }
     if (Number(remaining) === 0 && finalizers.length === 0) return { remove: true };
     return changedFinalizers ? { remove: false, object: withMeta(current, { finalizers: nonEmpty(finalizers) }) } : { remove: false };
   }
-  if (Number(grace) === 0 && finalizers.length === 0) return { remove: true };
-  return {
-    remove: false,
-    object: withMeta(current, { deletionTimestamp: later(now, grace), deletionGracePeriodSeconds: grace, finalizers: nonEmpty(finalizers) }),
-  };
+  if (Number(grace) === 0 && finalizers.length === 0) return removed();
+  return { remove: false, object: marked() };
 }
 
 const INT64_MIN = -(2n ** 63n);

@@ -1,7 +1,8 @@
 /**
  * SubjectAccessReview (`authorization.k8s.io/v1`): "may this user do this?", answered by the
  * API server's own authorizer and never stored. Kubelets ask it about the callers of their
- * endpoint (webhook authorization); the same client works against kube-apiserver.
+ * endpoint (webhook authorization); the same client works against kube-apiserver. And
+ * SelfSubjectAccessReview, the same question about the user who asks (`kubectl auth can-i`).
  */
 import type { ObjectApi } from '../api/object-api.js';
 import { isObject, type Obj } from '../api/object-meta.js';
@@ -27,25 +28,40 @@ const PUBLIC_PATHS = [/^\/(api|apis)(\/.*)?$/, /^\/version\/?$/, /^\/(healthz|li
  * @throws StatusError 400 for a body that is not a SubjectAccessReview, 422 for an invalid one
  */
 export function reviewAccess(body: unknown, api: Pick<ObjectApi, 'list'>): Obj {
-  if (!isObject(body)) throw badRequest('SubjectAccessReview must be a JSON object');
-  for (const [field, expected] of [['apiVersion', 'authorization.k8s.io/v1'], ['kind', 'SubjectAccessReview']] as const) {
+  const { spec, metadata } = read('SubjectAccessReview', body);
+  validate('SubjectAccessReview', spec, metadata);
+  return answer('SubjectAccessReview', spec, evaluate(subject(spec), spec, api));
+}
+
+/**
+ * A SelfSubjectAccessReview: `body`'s question about `user`, the one who asks, with its `status`
+ * filled in. Any authenticated user may ask it (RBAC's system:basic-user).
+ * @throws StatusError 400 for a body that is not one, 422 for an invalid one
+ */
+export function reviewSelfAccess(body: unknown, user: UserInfo, api: Pick<ObjectApi, 'list'>): Obj {
+  const { spec, metadata } = read('SelfSubjectAccessReview', body);
+  validate('SelfSubjectAccessReview', spec, metadata);
+  return answer('SelfSubjectAccessReview', spec, evaluate(user, spec, api));
+}
+
+type ReviewKind = 'SubjectAccessReview' | 'SelfSubjectAccessReview';
+
+/** A review's spec and metadata. @throws StatusError 400 for a body of another kind or API version */
+function read(kind: ReviewKind, body: unknown): { spec: ReviewSpec; metadata: unknown } {
+  if (!isObject(body)) throw badRequest(`${kind} must be a JSON object`);
+  for (const [field, expected] of [['apiVersion', 'authorization.k8s.io/v1'], ['kind', kind]] as const) {
     if (body[field] !== undefined && body[field] !== expected) {
       throw badRequest(`the ${field === 'kind' ? 'kind' : 'API version'} in the data (${JSON.stringify(body[field])}) does not match the expected ${field === 'kind' ? 'kind' : 'API version'} (${expected})`);
     }
   }
-  const spec = (isObject(body['spec']) ? body['spec'] : {}) as ReviewSpec;
-  validate(spec, body['metadata']);
-  return {
-    kind: 'SubjectAccessReview',
-    apiVersion: 'authorization.k8s.io/v1',
-    metadata: { creationTimestamp: null },
-    spec,
-    status: statusOf(evaluate(spec, api)),
-  };
+  return { spec: isObject(body['spec']) ? body['spec'] : {}, metadata: body['metadata'] };
 }
 
-function evaluate(spec: ReviewSpec, api: Pick<ObjectApi, 'list'>): Decision {
-  const user = subject(spec);
+function answer(kind: ReviewKind, spec: ReviewSpec, decision: Decision): Obj {
+  return { kind, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: statusOf(decision) };
+}
+
+function evaluate(user: UserInfo, spec: ReviewSpec, api: Pick<ObjectApi, 'list'>): Decision {
   const r = spec.resourceAttributes;
   if (!r) {
     const path = spec.nonResourceAttributes?.path ?? '';
@@ -80,8 +96,8 @@ function statusOf(decision: Decision): Obj {
   return { allowed: decision.allowed, ...(decision.reason === '' ? {} : { reason: decision.reason }) };
 }
 
-/** kube-apiserver's validation of a SubjectAccessReview. @throws StatusError 422 */
-function validate(spec: ReviewSpec, metadata: unknown): void {
+/** kube-apiserver's validation of a SubjectAccessReview or SelfSubjectAccessReview. @throws StatusError 422 */
+function validate(kind: ReviewKind, spec: ReviewSpec, metadata: unknown): void {
   const causes: { field: string; message: string }[] = [];
   if (spec.resourceAttributes && spec.nonResourceAttributes) {
     causes.push({ field: 'spec.nonResourceAttributes', message: `Invalid value: ${JSON.stringify(spec.nonResourceAttributes)}: cannot be specified in combination with resourceAttributes` });
@@ -89,14 +105,14 @@ function validate(spec: ReviewSpec, metadata: unknown): void {
   if (!spec.resourceAttributes && !spec.nonResourceAttributes) {
     causes.push({ field: 'spec.resourceAttributes', message: 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified' });
   }
-  if (!spec.user && (spec.groups ?? []).length === 0) causes.push({ field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' });
+  if (kind === 'SubjectAccessReview' && !spec.user && (spec.groups ?? []).length === 0) causes.push({ field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' });
   if (isObject(metadata) && Object.entries(metadata).some(([key, value]) => key !== 'creationTimestamp' && value !== undefined && value !== null)) {
     causes.push({ field: 'metadata', message: 'Invalid value: {}: must be empty' });
   }
   if (causes.length === 0) return;
   const summary = causes.length === 1 ? `${causes[0]!.field}: ${causes[0]!.message}` : `[${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}]`;
-  throw new StatusError(422, 'Invalid', `SubjectAccessReview.authorization.k8s.io "" is invalid: ${summary}`, {
-    group: 'authorization.k8s.io', kind: 'SubjectAccessReview',
+  throw new StatusError(422, 'Invalid', `${kind}.authorization.k8s.io "" is invalid: ${summary}`, {
+    group: 'authorization.k8s.io', kind,
     causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c.message, field: c.field })),
   });
 }

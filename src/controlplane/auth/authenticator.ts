@@ -5,6 +5,7 @@
  * are its groups (a node agent's `system:node:NAME` in `system:nodes`), as kube-apiserver's
  * x509 authenticator reads it.
  */
+import { createHash } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
 import { metaOf, type ObjectLookup } from '../api/object-meta.js';
 import { ADMIN_USER, type UserInfo } from './user.js';
@@ -29,7 +30,7 @@ export class Authenticator {
   #serviceAccount(token: string): UserInfo | undefined {
     const claims = verifyServiceAccountToken(this.keys, token, this.now());
     if (!claims) return undefined;
-    const { namespace, serviceaccount, pod } = claims['kubernetes.io'];
+    const { namespace, serviceaccount, pod, node } = claims['kubernetes.io'];
     // A token outlives nothing it names: a deleted (or re-created) account or pod invalidates it.
     const account = this.lookup('serviceaccounts', namespace, serviceaccount.name);
     if (!account || metaOf(account).uid !== serviceaccount.uid) return undefined;
@@ -41,10 +42,19 @@ export class Authenticator {
       username: `system:serviceaccount:${namespace}:${serviceaccount.name}`,
       uid: serviceaccount.uid,
       groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+      // ServiceAccountInfo.UserInfo's extra: the token's id, and the node and pod it is bound to
+      // (keys in the order Go writes a map's).
+      extra: {
+        [`${EXTRA}credential-id`]: [`JTI=${claims.jti}`],
+        ...(node ? { [`${EXTRA}node-name`]: [node.name], ...(node.uid ? { [`${EXTRA}node-uid`]: [node.uid] } : {}) } : {}),
+        ...(pod ? { [`${EXTRA}pod-name`]: [pod.name], [`${EXTRA}pod-uid`]: [pod.uid] } : {}),
+      },
       serviceAccount: { namespace, name: serviceaccount.name, uid: serviceaccount.uid, ...(pod ? { pod } : {}) },
     };
   }
 }
+
+const EXTRA = 'authentication.kubernetes.io/';
 
 /** The user a verified client certificate names. */
 function certificateUser(certificate: PeerCertificate): UserInfo | undefined {
@@ -52,5 +62,7 @@ function certificateUser(certificate: PeerCertificate): UserInfo | undefined {
   if (typeof name !== 'string' || name === '') return undefined;
   const organizations = certificate.subject.O;
   const groups = organizations === undefined ? [] : Array.isArray(organizations) ? organizations : [organizations];
-  return { username: name, groups: [...groups, 'system:authenticated'] };
+  // The certificate's SHA-256, as kube-apiserver's x509 authenticator names the credential.
+  const id = `X509SHA256=${createHash('sha256').update(certificate.raw).digest('hex')}`;
+  return { username: name, groups: [...groups, 'system:authenticated'], extra: { [`${EXTRA}credential-id`]: [id] } };
 }

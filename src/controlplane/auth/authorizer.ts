@@ -1,5 +1,6 @@
 /**
- * Authorization. Admin (system:masters) may do everything. A service account may read and write
+ * Authorization. Admin (system:masters) may do everything. Any authenticated user may ask about
+ * itself (SelfSubjectAccessReview, SelfSubjectReview). A service account may read and write
  * the namespaced objects of its own namespace, and read its namespace itself. A node agent
  * (`system:node:NAME` in `system:nodes`) may do what kube-apiserver's Node authorizer lets a
  * kubelet do (node-authorizer.ts). Everything else is forbidden, with RBAC's wording so kubectl
@@ -44,6 +45,7 @@ export function authorize(user: UserInfo, attributes: Attributes, api: Pick<Obje
 /** Whether `user` may do what `attributes` describe: what a SubjectAccessReview answers. */
 export function decide(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list'>): Decision {
   if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
+  if (basicUser(user, attributes)) return { allowed: true, reason: '' };
   const node = nodeIdentity(user);
   if (node !== undefined) return authorizeNode(user, node, attributes, storeGraph(api));
   const account = user.serviceAccount;
@@ -54,8 +56,18 @@ export function decide(user: UserInfo, attributes: Attributes, api: Pick<ObjectA
   return { allowed: false, reason: '' };
 }
 
-function denial(user: UserInfo, a: Attributes, reason = ''): string {
+/** RBAC's system:basic-user, bound to every authenticated user: asking about oneself. */
+const SELF_REVIEWS = new Set(['authorization.k8s.io/selfsubjectaccessreviews', 'authentication.k8s.io/selfsubjectreviews']);
+
+function basicUser(user: UserInfo, a: Attributes): boolean {
+  return a.verb === 'create' && a.subresource === undefined && SELF_REVIEWS.has(`${a.group}/${a.resource}`) && user.groups.includes('system:authenticated');
+}
+
+/** RBAC's wording of a refusal: who cannot do what to which resource where, and why when known. */
+export function denial(user: UserInfo, a: Attributes, reason = ''): string {
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const scope = a.namespaced && a.namespace !== '' ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+  // kube-apiserver's RequestInfo reads /namespaces/NAME as namespace NAME, so RBAC's message names it.
+  const namespace = a.resource === 'namespaces' && a.name !== undefined ? a.name : a.namespaced ? a.namespace : '';
+  const scope = namespace !== '' ? `in the namespace "${namespace}"` : 'at the cluster scope';
   return `User "${user.username}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" ${scope}${reason === '' ? '' : `: ${reason}`}`;
 }

@@ -70,20 +70,22 @@ export interface TokenRequestSpec {
 /** Issues a service-account token. */
 export function issueServiceAccountToken(keys: TokenKeys, spec: TokenRequestSpec): { token: string; expiresAt: Date } {
   const iat = Math.floor(spec.now.getTime() / 1000);
+  // In the order kube-apiserver writes them: go-jose merges the claims into a Go map, whose
+  // JSON has its keys sorted, at every level.
   const claims: ServiceAccountClaims = {
-    iss: ISSUER,
-    sub: `system:serviceaccount:${spec.namespace}:${spec.serviceAccount.name}`,
     aud: spec.audiences && spec.audiences.length > 0 ? [...spec.audiences] : [ISSUER],
     exp: iat + spec.expirationSeconds,
     iat,
-    nbf: iat,
+    iss: ISSUER,
     jti: randomUUID(),
     'kubernetes.io': {
       namespace: spec.namespace,
-      serviceaccount: spec.serviceAccount,
-      ...(spec.pod ? { pod: spec.pod } : {}),
-      ...(spec.node ? { node: spec.node } : {}),
+      ...(spec.node ? { node: { name: spec.node.name, uid: spec.node.uid } } : {}),
+      ...(spec.pod ? { pod: { name: spec.pod.name, uid: spec.pod.uid } } : {}),
+      serviceaccount: { name: spec.serviceAccount.name, uid: spec.serviceAccount.uid },
     },
+    nbf: iat,
+    sub: `system:serviceaccount:${spec.namespace}:${spec.serviceAccount.name}`,
   };
   const header = encode({ alg: 'ES256', kid: keyId(keys) });
   const body = encode(claims);

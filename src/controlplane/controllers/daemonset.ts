@@ -183,14 +183,16 @@ export class DaemonSetController implements Controller {
     const nodesWith = (predicate: (p: Obj) => boolean): number => new Set(onEligible.filter(predicate).map(targetNode)).size;
     const desired = eligible.length;
     const available = nodesWith((p) => isAvailable(p, minReady, now));
+    const updated = nodesWith((p) => metaOf(p).labels?.[REVISION_HASH_LABEL] === hash);
+    // The Go type's omitempty counts are left out at zero, as kube-controller-manager writes them.
     const status: Obj = {
       currentNumberScheduled: nodesWith(() => true),
       numberMisscheduled: new Set(live.filter((p) => scheduled(p) && !eligibleNames.has(targetNode(p))).map(targetNode)).size,
       desiredNumberScheduled: desired,
       numberReady: nodesWith(isReady),
       observedGeneration: metaOf(ds).generation ?? generation,
-      updatedNumberScheduled: nodesWith((p) => metaOf(p).labels?.[REVISION_HASH_LABEL] === hash),
-      numberAvailable: available,
+      ...(updated > 0 ? { updatedNumberScheduled: updated } : {}),
+      ...(available > 0 ? { numberAvailable: available } : {}),
       ...(desired - available > 0 ? { numberUnavailable: desired - available } : {}),
     };
     const old = (ds['status'] ?? {}) as Obj;

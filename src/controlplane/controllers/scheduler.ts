@@ -83,13 +83,13 @@ export class Scheduler implements Controller {
     this.#unschedulable.delete(key);
     const nodeName = metaOf(best.node).name ?? '';
     try {
-      bindPod(api, namespace, name, { target: { kind: 'Node', name: nodeName } }, CONTROLLER_USER);
+      bindPod(api, namespace, name, { target: { kind: 'Node', name: nodeName } }, { user: CONTROLLER_USER });
     } catch (error) {
       // Bound meanwhile, or deleted: nothing left to do.
       if (error instanceof StatusError && (error.code === 409 || error.code === 404)) return;
       throw error;
     }
-    recordEvent(api, pod, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${namespace}/${name} to ${nodeName}`, component: SCHEDULER });
+    recordEvent(api, pod, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${namespace}/${name} to ${nodeName}`, component: SCHEDULER, action: 'Binding' });
   }
 
   #markUnschedulable(pod: Obj, nodeCount: number, reasons: Map<string, number>): void {
@@ -104,9 +104,15 @@ export class Scheduler implements Controller {
     api.mutate(resource('pods'), meta.namespace ?? '', meta.name ?? '', (p) => {
       const status = (p['status'] ?? {}) as { conditions?: Obj[] };
       const others = (status.conditions ?? []).filter((c) => c['type'] !== 'PodScheduled');
-      return { ...p, status: { ...status, phase: 'Pending', conditions: [...others, { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: timestamp(api.now()), reason: 'Unschedulable', message }] } };
+      // observedGeneration: the pod generation the condition is about (PodObservedGenerationTracking, on by default since 1.34).
+      const observedGeneration = metaOf(p).generation;
+      const condition = {
+        type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: timestamp(api.now()), reason: 'Unschedulable', message,
+        ...(observedGeneration === undefined ? {} : { observedGeneration }),
+      };
+      return { ...p, status: { ...status, phase: 'Pending', conditions: [...others, condition] } };
     }, AS_CONTROLLER, 'status');
-    recordEvent(api, pod, { type: 'Warning', reason: 'FailedScheduling', message, component: SCHEDULER });
+    recordEvent(api, pod, { type: 'Warning', reason: 'FailedScheduling', message, component: SCHEDULER, action: 'Scheduling' });
   }
 }
 

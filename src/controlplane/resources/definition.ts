@@ -9,7 +9,7 @@
 import { resolveKind } from '../../api/kinds.js';
 import type { FieldValue } from '../api/field-sets.js';
 import type { DeletionPlan } from '../api/deletion.js';
-import type { ObjectApi } from '../api/object-api.js';
+import type { ObjectApi, RequestContext } from '../api/object-api.js';
 import type { Obj, ObjectLookup } from '../api/object-meta.js';
 import type { UpdateSubresource } from '../api/prepare-update.js';
 import type { UserInfo } from '../auth/user.js';
@@ -43,8 +43,10 @@ export interface StrategyContext {
 export interface AnsweredCreate {
   api: ObjectApi;
   namespace: string;
-  body: unknown;
-  user: UserInfo;
+  /** The body, decoded into the resource's kind as any write's (api/field-validation.ts). */
+  body: Obj;
+  /** Who asks, and whether it is a dry run. */
+  context: RequestContext;
 }
 
 /** A resource's definition as it is written: its scope comes from the catalogue of built-in kinds. */
@@ -63,6 +65,8 @@ export interface ResourceSpec {
   subresources: readonly Subresource[];
 
   // The strategy: what the generic registry does differently for it.
+  /** An update (PUT) must name the resourceVersion it replaces (upstream's AllowUnconditionalUpdate false). */
+  requireResourceVersion?: boolean;
   /** metadata.generation is 1 on create and goes up when the spec changes. */
   generation?: boolean;
   /** The defaulting functions (SetDefaults_<Kind>), applied in place to every object decoded. */

@@ -1,7 +1,7 @@
 /**
  * The resources the control plane serves, one definition per file in `definitions/`: enough of
- * core/v1, apps/v1, authorization.k8s.io/v1 and coordination.k8s.io/v1 for HostProcess workloads
- * and the node agent. Serving another resource is one new definition and one line here (see
+ * core/v1, apps/v1, authentication.k8s.io/v1, authorization.k8s.io/v1 and coordination.k8s.io/v1
+ * for HostProcess workloads, the node agent and kubectl auth. Serving another resource is one new definition and one line here (see
  * docs/adding-a-resource.md).
  */
 import { bindings } from './definitions/bindings.js';
@@ -13,14 +13,17 @@ import { namespaces } from './definitions/namespaces.js';
 import { nodes } from './definitions/nodes.js';
 import { pods } from './definitions/pods.js';
 import { secrets } from './definitions/secrets.js';
+import { selfSubjectAccessReviews } from './definitions/selfsubjectaccessreviews.js';
+import { selfSubjectReviews } from './definitions/selfsubjectreviews.js';
 import { serviceAccounts } from './definitions/serviceaccounts.js';
 import { subjectAccessReviews } from './definitions/subjectaccessreviews.js';
 import type { ResourceDefinition } from './definition.js';
 import { ResourceRegistry } from './registry.js';
 
-/** Every served resource, in discovery order. */
+/** Every served resource, in discovery order (kube-apiserver's groups, and each group's resources, alphabetical). */
 export const RESOURCES: readonly ResourceDefinition[] = [
-  namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, daemonSets, subjectAccessReviews, leases,
+  namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, daemonSets,
+  selfSubjectReviews, selfSubjectAccessReviews, subjectAccessReviews, leases,
 ];
 
 /** The registry of RESOURCES, built (and checked) once. */

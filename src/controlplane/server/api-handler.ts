@@ -8,7 +8,8 @@ import type { Duplex } from 'node:stream';
 import type { ObjectApi } from '../api/object-api.js';
 import { forbidden, methodNotSupported, pathNotFound, StatusError, unauthorized } from '../api/status-error.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { authorize } from '../auth/authorizer.js';
+import { authorize, type Attributes } from '../auth/authorizer.js';
+import { actingUser } from '../auth/impersonation.js';
 import type { TokenKeys } from '../auth/tokens.js';
 import type { UserInfo } from '../auth/user.js';
 import { aggregated, coreVersions, groupDocument, groupList, resourceList, AGGREGATED_V2, AGGREGATED_V2BETA1 } from './discovery.js';
@@ -88,7 +89,8 @@ export class ApiHandler {
         throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec, not ${path}`);
       }
       // Exec is `create` on pods/exec whatever the method, as kube-apiserver authorizes WebSocket exec.
-      const denied = authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name }, this.options.api);
+      const attributes: Attributes = { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name };
+      const denied = authorize(actingUser(user, request.headersDistinct, attributes), attributes, this.options.api);
       if (denied) throw forbidden(route.info, route.name, denied);
       checkPathName(route.name);
       const target = kubeletTarget(this.options.api, route.namespace, route.name, query.get('container'));
@@ -112,20 +114,23 @@ export class ApiHandler {
     const route = parseApiPath(target.segments);
     if (route.type === 'resource') {
       const verb = verbOf(method, route, query);
-      const denied = authorize(user, {
+      const attributes: Attributes = {
         verb, group: route.info.group, resource: route.info.resource, namespace: route.namespace, namespaced: route.info.namespaced,
         ...(route.name === undefined ? {} : { name: route.name }),
         ...(route.subresource === undefined ? {} : { subresource: route.subresource }),
         ...(query.has('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
-      }, this.options.api);
+      };
+      const acting = actingUser(user, request.headersDistinct, attributes);
+      const denied = authorize(acting, attributes, this.options.api);
       if (denied) throw forbidden(route.info, route.name ?? '', denied);
       if (route.name !== undefined) checkPathName(route.name);
-      await serveResource(this, request, response, { ...route, verb, url: queryUrl(query), user });
+      await serveResource(this, request, response, { ...route, verb, url: queryUrl(query), user: acting });
       return;
     }
     // No route serves an unknown resource, whatever the method: 404, as kube-apiserver answers.
     if (route.type === 'unknown-resource') throw pathNotFound();
     if (method !== 'GET' && method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    actingUser(user, request.headersDistinct, { path, verb: method.toLowerCase() });
     this.#nonResource(request, response, path, route);
   }
 

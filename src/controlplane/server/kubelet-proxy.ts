@@ -41,12 +41,22 @@ const UPGRADE_HEADERS = ['connection', 'upgrade', 'sec-websocket-key', 'sec-webs
 
 /** Finds the node, its kubelet endpoint and the container a log or exec request is for. */
 export function kubeletTarget(api: ObjectApi, namespace: string, podName: string, container: string | null): KubeletTarget {
+  const target = logTarget(api, namespace, podName, container);
+  if (!target) throw badRequest(`pod ${podName} does not have a host assigned`);
+  return target;
+}
+
+/**
+ * `kubeletTarget` for a log: none for a pod on no node yet (its container is checked first),
+ * whose log kube-apiserver's LogLocation answers as empty rather than as an error.
+ */
+export function logTarget(api: ObjectApi, namespace: string, podName: string, container: string | null): KubeletTarget | undefined {
   const pods = findResource('', 'v1', 'pods')!;
   const pod = api.get(pods, namespace, podName);
   const spec = (pod['spec'] ?? {}) as { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
   const chosen = chooseContainer(podName, spec, container);
   const nodeName = spec.nodeName;
-  if (!nodeName) throw badRequest(`pod ${podName} does not have a host assigned`);
+  if (!nodeName) return undefined;
   const node = api.find(findResource('', 'v1', 'nodes')!, '', nodeName);
   if (!node) throw new StatusError(404, 'NotFound', `nodes "${nodeName}" not found: pod ${podName} is bound to a node that is not registered`);
   const { host, port } = kubeletEndpoint(node);

@@ -1,6 +1,7 @@
 /**
  * Decoding the Protobuf request bodies that kubectl 1.32+ sends from its typed clients (`kubectl
- * create namespace|serviceaccount|configmap|secret`, `kubectl create token`): the `k8s\0`
+ * create namespace|serviceaccount|configmap|secret`, `kubectl create token`, `kubectl auth can-i`
+ * and `whoami`): the `k8s\0`
  * envelope and the few message types those commands send, into the JSON objects the rest of
  * the server handles. Responses stay JSON, which those clients accept. The message definitions
  * follow k8s.io/api's generated.proto (field numbers), for the fields these kinds have.
@@ -43,6 +44,19 @@ const SCHEMA = {
     TokenRequest: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, spec: { type: 'TokenRequestSpec', id: 2 } } },
     TokenRequestSpec: { fields: { audiences: repeated(1, 'string'), boundObjectRef: { type: 'BoundObjectReference', id: 3 }, expirationSeconds: { type: 'int64', id: 4 } } },
     BoundObjectReference: { fields: { kind: str(1), apiVersion: str(2), name: str(3), uid: str(4) } },
+    SelfSubjectAccessReview: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, spec: { type: 'SelfSubjectAccessReviewSpec', id: 2 } } },
+    SelfSubjectAccessReviewSpec: { fields: { resourceAttributes: { type: 'ResourceAttributes', id: 1 }, nonResourceAttributes: { type: 'NonResourceAttributes', id: 2 } } },
+    ResourceAttributes: {
+      fields: {
+        namespace: str(1), verb: str(2), group: str(3), version: str(4), resource: str(5), subresource: str(6), name: str(7),
+        fieldSelector: { type: 'SelectorAttributes', id: 8 }, labelSelector: { type: 'SelectorAttributes', id: 9 },
+      },
+    },
+    // FieldSelectorAttributes and LabelSelectorAttributes have the same fields and numbers, as their requirements do.
+    SelectorAttributes: { fields: { rawSelector: str(1), requirements: repeated(2, 'SelectorRequirement') } },
+    SelectorRequirement: { fields: { key: str(1), operator: str(2), values: repeated(3, 'string') } },
+    NonResourceAttributes: { fields: { path: str(1), verb: str(2) } },
+    SelfSubjectReview: { fields: { metadata: { type: 'ObjectMeta', id: 1 } } },
   },
 };
 
@@ -58,7 +72,7 @@ async function types(): Promise<protobuf.Root> {
 }
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
-const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest']);
+const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest', 'SelfSubjectAccessReview', 'SelfSubjectReview']);
 /** Fields whose values are user data (maps), where an empty string is a real value. */
 const MAPS = new Set(['labels', 'annotations', 'data', 'binaryData', 'stringData']);
 

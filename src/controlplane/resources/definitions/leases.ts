@@ -8,6 +8,8 @@ export const leases = defineResource({
   group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', singular: 'lease',
   verbs: ALL_VERBS, shortNames: [], categories: [], subresources: [],
 
+  // Lease holders race for the lease: an update that names no resourceVersion could take it from another.
+  requireResourceVersion: true,
   defaults: defaultLease,
 
   patchMeta: Lease,
