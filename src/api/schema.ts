@@ -198,6 +198,11 @@ function decodeType(attribute: Attribute, type: string, value: unknown, at: Posi
         const quantity = parseQuantity(kept);
         if ('error' in quantity) errors.push({ field: here.field, kind: 'quantity', message: quantity.error });
         setOwn(out, k, kept);
+      } else if (quantities && (typeof v === 'boolean' || typeof v === 'object') && v !== null) {
+        // Quantity's UnmarshalJSON parses any JSON that is not a string or null as quantity text:
+        // `true` or `{}` is a malformed quantity, not a value of the wrong type.
+        errors.push({ field: here.field, kind: 'quantity', message: (parseQuantity(JSON.stringify(v)) as { error: string }).error });
+        setOwn(out, k, v);
       } else {
         setOwn(out, k, decodeType(attribute, inner, v, here, struct, errors));
       }

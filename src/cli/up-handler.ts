@@ -25,6 +25,7 @@ export async function runControlPlane(flags: UpFlags, io: CommandIO): Promise<vo
     dataDir: config.dataDir,
     host: flags.listen.host,
     port: flags.listen.port,
+    allowPrivileged: flags.allowPrivileged,
     log,
     ...(flags.logRequests ? { logRequests: (entry) => log('info', 'request', { ...entry }) } : {}),
   });

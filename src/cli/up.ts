@@ -14,7 +14,14 @@ import { runReported } from './report-errors.js';
 export type UpFlags = {
   dataDir?: string; config?: string; listen: { host: string; port: number }; logRequests?: boolean;
   node: boolean; nodeName?: string; kubeletAddress?: string; kubeletPort: number; mountMode?: MountMode;
+  allowPrivileged: boolean;
 };
+
+function parseBoolean(value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError('expected true or false');
+}
 
 export function parseListen(value: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
@@ -34,6 +41,7 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
     .option('--kubelet-address <ip>', 'the address the node\'s kubelet endpoint listens on (default: --listen\'s; the Node reports it when it is one address)')
     .addOption(new Option('--kubelet-port <port>', 'the port of the node\'s kubelet endpoint (logs, exec); 0 picks a free one').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode, else bind)').choices(['bind', 'sandbox']))
+    .addOption(new Option('--allow-privileged <true|false>', "kube-apiserver's --allow-privileged: false refuses privileged and HostProcess containers").argParser(parseBoolean).default(true))
     .action((flags: UpFlags) =>
       runReported(io, exit, async () => (await import('./up-handler.js')).runControlPlane(flags, io)),
     );

@@ -35,6 +35,8 @@ export interface ControlPlaneOptions {
   compactionIntervalMs?: number;
   /** How long the pod garbage collector waits for a missing node (40 s, as upstream). */
   podGcQuarantineMs?: number;
+  /** kube-apiserver's --allow-privileged (default true): false refuses privileged and HostProcess containers. */
+  allowPrivileged?: boolean;
 }
 
 export interface ControlPlanePaths {
@@ -88,7 +90,7 @@ export class ControlPlane {
       const now = (): Date => new Date();
       const lookup = (resource: string, namespace: string, name: string): Record<string, unknown> | undefined => store.get({ resource, namespace, name });
       const podsIn = (namespace: string): Record<string, unknown>[] => store.list('pods', { namespace }).items;
-      const api = new ObjectApi(store, new ResourceStrategy(lookup, now, podsIn), now);
+      const api = new ObjectApi(store, new ResourceStrategy(lookup, now, podsIn, { allowPrivileged: options.allowPrivileged ?? true }), now);
       const authenticator = new Authenticator(tokens, lookup, now);
       let ready = false;
       let address = `${options.host}:${options.port}`;

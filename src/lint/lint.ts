@@ -67,11 +67,16 @@ export interface LintResult {
   valid: boolean;
   errors: LintError[];
   podSecurity: PodSecurityVerdict | null;
-  /** Everything to warn about: `serverWarnings`, then hostpod's own advice. */
+  /**
+   * Everything to warn about: the API server's warnings (validation's and Pod Security's, whether
+   * or not the object is valid), then hostpod's own advice.
+   */
   warnings: string[];
   /**
    * The warnings the API server would send back with the create (its Warning headers): those of
-   * validation, then Pod Security's warn mode (for a workload, about the workload itself).
+   * a pod's create syncing its AppArmor annotations, then, for a valid object, validation's and
+   * Pod Security's warn mode (for a workload, about the workload itself). An invalid object gets
+   * only the first: the API server validates before the rest.
    */
   serverWarnings: string[];
   /**
@@ -184,12 +189,12 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   // host ports, a request is its limit, an empty restart policy is Always.
   // A pod's create then copies its AppArmor annotations to fields, warning as it goes.
   const defaulted = defaultPodKind(info, object);
-  if (info.kind === 'Pod') result.serverWarnings.push(...syncAppArmorAnnotations(defaulted));
+  const synced = info.kind === 'Pod' ? syncAppArmorAnnotations(defaulted) : [];
   const allowPrivileged = options.allowPrivileged ?? true;
   const validation = validateObject(info, defaulted, { allowPrivileged });
   result.errors = validation.errors.map(toLintError);
   result.valid = validation.errors.length === 0;
-  result.serverWarnings.push(...validation.warnings);
+  const warned = [...synced, ...validation.warnings];
 
   const template = info.templatePath.length === 0 ? defaulted : dig(defaulted, info.templatePath);
   const podMeta = ((template?.['metadata']) ?? {}) as V1ObjectMeta;
@@ -219,15 +224,16 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
     ...(podDecision.exempt ? { exempt: podDecision.exempt } : {}),
   };
   if (isPod) {
-    result.serverWarnings.push(...podDecision.warnings);
+    warned.push(...podDecision.warnings);
   } else {
     // The workload itself is only ever warned; its pods are judged when they are created.
     const workloadDecision = admit(config, {
       resource: info.resource, group: groupOf(info.apiVersion), name: result.name ?? '', namespace, namespaceLabels: labels, meta: podMeta, spec: podSpec,
     });
-    result.serverWarnings.push(...workloadDecision.warnings);
+    warned.push(...workloadDecision.warnings);
   }
-  result.warnings.push(...result.serverWarnings);
+  result.warnings.push(...warned);
+  result.serverWarnings = result.valid ? warned : synced;
   for (const error of podDecision.labelErrors) {
     result.warnings.push(`namespace "${namespace}": ${formatFieldError(error)} (Pod Security ${labelFallback(error.field)})`);
   }

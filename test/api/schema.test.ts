@@ -30,6 +30,12 @@ describe('object decoding', () => {
       `spec.containers[0].resources.limits[memory]: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
     ]);
   });
+
+  test('a quantity given as a boolean or an object is a malformed quantity, as Quantity.UnmarshalJSON reads any JSON as its text', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { cpu: true, memory: {} } } }] } };
+    const message = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+    assert.deepEqual(checkSchema('Pod', pod), [`spec.containers[0].resources.limits[cpu]: ${message}`, `spec.containers[0].resources.limits[memory]: ${message}`]);
+  });
 });
 
 describe('decode failures', () => {

@@ -2,7 +2,7 @@
  * A pod's create as kube-apiserver answers it, where the differential test against a real one
  * found hostpod answering otherwise: a dry run is 201 Created; metadata and spec errors come in
  * one 422; warnings recorded before a failure (a deprecated AppArmor annotation copied to its
- * field, validation's) go out with the 422 or the Pod Security 403.
+ * field, validation's) go out with the 422 or the Pod Security 403; and --allow-privileged=false.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -64,6 +64,25 @@ describe('pod create', () => {
     const created = await api(started.plane, 'POST', '/api/v1/namespaces/default/pods', { body: pod('armored-invalid', { restartPolicy: 'Sometimes' }, { [APPARMOR]: 'unconfined' }) });
     assert.equal(created.status, 422, created.body);
     assert.match(warnings(created.headers), /deprecated since v1\.30/);
+  });
+
+  test('pod create: a control plane started with allowPrivileged false refuses privileged and HostProcess containers, as kube-apiserver --allow-privileged=false does', async () => {
+    const strict = await startControlPlane({ allowPrivileged: false });
+    try {
+      const body = pod('hp', {
+        hostNetwork: true, securityContext: { windowsOptions: { hostProcess: true } },
+        containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }],
+      });
+      const created = await api(strict.plane, 'POST', '/api/v1/namespaces/default/pods?dryRun=All', { body });
+      assert.equal(created.status, 422, created.body);
+      const causes = (created.json()['details'] as { causes: { field: string; message: string }[] }).causes;
+      assert.deepEqual(causes.map((c) => `${c.field}: ${c.message}`), [
+        'spec.containers[0].securityContext.privileged: Forbidden: disallowed by cluster policy',
+        'spec: Forbidden: hostProcess containers are disallowed by cluster policy',
+      ]);
+    } finally {
+      await strict.stop();
+    }
   });
 
   test('pod create: validation warnings go out with a Pod Security 403', async () => {

@@ -72,6 +72,17 @@ describe('lint as the server', () => {
     assert.ok(result.serverWarnings.every((w) => result.warnings.includes(w)));
   });
 
+  test('lint gives an invalid object only the warnings the API server sends before validating it', () => {
+    const result = lint(pod({ restartPolicy: 'Sometimes', containers: [{ name: 'c', image: 'busybox', resources: { limits: { memory: '1500m' } } }] }, {
+      annotations: { 'container.apparmor.security.beta.kubernetes.io/c': 'runtime/default' },
+    }), 'privileged');
+    assert.equal(result.valid, false);
+    assert.deepEqual(result.serverWarnings, [
+      'metadata.annotations[container.apparmor.security.beta.kubernetes.io/c]: deprecated since v1.30; use the "appArmorProfile" field instead',
+    ]);
+    assert.ok(result.warnings.some((w) => w.includes('fractional byte value')), 'lint itself still says what validation would warn about');
+  });
+
   test('lint refuses a JSON document\'s repeated key as strict decoding does, and a YAML one as YAML does', async () => {
     const json = join(dir, 'repeated.json');
     writeFileSync(json, '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"hostNetwork":true,"hostNetwork":false,"containers":[{"name":"c","image":"busybox"}]}}');

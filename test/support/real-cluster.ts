@@ -113,12 +113,18 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     }
   };
   const stop = async (): Promise<void> => {
-    const alive = [...processes.values()].filter((c) => c.exitCode === null && c.signalCode === null);
-    const gone = Promise.all(alive.map((c) => new Promise((r) => c.once('exit', r))));
-    for (const child of alive) child.kill('SIGTERM');
-    const timer = setTimeout(() => alive.forEach((c) => c.kill('SIGKILL')), 10_000);
-    await gone;
-    clearTimeout(timer);
+    // etcd last: a kube-apiserver whose etcd is gone retries it through its shutdown and is only
+    // ended by the SIGKILL 10 s later.
+    const end = async (children: ChildProcess[]): Promise<void> => {
+      const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+      const gone = Promise.all(alive.map((c) => new Promise((r) => c.once('exit', r))));
+      for (const child of alive) child.kill('SIGTERM');
+      const timer = setTimeout(() => alive.forEach((c) => c.kill('SIGKILL')), 10_000);
+      await gone;
+      clearTimeout(timer);
+    };
+    await end([...processes].filter(([c]) => c !== 'etcd').map(([, child]) => child));
+    await end([...processes].filter(([c]) => c === 'etcd').map(([, child]) => child));
     rmSync(dir, { recursive: true, force: true });
   };
   const call = (method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> => {

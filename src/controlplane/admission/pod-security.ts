@@ -13,11 +13,14 @@ import { invalidObject, StatusError } from '../api/status-error.js';
 import type { UserInfo } from '../auth/user.js';
 import { groupVersion, type ResourceDefinition, type StrategyContext } from '../resources/definition.js';
 
-/** The policy engine's verdict on a pod or DaemonSet: its warnings. @throws StatusError 422 */
-export function validateWorkload(info: ResourceDefinition, object: Obj): string[] {
+/**
+ * The policy engine's verdict on a pod or DaemonSet: its warnings; `allowPrivileged` is
+ * kube-apiserver's --allow-privileged. @throws StatusError 422
+ */
+export function validateWorkload(info: ResourceDefinition, object: Obj, allowPrivileged = true): string[] {
   const kind = podKindOf(info);
   if (!kind) return [];
-  const result = validateObject(kind, object, { allowPrivileged: true });
+  const result = validateObject(kind, object, { allowPrivileged });
   if (result.errors.length > 0) throw invalidObject(info, object, result.errors);
   return result.warnings;
 }
@@ -29,7 +32,7 @@ export function validateWorkload(info: ResourceDefinition, object: Obj): string[
  * @returns the warnings @throws StatusError 422 when invalid, 403 when Pod Security denies a pod
  */
 export function validateAndAdmitCreate(info: ResourceDefinition, object: Obj, context: StrategyContext): string[] {
-  const warnings = validateWorkload(info, object);
+  const warnings = validateWorkload(info, object, context.allowPrivileged ?? true);
   try {
     return [...warnings, ...podSecurityInNamespace(info, object, context)];
   } catch (error) {

@@ -27,6 +27,7 @@ export class ResourceStrategy implements Strategy {
     private readonly now: () => Date,
     /** The pods of a namespace, for Pod Security's warnings when its enforce level changes. */
     private readonly podsIn: (namespace: string) => Obj[] = () => [],
+    private readonly policy: { allowPrivileged: boolean } = { allowPrivileged: true },
   ) {}
 
   prepareForCreate(info: ResourceDefinition, object: Obj, context: RequestContext): Obj {
@@ -60,6 +61,9 @@ export class ResourceStrategy implements Strategy {
   }
 
   #context(request: RequestContext): StrategyContext {
-    return { user: request.user, lookup: this.lookup, podsIn: this.podsIn, ...(request.warnings ? { warnings: request.warnings } : {}) };
+    return {
+      user: request.user, lookup: this.lookup, podsIn: this.podsIn, allowPrivileged: this.policy.allowPrivileged,
+      ...(request.warnings ? { warnings: request.warnings } : {}),
+    };
   }
 }

@@ -35,6 +35,8 @@ export interface StrategyContext {
   podsIn: (namespace: string) => Obj[];
   /** Where a step before validation records its warnings, which go out even if the request then fails. */
   warnings?: string[];
+  /** kube-apiserver's --allow-privileged (true when not said). */
+  allowPrivileged?: boolean;
 }
 
 /** A create that is a question answered, not an object stored (a Binding, a SubjectAccessReview). */

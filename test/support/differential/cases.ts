@@ -30,23 +30,31 @@ export interface DiffCase {
 
 type Obj = Record<string, unknown>;
 
+/** Where a mutation goes: the object itself, its metadata, the pod's labels, or in the pod spec. */
+type Place = 'root' | 'metadata' | 'labels' | 'spec' | 'securityContext' | 'windowsOptions' | 'container';
+
 /** Unknown fields users write: a field at the wrong level, a wrong case, a typo. */
-const UNKNOWN_FIELDS: readonly [path: 'spec' | 'securityContext' | 'windowsOptions' | 'container', key: string, value: unknown][] = [
+const UNKNOWN_FIELDS: readonly [path: Place, key: string, value: unknown][] = [
   ['securityContext', 'hostProcess', true], ['spec', 'hostNetWork', true], ['windowsOptions', 'runAsUsername', 'NT AUTHORITY\\SYSTEM'],
   ['windowsOptions', 'hostprocess', true], ['container', 'securityContex', {}], ['spec', 'windowsOptions', { hostProcess: true }],
-  ['container', 'hostNetwork', true],
+  ['container', 'hostNetwork', true], ['root', 'spec2', {}], ['metadata', 'label', { app: 'a' }],
+  ['container', 'ports', [{ containerPort: 80, hostport: 80 }]],
 ];
 
 /** Values of the wrong JSON type, or malformed: the API server cannot decode them (400). */
-const BAD_TYPES: readonly [path: 'spec' | 'windowsOptions' | 'container', key: string, value: unknown][] = [
+const BAD_TYPES: readonly [path: Place, key: string, value: unknown][] = [
   ['spec', 'hostNetwork', 'true'], ['windowsOptions', 'hostProcess', 'true'], ['windowsOptions', 'runAsUserName', 1000],
   ['container', 'ports', [{ containerPort: '80' }]], ['container', 'resources', { limits: { cpu: 'one' } }],
   ['container', 'resources', { requests: { memory: '1.5.5Gi' } }], ['spec', 'securityContext', { runAsUser: '1000' }],
+  ['container', 'ports', [{ containerPort: 1.5 }]], ['securityContext', 'runAsUser', 1e20], ['spec', 'securityContext', []],
+  ['windowsOptions', 'hostProcess', 1], ['container', 'resources', { limits: { cpu: true } }], ['labels', 'app', 5],
+  ['spec', 'terminationGracePeriodSeconds', '30'], ['container', 'command', 'sh'], ['spec', 'containers', {}],
 ];
 
 /** Keys repeated in one object: the first value is kept in the text, the last one wins. */
-const DUPLICATES: readonly [path: 'spec' | 'windowsOptions' | 'container', key: string, value: unknown][] = [
+const DUPLICATES: readonly [path: Place, key: string, value: unknown][] = [
   ['spec', 'hostNetwork', false], ['windowsOptions', 'hostProcess', false], ['container', 'name', 'other'], ['container', 'image', 'busybox'],
+  ['labels', 'app', 'dup'], ['metadata', 'name', 'other'], ['root', 'kind', 'Pod'],
 ];
 
 function objectAt(root: Obj, path: readonly string[]): Obj | undefined {
@@ -55,8 +63,11 @@ function objectAt(root: Obj, path: readonly string[]): Obj | undefined {
   return typeof current === 'object' && current !== null && !Array.isArray(current) ? (current as Obj) : undefined;
 }
 
-/** The object of `where` in the pod spec at `specPath`, created where that is needed. */
-function place(root: Obj, specPath: readonly string[], where: string, random: Random): string[] | undefined {
+/** The path of the object `where` names, in the pod spec at `specPath`; created where that is needed. */
+function place(root: Obj, specPath: readonly string[], where: Place, random: Random): string[] | undefined {
+  if (where === 'root') return [];
+  if (where === 'metadata') return ['metadata'];
+  if (where === 'labels') return [...specPath.slice(0, -1), 'metadata', 'labels'];
   const spec = objectAt(root, specPath);
   if (!spec) return undefined;
   const containers = Array.isArray(spec['containers']) ? (spec['containers'] as Obj[]) : [];

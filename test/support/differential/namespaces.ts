@@ -15,15 +15,26 @@ export const CASE_NAMESPACES: readonly NamespaceConfig[] = [
   { name: 'diff-privileged', labels: { [`${P}enforce`]: 'privileged', [`${P}warn`]: 'baseline' } },
   { name: 'diff-baseline', labels: { [`${P}enforce`]: 'baseline', [`${P}warn`]: 'restricted' } },
   { name: 'diff-restricted', labels: { [`${P}enforce`]: 'restricted' } },
-  {
-    name: 'diff-baseline-v1-23',
-    labels: { [`${P}enforce`]: 'baseline', [`${P}enforce-version`]: 'v1.23', [`${P}warn`]: 'restricted', [`${P}warn-version`]: 'v1.24' },
-  },
-  {
-    name: 'diff-restricted-v1-30',
-    labels: { [`${P}enforce`]: 'restricted', [`${P}enforce-version`]: 'v1.30', [`${P}warn`]: 'restricted', [`${P}warn-version`]: 'latest' },
-  },
   { name: 'diff-unlabelled', labels: {} },
+];
+
+const versioned = (level: string, version: string, warn: string, warnVersion: string): NamespaceConfig => ({
+  name: `diff-${level}-${version.replace('.', '-')}-warn-${warn}-${warnVersion.replace('.', '-')}`,
+  labels: { [`${P}enforce`]: level, [`${P}enforce-version`]: version, [`${P}warn`]: warn, [`${P}warn-version`]: warnVersion },
+});
+
+/**
+ * Namespaces pinned to Pod Security versions, where the checks differ from the latest: each
+ * generated case also goes to one of these, in turn, so every version is exercised without
+ * sending every case everywhere.
+ */
+export const VERSIONED_NAMESPACES: readonly NamespaceConfig[] = [
+  versioned('baseline', 'v1.23', 'restricted', 'v1.24'),
+  versioned('restricted', 'v1.30', 'restricted', 'latest'),
+  versioned('restricted', 'v1.22', 'baseline', 'v1.0'),
+  versioned('baseline', 'v1.0', 'restricted', 'v1.19'),
+  versioned('restricted', 'v1.25', 'restricted', 'v1.8'),
+  versioned('baseline', 'v1.34', 'restricted', 'v1.33'),
 ];
 
 /** On the API server started with --allow-privileged=false. */

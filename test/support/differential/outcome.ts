@@ -53,6 +53,8 @@ export function podSecurityReasons(message: string): string[] {
   return reasons;
 }
 
+// Errors and warnings compare as sets: the API server walks labels, annotations and resource
+// lists (Go maps) in random order, so the same object's errors come out in any order.
 const sortedSet = (items: readonly string[]): string[] => [...new Set(items)].sort();
 
 /** The outcome of an HTTP answer to a create: its status, Status body and Warning headers. */

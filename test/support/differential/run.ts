@@ -1,9 +1,9 @@
 /**
  * The differential test of validation and Pod Security (issue 17): every case goes, as a
- * server-side dry run, to a real kube-apiserver in namespaces of each Pod Security level, to a
- * second one started with --allow-privileged=false, to hostpod's control plane (`hostpod up
- * --no-node`; it serves Pods and DaemonSets) with the same namespaces, and through `hostpod lint
- * -o json` with the same labels as flags. The real API server's answer is the expected one.
+ * server-side dry run, to a real kube-apiserver in namespaces of each Pod Security level and to
+ * hostpod's control plane (`hostpod up --no-node`; it serves Pods and DaemonSets) with the same
+ * namespaces, to a second pair started with --allow-privileged=false, and through `hostpod lint
+ * -o json` with the same labels and flags. The real API server's answer is the expected one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { kubeconfigTarget, mapLimit, realTarget, type ApiTarget } from './api-ta
 import { CASE_KINDS, generateCases, type DiffCase } from './cases.js';
 import { conformanceCases, exampleCases } from './fixture-cases.js';
 import { lintFiles, type LintFile } from './lint-target.js';
-import { CASE_NAMESPACES, fixtureNamespace, lintLabelArgs, namespaceObject, NO_PRIVILEGED_NAMESPACE, type NamespaceConfig } from './namespaces.js';
+import { CASE_NAMESPACES, fixtureNamespace, lintLabelArgs, namespaceObject, NO_PRIVILEGED_NAMESPACE, VERSIONED_NAMESPACES, type NamespaceConfig } from './namespaces.js';
 import { differences, outcomeOfResponse, type Outcome } from './outcome.js';
 
 export interface DiffOptions {
@@ -119,7 +119,7 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
       trials.push({ index, namespace: fixtureNamespaces.get(fixtureNamespace(c.fixture.level, c.fixture.version).name)! });
       return;
     }
-    for (const namespace of CASE_NAMESPACES) trials.push({ index, namespace });
+    for (const namespace of [...CASE_NAMESPACES, VERSIONED_NAMESPACES[index % VERSIONED_NAMESPACES.length]!]) trials.push({ index, namespace });
     noPrivilegedTrials.push({ index, namespace: NO_PRIVILEGED_NAMESPACE });
   });
   const planeTrials = trials.filter((t) => CONTROL_PLANE_KINDS.has(cases[t.index]!.kind));
@@ -130,25 +130,30 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
   let real: RealCluster | undefined;
   let noPrivileged: RealCluster | undefined;
   let up: UpProcess | undefined;
+  let upNoPrivileged: UpProcess | undefined;
   const targets: ApiTarget[] = [];
   try {
     const started = await phase('start', () => Promise.allSettled([
       startRealCluster({ controllers: false }),
       startRealCluster({ controllers: false, allowPrivileged: false }),
       freePort().then((port) => startUp(join(dir, 'hostpod'), port, ['--no-node'])),
+      freePort().then((port) => startUp(join(dir, 'hostpod-no-privileged'), port, ['--no-node', '--allow-privileged', 'false'])),
     ]));
     real = started[0].status === 'fulfilled' ? started[0].value : undefined;
     noPrivileged = started[1].status === 'fulfilled' ? started[1].value : undefined;
     up = started[2].status === 'fulfilled' ? started[2].value : undefined;
+    upNoPrivileged = started[3].status === 'fulfilled' ? started[3].value : undefined;
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
     const realApi = realTarget('kube-apiserver', real!, 6);
     const noPrivilegedApi = realTarget('kube-apiserver --allow-privileged=false', noPrivileged!, 2);
     const planeApi = kubeconfigTarget('hostpod up', up!.kubeconfig, 4);
-    targets.push(realApi, noPrivilegedApi, planeApi);
-    const allNamespaces = [...CASE_NAMESPACES, ...fixtureNamespaces.values()];
+    const planeNoPrivilegedApi = kubeconfigTarget('hostpod up --allow-privileged false', upNoPrivileged!.kubeconfig, 2);
+    targets.push(realApi, noPrivilegedApi, planeApi, planeNoPrivilegedApi);
+    const allNamespaces = [...CASE_NAMESPACES, ...VERSIONED_NAMESPACES, ...fixtureNamespaces.values()];
     await phase('namespaces', () => Promise.all([
       createNamespaces(realApi, allNamespaces), createNamespaces(noPrivilegedApi, [NO_PRIVILEGED_NAMESPACE]), createNamespaces(planeApi, allNamespaces),
+      createNamespaces(planeNoPrivilegedApi, [NO_PRIVILEGED_NAMESPACE]),
     ]));
 
     const lintRuns = async (): Promise<Map<string, Map<string, Outcome>>> => {
@@ -156,6 +161,11 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
       const plain = cases.flatMap((c, index) => (c.fixture ? [] : [{ name: fileName(index), text: c.body }]));
       for (const config of CASE_NAMESPACES) {
         runs.set(config.name, await lintFiles(join(dir, 'lint', config.name), plain, lintLabelArgs(config)));
+      }
+      // Each versioned namespace lints only the cases that go to it.
+      for (const config of VERSIONED_NAMESPACES) {
+        const own = new Set(trials.filter((t) => t.namespace === config).map((t) => fileName(t.index)));
+        runs.set(config.name, await lintFiles(join(dir, 'lint', config.name), plain.filter((f) => own.has(f.name)), lintLabelArgs(config)));
       }
       runs.set('no-privileged', await lintFiles(join(dir, 'lint', 'no-privileged'), plain, [...lintLabelArgs(NO_PRIVILEGED_NAMESPACE), '--allow-privileged', 'false']));
       // The fixtures in one run: Namespace objects first (lint reads their labels), then each
@@ -167,10 +177,12 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
       runs.set('fixtures', await lintFiles(join(dir, 'lint', 'fixtures'), fixtureFiles, []));
       return runs;
     };
-    const [realOutcomes, noPrivilegedOutcomes, planeOutcomes, lintOutcomes] = await Promise.all([
+    const planeNoPrivilegedTrials = noPrivilegedTrials.filter((t) => CONTROL_PLANE_KINDS.has(cases[t.index]!.kind));
+    const [realOutcomes, noPrivilegedOutcomes, planeOutcomes, planeNoPrivilegedOutcomes, lintOutcomes] = await Promise.all([
       phase('kube-apiserver', () => judge(realApi, cases, trials, 6)),
       phase('kube-apiserver --allow-privileged=false', () => judge(noPrivilegedApi, cases, noPrivilegedTrials, 2)),
       phase('hostpod up', () => judge(planeApi, cases, planeTrials, 4)),
+      phase('hostpod up --allow-privileged false', () => judge(planeNoPrivilegedApi, cases, planeNoPrivilegedTrials, 2)),
       phase('hostpod lint', lintRuns),
     ]);
 
@@ -182,26 +194,27 @@ export async function runDifferential(options: DiffOptions): Promise<DiffReport>
       const lines = actual ? differences(expected, actual, { warnings: warnings(expected) }) : ['no outcome'];
       if (lines.length > 0) mismatches.push({ id: c.id, namespace: trial.namespace.name, side, lines, body: c.body });
     };
-    // The API server validates before Pod Security runs, so an invalid object gets no Pod
-    // Security warnings from it; lint reports both, so its warnings are compared only where the
-    // API server got as far as admission.
-    const admissionRan = (e: Outcome): boolean => e.verdict === 'admitted' || e.verdict === 'forbidden';
+    // lint's serverWarnings are the API server's own, an invalid object's included, so warnings
+    // are compared on every side; a 400 is answered before anything warns.
     const always = (): boolean => true;
     const planeByTrial = new Map(planeTrials.map((t, i) => [t, planeOutcomes[i]]));
     trials.forEach((trial, i) => {
       const expected = realOutcomes[i]!;
       const c = cases[trial.index]!;
       const lintRun = lintOutcomes.get(c.fixture ? 'fixtures' : trial.namespace.name)!;
-      compare(trial, 'lint', expected, lintRun.get(fileName(trial.index)), admissionRan);
+      compare(trial, 'lint', expected, lintRun.get(fileName(trial.index)), always);
       if (planeByTrial.has(trial)) compare(trial, 'control plane', expected, planeByTrial.get(trial), always);
     });
+    const planeNoPrivilegedByTrial = new Map(planeNoPrivilegedTrials.map((t, i) => [t, planeNoPrivilegedOutcomes[i]]));
     noPrivilegedTrials.forEach((trial, i) => {
-      compare(trial, 'lint --allow-privileged=false', noPrivilegedOutcomes[i]!, lintOutcomes.get('no-privileged')!.get(fileName(trial.index)), admissionRan);
+      const expected = noPrivilegedOutcomes[i]!;
+      compare(trial, 'lint --allow-privileged=false', expected, lintOutcomes.get('no-privileged')!.get(fileName(trial.index)), always);
+      if (planeNoPrivilegedByTrial.has(trial)) compare(trial, 'control plane --allow-privileged=false', expected, planeNoPrivilegedByTrial.get(trial), always);
     });
     return { cases: cases.length, newerFixtures: conformance.newer, comparisons, mismatches, timings };
   } finally {
     for (const t of targets) t.close();
-    await Promise.all([real?.stop(), noPrivileged?.stop(), up?.stop()]);
+    await Promise.all([real?.stop(), noPrivileged?.stop(), up?.stop(), upNoPrivileged?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -36,7 +36,7 @@ export const daemonSets = defineResource({
   },
   validate(daemonSet, current, context) {
     if (!current) return validateAndAdmitCreate(daemonSets, daemonSet, context);
-    const warnings = validateWorkload(daemonSets, daemonSet);
+    const warnings = validateWorkload(daemonSets, daemonSet, context.allowPrivileged ?? true);
     const selector = (daemonSet['spec'] as JsonObject | undefined)?.['selector'];
     if (!semanticEqual(selector, (current['spec'] as JsonObject | undefined)?.['selector'])) {
       throw invalidObject(daemonSets, daemonSet, [invalid(FieldPath.root('spec').child('selector'), selector, 'field is immutable')]);
