@@ -71,7 +71,7 @@ export interface ResourceSpec {
   admitCreate?: (object: Obj, context: StrategyContext) => Obj;
   /** Mutating admission of an update of the object itself (not a subresource), before its preparation. */
   admitUpdate?: (current: Obj, object: Obj) => Obj;
-  /** Name rules beyond ObjectMeta's DNS subdomain: the messages for a bad name. */
+  /** The name's rule when it is not ObjectMeta's DNS subdomain (a namespace's DNS label): the messages for a bad name. */
   validateName?: (name: string) => string[];
   /**
    * Validation and validating admission of a create (`current` undefined) or an update of the
