@@ -70,6 +70,7 @@ async function setUp(s: ParitySession): Promise<void> {
   await s.settle('the default service account', n('get', 'serviceaccount', 'default'), ok);
   await s.settle('the root CA configmap', n('get', 'configmap', 'kube-root-ca.crt'), ok);
   await s.step('create serviceaccount', n('create', 'serviceaccount', 'robot'));
+  await s.step('create secret', n('create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret'));
   await s.step('get serviceaccounts', n('get', 'serviceaccounts'));
   await s.step('describe serviceaccount', n('describe', 'serviceaccount', 'robot'));
   await s.step('get nodes: none', ['get', 'nodes']);
@@ -169,6 +170,7 @@ async function errors(s: ParitySession): Promise<void> {
   s.write('bad-ds.json', daemonSet('localhost/hostprocess-base:latest', 'bad', 'other'));
   await s.step('422: selector does not match the template', ['apply', '-f', 'bad-ds.json']);
   await s.step('422: configmap name', n('create', 'configmap', 'Bad_Name'));
+  await s.step('422: namespace name', ['create', 'namespace', 'Bad']);
   s.write('bad-pod.json', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bad', namespace: NS }, spec: { containers: [{ name: 'Main', image: '' }] } }));
   await s.step('422: pod', ['apply', '-f', 'bad-pod.json']);
   s.write('unknown.json', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'unknown', namespace: NS }, data: { a: 'b' }, colour: 'blue' }));
@@ -181,6 +183,11 @@ async function tokens(s: ParitySession): Promise<void> {
   await s.step('create token: bound to a pod', n('create', 'token', 'default', '--bound-object-kind=Pod', '--bound-object-name=web'));
   await s.step('create token: other account than the pod\'s', n('create', 'token', 'robot', '--bound-object-kind=Pod', '--bound-object-name=web'));
   await s.step('create token: no such account', n('create', 'token', 'nope'));
+  await s.step('create token: too short', n('create', 'token', 'robot', '--duration=1s'));
+  await s.step('create token: bound to a secret', n('create', 'token', 'robot', '--bound-object-kind=Secret', '--bound-object-name=creds'));
+  await s.step('create token: bound to a missing secret', n('create', 'token', 'robot', '--bound-object-kind=Secret', '--bound-object-name=nope'));
+  await s.step('create token: bound to a missing node', n('create', 'token', 'robot', '--bound-object-kind=Node', '--bound-object-name=nope'));
+  await s.step('create token: another uid', n('create', 'token', 'robot', '--bound-object-kind=Secret', '--bound-object-name=creds', '--bound-object-uid=0c2a6a7e-0000-4000-8000-000000000000'));
   await s.capture('robotToken', n('create', 'token', 'robot'));
   s.asUser('robot', 'robotToken');
   s.sides.forEach((side) => side.vars.set('bogus', 'not-a-token'));
