@@ -98,8 +98,15 @@ async function daemonSets(s: ParitySession): Promise<void> {
   await s.step('rollout status: rolled', n('rollout', 'status', 'daemonset/agent', '--timeout=10s'));
   await s.step('get daemonset -o yaml: rolled', n('get', 'daemonset', 'agent', '-o', 'yaml'));
   await s.step('rollout history', n('rollout', 'history', 'daemonset/agent'));
-  await s.step('rollout restart', n('rollout', 'restart', 'daemonset/agent'));
+  await s.step('rollout history --revision', n('rollout', 'history', 'daemonset/agent', '--revision=1'));
+  await s.step('get controllerrevisions', n('get', 'controllerrevisions', '--sort-by=.revision'));
+  await s.step('rollout undo', n('rollout', 'undo', 'daemonset/agent'));
   await observed(s, 3);
+  await s.step('rollout history: undone', n('rollout', 'history', 'daemonset/agent'));
+  await s.step('rollout undo: the current revision', n('rollout', 'undo', 'daemonset/agent', '--to-revision=3'));
+  await s.step('rollout undo: no such revision', n('rollout', 'undo', 'daemonset/agent', '--to-revision=9'));
+  await s.step('rollout restart', n('rollout', 'restart', 'daemonset/agent'));
+  await observed(s, 4);
   await s.step('get daemonset: restarted', n('get', 'daemonset', 'agent', '-o', 'jsonpath={.metadata.generation} {.spec.template.metadata.annotations}'));
 }
 
@@ -142,7 +149,7 @@ async function patches(s: ParitySession): Promise<void> {
   await s.step('patch: merge', n('patch', 'daemonset', 'agent', '--type=merge', '-p', '{"metadata":{"labels":{"patched":"merge"}}}'));
   await s.step('patch: json', n('patch', 'daemonset', 'agent', '--type=json', '-p', '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"localhost/hostprocess-base:v3"}]'));
   await s.step('patch: no change', n('patch', 'daemonset', 'agent', '--type=merge', '-p', '{"metadata":{"labels":{"patched":"merge"}}}'));
-  await observed(s, 4);
+  await observed(s, 5);
   await s.step('patched', n('get', 'daemonset', 'agent', '-o', 'jsonpath={.metadata.labels} {.spec.template.spec.containers[0].image} {.metadata.generation}'));
   await s.step('patched pod', n('get', 'pod', 'web', '-o', 'jsonpath={.spec.containers[0].image}'));
   await s.step('patch: json test fails', n('patch', 'daemonset', 'agent', '--type=json', '-p', '[{"op":"test","path":"/metadata/name","value":"other"}]'));
