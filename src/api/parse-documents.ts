@@ -1,4 +1,5 @@
 import { isMap, isScalar, LineCounter, parseDocument, visit, type ScalarTag, type Tags } from 'yaml';
+import { parseJson } from './json/index.js';
 import { formatMiB } from './read-source.js';
 
 /**
@@ -56,7 +57,9 @@ export function* iterateDocuments(text: string): Generator<ParsedDocument | Docu
     }
     const parsed = parseOne(chunk.text);
     if ('error' in parsed) {
-      const values = looksLikeJSON(chunk.text) ? parseJSONStream(chunk.text) : undefined;
+      // JSON with a repeated key is read as kube-apiserver reads a request body: the last value
+      // wins and the repeat is recorded, for strict decoding to report ("duplicate field").
+      const values = looksLikeJSON(chunk.text) ? parseJSONStream(chunk.text, parsed.duplicate === true) : undefined;
       if (values) {
         for (const value of values) yield { type: 'document', index: index++, line, value };
         continue;
@@ -144,7 +147,7 @@ function kubernetesTags(tags: Tags): Tags {
   return [...kept, binary];
 }
 
-function parseOne(text: string): { value: unknown } | { error: string; line: number; column: number } {
+function parseOne(text: string): { value: unknown } | { error: string; line: number; column: number; duplicate?: boolean } {
   try {
     const lineCounter = new LineCounter();
     // uniqueKeys is off because the library's check is quadratic in the keys of a map (a 3 MiB map
@@ -158,7 +161,7 @@ function parseOne(text: string): { value: unknown } | { error: string; line: num
       return { error: errorMessage(first.message), line: pos.line, column: pos.col };
     }
     const duplicate = duplicateKey(doc, lineCounter);
-    if (duplicate) return duplicate;
+    if (duplicate) return { ...duplicate, duplicate: true };
     return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
   } catch (error) {
     // toJS throws on alias bombs.
@@ -199,11 +202,13 @@ function looksLikeJSON(text: string): boolean {
 }
 
 /**
- * Splits concatenated JSON values (`{...}{...}` or one per line) and parses each. Hand-written
- * because JSON.parse takes exactly one value; this only finds where each value ends.
+ * Splits concatenated JSON values (`{...}{...}` or one per line) and parses each, recording
+ * repeated keys as the API server's decoder does. Hand-written because JSON.parse takes exactly
+ * one value; this only finds where each value ends.
+ * @param single whether one value is enough (the YAML parser refused it only for a repeated key)
  * @returns undefined when the text is not such a stream.
  */
-function parseJSONStream(text: string): unknown[] | undefined {
+function parseJSONStream(text: string, single: boolean): unknown[] | undefined {
   const values: unknown[] = [];
   let depth = 0;
   let inString = false;
@@ -224,7 +229,7 @@ function parseJSONStream(text: string): unknown[] | undefined {
       if (depth < 0) return undefined;
       if (depth === 0) {
         try {
-          values.push(JSON.parse(text.slice(start, i + 1)));
+          values.push(parseJson(text.slice(start, i + 1), { numberText: false }));
         } catch {
           return undefined;
         }
@@ -233,5 +238,5 @@ function parseJSONStream(text: string): unknown[] | undefined {
       return undefined;
     }
   }
-  return depth === 0 && values.length > 1 ? values : undefined;
+  return depth === 0 && values.length > (single ? 0 : 1) ? values : undefined;
 }

@@ -5,8 +5,8 @@
  */
 
 const FORMAT_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-const NUMERIC_MESSAGE = 'unable to parse numeric part of quantity';
 const SUFFIX_MESSAGE = "unable to parse quantity's suffix";
+const NUMERIC_MESSAGE = 'unable to parse numeric part of quantity';
 
 const DECIMAL: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const BINARY: Readonly<Record<string, number>> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
@@ -34,15 +34,16 @@ export function parseQuantity(input: unknown): Quantity | { error: string } {
   }
   if (typeof input !== 'string') return { error: FORMAT_MESSAGE };
   const text = input.trim();
-  const match = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/.exec(text);
+  // Go's parseQuantityString: a sign, digits, at most one '.', digits, then a suffix of unit
+  // letters, an optional sign and digits; anything else is malformed. Missing digits are 0
+  // ("." and "-" parse as 0), except where Go takes its arbitrary-precision path (Pi and Ei),
+  // which cannot parse a number without digits.
+  const match = text === '' ? null : /^([+-]?)([0-9]*)(?:\.([0-9]*))?([eEinumkKMGTP]*[-+]?[0-9]*)$/.exec(text);
   if (!match) return { error: FORMAT_MESSAGE };
-  const number = match[1] ?? '';
-  const suffix = match[2] ?? '';
-  const numeric = /^([+-]?)([0-9]*)(?:\.([0-9]*))?$/.exec(number);
-  if (!numeric || `${numeric[2] ?? ''}${numeric[3] ?? ''}` === '') return { error: NUMERIC_MESSAGE };
-  const negative = numeric[1] === '-';
-  const digits = `${numeric[2] ?? ''}${numeric[3] ?? ''}`.replace(/^0+(?=\d)/, '');
-  const fraction = (numeric[3] ?? '').length;
+  const suffix = match[4] ?? '';
+  const negative = match[1] === '-';
+  const digits = `${match[2] ?? ''}${match[3] ?? ''}`.replace(/^0+(?=\d)/, '') || '0';
+  const fraction = (match[3] ?? '').length;
 
   let format: Format;
   let decimalExponent = 0;
@@ -53,6 +54,7 @@ export function parseQuantity(input: unknown): Quantity | { error: string } {
   } else if (suffix in BINARY) {
     format = 'BinarySI';
     binaryExponent = BINARY[suffix] ?? 0;
+    if (`${match[2] ?? ''}${match[3] ?? ''}` === '' && binaryExponent >= 50) return { error: NUMERIC_MESSAGE };
   } else if (/^[eE][-+]?[0-9]+$/.test(suffix)) {
     format = 'DecimalExponent';
     decimalExponent = Number(suffix.slice(1));
@@ -69,7 +71,26 @@ export function parseQuantity(input: unknown): Quantity | { error: string } {
     nanos = nanos / divisor + (nanos % divisor === 0n ? 0n : 1n);
   }
   if (negative) nanos = -nanos;
-  return { value: Number(nanos) / 1e9, canonical: canonical(nanos, format) };
+  const num = (match[2] ?? '').replace(/^0+/, '') || '0';
+  const kept = keepsText(num, match[3] ?? '', format, format === 'BinarySI' ? binaryExponent : decimalExponent);
+  return { value: Number(nanos) / 1e9, canonical: kept ? text : canonical(nanos, format) };
+}
+
+/**
+ * Whether Go's ParseQuantity keeps the text as written, which String() then returns ("1E0",
+ * "010", "1.Gi"): when its int64 fast path finds the value already in a canonical shape.
+ */
+function keepsText(num: string, denom: string, format: Format, exponent: number): boolean {
+  if (format === 'BinarySI') {
+    if (denom !== '' || 15 - num.length - Math.trunc((exponent * 3) / 10) - 1 < 0) return false;
+    const value = BigInt(num);
+    if (value * 2n ** BigInt(exponent) > 2n ** 63n - 1n) return false;
+    return exponent % 10 === 0 && (value & 7n) !== 0n;
+  }
+  const scale = exponent - denom.length;
+  if (18 - num.length - denom.length < 0 || scale < -9) return false;
+  const shifted = num + denom;
+  return scale % 3 === 0 && !shifted.endsWith('000') && !shifted.startsWith('0');
 }
 
 function canonical(nanos: bigint, format: Format): string {

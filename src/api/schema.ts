@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { converterWords } from './converter-words.js';
 import { decodeGoNumber, freeFormNumber, goNumberWord, isNumeric } from './go-numbers.js';
 import { duplicateKeys, JsonNumber, MAX_OBJECT_DEPTH, MAX_STRICT_ERRORS, nestingDepth, numberText } from './json/index.js';
 import { parseQuantity } from './quantity.js';
@@ -44,6 +45,8 @@ export interface DecodeError {
   kind: 'type' | 'quantity' | 'depth' | 'unknown' | 'duplicate';
   /** The decoder's own words for this field. */
   message: string;
+  /** For a value of the wrong type, the unstructured converter's words (see converter-words.ts), where they are known. */
+  converter?: string;
 }
 
 /** A decoded object: a copy with JSON nulls turned into Go's zero values, and the decoding errors. */
@@ -156,7 +159,11 @@ function decodeType(attribute: Attribute, type: string, value: unknown, at: Posi
   if (value === null || value === undefined) return zeroValue(type);
   // Go names a number it cannot store in a numeric field by its literal, elsewhere just "number".
   const wrong = (word = goValueKind(value), goType = goTypeName(type, attribute.format)): unknown => {
-    errors.push({ field: at.field, kind: 'type', message: `json: cannot unmarshal ${word} into Go struct field ${struct}.${at.json} of type ${goType}` });
+    const converter = converterWords(value, type, attribute.format);
+    errors.push({
+      field: at.field, kind: 'type', message: `json: cannot unmarshal ${word} into Go struct field ${struct}.${at.json} of type ${goType}`,
+      ...(converter === undefined ? {} : { converter }),
+    });
     return zeroValue(type);
   };
   if (type === 'string' || type === 'Date' || type === 'V1MicroTime') return typeof value === 'string' ? value : wrong();

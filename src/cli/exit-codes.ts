@@ -4,7 +4,7 @@
  * | code | meaning |
  * | ---- | ------- |
  * | 0    | success |
- * | 1    | the command ran and failed, or found something: lint found an invalid or denied object; an operation failed (an image not in the store, a registry or API server unreachable, a damaged store, a bad config file or kubeconfig) |
+ * | 1    | the command ran and failed, or found something: lint found an invalid or denied object (with --server: also one the server refused or could not judge); an operation failed (an image not in the store, a registry or API server unreachable, a damaged store, a bad config file or kubeconfig) |
  * | 2    | usage or input error: a bad flag, argument or combination of flags, or an input file that cannot be read or is not what the command takes (the manifests of `lint` and `run -f`, the archive of `image import`); the message names the flag or file and the fix |
  * | 3    | internal error: a bug in hostpod, printed with its stack |
  *

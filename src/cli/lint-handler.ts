@@ -1,26 +1,51 @@
 /** What `hostpod lint` does: reads the manifests, lints each object and prints the results. */
-import { readManifests, type LoadProblem } from '../api/load-manifests.js';
+import { readManifests, type LoadProblem, type ManifestObject } from '../api/load-manifests.js';
 import { HostpodError } from '../errors.js';
 import { Linter, type LintOptions, type LintResult } from '../lint/lint.js';
 import { formatProblem, formatResult, Summary } from '../lint/report.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import type { CommandIO } from './io.js';
 import type { LintFlags } from './lint.js';
+import type { ClusterInfo, LintServer } from './lint-server.js';
 
 /**
  * Lints the manifests at `paths` and prints the results (text as they come, or one JSON document).
- * @returns the exit code: 0 all valid and allowed, 1 findings, 2 unreadable input
- * @throws HostpodError ERR_HOSTPOD_NO_OBJECTS when the paths hold no object at all
+ * With --server, each object is also dry-run on the kubeconfig's cluster (see lint/server).
+ * @returns the exit code: 0 all valid and allowed, 1 findings (with --server: the server refused
+ *   an object, or could not judge it), 2 unreadable input
+ * @throws HostpodError ERR_HOSTPOD_NO_OBJECTS when the paths hold no object at all; with
+ *   --server, the errors of connectLintServer
  */
 export async function lintFiles(paths: string[], flags: LintFlags, io: CommandIO): Promise<number> {
+  if (!flags.server && (flags.kubeconfig !== undefined || flags.context !== undefined)) {
+    throw new HostpodError('ERR_HOSTPOD_USAGE', `${flags.kubeconfig === undefined ? '--context' : '--kubeconfig'} chooses the cluster of --server, which is not given`, {
+      hint: 'add --server to ask that cluster for its verdict too, or leave the option out',
+    });
+  }
+  // Loaded only with --server: plain lint starts without the API client.
+  const server = flags.server
+    ? await (await import('./lint-server.js')).connectLintServer({
+      ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
+      ...(flags.context === undefined ? {} : { context: flags.context }),
+    })
+    : undefined;
+  try {
+    return await lintWith(paths, flags, io, server);
+  } finally {
+    server?.close();
+  }
+}
+
+async function lintWith(paths: string[], flags: LintFlags, io: CommandIO, server: LintServer | undefined): Promise<number> {
   const options: LintOptions = {
     allowPrivileged: flags.allowPrivileged,
     exemptions: { namespaces: flags.exemptNamespaces, runtimeClasses: flags.exemptRuntimeClasses, usernames: [] },
     ...(flags.podSecurity ? { podSecurity: flags.podSecurity } : {}),
     ...(flags.namespaceLabels ? { namespaceLabels: flags.namespaceLabels } : {}),
   };
-  const linter = new Linter(options);
+  const linter: { lint(source: ManifestObject): LintResult | Promise<LintResult> } = server ? server.linter(options) : new Linter(options);
   const summary = new Summary();
+  if (server && flags.output !== 'json') io.stdout.write(`${clusterLine(server.info)}\n`);
   // JSON is one document, so results are kept (they are small); text is written as it comes.
   const results: LintResult[] = [];
   const problems: LoadProblem[] = [];
@@ -32,12 +57,12 @@ export async function lintFiles(paths: string[], flags: LintFlags, io: CommandIO
       else io.stderr.write(`${formatProblem(problem)}\n`);
       continue;
     }
-    const result = linter.lint(item.object);
+    const result = await linter.lint(item.object);
     summary.add(result);
     if (flags.output === 'json') results.push(result);
     else io.stdout.write(formatResult(result));
   }
-  if (flags.output === 'json') io.stdout.write(`${JSON.stringify({ results, problems }, null, 2)}\n`);
+  if (flags.output === 'json') io.stdout.write(`${JSON.stringify({ ...(server ? { cluster: server.info } : {}), results, problems }, null, 2)}\n`);
   else io.stdout.write(`${summary.toString()}\n`);
   // Unreadable input wins over findings: what it holds was not checked at all.
   if (summary.problems > 0) return EXIT_USAGE;
@@ -45,4 +70,9 @@ export async function lintFiles(paths: string[], flags: LintFlags, io: CommandIO
     throw new HostpodError('ERR_HOSTPOD_NO_OBJECTS', `no objects found in ${paths.join(', ')}`, { hint: 'pass files with Kubernetes objects (.yaml, .yml or .json)' });
   }
   return summary.failed > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/** The report's first line with --server: which cluster answers. */
+function clusterLine(info: ClusterInfo): string {
+  return `server ${info.server} (Kubernetes ${info.version}), context "${info.context}", namespace "${info.namespace}"`;
 }

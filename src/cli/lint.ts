@@ -16,6 +16,9 @@ export interface LintFlags {
   recursive?: boolean;
   exemptNamespaces: string[];
   exemptRuntimeClasses: string[];
+  server?: boolean;
+  kubeconfig?: string;
+  context?: string;
 }
 
 function parsePodSecurity(value: string): LevelVersion {
@@ -56,6 +59,9 @@ export function lintCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('-R, --recursive', 'also read the subdirectories of directories'))
     .addOption(new Option('--exempt-namespaces <ns,...>', 'namespaces exempt from Pod Security').argParser(parseList).default([]))
     .addOption(new Option('--exempt-runtime-classes <name,...>', 'runtime classes exempt from Pod Security').argParser(parseList).default([]))
+    .addOption(new Option('--server', "also ask a cluster: each object's server-side dry run, as kubectl apply --dry-run=server, its verdict printed beside hostpod's"))
+    .addOption(new Option('--kubeconfig <file>', 'with --server: the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'))
+    .addOption(new Option('--context <name>', "with --server: the kubeconfig's context (default: its current context)"))
     .action((paths: string[], flags: LintFlags) => runReported(io, exit, async () => {
       const { lintFiles } = await import('./lint-handler.js');
       exit.code = await lintFiles(paths, flags, io);

@@ -3,6 +3,7 @@
  * Security verdict for its namespace, and HostProcess advice.
  */
 import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
+import { defaultPodKind } from '../api/defaults/index.js';
 import { groupOf, resolveKind } from '../api/kinds.js';
 import type { ManifestObject } from '../api/load-manifests.js';
 import { decodeFailure, decodeObject, type DecodeError } from '../api/schema.js';
@@ -11,9 +12,10 @@ import {
   admit, defaultRegistry, formatVersion, LABEL_PREFIX, NO_EXEMPTIONS, policyFromLabels,
   type Exemptions, type Level, type LevelVersion,
 } from '../policy/podsecurity/index.js';
-import { dig, isHostProcessPod, validateObject } from '../policy/validation/index.js';
+import { dig, isHostProcessPod, syncAppArmorAnnotations, validateObject } from '../policy/validation/index.js';
 import { FieldPath } from '../policy/field.js';
 import { hostProcessAdvice } from './advice.js';
+import type { ServerCheck } from './server/verdict.js';
 
 export interface LintOptions {
   /** Evaluate at this level instead of the namespace's enforce label (`--pod-security`). */
@@ -23,6 +25,13 @@ export interface LintOptions {
   /** kube-apiserver's --allow-privileged; true as in most clusters. */
   allowPrivileged?: boolean;
   exemptions?: Exemptions;
+  /** Where objects without metadata.namespace go: `default`, or a kubeconfig context's namespace (`--server`). */
+  defaultNamespace?: string;
+  /**
+   * Labels of namespaces as a cluster has them (`--server`), read as objects need them: a
+   * Namespace object in the input is applied over them, and `namespaceLabels` over both.
+   */
+  clusterNamespaces?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 export interface LintError {
@@ -58,17 +67,33 @@ export interface LintResult {
   valid: boolean;
   errors: LintError[];
   podSecurity: PodSecurityVerdict | null;
+  /** Everything to warn about: `serverWarnings`, then hostpod's own advice. */
   warnings: string[];
+  /**
+   * The warnings the API server would send back with the create (its Warning headers): those of
+   * validation, then Pod Security's warn mode (for a workload, about the workload itself).
+   */
+  serverWarnings: string[];
   /**
    * Set when the API server could not even decode the object (HTTP 400): its message, as in
    * `Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.foo"`.
    */
   badRequest?: string;
+  /** A cluster's verdict on it (`--server`). */
+  server?: ServerCheck;
 }
 
-/** Whether the result makes lint fail: invalid, or denied by Pod Security. */
+/**
+ * Whether the result makes lint fail: invalid, or denied by Pod Security; with a server's
+ * verdict, also refused by the server or left unjudged by it (for want of permission).
+ */
 export function failed(result: LintResult): boolean {
-  return !result.valid || result.podSecurity?.allowed === false;
+  return !result.valid || result.podSecurity?.allowed === false || serverFailed(result.server);
+}
+
+function serverFailed(check: ServerCheck | undefined): boolean {
+  const fails = (outcome: string | undefined): boolean => outcome === 'refused' || outcome === 'unchecked';
+  return check !== undefined && (fails(check.outcome) || fails(check.pods?.outcome));
 }
 
 /**
@@ -118,6 +143,7 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
     errors: [],
     podSecurity: null,
     warnings: [],
+    serverWarnings: [],
   };
 
   const kind = resolveKind(object['apiVersion'], object['kind']);
@@ -130,7 +156,7 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
     });
     return result;
   }
-  const namespaceOf = (): string => (typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default');
+  const namespaceOf = (): string => (typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : options.defaultNamespace ?? 'default');
   if (kind.type === 'custom') {
     result.warnings.push(`${result.kind ?? ''} (${result.apiVersion ?? ''}) is not a built-in Kubernetes kind: not checked`);
     return result;
@@ -154,18 +180,25 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
   // The API server cannot even decode such an object: nothing else is checked, as there.
   if (decoded.errors.length > 0) return badRequest(result, decoded.errors);
 
+  // The API server validates and judges the object as defaulted: a host network pod's ports are
+  // host ports, a request is its limit, an empty restart policy is Always.
+  // A pod's create then copies its AppArmor annotations to fields, warning as it goes.
+  const defaulted = defaultPodKind(info, object);
+  if (info.kind === 'Pod') result.serverWarnings.push(...syncAppArmorAnnotations(defaulted));
   const allowPrivileged = options.allowPrivileged ?? true;
-  const validation = validateObject(info, object, { allowPrivileged });
+  const validation = validateObject(info, defaulted, { allowPrivileged });
   result.errors = validation.errors.map(toLintError);
   result.valid = validation.errors.length === 0;
-  result.warnings.push(...validation.warnings);
+  result.serverWarnings.push(...validation.warnings);
 
-  const template = info.templatePath.length === 0 ? object : dig(object, info.templatePath);
-  const podMeta = ((info.templatePath.length === 0 ? meta : template?.['metadata']) ?? {}) as V1ObjectMeta;
+  const template = info.templatePath.length === 0 ? defaulted : dig(defaulted, info.templatePath);
+  const podMeta = ((template?.['metadata']) ?? {}) as V1ObjectMeta;
   const podSpec = (template?.['spec'] ?? {}) as V1PodSpec;
   const specPath = FieldPath.of([...info.templatePath, 'spec']);
 
-  const labels: Record<string, string> = { ...(namespaces.get(namespace) ?? {}), ...(options.namespaceLabels ?? {}) };
+  const labels: Record<string, string> = {
+    ...(options.clusterNamespaces?.get(namespace) ?? {}), ...(namespaces.get(namespace) ?? {}), ...(options.namespaceLabels ?? {}),
+  };
   if (options.podSecurity) {
     labels[`${LABEL_PREFIX}enforce`] = options.podSecurity.level;
     labels[`${LABEL_PREFIX}enforce-version`] = formatVersion(options.podSecurity.version);
@@ -185,20 +218,21 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
     message: podDecision.enforced?.violation ?? '',
     ...(podDecision.exempt ? { exempt: podDecision.exempt } : {}),
   };
-  for (const error of podDecision.labelErrors) {
-    result.warnings.push(`namespace "${namespace}": ${formatFieldError(error)} (Pod Security ${labelFallback(error.field)})`);
-  }
   if (isPod) {
-    result.warnings.push(...podDecision.warnings);
+    result.serverWarnings.push(...podDecision.warnings);
   } else {
     // The workload itself is only ever warned; its pods are judged when they are created.
     const workloadDecision = admit(config, {
       resource: info.resource, group: groupOf(info.apiVersion), name: result.name ?? '', namespace, namespaceLabels: labels, meta: podMeta, spec: podSpec,
     });
-    result.warnings.push(...workloadDecision.warnings);
-    if (!podDecision.allowed) {
-      result.warnings.push(`the ${info.kind} itself is admitted (Pod Security only warns about workloads), but every pod it creates will be rejected`);
-    }
+    result.serverWarnings.push(...workloadDecision.warnings);
+  }
+  result.warnings.push(...result.serverWarnings);
+  for (const error of podDecision.labelErrors) {
+    result.warnings.push(`namespace "${namespace}": ${formatFieldError(error)} (Pod Security ${labelFallback(error.field)})`);
+  }
+  if (!isPod && !podDecision.allowed) {
+    result.warnings.push(`the ${info.kind} itself is admitted (Pod Security only warns about workloads), but every pod it creates will be rejected`);
   }
 
   if (isHostProcessPod(podSpec)) {

@@ -4,6 +4,8 @@
 import { groupOf } from '../api/kinds.js';
 import type { LoadProblem } from '../api/load-manifests.js';
 import { failed, type LintResult } from './lint.js';
+// server/report.js, not the folder's index: plain lint need not evaluate the server check.
+import { overallOutcome, serverLines } from './server/report.js';
 
 /** `daemonset.apps/privileged-daemonset`, as kubectl names objects. */
 export function objectRef(result: LintResult): string {
@@ -52,12 +54,14 @@ const indent = (text: string): string => text.split('\n').map((line) => `  ${lin
 export function formatResult(r: LintResult): string {
   const lines: string[] = [];
   const namespace = r.namespace ? ` -n ${r.namespace}` : '';
-  lines.push(`${r.file}:${r.line}: ${objectRef(r)}${namespace}: ${status(r)}`);
+  const disagreement = r.server?.disagrees ? '; DISAGREES with the server' : '';
+  lines.push(`${r.file}:${r.line}: ${objectRef(r)}${namespace}: ${status(r)}${disagreement}`);
   if (r.badRequest) lines.push(indent(`Error from server (BadRequest): error when creating "${source(r)}": ${r.badRequest}`));
   else if (!r.valid) lines.push(indent(invalidMessage(r)));
   const denial = denialMessage(r);
   if (denial) lines.push(indent(denial));
   for (const w of r.warnings) lines.push(indent(`Warning: ${w}`));
+  if (r.server) lines.push(...serverLines(r.server, source(r), objectRef(r), r.warnings).map(indent));
   return `${lines.join('\n')}\n`;
 }
 
@@ -68,12 +72,19 @@ export class Summary {
   denied = 0;
   failed = 0;
   problems = 0;
+  /** With --server: the objects by the server's verdict, and those where it and hostpod disagree. */
+  readonly server = { checked: 0, allowed: 0, refused: 0, unchecked: 0, pending: 0, disagreements: 0 };
 
   add(result: LintResult): void {
     this.objects++;
     if (!result.valid) this.invalid++;
     if (result.podSecurity?.allowed === false) this.denied++;
     if (failed(result)) this.failed++;
+    if (result.server) {
+      this.server.checked++;
+      this.server[overallOutcome(result.server)]++;
+      if (result.server.disagrees) this.server.disagreements++;
+    }
   }
 
   problem(): void {
@@ -82,7 +93,14 @@ export class Summary {
 
   toString(): string {
     return `${this.objects} ${this.objects === 1 ? 'object' : 'objects'}: ${this.objects - this.failed} ok, ${this.invalid} invalid, ` +
-      `${this.denied} denied by Pod Security${this.problems > 0 ? `, ${this.problems} unreadable` : ''}`;
+      `${this.denied} denied by Pod Security${this.problems > 0 ? `, ${this.problems} unreadable` : ''}${this.#serverCounts()}`;
+  }
+
+  #serverCounts(): string {
+    const s = this.server;
+    if (s.checked === 0) return '';
+    const optional = [s.unchecked > 0 ? `, ${s.unchecked} not checked` : '', s.pending > 0 ? `, ${s.pending} not checked yet` : ''].join('');
+    return `; server: ${s.allowed} allowed, ${s.refused} refused${optional}, ${s.disagreements} ${s.disagreements === 1 ? 'disagreement' : 'disagreements'}`;
   }
 }
 

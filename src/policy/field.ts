@@ -80,6 +80,9 @@ export const notFound = (path: FieldPath, value: unknown): FieldError => make('F
 export const invalid = (path: FieldPath, value: unknown, detail: string): FieldError => make('FieldValueInvalid', path, value, detail);
 export const duplicate = (path: FieldPath, value: unknown): FieldError => make('FieldValueDuplicate', path, value, '');
 export const forbidden = (path: FieldPath, detail: string): FieldError => make('FieldValueForbidden', path, OMIT, detail);
+/** apimachinery's TooLong: the value is left out, the limit is in bytes. */
+export const tooLong = (path: FieldPath, maxBytes: number): FieldError =>
+  make('FieldValueTooLong', path, OMIT, `may not be more than ${maxBytes} ${maxBytes === 1 ? 'byte' : 'bytes'}`);
 export function notSupported(path: FieldPath, value: unknown, supported: readonly string[]): FieldError {
   const detail = supported.length > 0 ? `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}` : '';
   return make('FieldValueNotSupported', path, value, detail);
@@ -95,12 +98,62 @@ export function formatFieldError(error: FieldError): string {
   return text;
 }
 
+/**
+ * A bad value the API server holds as a pointer or a struct rather than a string or a number:
+ * apimachinery renders those with encoding/json, not `%q` (`"\u003cuser\u003e"`, a raw DEL),
+ * and a struct of the internal types with its Go field names, every field, nulls included. Its
+ * objects are structs, written in the order their keys were set; a map inside one must be built
+ * with its keys sorted, as encoding/json writes maps.
+ */
+export class GoJsonValue {
+  constructor(readonly value: unknown) {}
+}
+
+/** A value the API server passes as a pointer (`windowsOptions.RunAsUserName`): rendered as JSON. */
+export const pointerValue = (value: unknown): GoJsonValue => new GoJsonValue(value);
+
 /** Renders a bad value as apimachinery does: strings with Go's %q, numbers and booleans bare, others as JSON. */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
+  if (value instanceof GoJsonValue) return goJson(value.value, true);
   if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  return goJson(value);
+}
+
+const JSON_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f',
+  '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029',
+};
+
+/**
+ * Go's encoding/json: HTML-safe (`<`, `>` and `&` escaped), other control characters as
+ * `\u00XX`, DEL as it is; plain objects as maps, with sorted keys, and objects inside a
+ * GoJsonValue as structs, in their key order.
+ */
+export function goJson(value: unknown, struct = false): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') {
+    let out = '"';
+    for (const ch of value) {
+      const code = ch.codePointAt(0) ?? 0;
+      const escaped = JSON_ESCAPES[ch];
+      if (escaped) out += escaped;
+      else if (code < 0x20) out += `\\u${code.toString(16).padStart(4, '0')}`;
+      else if (code >= 0xd800 && code <= 0xdfff) out += '\\ufffd';
+      else out += ch;
+    }
+    return `${out}"`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof GoJsonValue) return goJson(value.value, true);
+  if (Array.isArray(value)) return `[${value.map((v) => goJson(v, struct)).join(',')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (!struct) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${goJson(k)}:${goJson(v, struct)}`).join(',')}}`;
+  }
+  return 'null';
 }
 
 const GO_ESCAPES: Readonly<Record<string, string>> = {

@@ -15,6 +15,20 @@ describe('quantities', () => {
   test('the three decoder errors', () => {
     assert.deepEqual(parseQuantity('1Gb'), { error: "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'" });
     assert.deepEqual(parseQuantity('512mi'), { error: "unable to parse quantity's suffix" });
-    assert.deepEqual(parseQuantity('.'), { error: 'unable to parse numeric part of quantity' });
+    assert.deepEqual(parseQuantity('Pi'), { error: 'unable to parse numeric part of quantity' });
+  });
+
+  test('a second decimal point is malformed, not a bad number (Go parses one point, then the suffix)', () => {
+    assert.deepEqual(parseQuantity('1.5.5Gi'), { error: "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'" });
+  });
+
+  test('missing digits are 0, as Go parses them, except on the Pi and Ei path', () => {
+    for (const input of ['.', '-', '+', 'Gi', '.Mi']) assert.deepEqual(parseQuantity(input), { value: 0, canonical: '0' }, input);
+    assert.ok('error' in parseQuantity('-.Ei'));
+  });
+
+  test('text Go finds canonical as written is kept, as String() returns it', () => {
+    for (const input of ['1E0', '010', '+5', '1e+3', '1.Gi']) assert.equal((parseQuantity(input) as { canonical: string }).canonical, input);
+    assert.equal((parseQuantity('1000m') as { canonical: string }).canonical, '1');
   });
 });

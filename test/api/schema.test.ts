@@ -119,3 +119,20 @@ describe('number decoding', () => {
     assert.deepEqual(fields.a, [1, 1000, 9223372036854775807n, 1e20]);
   });
 });
+
+describe('the unstructured converter\'s words', () => {
+  // What kube-apiserver 1.36 answers to a strategic merge patch of a ConfigMap with these fields.
+  const rows: [string, Record<string, unknown>, string][] = [
+    ['an integer in a string', { data: { b: 1 } }, 'cannot convert int64 to string'],
+    ['a fraction in a string', { data: { b: 1.5 } }, 'unrecognized type: string'],
+    ['a string in an int64', { metadata: { generation: 'x' } }, 'unrecognized type: int64'],
+    ['a fraction in an int64', { metadata: { generation: 1.5 } }, 'cannot convert float64 to int64'],
+    ['a string in a bool', { immutable: 'x' }, 'unrecognized type: bool'],
+  ];
+  for (const [name, fields, words] of rows) {
+    test(`${name}: ${words}`, () => {
+      const decoded = decodeObject('v1', 'ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', ...fields });
+      assert.deepEqual(decoded.errors.map((e) => e.converter), [words]);
+    });
+  }
+});

@@ -96,6 +96,7 @@ describe('api server', () => {
     for (const [path, body] of [['dry', { dryRun: ['Some'] }], ['dry?dryRun=Some', { dryRun: ['All'] }]] as const) {
       const bad = await api(s.plane, 'DELETE', `/api/v1/namespaces/default/configmaps/${path}`, { body });
       assert.equal(bad.status, 422, bad.body);
+      // Named by its GroupKind, as kube-apiserver's ValidateDeleteOptions names it (see field-validation.test.ts's recorded answers).
       assert.equal(bad.json()['message'], 'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Some"]: supported values: "All"');
     }
     assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status, 200);

@@ -7,7 +7,7 @@ import { applyDefaults } from '../../src/controlplane/api/apply-defaults.js';
 import { generateNameSuffix } from '../../src/controlplane/api/names.js';
 import { prepareForCreate } from '../../src/controlplane/api/prepare-create.js';
 import { nextGeneration, prepareForUpdate, resetFieldsForStatusUpdate } from '../../src/controlplane/api/prepare-update.js';
-import { canonicalQuantity, defaultImagePullPolicy, podQOSClass, roundedQuantity } from '../../src/controlplane/defaults/index.js';
+import { canonicalQuantity, defaultImagePullPolicy, podQOSClass, roundedQuantity } from '../../src/api/defaults/index.js';
 import { resourceRegistry, type ResourceDefinition } from '../../src/controlplane/resources/index.js';
 
 type Obj = Record<string, unknown>;
@@ -342,14 +342,13 @@ test('pod prepareForCreate replaces the status and marks scheduling-gated pods',
   });
 });
 
-test('pod prepareForCreate merges matchLabelKeys and copies AppArmor annotations', () => {
+test('pod prepareForCreate merges matchLabelKeys (the AppArmor annotations are synced after admission: pod-create.test.ts)', () => {
   const created = prepareForCreate(kind('v1/Pod'), pod({
     containers: [{ name: 'c', image: 'i' }],
     topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'a' } }, matchLabelKeys: ['rev'] }],
-  }, { labels: { app: 'a', rev: 'r1' }, annotations: { 'container.apparmor.security.beta.kubernetes.io/c': 'localhost/profile-a' } }), NOW);
+  }, { labels: { app: 'a', rev: 'r1' } }), NOW);
   const constraint = (specOf(created)['topologySpreadConstraints'] as Obj[])[0]!;
   assert.deepEqual(constraint['labelSelector'], { matchLabels: { app: 'a' }, matchExpressions: [{ key: 'rev', operator: 'In', values: ['r1'] }] });
-  assert.deepEqual(containerOf(created)['securityContext'], { appArmorProfile: { type: 'Localhost', localhostProfile: 'profile-a' } });
 });
 
 test('pod serviceAccount mirrors serviceAccountName, and status IPs mirror their lists', () => {

@@ -638,3 +638,33 @@ describe('patch metadata follows the Go struct tags', () => {
     assert.equal(patchMetaFor('example.com/v1/Widget'), undefined);
   });
 });
+
+describe('the layout of a patched object, as kube-apiserver\'s patch libraries leave it', () => {
+  // The order of a failure's unknown fields follows it (test/e2e/strict-fields.test.ts compares them with kube-apiserver's).
+  const deepKeys = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(deepKeys);
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.entries(value).map(([key, item]) => [key, deepKeys(item)]);
+  };
+
+  test('a merge patch sorts the objects it opens and leaves the rest as they were', () => {
+    const original = { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { name: 'l', labels: { z: '1', a: '2' } }, spec: { holderIdentity: 'h' } };
+    const patched = applyMergePatch(original, { spec: { zeta: 1, alpha: { y: 1, x: 2 } } });
+    assert.deepEqual(deepKeys(patched), deepKeys({
+      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l', labels: { z: '1', a: '2' } }, spec: { alpha: { x: 2, y: 1 }, holderIdentity: 'h', zeta: 1 },
+    }));
+  });
+
+  test('a JSON patch sorts the objects its paths go through and keeps the values it adds as written', () => {
+    const original = { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { name: 'l' }, spec: { holderIdentity: 'h' } };
+    const added = applyJsonPatch(original, [{ op: 'add', path: '/spec', value: { zeta: 1, alpha: { y: 1, x: 2 } } }]);
+    assert.deepEqual(deepKeys(added), deepKeys({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: { zeta: 1, alpha: { y: 1, x: 2 } } }));
+    const traversed = applyJsonPatch(original, [{ op: 'add', path: '/spec', value: { zeta: 1, alpha: { y: 1, x: 2 } } }, { op: 'add', path: '/spec/alpha/w', value: 0 }]);
+    assert.deepEqual(deepKeys(traversed), deepKeys({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: { alpha: { w: 0, x: 2, y: 1 }, zeta: 1 } }));
+  });
+
+  test('Go\'s order of map keys is UTF-8 byte order', () => {
+    const patched = applyMergePatch({}, { '\u{1F600}': 1, '\uffff': 2, é: 3, b: 4, B: 5, '': 6 }) as JsonObject;
+    assert.deepEqual(Object.keys(patched), ['', 'B', 'b', 'é', '\uffff', '\u{1F600}']);
+  });
+});

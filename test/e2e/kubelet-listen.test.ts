@@ -80,7 +80,7 @@ describe('the kubelet endpoint\'s address', { skip, timeout: 300_000 }, () => {
     const kubeconfig = join(base, 'any.kubeconfig');
     writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1", certificate-authority-data: ""}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n');
     const result = await runHostpod(['agent', '--kubeconfig', kubeconfig, '--client-ca-file', kubeconfig, '--data-dir', join(base, 'agent'), '--address', '10.11.12.13', '--kubelet-address', '127.0.0.1']);
-    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.code, 2, `flags that contradict each other are a usage error (src/cli/exit-codes.ts): ${result.stderr}`);
     assert.match(result.stderr, /error: the kubelet endpoint would listen on 127\.0\.0\.1, but the node reports 10\.11\.12\.13/);
   });
 });

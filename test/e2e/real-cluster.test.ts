@@ -46,15 +46,18 @@ describe('the real control plane', { skip, timeout: 180_000 }, () => {
   test('real control plane stops without leaving a process behind', async () => {
     const other = await startRealCluster();
     await other.stop();
-    const left = (() => {
+    // Processes of the built components whose command line names a cluster's directory: other
+    // clusters on this machine (another suite's, another checkout's) are not this test's business.
+    const processesOf = (dir: string): string[] => {
       try {
-        return execFileSync('pgrep', ['-f', kubeBinDir()], { encoding: 'utf8' }).trim().split('\n');
+        return execFileSync('pgrep', ['-f', `${kubeBinDir()}.*${dir}`], { encoding: 'utf8' }).trim().split('\n').filter((line) => line !== '');
       } catch {
         return [];
       }
-    })();
-    // The suite's own cluster still runs: its four processes, and no others.
-    assert.equal(left.length, 4, `processes of the built components: ${left.join(', ')}`);
+    };
+    assert.deepEqual(processesOf(other.files.dir), [], 'the stopped control plane left no process');
+    // The suite's own cluster still runs: its four processes.
+    assert.equal(processesOf(cluster.files.dir).length, 4, `processes of the suite's cluster: ${processesOf(cluster.files.dir).join(', ')}`);
     assert.equal(existsSync(other.files.dir), false);
   });
 });

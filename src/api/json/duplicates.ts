@@ -26,6 +26,14 @@ export function copyDuplicates(from: object, to: object): void {
   if (keys !== undefined) repeated.set(to, [...keys]);
 }
 
+/**
+ * Forgets the duplicate keys of `object`, as decoding it into a Go map and encoding that again
+ * forgets them (the last value of each key is what the object holds already).
+ */
+export function forgetDuplicates(object: object): void {
+  repeated.delete(object);
+}
+
 /** At most this many strict errors are reported, as sigs.k8s.io/json caps them. */
 export const MAX_STRICT_ERRORS = 100;
 

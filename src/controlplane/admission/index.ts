@@ -11,4 +11,4 @@ export {
 } from './pod-admission.js';
 export { admitNodeTaints } from './node-taints.js';
 export { admitNodeRequest, admitNodeTokenRequest, type BoundObjectRef, type NodeRequest, type Operation } from './node-restriction.js';
-export { admitPodSecurity, existingPodsWarnings, podSecurityInNamespace, validateNamespaceLabels, validateWorkload } from './pod-security.js';
+export { admitPodSecurity, existingPodsWarnings, podSecurityInNamespace, validateAndAdmitCreate, validateNamespaceLabels, validateWorkload } from './pod-security.js';

@@ -8,7 +8,7 @@ import { nodeIdentity } from '../auth/node-identity.js';
 import type { UserInfo } from '../auth/user.js';
 import { metaOf, type Obj } from '../api/object-meta.js';
 import { forbidden, notFound, type StatusError } from '../api/status-error.js';
-import { semanticEqual } from '../defaults/json.js';
+import { semanticEqual } from '../../api/defaults/json.js';
 import type { ResourceDefinition } from '../resources/definition.js';
 
 export type Operation = 'create' | 'update' | 'delete';

@@ -1,5 +1,5 @@
 /** TaintNodesByCondition, kube-apiserver's admission plugin for new nodes. */
-import { cloneJson, ensureObject, isJsonObject, type JsonObject } from '../defaults/json.js';
+import { cloneJson, ensureObject, isJsonObject, type JsonObject } from '../../api/defaults/json.js';
 
 /** A new node is created with the not-ready NoSchedule taint (once), until its kubelet reports ready. */
 export function admitNodeTaints(node: JsonObject): JsonObject {

@@ -5,9 +5,9 @@
  * nodes). Each takes the pod and what the plugin would look up, and returns a new pod or
  * upstream's 403 message.
  */
-import { cloneJson, ensureObject, isJsonObject, objectAt, objectsAt, stringAt, type JsonObject } from '../defaults/json.js';
+import { cloneJson, ensureObject, isJsonObject, objectAt, objectsAt, stringAt, type JsonObject } from '../../api/defaults/json.js';
 import { generateNameSuffix } from '../api/names.js';
-import { DEFAULT_VOLUME_MODE } from '../defaults/volume-defaults.js';
+import { DEFAULT_VOLUME_MODE } from '../../api/defaults/volume-defaults.js';
 
 export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const SERVICE_ACCOUNT_VOLUME_PREFIX = 'kube-api-access-';

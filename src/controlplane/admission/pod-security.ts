@@ -23,6 +23,22 @@ export function validateWorkload(info: ResourceDefinition, object: Obj): string[
 }
 
 /**
+ * A create of a pod or workload: the policy engine's validation, then Pod Security in its
+ * namespace. The validation's warnings go out with a Pod Security denial too, as the API server
+ * records them before admission runs.
+ * @returns the warnings @throws StatusError 422 when invalid, 403 when Pod Security denies a pod
+ */
+export function validateAndAdmitCreate(info: ResourceDefinition, object: Obj, context: StrategyContext): string[] {
+  const warnings = validateWorkload(info, object);
+  try {
+    return [...warnings, ...podSecurityInNamespace(info, object, context)];
+  } catch (error) {
+    if (error instanceof StatusError) error.warnings.unshift(...warnings);
+    throw error;
+  }
+}
+
+/**
  * Pod Security admission of a pod or workload in its namespace, whose labels are read through
  * `context`.
  * @throws StatusError 404 when the namespace is gone, 403 as `admitPodSecurity`

@@ -1,5 +1,5 @@
 /** The defaulting the API server applies to every object it decodes, request body or storage. */
-import { cloneJson, isJsonObject, type JsonObject } from '../defaults/json.js';
+import { cloneJson, isJsonObject, type JsonObject } from '../../api/defaults/json.js';
 import { groupVersion, type ResourceDefinition } from '../resources/definition.js';
 
 /**

@@ -4,28 +4,29 @@
  * HTTP layer and the in-process controllers both go through it, so a controller's write is
  * defaulted, admitted and validated like a user's.
  */
-import { copyDuplicates, MAX_STRICT_ERRORS, stringifyJson } from '../../api/json/index.js';
-import { decodeFailure, decodeObject, isStrictError, strictDecodingError } from '../../api/schema.js';
 import type { UserInfo } from '../auth/user.js';
-import { semanticEqual } from '../defaults/json.js';
-import { applyPatch, decodePatch, PatchError, patchStrictErrors, strictPatchFailure } from '../patch/index.js';
-import { groupVersion, storeResource, type ResourceDefinition } from '../resources/definition.js';
+import { semanticEqual } from '../../api/defaults/json.js';
+import { decodePatch, PatchError, patchObject, patchStrictErrors } from '../patch/index.js';
+import { storeResource, type ResourceDefinition } from '../resources/definition.js';
 import { ObjectExists, ObjectMissing, RevisionConflict, type RowRange, type Store } from '../store/index.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { checkFieldSelector, matchesFields } from './field-sets.js';
 import { ListStream } from './list-stream.js';
-import { clone, isObject, metaOf, withMeta, type Obj } from './object-meta.js';
+import { clone, metaOf, withMeta, type Obj } from './object-meta.js';
 import { matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.js';
-import { alreadyExists, badRequest, conflict, forbidden, notFound, StatusError } from './status-error.js';
+import { alreadyExists, badRequest, conflict, forbidden, keepingWarnings, notFound, resourceVersionRequired, StatusError } from './status-error.js';
 import { planDeletion, type DeleteOptions } from './deletion.js';
+import { decodePatched, decodeWrite, DEFAULT_FIELD_VALIDATION, statusOf, type FieldValidation } from './field-validation.js';
 import type { Strategy } from './strategy.js';
 
-export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+export type { FieldValidation } from './field-validation.js';
 
 export interface RequestContext {
   user: UserInfo;
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
+  /** The warnings of this request so far: steps before validation (a pod's AppArmor annotations) add theirs. */
+  warnings?: string[];
 }
 
 export interface Written {
@@ -135,10 +136,17 @@ export class ObjectApi {
     });
   }
 
-  /** Creates an object in `namespace` (ignored for cluster-scoped resources). */
+  /**
+   * Creates an object in `namespace` (ignored for cluster-scoped resources).
+   * @throws StatusError carrying the warnings recorded before the failure, as a write's do
+   */
   create(info: ResourceDefinition, namespace: string, body: unknown, context: RequestContext): Written {
     const warnings: string[] = [];
-    let object = this.#decode(info, body, context, warnings);
+    return keepingWarnings(warnings, () => this.#create(info, namespace, body, context, warnings));
+  }
+
+  #create(info: ResourceDefinition, namespace: string, body: unknown, context: RequestContext, warnings: string[]): Written {
+    let object = decodeWrite(info, body, context.fieldValidation ?? DEFAULT_FIELD_VALIDATION, warnings);
     const meta = metaOf(object);
     const ns = scoped(info, namespace);
     if (info.namespaced) {
@@ -148,8 +156,14 @@ export class ObjectApi {
       this.#requireLiveNamespace(ns, info, meta.name ?? meta.generateName ?? '');
     }
     object = withMeta(object, { namespace: info.namespaced ? ns : undefined });
-    object = this.strategy.prepareForCreate(info, object, context);
-    warnings.push(...this.strategy.validate(info, object, undefined, context));
+    const recording = { ...context, warnings };
+    try {
+      object = this.strategy.prepareForCreate(info, object, recording);
+      warnings.push(...this.strategy.validate(info, object, undefined, recording));
+    } catch (error) {
+      if (error instanceof StatusError) error.warnings.unshift(...warnings);
+      throw error;
+    }
     if (context.dryRun) return { object, warnings };
     const name = metaOf(object).name ?? '';
     try {
@@ -160,10 +174,14 @@ export class ObjectApi {
     }
   }
 
-  /** Replaces an object (PUT), or its status with `subresource: 'status'`. */
+  /** Replaces an object (PUT), or its status with `subresource: 'status'`. @throws StatusError with warnings, as `create` */
   update(info: ResourceDefinition, namespace: string, name: string, body: unknown, context: RequestContext, subresource?: string): Written {
     const warnings: string[] = [];
-    const object = this.#decode(info, body, context, warnings);
+    return keepingWarnings(warnings, () => this.#update(info, namespace, name, body, context, warnings, subresource));
+  }
+
+  #update(info: ResourceDefinition, namespace: string, name: string, body: unknown, context: RequestContext, warnings: string[], subresource?: string): Written {
+    const object = decodeWrite(info, body, context.fieldValidation ?? DEFAULT_FIELD_VALIDATION, warnings);
     const meta = metaOf(object);
     if (meta.name !== undefined && meta.name !== name) {
       throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
@@ -172,37 +190,35 @@ export class ObjectApi {
     if (info.namespaced && meta.namespace && meta.namespace !== ns) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    const expected = meta.resourceVersion ? Number(meta.resourceVersion) : undefined;
     return this.#replace(info, ns, name, (current) => {
-      if (expected !== undefined && metaOf(current).resourceVersion !== String(expected)) throw conflict(info, name);
+      checkResourceVersion(info, name, object, current);
       return object;
     }, context, warnings, subresource);
   }
 
   /**
-   * Applies a JSON, merge or strategic merge patch. Strict errors (duplicate keys in the patch
-   * body, then unknown fields of the patched object) are a 422 under fieldValidation=Strict and
-   * warnings under Warn, as kube-apiserver's patch handler treats them.
+   * Applies a JSON, merge or strategic merge patch, and decodes the result as any write's body
+   * (strict errors of the patch body first, then those of the patched object; a 422 under
+   * fieldValidation=Strict, as kube-apiserver's patch handler answers).
+   * @throws StatusError with warnings, as `create`
    */
   patch(info: ResourceDefinition, namespace: string, name: string, contentType: string, patch: unknown, context: RequestContext, subresource?: string): Written {
     const warnings: string[] = [];
     const ns = scoped(info, namespace);
-    const mode = context.fieldValidation ?? 'Warn';
-    const body = patchStep(() => decodePatch(contentType, info.patchMeta, patch));
-    const patchErrors = mode === 'Ignore' ? [] : patchStrictErrors(contentType, body);
-    return this.#replace(info, ns, name, (current) => {
-      const patched = patchStep(() => applyPatch(contentType, info.patchMeta, current, body));
-      const { object: decoded, strict } = this.#decodeTyped(info, patched);
-      const errors = [...patchErrors, ...strict];
-      if (errors.length > 0 && mode === 'Strict') throw statusOf(strictPatchFailure(contentType, body, patched, errors));
-      if (mode === 'Warn') warnings.push(...errors.slice(0, MAX_STRICT_ERRORS));
-      const patchedMeta = metaOf(decoded);
-      if (patchedMeta.name !== name) throw badRequest(`the name of the object (${patchedMeta.name ?? ''}) does not match the name on the URL (${name})`);
-      // A patch that sets metadata.resourceVersion is conditional on it, as any update is
-      // (kubectl label --resource-version, kubectl patch with one in the body).
-      if (patchedMeta.resourceVersion && patchedMeta.resourceVersion !== metaOf(current).resourceVersion) throw conflict(info, name);
-      return decoded;
-    }, context, warnings, subresource);
+    const validation = context.fieldValidation ?? DEFAULT_FIELD_VALIDATION;
+    return keepingWarnings(warnings, () => {
+      const body = patchStep(() => decodePatch(contentType, info.patchMeta, patch));
+      const patchErrors = validation === 'Ignore' ? [] : patchStrictErrors(contentType, body);
+      return this.#replace(info, ns, name, (current) => {
+        const patched = patchStep(() => patchObject(contentType, info.patchMeta, current, body));
+        const decoded = decodePatched(info, patched, patchErrors, validation, warnings);
+        const patchedMeta = metaOf(decoded);
+        if (patchedMeta.name !== name) throw badRequest(`the name of the object (${patchedMeta.name ?? ''}) does not match the name on the URL (${name})`);
+        // A patch that changes or removes the resourceVersion makes it a precondition, as a PUT's.
+        checkResourceVersion(info, name, decoded, current);
+        return decoded;
+      }, context, warnings, subresource);
+    });
   }
 
   /**
@@ -288,38 +304,6 @@ export class ObjectApi {
     }
   }
 
-  /** Checks kind and apiVersion, then decodes strictly as the API server does. */
-  #decode(info: ResourceDefinition, body: unknown, context: RequestContext, warnings: string[]): Obj {
-    const { object, strict } = this.#decodeTyped(info, body);
-    const mode = context.fieldValidation ?? 'Warn';
-    if (strict.length > 0 && mode === 'Strict') throw badRequest(decodePrefix(info) + strictDecodingError(strict));
-    if (mode === 'Warn') warnings.push(...strict.slice(0, MAX_STRICT_ERRORS));
-    return object;
-  }
-
-  /**
-   * Decodes into the kind's type: the object, and its strict errors (duplicate and unknown
-   * fields, in the order met) for the caller to refuse or warn about.
-   * @throws StatusError 400 for a wrong kind or apiVersion, or a field of the wrong type
-   */
-  #decodeTyped(info: ResourceDefinition, body: unknown): { object: Obj; strict: string[] } {
-    if (!isObject(body)) throw badRequest(`Object 'Kind' is missing in '${stringifyJson(body)}'`);
-    const apiVersion = body['apiVersion'] ?? groupVersion(info);
-    const kind = body['kind'] ?? info.kind;
-    if (apiVersion !== groupVersion(info)) {
-      throw badRequest(`the API version in the data (${typeof apiVersion === 'string' ? apiVersion : stringifyJson(apiVersion)}) does not match the expected API version (${groupVersion(info)})`);
-    }
-    if (kind !== info.kind) {
-      throw badRequest(`the kind in the data (${typeof kind === 'string' ? kind : stringifyJson(kind)}) does not match the expected kind (${info.kind})`);
-    }
-    const typed = { ...body, apiVersion, kind };
-    copyDuplicates(body, typed);
-    const decoded = decodeObject(groupVersion(info), info.kind, typed);
-    const failures = decoded.errors.filter((e) => !isStrictError(e));
-    if (failures.length > 0) throw badRequest(decodePrefix(info) + decodeFailure(failures));
-    return { object: decoded.object, strict: decoded.errors.filter(isStrictError).map((e) => e.message) };
-  }
-
   #requireLiveNamespace(namespace: string, info: ResourceDefinition, name: string): void {
     const ns = this.store.get({ resource: NAMESPACES, namespace: '', name: namespace });
     if (!ns) throw notFound({ group: '', resource: 'namespaces' }, namespace);
@@ -329,9 +313,18 @@ export class ObjectApi {
   }
 }
 
-/** What kube-apiserver puts before a decoding error of a create or update body. */
-function decodePrefix(info: ResourceDefinition): string {
-  return `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: `;
+/**
+ * The registry's precondition on the object an update or a patch makes, as kube-apiserver's
+ * store checks it: its resourceVersion must be the stored one (409); without one (or "0") it
+ * replaces whatever is stored, unless the resource requires one (422).
+ */
+function checkResourceVersion(info: ResourceDefinition, name: string, object: Obj, current: Obj): void {
+  const wanted = metaOf(object).resourceVersion;
+  if (wanted === undefined || wanted === '' || Number(wanted) === 0) {
+    if (info.requireResourceVersion) throw resourceVersionRequired(info, name);
+    return;
+  }
+  if (metaOf(current).resourceVersion !== String(Number(wanted))) throw conflict(info, name);
 }
 
 /** Runs a step of the patch module, turning its PatchError into the StatusError it describes. */
@@ -342,10 +335,6 @@ function patchStep<T>(step: () => T): T {
     if (error instanceof PatchError) throw statusOf(error);
     throw error;
   }
-}
-
-function statusOf(error: PatchError): StatusError {
-  return new StatusError(error.code, error.reason, error.message);
 }
 
 /** Whether an update leaves the stored object as it is (its resourceVersion aside, which the store sets). */

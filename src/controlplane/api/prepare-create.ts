@@ -4,7 +4,7 @@
  * PrepareForCreate and Canonicalize.
  */
 import { applyDefaults } from './apply-defaults.js';
-import { ensureObject, stringAt } from '../defaults/json.js';
+import { ensureObject, stringAt } from '../../api/defaults/json.js';
 import { formatTimestamp, generateName, generateNameSuffix, newUID } from './names.js';
 import type { ResourceDefinition } from '../resources/definition.js';
 

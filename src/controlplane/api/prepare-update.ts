@@ -4,7 +4,7 @@
  * splits spec from status, and the resource's own PrepareForUpdate and Canonicalize run.
  */
 import { applyDefaults } from './apply-defaults.js';
-import { copyField, ensureObject, objectAt, semanticEqual, type JsonObject } from '../defaults/json.js';
+import { copyField, ensureObject, objectAt, semanticEqual, type JsonObject } from '../../api/defaults/json.js';
 import { hasSubresource, kindKey, type ResourceDefinition } from '../resources/definition.js';
 
 /** Which endpoint the update came through: the object itself, `/status`, or a namespace's `/finalize`. */

@@ -22,6 +22,12 @@ export interface StatusDetails {
 
 /** A failure the API server answers with a `Status` object. */
 export class StatusError extends Error {
+  /**
+   * Warnings recorded before the failure: kube-apiserver's warning recorder writes each as a
+   * header when it is recorded, so they go out with the Status too.
+   */
+  warnings: string[] = [];
+
   constructor(
     readonly code: number,
     readonly reason: string,
@@ -43,6 +49,19 @@ export class StatusError extends Error {
       ...(this.details ? { details: this.details } : {}),
       code: this.code,
     };
+  }
+}
+
+/**
+ * Runs a step of a request that records `warnings`: a StatusError it throws carries the warnings
+ * recorded until then (kube-apiserver's warning recorder writes them whatever the answer).
+ */
+export function keepingWarnings<T>(warnings: readonly string[], step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof StatusError && error.warnings.length === 0) error.warnings = [...warnings];
+    throw error;
   }
 }
 
@@ -70,6 +89,17 @@ export function alreadyExists(r: Qualified, name: string): StatusError {
 
 export function conflict(r: Qualified, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): StatusError {
   return new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(r)} "${name}": ${why}`, details(r, name));
+}
+
+/**
+ * 422: an update without a resourceVersion of a resource that takes none unconditionally, worded
+ * as kube-apiserver's registry words it (the resource where the kind would be).
+ */
+export function resourceVersionRequired(r: Qualified, name: string): StatusError {
+  const error = 'Invalid value: 0: must be specified for an update';
+  return new StatusError(422, 'Invalid', `${qualifiedName(r)} "${name}" is invalid: metadata.resourceVersion: ${error}`, {
+    ...details(r, name), causes: [{ reason: 'FieldValueInvalid', message: error, field: 'metadata.resourceVersion' }],
+  });
 }
 
 /**

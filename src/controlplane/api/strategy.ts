@@ -48,7 +48,7 @@ export class ResourceStrategy implements Strategy {
   validate(info: ResourceDefinition, object: Obj, current: Obj | undefined, context: RequestContext, subresource?: string): string[] {
     admitNodeRequest(context.user, { operation: current ? 'update' : 'create', info, object, ...(current ? { current } : {}), ...(subresource === undefined ? {} : { subresource }) });
     if (subresource === 'binding' || subresource === 'finalize') return [];
-    const errors = validateMetadata(info, object);
+    const errors = info.validatesMetadata && !current ? [] : validateMetadata(info, object);
     if (errors.length > 0) throw invalidObject(info, object, errors);
     if (subresource === 'status') return [];
     return info.validate?.(object, current, this.#context(context)) ?? [];
@@ -60,6 +60,6 @@ export class ResourceStrategy implements Strategy {
   }
 
   #context(request: RequestContext): StrategyContext {
-    return { user: request.user, lookup: this.lookup, podsIn: this.podsIn };
+    return { user: request.user, lookup: this.lookup, podsIn: this.podsIn, ...(request.warnings ? { warnings: request.warnings } : {}) };
   }
 }

@@ -10,7 +10,7 @@ import type { ObjectApi } from '../api/object-api.js';
 import { metaOf, withMeta, type Obj } from '../api/object-meta.js';
 import { matchesLabels, type LabelSelector } from '../api/selectors.js';
 import { StatusError } from '../api/status-error.js';
-import { semanticEqual } from '../defaults/index.js';
+import { semanticEqual } from '../../api/defaults/index.js';
 import { AS_CONTROLLER, resource } from './context.js';
 
 const REVISION_HASH_LABEL = 'controller-revision-hash';

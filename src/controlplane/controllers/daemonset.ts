@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { metaOf, type Obj } from '../api/object-meta.js';
 import { matchesLabels, selectorFromObject } from '../api/selectors.js';
 import { StatusError } from '../api/status-error.js';
-import { semanticEqual } from '../defaults/index.js';
+import { semanticEqual } from '../../api/defaults/index.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
 import { syncHistory } from './daemonset-history.js';
 import { recordEvent } from './events.js';

@@ -83,7 +83,7 @@ export class Scheduler implements Controller {
     this.#unschedulable.delete(key);
     const nodeName = metaOf(best.node).name ?? '';
     try {
-      bindPod(api, namespace, name, { target: { kind: 'Node', name: nodeName } }, CONTROLLER_USER);
+      bindPod(api, namespace, name, { target: { kind: 'Node', name: nodeName } }, { user: CONTROLLER_USER });
     } catch (error) {
       // Bound meanwhile, or deleted: nothing left to do.
       if (error instanceof StatusError && (error.code === 409 || error.code === 404)) return;

@@ -47,6 +47,39 @@ export function withoutDirectives(value: JsonValue): JsonValue | undefined {
   return kept;
 }
 
+/**
+ * A value the patch brings where the object has none (or one of another type), changed in the
+ * patch as strategicpatch changes it before taking it over: null members of its objects dropped
+ * (discardNullValuesFromPatch), and objects carrying "$patch" dropped from the objects holding
+ * them (removeDirectives, which rebuilds lists for the object it returns but leaves the patch's
+ * lists and their objects in place). Returns `value`, now as the patch prints it.
+ */
+export function takeOver(value: JsonValue): JsonValue {
+  discardNulls(value);
+  dropDirectiveObjects(value);
+  return value;
+}
+
+function discardNulls(value: JsonValue): void {
+  if (Array.isArray(value)) value.forEach(discardNulls);
+  if (!isJsonObject(value)) return;
+  for (const [key, item] of Object.entries(value)) {
+    if (item === null) delete value[key];
+    else discardNulls(item);
+  }
+}
+
+/** Whether `value` stays where it is: an object carrying "$patch" does not. */
+function dropDirectiveObjects(value: JsonValue): boolean {
+  if (Array.isArray(value)) value.forEach(dropDirectiveObjects);
+  if (!isJsonObject(value)) return true;
+  if (Object.hasOwn(value, PATCH_DIRECTIVE)) return false;
+  for (const [key, item] of Object.entries(value)) {
+    if (!dropDirectiveObjects(item)) delete value[key];
+  }
+  return true;
+}
+
 /** mergepatch.ErrNoMergeKey. */
 export function noMergeKey(element: JsonObject, mergeKey: string): PatchError {
   return unclassified(`map: ${goValue(element)} does not contain declared merge key: ${mergeKey}`);

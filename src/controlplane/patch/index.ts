@@ -1,11 +1,12 @@
 /**
  * PATCH for the embedded API server: JSON patch, JSON merge patch and strategic merge patch,
  * applied and refused as kube-apiserver applies and refuses them. Server-side apply is not
- * supported.
+ * supported. The typed decoding of the result, with the request's field validation, is the
+ * registry's (api/field-validation.ts), as for any other write.
  */
 
 import { JsonSyntaxError, MAX_OBJECT_DEPTH, nestingDepth, parseJson, stringifyJson } from '../../api/json/index.js';
-import { jsonWord } from './go-format.js';
+import { goQuote, goValue, jsonWord } from './go-format.js';
 import { applyJsonPatch } from './json-patch.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
 import { applyMergePatch } from './merge-patch.js';
@@ -18,14 +19,14 @@ import {
 } from './media-types.js';
 import type { TypeMeta } from './patch-meta.js';
 import { badRequest, undecodable } from './patch-error.js';
-import { applyStrategicMergePatch } from './strategic-merge.js';
+import { strategicMerge } from './strategic-merge.js';
 
 export { applyJsonPatch, MAX_JSON_PATCH_OPERATIONS } from './json-patch.js';
 export { applyMergePatch } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic-merge.js';
-export { PatchError } from './patch-error.js';
-export { patchStrictErrors, strictPatchFailure } from './strict.js';
-export type { JsonObject, JsonValue } from './json-value.js';
+export { PatchError, undecodable, type PatchErrorDetails } from './patch-error.js';
+export { patchStrictErrors } from './strict.js';
+export { compareGoStrings, type JsonObject, type JsonValue } from './json-value.js';
 export { acceptedPatchTypes, JSON_PATCH_TYPE, MERGE_PATCH_TYPE, STRATEGIC_MERGE_PATCH_TYPE } from './media-types.js';
 export type { TypeMeta } from './patch-meta.js';
 
@@ -38,14 +39,40 @@ export type { TypeMeta } from './patch-meta.js';
  *   and the patch type's own errors otherwise.
  */
 export function applyPatch(contentType: string, type: TypeMeta | undefined, original: unknown, patchBody: unknown): JsonObject {
-  const patch = decodePatch(contentType, type, patchBody);
+  return patchObject(contentType, type, original, decodePatch(contentType, type, patchBody)).object;
+}
+
+/** A patched object, and how kube-apiserver shows it when it cannot decode it into its kind. */
+export interface Patched {
+  object: JsonObject;
+  /**
+   * What a failure to decode it names as the invalid value of "patch", quoted: the patched JSON
+   * (JSON and merge patch), or the patch map as Go prints it after the merge (strategic merge).
+   */
+  shown(): string;
+  /**
+   * Whether kube-apiserver decodes it from a map with its unstructured converter (a strategic
+   * merge's result), which sorts the unknown fields it reports and has its own words for a field
+   * of the wrong type; otherwise from the patched JSON, in its order.
+   */
+  fromMap: boolean;
+}
+
+/**
+ * Applies a patch already decoded (`decodePatch`) to `original`.
+ * @throws PatchError the patch type's own errors
+ */
+export function patchObject(contentType: string, type: TypeMeta | undefined, original: unknown, patch: unknown): Patched {
+  const asJson = (object: JsonObject): Patched => ({ object, shown: () => goQuote(stringifyJson(object)), fromMap: false });
   switch (patchMediaType(contentType)) {
     case JSON_PATCH_TYPE:
-      return asObject(applyJsonPatch(original, patch));
+      return asJson(asObject(applyJsonPatch(original, patch)));
     case MERGE_PATCH_TYPE:
-      return asObject(applyMergePatch(original, patch));
-    default:
-      return applyStrategicMergePatch(type, original, patch);
+      return asJson(asObject(applyMergePatch(original, patch)));
+    default: {
+      const merged = strategicMerge(type, original, patch);
+      return { object: merged.object, shown: () => goQuote(goValue(merged.patch)), fromMap: true };
+    }
   }
 }
 

@@ -6,16 +6,27 @@
  * from the end, "~2" is left as it is, a path without a leading "/" resolves from the root),
  * which general-purpose JSON Patch libraries rightly reject; and it keeps the server
  * dependency-free.
+ *
+ * The result's objects are in the order the library writes them, since the order of a failure's
+ * unknown fields follows it: every object the library opened (the root, each object a path goes
+ * through, each value a test compared) as a Go map, keys sorted and duplicates gone; each value
+ * an operation brings in as it was written, duplicate keys and all.
  */
 
+import { copyDuplicates } from '../../api/json/index.js';
 import { goQuote, jsonWord } from './go-format.js';
-import { getOwn, isJsonObject, jsonEqual, setOwn, toJson, type JsonObject, type JsonValue } from './json-value.js';
+import { asGoMap, getOwn, isJsonObject, jsonEqual, setOwn, toJson, type JsonObject, type JsonValue } from './json-value.js';
 import { PatchError, badRequest, unprocessable } from './patch-error.js';
 
 /** kube-apiserver's limit on the operations of one JSON patch. */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
 
 type Container = JsonObject | JsonValue[];
+/** The document being patched, and the objects the library has opened (decoded into Go maps). */
+interface State {
+  root: Container;
+  opened: Set<JsonObject>;
+}
 /** A value read from a container; undefined is a missing key, which the library treats as null. */
 type Read = { value: JsonValue | undefined } | { error: string };
 type Field = { value: string } | { error: string };
@@ -30,15 +41,35 @@ const INVALID_INDEX = 'invalid index referenced';
  *   422 Invalid when an operation does not apply (the library's text is in `detail`).
  */
 export function applyJsonPatch(original: unknown, patch: unknown): JsonValue {
-  const operations = decodeOperations(toJson(patch));
+  const operations = decodeOperations(toJson(patch, true));
   const root = toJson(original);
   if (!isContainer(root)) throw unprocessable(`json: cannot unmarshal ${jsonWord(root)} into Go value of type jsonpatch.partialDoc`);
-  const state = { root };
+  const state: State = { root, opened: new Set() };
   for (const operation of operations) {
     const error = applyOperation(state, operation);
     if (error !== undefined) throw unprocessable(error);
   }
+  open(state, state.root);
+  for (const object of state.opened) asGoMap(object);
   return state.root;
+}
+
+/** Marks a value as opened by the library: the object itself, or with `deep` every object in it. */
+function open(state: State, value: JsonValue | undefined, deep = false): void {
+  if (isJsonObject(value)) state.opened.add(value);
+  if (!deep || !isContainer(value)) return;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) open(state, item, true);
+}
+
+/** A copy of a value as the library copies it: written out and read back, opened objects sorted. */
+function copyAsWritten(state: State, value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map((item) => copyAsWritten(state, item));
+  if (!isJsonObject(value)) return value;
+  const copy: JsonObject = {};
+  for (const [key, item] of Object.entries(value)) setOwn(copy, key, copyAsWritten(state, item));
+  if (state.opened.has(value)) return asGoMap(copy);
+  copyDuplicates(value, copy);
+  return copy;
 }
 
 /**
@@ -66,45 +97,45 @@ function decodeOperations(patch: JsonValue): JsonObject[] {
   return operations;
 }
 
-function applyOperation(state: { root: Container }, operation: JsonObject): string | undefined {
+function applyOperation(state: State, operation: JsonObject): string | undefined {
   const kind = getOwn(operation, 'op');
   switch (typeof kind === 'string' ? kind : 'unknown') {
     case 'add':
-      return add(state.root, operation);
+      return add(state, operation);
     case 'remove':
-      return remove(state.root, operation);
+      return remove(state, operation);
     case 'replace':
       return replace(state, operation);
     case 'move':
-      return move(state.root, operation);
+      return move(state, operation);
     case 'test':
-      return test(state.root, operation);
+      return test(state, operation);
     case 'copy':
-      return copy(state.root, operation);
+      return copy(state, operation);
     default:
       return `Unexpected kind: ${typeof kind === 'string' ? kind : 'unknown'}`;
   }
 }
 
-function add(root: Container, operation: JsonObject): string | undefined {
+function add(state: State, operation: JsonObject): string | undefined {
   const path = field(operation, 'path');
   if ('error' in path) return `add operation failed to decode path: ${MISSING}`;
-  const target = findParent(root, path.value);
+  const target = findParent(state, path.value);
   if (!target) return `add operation does not apply: doc is missing path: "${path.value}": ${MISSING}`;
   const error = insert(target.container, target.key, getOwn(operation, 'value') ?? null);
   return error === undefined ? undefined : `error in add for path: '${path.value}': ${error}`;
 }
 
-function remove(root: Container, operation: JsonObject): string | undefined {
+function remove(state: State, operation: JsonObject): string | undefined {
   const path = field(operation, 'path');
   if ('error' in path) return `remove operation failed to decode path: ${MISSING}`;
-  const target = findParent(root, path.value);
+  const target = findParent(state, path.value);
   if (!target) return `remove operation does not apply: doc is missing path: "${path.value}": ${MISSING}`;
   const error = erase(target.container, target.key);
   return error === undefined ? undefined : `error in remove for path: '${path.value}': ${error}`;
 }
 
-function replace(state: { root: Container }, operation: JsonObject): string | undefined {
+function replace(state: State, operation: JsonObject): string | undefined {
   const path = field(operation, 'path');
   if ('error' in path) return `replace operation failed to decode path: ${path.error}`;
   const value = getOwn(operation, 'value');
@@ -114,7 +145,7 @@ function replace(state: { root: Container }, operation: JsonObject): string | un
     state.root = value;
     return undefined;
   }
-  const target = findParent(state.root, path.value);
+  const target = findParent(state, path.value);
   if (!target) return `replace operation does not apply: doc is missing path: ${path.value}: ${MISSING}`;
   // Reading a missing object key is not an error to the library, so replace then adds the key.
   if ('error' in read(target.container, target.key)) return `replace operation does not apply: doc is missing key: ${path.value}: ${MISSING}`;
@@ -122,10 +153,10 @@ function replace(state: { root: Container }, operation: JsonObject): string | un
   return undefined;
 }
 
-function move(root: Container, operation: JsonObject): string | undefined {
+function move(state: State, operation: JsonObject): string | undefined {
   const from = field(operation, 'from');
   if ('error' in from) return `move operation failed to decode from: ${from.error}`;
-  const source = findParent(root, from.value);
+  const source = findParent(state, from.value);
   if (!source) return `move operation does not apply: doc is missing from path: ${from.value}: ${MISSING}`;
   const moved = read(source.container, source.key);
   if ('error' in moved) return `error in move for path: '${source.key}': ${moved.error}`;
@@ -133,39 +164,46 @@ function move(root: Container, operation: JsonObject): string | undefined {
   if (removed !== undefined) return `error in move for path: '${source.key}': ${removed}`;
   const path = field(operation, 'path');
   if ('error' in path) return `move operation failed to decode path: ${path.error}`;
-  const target = findParent(root, path.value);
+  const target = findParent(state, path.value);
   if (!target) return `move operation does not apply: doc is missing destination path: ${path.value}: ${MISSING}`;
   const error = insert(target.container, target.key, moved.value ?? null);
   return error === undefined ? undefined : `error in move for path: '${path.value}': ${error}`;
 }
 
-function test(root: Container, operation: JsonObject): string | undefined {
+function test(state: State, operation: JsonObject): string | undefined {
   const path = field(operation, 'path');
   if ('error' in path) return `test operation failed to decode path: ${path.error}`;
   const expected = getOwn(operation, 'value');
   const failed = `testing value ${path.value} failed: test failed`;
-  if (path.value === '') return expected !== undefined && jsonEqual(root, expected) ? undefined : failed;
-  const target = findParent(root, path.value);
+  if (path.value === '') return passed(state, state.root, expected) ? undefined : failed;
+  const target = findParent(state, path.value);
   if (!target) return `test operation does not apply: is missing path: ${path.value}: ${MISSING}`;
   const actual = read(target.container, target.key);
   if ('error' in actual) return `error in test for path: '${path.value}': ${actual.error}`;
   // A missing key and a null both read as nil, which matches an absent or null value.
   if (actual.value === undefined || actual.value === null) return expected === undefined || expected === null ? undefined : failed;
-  return expected !== undefined && jsonEqual(actual.value, expected) ? undefined : failed;
+  return passed(state, actual.value, expected) ? undefined : failed;
 }
 
-function copy(root: Container, operation: JsonObject): string | undefined {
+/** Whether a tested value equals the expected one; the library opens every object it compares. */
+function passed(state: State, actual: JsonValue, expected: JsonValue | undefined): boolean {
+  if (expected === undefined || !jsonEqual(actual, expected)) return false;
+  open(state, actual, true);
+  return true;
+}
+
+function copy(state: State, operation: JsonObject): string | undefined {
   const from = field(operation, 'from');
   if ('error' in from) return `copy operation failed to decode from: ${from.error}`;
-  const source = findParent(root, from.value);
+  const source = findParent(state, from.value);
   if (!source) return `copy operation does not apply: doc is missing from path: ${from.value}: ${MISSING}`;
   const copied = read(source.container, source.key);
   if ('error' in copied) return `error in copy for from: '${from.value}': ${copied.error}`;
   const path = field(operation, 'path');
   if ('error' in path) return `copy operation failed to decode path: ${MISSING}`;
-  const target = findParent(root, path.value);
+  const target = findParent(state, path.value);
   if (!target) return `copy operation does not apply: doc is missing destination path: ${path.value}: ${MISSING}`;
-  const error = insert(target.container, target.key, toJson(copied.value ?? null));
+  const error = insert(target.container, target.key, copyAsWritten(state, copied.value ?? null));
   return error === undefined ? undefined : `error while adding value during copy: ${error}`;
 }
 
@@ -176,15 +214,16 @@ function field(operation: JsonObject, name: 'path' | 'from'): Field {
   return { error: name === 'path' ? `operation missing path field: ${MISSING}` : `operation, missing from field: ${MISSING}` };
 }
 
-/** The container holding the pointer's last token, walking every token before it. */
-function findParent(root: Container, pointer: string): { container: Container; key: string } | undefined {
+/** The container holding the pointer's last token, walking (and opening) every token before it. */
+function findParent(state: State, pointer: string): { container: Container; key: string } | undefined {
   const tokens = pointer.split('/');
   if (tokens.length < 2) return undefined;
-  let container = root;
+  let container = state.root;
   for (const token of tokens.slice(1, -1)) {
     const next = read(container, unescapeToken(token));
     if ('error' in next || !isContainer(next.value)) return undefined;
     container = next.value;
+    open(state, container);
   }
   return { container, key: unescapeToken(tokens[tokens.length - 1] ?? '') };
 }

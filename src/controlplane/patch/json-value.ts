@@ -4,7 +4,7 @@
  * Numbers are JavaScript numbers, BigInts (int64 values beyond 2^53) or JsonNumbers (float
  * syntax kept for the typed decoding after the patch); the last two are scalars here.
  */
-import { JsonNumber } from '../../api/json/index.js';
+import { copyDuplicates, forgetDuplicates, JsonNumber } from '../../api/json/index.js';
 
 export type JsonValue = null | boolean | number | bigint | JsonNumber | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -33,9 +33,10 @@ export function setOwn(object: JsonObject, key: string, value: JsonValue): void 
 /**
  * A deep copy with JSON.stringify's semantics: toJSON() is honoured (client-node models carry
  * Date objects), undefined and functions are dropped from objects and become null in arrays,
- * non-finite numbers become null.
+ * non-finite numbers become null. With `keepDuplicates`, each object copy keeps the duplicate
+ * keys the parser recorded of its original (what a JSON patch's raw values carry).
  */
-export function toJson(value: unknown): JsonValue {
+export function toJson(value: unknown, keepDuplicates = false): JsonValue {
   if (value instanceof JsonNumber) return value;
   const plain = hasToJson(value) ? value.toJSON() : value;
   switch (typeof plain) {
@@ -47,16 +48,51 @@ export function toJson(value: unknown): JsonValue {
       return Number.isFinite(plain) ? plain : null;
     case 'object': {
       if (plain === null) return null;
-      if (Array.isArray(plain)) return plain.map((item: unknown) => (isOmitted(item) ? null : toJson(item)));
+      if (Array.isArray(plain)) return plain.map((item: unknown) => (isOmitted(item) ? null : toJson(item, keepDuplicates)));
       const copy: JsonObject = {};
       for (const [key, item] of Object.entries(plain)) {
-        if (!isOmitted(item)) setOwn(copy, key, toJson(item));
+        if (!isOmitted(item)) setOwn(copy, key, toJson(item, keepDuplicates));
       }
+      if (keepDuplicates) copyDuplicates(plain, copy);
       return copy;
     }
     default:
       return null;
   }
+}
+
+/**
+ * Makes `object` what Go's encoding/json makes of a JSON object it decodes into a map and encodes
+ * again, as kube-apiserver's patch libraries do with each object they open: its keys in sorted
+ * order, one value each. (JavaScript enumerates integer-like keys first whatever the order, so
+ * those keep JavaScript's place.)
+ */
+export function asGoMap(object: JsonObject): JsonObject {
+  const entries = Object.entries(object).sort(([a], [b]) => compareGoStrings(a, b));
+  for (const [key] of entries) delete object[key];
+  for (const [key, value] of entries) setOwn(object, key, value);
+  forgetDuplicates(object);
+  return object;
+}
+
+/** Go's string order: byte by byte in UTF-8, which is code point order. */
+export function compareGoStrings(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 units sort as code points do, except that a surrogate (half of a code point past
+    // U+FFFF) is below U+E000-U+FFFF as a unit and above them as a code point.
+    const xs = isSurrogate(x);
+    if (xs !== isSurrogate(y)) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function isSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdfff;
 }
 
 function hasToJson(value: unknown): value is { toJSON(): unknown } {

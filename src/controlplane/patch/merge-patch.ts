@@ -5,10 +5,14 @@
  * is "Invalid JSON Patch", a patch that is not an object fails kube-apiserver's own decoding
  * first (its default field validation decodes the body strictly into a map), null members are
  * pruned from objects the patch brings in but kept as array elements.
+ *
+ * The result's objects are in the order the library writes them, since the order of a failure's
+ * unknown fields follows it: every object the merge opened (the root, each merged object, each
+ * object the patch brought in) as a Go map, keys sorted; the rest as they were.
  */
 
 import { jsonWord } from './go-format.js';
-import { getOwn, isJsonObject, setOwn, toJson, type JsonObject, type JsonValue } from './json-value.js';
+import { asGoMap, getOwn, isJsonObject, setOwn, toJson, type JsonObject, type JsonValue } from './json-value.js';
 import { badRequest, unclassified } from './patch-error.js';
 
 /**
@@ -37,6 +41,7 @@ function mergeObjects(target: JsonObject, changes: JsonObject): void {
     const current = getOwn(target, key);
     setOwn(target, key, current === undefined || current === null ? pruneNulls(change) : mergeValue(current, change));
   }
+  asGoMap(target);
 }
 
 function mergeValue(current: JsonValue, change: JsonValue): JsonValue {
@@ -54,5 +59,5 @@ function pruneNulls(value: JsonValue): JsonValue {
     if (item === null) delete value[key];
     else setOwn(value, key, pruneNulls(item));
   }
-  return value;
+  return asGoMap(value);
 }

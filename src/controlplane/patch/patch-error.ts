@@ -15,9 +15,16 @@ export class PatchError extends Error {
     readonly reason: string,
     message: string,
     readonly detail?: string,
+    /** The Status's details, where kube-apiserver sends some. */
+    readonly details?: PatchErrorDetails,
   ) {
     super(message);
   }
+}
+
+/** The details of a failed patch's Status: the field errors of a 422 Invalid. */
+export interface PatchErrorDetails {
+  causes?: { reason: string; message: string; field: string }[];
 }
 
 /** 400 BadRequest. */
@@ -36,7 +43,7 @@ export function unclassified(message: string): PatchError {
 
 /** 422 Invalid with errors.NewGenericServerResponse's fixed message, which drops `detail`. */
 export function unprocessable(detail: string): PatchError {
-  return new PatchError(422, 'Invalid', 'the server rejected our request due to an error in our request', detail);
+  return new PatchError(422, 'Invalid', 'the server rejected our request due to an error in our request', detail, {});
 }
 
 /**
@@ -44,5 +51,6 @@ export function unprocessable(detail: string): PatchError {
  * name, one error on the field "patch" whose value is `patched` (already printed).
  */
 export function undecodable(patched: string, detail: string): PatchError {
-  return new PatchError(422, 'Invalid', ` "" is invalid: patch: Invalid value: ${patched}: ${detail}`);
+  const error = `Invalid value: ${patched}: ${detail}`;
+  return new PatchError(422, 'Invalid', ` "" is invalid: patch: ${error}`, undefined, { causes: [{ reason: 'FieldValueInvalid', message: error, field: 'patch' }] });
 }

@@ -15,6 +15,7 @@ import {
   PATCH_DIRECTIVE,
   RETAIN_KEYS,
   SET_ELEMENT_ORDER,
+  takeOver,
   withoutDirectives,
 } from './directives.js';
 import { goString, goValue, jsonWord } from './go-format.js';
@@ -32,16 +33,26 @@ import { checkElementOrder, elementKind, mergeList, normalizeElementOrder, parti
  *   where kube-apiserver answers 500 (a missing merge key, an unknown "$patch").
  */
 export function applyStrategicMergePatch(type: TypeMeta | undefined, original: unknown, patch: unknown): JsonObject {
+  return strategicMerge(type, original, patch).object;
+}
+
+/**
+ * `applyStrategicMergePatch`, with the patch as the merge leaves it: strategicpatch changes the
+ * patch map it is given (directives it has applied, lists merged by "$setElementOrder", nulls
+ * in the values it takes over), and kube-apiserver prints that map when the result fails to
+ * decode.
+ */
+export function strategicMerge(type: TypeMeta | undefined, original: unknown, patch: unknown): { object: JsonObject; patch: JsonValue } {
   if (!type) throw unsupportedMediaType(type, STRATEGIC_MERGE_PATCH_TYPE);
   const document = toJson(original);
   if (!isJsonObject(document)) throw new TypeError(`the object to patch must be a JSON object, not ${jsonWord(document)}`);
   const changes = toJson(patch);
   // A JSON null decodes to a nil map: a patch that changes nothing.
-  if (changes === null) return document;
+  if (changes === null) return { object: document, patch: null };
   if (!isJsonObject(changes)) throw badRequest(`json: cannot unmarshal ${jsonWord(changes)} into Go value of type map[string]interface {}`);
   const patched = mergeMap(document, changes, type);
-  checkDecodable(patched, type, () => goValue(toJson(patch)));
-  return patched;
+  checkDecodable(patched, type, () => goValue(changes));
+  return { object: patched, patch: changes };
 }
 
 /** Merges `patch` into `original`, changing both (they are this module's own copies). */
@@ -63,7 +74,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, type: TypeMeta | unde
     }
     const current = getOwn(original, name);
     if (current === undefined || shape(current) !== shape(change)) {
-      if (!deleteList) put(original, name, withoutDirectives(change));
+      if (!deleteList) put(original, name, withoutDirectives(takeOver(change)));
       continue;
     }
     const field = fieldOf(type, name);

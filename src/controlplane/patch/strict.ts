@@ -5,11 +5,9 @@
  * value, are "json patch" errors); a merge or strategic merge patch into a map, where a duplicate
  * key anywhere is an error. These errors come before those of the patched object.
  */
-import { duplicateFieldPaths, duplicateKeys, MAX_STRICT_ERRORS, stringifyJson } from '../../api/json/index.js';
-import { goQuote, goValue } from './go-format.js';
-import { isJsonObject, type JsonValue } from './json-value.js';
-import { JSON_PATCH_TYPE, patchMediaType, STRATEGIC_MERGE_PATCH_TYPE } from './media-types.js';
-import { undecodable, type PatchError } from './patch-error.js';
+import { duplicateFieldPaths, duplicateKeys, MAX_STRICT_ERRORS } from '../../api/json/index.js';
+import { isJsonObject } from './json-value.js';
+import { JSON_PATCH_TYPE, patchMediaType } from './media-types.js';
 
 /** The fields of kube-apiserver's jsonPatchOp. */
 const OPERATION_FIELDS = new Set(['op', 'path', 'from', 'value']);
@@ -33,14 +31,4 @@ export function patchStrictErrors(contentType: string, patch: unknown): string[]
     }
   });
   return errors.slice(0, MAX_STRICT_ERRORS);
-}
-
-/**
- * 422 Invalid, as kube-apiserver refuses a patch with strict errors under Strict: the patched
- * object as JSON (the patch itself as a Go map for a strategic merge patch) and the errors.
- */
-export function strictPatchFailure(contentType: string, patch: unknown, patched: JsonValue, messages: readonly string[]): PatchError {
-  const shown = patchMediaType(contentType) === STRATEGIC_MERGE_PATCH_TYPE ? goValue(patch as JsonValue) : stringifyJson(patched);
-  const unique = [...new Set(messages)].slice(0, MAX_STRICT_ERRORS);
-  return undecodable(goQuote(shown), `strict decoding error: ${unique.join(', ')}`);
 }

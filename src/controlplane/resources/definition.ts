@@ -9,11 +9,11 @@
 import { resolveKind } from '../../api/kinds.js';
 import type { FieldValue } from '../api/field-sets.js';
 import type { DeletionPlan } from '../api/deletion.js';
-import type { ObjectApi } from '../api/object-api.js';
+import type { ObjectApi, RequestContext } from '../api/object-api.js';
 import type { Obj, ObjectLookup } from '../api/object-meta.js';
 import type { UpdateSubresource } from '../api/prepare-update.js';
 import type { UserInfo } from '../auth/user.js';
-import type { JsonObject } from '../defaults/json.js';
+import type { JsonObject } from '../../api/defaults/json.js';
 import type { TypeMeta } from '../patch/patch-meta.js';
 import type { ResourcePrinter } from '../tables/shared.js';
 
@@ -33,14 +33,18 @@ export interface StrategyContext {
   lookup: ObjectLookup;
   /** The pods of a namespace, for Pod Security's warnings when its enforce level changes. */
   podsIn: (namespace: string) => Obj[];
+  /** Where a step before validation records its warnings, which go out even if the request then fails. */
+  warnings?: string[];
 }
 
 /** A create that is a question answered, not an object stored (a Binding, a SubjectAccessReview). */
 export interface AnsweredCreate {
   api: ObjectApi;
   namespace: string;
-  body: unknown;
-  user: UserInfo;
+  /** The body, decoded into the resource's kind as any write's (api/field-validation.ts). */
+  body: Obj;
+  /** Who asks, and whether it is a dry run. */
+  context: RequestContext;
 }
 
 /** A resource's definition as it is written: its scope comes from the catalogue of built-in kinds. */
@@ -59,6 +63,8 @@ export interface ResourceSpec {
   subresources: readonly Subresource[];
 
   // The strategy: what the generic registry does differently for it.
+  /** An update (PUT) must name the resourceVersion it replaces (upstream's AllowUnconditionalUpdate false). */
+  requireResourceVersion?: boolean;
   /** metadata.generation is 1 on create and goes up when the spec changes. */
   generation?: boolean;
   /** The defaulting functions (SetDefaults_<Kind>), applied in place to every object decoded. */
@@ -71,6 +77,12 @@ export interface ResourceSpec {
   admitCreate?: (object: Obj, context: StrategyContext) => Obj;
   /** Mutating admission of an update of the object itself (not a subresource), before its preparation. */
   admitUpdate?: (current: Obj, object: Obj) => Obj;
+  /**
+   * Whether `validate` reports metadata errors itself, with those of the rest of the object (a
+   * pod's or workload's validation, as ValidatePodCreate does), so that one 422 names them all
+   * instead of the generic metadata check answering first.
+   */
+  validatesMetadata?: boolean;
   /** The name's rule when it is not ObjectMeta's DNS subdomain (a namespace's DNS label): the messages for a bad name. */
   validateName?: (name: string) => string[];
   /**

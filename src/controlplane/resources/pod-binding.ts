@@ -2,21 +2,18 @@
  * Binding a pod to a node (`pods/binding`, as kube-scheduler does it): sets `spec.nodeName` once,
  * and marks the pod scheduled.
  */
-import { decodeFailure, decodeObject, isStrictError } from '../../api/schema.js';
-import type { UserInfo } from '../auth/user.js';
-import type { ObjectApi } from '../api/object-api.js';
+import type { ObjectApi, RequestContext } from '../api/object-api.js';
 import { isObject, timestamp, type Obj } from '../api/object-meta.js';
 import { badRequest, conflict } from '../api/status-error.js';
 import { pods } from './definitions/pods.js';
 
-/** @throws StatusError 404 (no pod), 409 (already bound), 400 (no target, or a body that is no Binding) */
-export function bindPod(api: ObjectApi, namespace: string, name: string, binding: unknown, user: UserInfo): Obj {
-  if (isObject(binding)) {
-    // Decoded as kube-apiserver decodes a Binding, before any field of it (the name above included) is used.
-    const failures = decodeObject('v1', 'Binding', binding).errors.filter((e) => !isStrictError(e));
-    if (failures.length > 0) throw badRequest(`Binding in version "v1" cannot be handled as a Binding: ${decodeFailure(failures)}`);
-  }
-  const target = isObject(binding) && isObject(binding['target']) ? binding['target'] : undefined;
+/**
+ * Binds a pod as a Binding (already decoded, as every write's body is) says; a dry run changes
+ * nothing.
+ * @throws StatusError 404 (no pod), 409 (already bound), 400 (no target)
+ */
+export function bindPod(api: ObjectApi, namespace: string, name: string, binding: Obj, context: RequestContext): Obj {
+  const target = isObject(binding['target']) ? binding['target'] : undefined;
   const node = typeof target?.['name'] === 'string' ? target['name'] : '';
   if (node === '') throw badRequest('Binding.target.name is required: the name of the node to bind the pod to');
   api.get(pods, namespace, name);
@@ -27,6 +24,6 @@ export function bindPod(api: ObjectApi, namespace: string, name: string, binding
     const conditions = (status.conditions ?? []).filter((c) => c['type'] !== 'PodScheduled');
     conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(api.now()) });
     return { ...pod, spec: { ...spec, nodeName: node }, status: { ...status, conditions } };
-  }, { user }, 'binding');
+  }, context, 'binding');
   return bound!;
 }

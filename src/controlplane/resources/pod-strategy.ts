@@ -2,20 +2,19 @@
  * The pod registry strategy (pkg/registry/core/pod): what the API server sets when it creates a
  * pod and what it keeps from the stored pod on updates of the pod and of `pods/status`.
  */
-import { copyField, ensureObject, objectAt, objectsAt, stringAt, type JsonObject } from '../defaults/json.js';
-import { podQOSClass } from '../defaults/pod-qos.js';
+import { copyField, ensureObject, objectAt, objectsAt, stringAt, type JsonObject } from '../../api/defaults/json.js';
+import { podQOSClass } from '../../api/defaults/pod-qos.js';
 
-const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
-const MAX_LOCALHOST_PROFILE_LENGTH = 4095;
-
-/** PrepareForCreate of a pod: a fresh Pending status with its QoS class, and the create-time mutations. */
+/**
+ * PrepareForCreate of a pod: a fresh Pending status with its QoS class, and the create-time
+ * mutations (the AppArmor annotations are synced after admission, by the pods' definition).
+ */
 export function preparePodForCreate(pod: JsonObject, now: string): void {
   const spec = ensureObject(pod, 'spec');
   pod['status'] = { phase: 'Pending', qosClass: podQOSClass(spec) };
   applySchedulingGatedCondition(pod, now);
   mergeAffinityLabelKeys(pod);
   mergeTopologySpreadLabelKeys(pod);
-  syncAppArmorAnnotations(pod);
 }
 
 /**
@@ -84,39 +83,6 @@ function appendRequirements(selector: JsonObject, keys: unknown, operator: 'In' 
     const expressions = Array.isArray(selector['matchExpressions']) ? (selector['matchExpressions'] as unknown[]) : [];
     selector['matchExpressions'] = [...expressions, { key, operator, values: [value] }];
   }
-}
-
-// The deprecated per-container AppArmor annotations still take effect: each becomes the
-// container's appArmorProfile field unless the field is set or the pod-level profile says the same.
-function syncAppArmorAnnotations(pod: JsonObject): void {
-  const spec = objectAt(pod, 'spec') ?? {};
-  if (objectAt(spec, 'os')?.['name'] === 'windows') return;
-  const annotations = objectAt(objectAt(pod, 'metadata') ?? {}, 'annotations') ?? {};
-  const podProfile = objectAt(objectAt(spec, 'securityContext') ?? {}, 'appArmorProfile');
-  for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
-    for (const container of objectsAt(spec, key)) {
-      const annotation = annotations[`${APPARMOR_ANNOTATION_PREFIX}${String(container['name'])}`];
-      if (typeof annotation !== 'string') continue;
-      if (objectAt(container, 'securityContext')?.['appArmorProfile'] !== undefined) continue;
-      const profile = appArmorProfileFor(annotation);
-      if (!profile || sameProfile(profile, podProfile)) continue;
-      ensureObject(container, 'securityContext')['appArmorProfile'] = profile;
-    }
-  }
-}
-
-function appArmorProfileFor(annotation: string): JsonObject | undefined {
-  if (annotation === 'unconfined') return { type: 'Unconfined' };
-  if (annotation === 'runtime/default') return { type: 'RuntimeDefault' };
-  if (!annotation.startsWith('localhost/')) return undefined;
-  const name = annotation.slice('localhost/'.length);
-  // Invalid profile names are not copied (validation of the field would reject them).
-  if (name === '' || name.length > MAX_LOCALHOST_PROFILE_LENGTH || name.trim() !== name) return undefined;
-  return { type: 'Localhost', localhostProfile: name };
-}
-
-function sameProfile(profile: JsonObject, podProfile: JsonObject | undefined): boolean {
-  return podProfile !== undefined && podProfile['type'] === profile['type'] && (podProfile['localhostProfile'] ?? undefined) === profile['localhostProfile'];
 }
 
 function podLabels(pod: JsonObject): JsonObject {

@@ -7,7 +7,7 @@ import { stringifyJson } from '../../api/json/index.js';
 import { FieldPath, forbidden } from '../../policy/field.js';
 import { clone, type Obj } from '../api/object-meta.js';
 import { invalidObject } from '../api/status-error.js';
-import { semanticEqual } from '../defaults/json.js';
+import { semanticEqual } from '../../api/defaults/json.js';
 import type { ResourceDefinition } from './definition.js';
 
 const MESSAGE = 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,'

@@ -4,10 +4,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from '../api/deletion.js';
-import type { FieldValidation, ListQuery, RequestContext } from '../api/object-api.js';
+import { decodeWrite, DEFAULT_FIELD_VALIDATION } from '../api/field-validation.js';
+import type { ListQuery } from '../api/object-api.js';
 import { isObject, metaOf, type Obj } from '../api/object-meta.js';
 import { groupVersion, type ResourceDefinition } from '../resources/index.js';
-import { badRequest, invalid, methodNotSupported, StatusError } from '../api/status-error.js';
+import { badRequest, keepingWarnings, methodNotSupported, StatusError } from '../api/status-error.js';
 import type { UserInfo } from '../auth/user.js';
 import type { ApiHandler, ResourceVerb } from './api-handler.js';
 import { sendList } from './list-response.js';
@@ -18,6 +19,7 @@ import { sendJson } from './respond.js';
 import { takeSeat } from './seats.js';
 import { serveSubresource } from './subresources.js';
 import { serveWatch } from './watch.js';
+import { invalidOptions, writeContext } from './write-options.js';
 
 export interface ResourceRequest {
   info: ResourceDefinition;
@@ -36,9 +38,16 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
   const { info, namespace, name, subresource, url } = r;
   const query = url.searchParams;
   if (info.answerCreate && r.verb === 'create') {
-    // A question answered, not an object stored (a Binding, a SubjectAccessReview).
-    const body = await decodeBody(request, await readBody(request));
-    return sendJson(response, 201, info.answerCreate({ api, namespace, body, user: r.user }));
+    const context = writeContext(r.verb, query, r.user);
+    // A question answered, not an object stored (a Binding, a SubjectAccessReview), its body
+    // decoded as any write's.
+    const raw = await decodeBody(request, await readBody(request));
+    const warnings: string[] = [];
+    const answered = keepingWarnings(warnings, () => {
+      const body = decodeWrite(info, raw, context.fieldValidation ?? DEFAULT_FIELD_VALIDATION, warnings);
+      return info.answerCreate!({ api, namespace, body, context });
+    });
+    return sendJson(response, 201, answered, warnings);
   }
   if (subresource !== undefined && !STATUS_LIKE.has(subresource)) {
     await serveSubresource(handler, request, response, r);
@@ -48,7 +57,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     throw new StatusError(404, 'NotFound', `the server could not find the requested resource`);
   }
   if (!info.verbs.includes(r.verb) && subresource === undefined) throw methodNotSupported(info, r.verb);
-  const context = requestContext(query, r.user, r.verb);
+  const context = writeContext(r.verb, query, r.user);
   const representation = negotiate(request.headers.accept);
   if (representation.type === 'not-acceptable') {
     throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io`);
@@ -97,7 +106,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     case 'create': {
       const body = await decodeBody(request, await readBody(request));
       const created = api.create(info, namespace, body, context);
-      return sendJson(response, context.dryRun ? 200 : 201, encodeOne(created.object), created.warnings);
+      return sendJson(response, 201, encodeOne(created.object), created.warnings);
     }
     case 'update': {
       const body = await decodeBody(request, await readBody(request));
@@ -110,12 +119,13 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
       return sendJson(response, 200, encodeOne(patched.object), patched.warnings);
     }
     case 'delete': {
-      const [options, dryRun] = await deleteOptions(request, query);
-      const deleted = api.delete(info, namespace, name!, options, { ...context, dryRun });
+      const [options, bodyDryRun] = await deleteOptions(request, query);
+      const deleted = api.delete(info, namespace, name!, options, { ...context, dryRun: context.dryRun || bodyDryRun });
       return sendJson(response, 200, encodeOne(deleted.object), deleted.warnings);
     }
     case 'deletecollection': {
-      const [options, dryRun] = await deleteOptions(request, query);
+      const [options, bodyDryRun] = await deleteOptions(request, query);
+      const dryRun = context.dryRun || bodyDryRun;
       const listed = api.list(info, namespace, listQueryOf(query));
       const items: Obj[] = [];
       for (const item of listed.items) {
@@ -128,31 +138,6 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
       return sendJson(response, 200, { kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata: { resourceVersion: String(api.store.revision) }, items });
     }
   }
-}
-
-/** The options type each write's query and body are decoded into, which kube-apiserver names when it refuses them. */
-const WRITE_OPTIONS: Partial<Record<ResourceVerb, string>> = {
-  create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions', delete: 'DeleteOptions', deletecollection: 'DeleteOptions',
-};
-
-/** Whether a write is a dry run. @throws StatusError 422 for a dryRun other than "All", as ValidateDryRun refuses it */
-function dryRunOf(verb: ResourceVerb, values: readonly unknown[]): boolean {
-  if (values.some((v) => v !== 'All')) {
-    throw invalid(WRITE_OPTIONS[verb] ?? 'CreateOptions', 'meta.k8s.io', '', [
-      { field: 'dryRun', type: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(values)}: supported values: "All"` },
-    ]);
-  }
-  return values.length > 0;
-}
-
-function requestContext(query: URLSearchParams, user: UserInfo, verb: ResourceVerb): RequestContext {
-  // Reads take no dryRun; a DELETE's may come in its body too, so deleteOptions decides it.
-  const dryRun = verb === 'create' || verb === 'update' || verb === 'patch' ? dryRunOf(verb, query.getAll('dryRun')) : false;
-  const validation = query.get('fieldValidation');
-  if (validation !== null && !['Strict', 'Warn', 'Ignore'].includes(validation)) {
-    throw badRequest(`fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Strict", "Warn"`);
-  }
-  return { user, dryRun, ...(validation === null ? {} : { fieldValidation: validation as FieldValidation }) };
 }
 
 function listQueryOf(query: URLSearchParams): ListQuery {
@@ -188,6 +173,11 @@ async function deleteOptions(request: IncomingMessage, query: URLSearchParams): 
   if (orphan === 'true' || orphan === true) options.orphanDependents = true;
   if (orphan === 'false' || orphan === false) options.orphanDependents = false;
   if (isObject(fromBody['preconditions'])) options.preconditions = fromBody['preconditions'];
-  const dryRun = query.has('dryRun') ? query.getAll('dryRun') : Array.isArray(fromBody['dryRun']) ? fromBody['dryRun'] : [];
-  return [options, dryRunOf('delete', dryRun)];
+  // The query's dryRun was checked with the other write options; the body's is checked here.
+  if (query.has('dryRun') || !Array.isArray(fromBody['dryRun'])) return [options, false];
+  const values: unknown[] = fromBody['dryRun'];
+  if (values.some((v) => v !== 'All')) {
+    throw invalidOptions('DeleteOptions', [{ field: 'dryRun', reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(values)}: supported values: "All"` }]);
+  }
+  return [options, values.length > 0];
 }

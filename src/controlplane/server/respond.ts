@@ -45,7 +45,7 @@ export function sendError(response: ServerResponse, error: unknown): StatusError
     response.destroy();
     return status;
   }
-  sendJson(response, status.code, status.toStatus());
+  sendJson(response, status.code, status.toStatus(), status.warnings);
   return status;
 }
 

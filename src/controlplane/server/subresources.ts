@@ -6,13 +6,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { admitNodeTokenRequest, type BoundObjectRef } from '../admission/node-restriction.js';
 import { isObject, metaOf, timestamp, type Obj } from '../api/object-meta.js';
 import { bindPod, findResource } from '../resources/index.js';
-import { badRequest, conflict, invalid, StatusError } from '../api/status-error.js';
+import { decodeWrite, DEFAULT_FIELD_VALIDATION } from '../api/field-validation.js';
+import type { RequestContext } from '../api/object-api.js';
+import { badRequest, conflict, invalid, keepingWarnings, StatusError } from '../api/status-error.js';
 import { issueServiceAccountToken } from '../auth/tokens.js';
 import type { ApiHandler } from './api-handler.js';
 import { decodeBody, readBody } from './request.js';
 import type { ResourceRequest } from './resource-handlers.js';
 import { kubeletTarget, logTarget, proxyLogs } from './kubelet-proxy.js';
 import { sendJson } from './respond.js';
+import { writeContext } from './write-options.js';
 
 const DEFAULT_TOKEN_SECONDS = 3600;
 const MIN_TOKEN_SECONDS = 600;
@@ -21,13 +24,13 @@ const MAX_TOKEN_SECONDS = 2 ** 32;
 export async function serveSubresource(handler: ApiHandler, request: IncomingMessage, response: ServerResponse, r: ResourceRequest): Promise<void> {
   const key = `${r.info.resource}/${r.subresource ?? ''}`;
   if (key === 'pods/binding' && r.verb === 'create') {
-    const body = await decodeBody(request, await readBody(request));
-    bindPod(handler.options.api, r.namespace, r.name!, body, r.user);
-    return sendJson(response, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    const { body, context, warnings } = await decodeCreate(request, r);
+    keepingWarnings(warnings, () => bindPod(handler.options.api, r.namespace, r.name!, body, context));
+    return sendJson(response, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, warnings);
   }
   if (key === 'serviceaccounts/token' && r.verb === 'create') {
-    const body = await decodeBody(request, await readBody(request));
-    return sendJson(response, 201, requestToken(handler, r, body));
+    const { body, warnings } = await decodeCreate(request, r);
+    return sendJson(response, 201, keepingWarnings(warnings, () => requestToken(handler, r, body)), warnings);
   }
   if (key === 'pods/log' && r.verb === 'get') {
     const target = logTarget(handler.options.api, r.namespace, r.name!, r.url.searchParams.get('container'));
@@ -44,6 +47,20 @@ export async function serveSubresource(handler: ApiHandler, request: IncomingMes
     throw badRequest('Upgrade request required');
   }
   throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+}
+
+/**
+ * The body of a subresource's create (a Binding, a TokenRequest), decoded into the subresource's
+ * kind as every write's body is, with the request's options and the warnings decoding recorded.
+ */
+async function decodeCreate(request: IncomingMessage, r: ResourceRequest): Promise<{ body: Obj; context: RequestContext; warnings: string[] }> {
+  const context = writeContext(r.verb, r.url.searchParams, r.user);
+  const raw = await decodeBody(request, await readBody(request));
+  const subresource = r.info.subresources.find((s) => s.name === r.subresource)!;
+  const kind = { group: subresource.group ?? r.info.group, version: subresource.version ?? r.info.version, kind: subresource.kind };
+  const warnings: string[] = [];
+  const body = keepingWarnings(warnings, () => decodeWrite(kind, raw, context.fieldValidation ?? DEFAULT_FIELD_VALIDATION, warnings));
+  return { body, context, warnings };
 }
 
 type Ref = { name: string; uid: string };
@@ -80,9 +97,8 @@ function bindTo(handler: ApiHandler, r: ResourceRequest, ref: BoundObjectRef): {
 }
 
 /** `POST serviceaccounts/NAME/token`: a TokenRequest, answered with a signed token. */
-function requestToken(handler: ApiHandler, r: ResourceRequest, body: unknown): Obj {
+function requestToken(handler: ApiHandler, r: ResourceRequest, body: Obj): Obj {
   const { api } = handler.options;
-  if (!isObject(body)) throw badRequest('TokenRequest must be a JSON object');
   const spec = (isObject(body['spec']) ? body['spec'] : {}) as { audiences?: string[]; expirationSeconds?: number; boundObjectRef?: BoundObjectRef };
   const pods = findResource('', 'v1', 'pods')!;
   admitNodeTokenRequest(r.user, r.info, r.name!, spec.boundObjectRef, (name) => api.find(pods, r.namespace, name));

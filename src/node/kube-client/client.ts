@@ -10,6 +10,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { ClusterConnection } from './kubeconfig.js';
+import { warningTexts } from './warning-header.js';
 
 /** An error answered by the API server, with its `Status`. */
 export class ApiError extends Error {
@@ -29,6 +30,15 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   query?: Record<string, string | number | boolean | undefined>;
+}
+
+/** An answer of the API server, whatever its status. */
+export interface ApiAnswer {
+  status: number;
+  /** The decoded JSON body (a `Status` for most errors), or its text when it is not JSON. */
+  body: unknown;
+  /** The texts of its `Warning` headers, in order. */
+  warnings: string[];
 }
 
 function agentFor(connection: ClusterConnection): Agent {
@@ -105,6 +115,29 @@ export class KubeClient {
     const text = await readText(response);
     if ((response.statusCode ?? 0) >= 300) throw apiError(response.statusCode ?? 0, text, method, path);
     return (text === '' ? {} : JSON.parse(text)) as T;
+  }
+
+  /**
+   * One request whose answer is returned whatever its status, with its warnings: for callers
+   * that judge the answer themselves (a dry run's verdict).
+   * @throws the connection's error when there is no answer (refused, TLS, or `timeoutMs` passed)
+   */
+  async exchange(method: string, path: string, options: RequestOptions & { timeoutMs?: number } = {}): Promise<ApiAnswer> {
+    const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+    const response = await this.#send(method, path, options, signal);
+    const text = await readText(response);
+    const warnings: string[] = [];
+    // rawHeaders, not headers: Node joins repeated Warning headers with ", ", which a text may hold.
+    for (let i = 0; i < response.rawHeaders.length; i += 2) {
+      if (response.rawHeaders[i]?.toLowerCase() === 'warning') warnings.push(response.rawHeaders[i + 1] ?? '');
+    }
+    let body: unknown = text;
+    try {
+      body = text === '' ? {} : JSON.parse(text);
+    } catch {
+      // not JSON: the text is the answer
+    }
+    return { status: response.statusCode ?? 0, body, warnings: warningTexts(warnings) };
   }
 
   /**

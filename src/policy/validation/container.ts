@@ -1,13 +1,18 @@
 /**
- * The fields every container has (validateContainerCommon): name, image, ports, volume mounts,
- * resources and security context.
+ * The fields every container has (validateContainerCommon): name, image, ports, env, volume
+ * mounts, pull policy, resources and security context; then its probes and lifecycle hooks, which
+ * an init container may have only with restartPolicy Always.
  */
-import type { V1Container, V1ContainerPort, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container } from '@kubernetes/client-node';
 import type { ContainerType } from '../containers.js';
-import { duplicate, forbidden, invalid, notFound, notSupported, required, type FieldError, type FieldPath } from '../field.js';
-import { isDNS1123Label, isValidPortName } from './names.js';
+import { forbidden, invalid, notSupported, required, type FieldError, type FieldPath } from '../field.js';
+import { isDNS1123Label } from './names.js';
+import { validateEnv } from './env.js';
+import { validateContainerPorts } from './ports.js';
+import { validateProbesAndLifecycle } from './probes.js';
 import { validateResources } from './resources.js';
-import { validateWindowsOptions } from './windows-options.js';
+import { validateSecurityContext } from './security-context.js';
+import { validateVolumeMounts } from './volume-mounts.js';
 
 export interface ContainerContext {
   type: ContainerType;
@@ -15,10 +20,16 @@ export interface ContainerContext {
   volumes: ReadonlySet<string>;
   /** kube-apiserver's --allow-privileged. */
   allowPrivileged: boolean;
+  /** The pod's spec.hostUsers, true unless set false. */
+  hostUsers: boolean;
+  /** The pod's terminationGracePeriodSeconds, which a sleep hook must not outlast. */
+  gracePeriod?: number;
 }
 
-const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
+const CONTAINER_RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
+const INIT_ONLY_WITH_RESTART = ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 
 export function validateContainer(container: V1Container, path: FieldPath, context: ContainerContext): FieldError[] {
   const errors: FieldError[] = [];
@@ -27,78 +38,34 @@ export function validateContainer(container: V1Container, path: FieldPath, conte
   else for (const message of isDNS1123Label(name)) errors.push(invalid(path.child('name'), name, message));
 
   if (!container.image) errors.push(required(path.child('image')));
-  errors.push(...validatePorts(container.ports, path.child('ports')));
-  errors.push(...validateVolumeMounts(container.volumeMounts, path.child('volumeMounts'), context.volumes));
+  // Unset policies are defaulted before validation; a value that is not one is refused.
+  const messagePolicy = container.terminationMessagePolicy;
+  if (typeof messagePolicy === 'string' && messagePolicy !== '' && !TERMINATION_MESSAGE_POLICIES.includes(messagePolicy)) {
+    errors.push(notSupported(path.child('terminationMessagePolicy'), messagePolicy, TERMINATION_MESSAGE_POLICIES));
+  }
+  errors.push(...validateContainerPorts(container.ports, path.child('ports')));
+  errors.push(...validateEnv(container.env, path.child('env')));
+  errors.push(...validateVolumeMounts(container, path.child('volumeMounts'), context.volumes));
   if (container.imagePullPolicy && !PULL_POLICIES.includes(container.imagePullPolicy)) {
     errors.push(notSupported(path.child('imagePullPolicy'), container.imagePullPolicy, PULL_POLICIES));
   }
   errors.push(...validateResources(container.resources, path.child('resources')));
-  errors.push(...validateContainerRestartPolicy(container, path, context.type));
-
-  const sc = container.securityContext;
-  if (sc) {
-    if (sc.privileged === true && !context.allowPrivileged) {
-      errors.push(forbidden(path.child('securityContext', 'privileged'), 'disallowed by cluster policy'));
+  errors.push(...validateSecurityContext(container.securityContext, path.child('securityContext'), context));
+  errors.push(...validateContainerRestartPolicy(container, path));
+  if (context.type === 'initContainers' && container.restartPolicy !== 'Always') {
+    for (const key of INIT_ONLY_WITH_RESTART) {
+      if (container[key]) errors.push(forbidden(path.child(key), 'may not be set for init containers without restartPolicy=Always'));
     }
-    errors.push(...validateWindowsOptions(sc.windowsOptions, path.child('securityContext', 'windowsOptions')));
+  } else if (context.type !== 'ephemeralContainers') {
+    errors.push(...validateProbesAndLifecycle(container, path, context.gracePeriod));
   }
   return errors;
 }
 
-function validatePorts(ports: V1ContainerPort[] | undefined, path: FieldPath): FieldError[] {
-  const errors: FieldError[] = [];
-  const names = new Set<string>();
-  (ports ?? []).forEach((port, i) => {
-    const p = path.index(i);
-    if (port.name) {
-      const problems = isValidPortName(port.name);
-      for (const message of problems) errors.push(invalid(p.child('name'), port.name, message));
-      if (problems.length === 0) {
-        if (names.has(port.name)) errors.push(duplicate(p.child('name'), port.name));
-        names.add(port.name);
-      }
-    }
-    if (!port.containerPort) errors.push(required(p.child('containerPort')));
-    else if (!validPort(port.containerPort)) errors.push(invalid(p.child('containerPort'), port.containerPort, 'must be between 1 and 65535, inclusive'));
-    if (port.hostPort && !validPort(port.hostPort)) errors.push(invalid(p.child('hostPort'), port.hostPort, 'must be between 1 and 65535, inclusive'));
-    // An unset protocol is defaulted to TCP before validation.
-    if (port.protocol !== undefined && port.protocol !== null && !PROTOCOLS.includes(port.protocol)) {
-      errors.push(port.protocol === '' ? required(p.child('protocol')) : notSupported(p.child('protocol'), port.protocol, PROTOCOLS));
-    }
-  });
-  return errors;
-}
-
-function validPort(port: number): boolean {
-  return Number.isInteger(port) && port >= 1 && port <= 65535;
-}
-
-function validateVolumeMounts(mounts: V1VolumeMount[] | undefined, path: FieldPath, volumes: ReadonlySet<string>): FieldError[] {
-  const errors: FieldError[] = [];
-  const mountPaths = new Set<string>();
-  (mounts ?? []).forEach((mount, i) => {
-    const p = path.index(i);
-    const name = mount.name ?? '';
-    if (name === '') errors.push(required(p.child('name')));
-    if (!volumes.has(name)) errors.push(notFound(p.child('name'), name));
-    const mountPath = mount.mountPath ?? '';
-    if (mountPath === '') errors.push(required(p.child('mountPath')));
-    else if (mountPaths.has(mountPath)) errors.push(invalid(p.child('mountPath'), mountPath, 'must be unique'));
-    mountPaths.add(mountPath);
-    if (mount.subPath) {
-      // Upstream reports subPath problems without the mount's index.
-      if (mount.subPath.startsWith('/')) errors.push(invalid(path.child('subPath'), mount.subPath, 'must be a relative path'));
-      if (mount.subPath.split('/').includes('..')) errors.push(invalid(path.child('subPath'), mount.subPath, "must not contain '..'"));
-    }
-  });
-  return errors;
-}
-
-function validateContainerRestartPolicy(container: V1Container, path: FieldPath, type: ContainerType): FieldError[] {
+// Container restart rules (ContainerRestartRules, on by default since 1.35) let any container set
+// a restart policy of its own.
+function validateContainerRestartPolicy(container: V1Container, path: FieldPath): FieldError[] {
   const policy = container.restartPolicy;
-  if (policy === undefined || policy === null) return [];
-  if (type === 'initContainers') {
-    return policy === 'Always' ? [] : [notSupported(path.child('restartPolicy'), policy, ['Always'])];
-  }
-  return [forbidden(path.child('restartPolicy'), 'may not be set for non-init containers')];
+  if (policy === undefined || policy === null || CONTAINER_RESTART_POLICIES.includes(policy)) return [];
+  return [notSupported(path.child('restartPolicy'), policy, CONTAINER_RESTART_POLICIES)];
 }

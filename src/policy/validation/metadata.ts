@@ -27,7 +27,7 @@ export function validateObjectMeta(meta: V1ObjectMeta | undefined, path: FieldPa
     for (const message of isDNS1123Label(namespace)) errors.push(invalid(path.child('namespace'), namespace, message));
   }
   errors.push(...validateLabels(meta?.labels, path.child('labels')));
-  errors.push(...validateAnnotationKeys(meta?.annotations, path.child('annotations')));
+  errors.push(...validateAnnotations(meta?.annotations, path.child('annotations')));
   return errors;
 }
 
@@ -42,7 +42,8 @@ export function validateLabels(labels: Record<string, string> | undefined | null
   return errors;
 }
 
-function validateAnnotationKeys(annotations: Record<string, string> | undefined | null, path: FieldPath): FieldError[] {
+/** Annotation keys must be qualified names (ValidateAnnotations). */
+export function validateAnnotations(annotations: Record<string, string> | undefined | null, path: FieldPath): FieldError[] {
   const errors: FieldError[] = [];
   for (const key of Object.keys(annotations ?? {})) {
     for (const message of isQualifiedName(key.toLowerCase())) errors.push(invalid(path, key, message));
@@ -52,9 +53,19 @@ function validateAnnotationKeys(annotations: Record<string, string> | undefined 
 
 /** The API server's create-time warning for pod names that are not DNS labels. */
 export function podNameWarning(meta: V1ObjectMeta | undefined): string | undefined {
+  return nameWarning(meta, "this is used in the Pod's hostname");
+}
+
+/** The same warning for Deployments and Jobs, whose pods take their names. */
+export function workloadNameWarning(meta: V1ObjectMeta | undefined): string | undefined {
+  return nameWarning(meta, 'this is used in Pod names and hostnames');
+}
+
+// The problems as Go prints a []string with %v: in brackets, separated by spaces.
+function nameWarning(meta: V1ObjectMeta | undefined, use: string): string | undefined {
   const name = meta?.name ?? '';
   if (name === '' || isDNS1123Subdomain(name).length > 0) return undefined;
   const problems = isDNS1123Label(name);
   if (problems.length === 0) return undefined;
-  return `metadata.name: this is used in the Pod's hostname, which can result in surprising behavior; a DNS label is recommended: [${problems.join(', ')}]`;
+  return `metadata.name: ${use}, which can result in surprising behavior; a DNS label is recommended: [${problems.join(' ')}]`;
 }

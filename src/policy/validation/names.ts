@@ -16,8 +16,10 @@ const labelValueRe = anchored(LABEL_VALUE);
 
 const byteLength = (s: string): number => Buffer.byteLength(s);
 
-/** apimachinery's MaxLenError. */
+/** apimachinery's MaxLenError (util/validation: object names). */
 export const maxLenError = (n: number): string => `must be no more than ${n} characters`;
+/** The same in apimachinery's validate/content package, which label keys and values use. */
+const maxBytesError = (n: number): string => `must be no more than ${n} bytes`;
 
 /** apimachinery's RegexError: note the two spaces before "or" when there are several examples. */
 export function regexError(message: string, pattern: string, ...examples: string[]): string {
@@ -61,7 +63,7 @@ export function isValidPortName(value: string): string[] {
 
 const QUALIFIED_NAME_MESSAGE = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
-/** Label and annotation keys: `[prefix/]name`. */
+/** Label and annotation keys: `[prefix/]name` (validate/content's IsLabelKey). */
 export function isQualifiedName(value: string): string[] {
   const errors: string[] = [];
   const parts = value.split('/');
@@ -72,16 +74,25 @@ export function isQualifiedName(value: string): string[] {
     const prefix = parts[0] ?? '';
     name = parts[1] ?? '';
     if (prefix.length === 0) errors.push('prefix part must be non-empty');
-    else errors.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
+    else errors.push(...isDNS1123SubdomainInBytes(prefix).map((m) => `prefix part ${m}`));
   } else {
-    return [regexError(`a qualified name ${QUALIFIED_NAME_MESSAGE}`, QUALIFIED_NAME_PART, 'MyName', 'my.name', '123-abc') +
+    return [regexError(`a valid label key ${QUALIFIED_NAME_MESSAGE}`, QUALIFIED_NAME_PART, 'MyName', 'my.name', '123-abc') +
       " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"];
   }
   if (name.length === 0) errors.push('name part must be non-empty');
-  else if (name.length > 63) errors.push(`name part ${maxLenError(63)}`);
-  if (name.length > 0 && !qualifiedNamePartRe.test(name)) {
+  else if (byteLength(name) > 63) errors.push(`name part ${maxBytesError(63)}`);
+  // An empty name part fails the pattern too, and upstream says both.
+  if (!qualifiedNamePartRe.test(name)) {
     errors.push('name part ' + regexError(QUALIFIED_NAME_MESSAGE, QUALIFIED_NAME_PART, 'MyName', 'my.name', '123-abc'));
   }
+  return errors;
+}
+
+// validate/content's IsDNS1123Subdomain, whose length limit is worded in bytes.
+function isDNS1123SubdomainInBytes(value: string): string[] {
+  const errors: string[] = [];
+  if (byteLength(value) > 253) errors.push(maxBytesError(253));
+  if (!dns1123SubdomainRe.test(value)) errors.push(regexError(DNS1123_SUBDOMAIN_MESSAGE, DNS1123_SUBDOMAIN, 'example.com'));
   return errors;
 }
 
@@ -89,7 +100,7 @@ const LABEL_VALUE_MESSAGE = "a valid label must be an empty string or consist of
 
 export function isValidLabelValue(value: string): string[] {
   const errors: string[] = [];
-  if (value.length > 63) errors.push(maxLenError(63));
+  if (byteLength(value) > 63) errors.push(maxBytesError(63));
   if (!labelValueRe.test(value)) errors.push(regexError(LABEL_VALUE_MESSAGE, LABEL_VALUE, 'MyValue', 'my_value', '12345'));
   return errors;
 }

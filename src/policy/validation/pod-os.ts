@@ -16,7 +16,7 @@ const isSet = (value: unknown): boolean => value !== undefined && value !== null
 export function validatePodOS(spec: V1PodSpec, path: FieldPath): FieldError[] {
   if (!isSet(spec.os)) return [];
   const name = spec.os?.name ?? '';
-  if (name === '') return [required(path.child('os', 'name'), 'cannot be empty')];
+  if (name === '') return [required(path.child('os', 'name'))];
   if (!SUPPORTED_OS.includes(name)) return [notSupported(path.child('os'), name, SUPPORTED_OS)];
   return name === 'linux' ? validateLinux(spec, path) : validateWindows(spec, path);
 }

@@ -3,7 +3,7 @@
  * validateWindowsSecurityContextOptions, including every runAsUserName rule.
  */
 import type { V1WindowsSecurityContextOptions } from '@kubernetes/client-node';
-import { invalid, type FieldError, type FieldPath } from '../field.js';
+import { invalid, pointerValue, type FieldError, type FieldPath } from '../field.js';
 import { isDNS1123Subdomain } from './names.js';
 
 const MAX_GMSA_CREDENTIAL_SPEC_BYTES = 64 * 1024;
@@ -26,13 +26,14 @@ export function validateWindowsOptions(options: V1WindowsSecurityContextOptions 
   const errors: FieldError[] = [];
   if (typeof options.gmsaCredentialSpecName === 'string') {
     const p = path.child('gmsaCredentialSpecName');
-    for (const message of isDNS1123Subdomain(options.gmsaCredentialSpecName)) errors.push(invalid(p, options.gmsaCredentialSpecName, message));
+    for (const message of isDNS1123Subdomain(options.gmsaCredentialSpecName)) errors.push(invalid(p, pointerValue(options.gmsaCredentialSpecName), message));
   }
   if (typeof options.gmsaCredentialSpec === 'string') {
     const p = path.child('gmsaCredentialSpec');
     const size = bytes(options.gmsaCredentialSpec);
-    if (size === 0) errors.push(invalid(p, options.gmsaCredentialSpec, 'gmsaCredentialSpec cannot be an empty string'));
-    else if (size > MAX_GMSA_CREDENTIAL_SPEC_BYTES) errors.push(invalid(p, options.gmsaCredentialSpec, 'gmsaCredentialSpec size must be under 64 KiB'));
+    const value = pointerValue(options.gmsaCredentialSpec);
+    if (size === 0) errors.push(invalid(p, value, 'gmsaCredentialSpec cannot be an empty string'));
+    else if (size > MAX_GMSA_CREDENTIAL_SPEC_BYTES) errors.push(invalid(p, value, 'gmsaCredentialSpec size must be under 64 KiB'));
   }
   if (typeof options.runAsUserName === 'string') {
     errors.push(...validateRunAsUserName(options.runAsUserName, path.child('runAsUserName')));
@@ -42,10 +43,11 @@ export function validateWindowsOptions(options: V1WindowsSecurityContextOptions 
 
 /**
  * The runAsUserName rules. The first three stop at the first failure; the `DOMAIN\USER` checks
- * after them are independent, so one name can fail several.
+ * after them are independent, so one name can fail several. The API server has the name as a
+ * pointer, so its errors show it as JSON (`"\u0007"`), not Go-quoted.
  */
 export function validateRunAsUserName(name: string, path: FieldPath): FieldError[] {
-  const fail = (message: string): FieldError => invalid(path, name, message);
+  const fail = (message: string): FieldError => invalid(path, pointerValue(name), message);
   if (name.length === 0) return [fail('runAsUserName cannot be an empty string')];
   if (CONTROL.test(name)) return [fail('runAsUserName cannot contain control characters')];
   const parts = name.split('\\');

@@ -122,9 +122,18 @@ describe('pod validation', () => {
     ]);
   });
 
-  test('control characters in values are quoted as Go quotes them', () => {
+  test('control characters in string values are quoted as Go quotes them', () => {
+    assert.deepEqual(errorsOf(pod({ containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80, name: 'a\u0001' }] }] })).slice(0, 1), [
+      'spec.containers[0].ports[0].name: Invalid value: "a\\x01": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+    ]);
+  });
+
+  test('runAsUserName is shown as JSON, as the API server holds it as a pointer (control characters, <, > and & escaped, DEL not)', () => {
     assert.deepEqual(errorsOf(pod({ containers: [{ name: 'a', image: 'x' }], securityContext: { windowsOptions: { runAsUserName: 'a\u0001b\tc' } } })), [
-      'spec.securityContext.windowsOptions.runAsUserName: Invalid value: "a\\x01b\\tc": runAsUserName cannot contain control characters',
+      'spec.securityContext.windowsOptions.runAsUserName: Invalid value: "a\\u0001b\\tc": runAsUserName cannot contain control characters',
+    ]);
+    assert.deepEqual(errorsOf(pod({ containers: [{ name: 'a', image: 'x' }], securityContext: { windowsOptions: { runAsUserName: '<a&b>\u007f' } } })), [
+      'spec.securityContext.windowsOptions.runAsUserName: Invalid value: "\\u003ca\\u0026b\\u003e\u007f": runAsUserName cannot contain control characters',
     ]);
   });
 
@@ -158,14 +167,19 @@ describe('workload validation', () => {
     ]);
   });
 
-  test('a DaemonSet pod must restart Always, a Job pod must not', () => {
+  test('a DaemonSet pod must restart Always, a Job pod must not: the API server calls a Job\'s policy required when it is Always or left out', () => {
     const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd' }, spec: { selector: { matchLabels: { app: 'a' } }, template: template({ restartPolicy: 'Never', containers: [{ name: 'c', image: 'x' }] }) } };
     assert.deepEqual(errorsOf(ds, kind('apps/v1', 'DaemonSet')), [
       'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
     ]);
     const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: template({ containers: [{ name: 'c', image: 'x' }] }) } };
     assert.deepEqual(errorsOf(job, kind('batch/v1', 'Job')), [
-      'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+      'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
+    ]);
+    const sometimes = { ...job, spec: { template: template({ restartPolicy: 'Sometimes', containers: [{ name: 'c', image: 'x' }] }) } };
+    assert.deepEqual(errorsOf(sometimes, kind('batch/v1', 'Job')), [
+      'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+      'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "OnFailure", "Never"',
     ]);
   });
 

@@ -4,7 +4,7 @@
  * Validation as ValidateControllerRevisionCreate and Update: data is a JSON object, set once.
  */
 import { invalidObject } from '../../api/status-error.js';
-import { semanticEqual } from '../../defaults/json.js';
+import { semanticEqual } from '../../../api/defaults/json.js';
 import { ControllerRevision } from '../../patch/patch-meta.js';
 import { controllerRevisionPrinter } from '../../tables/controllerrevisions.js';
 import { FieldPath, invalid, required, type FieldError } from '../../../policy/field.js';

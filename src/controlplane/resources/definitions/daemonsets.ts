@@ -3,10 +3,10 @@
  * (an annotation in apps/v1) and the selector (immutable); the pod template is validated and
  * checked against Pod Security (warnings) like a pod.
  */
-import { podSecurityInNamespace, validateWorkload } from '../../admission/pod-security.js';
+import { podSecurityInNamespace, validateAndAdmitCreate, validateWorkload } from '../../admission/pod-security.js';
 import { invalidObject } from '../../api/status-error.js';
-import { DAEMONSET_STATUS_COUNTERS, defaultDaemonSet } from '../../defaults/daemonset-defaults.js';
-import { ensureObject, objectAt, semanticEqual, stringAt, type JsonObject } from '../../defaults/json.js';
+import { DAEMONSET_STATUS_COUNTERS, defaultDaemonSet } from '../../../api/defaults/daemonset-defaults.js';
+import { ensureObject, objectAt, semanticEqual, stringAt, type JsonObject } from '../../../api/defaults/json.js';
 import { DaemonSet } from '../../patch/patch-meta.js';
 import { daemonSetPrinter } from '../../tables/daemonsets.js';
 import { FieldPath, invalid } from '../../../policy/field.js';
@@ -18,6 +18,7 @@ export const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.gen
 export const daemonSets = defineResource({
   group: 'apps', version: 'v1', kind: 'DaemonSet', resource: 'daemonsets', singular: 'daemonset',
   verbs: ALL_VERBS, shortNames: ['ds'], categories: ['all'],
+  validatesMetadata: true,
   subresources: [{ name: 'status', kind: 'DaemonSet', verbs: STATUS_VERBS }],
 
   generation: true,
@@ -34,9 +35,10 @@ export const daemonSets = defineResource({
     setTemplateGeneration(updated, templateChanged ? generation + 1 : generation);
   },
   validate(daemonSet, current, context) {
+    if (!current) return validateAndAdmitCreate(daemonSets, daemonSet, context);
     const warnings = validateWorkload(daemonSets, daemonSet);
     const selector = (daemonSet['spec'] as JsonObject | undefined)?.['selector'];
-    if (current && !semanticEqual(selector, (current['spec'] as JsonObject | undefined)?.['selector'])) {
+    if (!semanticEqual(selector, (current['spec'] as JsonObject | undefined)?.['selector'])) {
       throw invalidObject(daemonSets, daemonSet, [invalid(FieldPath.root('spec').child('selector'), selector, 'field is immutable')]);
     }
     return [...warnings, ...podSecurityInNamespace(daemonSets, daemonSet, context)];

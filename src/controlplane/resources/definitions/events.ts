@@ -1,6 +1,6 @@
 /** Events (core/v1): what controllers and node agents report about objects. */
 import { fieldText } from '../../api/field-sets.js';
-import { defaultEvent } from '../../defaults/event-defaults.js';
+import { defaultEvent } from '../../../api/defaults/event-defaults.js';
 import { CoreEvent } from '../../patch/patch-meta.js';
 import { eventPrinter } from '../../tables/events.js';
 import { ALL_VERBS, defineResource } from '../definition.js';

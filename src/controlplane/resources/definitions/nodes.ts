@@ -1,6 +1,6 @@
 /** Nodes (core/v1, cluster-scoped): registered by node agents, which report their status. */
 import { fieldFlag } from '../../api/field-sets.js';
-import { defaultNode } from '../../defaults/node-defaults.js';
+import { defaultNode } from '../../../api/defaults/node-defaults.js';
 import { Node } from '../../patch/patch-meta.js';
 import { nodePrinter } from '../../tables/nodes.js';
 import { ALL_VERBS, defineResource, STATUS_VERBS } from '../definition.js';

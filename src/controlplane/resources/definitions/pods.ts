@@ -4,13 +4,14 @@
  * and Pod Security, the few fields an update may change (pod-update.ts), and graceful deletion.
  */
 import { admitPodCreate, admitPodUpdate } from '../../admission/pod-admission.js';
-import { podSecurityInNamespace, validateWorkload } from '../../admission/pod-security.js';
+import { podSecurityInNamespace, validateAndAdmitCreate } from '../../admission/pod-security.js';
+import { syncAppArmorAnnotations } from '../../../policy/validation/index.js';
 import { int64 } from '../../api/deletion.js';
 import { fieldFlag, fieldText } from '../../api/field-sets.js';
 import { metaOf } from '../../api/object-meta.js';
 import { StatusError } from '../../api/status-error.js';
-import { semanticEqual } from '../../defaults/json.js';
-import { defaultPod } from '../../defaults/pod-defaults.js';
+import { semanticEqual } from '../../../api/defaults/json.js';
+import { defaultPod } from '../../../api/defaults/pod-defaults.js';
 import { Pod } from '../../patch/patch-meta.js';
 import { podPrinter } from '../../tables/pods.js';
 import { ALL_VERBS, defineResource, STATUS_VERBS } from '../definition.js';
@@ -20,6 +21,7 @@ import { checkPodUpdate } from '../pod-update.js';
 export const pods = defineResource({
   group: '', version: 'v1', kind: 'Pod', resource: 'pods', singular: 'pod',
   verbs: ALL_VERBS, shortNames: ['po'], categories: ['all'],
+  validatesMetadata: true,
   subresources: [
     { name: 'status', kind: 'Pod', verbs: STATUS_VERBS },
     { name: 'binding', kind: 'Binding', verbs: ['create'] },
@@ -39,12 +41,15 @@ export const pods = defineResource({
     const account = spec.serviceAccountName || spec.serviceAccount || 'default';
     const result = admitPodCreate(pod, { serviceAccount: context.lookup('serviceaccounts', metaOf(pod).namespace ?? '', account) });
     if (!result.allowed) throw new StatusError(403, 'Forbidden', result.message, { name: metaOf(pod).name ?? '', kind: 'pods' });
+    // PrepareForCreate's AppArmor sync, after admission as upstream orders them: its warnings go
+    // out even if the create then fails.
+    context.warnings?.push(...syncAppArmorAnnotations(result.object));
     return result.object;
   },
   // Runs before the generation is decided, so fields it restores are no spec change.
   admitUpdate: admitPodUpdate,
   validate(pod, current, context) {
-    if (!current) return [...validateWorkload(pods, pod), ...podSecurityInNamespace(pods, pod, context)];
+    if (!current) return validateAndAdmitCreate(pods, pod, context);
     checkPodUpdate(pods, pod, current);
     return semanticEqual(pod['spec'], current['spec']) ? [] : podSecurityInNamespace(pods, pod, context);
   },

@@ -1,6 +1,6 @@
 /** Secrets (core/v1): base64 data under valid keys; `stringData` is merged into `data` by defaulting. */
 import { fieldText } from '../../api/field-sets.js';
-import { defaultSecret } from '../../defaults/secret-defaults.js';
+import { defaultSecret } from '../../../api/defaults/secret-defaults.js';
 import { Secret } from '../../patch/patch-meta.js';
 import { secretPrinter } from '../../tables/secrets.js';
 import { validateSecret } from '../data-validation.js';

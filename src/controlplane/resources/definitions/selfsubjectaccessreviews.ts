@@ -10,5 +10,5 @@ export const selfSubjectAccessReviews = defineResource({
   group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview', resource: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview',
   verbs: ['create'], shortNames: [], categories: [], subresources: [],
 
-  answerCreate: ({ api, body, user }) => reviewSelfAccess(body, user, api),
+  answerCreate: ({ api, body, context }) => reviewSelfAccess(body, context.user, api),
 });

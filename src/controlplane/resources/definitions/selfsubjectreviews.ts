@@ -9,5 +9,5 @@ export const selfSubjectReviews = defineResource({
   group: 'authentication.k8s.io', version: 'v1', kind: 'SelfSubjectReview', resource: 'selfsubjectreviews', singular: 'selfsubjectreview',
   verbs: ['create'], shortNames: [], categories: [], subresources: [],
 
-  answerCreate: ({ api, body, user }) => reviewSelf(body, user, api.now()),
+  answerCreate: ({ api, body, context }) => reviewSelf(body, context.user, api.now()),
 });

@@ -2,7 +2,7 @@
  * ServiceAccounts (core/v1): the identity of pods. Their tokens come from the `token`
  * subresource (TokenRequest, served in server/subresources.ts).
  */
-import { isJsonObject, type JsonObject } from '../../defaults/json.js';
+import { isJsonObject, type JsonObject } from '../../../api/defaults/json.js';
 import { ServiceAccount } from '../../patch/patch-meta.js';
 import { serviceAccountPrinter } from '../../tables/serviceaccounts.js';
 import { ALL_VERBS, defineResource } from '../definition.js';

@@ -1,6 +1,6 @@
 /**
  * Defaults of a Pod object: everything a PodSpec gets, plus what only a Pod gets (SetDefaults_Pod)
- * and what the v1 conversion does to a pod's metadata and status.
+ * and what the v1 conversion does to a pod's metadata, grace period and status.
  */
 import { defaultPointer, ensureObject, isJsonObject, objectAt, objectsAt, stringAt, type JsonObject } from './json.js';
 import { defaultPodLevelResources, defaultRequestsFromLimits } from './pod-resources.js';
@@ -18,6 +18,9 @@ export function defaultPod(pod: JsonObject): void {
     for (const container of [...objectsAt(spec, 'containers'), ...objectsAt(spec, 'initContainers')]) defaultHostPorts(container);
   }
   defaultPodSpec(spec);
+  // The v1 conversion forces a Pod's negative grace period to 1 (not a template's, which only warns).
+  const grace = spec['terminationGracePeriodSeconds'];
+  if ((typeof grace === 'number' || typeof grace === 'bigint') && grace < 0) spec['terminationGracePeriodSeconds'] = 1;
   // PodStatus is a struct value: a pod always has a status, if only {}.
   const status = ensureObject(pod, 'status');
   syncPrimaryIP(status, 'podIP', 'podIPs');

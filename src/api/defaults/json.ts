@@ -3,7 +3,7 @@
  * non-pointer fields) the zero value all mean "unset".
  */
 
-import { stringifyJson } from '../../api/json/index.js';
+import { stringifyJson } from '../json/index.js';
 
 export type JsonObject = Record<string, unknown>;
 

@@ -3,7 +3,7 @@
  * precision (SetDefaults_ResourceList) and every quantity is written in its canonical form
  * ("0.5" is stored as "500m", "1024Mi" as "1Gi").
  */
-import { parseQuantity } from '../../api/quantity.js';
+import { parseQuantity } from '../quantity.js';
 import { isJsonObject, type JsonObject } from './json.js';
 
 const NANO = 1_000_000_000n;
@@ -74,16 +74,18 @@ function formatOf(input: unknown): Format {
   return /[eE][-+]?[0-9]+$/.test(text) ? 'exponent' : 'decimal';
 }
 
+// The canonical text may be the input as written, when Go keeps it ("+5", "1.Gi", "1E0").
 function nanosOfCanonical(text: string): bigint | undefined {
-  const match = /^(-?)([0-9]+)(.*)$/.exec(text);
+  const match = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(text);
   if (!match) return undefined;
-  const magnitude = BigInt(match[2] ?? '0');
-  const suffix = match[3] ?? '';
+  const fraction = match[3] ?? '';
+  const magnitude = BigInt(`${match[2] ?? ''}${fraction}` || '0');
+  const suffix = match[4] ?? '';
   const sign = match[1] === '-' ? -1n : 1n;
   const binaryPower = BINARY_POWERS[suffix];
-  if (binaryPower !== undefined) return sign * magnitude * 1024n ** BigInt(binaryPower) * NANO;
+  if (binaryPower !== undefined) return sign * ((magnitude * 1024n ** BigInt(binaryPower) * NANO) / 10n ** BigInt(fraction.length));
   const exponent = suffix in DECIMAL_EXPONENTS ? DECIMAL_EXPONENTS[suffix] : /^[eE]([-+]?[0-9]+)$/.exec(suffix)?.[1];
   if (exponent === undefined) return undefined;
-  const scale = Number(exponent) + 9;
+  const scale = Number(exponent) + 9 - fraction.length;
   return scale >= 0 ? sign * magnitude * 10n ** BigInt(scale) : sign * (magnitude / 10n ** BigInt(-scale));
 }
