@@ -102,6 +102,16 @@ describe('api server', () => {
     assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status, 200);
   });
 
+  test('api server checks a namespace\'s name as a DNS label only, as ValidateNamespaceName does (one error, not the subdomain one too)', async () => {
+    const bad = await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'UPPER' } } });
+    assert.equal(bad.status, 422, bad.body);
+    const causes = (bad.json()['details'] as { causes: { field: string; message: string }[] }).causes;
+    assert.deepEqual(causes.map((c) => c.field), ['metadata.name']);
+    assert.match(causes[0]!.message, /a lowercase RFC 1123 label must consist of/);
+    const dotted = await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } } });
+    assert.equal(dotted.status, 422, dotted.body);
+  });
+
   test('api server keeps an object in its namespace when a PUT or a patch leaves metadata.namespace out', async () => {
     assert.equal((await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('no-ns') })).status, 201);
     const put = await api(s.plane, 'PUT', '/api/v1/namespaces/default/configmaps/no-ns', { body: { ...cm('no-ns'), data: { k: 'put' } } });

@@ -102,12 +102,15 @@ export function resourceVersionRequired(r: Qualified, name: string): StatusError
   });
 }
 
-/** 422: the object failed validation; `kind` is the object's kind (`Pod`), as upstream words it. */
+/**
+ * 422: the object failed validation; `kind` is the object's kind (`Pod`), named as upstream's
+ * NewInvalid names it, with its group (`DaemonSet.apps "x" is invalid`).
+ */
 export function invalid(kind: string, group: string, name: string, causes: { field: string; type: string; message: string }[]): StatusError {
   const summary = causes.length === 1
     ? `${causes[0]!.field}: ${causes[0]!.message}`
     : `[${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}]`;
-  return new StatusError(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`, {
+  return new StatusError(422, 'Invalid', `${group === '' ? kind : `${kind}.${group}`} "${name}" is invalid: ${summary}`, {
     name, ...(group === '' ? {} : { group }), kind,
     causes: causes.map((c) => ({ reason: c.type, message: c.message, field: c.field })),
   });

@@ -30,14 +30,18 @@ export class Authenticator {
   #serviceAccount(token: string): UserInfo | undefined {
     const claims = verifyServiceAccountToken(this.keys, token, this.now());
     if (!claims) return undefined;
-    const { namespace, serviceaccount, pod, node } = claims['kubernetes.io'];
-    // A token outlives nothing it names: a deleted (or re-created) account or pod invalidates it.
+    const { namespace, serviceaccount, pod, node, secret } = claims['kubernetes.io'];
+    // A token outlives nothing it names: a deleted (or re-created) account, pod, secret or node
+    // invalidates it (a pod-bound token's node is named, not checked, as kube-apiserver does).
+    const alive = (resource: string, ns: string, ref: { name: string; uid: string }): boolean => {
+      const bound = this.lookup(resource, ns, ref.name);
+      return bound !== undefined && metaOf(bound).uid === ref.uid && metaOf(bound).deletionTimestamp === undefined;
+    };
     const account = this.lookup('serviceaccounts', namespace, serviceaccount.name);
     if (!account || metaOf(account).uid !== serviceaccount.uid) return undefined;
-    if (pod) {
-      const bound = this.lookup('pods', namespace, pod.name);
-      if (!bound || metaOf(bound).uid !== pod.uid || metaOf(bound).deletionTimestamp !== undefined) return undefined;
-    }
+    if (pod && !alive('pods', namespace, pod)) return undefined;
+    if (secret && !alive('secrets', namespace, secret)) return undefined;
+    if (node && !pod && !alive('nodes', '', node)) return undefined;
     return {
       username: `system:serviceaccount:${namespace}:${serviceaccount.name}`,
       uid: serviceaccount.uid,

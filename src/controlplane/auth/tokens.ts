@@ -23,6 +23,7 @@ export interface ServiceAccountClaims {
     serviceaccount: { name: string; uid: string };
     pod?: { name: string; uid: string };
     node?: { name: string; uid: string };
+    secret?: { name: string; uid: string };
   };
 }
 
@@ -64,6 +65,7 @@ export interface TokenRequestSpec {
   expirationSeconds: number;
   pod?: { name: string; uid: string };
   node?: { name: string; uid: string };
+  secret?: { name: string; uid: string };
   now: Date;
 }
 
@@ -82,6 +84,7 @@ export function issueServiceAccountToken(keys: TokenKeys, spec: TokenRequestSpec
       namespace: spec.namespace,
       ...(spec.node ? { node: { name: spec.node.name, uid: spec.node.uid } } : {}),
       ...(spec.pod ? { pod: { name: spec.pod.name, uid: spec.pod.uid } } : {}),
+      ...(spec.secret ? { secret: { name: spec.secret.name, uid: spec.secret.uid } } : {}),
       serviceaccount: { name: spec.serviceAccount.name, uid: spec.serviceAccount.uid },
     },
     nbf: iat,

@@ -2,7 +2,8 @@
  * The DaemonSet controller: one pod per eligible node, created with a node affinity on
  * `metadata.name` for the scheduler to bind (as upstream since 1.12), owned by the DaemonSet.
  * Rolling updates replace pods of an old template at most `maxUnavailable` at a time; `OnDelete`
- * waits for the user to delete them. The status counts are recomputed on every change.
+ * waits for the user to delete them. The status counts are recomputed on every change, and the
+ * template history kept as ControllerRevisions (daemonset-history.ts).
  */
 import { createHash } from 'node:crypto';
 import { metaOf, type Obj } from '../api/object-meta.js';
@@ -10,6 +11,7 @@ import { matchesLabels, selectorFromObject } from '../api/selectors.js';
 import { StatusError } from '../api/status-error.js';
 import { semanticEqual } from '../../api/defaults/index.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
+import { syncHistory } from './daemonset-history.js';
 import { recordEvent } from './events.js';
 import { matchesNodeSelector, nodeTaints, tolerates, type Toleration } from '../../policy/node-fit.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';
@@ -74,6 +76,7 @@ export class DaemonSetController implements Controller {
     const selector = selectorFromObject(spec.selector);
     const pods = resource('pods');
     const owned = api.list(pods, namespace).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
+    syncHistory(api, ds, hash, selector, owned);
     const nodes = api.list(resource('nodes'), '').items;
     const now = api.now();
 

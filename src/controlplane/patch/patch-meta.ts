@@ -225,6 +225,9 @@ export const DaemonSet = kind('DaemonSet', {
 
 export const Lease = kind('Lease', { spec: of(struct('LeaseSpec')) });
 
+/** apps/v1 ControllerRevision: its data is a RawExtension, which carries no patch tags. */
+export const ControllerRevision = kind('ControllerRevision');
+
 /** A struct's field, or a map's value type; undefined where the metadata does not say. */
 export function fieldOf(type: TypeMeta | undefined, key: string): FieldMeta | undefined {
   if (type?.kind === 'struct') return type.fields && Object.hasOwn(type.fields, key) ? type.fields[key] : undefined;

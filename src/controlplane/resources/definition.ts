@@ -85,7 +85,7 @@ export interface ResourceSpec {
    * instead of the generic metadata check answering first.
    */
   validatesMetadata?: boolean;
-  /** Name rules beyond ObjectMeta's DNS subdomain: the messages for a bad name. */
+  /** The name's rule when it is not ObjectMeta's DNS subdomain (a namespace's DNS label): the messages for a bad name. */
   validateName?: (name: string) => string[];
   /**
    * Validation and validating admission of a create (`current` undefined) or an update of the

@@ -6,6 +6,7 @@
  */
 import { bindings } from './definitions/bindings.js';
 import { configMaps } from './definitions/configmaps.js';
+import { controllerRevisions } from './definitions/controllerrevisions.js';
 import { daemonSets } from './definitions/daemonsets.js';
 import { events } from './definitions/events.js';
 import { leases } from './definitions/leases.js';
@@ -22,7 +23,7 @@ import { ResourceRegistry } from './registry.js';
 
 /** Every served resource, in discovery order (kube-apiserver's groups, and each group's resources, alphabetical). */
 export const RESOURCES: readonly ResourceDefinition[] = [
-  namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, daemonSets,
+  namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, controllerRevisions, daemonSets,
   selfSubjectReviews, selfSubjectAccessReviews, subjectAccessReviews, leases,
 ];
 

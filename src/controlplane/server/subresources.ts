@@ -8,7 +8,7 @@ import { isObject, metaOf, timestamp, type Obj } from '../api/object-meta.js';
 import { bindPod, findResource } from '../resources/index.js';
 import { decodeWrite, DEFAULT_FIELD_VALIDATION } from '../api/field-validation.js';
 import type { RequestContext } from '../api/object-api.js';
-import { badRequest, invalid, keepingWarnings, notFound, StatusError } from '../api/status-error.js';
+import { badRequest, conflict, invalid, keepingWarnings, StatusError } from '../api/status-error.js';
 import { issueServiceAccountToken } from '../auth/tokens.js';
 import type { ApiHandler } from './api-handler.js';
 import { decodeBody, readBody } from './request.js';
@@ -63,6 +63,39 @@ async function decodeCreate(request: IncomingMessage, r: ResourceRequest): Promi
   return { body, context, warnings };
 }
 
+type Ref = { name: string; uid: string };
+
+/**
+ * What a token is bound to, as kube-apiserver's TokenREST binds it: a pod of the same service
+ * account (and the node it runs on), a Secret, or a Node.
+ * @throws StatusError 404 for an object that is not there, 409 for one of another uid, 400 for another kind
+ */
+function bindTo(handler: ApiHandler, r: ResourceRequest, ref: BoundObjectRef): { pod?: Ref; node?: Ref; secret?: Ref } {
+  const { api } = handler.options;
+  const [group, version] = (ref.apiVersion ?? '').includes('/') ? (ref.apiVersion ?? '').split('/') : ['', ref.apiVersion ?? ''];
+  const kind = ref.kind ?? '';
+  const resource = group === '' ? { Pod: 'pods', Secret: 'secrets', Node: 'nodes' }[kind] : undefined;
+  if (resource === undefined) throw badRequest(`cannot bind token to object of type ${group}/${version}, Kind=${kind}`);
+  const info = findResource('', 'v1', resource)!;
+  const object = api.get(info, resource === 'nodes' ? '' : r.namespace, ref.name ?? '');
+  const found: Ref = { name: metaOf(object).name ?? '', uid: metaOf(object).uid ?? '' };
+  if (resource === 'pods') {
+    const podSpec = (object['spec'] ?? {}) as { serviceAccountName?: string; nodeName?: string };
+    if (podSpec.serviceAccountName !== r.name) {
+      throw badRequest(`cannot bind token for serviceaccount "${r.name!}" to pod running with different serviceaccount name.`);
+    }
+  }
+  if (ref.uid && found.uid !== ref.uid) {
+    throw conflict({ group: '', resource: kind }, found.name, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+  }
+  if (resource === 'secrets') return { secret: found };
+  if (resource === 'nodes') return { node: found };
+  // As kube-apiserver: a token bound to a scheduled pod names its node too.
+  const nodeName = ((object['spec'] ?? {}) as { nodeName?: string }).nodeName;
+  const nodeObject = nodeName ? api.find(findResource('', 'v1', 'nodes')!, '', nodeName) : undefined;
+  return { pod: found, ...(nodeObject ? { node: { name: metaOf(nodeObject).name ?? '', uid: metaOf(nodeObject).uid ?? '' } } : {}) };
+}
+
 /** `POST serviceaccounts/NAME/token`: a TokenRequest, answered with a signed token. */
 function requestToken(handler: ApiHandler, r: ResourceRequest, body: Obj): Obj {
   const { api } = handler.options;
@@ -72,40 +105,19 @@ function requestToken(handler: ApiHandler, r: ResourceRequest, body: Obj): Obj {
   const account = api.get(r.info, r.namespace, r.name!);
   const seconds = spec.expirationSeconds ?? DEFAULT_TOKEN_SECONDS;
   if (seconds < MIN_TOKEN_SECONDS) {
-    throw invalid('TokenRequest', 'authentication.k8s.io', r.name!, [{ field: 'spec.expirationSeconds', type: 'FieldValueInvalid', message: `Invalid value: ${seconds}: may not specify a duration less than 10 minutes` }]);
+    throw invalid('TokenRequest', 'authentication.k8s.io', '', [{ field: 'spec.expirationSeconds', type: 'FieldValueInvalid', message: `Invalid value: ${seconds}: may not specify a duration less than 10 minutes` }]);
   }
   if (seconds > MAX_TOKEN_SECONDS) {
-    throw invalid('TokenRequest', 'authentication.k8s.io', r.name!, [{ field: 'spec.expirationSeconds', type: 'FieldValueInvalid', message: `Invalid value: ${seconds}: may not specify a duration larger than 2^32 seconds` }]);
+    throw invalid('TokenRequest', 'authentication.k8s.io', '', [{ field: 'spec.expirationSeconds', type: 'FieldValueInvalid', message: `Invalid value: ${seconds}: may not specify a duration larger than 2^32 seconds` }]);
   }
-  let pod: { name: string; uid: string } | undefined;
-  let node: { name: string; uid: string } | undefined;
-  const ref = spec.boundObjectRef;
-  if (ref) {
-    if (ref.kind !== 'Pod') {
-      throw badRequest(`cannot bind token to object of type ${ref.kind ?? ''}: hostpod binds tokens to pods only`);
-    }
-    const bound = api.find(pods, r.namespace, ref.name ?? '');
-    if (!bound) throw notFound(pods, ref.name ?? '');
-    const boundSpec = (bound['spec'] ?? {}) as { serviceAccountName?: string; nodeName?: string };
-    if (boundSpec.serviceAccountName !== r.name) {
-      throw badRequest(`cannot bind token for serviceaccount "${r.name!}" to pod running with different serviceaccount name.`);
-    }
-    if (ref.uid && metaOf(bound).uid !== ref.uid) {
-      throw new StatusError(409, 'Conflict', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
-    }
-    pod = { name: metaOf(bound).name ?? '', uid: metaOf(bound).uid ?? '' };
-    // As kube-apiserver: a token bound to a scheduled pod names its node too.
-    const nodeObject = boundSpec.nodeName ? api.find(findResource('', 'v1', 'nodes')!, '', boundSpec.nodeName) : undefined;
-    if (nodeObject) node = { name: metaOf(nodeObject).name ?? '', uid: metaOf(nodeObject).uid ?? '' };
-  }
+  const bound = spec.boundObjectRef ? bindTo(handler, r, spec.boundObjectRef) : {};
   const now = api.now();
   const issued = issueServiceAccountToken(handler.options.tokens, {
     namespace: r.namespace,
     serviceAccount: { name: metaOf(account).name ?? '', uid: metaOf(account).uid ?? '' },
     ...(spec.audiences ? { audiences: spec.audiences } : {}),
     expirationSeconds: seconds,
-    ...(pod ? { pod } : {}),
-    ...(node ? { node } : {}),
+    ...bound,
     now,
   });
   return {

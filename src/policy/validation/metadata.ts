@@ -2,7 +2,7 @@
  * Object metadata: names, namespace, labels (ValidateObjectMeta and ValidateLabels).
  */
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { invalid, required, type FieldError, type FieldPath } from '../field.js';
+import { invalid, required, tooLong, type FieldError, type FieldPath } from '../field.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
 
 /** Validates the metadata of a top-level object whose name must be a DNS-1123 subdomain. */
@@ -42,12 +42,18 @@ export function validateLabels(labels: Record<string, string> | undefined | null
   return errors;
 }
 
-/** Annotation keys must be qualified names (ValidateAnnotations). */
+/** TotalAnnotationSizeLimitB: the bytes of all annotations' keys and values together. */
+const ANNOTATIONS_SIZE_LIMIT = 256 * 1024;
+
+/** Annotation keys must be qualified names, and all of them together at most 256 KiB (ValidateAnnotations). */
 export function validateAnnotations(annotations: Record<string, string> | undefined | null, path: FieldPath): FieldError[] {
   const errors: FieldError[] = [];
-  for (const key of Object.keys(annotations ?? {})) {
+  let size = 0;
+  for (const [key, value] of Object.entries(annotations ?? {})) {
     for (const message of isQualifiedName(key.toLowerCase())) errors.push(invalid(path, key, message));
+    size += Buffer.byteLength(key) + Buffer.byteLength(String(value));
   }
+  if (size > ANNOTATIONS_SIZE_LIMIT) errors.push(tooLong(path, ANNOTATIONS_SIZE_LIMIT));
   return errors;
 }
 

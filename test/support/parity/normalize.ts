@@ -1,10 +1,10 @@
 /**
  * What kubectl prints, with what legitimately differs between two control planes replaced by
- * placeholders: uids, timestamps, resourceVersions, generated name suffixes and event names, ages,
- * the server's address and port, versions, CA certificates and certificate fingerprints,
- * service-account tokens (decoded, their times and key id replaced), managedFields, and column
- * padding (which follows the width of the values replaced). What stays is what a user of either
- * would see differ.
+ * placeholders: uids, timestamps, resourceVersions, generated name suffixes, template hashes and
+ * event names, ages, the server's address and port, versions, CA certificates and certificate
+ * fingerprints, service-account tokens (decoded, their times and key id replaced), managedFields,
+ * and column padding (which follows the width of the values replaced). What stays is what a user
+ * of either would see differ.
  */
 
 const UID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
@@ -12,6 +12,10 @@ const RFC3339 = /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g
 // describe's dates: Mon, 02 Jan 2006 15:04:05 -0700
 const DESCRIBE_TIME = /\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d [+-]\d{4}/g;
 const RESOURCE_VERSION = /("?resourceVersion"?:\s*)"\d+"/g;
+const DESCRIBED_RESOURCE_VERSION = /(Resource Version:\s+)\d+/g;
+// A controller's template hash (controller-revision-hash, and its ControllerRevisions' names):
+// kube-controller-manager's is an FNV hash of a Go dump of the template, hostpod's of its JSON.
+const REVISION_HASH = /(?<=[a-z0-9]-|controller-revision-hash[:=] ?)[bcdfghjklmnpqrstvwxz2456789]{8,10}\b/g;
 // The apimachinery's generated suffixes (rand.String: consonants and digits that spell no word), five of them.
 const SUFFIX = /(?<=[a-z0-9]-)[bcdfghjklmnpqrstvwxz2456789]{5}\b/g;
 // kubectl's ages (duration.HumanDuration): 5s, 3m4s, 2d3h, 4y; and an event's "(x3 over 2m)".
@@ -107,7 +111,7 @@ export function normalize(text: string): string {
   out = out.replace(JWT, describeJwt).replace(PEM, '<$1>').replace(FINGERPRINT, 'X509SHA256=<fingerprint>');
   out = numbered(out, UID, 'uid');
   out = out.replace(RFC3339, '<time>').replace(DESCRIBE_TIME, '<time>').replace(DIFF_TIME, '<time>').replace(DIFF_DIR, '/<$1>/');
-  out = out.replace(RESOURCE_VERSION, '$1"<rv>"');
+  out = out.replace(RESOURCE_VERSION, '$1"<rv>"').replace(DESCRIBED_RESOURCE_VERSION, '$1<rv>').replace(REVISION_HASH, '<hash>');
   out = out.replace(SUFFIX, '<suffix>').replace(EVENT_NAME, '<event>');
   out = out.replace(SERVER, 'https://<server>');
   out = out.replace(VERSION, '<version>').replace(SKEW, 'client (<minor>) and server (<minor>)');

@@ -21,7 +21,7 @@ export interface Side {
   dir: string;
   /** Kubeconfigs by user: `admin`, and those `asUser` adds. */
   kubeconfigs: Map<string, string>;
-  /** Values captured from this side's output, for `{{name}}` in later arguments and files. */
+  /** Values captured from this side's output, for `%{name}` in later arguments and files. */
   vars: Map<string, string>;
 }
 
@@ -62,9 +62,10 @@ export interface SessionOptions {
 const SETTLE_MS = 30_000;
 
 function substitute(text: string, side: Side): string {
-  return text.replace(/\{\{(\w+)\}\}/g, (_whole, name: string) => {
+  // %{name}: no kubectl argument form uses it (jsonpath and go-templates take { and {{).
+  return text.replace(/%\{(\w+)\}/g, (_whole, name: string) => {
     const value = side.vars.get(name);
-    if (value === undefined) throw new Error(`${side.name}: {{${name}}} was not captured before it was used (in ${text})`);
+    if (value === undefined) throw new Error(`${side.name}: %{${name}} was not captured before it was used (in ${text})`);
     return value;
   });
 }
@@ -129,28 +130,28 @@ export class ParitySession {
     }));
   }
 
-  /** Runs `args` on both sides, not compared, and keeps each side's trimmed stdout as `{{name}}`. */
+  /** Runs `args` on both sides, not compared, and keeps each side's trimmed stdout as `%{name}`. */
   async capture(name: string, args: readonly string[], options: StepOptions = {}): Promise<void> {
     await Promise.all(this.sides.map(async (side) => {
       const run = await this.run(side, args, options);
-      if (run.code !== 0) throw new Error(`${side.name}: capturing {{${name}}}: kubectl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+      if (run.code !== 0) throw new Error(`${side.name}: capturing %{${name}}: kubectl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
       side.vars.set(name, run.stdout.trim());
     }));
   }
 
-  /** Writes a file into both sides' directories; `{{name}}` is each side's captured value. */
+  /** Writes a file into both sides' directories; `%{name}` is each side's captured value. */
   write(file: string, content: string): void {
     for (const side of this.sides) writeFileSync(join(side.dir, file), substitute(content, side));
   }
 
-  /** A kubeconfig on each side for `user`, authenticating with the token captured as `{{tokenVar}}`. */
+  /** A kubeconfig on each side for `user`, authenticating with the token captured as `%{tokenVar}`. */
   asUser(user: string, tokenVar: string): void {
     for (const side of this.sides) {
       const admin = parse(readFileSync(side.kubeconfigs.get('admin')!, 'utf8')) as { clusters: { name: string }[] };
       const cluster = admin.clusters[0]!;
       const config = {
         apiVersion: 'v1', kind: 'Config', clusters: [cluster],
-        users: [{ name: user, user: { token: substitute(`{{${tokenVar}}}`, side) } }],
+        users: [{ name: user, user: { token: substitute(`%{${tokenVar}}`, side) } }],
         contexts: [{ name: user, context: { cluster: cluster.name, user } }], 'current-context': user,
       };
       const path = join(side.dir, `${user}.kubeconfig`);

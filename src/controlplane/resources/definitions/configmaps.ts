@@ -7,9 +7,10 @@ import { ALL_VERBS, defineResource } from '../definition.js';
 export const configMaps = defineResource({
   group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', singular: 'configmap',
   verbs: ALL_VERBS, shortNames: ['cm'], categories: [], subresources: [],
+  validatesMetadata: true,
 
-  validate(configMap) {
-    validateConfigMap(configMaps, configMap);
+  validate(configMap, current) {
+    validateConfigMap(configMaps, configMap, current);
     return [];
   },
 

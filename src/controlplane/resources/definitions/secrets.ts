@@ -9,10 +9,11 @@ import { ALL_VERBS, defineResource } from '../definition.js';
 export const secrets = defineResource({
   group: '', version: 'v1', kind: 'Secret', resource: 'secrets', singular: 'secret',
   verbs: ALL_VERBS, shortNames: [], categories: [], subresources: [],
+  validatesMetadata: true,
 
   defaults: defaultSecret,
-  validate(secret) {
-    validateSecret(secrets, secret);
+  validate(secret, current) {
+    validateSecret(secrets, secret, current);
     return [];
   },
 
