@@ -88,6 +88,8 @@ export class DaemonSetController implements Controller {
     const eligible = nodes.filter((node) => shouldRun(template, node));
     const eligibleNames = new Set(eligible.map((n) => metaOf(n).name ?? ''));
     let requeue: number | undefined;
+    /** The first refused create: the sync fails, and is retried with back-off (work-queue.ts). */
+    let createFailure: string | undefined;
 
     // Pods on nodes that no longer qualify (or that vanished), failed pods, and duplicates go.
     for (const [node, list] of byNode) {
@@ -109,7 +111,7 @@ export class DaemonSetController implements Controller {
     for (const node of eligible) {
       const nodeName = metaOf(node).name ?? '';
       const live = (byNode.get(nodeName) ?? []).filter((p) => metaOf(p).deletionTimestamp === undefined && (p['status'] as { phase?: string } | undefined)?.phase !== 'Failed');
-      if (live.length === 0) this.#createPod(ds, template, nodeName, hash, generation);
+      if (live.length === 0) createFailure ??= this.#createPod(ds, template, nodeName, hash, generation);
     }
 
     // Rolling update: replace old-template pods, keeping at most maxUnavailable unavailable.
@@ -133,10 +135,12 @@ export class DaemonSetController implements Controller {
 
     this.#updateStatus(ds, current, eligible, hash, generation, minReady, now);
     if (minReady > 0) requeue = 1000;
+    if (createFailure !== undefined) return { failed: createFailure };
     return requeue === undefined ? undefined : { requeueAfterMs: requeue };
   }
 
-  #createPod(ds: Obj, template: Obj, nodeName: string, hash: string, generation: number): void {
+  /** Creates the node's daemon pod; the refusal's message when the API server refuses it. */
+  #createPod(ds: Obj, template: Obj, nodeName: string, hash: string, generation: number): string | undefined {
     const { api } = this.context;
     const meta = metaOf(ds);
     const templateMeta = (template['metadata'] ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -160,10 +164,12 @@ export class DaemonSetController implements Controller {
     try {
       const created = api.create(resource('pods'), meta.namespace ?? '', pod, AS_CONTROLLER);
       recordEvent(api, ds, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${metaOf(created.object).name ?? ''}`, component: COMPONENT });
+      return undefined;
     } catch (error) {
       if (!(error instanceof StatusError)) throw error;
-      if (error.code === 403 && /being terminated/.test(error.message)) return;
+      if (error.code === 403 && /being terminated/.test(error.message)) return undefined;
       recordEvent(api, ds, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${error.message}`, component: COMPONENT });
+      return error.message;
     }
   }
 

@@ -2,15 +2,34 @@
  * A controller's work queue: keys to reconcile, each at most once in the queue, processed after
  * the current write has finished (never inside a store listener), with retries after a delay
  * when a sync fails or asks to look again.
+ *
+ * A failed sync is retried as client-go's default controller rate limiter retries it: after 5 ms,
+ * doubling with each failure in a row up to 1000 s, and back to 5 ms once the key syncs. So a
+ * DaemonSet whose pods are refused until its ServiceAccount exists gets them moments after the
+ * account comes, as on a real cluster, instead of at the next unrelated change. (client-go adds an
+ * overall bucket of 10 retries a second, 100 at once, which only matters with hundreds of failing
+ * keys; it is left out.)
  */
 
 import type { ControllerLog } from './context.js';
 
-export type SyncResult = void | { requeueAfterMs: number };
+/** Nothing: done. `requeueAfterMs`: look again then. `failed`: retry with back-off, saying why. */
+export type SyncResult = void | { requeueAfterMs: number } | { failed: string };
+
+/** client-go's ItemExponentialFailureRateLimiter in DefaultControllerRateLimiter: 5 ms doubling, at most 1000 s. */
+export const RETRY_BASE_MS = 5;
+export const RETRY_MAX_MS = 1_000_000;
+
+/** The delay before the retry that follows `failures` failures in a row (1 for the first). */
+export function retryDelayMs(failures: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(failures - 1, 30));
+}
 
 export class WorkQueue {
   readonly #pending = new Set<string>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
+  /** Failures in a row, per key. */
+  readonly #failures = new Map<string, number>();
   #scheduled = false;
   #stopped = false;
 
@@ -29,19 +48,44 @@ export class WorkQueue {
     }
   }
 
+  /** Adds the key after `ms`; a key already waiting keeps the sooner of the two times. */
   addAfter(key: string, ms: number): void {
-    if (this.#stopped || this.#timers.has(key)) return;
-    this.#timers.set(key, setTimeout(() => {
-      this.#timers.delete(key);
-      this.add(key);
-    }, ms));
+    if (this.#stopped) return;
+    const due = Date.now() + ms;
+    const waiting = this.#timers.get(key);
+    if (waiting) {
+      if (waiting.due <= due) return;
+      clearTimeout(waiting.timer);
+    }
+    this.#timers.set(key, {
+      due,
+      timer: setTimeout(() => {
+        this.#timers.delete(key);
+        this.add(key);
+      }, ms),
+    });
   }
 
   stop(): void {
     this.#stopped = true;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     this.#pending.clear();
+    this.#failures.clear();
+  }
+
+  /** How many times in a row the key's sync has failed (0 once it succeeds). */
+  failures(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  #retry(key: string, reason: string): void {
+    const failures = (this.#failures.get(key) ?? 0) + 1;
+    this.#failures.set(key, failures);
+    const delay = retryDelayMs(failures);
+    // Logged from the sixth failure in a row (160 ms), so a brief wait for another object stays quiet.
+    if (failures > 5) this.log('error', `sync failed; retrying in ${delay} ms`, { controller: this.name, key, failures, error: reason });
+    this.addAfter(key, delay);
   }
 
   #drain(): void {
@@ -52,10 +96,14 @@ export class WorkQueue {
       if (this.#stopped) return;
       try {
         const result = this.sync(key);
+        if (result && 'failed' in result) {
+          this.#retry(key, result.failed);
+          continue;
+        }
+        this.#failures.delete(key);
         if (result) this.addAfter(key, result.requeueAfterMs);
       } catch (error) {
-        this.log('error', 'sync failed; retrying in 1 s', { controller: this.name, key, error: String(error) });
-        this.addAfter(key, 1000);
+        this.#retry(key, String(error));
       }
     }
   }

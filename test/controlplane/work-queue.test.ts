@@ -1,0 +1,61 @@
+/**
+ * The controllers' work queue retries a failed sync as client-go's default controller rate
+ * limiter does: 5 ms, doubling with each failure in a row, at most 1000 s, and from 5 ms again
+ * once the key syncs.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { retryDelayMs, WorkQueue, type SyncResult } from '../../src/controlplane/controllers/work-queue.js';
+
+const quiet = (): void => undefined;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('work queue', () => {
+  test('work queue retry delays double from 5 ms up to 1000 s', () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 11].map(retryDelayMs), [5, 10, 20, 40, 80, 5120]);
+    assert.equal(retryDelayMs(18), 655_360);
+    assert.equal(retryDelayMs(19), 1_000_000);
+    assert.equal(retryDelayMs(500), 1_000_000);
+  });
+
+  test('work queue retries a failing key with back-off until it syncs, then forgets its failures', async () => {
+    const calls: number[] = [];
+    let failUntil = 4;
+    const queue = new WorkQueue('test', (): SyncResult => {
+      calls.push(Date.now());
+      return calls.length < failUntil ? { failed: 'not yet' } : undefined;
+    }, quiet);
+    queue.add('k');
+    await sleep(300);
+    // Failures 1, 2 and 3 are retried after 5, 10 and 20 ms; the fourth sync succeeds.
+    assert.equal(calls.length, 4);
+    assert.equal(queue.failures('k'), 0);
+    const gaps = calls.slice(1).map((t, i) => t - calls[i]!);
+    assert.ok(gaps[2]! >= 18, `the third retry waits ~20 ms (gaps ${gaps.join(', ')})`);
+
+    // A thrown error counts as a failure too, and the count starts again from 1.
+    failUntil = 0;
+    let thrown = 0;
+    const throwing = new WorkQueue('test', () => {
+      thrown++;
+      throw new Error('boom');
+    }, quiet);
+    throwing.add('k');
+    await sleep(100);
+    throwing.stop();
+    assert.ok(thrown >= 3 && thrown <= 6, `retried with back-off, not in a loop (${thrown} syncs in 100 ms)`);
+    queue.stop();
+  });
+
+  test('work queue keeps the sooner of two requested times', async () => {
+    let syncs = 0;
+    const queue = new WorkQueue('test', () => {
+      syncs++;
+    }, quiet);
+    queue.addAfter('k', 60_000);
+    queue.addAfter('k', 10);
+    await sleep(100);
+    assert.equal(syncs, 1);
+    queue.stop();
+  });
+});
