@@ -42,7 +42,7 @@ export interface ApiResponse {
 export function api(plane: ControlPlane, method: string, path: string, options: { body?: unknown; token?: string | null; contentType?: string; accept?: string; headers?: Record<string, string | string[]> } = {}): Promise<ApiResponse> {
   const url = new URL(path, plane.url);
   const token = options.token === undefined ? plane.tokens.adminToken : options.token;
-  const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const payload = options.body === undefined ? undefined : typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method,

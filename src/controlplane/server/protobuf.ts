@@ -57,6 +57,13 @@ const SCHEMA = {
     SelectorRequirement: { fields: { key: str(1), operator: str(2), values: repeated(3, 'string') } },
     NonResourceAttributes: { fields: { path: str(1), verb: str(2) } },
     SelfSubjectReview: { fields: { metadata: { type: 'ObjectMeta', id: 1 } } },
+    DeleteOptions: {
+      fields: {
+        gracePeriodSeconds: { type: 'int64', id: 1 }, preconditions: { type: 'Preconditions', id: 2 }, orphanDependents: { type: 'bool', id: 3 },
+        propagationPolicy: str(4), dryRun: repeated(5, 'string'),
+      },
+    },
+    Preconditions: { fields: { uid: str(1), resourceVersion: str(2) } },
   },
 };
 
@@ -73,14 +80,17 @@ async function types(): Promise<protobuf.Root> {
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest', 'SelfSubjectAccessReview', 'SelfSubjectReview']);
+/** DeleteOptions' fields whose zero is a choice (a grace of 0 deletes now), kept when sent. */
+const SENT_ZEROS = new Set(['gracePeriodSeconds', 'orphanDependents']);
 /** Fields whose values are user data (maps), where an empty string is a real value. */
 const MAPS = new Set(['labels', 'annotations', 'data', 'binaryData', 'stringData']);
 
 /**
- * Decodes a Protobuf request body into its JSON object.
+ * Decodes a Protobuf request body into its JSON object; `expected` is the kind a body must be
+ * (a DELETE's DeleteOptions), else any of the create and update kinds.
  * @throws StatusError 415 for a kind hostpod does not decode from Protobuf, 400 for a broken body
  */
-export async function decodeProtobuf(body: Buffer): Promise<Record<string, unknown>> {
+export async function decodeProtobuf(body: Buffer, expected?: 'DeleteOptions'): Promise<Record<string, unknown>> {
   const root = await types();
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest('the Protobuf body does not start with the k8s\\0 envelope');
   let unknown: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
@@ -89,8 +99,9 @@ export async function decodeProtobuf(body: Buffer): Promise<Record<string, unkno
   } catch (error) {
     throw badRequest(`the Protobuf body cannot be decoded: ${(error as Error).message}`);
   }
-  const kind = unknown.typeMeta?.kind ?? '';
-  if (!KINDS.has(kind)) {
+  // client-go leaves an options body's kind out; it is what the request reads.
+  const kind = expected ?? unknown.typeMeta?.kind ?? '';
+  if (expected === undefined && !KINDS.has(kind)) {
     throw new StatusError(415, 'UnsupportedMediaType', `hostpod reads ${kind || 'this kind'} only as JSON (Content-Type: application/json); Protobuf is accepted for ${[...KINDS].join(', ')}`);
   }
   let message: Record<string, unknown>;
@@ -101,6 +112,7 @@ export async function decodeProtobuf(body: Buffer): Promise<Record<string, unkno
     throw badRequest(`the Protobuf ${kind} cannot be decoded: ${(error as Error).message}`);
   }
   const object = prune(message) as Record<string, unknown>;
+  if (expected !== undefined) return object;
   const metadata = (object['metadata'] ?? {}) as Record<string, unknown>;
   const created = metadata['creationTimestamp'] as { seconds?: number } | undefined;
   if (created) metadata['creationTimestamp'] = created.seconds ? new Date(created.seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined;
@@ -118,6 +130,10 @@ function prune(value: unknown): unknown {
       continue;
     }
     const pruned = prune(item);
+    if (SENT_ZEROS.has(key) && pruned !== undefined) {
+      out[key] = pruned;
+      continue;
+    }
     if (pruned === '' || pruned === 0 || pruned === false || pruned === undefined) continue;
     if (Array.isArray(pruned) && pruned.length === 0) continue;
     if (pruned && typeof pruned === 'object' && !Array.isArray(pruned) && Object.keys(pruned).length === 0) continue;

@@ -15,6 +15,7 @@ import { sendList } from './list-response.js';
 import { negotiate } from './negotiation.js';
 import { eventEncoder, listFormat, represent } from './representations.js';
 import { boolParam, decodeBody, intParam, parseJson, readBody } from './request.js';
+import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 import { sendJson } from './respond.js';
 import { takeSeat } from './seats.js';
 import { serveSubresource } from './subresources.js';
@@ -157,7 +158,11 @@ function listQueryOf(query: URLSearchParams): ListQuery {
  */
 async function deleteOptions(request: IncomingMessage, query: URLSearchParams): Promise<[DeleteOptions, boolean]> {
   const body = await readBody(request);
-  const fromBody = body.length > 0 && body.toString('utf8').trim() !== '' ? parseJson(body, 'the DeleteOptions') : {};
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  // client-go's typed clients (Helm's release storage among them) may send it as Protobuf.
+  const fromBody = body.length === 0 ? {}
+    : type === PROTOBUF ? await decodeProtobuf(body, 'DeleteOptions')
+      : body.toString('utf8').trim() !== '' ? parseJson(body, 'the DeleteOptions') : {};
   if (!isObject(fromBody)) throw badRequest('DeleteOptions must be a JSON object');
   const options: DeleteOptions = {};
   const grace = intParam(query, 'gracePeriodSeconds') ?? (typeof fromBody['gracePeriodSeconds'] === 'number' ? fromBody['gracePeriodSeconds'] : undefined);
