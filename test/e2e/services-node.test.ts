@@ -1,6 +1,7 @@
 /**
  * Services with running HostProcess pods (issue 18): `hostpod up` with this host as its node
- * (root), its kubelet endpoint on every address so that pods get the host's address, a
+ * (root), listening on every address so that pods get the host's address (and the
+ * `kubernetes` Service's endpoints name it, as kube-apiserver's advertised address), a
  * DaemonSet with a readiness probe and the Service in front of it. `kubectl get endpoints` and
  * `get endpointslices` show the node's address and the container's port once the pod is
  * ready, move it to not ready when the probe fails, and empty when the pod goes. hostpod does
@@ -25,11 +26,14 @@ describe('services with running HostProcess pods on hostpod up', { skip, timeout
   let up: UpProcess | undefined;
   let k: Kubectl;
   let readyFile: string;
+  let apiPort: number;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hostpod-services-node-'));
     readyFile = join(dir, 'ready');
-    up = await startUp(join(dir, 'data'), 17300 + Math.floor(Math.random() * 400), ['--kubelet-address', '0.0.0.0']);
+    apiPort = 17300 + Math.floor(Math.random() * 400);
+    // The last --listen is the one taken: every address, so the node and the API server report the host's.
+    up = await startUp(join(dir, 'data'), apiPort, ['--listen', `0.0.0.0:${apiPort}`]);
     k = kubectl('1.33', up.kubeconfig);
     const bundle = [
       {
@@ -66,6 +70,20 @@ describe('services with running HostProcess pods on hostpod up', { skip, timeout
     await up?.stop();
     await removeAllContainers(join(dir, 'data'));
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the kubernetes Service\'s Endpoints and EndpointSlice name the API server\'s address and port, and come back when deleted', async () => {
+    const wanted = `${address}:${apiPort}`;
+    await eventually(async () => ((await k('get', 'endpoints', 'kubernetes', '-n', 'default')).stdout.includes(wanted) ? true : undefined), 30_000, 'the kubernetes endpoints');
+    const endpoints = JSON.parse((await k('get', 'endpoints', 'kubernetes', '-n', 'default', '-o', 'json')).stdout) as Record<string, unknown>;
+    assert.deepEqual((endpoints['metadata'] as { labels: unknown }).labels, { 'endpointslice.kubernetes.io/skip-mirror': 'true' });
+    assert.deepEqual(endpoints['subsets'], [{ addresses: [{ ip: address }], ports: [{ name: 'https', port: apiPort, protocol: 'TCP' }] }]);
+    const slice = JSON.parse((await k('get', 'endpointslice', 'kubernetes', '-n', 'default', '-o', 'json')).stdout) as Record<string, unknown>;
+    assert.deepEqual((slice['metadata'] as { labels: unknown }).labels, { 'kubernetes.io/service-name': 'kubernetes' });
+    assert.deepEqual(slice['endpoints'], [{ addresses: [address], conditions: { ready: true } }]);
+    assert.deepEqual(slice['ports'], [{ name: 'https', port: apiPort, protocol: 'TCP' }]);
+    assert.equal((await k('delete', 'endpoints', 'kubernetes', '-n', 'default')).code, 0);
+    await eventually(async () => ((await k('get', 'endpoints', 'kubernetes', '-n', 'default')).stdout.includes(wanted) ? true : undefined), 30_000, 'the kubernetes endpoints put back');
   });
 
   const jsonpath = async (what: string, path: string): Promise<string> => (await k('get', what, '-o', `jsonpath=${path}`)).stdout.trim();
