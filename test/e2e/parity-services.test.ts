@@ -80,6 +80,17 @@ async function requested(s: ParitySession): Promise<void> {
   await s.step('cluster IP out of range', n('apply', '-f', 'outside.json'));
   s.write('low-port.json', service('low-port', { type: 'NodePort', ports: [{ port: 80, nodePort: 80 }] }));
   await s.step('node port out of range', n('apply', '-f', 'low-port.json'));
+  s.write('families.json', [
+    service('headless-any', { clusterIP: 'None', ports: [{ port: 80 }] }),
+    service('headless-one', { clusterIP: 'None', ipFamilyPolicy: 'SingleStack' }),
+    service('prefer', { ipFamilyPolicy: 'PreferDualStack', ports: [{ port: 80 }] }),
+    service('lb-no-ports', { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 10250 }] }),
+  ].join('\n'));
+  await s.step('families of headless services without a selector', n('apply', '-f', 'families.json'));
+  await s.step('families yaml', n('get', 'services', 'headless-any', 'headless-one', 'prefer', 'lb-no-ports', '-o', 'jsonpath={range .items[*]}{.metadata.name}: {.spec.ipFamilyPolicy} {.spec.ipFamilies} {.spec.ports}{"\\n"}{end}'));
+  s.write('np-replace.json', service('np', { type: 'NodePort', ports: [{ name: 'tcp', port: 53, protocol: 'TCP' }, { name: 'udp', port: 54, protocol: 'UDP' }] }));
+  await s.step('replace without node ports keeps them by name', n('replace', '-f', 'np-replace.json'));
+  await s.step('node ports kept', n('get', 'service', 'np', '-o', 'jsonpath={.spec.ports[0].nodePort}'));
   await s.step('dry run allocates nothing', n('create', 'service', 'clusterip', 'dry', '--tcp=80', '--dry-run=server', '-o', 'jsonpath={.spec.type} {.spec.ipFamilies}'));
   await s.step('dry run: no service', n('get', 'service', 'dry'));
 }
@@ -94,6 +105,9 @@ async function invalid(s: ParitySession): Promise<void> {
     ['externalname without a name', { type: 'ExternalName', ports: [{ port: 80 }] }],
     ['dual stack required', { ipFamilyPolicy: 'RequireDualStack', ports: [{ port: 80 }] }],
     ['IPv6 family', { ipFamilies: ['IPv6'], ports: [{ port: 80 }] }],
+    ['two families, single stack', { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4', 'IPv6'], ports: [{ port: 80 }] }],
+    ['two families, preferred', { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4', 'IPv6'], ports: [{ port: 80 }] }],
+    ['bad external name', { type: 'ExternalName', externalName: 'Bad_Name', ports: [{ port: 80 }] }],
     ['headless node port', { clusterIP: 'None', type: 'NodePort', ports: [{ port: 80 }] }],
     ['node port on a cluster IP', { ports: [{ port: 80, nodePort: 30001 }] }],
     ['duplicate ports', { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 80 }] }],

@@ -97,20 +97,31 @@ export function allocateUpdate(service: JsonObject, current: JsonObject, network
   return allocateNodePorts(spec, network, used, kept, random);
 }
 
-/** IPv4 single-stack: families IPv4, policy SingleStack unless PreferDualStack was asked. */
+/**
+ * IPv4 single-stack: families IPv4, policy SingleStack unless PreferDualStack was asked. A
+ * headless Service without a selector may have both families (RequireDualStack by default), as
+ * upstream allows on any cluster: it has no address of either.
+ */
 function initIPFamilyFields(spec: JsonObject): FieldError[] {
-  const errors: FieldError[] = [];
   const families = Array.isArray(spec['ipFamilies']) ? spec['ipFamilies'].map(String) : [];
+  const selector = isJsonObject(spec['selector']) ? spec['selector'] : {};
+  const headlessWithoutSelector = isHeadless(spec) && Object.keys(selector).length === 0;
+  if (spec['ipFamilyPolicy'] === undefined || spec['ipFamilyPolicy'] === null) spec['ipFamilyPolicy'] = headlessWithoutSelector ? 'RequireDualStack' : 'SingleStack';
+  const policy = spec['ipFamilyPolicy'];
+  if (families.length > 1 && policy === 'SingleStack') {
+    return [invalid(SPEC.child('ipFamilyPolicy'), policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified")];
+  }
+  if (headlessWithoutSelector) {
+    const first = families[0] ?? 'IPv4';
+    spec['ipFamilies'] = families.length > 1 || policy === 'SingleStack' ? (families.length > 0 ? families : [first]) : [first, first === 'IPv4' ? 'IPv6' : 'IPv4'];
+    return [];
+  }
+  const errors: FieldError[] = [];
   families.forEach((family, i) => {
     if (family !== 'IPv4') errors.push(invalid(SPEC.child('ipFamilies').index(i), family, 'not configured on this cluster'));
   });
-  const policy = spec['ipFamilyPolicy'];
-  const headlessWithoutSelector = isHeadless(spec) && !isJsonObject(spec['selector']);
-  if (policy === 'RequireDualStack' && !headlessWithoutSelector) {
-    errors.push(invalid(SPEC.child('ipFamilyPolicy'), policy, 'this cluster is not configured for dual-stack services'));
-  }
+  if (policy === 'RequireDualStack') errors.push(invalid(SPEC.child('ipFamilyPolicy'), policy, 'this cluster is not configured for dual-stack services'));
   if (errors.length > 0) return errors;
-  if (policy === undefined || policy === null) spec['ipFamilyPolicy'] = 'SingleStack';
   spec['ipFamilies'] = ['IPv4'];
   return [];
 }

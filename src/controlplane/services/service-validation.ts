@@ -16,8 +16,6 @@ const AFFINITIES = ['ClientIP', 'None'];
 const FAMILIES = ['IPv4', 'IPv6'];
 const FAMILY_POLICIES = ['PreferDualStack', 'RequireDualStack', 'SingleStack'];
 const TRAFFIC_POLICIES = ['Cluster', 'Local'];
-/** The kubelet's port: LoadBalancers may not expose it (a workaround upstream keeps for over-open cloud firewalls). */
-const KUBELET_PORT = 10250;
 
 export const specOf = (service: JsonObject): JsonObject => (isJsonObject(service['spec']) ? service['spec'] : {});
 export const portsOf = (spec: JsonObject): JsonObject[] => (Array.isArray(spec['ports']) ? spec['ports'].filter(isJsonObject) : []);
@@ -51,9 +49,6 @@ export function validateService(service: JsonObject): FieldError[] {
   if (ports.length === 0 && !headless && type !== 'ExternalName') errors.push(required(SPEC.child('ports')));
   if (type === 'LoadBalancer') {
     if (headless) errors.push(invalid(SPEC.child('clusterIPs').index(0), 'None', "may not be set to 'None' for LoadBalancer services"));
-    ports.forEach((port, i) => {
-      if (port['port'] === KUBELET_PORT) errors.push(invalid(SPEC.child('ports').index(i), KUBELET_PORT, `may not expose port ${KUBELET_PORT} externally since it is used by kubelet`));
-    });
   } else if (type === 'NodePort') {
     if (headless) errors.push(invalid(SPEC.child('clusterIPs').index(0), 'None', "may not be set to 'None' for NodePort services"));
   } else if (type === 'ExternalName') {
