@@ -26,6 +26,9 @@ export async function runControlPlane(flags: UpFlags, io: CommandIO): Promise<vo
     host: flags.listen.host,
     port: flags.listen.port,
     allowPrivileged: flags.allowPrivileged,
+    serviceClusterIPRange: flags.serviceClusterIpRange,
+    serviceNodePortRange: flags.serviceNodePortRange,
+    ...(isWildcard(flags.listen.host) ? { advertiseAddress: hostIP() } : {}),
     log,
     ...(flags.logRequests ? { logRequests: (entry) => log('info', 'request', { ...entry }) } : {}),
   });

@@ -15,6 +15,7 @@ export type UpFlags = {
   dataDir?: string; config?: string; listen: { host: string; port: number }; logRequests?: boolean;
   node: boolean; nodeName?: string; kubeletAddress?: string; kubeletPort: number; mountMode?: MountMode;
   allowPrivileged: boolean;
+  serviceClusterIpRange: string; serviceNodePortRange: string;
 };
 
 function parseBoolean(value: string): boolean {
@@ -42,6 +43,8 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('--kubelet-port <port>', 'the port of the node\'s kubelet endpoint (logs, exec); 0 picks a free one').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode, else bind)').choices(['bind', 'sandbox']))
     .addOption(new Option('--allow-privileged <true|false>', "kube-apiserver's --allow-privileged: false refuses privileged and HostProcess containers").argParser(parseBoolean).default(true))
+    .option('--service-cluster-ip-range <cidr>', 'the IPv4 range of Services\' cluster IPs (hostpod does not proxy Service traffic)', '10.96.0.0/12')
+    .option('--service-node-port-range <range>', 'the range of NodePort Services\' node ports, FIRST-LAST', '30000-32767')
     .action((flags: UpFlags) =>
       runReported(io, exit, async () => (await import('./up-handler.js')).runControlPlane(flags, io)),
     );

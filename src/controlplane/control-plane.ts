@@ -22,6 +22,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { ApiHandler, type RequestLog } from './server/api-handler.js';
 import { versionInfo } from '../version.js';
 import { Store } from './store/index.js';
+import { serviceNetwork, type ServiceNetwork } from './services/service-network.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -37,6 +38,12 @@ export interface ControlPlaneOptions {
   podGcQuarantineMs?: number;
   /** kube-apiserver's --allow-privileged (default true): false refuses privileged and HostProcess containers. */
   allowPrivileged?: boolean;
+  /** kube-apiserver's --service-cluster-ip-range (default 10.96.0.0/12, as kubeadm's). */
+  serviceClusterIPRange?: string;
+  /** kube-apiserver's --service-node-port-range (default 30000-32767). */
+  serviceNodePortRange?: string;
+  /** The address the `kubernetes` Service's endpoints name (kube-apiserver's --advertise-address; default: the listen address). */
+  advertiseAddress?: string;
 }
 
 export interface ControlPlanePaths {
@@ -79,6 +86,7 @@ export class ControlPlane {
     const paths = controlPlanePaths(options.dataDir);
     await mkdir(paths.root, { recursive: true, mode: 0o700 });
     // The claim comes first: nothing is opened, written or served before it is held.
+    const network = serviceNetworkOption(options);
     const release = await lockDataDir(paths.root);
     // What a failed start must undo, last first, before the claim is released.
     const undo: (() => unknown)[] = [];
@@ -90,7 +98,8 @@ export class ControlPlane {
       const now = (): Date => new Date();
       const lookup = (resource: string, namespace: string, name: string): Record<string, unknown> | undefined => store.get({ resource, namespace, name });
       const podsIn = (namespace: string): Record<string, unknown>[] => store.list('pods', { namespace }).items;
-      const api = new ObjectApi(store, new ResourceStrategy(lookup, now, podsIn, { allowPrivileged: options.allowPrivileged ?? true }), now);
+      const listAll = (resource: string): Record<string, unknown>[] => store.list(resource, { namespace: '' }).items;
+      const api = new ObjectApi(store, new ResourceStrategy(lookup, now, podsIn, { allowPrivileged: options.allowPrivileged ?? true }, { listAll, network }), now);
       const authenticator = new Authenticator(tokens, lookup, now);
       let ready = false;
       let address = `${options.host}:${options.port}`;
@@ -115,7 +124,10 @@ export class ControlPlane {
       address = `${clientHost(options.host)}:${bound.port}`;
       const plane = new ControlPlane(paths, store, api, pki, tokens, server, release);
       const log: ControllerLog = options.log ?? (() => {});
-      plane.#controllers = startControllers({ api, log, caCertificate: pki.ca.cert, ...(options.podGcQuarantineMs === undefined ? {} : { podGcQuarantineMs: options.podGcQuarantineMs }) });
+      plane.#controllers = startControllers({
+        api, log, caCertificate: pki.ca.cert, ...(options.podGcQuarantineMs === undefined ? {} : { podGcQuarantineMs: options.podGcQuarantineMs }),
+        serviceNetwork: network, apiServer: { address: options.advertiseAddress ?? clientHost(options.host), port: bound.port },
+      });
       undo.push(() => plane.#controllers.forEach((c) => c.stop()));
       ready = true;
       plane.#scheduleCompaction(options.compactionIntervalMs ?? 5 * 60_000);
@@ -159,6 +171,17 @@ export class ControlPlane {
       previous = this.store.revision;
     }, intervalMs);
     this.#compaction.unref();
+  }
+}
+
+/** The service ranges of the options. @throws HostpodError naming the bad range */
+function serviceNetworkOption(options: ControlPlaneOptions): ServiceNetwork {
+  try {
+    return serviceNetwork(options.serviceClusterIPRange, options.serviceNodePortRange);
+  } catch (error) {
+    throw new HostpodError('ERR_HOSTPOD_SERVICE_RANGE', (error as Error).message, {
+      hint: 'give --service-cluster-ip-range an IPv4 CIDR of at most 2^20 addresses (10.96.0.0/12) and --service-node-port-range FIRST-LAST (30000-32767)',
+    });
   }
 }
 

@@ -12,6 +12,7 @@ import type { RequestContext } from './object-api.js';
 import { prepareForCreate } from './prepare-create.js';
 import { prepareForUpdate } from './prepare-update.js';
 import { invalidObject } from './status-error.js';
+import type { ServiceNetwork } from '../services/service-network.js';
 
 export interface Strategy {
   prepareForCreate(info: ResourceDefinition, object: Obj, context: RequestContext): Obj;
@@ -28,6 +29,8 @@ export class ResourceStrategy implements Strategy {
     /** The pods of a namespace, for Pod Security's warnings when its enforce level changes. */
     private readonly podsIn: (namespace: string) => Obj[] = () => [],
     private readonly policy: { allowPrivileged: boolean } = { allowPrivileged: true },
+    /** What a Service's allocation reads: every stored Service, and the service ranges. */
+    private readonly services: { listAll?: (resource: string) => Obj[]; network?: ServiceNetwork } = {},
   ) {}
 
   prepareForCreate(info: ResourceDefinition, object: Obj, context: RequestContext): Obj {
@@ -64,6 +67,8 @@ export class ResourceStrategy implements Strategy {
     return {
       user: request.user, lookup: this.lookup, podsIn: this.podsIn, allowPrivileged: this.policy.allowPrivileged,
       ...(request.warnings ? { warnings: request.warnings } : {}),
+      ...(this.services.listAll ? { listAll: this.services.listAll } : {}),
+      ...(this.services.network ? { serviceNetwork: this.services.network } : {}),
     };
   }
 }

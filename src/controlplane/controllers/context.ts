@@ -2,6 +2,7 @@
 import type { ObjectApi, RequestContext } from '../api/object-api.js';
 import { findResource, type ResourceDefinition } from '../resources/index.js';
 import { CONTROLLER_USER } from '../auth/user.js';
+import type { ServiceNetwork } from '../services/service-network.js';
 
 export interface ControllerLog {
   (level: 'info' | 'error', message: string, fields?: Record<string, unknown>): void;
@@ -14,6 +15,9 @@ export interface ControllerContext {
   caCertificate: string;
   /** How long the pod garbage collector waits for a missing node before collecting its pods (40 s). */
   podGcQuarantineMs?: number;
+  /** The service ranges, and where the API server is reached: what the `kubernetes` Service needs. */
+  serviceNetwork?: ServiceNetwork;
+  apiServer?: { address: string; port: number };
 }
 
 export const AS_CONTROLLER: RequestContext = { user: CONTROLLER_USER };

@@ -6,12 +6,19 @@ import { DaemonSetController } from './daemonset.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { PodGarbageCollector } from './pod-gc.js';
 import { Scheduler } from './scheduler.js';
+import { EndpointsController } from './endpoints.js';
+import { EndpointSliceController } from './endpointslice.js';
+import { KubernetesServiceController } from './kubernetes-service.js';
+import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
+import { serviceNetwork } from '../services/service-network.js';
 
 export function startControllers(context: ControllerContext): Controller[] {
   const controllers: Controller[] = [
     new NamespaceController(context), new ServiceAccountController(context), new GarbageCollector(context),
     new DaemonSetController(context), new Scheduler(context), new PodGarbageCollector(context),
   ];
+  controllers.push(new EndpointsController(context), new EndpointSliceController(context), new EndpointSliceMirroringController(context));
+  if (context.apiServer) controllers.push(new KubernetesServiceController(context, context.serviceNetwork ?? serviceNetwork(), context.apiServer));
   for (const c of controllers) c.start();
   return controllers;
 }

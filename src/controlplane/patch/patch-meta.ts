@@ -240,3 +240,41 @@ export function strategyOf(field: FieldMeta | undefined): { strategy: string; re
   const parts = field?.patchStrategy ? field.patchStrategy.split(',') : [];
   return { strategy: parts.find((part) => part !== 'retainKeys') ?? '', retainKeys: parts.includes('retainKeys') };
 }
+
+/** core/v1 Service: ports merge by port (their list map keys are port and protocol). */
+export const Service = kind('Service', {
+  spec: of(struct('ServiceSpec', {
+    ports: mergedBy('port', struct('ServicePort')),
+    selector: stringMap(),
+    clusterIPs: atomic(),
+    externalIPs: atomic(),
+    loadBalancerSourceRanges: atomic(),
+    ipFamilies: atomic(),
+    sessionAffinityConfig: of(struct('SessionAffinityConfig', { clientIP: of(struct('ClientIPConfig')) })),
+  })),
+  status: of(struct('ServiceStatus', {
+    loadBalancer: of(struct('LoadBalancerStatus', { ingress: atomic(struct('LoadBalancerIngress', { ports: atomic(struct('PortStatus')) })) })),
+    conditions: mergedBy('type', struct('Condition')),
+  })),
+});
+
+/** core/v1 Endpoints: its subsets carry no patch tags (replaced whole). */
+export const Endpoints = kind('Endpoints', {
+  subsets: atomic(struct('EndpointSubset', {
+    addresses: atomic(struct('EndpointAddress', { targetRef: of(ObjectReference) })),
+    notReadyAddresses: atomic(struct('EndpointAddress', { targetRef: of(ObjectReference) })),
+    ports: atomic(struct('EndpointPort')),
+  })),
+});
+
+/** discovery.k8s.io/v1 EndpointSlice: endpoints and ports are atomic lists. */
+export const EndpointSlice = kind('EndpointSlice', {
+  endpoints: atomic(struct('Endpoint', {
+    addresses: atomic(),
+    conditions: of(struct('EndpointConditions')),
+    targetRef: of(ObjectReference),
+    deprecatedTopology: stringMap(),
+    hints: of(struct('EndpointHints', { forZones: atomic(struct('ForZone')), forNodes: atomic(struct('ForNode')) })),
+  })),
+  ports: atomic(struct('EndpointPort')),
+});

@@ -16,6 +16,7 @@ import type { UserInfo } from '../auth/user.js';
 import type { JsonObject } from '../../api/defaults/json.js';
 import type { TypeMeta } from '../patch/patch-meta.js';
 import type { ResourcePrinter } from '../tables/shared.js';
+import type { ServiceNetwork } from '../services/service-network.js';
 
 export interface Subresource {
   name: string;
@@ -37,6 +38,10 @@ export interface StrategyContext {
   warnings?: string[];
   /** kube-apiserver's --allow-privileged (true when not said). */
   allowPrivileged?: boolean;
+  /** Every stored object of a resource (as the store names it), in all namespaces: what a Service's allocation reads. */
+  listAll?: (resource: string) => Obj[];
+  /** The service cluster IP and node port ranges (--service-cluster-ip-range, --service-node-port-range). */
+  serviceNetwork?: ServiceNetwork;
 }
 
 /** A create that is a question answered, not an object stored (a Binding, a SubjectAccessReview). */
@@ -103,6 +108,8 @@ export interface ResourceSpec {
   answerCreate?: (request: AnsweredCreate) => Obj;
 
   // What clients read.
+  /** The warning every request to the resource gets, as kube-apiserver warns of a deprecated API (`v1 Endpoints is deprecated in v1.33+; ...`). */
+  deprecationWarning?: string;
   /** The Go type's patch tags; without them, strategic merge patches are refused (415). */
   patchMeta?: TypeMeta;
   /** The `kubectl get` columns; without a printer, the default table (Name, Created At). */

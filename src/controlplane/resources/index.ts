@@ -18,6 +18,9 @@ import { selfSubjectAccessReviews } from './definitions/selfsubjectaccessreviews
 import { selfSubjectReviews } from './definitions/selfsubjectreviews.js';
 import { serviceAccounts } from './definitions/serviceaccounts.js';
 import { subjectAccessReviews } from './definitions/subjectaccessreviews.js';
+import { services } from './definitions/services.js';
+import { endpoints } from './definitions/endpoints.js';
+import { endpointSlices } from './definitions/endpointslices.js';
 import type { ResourceDefinition } from './definition.js';
 import { ResourceRegistry } from './registry.js';
 
@@ -25,6 +28,7 @@ import { ResourceRegistry } from './registry.js';
 export const RESOURCES: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, controllerRevisions, daemonSets,
   selfSubjectReviews, selfSubjectAccessReviews, subjectAccessReviews, leases,
+  services, endpoints, endpointSlices,
 ];
 
 /** The registry of RESOURCES, built (and checked) once. */

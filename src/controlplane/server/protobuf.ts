@@ -64,6 +64,16 @@ const SCHEMA = {
       },
     },
     Preconditions: { fields: { uid: str(1), resourceVersion: str(2) } },
+    // kubectl create service (clusterip, nodeport, loadbalancer, externalname).
+    IntOrString: { fields: { type: { type: 'int64', id: 1 }, intVal: { type: 'int32', id: 2 }, strVal: str(3) } },
+    Service: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, spec: { type: 'ServiceSpec', id: 2 } } },
+    ServiceSpec: {
+        ports: repeated(1, 'ServicePort'), selector: map(2), clusterIP: str(3), type: str(4), externalIPs: repeated(5, 'string'),
+        sessionAffinity: str(7), loadBalancerIP: str(8), loadBalancerSourceRanges: repeated(9, 'string'), externalName: str(10),
+        externalTrafficPolicy: str(11), healthCheckNodePort: { type: 'int32', id: 12 }, publishNotReadyAddresses: { type: 'bool', id: 13 },
+        ipFamilyPolicy: str(17), clusterIPs: repeated(18, 'string'), ipFamilies: repeated(19, 'string'),
+        loadBalancerClass: str(21), internalTrafficPolicy: str(22), trafficDistribution: str(23),
+    ServicePort: { fields: { name: str(1), protocol: str(2), port: { type: 'int32', id: 3 }, targetPort: { type: 'IntOrString', id: 4 }, nodePort: { type: 'int32', id: 5 }, appProtocol: str(6) } },
   },
 };
 
@@ -79,11 +89,11 @@ async function types(): Promise<protobuf.Root> {
 }
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
-const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest', 'SelfSubjectAccessReview', 'SelfSubjectReview']);
+const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest', 'SelfSubjectAccessReview', 'SelfSubjectReview', 'Service']);
 /** DeleteOptions' fields whose zero is a choice (a grace of 0 deletes now), kept when sent. */
 const SENT_ZEROS = new Set(['gracePeriodSeconds', 'orphanDependents']);
 /** Fields whose values are user data (maps), where an empty string is a real value. */
-const MAPS = new Set(['labels', 'annotations', 'data', 'binaryData', 'stringData']);
+const MAPS = new Set(['labels', 'annotations', 'data', 'binaryData', 'stringData', 'selector']);
 
 /**
  * Decodes a Protobuf request body into its JSON object; `expected` is the kind a body must be
@@ -116,7 +126,17 @@ export async function decodeProtobuf(body: Buffer, expected?: 'DeleteOptions'): 
   const metadata = (object['metadata'] ?? {}) as Record<string, unknown>;
   const created = metadata['creationTimestamp'] as { seconds?: number } | undefined;
   if (created) metadata['creationTimestamp'] = created.seconds ? new Date(created.seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined;
+  intOrStrings(object);
   return { apiVersion: unknown.typeMeta?.apiVersion ?? '', kind, ...object, metadata };
+}
+
+/** A Service's targetPorts, IntOrString messages (type 1: a name), as JSON writes them: a number or a string. */
+function intOrStrings(object: Record<string, unknown>): void {
+  const ports = (object['spec'] as { ports?: Record<string, unknown>[] } | undefined)?.ports ?? [];
+  for (const port of ports) {
+    const target = port['targetPort'] as { type?: number; intVal?: number; strVal?: string } | undefined;
+    if (target) port['targetPort'] = target.type === 1 ? target.strVal ?? '' : target.intVal ?? 0;
+  }
 }
 
 /** Drops the zero values Go writes out in Protobuf but omits in JSON (omitempty), except in data maps. */

@@ -18,6 +18,7 @@ import { boolParam, decodeBody, intParam, parseJson, readBody } from './request.
 import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 import { sendJson } from './respond.js';
 import { takeSeat } from './seats.js';
+import { warningHeaders } from './warnings.js';
 import { serveSubresource } from './subresources.js';
 import { serveWatch } from './watch.js';
 import { invalidOptions, writeContext } from './write-options.js';
@@ -38,6 +39,8 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
   const { api } = handler.options;
   const { info, namespace, name, subresource, url } = r;
   const query = url.searchParams;
+  // Every request to a deprecated resource is told so, as kube-apiserver's deprecation warnings.
+  if (info.deprecationWarning) response.setHeader('Warning', warningHeaders([info.deprecationWarning]));
   if (info.answerCreate && r.verb === 'create') {
     const context = writeContext(r.verb, query, r.user);
     // A question answered, not an object stored (a Binding, a SubjectAccessReview), its body

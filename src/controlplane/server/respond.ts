@@ -13,7 +13,9 @@ export function sendJson(response: ServerResponse, code: number, body: unknown, 
     'Content-Length': String(Buffer.byteLength(payload)),
     'Cache-Control': 'no-cache, private',
   };
-  const warningValues = warningHeaders(warnings);
+  // A warning set before the answer (a deprecated resource's) goes first.
+  const earlier = response.getHeader('Warning');
+  const warningValues = [...(Array.isArray(earlier) ? earlier : earlier === undefined ? [] : [String(earlier)]), ...warningHeaders(warnings)];
   if (warningValues.length > 0) headers['Warning'] = warningValues;
   response.writeHead(code, headers);
   response.end(payload);

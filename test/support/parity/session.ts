@@ -57,6 +57,8 @@ export interface SessionOptions {
   kubectl: string;
   /** Each side's admin kubeconfig. */
   kubeconfigs: Record<SideName, string>;
+  /** A normalization of the session's own, after the common one (a Service's allocated addresses). */
+  normalize?: (text: string) => string;
 }
 
 const SETTLE_MS = 30_000;
@@ -77,9 +79,12 @@ export class ParitySession {
   readonly transcript: Compared[] = [];
   readonly #names = new Set<string>();
   readonly #kubectl: string;
+  readonly #normalize: (text: string) => string;
 
   constructor(options: SessionOptions) {
     this.#kubectl = options.kubectl;
+    const extra = options.normalize;
+    this.#normalize = extra ? (text) => extra(normalize(text)) : normalize;
     const side = (name: SideName): Side => ({
       name, dir: mkdtempSync(join(tmpdir(), `hostpod-parity-${name}-`)),
       kubeconfigs: new Map([['admin', options.kubeconfigs[name]]]), vars: new Map(),
@@ -205,8 +210,8 @@ export class ParitySession {
     this.#names.add(step);
     this.transcript.push({ step, args: [...args], real, hostpod });
     const streams: [Stream, string, string][] = [
-      ['stdout', normalize(real.stdout), normalize(hostpod.stdout)],
-      ['stderr', normalize(real.stderr), normalize(hostpod.stderr)],
+      ['stdout', this.#normalize(real.stdout), this.#normalize(hostpod.stdout)],
+      ['stderr', this.#normalize(real.stderr), this.#normalize(hostpod.stderr)],
       ['exit code', String(real.code), String(hostpod.code)],
     ];
     for (const [stream, a, b] of streams) {
@@ -220,7 +225,7 @@ export class ParitySession {
     return this.transcript.map(({ step, args, real, hostpod }) => [
       `### ${step}: kubectl ${args.join(' ')}`,
       ...([['real', real], ['hostpod', hostpod]] as const).map(([side, run]) =>
-        `--- ${side} (exit ${run.code})\n${normalize(run.stdout)}\n--- ${side} stderr\n${normalize(run.stderr)}`),
+        `--- ${side} (exit ${run.code})\n${this.#normalize(run.stdout)}\n--- ${side} stderr\n${this.#normalize(run.stderr)}`),
     ].join('\n')).join('\n\n') + '\n';
   }
 
