@@ -28,6 +28,8 @@ export class ResourceStrategy implements Strategy {
     /** The pods of a namespace, for Pod Security's warnings when its enforce level changes. */
     private readonly podsIn: (namespace: string) => Obj[] = () => [],
     private readonly policy: { allowPrivileged: boolean } = { allowPrivileged: true },
+    /** The stored objects of a resource in a namespace, for RBAC's escalation checks. */
+    private readonly objectsIn: (resource: string, namespace: string) => Obj[] = () => [],
   ) {}
 
   prepareForCreate(info: ResourceDefinition, object: Obj, context: RequestContext): Obj {
@@ -62,7 +64,7 @@ export class ResourceStrategy implements Strategy {
 
   #context(request: RequestContext): StrategyContext {
     return {
-      user: request.user, lookup: this.lookup, podsIn: this.podsIn, allowPrivileged: this.policy.allowPrivileged,
+      user: request.user, lookup: this.lookup, podsIn: this.podsIn, objectsIn: this.objectsIn, allowPrivileged: this.policy.allowPrivileged,
       ...(request.warnings ? { warnings: request.warnings } : {}),
     };
   }
