@@ -17,6 +17,8 @@ import { ensurePki, writeSecret, type Pki } from '../pki.js';
 import { ensureTokenKeys, type TokenKeys } from './auth/tokens.js';
 import type { Controller, ControllerLog } from './controllers/context.js';
 import { startControllers } from './controllers/index.js';
+import { AS_CONTROLLER } from './controllers/context.js';
+import { reconcileBootstrapPolicy } from './auth/rbac/bootstrap.js';
 import { adminKubeconfig } from './kubeconfig.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { ApiHandler, type RequestLog } from './server/api-handler.js';
@@ -99,7 +101,8 @@ export class ControlPlane {
       const lookup = (resource: string, namespace: string, name: string): Record<string, unknown> | undefined => store.get({ resource, namespace, name });
       const podsIn = (namespace: string): Record<string, unknown>[] => store.list('pods', { namespace }).items;
       const listAll = (resource: string): Record<string, unknown>[] => store.list(resource, { namespace: '' }).items;
-      const api = new ObjectApi(store, new ResourceStrategy(lookup, now, podsIn, { allowPrivileged: options.allowPrivileged ?? true }, { listAll, network }), now);
+      const objectsIn = (resource: string, namespace: string): Record<string, unknown>[] => store.list(resource, { namespace }).items;
+      const api = new ObjectApi(store, new ResourceStrategy(lookup, now, podsIn, { allowPrivileged: options.allowPrivileged ?? true }, { listAll, network }, objectsIn), now);
       const authenticator = new Authenticator(tokens, lookup, now);
       let ready = false;
       let address = `${options.host}:${options.port}`;
@@ -124,6 +127,9 @@ export class ControlPlane {
       address = `${clientHost(options.host)}:${bound.port}`;
       const plane = new ControlPlane(paths, store, api, pki, tokens, server, release);
       const log: ControllerLog = options.log ?? (() => {});
+      // As kube-apiserver's rbac/bootstrap-roles hook: the bootstrap policy is in place before the controllers start and /readyz says ready.
+      const reconciled = reconcileBootstrapPolicy(api, AS_CONTROLLER);
+      if (reconciled.length > 0) log('info', 'reconciled the bootstrap RBAC policy', { changes: reconciled.length });
       plane.#controllers = startControllers({
         api, log, caCertificate: pki.ca.cert, ...(options.podGcQuarantineMs === undefined ? {} : { podGcQuarantineMs: options.podGcQuarantineMs }),
         serviceNetwork: network, apiServer: { address: options.advertiseAddress ?? clientHost(options.host), port: bound.port },

@@ -33,14 +33,21 @@ const proxy = (user: string, groups: string[], verb = 'get') => review({ resourc
 
 describe('SubjectAccessReview', () => {
   test('answers with the API server\'s authorizer, and stores nothing', async () => {
+    const bound = await api(plane, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'readers' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'default' }] },
+    });
+    assert.equal(bound.status, 201, bound.body);
     const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
       ['the API server\'s kubelet client may proxy to a node', proxy('kube-apiserver-kubelet-client', ['system:masters', 'system:authenticated']), { allowed: true }],
       ['a node may not proxy to a node', proxy('system:node:n2', ['system:nodes', 'system:authenticated'], 'create'), { allowed: false }],
       ['a node may not read a Secret its pods do not use', review({ resourceAttributes: { verb: 'get', resource: 'secrets', namespace: 'default', name: 's' }, user: 'system:node:n2', groups: ['system:nodes'] }),
         { allowed: false, reason: "no relationship found between node 'n2' and this object" }],
-      ['a service account may read its own namespace\'s pods', review({ resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'team' }, user: 'system:serviceaccount:team:default', groups: ['system:serviceaccounts'] }), { allowed: true }],
+      ['a service account may not read its own namespace\'s pods unbound', review({ resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'team' }, user: 'system:serviceaccount:team:default', groups: ['system:serviceaccounts'] }), { allowed: false }],
+      ['a service account may read what a RoleBinding grants it', review({ resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'default' }, user: 'system:serviceaccount:default:reader', groups: ['system:serviceaccounts'] }),
+        { allowed: true, reason: 'RBAC: allowed by RoleBinding "readers/default" of ClusterRole "view" to ServiceAccount "reader/default"' }],
       ['a service account may not read another namespace\'s Secrets', review({ resourceAttributes: { verb: 'get', resource: 'secrets', namespace: 'kube-system' }, user: 'system:serviceaccount:team:default', groups: ['system:serviceaccounts'] }), { allowed: false }],
-      ['anyone signed in may read /version', review({ nonResourceAttributes: { path: '/version', verb: 'get' }, user: 'someone', groups: ['system:authenticated'] }), { allowed: true }],
+      ['anyone signed in may read /version', review({ nonResourceAttributes: { path: '/version', verb: 'get' }, user: 'someone', groups: ['system:authenticated'] }),
+        { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated"' }],
     ];
     for (const [what, body, status] of cases) {
       const response = await api(plane, 'POST', SARS, { body });
@@ -85,7 +92,9 @@ describe('SubjectAccessReview', () => {
     assert.deepEqual(groups.map((g) => g.name).filter((g) => g.startsWith('auth')), ['authentication.k8s.io', 'authorization.k8s.io']);
     const resources = (await api(plane, 'GET', '/apis/authorization.k8s.io/v1')).json()['resources'];
     assert.deepEqual(resources, [
+      { name: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', namespaced: true, kind: 'LocalSubjectAccessReview', verbs: ['create'] },
       { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
+      { name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', namespaced: false, kind: 'SelfSubjectRulesReview', verbs: ['create'] },
       { name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] },
     ]);
     const authentication = (await api(plane, 'GET', '/apis/authentication.k8s.io/v1')).json()['resources'];
@@ -146,16 +155,17 @@ describe('SelfSubjectAccessReview and SelfSubjectReview', () => {
   });
 
   test('self access review answers for the user who asks, which any user may', async () => {
-    const cases: [string, string | undefined, Record<string, unknown>, boolean][] = [
-      ['the admin may list pods anywhere', undefined, { resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'kube-system' } }, true],
-      ['a service account may list its own namespace\'s configmaps', token, { resourceAttributes: { verb: 'list', resource: 'configmaps', namespace: 'default' } }, true],
-      ['a service account may not list another namespace\'s pods', token, { resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'kube-system' } }, false],
-      ['a service account may read /healthz', token, { nonResourceAttributes: { verb: 'get', path: '/healthz' } }, true],
+    const discovery = 'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated"';
+    const cases: [string, string | undefined, Record<string, unknown>, Record<string, unknown>][] = [
+      ['the admin may list pods anywhere', undefined, { resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'kube-system' } }, { allowed: true }],
+      ['a service account bound to nothing may not list its own namespace\'s configmaps', token, { resourceAttributes: { verb: 'list', resource: 'configmaps', namespace: 'default' } }, { allowed: false }],
+      ['a service account may not list another namespace\'s pods', token, { resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'kube-system' } }, { allowed: false }],
+      ['a service account may read /healthz', token, { nonResourceAttributes: { verb: 'get', path: '/healthz' } }, { allowed: true, reason: discovery }],
     ];
-    for (const [what, as, spec, allowed] of cases) {
+    for (const [what, as, spec, status] of cases) {
       const response = await api(plane, 'POST', SSARS, { body: self(spec), ...(as === undefined ? {} : { token: as }) });
       assert.equal(response.status, 201, `${what}: ${response.body}`);
-      assert.deepEqual(response.json()['status'], { allowed }, what);
+      assert.deepEqual(response.json()['status'], status, what);
       assert.equal(response.json()['kind'], 'SelfSubjectAccessReview');
     }
     const invalid = await api(plane, 'POST', SSARS, { body: self({}), token });

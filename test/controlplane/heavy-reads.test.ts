@@ -193,6 +193,11 @@ describe('heavy reads', () => {
   test("a workload's concurrent lists queue for seats and the excess gets 429, while the node and the admin are served", async () => {
     const token = (await api(s.plane, 'POST', '/api/v1/namespaces/heavy/serviceaccounts/default/token', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} } })).json();
     const saToken = (token['status'] as { token: string }).token;
+    // The workload may read its namespace, as a RoleBinding lets it on a real cluster.
+    const bound = await api(s.plane, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/heavy/rolebindings', {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'default-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'ServiceAccount', name: 'default' }] },
+    });
+    assert.equal(bound.status, 201, bound.body);
     const node = await issueCertificate({ cert: s.plane.pki.ca.cert, key: await caKey() }, { commonName: 'system:node:n1', organizations: ['system:nodes'], usage: 'client' });
     const asNode = (method: string, path: string, body?: unknown) => nodeCall(node, method, path, body);
     assert.equal((await asNode('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1' }, spec: { holderIdentity: 'n1' } })).status, 201);

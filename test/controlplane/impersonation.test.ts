@@ -39,6 +39,11 @@ describe('impersonation', () => {
 
   test('impersonation by the admin is authorized as the impersonated user', async () => {
     const asRobot = { 'Impersonate-User': 'system:serviceaccount:default:robot' };
+    assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps', { headers: asRobot })).status, 403);
+    const bound = await api(s.plane, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'robot-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'ServiceAccount', name: 'robot' }] },
+    });
+    assert.equal(bound.status, 201, bound.body);
     assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps', { headers: asRobot })).status, 200);
     const elsewhere = await api(s.plane, 'GET', '/api/v1/namespaces/kube-system/pods', { headers: asRobot });
     assert.equal(elsewhere.status, 403);

@@ -31,6 +31,8 @@ export class ResourceStrategy implements Strategy {
     private readonly policy: { allowPrivileged: boolean } = { allowPrivileged: true },
     /** What a Service's allocation reads: every stored Service, and the service ranges. */
     private readonly services: { listAll?: (resource: string) => Obj[]; network?: ServiceNetwork } = {},
+    /** The stored objects of a resource in a namespace, for RBAC's escalation checks. */
+    private readonly objectsIn: (resource: string, namespace: string) => Obj[] = () => [],
   ) {}
 
   prepareForCreate(info: ResourceDefinition, object: Obj, context: RequestContext): Obj {
@@ -65,7 +67,7 @@ export class ResourceStrategy implements Strategy {
 
   #context(request: RequestContext): StrategyContext {
     return {
-      user: request.user, lookup: this.lookup, podsIn: this.podsIn, allowPrivileged: this.policy.allowPrivileged,
+      user: request.user, lookup: this.lookup, podsIn: this.podsIn, objectsIn: this.objectsIn, allowPrivileged: this.policy.allowPrivileged,
       ...(request.warnings ? { warnings: request.warnings } : {}),
       ...(this.services.listAll ? { listAll: this.services.listAll } : {}),
       ...(this.services.network ? { serviceNetwork: this.services.network } : {}),

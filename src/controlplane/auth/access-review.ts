@@ -2,14 +2,16 @@
  * SubjectAccessReview (`authorization.k8s.io/v1`): "may this user do this?", answered by the
  * API server's own authorizer and never stored. Kubelets ask it about the callers of their
  * endpoint (webhook authorization); the same client works against kube-apiserver. And
- * SelfSubjectAccessReview, the same question about the user who asks (`kubectl auth can-i`).
+ * SelfSubjectAccessReview, the same question about the user who asks (`kubectl auth can-i`), and
+ * LocalSubjectAccessReview, a SubjectAccessReview within one namespace.
  */
 import type { ObjectApi } from '../api/object-api.js';
 import { isObject, type Obj } from '../api/object-meta.js';
 import { findResource } from '../resources/index.js';
 import { badRequest, StatusError } from '../api/status-error.js';
-import { decide, type Decision } from './authorizer.js';
-import { SYSTEM_MASTERS, type UserInfo } from './user.js';
+import { decide, decidePath, type Decision } from './authorizer.js';
+import { apiPolicyReader } from './rbac/policy-reader.js';
+import type { UserInfo } from './user.js';
 
 interface ReviewSpec {
   resourceAttributes?: { namespace?: string; verb?: string; group?: string; version?: string; resource?: string; subresource?: string; name?: string; fieldSelector?: { rawSelector?: string } };
@@ -19,9 +21,6 @@ interface ReviewSpec {
   uid?: string;
   extra?: Record<string, string[]>;
 }
-
-/** Paths every authenticated user may GET (upstream's system:discovery and system:public-info-viewer). */
-const PUBLIC_PATHS = [/^\/(api|apis)(\/.*)?$/, /^\/version\/?$/, /^\/(healthz|livez|readyz)(\/.*)?$/, /^\/openapi(\/.*)?$/];
 
 /**
  * The review `body` asks for, with its `status` filled in.
@@ -44,7 +43,19 @@ export function reviewSelfAccess(body: unknown, user: UserInfo, api: Pick<Object
   return answer('SelfSubjectAccessReview', spec, evaluate(user, spec, api));
 }
 
-type ReviewKind = 'SubjectAccessReview' | 'SelfSubjectAccessReview';
+/**
+ * A LocalSubjectAccessReview in `namespace`: a SubjectAccessReview whose resource attributes are
+ * in that namespace, with its `status` filled in.
+ * @throws StatusError 400 for a body that is not one, 422 for an invalid one
+ */
+export function reviewLocalAccess(body: unknown, namespace: string, api: Pick<ObjectApi, 'list'>): Obj {
+  const { spec, metadata } = read('LocalSubjectAccessReview', body);
+  validate('LocalSubjectAccessReview', spec, metadata, namespace);
+  const answered = answer('LocalSubjectAccessReview', spec, evaluate(subject(spec), spec, api));
+  return { ...answered, metadata: { namespace, creationTimestamp: null } };
+}
+
+type ReviewKind = 'SubjectAccessReview' | 'SelfSubjectAccessReview' | 'LocalSubjectAccessReview';
 
 /** A review's spec and metadata. @throws StatusError 400 for a body of another kind or API version */
 function read(kind: ReviewKind, body: unknown): { spec: ReviewSpec; metadata: unknown } {
@@ -64,10 +75,7 @@ function answer(kind: ReviewKind, spec: ReviewSpec, decision: Decision): Obj {
 function evaluate(user: UserInfo, spec: ReviewSpec, api: Pick<ObjectApi, 'list'>): Decision {
   const r = spec.resourceAttributes;
   if (!r) {
-    const path = spec.nonResourceAttributes?.path ?? '';
-    if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
-    const allowed = spec.nonResourceAttributes?.verb === 'get' && user.groups.includes('system:authenticated') && PUBLIC_PATHS.some((p) => p.test(path));
-    return { allowed, reason: '' };
+    return decidePath(user, { path: spec.nonResourceAttributes?.path ?? '', verb: spec.nonResourceAttributes?.verb ?? '' }, apiPolicyReader(api));
   }
   const namespace = r.namespace ?? '';
   const known = findResource(r.group ?? '', r.version || 'v1', r.resource ?? '');
@@ -97,7 +105,7 @@ function statusOf(decision: Decision): Obj {
 }
 
 /** kube-apiserver's validation of a SubjectAccessReview or SelfSubjectAccessReview. @throws StatusError 422 */
-function validate(kind: ReviewKind, spec: ReviewSpec, metadata: unknown): void {
+function validate(kind: ReviewKind, spec: ReviewSpec, metadata: unknown, namespace = ''): void {
   const causes: { field: string; message: string }[] = [];
   if (spec.resourceAttributes && spec.nonResourceAttributes) {
     causes.push({ field: 'spec.nonResourceAttributes', message: `Invalid value: ${JSON.stringify(spec.nonResourceAttributes)}: cannot be specified in combination with resourceAttributes` });
@@ -105,9 +113,16 @@ function validate(kind: ReviewKind, spec: ReviewSpec, metadata: unknown): void {
   if (!spec.resourceAttributes && !spec.nonResourceAttributes) {
     causes.push({ field: 'spec.resourceAttributes', message: 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified' });
   }
-  if (kind === 'SubjectAccessReview' && !spec.user && (spec.groups ?? []).length === 0) causes.push({ field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' });
-  if (isObject(metadata) && Object.entries(metadata).some(([key, value]) => key !== 'creationTimestamp' && value !== undefined && value !== null)) {
-    causes.push({ field: 'metadata', message: 'Invalid value: {}: must be empty' });
+  if (kind !== 'SelfSubjectAccessReview' && !spec.user && (spec.groups ?? []).length === 0) causes.push({ field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' });
+  const local = kind === 'LocalSubjectAccessReview';
+  if (isObject(metadata) && Object.entries(metadata).some(([key, value]) => key !== 'creationTimestamp' && !(local && key === 'namespace') && value !== undefined && value !== null)) {
+    causes.push({ field: 'metadata', message: `Invalid value: {}: ${local ? 'must be empty except for namespace' : 'must be empty'}` });
+  }
+  if (local && spec.resourceAttributes && (spec.resourceAttributes.namespace ?? '') !== namespace) {
+    causes.push({ field: 'spec.resourceAttributes.namespace', message: `Invalid value: ${JSON.stringify(spec.resourceAttributes.namespace ?? '')}: must match metadata.namespace` });
+  }
+  if (local && spec.nonResourceAttributes) {
+    causes.push({ field: 'spec.nonResourceAttributes', message: `Invalid value: ${JSON.stringify(spec.nonResourceAttributes)}: disallowed on this kind of request` });
   }
   if (causes.length === 0) return;
   const summary = causes.length === 1 ? `${causes[0]!.field}: ${causes[0]!.message}` : `[${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}]`;

@@ -1,15 +1,17 @@
 /**
- * Authorization. Admin (system:masters) may do everything. Any authenticated user may ask about
- * itself (SelfSubjectAccessReview, SelfSubjectReview). A service account may read and write
- * the namespaced objects of its own namespace, and read its namespace itself. A node agent
- * (`system:node:NAME` in `system:nodes`) may do what kube-apiserver's Node authorizer lets a
- * kubelet do (node-authorizer.ts). Everything else is forbidden, with RBAC's wording so kubectl
- * users recognise it, followed by the Node authorizer's reason when it gave one.
+ * Authorization, as kube-apiserver's `--authorization-mode=Node,RBAC` behind its privileged
+ * group: system:masters may do everything; a node agent (`system:node:NAME` in `system:nodes`)
+ * may do what the Node authorizer lets a kubelet do (node-authorizer.ts); then RBAC
+ * (rbac/rbac-authorizer.ts) decides for everyone, nodes included: service accounts, users and
+ * groups, by the roles bound to them. A refusal is worded as kube-apiserver words it, followed by
+ * the authorizers' reasons when they gave any.
  */
 import type { ObjectApi } from '../api/object-api.js';
 import { authorizeNode } from './node-authorizer.js';
 import { storeGraph } from './node-graph.js';
 import { nodeIdentity } from './node-identity.js';
+import { apiPolicyReader, type PolicyReader } from './rbac/policy-reader.js';
+import { rbacAllowsPath, rbacAllowsResource } from './rbac/rbac-authorizer.js';
 import type { UserInfo } from './user.js';
 import { SYSTEM_MASTERS } from './user.js';
 
@@ -27,7 +29,13 @@ export interface Attributes {
   fieldSelector?: string;
 }
 
-/** An authorizer's answer: allowed or not, and why not when it can say (often it cannot: ''). */
+/** A non-resource request: its path and verb (the HTTP method, lower case). */
+export interface PathAttributes {
+  path: string;
+  verb: string;
+}
+
+/** An authorizer's answer: allowed or not, and why (often it cannot say: ''). */
 export interface Decision {
   allowed: boolean;
   reason: string;
@@ -35,39 +43,61 @@ export interface Decision {
 
 /**
  * Undefined when allowed; otherwise the reason, for a 403. `api` is where a node's relations to
- * the objects it reads are looked up (the pods bound to it).
+ * the objects it reads are looked up (the pods bound to it), and where RBAC's roles and bindings are.
  */
 export function authorize(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list'>): string | undefined {
   const decision = decide(user, attributes, api);
   return decision.allowed ? undefined : denial(user, attributes, decision.reason);
 }
 
-/** Whether `user` may do what `attributes` describe: what a SubjectAccessReview answers. */
-export function decide(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list'>): Decision {
-  if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
-  if (basicUser(user, attributes)) return { allowed: true, reason: '' };
-  const node = nodeIdentity(user);
-  if (node !== undefined) return authorizeNode(user, node, attributes, storeGraph(api));
-  const account = user.serviceAccount;
-  if (account) {
-    const ownNamespace = attributes.resource === 'namespaces' && attributes.name === account.namespace && attributes.verb === 'get';
-    if ((attributes.namespaced && attributes.namespace === account.namespace) || ownNamespace) return { allowed: true, reason: '' };
-  }
-  return { allowed: false, reason: '' };
+/** Undefined when `user` may do the non-resource request; otherwise the 403's message. */
+export function authorizePath(user: UserInfo, request: PathAttributes, api: Pick<ObjectApi, 'list'>): string | undefined {
+  const decision = decidePath(user, request, apiPolicyReader(api));
+  if (decision.allowed) return undefined;
+  return `forbidden: User ${JSON.stringify(user.username)} cannot ${request.verb} path ${JSON.stringify(request.path)}${decision.reason === '' ? '' : `: ${decision.reason}`}`;
 }
 
-/** RBAC's system:basic-user, bound to every authenticated user: asking about oneself. */
-const SELF_REVIEWS = new Set(['authorization.k8s.io/selfsubjectaccessreviews', 'authentication.k8s.io/selfsubjectreviews']);
+/** Whether `user` may do what `attributes` describe: what a SubjectAccessReview answers. */
+export function decide(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list'>, reader: PolicyReader = apiPolicyReader(api)): Decision {
+  if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
+  const reasons: string[] = [];
+  const node = nodeIdentity(user);
+  if (node !== undefined) {
+    const decision = authorizeNode(user, node, attributes, storeGraph(api));
+    if (decision.allowed) return decision;
+    if (decision.reason !== '') reasons.push(decision.reason);
+  }
+  const rbac = rbacAllowsResource(reader, user, requestNamespace(attributes), {
+    verb: attributes.verb, group: attributes.group, resource: attributes.resource,
+    ...(attributes.subresource === undefined ? {} : { subresource: attributes.subresource }),
+    ...(attributes.name === undefined ? {} : { name: attributes.name }),
+  });
+  if (rbac.allowed) return rbac;
+  if (rbac.reason !== '') reasons.push(rbac.reason);
+  // The union authorizer joins its authorizers' reasons by lines.
+  return { allowed: false, reason: reasons.join('\n') };
+}
 
-function basicUser(user: UserInfo, a: Attributes): boolean {
-  return a.verb === 'create' && a.subresource === undefined && SELF_REVIEWS.has(`${a.group}/${a.resource}`) && user.groups.includes('system:authenticated');
+/** Whether `user` may do the non-resource request: what a SubjectAccessReview of a path answers. */
+export function decidePath(user: UserInfo, request: PathAttributes, reader: PolicyReader): Decision {
+  if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
+  return rbacAllowsPath(reader, user, request);
+}
+
+/**
+ * The namespace a request is in as kube-apiserver's RequestInfo reads it: a namespaced
+ * resource's, and for `/namespaces/NAME` the namespace NAME itself (so a RoleBinding in a
+ * namespace may let one read it).
+ */
+export function requestNamespace(a: Attributes): string {
+  if (a.resource === 'namespaces' && a.group === '' && a.name !== undefined) return a.name;
+  return a.namespaced ? a.namespace : '';
 }
 
 /** RBAC's wording of a refusal: who cannot do what to which resource where, and why when known. */
 export function denial(user: UserInfo, a: Attributes, reason = ''): string {
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  // kube-apiserver's RequestInfo reads /namespaces/NAME as namespace NAME, so RBAC's message names it.
-  const namespace = a.resource === 'namespaces' && a.name !== undefined ? a.name : a.namespaced ? a.namespace : '';
+  const namespace = requestNamespace(a);
   const scope = namespace !== '' ? `in the namespace "${namespace}"` : 'at the cluster scope';
   return `User "${user.username}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" ${scope}${reason === '' ? '' : `: ${reason}`}`;
 }

@@ -228,6 +228,18 @@ export const Lease = kind('Lease', { spec: of(struct('LeaseSpec')) });
 /** apps/v1 ControllerRevision: its data is a RawExtension, which carries no patch tags. */
 export const ControllerRevision = kind('ControllerRevision');
 
+// rbac.authorization.k8s.io/v1: no patch tags; rules and subjects are replaced whole.
+const PolicyRule = struct('PolicyRule', { verbs: atomic(), apiGroups: atomic(), resources: atomic(), resourceNames: atomic(), nonResourceURLs: atomic() });
+const Subject = struct('Subject');
+const RoleRef = struct('RoleRef');
+export const Role = kind('Role', { rules: atomic(PolicyRule) });
+export const ClusterRole = kind('ClusterRole', {
+  rules: atomic(PolicyRule),
+  aggregationRule: of(struct('AggregationRule', { clusterRoleSelectors: atomic(LabelSelector) })),
+});
+export const RoleBinding = kind('RoleBinding', { subjects: atomic(Subject), roleRef: of(RoleRef) });
+export const ClusterRoleBinding = kind('ClusterRoleBinding', { subjects: atomic(Subject), roleRef: of(RoleRef) });
+
 /** A struct's field, or a map's value type; undefined where the metadata does not say. */
 export function fieldOf(type: TypeMeta | undefined, key: string): FieldMeta | undefined {
   if (type?.kind === 'struct') return type.fields && Object.hasOwn(type.fields, key) ? type.fields[key] : undefined;

@@ -34,6 +34,8 @@ export interface StrategyContext {
   lookup: ObjectLookup;
   /** The pods of a namespace, for Pod Security's warnings when its enforce level changes. */
   podsIn: (namespace: string) => Obj[];
+  /** The stored objects of a resource (as the store names it) in a namespace ('' all): RBAC's escalation checks read roles and bindings. */
+  objectsIn?: (resource: string, namespace: string) => Obj[];
   /** Where a step before validation records its warnings, which go out even if the request then fails. */
   warnings?: string[];
   /** kube-apiserver's --allow-privileged (true when not said). */

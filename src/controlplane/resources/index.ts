@@ -1,10 +1,16 @@
 /**
  * The resources the control plane serves, one definition per file in `definitions/`: enough of
- * core/v1, apps/v1, authentication.k8s.io/v1, authorization.k8s.io/v1 and coordination.k8s.io/v1
+ * core/v1, apps/v1, authentication.k8s.io/v1, authorization.k8s.io/v1, rbac.authorization.k8s.io/v1 and coordination.k8s.io/v1
  * for HostProcess workloads, the node agent and kubectl auth. Serving another resource is one new definition and one line here (see
  * docs/adding-a-resource.md).
  */
 import { bindings } from './definitions/bindings.js';
+import { clusterRoleBindings } from './definitions/clusterrolebindings.js';
+import { clusterRoles } from './definitions/clusterroles.js';
+import { localSubjectAccessReviews } from './definitions/localsubjectaccessreviews.js';
+import { roleBindings } from './definitions/rolebindings.js';
+import { roles } from './definitions/roles.js';
+import { selfSubjectRulesReviews } from './definitions/selfsubjectrulesreviews.js';
 import { configMaps } from './definitions/configmaps.js';
 import { controllerRevisions } from './definitions/controllerrevisions.js';
 import { daemonSets } from './definitions/daemonsets.js';
@@ -27,7 +33,8 @@ import { ResourceRegistry } from './registry.js';
 /** Every served resource, in discovery order (kube-apiserver's groups, and each group's resources, alphabetical). */
 export const RESOURCES: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, controllerRevisions, daemonSets,
-  selfSubjectReviews, selfSubjectAccessReviews, subjectAccessReviews, leases,
+  selfSubjectReviews, localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectRulesReviews, subjectAccessReviews,
+  clusterRoleBindings, clusterRoles, roleBindings, roles, leases,
   services, endpoints, endpointSlices,
 ];
 

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { ObjectApi } from '../api/object-api.js';
 import { forbidden, methodNotSupported, pathNotFound, StatusError, unauthorized } from '../api/status-error.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { authorize, type Attributes } from '../auth/authorizer.js';
+import { authorize, authorizePath, type Attributes } from '../auth/authorizer.js';
 import { actingUser } from '../auth/impersonation.js';
 import type { TokenKeys } from '../auth/tokens.js';
 import type { UserInfo } from '../auth/user.js';
@@ -130,7 +130,9 @@ export class ApiHandler {
     // No route serves an unknown resource, whatever the method: 404, as kube-apiserver answers.
     if (route.type === 'unknown-resource') throw pathNotFound();
     if (method !== 'GET' && method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
-    actingUser(user, request.headersDistinct, { path, verb: method.toLowerCase() });
+    const acting = actingUser(user, request.headersDistinct, { path, verb: method.toLowerCase() });
+    const deniedPath = authorizePath(acting, { path, verb: method.toLowerCase() }, this.options.api);
+    if (deniedPath) throw new StatusError(403, 'Forbidden', deniedPath);
     this.#nonResource(request, response, path, route);
   }
 

@@ -1,7 +1,7 @@
 /**
  * Decoding the Protobuf request bodies that kubectl 1.32+ sends from its typed clients (`kubectl
- * create namespace|serviceaccount|configmap|secret`, `kubectl create token`, `kubectl auth can-i`
- * and `whoami`): the `k8s\0`
+ * create namespace|serviceaccount|configmap|secret|role|clusterrole|rolebinding|clusterrolebinding`,
+ * `kubectl create token`, `kubectl auth can-i` (with --list) and `whoami`): the `k8s\0`
  * envelope and the few message types those commands send, into the JSON objects the rest of
  * the server handles. Responses stay JSON, which those clients accept. The message definitions
  * follow k8s.io/api's generated.proto (field numbers), for the fields these kinds have.
@@ -68,12 +68,27 @@ const SCHEMA = {
     IntOrString: { fields: { type: { type: 'int64', id: 1 }, intVal: { type: 'int32', id: 2 }, strVal: str(3) } },
     Service: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, spec: { type: 'ServiceSpec', id: 2 } } },
     ServiceSpec: {
+      fields: {
         ports: repeated(1, 'ServicePort'), selector: map(2), clusterIP: str(3), type: str(4), externalIPs: repeated(5, 'string'),
         sessionAffinity: str(7), loadBalancerIP: str(8), loadBalancerSourceRanges: repeated(9, 'string'), externalName: str(10),
         externalTrafficPolicy: str(11), healthCheckNodePort: { type: 'int32', id: 12 }, publishNotReadyAddresses: { type: 'bool', id: 13 },
         ipFamilyPolicy: str(17), clusterIPs: repeated(18, 'string'), ipFamilies: repeated(19, 'string'),
         loadBalancerClass: str(21), internalTrafficPolicy: str(22), trafficDistribution: str(23),
+      },
+    },
     ServicePort: { fields: { name: str(1), protocol: str(2), port: { type: 'int32', id: 3 }, targetPort: { type: 'IntOrString', id: 4 }, nodePort: { type: 'int32', id: 5 }, appProtocol: str(6) } },
+    SelfSubjectRulesReview: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, spec: { type: 'SelfSubjectRulesReviewSpec', id: 2 } } },
+    SelfSubjectRulesReviewSpec: { fields: { namespace: str(1) } },
+    // rbac.authorization.k8s.io/v1 (`kubectl create role|clusterrole|rolebinding|clusterrolebinding`).
+    PolicyRule: { fields: { verbs: repeated(1, 'string'), apiGroups: repeated(2, 'string'), resources: repeated(3, 'string'), resourceNames: repeated(4, 'string'), nonResourceURLs: repeated(5, 'string') } },
+    Role: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, rules: repeated(2, 'PolicyRule') } },
+    ClusterRole: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, rules: repeated(2, 'PolicyRule'), aggregationRule: { type: 'AggregationRule', id: 3 } } },
+    AggregationRule: { fields: { clusterRoleSelectors: repeated(1, 'LabelSelector') } },
+    LabelSelector: { fields: { matchLabels: map(1), matchExpressions: repeated(2, 'SelectorRequirement') } },
+    Subject: { fields: { kind: str(1), apiGroup: str(2), name: str(3), namespace: str(4) } },
+    RoleRef: { fields: { apiGroup: str(1), kind: str(2), name: str(3) } },
+    RoleBinding: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, subjects: repeated(2, 'Subject'), roleRef: { type: 'RoleRef', id: 3 } } },
+    ClusterRoleBinding: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, subjects: repeated(2, 'Subject'), roleRef: { type: 'RoleRef', id: 3 } } },
   },
 };
 
@@ -89,11 +104,11 @@ async function types(): Promise<protobuf.Root> {
 }
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
-const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest', 'SelfSubjectAccessReview', 'SelfSubjectReview', 'Service']);
+const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest', 'SelfSubjectAccessReview', 'SelfSubjectReview', 'Service', 'SelfSubjectRulesReview', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 /** DeleteOptions' fields whose zero is a choice (a grace of 0 deletes now), kept when sent. */
 const SENT_ZEROS = new Set(['gracePeriodSeconds', 'orphanDependents']);
 /** Fields whose values are user data (maps), where an empty string is a real value. */
-const MAPS = new Set(['labels', 'annotations', 'data', 'binaryData', 'stringData', 'selector']);
+const MAPS = new Set(['labels', 'annotations', 'data', 'binaryData', 'stringData', 'selector', 'matchLabels']);
 
 /**
  * Decodes a Protobuf request body into its JSON object; `expected` is the kind a body must be
