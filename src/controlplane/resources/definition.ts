@@ -69,6 +69,11 @@ export interface ResourceSpec {
   requireResourceVersion?: boolean;
   /** metadata.generation is 1 on create and goes up when the spec changes. */
   generation?: boolean;
+  /**
+   * A custom resource's decoding: drops, in place, the fields its schema does not declare, and
+   * names them (`spec.foo`) for strict field validation. Without it, the kind's Go type decides.
+   */
+  pruneUnknown?: (object: JsonObject) => string[];
   /** The defaulting functions (SetDefaults_<Kind>), applied in place to every object decoded. */
   defaults?: (object: JsonObject) => void;
   /** PrepareForCreate after the generic system metadata; `now` is the creationTimestamp. */

@@ -6,6 +6,7 @@
  */
 import { bindings } from './definitions/bindings.js';
 import { configMaps } from './definitions/configmaps.js';
+import { customResourceDefinitions } from './definitions/customresourcedefinitions.js';
 import { controllerRevisions } from './definitions/controllerrevisions.js';
 import { daemonSets } from './definitions/daemonsets.js';
 import { events } from './definitions/events.js';
@@ -25,6 +26,7 @@ import { ResourceRegistry } from './registry.js';
 export const RESOURCES: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, controllerRevisions, daemonSets,
   selfSubjectReviews, selfSubjectAccessReviews, subjectAccessReviews, leases,
+  customResourceDefinitions,
 ];
 
 /** The registry of RESOURCES, built (and checked) once. */
@@ -40,6 +42,7 @@ export {
   type AnsweredCreate, type ResourceDefinition, type ResourceSpec, type StrategyContext, type Subresource,
 } from './definition.js';
 export { ResourceRegistry } from './registry.js';
+export { CRD_CLEANUP_FINALIZER } from './definitions/customresourcedefinitions.js';
 export { KUBERNETES_FINALIZER } from './definitions/namespaces.js';
 export { TEMPLATE_GENERATION_ANNOTATION } from './definitions/daemonsets.js';
 export { bindPod } from './pod-binding.js';
