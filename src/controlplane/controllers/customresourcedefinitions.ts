@@ -106,21 +106,51 @@ export class CustomResourceDefinitionController implements Controller {
     }), AS_CONTROLLER);
   }
 
-  /** The first name another accepted CRD of the same group holds, if any. */
-  #nameConflict(crd: Obj): string | undefined {
+  /**
+   * The CRD's names checked against those the other CRDs of its group have accepted, as the
+   * naming controller checks them: the names it may have, and the last clash found.
+   */
+  #nameConflict(crd: Obj): NameCheck | undefined {
     const crds = resource('customresourcedefinitions', 'apiextensions.k8s.io');
     const spec = record(crd['spec']);
-    const mine = namesOf(record(spec['names']));
+    const resources = new Set<string>();
+    const kinds = new Set<string>();
     for (const other of this.context.api.list(crds, '').items) {
       if (metaOf(other).name === metaOf(crd).name || record(other['spec'])['group'] !== spec['group']) continue;
       const accepted = record(record(other['status'])['acceptedNames']);
-      if (!accepted['kind']) continue;
-      const taken = new Set(namesOf(accepted));
-      const clash = mine.find((n) => taken.has(n));
-      if (clash !== undefined) return clash;
+      for (const name of [accepted['plural'], accepted['singular'], ...list(accepted['shortNames'])]) if (typeof name === 'string' && name !== '') resources.add(name);
+      for (const name of [accepted['kind'], accepted['listKind']]) if (typeof name === 'string' && name !== '') kinds.add(name);
     }
-    return undefined;
+    return checkNames(record(spec['names']), resources, kinds);
   }
+}
+
+/** Which of a CRD's names may be accepted, and the clash its NamesAccepted condition reports. */
+interface NameCheck {
+  accepted: JsonObject;
+  reason: string;
+  message: string;
+}
+
+function checkNames(names: JsonObject, resources: Set<string>, kinds: Set<string>): NameCheck | undefined {
+  const accepted: JsonObject = { ...names };
+  let clash: { reason: string; message: string } | undefined;
+  const check = (field: string, reason: string, taken: Set<string>): void => {
+    const value = names[field];
+    if (typeof value !== 'string' || value === '' || !taken.has(value)) return;
+    delete accepted[field];
+    clash = { reason, message: `"${value}" is already in use` };
+  };
+  check('plural', 'PluralConflict', resources);
+  check('singular', 'SingularConflict', resources);
+  const short = list(names['shortNames']).find((n) => typeof n === 'string' && resources.has(n));
+  if (typeof short === 'string') {
+    delete accepted['shortNames'];
+    clash = { reason: 'ShortNamesConflict', message: `"${short}" is already in use` };
+  }
+  check('kind', 'KindConflict', kinds);
+  check('listKind', 'ListKindConflict', kinds);
+  return clash ? { accepted, ...clash } : undefined;
 }
 
 /** A terminating CRD's resource: read and deleted as before, created no more. */
@@ -133,30 +163,31 @@ function refusingCreates(definition: ResourceDefinition): ResourceDefinition {
   };
 }
 
-function withStatus(crd: Obj, conflict: string | undefined): Obj | undefined {
+function withStatus(crd: Obj, conflict: NameCheck | undefined): Obj | undefined {
   const spec = record(crd['spec']);
   const status = record(crd['status']);
   const now = timestamp(new Date());
   const names = record(spec['names']);
   const conditions = Array.isArray(status['conditions']) ? (status['conditions'] as JsonObject[]) : [];
+  // A CRD whose names clash is not established.
   const wanted: JsonObject[] = conflict === undefined
     ? [
         { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' },
         { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
       ]
     : [
-        { type: 'NamesAccepted', status: 'False', reason: 'NameConflict', message: `"${conflict}" is already in use` },
+        { type: 'NamesAccepted', status: 'False', reason: conflict.reason, message: conflict.message },
         { type: 'Established', status: 'False', reason: 'NotAccepted', message: 'not all names are accepted' },
       ];
   let changed = false;
-  const next = conditions.filter((c) => c['type'] !== 'NamesAccepted' && c['type'] !== 'Established');
+  const next = conditions.filter((c) => !wanted.some((w) => w['type'] === c['type']));
   for (const condition of wanted) {
     const old = conditions.find((c) => c['type'] === condition['type']);
     const same = old !== undefined && old['status'] === condition['status'] && old['reason'] === condition['reason'] && old['message'] === condition['message'];
     if (!same) changed = true;
     next.push({ type: condition['type'], status: condition['status'], lastTransitionTime: same && old['status'] === condition['status'] ? old['lastTransitionTime'] : now, reason: condition['reason'], message: condition['message'] });
   }
-  const acceptedNames = conflict === undefined ? acceptedOf(names) : record(status['acceptedNames']);
+  const acceptedNames = acceptedOf(conflict === undefined ? names : conflict.accepted);
   if (JSON.stringify(acceptedNames) !== JSON.stringify(status['acceptedNames'])) changed = true;
   if (!changed) return undefined;
   const ordered = [...next].sort((a, b) => order(a['type']) - order(b['type']));
@@ -178,9 +209,8 @@ function acceptedOf(names: JsonObject): JsonObject {
   return accepted;
 }
 
-function namesOf(names: JsonObject): string[] {
-  const all = [names['plural'], names['singular'], names['kind'], names['listKind'], ...(Array.isArray(names['shortNames']) ? (names['shortNames'] as unknown[]) : [])];
-  return all.filter((n): n is string => typeof n === 'string' && n !== '');
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? (value as unknown[]) : [];
 }
 
 function record(value: unknown): JsonObject {

@@ -4,7 +4,8 @@
  * structural schema for each, the conversion strategy's fields; on update the scope cannot
  * change and every stored version stays listed.
  */
-import { semanticEqual, type JsonObject } from '../../api/defaults/json.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { JsonObject } from '../../api/defaults/json.js';
 import { FieldPath, goJson, invalid, notSupported, required, type FieldError } from '../../policy/field.js';
 import { isDNS1123Subdomain, regexError } from '../../policy/validation/names.js';
 import { validateStructuralSchema } from './crd-schema-validation.js';
@@ -45,7 +46,7 @@ export function validateCustomResourceDefinition(crd: JsonObject, current?: Json
   const versions = list(spec['versions']).map(record);
   // The internal type hoists what every version has alike to the top level, and names the
   // first version in spec.version: upstream's errors carry those paths.
-  const sameSchemas = versions.length > 0 && versions.every((v) => semanticEqual(v['schema'], versions[0]!['schema']));
+  const sameSchemas = versions.length > 0 && versions.every((v) => isDeepStrictEqual(v['schema'], versions[0]!['schema']));
   versions.forEach((version, i) => {
     const at = specPath.child('versions').index(i);
     const versionName = str(version['name']);

@@ -5,15 +5,16 @@
  * defaulted from it, validated against it; generation bumped when anything but metadata and
  * status changes; with a status subresource, status kept apart from the rest.
  */
+import { createHash } from 'node:crypto';
 import { invalidObject } from '../api/status-error.js';
-import { semanticEqual, type JsonObject } from '../../api/defaults/json.js';
-import { ALL_VERBS, STATUS_VERBS, type ResourceDefinition, type Subresource } from '../resources/definition.js';
+import { cloneJson, semanticEqual, type JsonObject } from '../../api/defaults/json.js';
+import { STATUS_VERBS, type ResourceDefinition, type Subresource } from '../resources/definition.js';
 import { applySchemaDefaults } from './defaulting.js';
 import { customResourcePrinter, type PrinterColumn } from './printer-columns.js';
 import { pruneUnknownFields } from './pruning.js';
 import { validateAgainstSchema } from './schema-validation.js';
 import { isPlainObject, type StructuralSchema } from './structural-schema.js';
-import { compareVersions } from './version-priority.js';
+import { compareVersions } from '../resources/version-priority.js';
 
 /** What a custom resource's scale subresource reads and writes. */
 export interface ScaleSpec {
@@ -31,6 +32,9 @@ export interface CustomResourceVersion {
   schema: StructuralSchema;
   scale?: ScaleSpec;
 }
+
+/** A custom resource's verbs, in the order kube-apiserver's discovery lists them. */
+const CUSTOM_RESOURCE_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'] as const;
 
 const VERSIONS = new WeakMap<ResourceDefinition, CustomResourceVersion>();
 
@@ -64,21 +68,31 @@ export function customResourceDefinitions(crd: JsonObject): ResourceDefinition[]
     const scale = isPlainObject(subresources['scale']) ? (subresources['scale'] as unknown as ScaleSpec) : undefined;
     if (scale) own.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: STATUS_VERBS });
     const statusSubresource = own.some((s) => s.name === 'status');
+    const servedAs = `${String(spec['group'])}/${String(version['name'])}`;
+    const storedAs = `${String(spec['group'])}/${String(storage?.['name'] ?? version['name'])}`;
     const definition: ResourceDefinition = {
       group: String(spec['group']), version: String(version['name']), kind, resource: String(names['plural']),
       singular: typeof names['singular'] === 'string' ? names['singular'] : kind.toLowerCase(),
-      verbs: ALL_VERBS, shortNames: strings(names['shortNames']), categories: strings(names['categories']), subresources: own,
+      storageVersionHash: createHash('sha256').update(`${storedAs}/${kind}`).digest().subarray(0, 8).toString('base64'),
+      verbs: CUSTOM_RESOURCE_VERBS, shortNames: strings(names['shortNames']), categories: strings(names['categories']), subresources: own,
       namespaced: spec['scope'] !== 'Cluster',
 
       pruneUnknown: (object) => pruneUnknownFields(object, schema),
+      // Conversion None: stored in the storage version, shown in the version asked for, defaulted.
+      present(object) {
+        const shown = { ...cloneJson(object), apiVersion: servedAs };
+        applySchemaDefaults(shown, schema);
+        return shown;
+      },
       defaults: (object) => applySchemaDefaults(object, schema),
       prepareForCreate(object) {
+        object['apiVersion'] = storedAs;
         // The status subresource is the only way to write a status.
         if (statusSubresource) delete object['status'];
-        record(object['metadata'])['generation'] = 1;
         object['metadata'] = { ...record(object['metadata']), generation: 1 };
       },
       prepareForUpdate(stored, updated, subresource) {
+        updated['apiVersion'] = storedAs;
         if (subresource === 'status') {
           // Only the status changes through the status subresource.
           for (const key of Object.keys(updated)) if (key !== 'metadata' && key !== 'status') delete updated[key];

@@ -59,10 +59,11 @@ function typeMatches(value: unknown, schema: StructuralSchema): boolean {
 function validateString(value: string, schema: StructuralSchema, path: FieldPath, errors: FieldError[]): void {
   const at = path.toString();
   if (schema.format && !matchesFormat(schema.format, value)) errors.push(invalid(path, value, `${at} in body must be of type ${schema.format}: ${JSON.stringify(value)}`));
+  // The string checks stop at the first that fails, as the OpenAPI validator's do.
   const length = [...value].length;
   if (schema.maxLength !== undefined && length > schema.maxLength) errors.push(tooLong(path, schema.maxLength));
-  if (schema.minLength !== undefined && length < schema.minLength) errors.push(invalid(path, value, `${at} in body should be at least ${schema.minLength} chars long`));
-  if (schema.pattern !== undefined && !patternMatches(schema.pattern, value)) errors.push(invalid(path, value, `${at} in body should match '${schema.pattern}'`));
+  else if (schema.minLength !== undefined && length < schema.minLength) errors.push(invalid(path, value, `${at} in body should be at least ${schema.minLength} chars long`));
+  else if (schema.pattern !== undefined && !patternMatches(schema.pattern, value)) errors.push(invalid(path, value, `${at} in body should match '${schema.pattern}'`));
 }
 
 function validateNumber(value: number, schema: StructuralSchema, path: FieldPath, errors: FieldError[]): void {
@@ -117,7 +118,7 @@ function validateObject(value: Record<string, unknown>, schema: StructuralSchema
     // metadata is ObjectMeta, validated as any object's; apiVersion and kind were decoded.
     if (resource && path === undefined && ['apiVersion', 'kind', 'metadata'].includes(key)) continue;
     const child = fieldSchema(schema, key);
-    if (child !== undefined) validateValue(value[key], child, at(key), errors);
+    if (child !== undefined && value[key] !== undefined) validateValue(value[key], child, at(key), errors);
   }
   if (resource && path !== undefined) {
     // An embedded resource is an object of its own: it names its kind.

@@ -61,6 +61,8 @@ export interface ResourceSpec {
   verbs: readonly string[];
   shortNames: readonly string[];
   categories: readonly string[];
+  /** Discovery's storageVersionHash (custom resources: of the group, storage version and kind). */
+  storageVersionHash?: string;
   /** `status` among them means a status subresource: updates of the object keep the stored status and the reverse. */
   subresources: readonly Subresource[];
 
@@ -108,6 +110,11 @@ export interface ResourceSpec {
   answerCreate?: (request: AnsweredCreate) => Obj;
 
   // What clients read.
+  /**
+   * What a stored object is shown as (a custom resource: in the version asked for, defaulted);
+   * every response and the object a patch applies to go through it. Without it, as stored.
+   */
+  present?: (object: Obj) => Obj;
   /** The Go type's patch tags; without them, strategic merge patches are refused (415). */
   patchMeta?: TypeMeta;
   /** The `kubectl get` columns; without a printer, the default table (Name, Created At). */

@@ -6,6 +6,7 @@
  * CustomResourceDefinition) are served and withdrawn while running, after every built-in one.
  */
 import { groupVersion, kindKey, type ResourceDefinition } from './definition.js';
+import { compareVersions } from './version-priority.js';
 
 export class ResourceRegistry {
   readonly #builtIn: readonly ResourceDefinition[];
@@ -55,10 +56,22 @@ export class ResourceRegistry {
     return this.definitions.filter((r) => r.group === group && r.version === version);
   }
 
-  /** The served group/versions, in discovery order (the order of first appearance). */
+  /**
+   * The served group/versions, in discovery order: the order of first appearance, except that
+   * a group only custom resources serve lists its versions by Kubernetes' version priority.
+   */
   groupVersions(): { group: string; version: string }[] {
     const seen = new Map<string, { group: string; version: string }>();
-    for (const r of this.definitions) seen.set(groupVersion(r), { group: r.group, version: r.version });
+    for (const r of this.#builtIn) seen.set(groupVersion(r), { group: r.group, version: r.version });
+    const builtInGroups = new Set(this.#builtIn.map((r) => r.group));
+    const custom = new Map<string, Set<string>>();
+    for (const r of [...this.#custom.values()].flat()) {
+      if (builtInGroups.has(r.group)) seen.set(groupVersion(r), { group: r.group, version: r.version });
+      else custom.set(r.group, (custom.get(r.group) ?? new Set()).add(r.version));
+    }
+    for (const [group, versions] of custom) {
+      for (const version of [...versions].sort(compareVersions)) seen.set(groupVersion({ group, version }), { group, version });
+    }
     return [...seen.values()];
   }
 

@@ -11,15 +11,35 @@ import type { ApiHandler } from './api-handler.js';
 import { decodeBody, readBody } from './request.js';
 import type { ResourceRequest } from './resource-handlers.js';
 import { sendJson } from './respond.js';
+import { negotiate } from './negotiation.js';
+import { withRowObject } from './representations.js';
+import { metaOf } from '../api/object-meta.js';
+import { toTable } from '../tables/index.js';
+import { AGE_COLUMN, ageOf, column, integer, NAME_COLUMN, nameOf, record, type ResourcePrinter } from '../tables/shared.js';
 import { writeContext } from './write-options.js';
 
 const SCALE = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+
+/** The autoscaling Scale's table, as kube-apiserver prints it. */
+const scalePrinter: ResourcePrinter = {
+  columns: [
+    NAME_COLUMN, column('Desired', 'integer', 'Number of desired replicas'), column('Available', 'integer', 'Number of actual replicas'),
+    { ...AGE_COLUMN, type: 'date' },
+  ],
+  row: (scale, now) => ({ cells: [nameOf(scale), integer(record(scale['spec'])['replicas']), integer(record(scale['status'])['replicas']), ageOf(scale, now)] }),
+};
 
 export async function serveCustomScale(handler: ApiHandler, request: IncomingMessage, response: ServerResponse, r: ResourceRequest): Promise<void> {
   const { api } = handler.options;
   const spec = customResourceVersion(r.info)!.scale!;
   const current = api.get(r.info, r.namespace, r.name!);
-  if (r.verb === 'get') return sendJson(response, 200, scaleOf(current, spec));
+  const send = (code: number, scale: Record<string, unknown>, warnings: string[] = []): void => {
+    const representation = negotiate(request.headers.accept);
+    if (representation.type !== 'table') return sendJson(response, code, scale, warnings);
+    const table = toTable({ printer: scalePrinter }, [scale], api.now(), { metadata: { resourceVersion: metaOf(scale).resourceVersion ?? '' } });
+    return sendJson(response, code, { ...table, rows: table.rows.map((row) => withRowObject(row, r.url.searchParams)) }, warnings);
+  };
+  if (r.verb === 'get') return send(200, scaleOf(current, spec));
   if (r.verb !== 'update' && r.verb !== 'patch') throw methodNotSupported(r.info, r.verb);
   const context = writeContext(r.verb, r.url.searchParams, r.user);
   const warnings: string[] = [];
@@ -39,5 +59,5 @@ export async function serveCustomScale(handler: ApiHandler, request: IncomingMes
   const scaled = scaledObject(current, scale, spec);
   if (Array.isArray(scaled)) throw invalid('Scale', 'autoscaling', r.name!, scaled.map((e) => ({ field: e.field, type: e.type, message: `Invalid value: ${String(e.value)}: ${e.detail}` })));
   const updated = api.update(r.info, r.namespace, r.name!, scaled, context);
-  return sendJson(response, 200, scaleOf(updated.object, spec), [...warnings, ...updated.warnings]);
+  return send(200, scaleOf(updated.object, spec), [...warnings, ...updated.warnings]);
 }
