@@ -121,6 +121,14 @@ async function tables(s: ParitySession): Promise<void> {
   await s.step('get ct -o json', n('get', 'ct', 'first', '-o', 'json'));
   await s.step('get ct --show-labels', n('get', 'ct', '--show-labels'));
   await s.step('describe ct', n('describe', 'ct', 'first'));
+  await s.step('describe crd', ['describe', 'crd', CRD]);
+  // A column more: the CRD's update is served at once.
+  const versions = CRON_TAB_CRD.spec.versions.map((v) => ({ ...v, additionalPrinterColumns: [...v.additionalPrinterColumns, { name: 'Mode', type: 'string', jsonPath: '.spec.mode' }] }));
+  s.write('crd-columns.yaml', yaml({ ...CRON_TAB_CRD, spec: { ...CRON_TAB_CRD.spec, versions } }));
+  await s.step('apply the CRD: a column more', ['apply', '-f', 'crd-columns.yaml']);
+  await s.settle('the column served', n('get', 'ct', '-o', 'jsonpath={.items[0].metadata.name}'), printed('first'));
+  await s.step('get ct: the new column', n('get', 'ct'));
+  await s.step('get crd: its generation', ['get', 'crd', CRD, '-o', 'jsonpath={.metadata.generation} {.status.storedVersions}']);
 }
 
 async function validation(s: ParitySession): Promise<void> {
@@ -162,6 +170,9 @@ async function writes(s: ParitySession): Promise<void> {
   await s.step('label', n('label', 'ct', 'first', 'tier=cron'));
   await s.step('generation after a label', n('get', 'ct', 'first', '-o', 'jsonpath={.metadata.generation}'));
   await s.step('scale', n('scale', 'ct', 'first', '--replicas=5'));
+  await s.step('scale --current-replicas', n('scale', 'ct', 'first', '--current-replicas=5', '--replicas=6'));
+  await s.step('scale --current-replicas: not current', n('scale', 'ct', 'first', '--current-replicas=5', '--replicas=5'));
+  await s.step('scale: back', n('scale', 'ct', 'first', '--replicas=5'));
   await s.step('scale: invalid', n('scale', 'ct', 'first', '--replicas=-1'));
   await s.step('scale: the object', n('get', 'ct', 'first', '-o', 'jsonpath={.metadata.generation} {.spec.replicas}'));
   await s.step('patch --subresource=status', n('patch', 'ct', 'first', '--subresource=status', '--type', 'merge', '-p', '{"status":{"replicas":5,"labelSelector":"app=cron"}}'));
@@ -191,6 +202,15 @@ async function lifecycle(s: ParitySession): Promise<void> {
 
   await s.step('delete ct', n('delete', 'ct', 'unknown'));
   await s.step('delete ct: gone', n('get', 'ct', 'unknown'));
+  const labelled = (name: string): Record<string, unknown> => cronTab(name, { cronSpec: '* * * * *' }, { metadata: { name, namespace: NS, labels: { batch: 'more' } } });
+  s.write('more.yaml', yaml(labelled('more-1'), labelled('more-2')));
+  await s.step('more: create', ['apply', '-f', 'more.yaml']);
+  // The answer (the deleted objects as a list) shows managedFields and key orders; what is left is compared.
+  await s.settle('deletecollection', ['delete', '--raw', `/apis/stable.example.com/v1/namespaces/${NS}/crontabs?labelSelector=batch%3Dmore`], (run) => run.code === 0);
+  await s.step('deletecollection: the rest', n('get', 'ct', '-o', 'name'));
+  await s.step('delete --all', n('delete', 'ct', '--all'));
+  await s.step('delete --all: none left', n('get', 'ct'));
+  await s.step('the first again', ['apply', '-f', 'bundle.yaml']);
   await s.step('delete crd', ['delete', 'crd', CRD]);
   await s.settle('the CRD gone', ['get', 'crd', CRD, '--ignore-not-found', '-o', 'name'], printed(''));
   await s.step('get ct: no longer served', n('get', 'crontabs.stable.example.com'));
