@@ -79,6 +79,11 @@ const BUILT_IN_GROUPS = new Set(
 );
 
 /** The API group of an apiVersion: '' for `v1`, `apps` for `apps/v1`. */
+/** Whether Kubernetes itself serves the group (not a custom resource's or an aggregated API's). */
+export function isBuiltInGroup(group: string): boolean {
+  return BUILT_IN_GROUPS.has(group);
+}
+
 export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash === -1 ? '' : apiVersion.slice(0, slash);

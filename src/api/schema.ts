@@ -91,6 +91,12 @@ export function decodeObject(apiVersion: string, kind: string, object: Record<st
   return { object: decodeModel(model, object, { field: '', json: '', strict: '', depth: 0 }, errors), errors };
 }
 
+/** Decodes an object of no built-in kind (a custom resource) as free-form JSON, whatever its kind's name. */
+export function decodeUnstructured(object: Record<string, unknown>): Decoded {
+  const errors: DecodeError[] = [];
+  return { object: freeForm(object, { field: '', json: '', strict: '', depth: 0 }, errors) as Record<string, unknown>, errors };
+}
+
 /**
  * The message the API server sends back for a request that failed to decode, after
  * `<Kind> in version "v1" cannot be handled as a <Kind>: `. Like Go's decoder it names the first

@@ -7,7 +7,7 @@
  * default) sends one warning each, Ignore drops them.
  */
 import { copyDuplicates, MAX_STRICT_ERRORS, stringifyJson } from '../../api/json/index.js';
-import { decodeFailure, decodeObject, isStrictError, strictDecodingError, type DecodeError } from '../../api/schema.js';
+import { decodeFailure, decodeObject, decodeUnstructured, isStrictError, strictDecodingError, type DecodeError } from '../../api/schema.js';
 import { compareGoStrings, undecodable, type Patched, type PatchError } from '../patch/index.js';
 import { isObject, type Obj } from './object-meta.js';
 import { badRequest, StatusError } from './status-error.js';
@@ -22,6 +22,8 @@ export interface WriteKind {
   group: string;
   version: string;
   kind: string;
+  /** A custom resource's pruning: it is decoded as unstructured JSON, then pruned (see ResourceSpec). */
+  pruneUnknown?: (object: Obj) => string[];
 }
 
 /**
@@ -88,6 +90,12 @@ function decodeAs(kind: WriteKind, body: unknown): { object: Obj; failures: Deco
   }
   const typed = { ...body, apiVersion, kind: kindName };
   copyDuplicates(body, typed);
+  if (kind.pruneUnknown) {
+    // A custom resource has no Go type: its schema says which fields it has.
+    const decoded = decodeUnstructured(typed);
+    const unknown = kind.pruneUnknown(decoded.object);
+    return { object: decoded.object, failures: decoded.errors.filter((e) => !isStrictError(e)), strict: [...decoded.errors.filter(isStrictError).map((e) => e.message), ...unknown.map((f) => `unknown field ${JSON.stringify(f)}`)] };
+  }
   const decoded = decodeObject(expectedVersion, kind.kind, typed);
   return {
     object: decoded.object,

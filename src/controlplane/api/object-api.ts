@@ -164,8 +164,10 @@ export class ObjectApi {
       if (error instanceof StatusError) error.warnings.unshift(...warnings);
       throw error;
     }
-    if (context.dryRun) return { object, warnings };
     const name = metaOf(object).name ?? '';
+    // A dry run answers as the create would: an object of that name is already there.
+    if (context.dryRun && this.store.get({ resource: storeResource(info), namespace: ns, name })) throw alreadyExists(info, name);
+    if (context.dryRun) return { object, warnings };
     try {
       return { object: this.store.create({ resource: storeResource(info), namespace: ns, name }, object), warnings };
     } catch (error) {
@@ -210,7 +212,7 @@ export class ObjectApi {
       const body = patchStep(() => decodePatch(contentType, info.patchMeta, patch));
       const patchErrors = validation === 'Ignore' ? [] : patchStrictErrors(contentType, body);
       return this.#replace(info, ns, name, (current) => {
-        const patched = patchStep(() => patchObject(contentType, info.patchMeta, current, body));
+        const patched = patchStep(() => patchObject(contentType, info.patchMeta, info.present ? info.present(current) : current, body));
         const decoded = decodePatched(info, patched, patchErrors, validation, warnings);
         const patchedMeta = metaOf(decoded);
         if (patchedMeta.name !== name) throw badRequest(`the name of the object (${patchedMeta.name ?? ''}) does not match the name on the URL (${name})`);

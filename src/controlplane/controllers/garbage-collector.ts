@@ -5,14 +5,21 @@
  * first has its dependents deleted, and goes only once none that block it remain.
  */
 import { metaOf, type Obj, type OwnerReference } from '../api/object-meta.js';
-import { RESOURCES, storeResource, type ResourceDefinition } from '../resources/index.js';
+import { resourceRegistry, storeResource, type ResourceDefinition } from '../resources/index.js';
 import { StatusError } from '../api/status-error.js';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../api/deletion.js';
 import { AS_CONTROLLER, type Controller, type ControllerContext } from './context.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';
 
-/** Resources that can be owners or dependents (everything served that can be deleted). */
-const MANAGED = RESOURCES.filter((r) => r.verbs.includes('delete'));
+/**
+ * Resources that can be owners or dependents: everything served that can be deleted, custom
+ * resources included, each stored resource once (a custom resource may be served in several versions).
+ */
+function managed(): ResourceDefinition[] {
+  const byStore = new Map<string, ResourceDefinition>();
+  for (const r of resourceRegistry.definitions) if (r.verbs.includes('delete') && !byStore.has(storeResource(r))) byStore.set(storeResource(r), r);
+  return [...byStore.values()];
+}
 
 /** How often an owner waiting for its foreground dependents is checked again. */
 const FOREGROUND_RECHECK_MS = 500;
@@ -20,26 +27,23 @@ const FOREGROUND_RECHECK_MS = 500;
 export class GarbageCollector implements Controller {
   readonly #queue: WorkQueue;
   readonly #unsubscribe: (() => void)[] = [];
+  /** The store resources watched, so that a custom resource served later is watched too. */
+  readonly #watched = new Map<string, () => void>();
 
   constructor(private readonly context: ControllerContext) {
     this.#queue = new WorkQueue('garbage-collector', (key) => this.#sync(key), context.log);
   }
 
   start(): void {
-    for (const info of MANAGED) {
-      this.#unsubscribe.push(this.context.api.store.subscribe(storeResource(info), (change) => {
-        const meta = metaOf(change.object);
-        // An owner went away: look at everything that might depend on it.
-        if (change.type === 'DELETED') this.#queue.add('dangling');
-        // An owner waits for the collector (orphan or foreground finalizer).
-        else if (meta.deletionTimestamp !== undefined && (meta.finalizers ?? []).some((f) => f === ORPHAN_FINALIZER || f === FOREGROUND_FINALIZER)) {
-          this.#queue.add(`owner ${info.group}/${info.resource}/${meta.namespace ?? ''}/${meta.name ?? ''}`);
-        }
-      }));
-    }
+    this.#watch();
+    // Custom resources come and go with their definitions: watch the new ones, and look again.
+    this.#unsubscribe.push(resourceRegistry.onChange(() => {
+      this.#watch();
+      this.#queue.add('dangling');
+    }));
     // What a crash left: dependents of owners that are already gone, owners still finalizing.
     this.#queue.add('dangling');
-    for (const info of MANAGED) {
+    for (const info of managed()) {
       for (const object of this.context.api.list(info, '').items) {
         const meta = metaOf(object);
         if (meta.deletionTimestamp !== undefined && (meta.finalizers ?? []).length > 0) {
@@ -49,15 +53,32 @@ export class GarbageCollector implements Controller {
     }
   }
 
+  #watch(): void {
+    for (const info of managed()) {
+      if (this.#watched.has(storeResource(info))) continue;
+      this.#watched.set(storeResource(info), this.context.api.store.subscribe(storeResource(info), (change) => {
+        const meta = metaOf(change.object);
+        // An owner went away: look at everything that might depend on it.
+        if (change.type === 'DELETED') this.#queue.add('dangling');
+        // An owner waits for the collector (orphan or foreground finalizer).
+        else if (meta.deletionTimestamp !== undefined && (meta.finalizers ?? []).some((f) => f === ORPHAN_FINALIZER || f === FOREGROUND_FINALIZER)) {
+          this.#queue.add(`owner ${info.group}/${info.resource}/${meta.namespace ?? ''}/${meta.name ?? ''}`);
+        }
+      }));
+    }
+  }
+
   stop(): void {
     for (const u of this.#unsubscribe) u();
+    for (const u of this.#watched.values()) u();
+    this.#watched.clear();
     this.#queue.stop();
   }
 
   #sync(key: string): SyncResult {
     if (key === 'dangling') return this.#collectDangling();
     const [, group = '', resourceName = '', namespace = '', name = ''] = /^owner ([^/]*)\/([^/]*)\/([^/]*)\/(.*)$/.exec(key) ?? [];
-    const info = MANAGED.find((r) => r.group === group && r.resource === resourceName);
+    const info = managed().find((r) => r.group === group && r.resource === resourceName);
     if (!info) return;
     return this.#finalizeOwner(info, namespace, name);
   }
@@ -66,7 +87,7 @@ export class GarbageCollector implements Controller {
   #collectDangling(): void {
     const { api } = this.context;
     const live = this.#liveUids();
-    for (const info of MANAGED) {
+    for (const info of managed()) {
       for (const object of api.list(info, '').items) {
         const refs = metaOf(object).ownerReferences ?? [];
         if (refs.length === 0) continue;
@@ -108,7 +129,7 @@ export class GarbageCollector implements Controller {
 
   #dependentsOf(uid: string): { info: ResourceDefinition; object: Obj }[] {
     const found: { info: ResourceDefinition; object: Obj }[] = [];
-    for (const info of MANAGED) {
+    for (const info of managed()) {
       for (const object of this.context.api.list(info, '').items) {
         if ((metaOf(object).ownerReferences ?? []).some((r) => r.uid === uid)) found.push({ info, object });
       }
@@ -118,7 +139,7 @@ export class GarbageCollector implements Controller {
 
   #liveUids(): Set<string> {
     const uids = new Set<string>();
-    for (const info of MANAGED) for (const object of this.context.api.list(info, '').items) uids.add(metaOf(object).uid ?? '');
+    for (const info of managed()) for (const object of this.context.api.list(info, '').items) uids.add(metaOf(object).uid ?? '');
     return uids;
   }
 

@@ -12,12 +12,14 @@ import { KubernetesServiceController } from './kubernetes-service.js';
 import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
 import { serviceNetwork } from '../services/service-network.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
+import { CustomResourceDefinitionController } from './customresourcedefinitions.js';
 
 export function startControllers(context: ControllerContext): Controller[] {
   const controllers: Controller[] = [
     new NamespaceController(context), new ServiceAccountController(context), new GarbageCollector(context),
     new DaemonSetController(context), new Scheduler(context), new PodGarbageCollector(context),
     new ClusterRoleAggregationController(context),
+    new CustomResourceDefinitionController(context),
   ];
   controllers.push(new EndpointsController(context), new EndpointSliceController(context), new EndpointSliceMirroringController(context));
   if (context.apiServer) controllers.push(new KubernetesServiceController(context, context.serviceNetwork ?? serviceNetwork(), context.apiServer));

@@ -3,7 +3,7 @@
  * deleted is emptied (each object deleted as a user would, pods gracefully) and then finalized.
  */
 import { metaOf, type Obj } from '../api/object-meta.js';
-import { RESOURCES } from '../resources/index.js';
+import { resourceRegistry } from '../resources/index.js';
 import { StatusError } from '../api/status-error.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';
@@ -46,7 +46,7 @@ export class NamespaceController implements Controller {
     const namespace = api.find(namespaces, '', name);
     if (!namespace || metaOf(namespace).deletionTimestamp === undefined) return;
     let remaining = 0;
-    for (const info of RESOURCES) {
+    for (const info of resourceRegistry.definitions) {
       if (!info.namespaced || !info.verbs.includes('delete')) continue;
       for (const item of api.list(info, name).items) {
         remaining++;

@@ -224,6 +224,7 @@ export const DaemonSet = kind('DaemonSet', {
 });
 
 export const Lease = kind('Lease', { spec: of(struct('LeaseSpec')) });
+export const CustomResourceDefinition = kind('CustomResourceDefinition');
 
 /** apps/v1 ControllerRevision: its data is a RawExtension, which carries no patch tags. */
 export const ControllerRevision = kind('ControllerRevision');

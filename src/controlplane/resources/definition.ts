@@ -68,6 +68,8 @@ export interface ResourceSpec {
   verbs: readonly string[];
   shortNames: readonly string[];
   categories: readonly string[];
+  /** Discovery's storageVersionHash (custom resources: of the group, storage version and kind). */
+  storageVersionHash?: string;
   /** `status` among them means a status subresource: updates of the object keep the stored status and the reverse. */
   subresources: readonly Subresource[];
 
@@ -76,6 +78,11 @@ export interface ResourceSpec {
   requireResourceVersion?: boolean;
   /** metadata.generation is 1 on create and goes up when the spec changes. */
   generation?: boolean;
+  /**
+   * A custom resource's decoding: drops, in place, the fields its schema does not declare, and
+   * names them (`spec.foo`) for strict field validation. Without it, the kind's Go type decides.
+   */
+  pruneUnknown?: (object: JsonObject) => string[];
   /** The defaulting functions (SetDefaults_<Kind>), applied in place to every object decoded. */
   defaults?: (object: JsonObject) => void;
   /** PrepareForCreate after the generic system metadata; `now` is the creationTimestamp. */
@@ -112,6 +119,11 @@ export interface ResourceSpec {
   // What clients read.
   /** The warning every request to the resource gets, as kube-apiserver warns of a deprecated API (`v1 Endpoints is deprecated in v1.33+; ...`). */
   deprecationWarning?: string;
+  /**
+   * What a stored object is shown as (a custom resource: in the version asked for, defaulted);
+   * every response and the object a patch applies to go through it. Without it, as stored.
+   */
+  present?: (object: Obj) => Obj;
   /** The Go type's patch tags; without them, strategic merge patches are refused (415). */
   patchMeta?: TypeMeta;
   /** The `kubectl get` columns; without a printer, the default table (Name, Created At). */

@@ -12,6 +12,7 @@ import { roleBindings } from './definitions/rolebindings.js';
 import { roles } from './definitions/roles.js';
 import { selfSubjectRulesReviews } from './definitions/selfsubjectrulesreviews.js';
 import { configMaps } from './definitions/configmaps.js';
+import { customResourceDefinitions } from './definitions/customresourcedefinitions.js';
 import { controllerRevisions } from './definitions/controllerrevisions.js';
 import { daemonSets } from './definitions/daemonsets.js';
 import { events } from './definitions/events.js';
@@ -36,6 +37,7 @@ export const RESOURCES: readonly ResourceDefinition[] = [
   selfSubjectReviews, localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectRulesReviews, subjectAccessReviews,
   clusterRoleBindings, clusterRoles, roleBindings, roles, leases,
   services, endpoints, endpointSlices,
+  customResourceDefinitions,
 ];
 
 /** The registry of RESOURCES, built (and checked) once. */
@@ -51,6 +53,7 @@ export {
   type AnsweredCreate, type ResourceDefinition, type ResourceSpec, type StrategyContext, type Subresource,
 } from './definition.js';
 export { ResourceRegistry } from './registry.js';
+export { CRD_CLEANUP_FINALIZER } from './definitions/customresourcedefinitions.js';
 export { KUBERNETES_FINALIZER } from './definitions/namespaces.js';
 export { TEMPLATE_GENERATION_ANNOTATION } from './definitions/daemonsets.js';
 export { bindPod } from './pod-binding.js';

@@ -22,6 +22,7 @@ import type { PriorityAndFairness } from './priority-and-fairness.js';
 import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
 import type { VersionInfo } from '../../version.js';
+import { isBuiltInGroup } from '../../api/kinds.js';
 
 export interface RequestLog {
   method: string;
@@ -128,7 +129,12 @@ export class ApiHandler {
       return;
     }
     // No route serves an unknown resource, whatever the method: 404, as kube-apiserver answers.
-    if (route.type === 'unknown-resource') throw pathNotFound();
+    if (route.type === 'unknown-resource') {
+      // A group Kubernetes does not serve itself is a custom resource's: kube-apiserver's
+      // handler chain ends in Go's NotFound page there, not a Status (kubectl words its own).
+      if (!isBuiltInGroup(route.group)) return pageNotFound(response);
+      throw pathNotFound();
+    }
     if (method !== 'GET' && method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     const acting = actingUser(user, request.headersDistinct, { path, verb: method.toLowerCase() });
     const deniedPath = authorizePath(acting, { path, verb: method.toLowerCase() }, this.options.api);
@@ -161,7 +167,9 @@ export class ApiHandler {
     if (route.type === 'group-version') {
       const document = resourceList(route.group, route.version);
       if (document) return sendJson(response, 200, document);
+      if (!isBuiltInGroup(route.group)) return pageNotFound(response);
     }
+    if (group && !isBuiltInGroup(group[1]!)) return pageNotFound(response);
     if (path === '/openapi/v2') {
       // kubectl 1.27 and 1.28 fetch this eagerly and fail without it; an empty body is an empty
       // Protobuf OpenAPI document, and they leave validation to the server as later versions do.
@@ -175,6 +183,12 @@ export class ApiHandler {
     }
     throw pathNotFound();
   }
+}
+
+/** Go's http.NotFound, which kube-apiserver answers for paths no handler takes. */
+function pageNotFound(response: ServerResponse): void {
+  response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  response.end('404 page not found\n');
 }
 
 /** A URL carrying only the query, for the handlers that read `url.searchParams`. */

@@ -34,11 +34,13 @@ export function resourceList(group: string, version: string, registry: ResourceR
       name: r.resource, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs,
       ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length > 0 ? { categories: r.categories } : {}),
+      ...(r.storageVersionHash === undefined ? {} : { storageVersionHash: r.storageVersionHash }),
     });
     for (const s of r.subresources) {
       entries.push({
-        name: `${r.resource}/${s.name}`, singularName: '', namespaced: r.namespaced, kind: s.kind, verbs: s.verbs,
+        name: `${r.resource}/${s.name}`, singularName: '', namespaced: r.namespaced,
         ...(s.group === undefined ? {} : { group: s.group, version: s.version }),
+        kind: s.kind, verbs: s.verbs,
       });
     }
   }

@@ -11,7 +11,8 @@ import { toTable, type TableMetadata } from '../tables/index.js';
 import type { Representation } from './negotiation.js';
 
 /** One object as the client asked for it (a Table of one row, its metadata, or itself). */
-export function represent(info: ResourceDefinition, object: Obj, representation: Representation, query: URLSearchParams, now: Date): unknown {
+export function represent(info: ResourceDefinition, stored: Obj, representation: Representation, query: URLSearchParams, now: Date): unknown {
+  const object = info.present ? info.present(stored) : stored;
   if (representation.type === 'table') {
     const table = toTable(info, [object], now, { metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
     return { ...table, rows: table.rows.map((row) => withRowObject(row, query)) };
@@ -35,7 +36,7 @@ export function listFormat(info: ResourceDefinition, representation: Representat
   if (representation.type === 'table') {
     return {
       head: headOf({ ...toTable(info, [], now, { metadata }), rows: [] }),
-      item: (listed) => encodeObject(withRowObject(toTable(info, [listed.object()], now, { noHeaders: true }).rows[0]!, query)),
+      item: (listed) => encodeObject(withRowObject(toTable(info, [shown(info, listed.object())], now, { noHeaders: true }).rows[0]!, query)),
       tail: ']}',
     };
   }
@@ -46,7 +47,8 @@ export function listFormat(info: ResourceDefinition, representation: Representat
       tail: ']}',
     };
   }
-  return { head: headOf({ kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata, items: [] }), item: (listed) => listed.text, tail: ']}' };
+  const item = info.present ? (listed: ListedItem): string => encodeObject(shown(info, listed.object())) : (listed: ListedItem): string => listed.text;
+  return { head: headOf({ kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata, items: [] }), item, tail: ']}' };
 }
 
 /**
@@ -61,12 +63,16 @@ export interface EventEncoder {
 /** The encoder of a watch's events; a Table's column definitions come with its first event only, as kube-apiserver sends them. */
 export function eventEncoder(info: ResourceDefinition, representation: Representation, query: URLSearchParams): EventEncoder {
   if (representation.type === 'partial-metadata') return { key: 'partial', object: (item) => encodeObject(partialMetadata(item.object())) };
-  if (representation.type !== 'table') return { key: 'json', object: (item) => item.text };
+  if (representation.type !== 'table') {
+    // An object shown otherwise than stored is encoded once per version it is shown in.
+    if (info.present) return { key: `json:${groupVersion(info)}`, object: (item) => encodeObject(shown(info, item.object())) };
+    return { key: 'json', object: (item) => item.text };
+  }
   let first = true;
   return {
     key: undefined,
     object(item) {
-      const object = item.object();
+      const object = shown(info, item.object());
       const table = toTable(info, [object], new Date(), { noHeaders: !first, metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });
       first = false;
       return encodeObject({ ...table, rows: table.rows.map((row) => withRowObject(row, query)) });
@@ -81,6 +87,11 @@ export function withRowObject<T extends { object: Obj }>(row: T, query: URLSearc
   const { object, ...rest } = row;
   if (include === 'None') return rest;
   return { ...rest, object: partialMetadata(object) };
+}
+
+/** A stored object as the resource shows it (`present`). */
+function shown(info: ResourceDefinition, object: Obj): Obj {
+  return info.present ? info.present(object) : object;
 }
 
 export function partialMetadata(object: Obj): Obj {

@@ -16,6 +16,8 @@ import type { ResourceRequest } from './resource-handlers.js';
 import { kubeletTarget, logTarget, proxyLogs } from './kubelet-proxy.js';
 import { sendJson } from './respond.js';
 import { writeContext } from './write-options.js';
+import { serveCustomScale } from './custom-scale.js';
+import { customResourceVersion } from '../customresources/index.js';
 
 const DEFAULT_TOKEN_SECONDS = 3600;
 const MIN_TOKEN_SECONDS = 600;
@@ -46,6 +48,7 @@ export async function serveSubresource(handler: ApiHandler, request: IncomingMes
     kubeletTarget(handler.options.api, r.namespace, r.name!, r.url.searchParams.get('container'));
     throw badRequest('Upgrade request required');
   }
+  if (r.subresource === 'scale' && customResourceVersion(r.info)?.scale) return serveCustomScale(handler, request, response, r);
   throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
 }
 
