@@ -105,6 +105,14 @@ describe('server-side apply', () => {
     assert.equal(managed(applied)[0]!['operation'], 'Apply');
   });
 
+  test('an empty map list applied sets nothing, an empty map is a field set to {}', () => {
+    const config = structuredClone(DS_CONFIG) as { spec: { template: { spec: { containers: Obj[] } } } };
+    Object.assign(config.spec.template.spec.containers[0]!, { env: [], resources: {} });
+    const main = (fields(applyConfig(write('kubectl', DAEMONSET), undefined, config as Obj, false).object, 'kubectl') as Record<string, Record<string, Record<string, Record<string, Record<string, Obj>>>>>)['f:spec']!['f:template']!['f:spec']!['f:containers']!['k:{"name":"main"}']!;
+    assert.equal(main['f:env'], undefined);
+    assert.deepEqual(main['f:resources'], {});
+  });
+
   test('fields a manager no longer applies are removed, unless another manager owns them', () => {
     const first = applyConfig(write('kubectl'), undefined, cm({ a: '1', b: '2' }, { labels: { x: '1' } }), false).object;
     const second = applyConfig(write('kubectl'), first, cm({ a: '1' }), false).object;

@@ -72,7 +72,8 @@ function walkSet(types: FieldTypes, type: FieldType, value: Value, path: string[
       const childPath = [...path, fieldElement(key)];
       const ct = childType(types, type, key);
       if (isContainer(ct, child)) walkSet(types, ct, child, childPath, into);
-      else into.insert(childPath);
+      // An empty map is a field set to {}; an empty set or map list sets nothing (as upstream records it).
+      else if (!isGranularList(ct, child)) into.insert(childPath);
     }
     return;
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { lineDiff, type Hunk } from './line-diff.js';
-import { normalize } from './normalize.js';
+import { normalize, type NormalizeOptions } from './normalize.js';
 
 export type SideName = 'real' | 'hostpod';
 
@@ -57,6 +57,8 @@ export interface SessionOptions {
   kubectl: string;
   /** Each side's admin kubeconfig. */
   kubeconfigs: Record<SideName, string>;
+  /** What to do with managedFields in outputs (default: drop them). */
+  normalize?: NormalizeOptions;
 }
 
 const SETTLE_MS = 30_000;
@@ -77,9 +79,11 @@ export class ParitySession {
   readonly transcript: Compared[] = [];
   readonly #names = new Set<string>();
   readonly #kubectl: string;
+  readonly #normalizeOptions: NormalizeOptions;
 
   constructor(options: SessionOptions) {
     this.#kubectl = options.kubectl;
+    this.#normalizeOptions = options.normalize ?? {};
     const side = (name: SideName): Side => ({
       name, dir: mkdtempSync(join(tmpdir(), `hostpod-parity-${name}-`)),
       kubeconfigs: new Map([['admin', options.kubeconfigs[name]]]), vars: new Map(),
@@ -205,8 +209,8 @@ export class ParitySession {
     this.#names.add(step);
     this.transcript.push({ step, args: [...args], real, hostpod });
     const streams: [Stream, string, string][] = [
-      ['stdout', normalize(real.stdout), normalize(hostpod.stdout)],
-      ['stderr', normalize(real.stderr), normalize(hostpod.stderr)],
+      ['stdout', normalize(real.stdout, this.#normalizeOptions), normalize(hostpod.stdout, this.#normalizeOptions)],
+      ['stderr', normalize(real.stderr, this.#normalizeOptions), normalize(hostpod.stderr, this.#normalizeOptions)],
       ['exit code', String(real.code), String(hostpod.code)],
     ];
     for (const [stream, a, b] of streams) {
@@ -220,7 +224,7 @@ export class ParitySession {
     return this.transcript.map(({ step, args, real, hostpod }) => [
       `### ${step}: kubectl ${args.join(' ')}`,
       ...([['real', real], ['hostpod', hostpod]] as const).map(([side, run]) =>
-        `--- ${side} (exit ${run.code})\n${normalize(run.stdout)}\n--- ${side} stderr\n${normalize(run.stderr)}`),
+        `--- ${side} (exit ${run.code})\n${normalize(run.stdout, this.#normalizeOptions)}\n--- ${side} stderr\n${normalize(run.stderr, this.#normalizeOptions)}`),
     ].join('\n')).join('\n\n') + '\n';
   }
 
