@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyConfig, ApplyConflicts, conflictError, FieldSet, fieldTypesOf, recordUpdate, type FieldWrite } from '../../src/controlplane/fieldmanager/index.js';
+import { applyConfig, ApplyConflicts, conflictError, customResourceFieldTypes, FieldSet, fieldTypesOf, recordUpdate, type FieldWrite } from '../../src/controlplane/fieldmanager/index.js';
+import { typeErrors } from '../../src/controlplane/fieldmanager/typed-value.js';
 import { keyElement } from '../../src/controlplane/fieldmanager/path-element.js';
 
 type Obj = Record<string, unknown>;
@@ -108,7 +109,7 @@ describe('server-side apply', () => {
   test('an empty map list applied sets nothing, an empty map is a field set to {}', () => {
     const config = structuredClone(DS_CONFIG) as { spec: { template: { spec: { containers: Obj[] } } } };
     Object.assign(config.spec.template.spec.containers[0]!, { env: [], resources: {} });
-    const main = (fields(applyConfig(write('kubectl', DAEMONSET), undefined, config as Obj, false).object, 'kubectl') as Record<string, Record<string, Record<string, Record<string, Record<string, Obj>>>>>)['f:spec']!['f:template']!['f:spec']!['f:containers']!['k:{"name":"main"}']!;
+    const main = (fields(applyConfig(write('kubectl', DAEMONSET), undefined, config, false).object, 'kubectl') as Record<string, Record<string, Record<string, Record<string, Record<string, Obj>>>>>)['f:spec']!['f:template']!['f:spec']!['f:containers']!['k:{"name":"main"}']!;
     assert.equal(main['f:env'], undefined);
     assert.deepEqual(main['f:resources'], {});
   });
@@ -136,6 +137,11 @@ describe('server-side apply', () => {
       return true;
     });
     const forced = applyConfig(write('other'), theirs, cm({ a: 'changed', z: '9' }), true).object;
+    assert.throws(() => applyConfig(write('third'), forced, cm({ a: 'third', z: 'third' }), false), (error: unknown) => {
+      assert.ok(error instanceof ApplyConflicts);
+      assert.equal(conflictError(error.conflicts).message, 'Apply failed with 2 conflicts: conflicts with "other":\n- .data.a\n- .data.z');
+      return true;
+    });
     assert.deepEqual(forced['data'], { a: 'changed', b: '2', z: '9' });
     assert.deepEqual(fields(forced, 'other'), { 'f:data': { 'f:a': {}, 'f:z': {} } });
     assert.deepEqual(fields(forced, 'kubectl'), { 'f:data': { 'f:b': {} } });
@@ -210,5 +216,35 @@ describe('FieldsV1', () => {
   test('refuses what is not FieldsV1', () => {
     assert.throws(() => FieldSet.fromFieldsV1({ 'x:y': {} }), /unknown path element/);
     assert.throws(() => FieldSet.fromFieldsV1([]), /expected an object/);
+  });
+});
+
+describe('a custom resource\'s schema', () => {
+  const types = customResourceFieldTypes({
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          peers: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } } },
+          tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+          args: { type: 'array', items: { type: 'string' } },
+          extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        },
+      },
+    },
+  });
+  const cr = (spec: Obj): Obj => ({ apiVersion: 'example.com/v1', kind: 'Peering', metadata: { name: 'p', labels: { a: 'b' } }, spec });
+
+  test('merges its lists by their list types, and refuses fields it does not declare', () => {
+    const w = { ...write('one'), types, apiVersion: 'example.com/v1' };
+    const first = applyConfig(w, undefined, cr({ peers: [{ name: 'a', port: 1 }], tags: ['x'], args: ['1'], extra: { free: { form: true } } }), false).object;
+    assert.deepEqual(fields(first, 'one'), {
+      'f:metadata': { 'f:labels': { 'f:a': {} } },
+      'f:spec': { 'f:args': {}, 'f:extra': { 'f:free': { 'f:form': {} } }, 'f:peers': { 'k:{"name":"a"}': { '.': {}, 'f:name': {}, 'f:port': {} } }, 'f:tags': { 'v:"x"': {} } },
+    });
+    const second = applyConfig({ ...w, manager: 'two' }, first, cr({ peers: [{ name: 'b', port: 2 }], tags: ['y'], args: ['1'] }), false).object;
+    assert.deepEqual(second['spec'], { peers: [{ name: 'a', port: 1 }, { name: 'b', port: 2 }], tags: ['x', 'y'], args: ['1'], extra: { free: { form: true } } });
+    assert.deepEqual(typeErrors(types, types.root, cr({ colour: 'red' }) as Parameters<typeof typeErrors>[2]), ['.spec.colour: field not declared in schema']);
   });
 });

@@ -71,6 +71,8 @@ async function session(s: ParitySession, ns: string): Promise<void> {
   await step('managed fields after the label', show('configmap', 'settings'));
   s.write(`${ns}-cm-label.json`, configMap(ns, { a: 'changed', z: '9' }, { tier: 'base' }));
   await step('an apply conflicting with the label', ['apply', '--server-side', '-f', `${ns}-cm-label.json`]);
+  s.write(`${ns}-cm-third.json`, configMap(ns, { a: 'third', z: 'third' }));
+  await step('a conflict on two fields', ['apply', '--server-side', '--field-manager=third', '-f', `${ns}-cm-third.json`]);
   await step('dry run of a change', ['apply', '--server-side', '--dry-run=server', '-f', `${ns}-cm.json`, '--force-conflicts', '-o', 'yaml']);
   await step('diff --server-side', ['diff', '--server-side', '--force-conflicts', '-f', `${ns}-cm.json`]);
   await step('nothing changed by the dry run', show('configmap', 'settings'));
@@ -91,6 +93,16 @@ async function session(s: ParitySession, ns: string): Promise<void> {
   await step('a rollout by apply, forced', ['apply', '--server-side', '--force-conflicts', '-f', `${ns}-ds-2.json`]);
   await s.settle('the rollout observed', n('get', 'daemonset', 'agent', '-o', 'jsonpath={.status.observedGeneration}'), (run) => run.stdout.trim() === '4');
   await step('managed fields after the rollout', show('daemonset', 'agent'));
+
+  // A pod: what admission and the scheduler add is not the applier's.
+  s.write(`${ns}-pod.json`, JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'single', namespace: ns, labels: { app: 'single' } },
+    spec: { containers: [{ name: 'main', image: 'localhost/hostprocess-base:1', command: ['/bin/sh', '-c', 'sleep 3600'] }] },
+  }));
+  await s.settle('the default service account', n('get', 'serviceaccount', 'default'), (run) => run.code === 0);
+  await step('apply --server-side pod', ['apply', '--server-side', '-f', `${ns}-pod.json`]);
+  await s.settle('the pod found unschedulable', n('get', 'pod', 'single', '-o', 'jsonpath={.status.conditions[0].reason}'), (run) => run.stdout.trim() === 'Unschedulable');
+  await step('managed fields of the pod', show('pod', 'single'));
 
   // Client-side apply, then server-side apply (kubectl migrates the managers), then back.
   s.write(`${ns}-mig.json`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'migrated', namespace: ns }, data: { a: '1', b: '2' } }));

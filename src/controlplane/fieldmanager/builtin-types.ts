@@ -4,7 +4,7 @@
  * in field-types.json, else untyped (upstream's deduced type: maps granular, lists atomic).
  */
 import recorded from './field-types.json' with { type: 'json' };
-import type { FieldType, FieldTypes } from './field-types.js';
+import { fieldTypeFromOpenApi, type FieldType, type FieldTypes, type OpenApiSchema } from './field-types.js';
 
 interface Recorded {
   kinds: Record<string, string>;
@@ -36,4 +36,22 @@ export function fieldTypesOf(resource: TypedResource): FieldTypes {
     cache.set(key, types);
   }
   return types;
+}
+
+/**
+ * The field types of a custom resource from its version's structural schema (`openAPIV3Schema`),
+ * what a CRD's served resource gives as `fieldTypes`: the schema converted as a built-in type's
+ * (list and map types, key defaults), its top always taking apiVersion, kind and metadata (an
+ * ObjectMeta), as upstream completes a custom resource's schema. Without a schema, an open struct.
+ */
+export function customResourceFieldTypes(schema: OpenApiSchema | undefined): FieldTypes {
+  const converted = schema ? fieldTypeFromOpenApi(schema) : { kind: 'struct', fields: {}, open: true } as FieldType;
+  const root: FieldType = typeof converted !== 'string' && converted.kind === 'struct'
+    ? converted
+    : { kind: 'struct', fields: {}, open: true };
+  const string: FieldType = { kind: 'scalar', type: 'string' };
+  return {
+    root: { ...root, fields: { ...root.fields, apiVersion: string, kind: string, metadata: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' } },
+    named: RECORDED.named,
+  };
 }

@@ -67,8 +67,8 @@ export function fieldSetOf(types: FieldTypes, ref: TypeRef, value: Value, prefix
 
 function walkSet(types: FieldTypes, type: FieldType, value: Value, path: string[], into: FieldSet): void {
   if (isGranularMap(type, value)) {
+    // A field set to null is a field set (a condition's lastProbeTime: null is owned, as upstream records it).
     for (const [key, child] of Object.entries(value)) {
-      if (child === null) continue;
       const childPath = [...path, fieldElement(key)];
       const ct = childType(types, type, key);
       if (isContainer(ct, child)) walkSet(types, ct, child, childPath, into);
@@ -89,7 +89,7 @@ function walkSet(types: FieldTypes, type: FieldType, value: Value, path: string[
 
 /** Whether a value has members of its own in a field set: a granular map or list that is not empty. */
 function isContainer(type: FieldType, value: Value): boolean {
-  if (isGranularMap(type, value)) return Object.values(value).some((v) => v !== null);
+  if (isGranularMap(type, value)) return Object.keys(value).length > 0;
   return isGranularList(type, value) && value.length > 0;
 }
 
