@@ -57,7 +57,9 @@ export async function startAgent(options: StartAgentOptions): Promise<NodeAgent>
   requireRoot(`node agent for node ${options.nodeName}`);
   const { runtime, images, config } = await openRuntime({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.config ? { config: options.config } : {}) }, options.io, { mountMode: options.mountMode });
   const serving = options.serving ?? (await issueCertificate(await createCa(), { commonName: `system:node:${options.nodeName}`, usage: 'server', hosts: [options.address, '127.0.0.1', options.nodeName] }));
-  const client = new KubeClient(options.connection, `hostpod-agent/${HOSTPOD_VERSION}`);
+  // The API server names a write's manager in managedFields after the User-Agent's first part
+  // when no fieldManager is sent: the node agent's writes show as the kubelet's, as on any node.
+  const client = new KubeClient(options.connection, `kubelet/${HOSTPOD_VERSION} (linux/${process.arch}) hostpod-agent`);
   return NodeAgent.start({
     client,
     runtime,

@@ -237,7 +237,7 @@ describe('services parity: Services, Endpoints and EndpointSlices on the real co
     if (realStart.status === 'fulfilled') real = realStart.value;
     if (upStart.status === 'fulfilled') up = upStart.value;
     if (!real || !up) throw [realStart, upStart].flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []))[0]!;
-    session = new ParitySession({ kubectl: join(kubectlDir()!, `kubectl.${KUBECTL}`), kubeconfigs: { real: real.kubeconfig, hostpod: up.kubeconfig }, normalize: normalizeServices });
+    session = new ParitySession({ kubectl: join(kubectlDir()!, `kubectl.${KUBECTL}`), kubeconfigs: { real: real.kubeconfig, hostpod: up.kubeconfig }, rewrite: normalizeServices });
   });
   after(async () => {
     session?.close();

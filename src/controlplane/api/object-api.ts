@@ -18,6 +18,14 @@ import { alreadyExists, badRequest, conflict, forbidden, keepingWarnings, notFou
 import { planDeletion, type DeleteOptions } from './deletion.js';
 import { decodePatched, decodeWrite, DEFAULT_FIELD_VALIDATION, statusOf, type FieldValidation } from './field-validation.js';
 import type { Strategy } from './strategy.js';
+import { applyDefaults } from './apply-defaults.js';
+import { formatTimestamp } from './names.js';
+import {
+  APPLY_PATCH_YAML, ApplyConflicts, applyConfig, checkPatchOptions, conflictError, fieldTypesOf, managerOf, readApplyConfig, recordUpdate,
+  type FieldOwner, type FieldWrite,
+} from '../fieldmanager/index.js';
+import { patchMediaType } from '../patch/media-types.js';
+import { groupVersion, hasSubresource } from '../resources/definition.js';
 
 export type { FieldValidation } from './field-validation.js';
 
@@ -27,11 +35,15 @@ export interface RequestContext {
   fieldValidation?: FieldValidation;
   /** The warnings of this request so far: steps before validation (a pod's AppArmor annotations) add theirs. */
   warnings?: string[];
+  /** Who writes, for managedFields: the fieldManager option, the User-Agent, and an apply's force. */
+  owner?: FieldOwner;
 }
 
 export interface Written {
   object: Obj;
   warnings: string[];
+  /** An apply that created the object (201). */
+  created?: boolean;
 }
 
 export interface ListQuery {
@@ -145,7 +157,7 @@ export class ObjectApi {
     return keepingWarnings(warnings, () => this.#create(info, namespace, body, context, warnings));
   }
 
-  #create(info: ResourceDefinition, namespace: string, body: unknown, context: RequestContext, warnings: string[]): Written {
+  #create(info: ResourceDefinition, namespace: string, body: unknown, context: RequestContext, warnings: string[], applied = false): Written {
     let object = decodeWrite(info, body, context.fieldValidation ?? DEFAULT_FIELD_VALIDATION, warnings);
     const meta = metaOf(object);
     const ns = scoped(info, namespace);
@@ -156,6 +168,7 @@ export class ObjectApi {
       this.#requireLiveNamespace(ns, info, meta.name ?? meta.generateName ?? '');
     }
     object = withMeta(object, { namespace: info.namespaced ? ns : undefined });
+    if (!applied) object = recordUpdate(this.#fieldWrite(info, context, ''), undefined, applyDefaults(info, object));
     const recording = { ...context, warnings };
     try {
       object = this.strategy.prepareForCreate(info, object, recording);
@@ -208,6 +221,9 @@ export class ObjectApi {
     const warnings: string[] = [];
     const ns = scoped(info, namespace);
     const validation = context.fieldValidation ?? DEFAULT_FIELD_VALIDATION;
+    const apply = patchMediaType(contentType) === APPLY_PATCH_YAML;
+    checkPatchOptions(apply, context.owner ?? {});
+    if (apply) return keepingWarnings(warnings, () => this.#apply(info, ns, name, patch, context, warnings, subresource));
     return keepingWarnings(warnings, () => {
       const body = patchStep(() => decodePatch(contentType, info.patchMeta, patch));
       const patchErrors = validation === 'Ignore' ? [] : patchStrictErrors(contentType, body);
@@ -277,8 +293,46 @@ export class ObjectApi {
     }
   }
 
+  /**
+   * Server-side apply: the configuration merged into the object by its kind's schema (or the
+   * object created from it), with the manager's ownership and the conflicts with other managers.
+   */
+  #apply(info: ResourceDefinition, ns: string, name: string, body: unknown, context: RequestContext, warnings: string[], subresource?: string): Written {
+    const types = fieldTypesOf(info);
+    const raw = body instanceof Uint8Array || typeof body === 'string' ? body : JSON.stringify(body);
+    const config = readApplyConfig(raw, { apiVersion: groupVersion(info), kind: info.kind, name, namespace: ns, types });
+    const write = this.#fieldWrite(info, context, subresource ?? '');
+    const force = context.owner?.force ?? false;
+    const applying = (current: Obj | undefined): Obj => {
+      try {
+        return applyConfig(write, current, config, force).object;
+      } catch (error) {
+        if (error instanceof ApplyConflicts) throw conflictError(error.conflicts);
+        throw error;
+      }
+    };
+    if (!this.find(info, ns, name)) {
+      if (subresource !== undefined) throw notFound(info, name);
+      return { ...this.#create(info, ns, applying(undefined), context, warnings, true), created: true };
+    }
+    return this.#replace(info, ns, name, (current) => {
+      const applied = decodeWrite(info, applying(current), context.fieldValidation ?? DEFAULT_FIELD_VALIDATION, warnings);
+      checkResourceVersion(info, name, applied, current);
+      return applied;
+    }, context, warnings, subresource, true);
+  }
+
+  /** What the field manager is told of a write. */
+  #fieldWrite(info: ResourceDefinition, context: RequestContext, subresource: string): FieldWrite {
+    const ignored = subresource === 'status' ? [['f:spec']] : subresource === '' && hasSubresource(info, 'status') ? [['f:status']] : [];
+    return {
+      types: fieldTypesOf(info), manager: managerOf(context.owner ?? {}, ''), apiVersion: groupVersion(info),
+      subresource: subresource === 'status' || subresource === 'scale' ? subresource : '', now: formatTimestamp(this.now()), ignored,
+    };
+  }
+
   #replace(
-    info: ResourceDefinition, ns: string, name: string, build: (current: Obj) => Obj, context: RequestContext, warnings: string[], subresource?: string,
+    info: ResourceDefinition, ns: string, name: string, build: (current: Obj) => Obj, context: RequestContext, warnings: string[], subresource?: string, applied = false,
   ): Written {
     const key = { resource: storeResource(info), namespace: ns, name };
     const current = this.store.get(key);
@@ -286,6 +340,10 @@ export class ObjectApi {
     // As kube-apiserver's BeforeUpdate: an object without a namespace takes the request's (and a
     // cluster-scoped one has none), so a PUT or patch that leaves it out keeps the object in place.
     let object = withMeta(build(current), { namespace: info.namespaced ? ns : undefined });
+    // Bindings and namespace finalizations are the registry's own writes, which upstream's field manager does not see.
+    if (!applied && subresource !== 'binding' && subresource !== 'finalize') {
+      object = recordUpdate(this.#fieldWrite(info, context, subresource ?? ''), current, applyDefaults(info, object));
+    }
     object = this.strategy.prepareForUpdate(info, object, current, context, subresource);
     warnings.push(...this.strategy.validate(info, object, current, context, subresource));
     const meta = metaOf(object);

@@ -45,7 +45,8 @@ export class StatusError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      // An internal error of upstream's (a failed typed conversion) has no reason at all.
+      ...(this.reason === '' ? {} : { reason: this.reason }),
       ...(this.details ? { details: this.details } : {}),
       code: this.code,
     };

@@ -20,7 +20,8 @@ export interface ControllerContext {
   apiServer?: { address: string; port: number };
 }
 
-export const AS_CONTROLLER: RequestContext = { user: CONTROLLER_USER };
+/** A controller's writes, recorded in managedFields as kube-controller-manager's. */
+export const AS_CONTROLLER: RequestContext = { user: CONTROLLER_USER, owner: { fieldManager: 'kube-controller-manager' } };
 
 /** A served resource, by its plural name and group. */
 export function resource(name: string, group = ''): ResourceDefinition {

@@ -111,7 +111,7 @@ export class Scheduler implements Controller {
         ...(observedGeneration === undefined ? {} : { observedGeneration }),
       };
       return { ...p, status: { ...status, phase: 'Pending', conditions: [...others, condition] } };
-    }, AS_CONTROLLER, 'status');
+    }, { ...AS_CONTROLLER, owner: { fieldManager: 'kube-scheduler' } }, 'status');
     recordEvent(api, pod, { type: 'Warning', reason: 'FailedScheduling', message, component: SCHEDULER, action: 'Scheduling' });
   }
 }

@@ -15,6 +15,7 @@ import type { UpdateSubresource } from '../api/prepare-update.js';
 import type { UserInfo } from '../auth/user.js';
 import type { JsonObject } from '../../api/defaults/json.js';
 import type { TypeMeta } from '../patch/patch-meta.js';
+import type { FieldTypes } from '../fieldmanager/field-types.js';
 import type { ResourcePrinter } from '../tables/shared.js';
 import type { ServiceNetwork } from '../services/service-network.js';
 
@@ -130,6 +131,12 @@ export interface ResourceSpec {
   printer?: ResourcePrinter;
   /** The fields `--field-selector` takes besides metadata.name and metadata.namespace. */
   selectableFields?: Readonly<Record<string, FieldValue>>;
+  /**
+   * The field types server-side apply merges by (fieldmanager/field-types.ts), when they are not
+   * the built-in kind's recorded ones: a custom resource's structural schema, converted with
+   * `fieldTypeFromOpenApi`. Undefined: the recorded ones, or untyped for an unknown kind.
+   */
+  fieldTypes?: () => FieldTypes | undefined;
 }
 
 /** A served resource: its spec, and its scope. */

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from '../api/deletion.js';
 import { decodeWrite, DEFAULT_FIELD_VALIDATION } from '../api/field-validation.js';
 import type { ListQuery } from '../api/object-api.js';
+import type { FieldOwner } from '../fieldmanager/index.js';
 import { isObject, metaOf, type Obj } from '../api/object-meta.js';
 import { groupVersion, type ResourceDefinition } from '../resources/index.js';
 import { badRequest, keepingWarnings, methodNotSupported, StatusError } from '../api/status-error.js';
@@ -61,7 +62,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     throw new StatusError(404, 'NotFound', `the server could not find the requested resource`);
   }
   if (!info.verbs.includes(r.verb) && subresource === undefined) throw methodNotSupported(info, r.verb);
-  const context = writeContext(r.verb, query, r.user);
+  const context = { ...writeContext(r.verb, query, r.user), owner: fieldOwner(query, request) };
   const representation = negotiate(request.headers.accept);
   if (representation.type === 'not-acceptable') {
     throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io`);
@@ -120,7 +121,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     case 'patch': {
       // The patch module checks the media type against the kind and decodes the body, with kube-apiserver's errors.
       const patched = api.patch(info, namespace, name!, request.headers['content-type'] ?? '', await readBody(request), context, subresource);
-      return sendJson(response, 200, encodeOne(patched.object), patched.warnings);
+      return sendJson(response, patched.created ? 201 : 200, encodeOne(patched.object), patched.warnings);
     }
     case 'delete': {
       const [options, bodyDryRun] = await deleteOptions(request, query);
@@ -142,6 +143,17 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
       return sendJson(response, 200, { kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata: { resourceVersion: String(api.store.revision) }, items });
     }
   }
+}
+
+/** The write's owner for managedFields: its fieldManager and force options and its User-Agent. */
+function fieldOwner(query: URLSearchParams, request: IncomingMessage): FieldOwner {
+  const force = query.get('force');
+  return {
+    ...(query.get('fieldManager') ? { fieldManager: query.get('fieldManager')! } : {}),
+    userAgent: request.headers['user-agent'] ?? '',
+    // strconv.ParseBool's spellings of true; anything else is false.
+    ...(force === null ? {} : { force: ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(force) }),
+  };
 }
 
 function listQueryOf(query: URLSearchParams): ListQuery {

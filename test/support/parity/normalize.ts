@@ -105,9 +105,44 @@ function withoutRepeatedEvents(lines: string[]): string[] {
   return lines.filter((line, i) => !(i > 0 && EVENT_LINE.test(line) && line === lines[i - 1]));
 }
 
+/**
+ * Sorts the entries of each YAML `managedFields` block by operation, manager and subresource:
+ * kube-apiserver orders them by their times (in seconds), so two writes in one second on one
+ * control plane and in two on the other swap places; what each entry holds is still compared.
+ */
+function withSortedManagedFields(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    out.push(lines[i]!);
+    const start = /^(\s*)managedFields:$/.exec(lines[i]!);
+    if (!start) continue;
+    const indent = start[1]!.length;
+    const entries: string[][] = [];
+    while (i + 1 < lines.length) {
+      const line = lines[i + 1]!;
+      const depth = line.length - line.trimStart().length;
+      if (depth < indent || (depth === indent && !line.trimStart().startsWith('- '))) break;
+      if (depth === indent) entries.push([]);
+      entries.at(-1)?.push(line);
+      i++;
+    }
+    const sortKey = (entry: string[]): string => ['operation', 'manager', 'subresource', 'apiVersion']
+      .map((field) => entry.find((l) => l.trimStart().replace(/^- /, '').startsWith(`${field}:`))?.trim().replace(/^- /, '') ?? '').join('\n');
+    entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+    out.push(...entries.flat());
+  }
+  return out.join('\n');
+}
+
+/** How a session normalizes: managedFields dropped (the default) or kept with their entries sorted. */
+export interface NormalizeOptions {
+  managedFields?: 'drop' | 'sorted';
+}
+
 /** The output of one kubectl run, comparable between two control planes. */
-export function normalize(text: string): string {
-  let out = withoutManagedFields(text);
+export function normalize(text: string, options: NormalizeOptions = {}): string {
+  let out = options.managedFields === 'sorted' ? withSortedManagedFields(text) : withoutManagedFields(text);
   out = out.replace(JWT, describeJwt).replace(PEM, '<$1>').replace(FINGERPRINT, 'X509SHA256=<fingerprint>');
   out = numbered(out, UID, 'uid');
   out = out.replace(RFC3339, '<time>').replace(DESCRIBE_TIME, '<time>').replace(DIFF_TIME, '<time>').replace(DIFF_DIR, '/<$1>/');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { lineDiff, type Hunk } from './line-diff.js';
-import { normalize } from './normalize.js';
+import { normalize, type NormalizeOptions } from './normalize.js';
 
 export type SideName = 'real' | 'hostpod';
 
@@ -57,8 +57,10 @@ export interface SessionOptions {
   kubectl: string;
   /** Each side's admin kubeconfig. */
   kubeconfigs: Record<SideName, string>;
+  /** What to do with managedFields in outputs (default: drop them). */
+  normalize?: NormalizeOptions;
   /** A normalization of the session's own, after the common one (a Service's allocated addresses). */
-  normalize?: (text: string) => string;
+  rewrite?: (text: string) => string;
 }
 
 const SETTLE_MS = 30_000;
@@ -83,8 +85,9 @@ export class ParitySession {
 
   constructor(options: SessionOptions) {
     this.#kubectl = options.kubectl;
-    const extra = options.normalize;
-    this.#normalize = extra ? (text) => extra(normalize(text)) : normalize;
+    const common = options.normalize ?? {};
+    const extra = options.rewrite;
+    this.#normalize = (text) => (extra ? extra(normalize(text, common)) : normalize(text, common));
     const side = (name: SideName): Side => ({
       name, dir: mkdtempSync(join(tmpdir(), `hostpod-parity-${name}-`)),
       kubeconfigs: new Map([['admin', options.kubeconfigs[name]]]), vars: new Map(),

@@ -1,0 +1,162 @@
+/**
+ * A set of field paths, as structured-merge-diff's fieldpath.Set: a tree of path elements whose
+ * nodes may be members themselves (a leaf, a list item) and may have children. It reads and
+ * writes managedFields' FieldsV1 encoding: `{"f:data":{"f:a":{}}}`, with `".": {}` for a node
+ * that is a member and has children, in upstream's order of path elements.
+ */
+import { comparePathElements, isPathElement } from './path-element.js';
+
+export type FieldPath = readonly string[];
+
+/** FieldsV1: each path element maps to its children; `.` marks the node itself a member. */
+export type FieldsV1 = { [element: string]: FieldsV1 };
+
+export class FieldSet {
+  readonly members = new Set<string>();
+  readonly children = new Map<string, FieldSet>();
+
+  /** Adds one path as a member. */
+  insert(path: FieldPath): this {
+    if (path.length === 0) return this;
+    let node = this.#child(path[0]!, path.length > 1);
+    for (let i = 1; i < path.length - 1; i++) node = node.#child(path[i]!, true);
+    if (path.length > 1) node.members.add(path[path.length - 1]!);
+    return this;
+  }
+
+  /** Whether the path is a member. */
+  has(path: FieldPath): boolean {
+    const node = this.#at(path.slice(0, -1));
+    return node !== undefined && path.length > 0 && node.members.has(path[path.length - 1]!);
+  }
+
+  /** Whether some member lies strictly under `path`. */
+  hasBelow(path: FieldPath): boolean {
+    const node = this.#at(path);
+    return node !== undefined && !node.isEmpty();
+  }
+
+  isEmpty(): boolean {
+    return this.members.size === 0 && [...this.children.values()].every((c) => c.isEmpty());
+  }
+
+  /** Every member path. */
+  paths(prefix: FieldPath = []): string[][] {
+    const out: string[][] = [];
+    for (const element of [...new Set([...this.members, ...this.children.keys()])].sort(comparePathElements)) {
+      if (this.members.has(element)) out.push([...prefix, element]);
+      const child = this.children.get(element);
+      if (child) out.push(...child.paths([...prefix, element]));
+    }
+    return out;
+  }
+
+  union(other: FieldSet): FieldSet {
+    const out = this.copy();
+    for (const path of other.paths()) out.insert(path);
+    return out;
+  }
+
+  /** The members of this set that `other` lacks (not recursive: a member's children stay, as upstream's Difference). */
+  difference(other: FieldSet): FieldSet {
+    const out = new FieldSet();
+    for (const path of this.paths()) if (!other.has(path)) out.insert(path);
+    return out;
+  }
+
+  intersection(other: FieldSet): FieldSet {
+    const out = new FieldSet();
+    for (const path of this.paths()) if (other.has(path)) out.insert(path);
+    return out;
+  }
+
+  copy(): FieldSet {
+    const out = new FieldSet();
+    for (const path of this.paths()) out.insert(path);
+    return out;
+  }
+
+  equals(other: FieldSet): boolean {
+    return JSON.stringify(this.toFieldsV1()) === JSON.stringify(other.toFieldsV1());
+  }
+
+  /** The FieldsV1 object, its keys in upstream's order. */
+  toFieldsV1(): FieldsV1 {
+    const out: FieldsV1 = {};
+    for (const element of [...new Set([...this.members, ...this.children.keys()])].sort(comparePathElements)) {
+      const child = this.children.get(element);
+      const inner = child && !child.isEmpty() ? child.toFieldsV1() : undefined;
+      if (inner === undefined) {
+        if (this.members.has(element)) out[element] = {};
+        continue;
+      }
+      out[element] = this.members.has(element) ? { '.': {}, ...inner } : inner;
+    }
+    return out;
+  }
+
+  /**
+   * A set from FieldsV1.
+   * @throws Error when the value is not FieldsV1 (not an object, or a key that is no path element)
+   */
+  static fromFieldsV1(value: unknown): FieldSet {
+    const set = new FieldSet();
+    const walk = (node: unknown, prefix: string[]): void => {
+      if (typeof node !== 'object' || node === null || Array.isArray(node)) throw new Error('expected an object');
+      for (const [element, child] of Object.entries(node)) {
+        if (element === '.') {
+          if (prefix.length === 0) throw new Error('"." at the top of the set');
+          set.insert(prefix);
+          continue;
+        }
+        if (!isPathElement(element)) throw new Error(`unknown path element ${JSON.stringify(element)}`);
+        const path = [...prefix, element];
+        if (typeof child === 'object' && child !== null && !Array.isArray(child) && Object.keys(child as object).length === 0) set.insert(path);
+        else walk(child, path);
+      }
+    };
+    walk(value, []);
+    return set;
+  }
+
+  /** The child node of `element` (made when missing); with `descend` false, this node, after adding `element` as a member. */
+  #child(element: string, descend: boolean): FieldSet {
+    if (!descend) {
+      this.members.add(element);
+      return this;
+    }
+    let child = this.children.get(element);
+    if (!child) {
+      child = new FieldSet();
+      this.children.set(element, child);
+    }
+    return child;
+  }
+
+  #at(path: FieldPath): FieldSet | undefined {
+    if (path.length === 0) return this;
+    const child = this.children.get(path[0]!);
+    return child ? child.#at(path.slice(1)) : undefined;
+  }
+}
+
+/**
+ * Every member path in the order upstream iterates a set (a level's members, then its children in
+ * order), which is the order its conflicts are listed in.
+ */
+export function iteratePaths(set: FieldSet, prefix: FieldPath = []): string[][] {
+  const out: string[][] = [];
+  for (const element of [...set.members].sort(comparePathElements)) out.push([...prefix, element]);
+  for (const element of [...set.children.keys()].sort(comparePathElements)) out.push(...iteratePaths(set.children.get(element)!, [...prefix, element]));
+  return out;
+}
+
+/** `set` without the members at or under any of `prefixes` (upstream's RecursiveDifference of ignored fields). */
+export function withoutPrefixes(set: FieldSet, prefixes: readonly FieldPath[]): FieldSet {
+  if (prefixes.length === 0) return set;
+  const out = new FieldSet();
+  for (const path of set.paths()) {
+    if (!prefixes.some((prefix) => prefix.every((element, i) => path[i] === element))) out.insert(path);
+  }
+  return out;
+}
