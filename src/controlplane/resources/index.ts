@@ -7,8 +7,10 @@
 import { bindings } from './definitions/bindings.js';
 import { configMaps } from './definitions/configmaps.js';
 import { controllerRevisions } from './definitions/controllerrevisions.js';
+import { cronJobs } from './definitions/cronjobs.js';
 import { daemonSets } from './definitions/daemonsets.js';
 import { events } from './definitions/events.js';
+import { jobs } from './definitions/jobs.js';
 import { leases } from './definitions/leases.js';
 import { namespaces } from './definitions/namespaces.js';
 import { nodes } from './definitions/nodes.js';
@@ -25,6 +27,7 @@ import { ResourceRegistry } from './registry.js';
 export const RESOURCES: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, controllerRevisions, daemonSets,
   selfSubjectReviews, selfSubjectAccessReviews, subjectAccessReviews, leases,
+  cronJobs, jobs,
 ];
 
 /** The registry of RESOURCES, built (and checked) once. */
