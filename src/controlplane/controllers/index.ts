@@ -7,13 +7,14 @@ import { GarbageCollector } from './garbage-collector.js';
 import { PodGarbageCollector } from './pod-gc.js';
 import { Scheduler } from './scheduler.js';
 import { JobController } from './job.js';
+import { CronJobController } from './cronjob.js';
 import { TtlAfterFinishedController } from './ttl-after-finished.js';
 
 export function startControllers(context: ControllerContext): Controller[] {
   const controllers: Controller[] = [
     new NamespaceController(context), new ServiceAccountController(context), new GarbageCollector(context),
     new DaemonSetController(context), new Scheduler(context), new PodGarbageCollector(context),
-    new JobController(context), new TtlAfterFinishedController(context),
+    new JobController(context), new TtlAfterFinishedController(context), new CronJobController(context),
   ];
   for (const c of controllers) c.start();
   return controllers;
