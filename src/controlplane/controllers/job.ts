@@ -33,6 +33,8 @@ interface JobStatus { startTime?: string; completionTime?: string; active?: numb
 interface PodStatus { phase?: string; conditions?: { type: string; status: string }[] }
 
 const MAX_BACKOFF_MS = 360_000;
+/** The work queue's key for a pod without a Job that still holds the finalizer. */
+const ORPHAN = 'orphan:';
 
 /** A job's failures since its last success, for the back-off of their replacements (in memory, as upstream's). */
 interface Backoff { failures: number; last: number }
@@ -58,6 +60,8 @@ export class JobController implements Controller {
         const owner = pod ? jobOwner(pod) : undefined;
         if (owner) this.#queue.add(`${change.key.namespace}/${owner.name}`);
       }
+      // A pod orphaned (its Job deleted with --cascade=orphan) keeps the finalizer no Job will count.
+      if (change.object && !jobOwner(change.object) && hasFinalizer(change.object)) this.#queue.add(`${ORPHAN}${change.key.namespace}/${change.key.name}`);
     }));
     for (const job of this.context.api.list(resource('jobs', 'batch'), '').items) this.#queue.add(`${metaOf(job).namespace ?? ''}/${metaOf(job).name ?? ''}`);
   }
@@ -69,8 +73,14 @@ export class JobController implements Controller {
 
   /** Reconciles one Job (`namespace/name`); what the work queue calls, and tests. */
   sync(key: string): SyncResult {
-    const [namespace = '', name = ''] = key.split('/');
     const { api } = this.context;
+    if (key.startsWith(ORPHAN)) {
+      const [namespace = '', name = ''] = key.slice(ORPHAN.length).split('/');
+      const pod = api.find(resource('pods'), namespace, name);
+      if (pod && !jobOwner(pod)) this.#releasePod(pod);
+      return;
+    }
+    const [namespace = '', name = ''] = key.split('/');
     const job = api.find(resource('jobs', 'batch'), namespace, name);
     const candidates = api.list(resource('pods'), namespace).items.filter((p) => jobOwner(p)?.name === name);
     const uid = job ? metaOf(job).uid : undefined;

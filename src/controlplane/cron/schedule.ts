@@ -93,11 +93,11 @@ function parseField(text: string, bounds: Bounds): Field {
 
 /** Go's time.ParseDuration for what `@every` takes: `1h30m`, `90s`, `1.5h`; in ms. */
 function parseDuration(text: string): number {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const match = /^([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))+$/.test(text);
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const match = /^([0-9]*\.?[0-9]+(ns|us|\u00b5s|ms|s|m|h))+$/.test(text);
   if (!match) throw new ScheduleError(`failed to parse duration ${text}: time: invalid duration ${JSON.stringify(text)}`);
   let total = 0;
-  for (const [, value, unit] of text.matchAll(/([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)/g)) total += Number(value) * (units[unit!] ?? 0);
+  for (const [, value, unit] of text.matchAll(/([0-9]*\.?[0-9]+)(ns|us|\u00b5s|ms|s|m|h)/g)) total += Number(value) * (units[unit!] ?? 0);
   return total;
 }
 

@@ -8,6 +8,7 @@
  */
 import type protobuf from 'protobufjs';
 import { badRequest, StatusError } from '../api/status-error.js';
+import { BATCH_KINDS, decodeBatch } from './protobuf-batch.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -90,6 +91,7 @@ export async function decodeProtobuf(body: Buffer): Promise<Record<string, unkno
     throw badRequest(`the Protobuf body cannot be decoded: ${(error as Error).message}`);
   }
   const kind = unknown.typeMeta?.kind ?? '';
+  if (BATCH_KINDS.has(kind)) return decodeBatch(kind, unknown.typeMeta?.apiVersion ?? '', unknown.raw ?? new Uint8Array());
   if (!KINDS.has(kind)) {
     throw new StatusError(415, 'UnsupportedMediaType', `hostpod reads ${kind || 'this kind'} only as JSON (Content-Type: application/json); Protobuf is accepted for ${[...KINDS].join(', ')}`);
   }
