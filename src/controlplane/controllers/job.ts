@@ -323,7 +323,12 @@ export class JobController implements Controller {
       this.context.api.mutate(resource('pods'), meta.namespace ?? '', meta.name ?? '', (current) => {
         const finalizers = metaOf(current).finalizers ?? [];
         if (metaOf(current).uid !== meta.uid || !finalizers.includes(JOB_TRACKING_FINALIZER)) return undefined;
-        return { ...current, metadata: { ...(current['metadata'] as Obj), finalizers: finalizers.filter((f) => f !== JOB_TRACKING_FINALIZER) } };
+        const metadata = { ...(current['metadata'] as Obj) };
+        const rest = finalizers.filter((f) => f !== JOB_TRACKING_FINALIZER);
+        // No finalizers left is none at all, as the API server stores them (not an empty list).
+        if (rest.length > 0) metadata['finalizers'] = rest;
+        else delete metadata['finalizers'];
+        return { ...current, metadata };
       }, AS_CONTROLLER);
     } catch (error) {
       if (!(error instanceof StatusError && error.code === 404)) throw error;

@@ -77,8 +77,7 @@ function toJson(type: protobuf.Type, message: Record<string, unknown>): unknown 
         Object.assign(out, json);
         continue;
       }
-      // An empty struct is left out, as Go leaves out an unset pointer to one.
-      if (json && typeof json === 'object' && Object.keys(json).length === 0 && !POINTER_FIELDS.has(key)) continue;
+      // A struct present is kept even empty: Go writes a non-pointer struct (and a set pointer to one) in JSON too.
     } else {
       // Go writes every non-pointer field; JSON leaves out its zero values (omitempty). A set
       // pointer's false or 0 stays; an empty string is left out either way (no field cares).
