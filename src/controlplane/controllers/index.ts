@@ -13,6 +13,9 @@ import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
 import { serviceNetwork } from '../services/service-network.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { CustomResourceDefinitionController } from './customresourcedefinitions.js';
+import { JobController } from './job.js';
+import { CronJobController } from './cronjob.js';
+import { TtlAfterFinishedController } from './ttl-after-finished.js';
 
 export function startControllers(context: ControllerContext): Controller[] {
   const controllers: Controller[] = [
@@ -20,6 +23,7 @@ export function startControllers(context: ControllerContext): Controller[] {
     new DaemonSetController(context), new Scheduler(context), new PodGarbageCollector(context),
     new ClusterRoleAggregationController(context),
     new CustomResourceDefinitionController(context),
+    new JobController(context), new TtlAfterFinishedController(context), new CronJobController(context),
   ];
   controllers.push(new EndpointsController(context), new EndpointSliceController(context), new EndpointSliceMirroringController(context));
   if (context.apiServer) controllers.push(new KubernetesServiceController(context, context.serviceNetwork ?? serviceNetwork(), context.apiServer));

@@ -240,6 +240,26 @@ export const ClusterRole = kind('ClusterRole', {
 });
 export const RoleBinding = kind('RoleBinding', { subjects: atomic(Subject), roleRef: of(RoleRef) });
 export const ClusterRoleBinding = kind('ClusterRoleBinding', { subjects: atomic(Subject), roleRef: of(RoleRef) });
+// batch/v1: a JobSpec's lists (pod failure policy rules, success policy rules) carry no patch tags.
+const JobSpec = struct('JobSpec', {
+  selector: of(LabelSelector),
+  template: of(PodTemplateSpec),
+  podFailurePolicy: of(struct('PodFailurePolicy', { rules: atomic(struct('PodFailurePolicyRule')) })),
+  successPolicy: of(struct('SuccessPolicy', { rules: atomic(struct('SuccessPolicyRule')) })),
+});
+
+export const Job = kind('Job', {
+  spec: of(JobSpec),
+  status: of(struct('JobStatus', {
+    conditions: mergedBy('type', struct('JobCondition')),
+    uncountedTerminatedPods: of(struct('UncountedTerminatedPods', { succeeded: atomic(), failed: atomic() })),
+  })),
+});
+
+export const CronJob = kind('CronJob', {
+  spec: of(struct('CronJobSpec', { jobTemplate: of(struct('JobTemplateSpec', { metadata: of(ObjectMeta), spec: of(JobSpec) })) })),
+  status: of(struct('CronJobStatus', { active: atomic(ObjectReference) })),
+});
 
 /** A struct's field, or a map's value type; undefined where the metadata does not say. */
 export function fieldOf(type: TypeMeta | undefined, key: string): FieldMeta | undefined {

@@ -14,8 +14,10 @@ import { selfSubjectRulesReviews } from './definitions/selfsubjectrulesreviews.j
 import { configMaps } from './definitions/configmaps.js';
 import { customResourceDefinitions } from './definitions/customresourcedefinitions.js';
 import { controllerRevisions } from './definitions/controllerrevisions.js';
+import { cronJobs } from './definitions/cronjobs.js';
 import { daemonSets } from './definitions/daemonsets.js';
 import { events } from './definitions/events.js';
+import { jobs } from './definitions/jobs.js';
 import { leases } from './definitions/leases.js';
 import { namespaces } from './definitions/namespaces.js';
 import { nodes } from './definitions/nodes.js';
@@ -33,11 +35,13 @@ import { ResourceRegistry } from './registry.js';
 
 /** Every served resource, in discovery order (kube-apiserver's groups, and each group's resources, alphabetical). */
 export const RESOURCES: readonly ResourceDefinition[] = [
-  namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, controllerRevisions, daemonSets,
+  namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, services, endpoints, controllerRevisions, daemonSets,
   selfSubjectReviews, localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectRulesReviews, subjectAccessReviews,
-  clusterRoleBindings, clusterRoles, roleBindings, roles, leases,
-  services, endpoints, endpointSlices,
+  cronJobs, jobs,
+  clusterRoleBindings, clusterRoles, roleBindings, roles,
   customResourceDefinitions,
+  leases,
+  endpointSlices,
 ];
 
 /** The registry of RESOURCES, built (and checked) once. */

@@ -8,6 +8,7 @@
  */
 import type protobuf from 'protobufjs';
 import { badRequest, StatusError } from '../api/status-error.js';
+import { BATCH_KINDS, decodeBatch } from './protobuf-batch.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -126,6 +127,7 @@ export async function decodeProtobuf(body: Buffer, expected?: 'DeleteOptions'): 
   }
   // client-go leaves an options body's kind out; it is what the request reads.
   const kind = expected ?? unknown.typeMeta?.kind ?? '';
+  if (expected === undefined && BATCH_KINDS.has(kind)) return decodeBatch(kind, unknown.typeMeta?.apiVersion ?? '', unknown.raw ?? new Uint8Array());
   if (expected === undefined && !KINDS.has(kind)) {
     throw new StatusError(415, 'UnsupportedMediaType', `hostpod reads ${kind || 'this kind'} only as JSON (Content-Type: application/json); Protobuf is accepted for ${[...KINDS].join(', ')}`);
   }

@@ -56,7 +56,7 @@ function validateRequirement(requirement: V1LabelSelectorRequirement, path: Fiel
 }
 
 /** ValidateLabelSelector: its labels and its requirements. */
-function validateLabelSelector(selector: V1LabelSelector, path: FieldPath): FieldError[] {
+export function validateLabelSelector(selector: V1LabelSelector, path: FieldPath): FieldError[] {
   return [
     ...validateLabels(selector.matchLabels, path.child('matchLabels')),
     ...(selector.matchExpressions ?? []).flatMap((e, i) => validateRequirement(e, path.child('matchExpressions').index(i))),
