@@ -8,6 +8,8 @@ import { bindings } from './definitions/bindings.js';
 import { configMaps } from './definitions/configmaps.js';
 import { controllerRevisions } from './definitions/controllerrevisions.js';
 import { daemonSets } from './definitions/daemonsets.js';
+import { deployments } from './definitions/deployments.js';
+import { replicaSets } from './definitions/replicasets.js';
 import { events } from './definitions/events.js';
 import { leases } from './definitions/leases.js';
 import { namespaces } from './definitions/namespaces.js';
@@ -25,6 +27,7 @@ import { ResourceRegistry } from './registry.js';
 export const RESOURCES: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, controllerRevisions, daemonSets,
   selfSubjectReviews, selfSubjectAccessReviews, subjectAccessReviews, leases,
+  deployments, replicaSets,
 ];
 
 /** The registry of RESOURCES, built (and checked) once. */

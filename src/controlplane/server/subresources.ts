@@ -16,6 +16,7 @@ import type { ResourceRequest } from './resource-handlers.js';
 import { kubeletTarget, logTarget, proxyLogs } from './kubelet-proxy.js';
 import { sendJson } from './respond.js';
 import { writeContext } from './write-options.js';
+import { serveScale } from './scale.js';
 
 const DEFAULT_TOKEN_SECONDS = 3600;
 const MIN_TOKEN_SECONDS = 600;
@@ -23,6 +24,7 @@ const MAX_TOKEN_SECONDS = 2 ** 32;
 
 export async function serveSubresource(handler: ApiHandler, request: IncomingMessage, response: ServerResponse, r: ResourceRequest): Promise<void> {
   const key = `${r.info.resource}/${r.subresource ?? ''}`;
+  if (r.subresource === 'scale' && r.info.subresources.some((s) => s.name === 'scale')) return serveScale(handler, request, response, r);
   if (key === 'pods/binding' && r.verb === 'create') {
     const { body, context, warnings } = await decodeCreate(request, r);
     keepingWarnings(warnings, () => bindPod(handler.options.api, r.namespace, r.name!, body, context));
