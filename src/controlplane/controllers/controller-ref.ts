@@ -60,7 +60,10 @@ function change(api: ObjectApi, info: ResourceDefinition, object: Obj, refs: (cu
       const existing = (currentMeta['ownerReferences'] ?? []) as Obj[];
       const next = refs(existing);
       if (next.length > existing.length && existing.some((r) => r['controller'] === true)) return undefined;
-      return { ...current, metadata: { ...currentMeta, ownerReferences: next } };
+      // The last reference released leaves no list, as upstream's patch leaves none.
+      const metadata: Obj = { ...currentMeta, ownerReferences: next };
+      if (next.length === 0) delete metadata['ownerReferences'];
+      return { ...current, metadata };
     }, AS_CONTROLLER);
   } catch (error) {
     if (error instanceof StatusError && (error.code === 404 || error.code === 422)) return undefined;

@@ -24,6 +24,13 @@ const sum = (list: readonly Obj[], count: (rs: Obj) => number): number => list.r
 const active = (list: readonly Obj[]): Obj[] => list.filter((rs) => rsReplicas(rs) > 0);
 const byCreation = (a: Obj, b: Obj): number => (metaOf(a).creationTimestamp ?? '').localeCompare(metaOf(b).creationTimestamp ?? '') || (metaOf(a).name ?? '').localeCompare(metaOf(b).name ?? '');
 
+/** A spec with minReadySeconds, left out at 0 as Go's omitempty leaves it. */
+function withMinReadySeconds(spec: Obj, minReadySeconds: number): Obj {
+  const rest = { ...spec };
+  delete rest['minReadySeconds'];
+  return minReadySeconds > 0 ? { ...rest, minReadySeconds } : rest;
+}
+
 export class DeploymentRollout {
   #deployment: Obj;
   #replicaSets: Obj[];
@@ -95,7 +102,7 @@ export class DeploymentRollout {
       current = this.#updateReplicaSet(rs, (r) => ({
         ...r,
         metadata: { ...(r['metadata'] as Obj), ...(annotations ? { annotations } : {}) },
-        spec: { ...(r['spec'] as Obj), minReadySeconds: minReady },
+        spec: withMinReadySeconds(r['spec'] as Obj, minReady),
       }));
     }
     const status = { ...((this.#deployment['status'] ?? {}) as Obj) };
@@ -124,7 +131,7 @@ export class DeploymentRollout {
       metadata: { name: `${meta.name ?? ''}-${hash}`, namespace: meta.namespace, labels, ownerReferences: [controllerRefTo(d, 'Deployment')] },
       spec: {
         replicas: 0,
-        minReadySeconds: spec.minReadySeconds ?? 0,
+        ...(spec.minReadySeconds ? { minReadySeconds: spec.minReadySeconds } : {}),
         selector: { ...selector, matchLabels: { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash } },
         template: { ...template, metadata: { ...templateMeta, labels } },
       },

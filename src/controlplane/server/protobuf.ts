@@ -8,6 +8,7 @@
  */
 import type protobuf from 'protobufjs';
 import { badRequest, StatusError } from '../api/status-error.js';
+import { DEPLOYMENT_KINDS, DEPLOYMENT_POINTER_FIELDS, DEPLOYMENT_SCHEMA } from './protobuf-deployment.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -57,6 +58,7 @@ const SCHEMA = {
     SelectorRequirement: { fields: { key: str(1), operator: str(2), values: repeated(3, 'string') } },
     NonResourceAttributes: { fields: { path: str(1), verb: str(2) } },
     SelfSubjectReview: { fields: { metadata: { type: 'ObjectMeta', id: 1 } } },
+    ...DEPLOYMENT_SCHEMA,
   },
 };
 
@@ -73,6 +75,9 @@ async function types(): Promise<protobuf.Root> {
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest', 'SelfSubjectAccessReview', 'SelfSubjectReview']);
+for (const kind of DEPLOYMENT_KINDS) KINDS.add(kind);
+/** Pointer fields, kept when 0. */
+const POINTERS = new Set<string>(DEPLOYMENT_POINTER_FIELDS);
 /** Fields whose values are user data (maps), where an empty string is a real value. */
 const MAPS = new Set(['labels', 'annotations', 'data', 'binaryData', 'stringData']);
 
@@ -118,6 +123,10 @@ function prune(value: unknown): unknown {
       continue;
     }
     const pruned = prune(item);
+    if (POINTERS.has(key) && pruned === 0) {
+      out[key] = 0;
+      continue;
+    }
     if (pruned === '' || pruned === 0 || pruned === false || pruned === undefined) continue;
     if (Array.isArray(pruned) && pruned.length === 0) continue;
     if (pruned && typeof pruned === 'object' && !Array.isArray(pruned) && Object.keys(pruned).length === 0) continue;
