@@ -16,6 +16,8 @@ import { CustomResourceDefinitionController } from './customresourcedefinitions.
 import { JobController } from './job.js';
 import { CronJobController } from './cronjob.js';
 import { TtlAfterFinishedController } from './ttl-after-finished.js';
+import { DeploymentController } from './deployment.js';
+import { ReplicaSetController } from './replicaset.js';
 
 export function startControllers(context: ControllerContext): Controller[] {
   const controllers: Controller[] = [
@@ -24,6 +26,7 @@ export function startControllers(context: ControllerContext): Controller[] {
     new ClusterRoleAggregationController(context),
     new CustomResourceDefinitionController(context),
     new JobController(context), new TtlAfterFinishedController(context), new CronJobController(context),
+    new DeploymentController(context), new ReplicaSetController(context),
   ];
   controllers.push(new EndpointsController(context), new EndpointSliceController(context), new EndpointSliceMirroringController(context));
   if (context.apiServer) controllers.push(new KubernetesServiceController(context, context.serviceNetwork ?? serviceNetwork(), context.apiServer));

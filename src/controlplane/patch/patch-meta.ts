@@ -223,6 +223,23 @@ export const DaemonSet = kind('DaemonSet', {
   status: of(struct('DaemonSetStatus', { conditions: mergedBy('type', struct('DaemonSetCondition')) })),
 });
 
+export const Deployment = kind('Deployment', {
+  spec: of(struct('DeploymentSpec', {
+    selector: of(LabelSelector),
+    template: of(PodTemplateSpec),
+    strategy: { type: struct('DeploymentStrategy', { rollingUpdate: of(struct('RollingUpdateDeployment')) }), patchStrategy: 'retainKeys' },
+  })),
+  status: of(struct('DeploymentStatus', { conditions: mergedBy('type', struct('DeploymentCondition')) })),
+});
+
+export const ReplicaSet = kind('ReplicaSet', {
+  spec: of(struct('ReplicaSetSpec', { selector: of(LabelSelector), template: of(PodTemplateSpec) })),
+  status: of(struct('ReplicaSetStatus', { conditions: mergedBy('type', struct('ReplicaSetCondition')) })),
+});
+
+/** autoscaling/v1 Scale: no tagged fields beyond its metadata. */
+export const Scale = kind('Scale', { spec: of(struct('ScaleSpec')), status: of(struct('ScaleStatus')) });
+
 export const Lease = kind('Lease', { spec: of(struct('LeaseSpec')) });
 export const CustomResourceDefinition = kind('CustomResourceDefinition');
 

@@ -16,6 +16,8 @@ import { customResourceDefinitions } from './definitions/customresourcedefinitio
 import { controllerRevisions } from './definitions/controllerrevisions.js';
 import { cronJobs } from './definitions/cronjobs.js';
 import { daemonSets } from './definitions/daemonsets.js';
+import { deployments } from './definitions/deployments.js';
+import { replicaSets } from './definitions/replicasets.js';
 import { events } from './definitions/events.js';
 import { jobs } from './definitions/jobs.js';
 import { leases } from './definitions/leases.js';
@@ -35,7 +37,7 @@ import { ResourceRegistry } from './registry.js';
 
 /** Every served resource, in discovery order (kube-apiserver's groups, and each group's resources, alphabetical). */
 export const RESOURCES: readonly ResourceDefinition[] = [
-  namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, services, endpoints, controllerRevisions, daemonSets,
+  namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, services, endpoints, controllerRevisions, daemonSets, deployments, replicaSets,
   selfSubjectReviews, localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectRulesReviews, subjectAccessReviews,
   cronJobs, jobs,
   clusterRoleBindings, clusterRoles, roleBindings, roles,

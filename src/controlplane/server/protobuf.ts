@@ -9,6 +9,7 @@
 import type protobuf from 'protobufjs';
 import { badRequest, StatusError } from '../api/status-error.js';
 import { BATCH_KINDS, decodeBatch } from './protobuf-batch.js';
+import { DEPLOYMENT_KINDS, DEPLOYMENT_POINTER_FIELDS, DEPLOYMENT_SCHEMA } from './protobuf-deployment.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -85,11 +86,11 @@ const SCHEMA = {
     Role: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, rules: repeated(2, 'PolicyRule') } },
     ClusterRole: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, rules: repeated(2, 'PolicyRule'), aggregationRule: { type: 'AggregationRule', id: 3 } } },
     AggregationRule: { fields: { clusterRoleSelectors: repeated(1, 'LabelSelector') } },
-    LabelSelector: { fields: { matchLabels: map(1), matchExpressions: repeated(2, 'SelectorRequirement') } },
     Subject: { fields: { kind: str(1), apiGroup: str(2), name: str(3), namespace: str(4) } },
     RoleRef: { fields: { apiGroup: str(1), kind: str(2), name: str(3) } },
     RoleBinding: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, subjects: repeated(2, 'Subject'), roleRef: { type: 'RoleRef', id: 3 } } },
     ClusterRoleBinding: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, subjects: repeated(2, 'Subject'), roleRef: { type: 'RoleRef', id: 3 } } },
+    ...DEPLOYMENT_SCHEMA,
   },
 };
 
@@ -106,6 +107,9 @@ async function types(): Promise<protobuf.Root> {
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 const KINDS = new Set(['Namespace', 'ServiceAccount', 'ConfigMap', 'Secret', 'TokenRequest', 'SelfSubjectAccessReview', 'SelfSubjectReview', 'Service', 'SelfSubjectRulesReview', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+for (const kind of DEPLOYMENT_KINDS) KINDS.add(kind);
+/** Pointer fields, kept when 0. */
+const POINTERS = new Set<string>(DEPLOYMENT_POINTER_FIELDS);
 /** DeleteOptions' fields whose zero is a choice (a grace of 0 deletes now), kept when sent. */
 const SENT_ZEROS = new Set(['gracePeriodSeconds', 'orphanDependents']);
 /** Fields whose values are user data (maps), where an empty string is a real value. */
@@ -169,6 +173,10 @@ function prune(value: unknown): unknown {
     const pruned = prune(item);
     if (SENT_ZEROS.has(key) && pruned !== undefined) {
       out[key] = pruned;
+      continue;
+    }
+    if (POINTERS.has(key) && pruned === 0) {
+      out[key] = 0;
       continue;
     }
     if (pruned === '' || pruned === 0 || pruned === false || pruned === undefined) continue;

@@ -18,6 +18,7 @@ import { sendJson } from './respond.js';
 import { writeContext } from './write-options.js';
 import { serveCustomScale } from './custom-scale.js';
 import { customResourceVersion } from '../customresources/index.js';
+import { serveScale } from './scale.js';
 
 const DEFAULT_TOKEN_SECONDS = 3600;
 const MIN_TOKEN_SECONDS = 600;
@@ -25,6 +26,9 @@ const MAX_TOKEN_SECONDS = 2 ** 32;
 
 export async function serveSubresource(handler: ApiHandler, request: IncomingMessage, response: ServerResponse, r: ResourceRequest): Promise<void> {
   const key = `${r.info.resource}/${r.subresource ?? ''}`;
+  // A custom resource's scale reads its CRD's paths; a built-in one's is spec.replicas.
+  if (r.subresource === 'scale' && customResourceVersion(r.info)?.scale) return serveCustomScale(handler, request, response, r);
+  if (r.subresource === 'scale' && r.info.subresources.some((s) => s.name === 'scale')) return serveScale(handler, request, response, r);
   if (key === 'pods/binding' && r.verb === 'create') {
     const { body, context, warnings } = await decodeCreate(request, r);
     keepingWarnings(warnings, () => bindPod(handler.options.api, r.namespace, r.name!, body, context));
@@ -48,7 +52,6 @@ export async function serveSubresource(handler: ApiHandler, request: IncomingMes
     kubeletTarget(handler.options.api, r.namespace, r.name!, r.url.searchParams.get('container'));
     throw badRequest('Upgrade request required');
   }
-  if (r.subresource === 'scale' && customResourceVersion(r.info)?.scale) return serveCustomScale(handler, request, response, r);
   throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
 }
 

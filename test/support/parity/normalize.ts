@@ -16,6 +16,11 @@ const DESCRIBED_RESOURCE_VERSION = /(Resource Version:\s+)\d+/g;
 // A controller's template hash (controller-revision-hash, and its ControllerRevisions' names):
 // kube-controller-manager's is an FNV hash of a Go dump of the template, hostpod's of its JSON.
 const REVISION_HASH = /(?<=[a-z0-9]-|controller-revision-hash[:=] ?)[bcdfghjklmnpqrstvwxz2456789]{8,10}\b/g;
+// A Deployment's pod-template-hash label (its ReplicaSets' names end with it too, which REVISION_HASH
+// covers): kube-controller-manager's is an FNV hash of a Go dump of the template, hostpod's of its JSON.
+const POD_TEMPLATE_HASH = /(?<=pod-template-hash"?[:=] ?"?)[bcdfghjklmnpqrstvwxz2456789]{8,10}\b/g;
+// A generated suffix after a hash already replaced: a ReplicaSet's pod, DEPLOYMENT-HASH-xxxxx.
+const HASHED_NAME_SUFFIX = /(?<=<hash>-)[bcdfghjklmnpqrstvwxz2456789]{5}\b/g;
 // The apimachinery's generated suffixes (rand.String: consonants and digits that spell no word), five of them.
 const SUFFIX = /(?<=[a-z0-9]-)[bcdfghjklmnpqrstvwxz2456789]{5}\b/g;
 // kubectl's ages (duration.HumanDuration): 5s, 3m4s, 2d3h, 4y; and an event's "(x3 over 2m)".
@@ -147,6 +152,7 @@ export function normalize(text: string, options: NormalizeOptions = {}): string 
   out = numbered(out, UID, 'uid');
   out = out.replace(RFC3339, '<time>').replace(DESCRIBE_TIME, '<time>').replace(DIFF_TIME, '<time>').replace(DIFF_DIR, '/<$1>/');
   out = out.replace(RESOURCE_VERSION, '$1"<rv>"').replace(DESCRIBED_RESOURCE_VERSION, '$1<rv>').replace(REVISION_HASH, '<hash>');
+  out = out.replace(POD_TEMPLATE_HASH, '<hash>').replace(HASHED_NAME_SUFFIX, '<suffix>');
   out = out.replace(SUFFIX, '<suffix>').replace(EVENT_NAME, '<event>');
   out = out.replace(SERVER, 'https://<server>');
   out = out.replace(VERSION, '<version>').replace(SKEW, 'client (<minor>) and server (<minor>)');
