@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, kubectlDir, kubectlSkip } from '../support/controlplane.js';
 import { helm, helmSkip, type HelmRun } from '../support/helm.js';
-import { startUp, type UpProcess } from '../support/hostpod-up.js';
+import { removeAllContainers, startUp, type UpProcess } from '../support/hostpod-up.js';
 import { realClusterSkip } from '../support/kube-binaries.js';
 import { freePort, startRealCluster, type RealCluster } from '../support/real-cluster.js';
 import { rootSkip } from '../support/runtime.js';
@@ -25,14 +25,17 @@ const NS = 'agents';
 const skip = rootSkip() || realClusterSkip() || kubectlSkip('1.33') || helmSkip();
 
 /**
- * What may differ: Helm's dates (`Sat Dec  5 11:02:33 2026`); and in `helm status`'s RESOURCES,
+ * What may differ: Helm's dates (`Sat Dec  5 11:02:33 2026`, `2026-12-05 11:42:18.621201914 +0000 UTC`); and in `helm status`'s RESOURCES,
  * the order of the kinds (Helm prints them in Go's random map order), the allocated cluster IP,
- * creation times, column widths, and what only a node changes (the real control plane has none, so
+ * creation times and ages, column widths, and what only a node changes (the real control plane has none, so
  * its DaemonSet's counts are 0 and it has no pods).
  */
 function normalize(run: HelmRun): HelmRun {
-  const times = (text: string): string => text.replace(/\b[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\b/g, '<time>');
-  return { code: run.code, stdout: resources(times(run.stdout)), stderr: times(run.stderr) };
+  const times = (text: string): string => text.replace(/\b[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\b/g, '<time>')
+    .replace(/\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \+0000 UTC\b/g, '<time>');
+  // Helm pads its tables' columns to their widest cell, and a time's width varies (Go drops trailing zeros).
+  const padding = (text: string): string => text.replace(/ +\t/g, '\t').replace(/ +\n/g, '\n');
+  return { code: run.code, stdout: padding(resources(times(run.stdout))), stderr: times(run.stderr) };
 }
 
 function resources(text: string): string {
@@ -44,6 +47,7 @@ function resources(text: string): string {
     const cells = rows.map((row) => row.replace(/\s+/g, ' ').trim()
       .replace(/\b\d{1,3}(\.\d{1,3}){3}\b/g, '<ip>')
       .replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b/g, '<time>')
+      .replace(/ \d+s$/, ' <age>')
       .replace(header === '==> v1/DaemonSet' ? /^(\S+)( \d+){5} / : /^$/, '$1 <counts> '));
     return [header, ...cells].join('\n');
   }).sort();
@@ -67,6 +71,7 @@ describe('helm', { skip, timeout: 900_000 }, () => {
   after(async () => {
     // Whatever a failed test left installed goes with the control planes; the node's containers with hostpod up.
     await Promise.all([real?.stop(), up?.stop()]);
+    await removeAllContainers(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
   });
