@@ -44,6 +44,9 @@ async function kubernetesService(s: ParitySession): Promise<void> {
   await s.step('kubernetes endpoints on loopback', ['get', 'endpoints', 'kubernetes', '-n', 'default']);
   await s.step('kubernetes endpointslices on loopback', ['get', 'endpointslices', '-n', 'default']);
   await s.step('endpointslices in api-resources', ['api-resources', '--api-group=discovery.k8s.io']);
+  await s.step('delete the kubernetes service', ['delete', 'service', 'kubernetes', '-n', 'default']);
+  await s.settle('the kubernetes service back', ['get', 'service', 'kubernetes', '-n', 'default'], ok);
+  await s.step('the kubernetes service is back', ['get', 'service', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports} {.metadata.labels}']);
 }
 
 async function createEachType(s: ParitySession): Promise<void> {
