@@ -196,6 +196,10 @@ async function endpoints(s: ParitySession): Promise<void> {
   await s.step('ready: slice of web', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'wide'));
   await s.step('ready: slice yaml', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web-headless', '-o', 'yaml'));
   await s.step('ready: describe', n('describe', 'service', 'web'));
+  await s.step('ready: describe endpoints', n('describe', 'endpoints', 'web'));
+  await s.step('ready: describe endpointslice', n('describe', 'endpointslices', '-l', 'kubernetes.io/service-name=web'));
+  await s.step('ready: endpoints wide', n('get', 'endpoints', 'web', '-o', 'wide'));
+  await s.step('ready: endpoints by name', n('get', 'endpoints', 'web', '-o', 'name'));
 
   await s.step('the pod goes', n('delete', 'pod', 'web', '--grace-period=0', '--force'));
   await s.settle('no addresses', n('get', 'endpoints', 'web', '-o', 'jsonpath={.subsets}'), (run) => run.code === 0 && run.stdout.trim() === '');
@@ -211,6 +215,8 @@ async function endpoints(s: ParitySession): Promise<void> {
   await s.settle('mirrored slice', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name=manual', '-o', 'name'), (run) => run.stdout.trim() !== '');
   await s.step('user-managed endpoints stay', n('get', 'endpoints', 'manual', '-o', 'yaml'));
   await s.step('mirrored slice', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name=manual', '-o', 'yaml'));
+  await s.step('describe mirrored slice', n('describe', 'endpointslices', '-l', 'kubernetes.io/service-name=manual'));
+  await s.step('describe user endpoints', n('describe', 'endpoints', 'manual'));
   await s.step('describe with user endpoints', n('describe', 'service', 'manual'));
   s.write('loopback.json', JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'loop', namespace: NS }, subsets: [{ addresses: [{ ip: '127.0.0.1' }, { ip: '169.254.1.1' }, { ip: 'x' }], ports: [{ port: 0, protocol: 'ICMP' }, { port: 80 }] }] }, null, 2));
   await s.step('invalid endpoints', n('create', '-f', 'loopback.json'));
