@@ -79,6 +79,17 @@ export function allocateCreate(service: JsonObject, network: ServiceNetwork, use
 }
 
 /**
+ * An update's IP family checks, as the allocator's before validation (its errors come alone):
+ * what a create is refused for, a second cluster IP or dual stack asked later is refused for.
+ */
+export function checkIPFamiliesOnUpdate(service: JsonObject, current: JsonObject): FieldError[] {
+  const spec = specOf(service);
+  if (!needsClusterIP(spec) || !needsClusterIP(specOf(current))) return [];
+  const errors = validateClusterIPsRelatedFields(service);
+  return errors.length > 0 ? errors : initIPFamilyFields(spec);
+}
+
+/**
  * An update's allocation, after validation: a cluster IP when the Service now needs one (it was
  * an ExternalName), node ports for ports that have none, and requested node ports checked.
  */
@@ -117,6 +128,13 @@ function initIPFamilyFields(spec: JsonObject): FieldError[] {
     return [];
   }
   const errors: FieldError[] = [];
+  const clusterIPs = clusterIPsOf(spec);
+  if (clusterIPs.length > 1 && policy === 'SingleStack') {
+    errors.push(invalid(SPEC.child('ipFamilyPolicy'), policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"));
+  }
+  clusterIPs.forEach((ip, i) => {
+    if (ip.includes(':')) errors.push(invalid(SPEC.child('clusterIPs').index(i), clusterIPs, 'IPv6 is not configured on this cluster'));
+  });
   families.forEach((family, i) => {
     if (family !== 'IPv4') errors.push(invalid(SPEC.child('ipFamilies').index(i), family, 'not configured on this cluster'));
   });
