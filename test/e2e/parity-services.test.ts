@@ -95,6 +95,12 @@ async function requested(s: ParitySession): Promise<void> {
   s.write('np-replace.json', service('np', { type: 'NodePort', ports: [{ name: 'tcp', port: 53, protocol: 'TCP' }, { name: 'udp', port: 54, protocol: 'UDP' }] }));
   await s.step('replace without node ports keeps them by name', n('replace', '-f', 'np-replace.json'));
   await s.step('node ports kept', n('get', 'service', 'np', '-o', 'jsonpath={.spec.ports[0].nodePort}'));
+  s.write('lb-local.json', service('lb-local', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80 }] }));
+  await s.step('load balancer with local traffic', n('apply', '-f', 'lb-local.json'));
+  await s.step('health check node port', n('get', 'service', 'lb-local', '-o', 'jsonpath=healthCheckNodePort: {.spec.healthCheckNodePort} nodePort: {.spec.ports[0].nodePort}'));
+  await s.step('describe health check node port', n('describe', 'service', 'lb-local', '--show-events=false'));
+  await s.step('local to cluster drops it', n('patch', 'service', 'lb-local', '-p', '{"spec":{"externalTrafficPolicy":"Cluster"}}'));
+  await s.step('health check node port dropped', n('get', 'service', 'lb-local', '-o', 'jsonpath={.spec.healthCheckNodePort}|{.spec.externalTrafficPolicy}'));
   await s.step('dry run allocates nothing', n('create', 'service', 'clusterip', 'dry', '--tcp=80', '--dry-run=server', '-o', 'jsonpath={.spec.type} {.spec.ipFamilies}'));
   await s.step('dry run: no service', n('get', 'service', 'dry'));
 }
@@ -115,6 +121,7 @@ async function invalid(s: ParitySession): Promise<void> {
     ['headless node port', { clusterIP: 'None', type: 'NodePort', ports: [{ port: 80 }] }],
     ['node port on a cluster IP', { ports: [{ port: 80, nodePort: 30001 }] }],
     ['duplicate ports', { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 80 }] }],
+    ['health check port without a local load balancer', { healthCheckNodePort: 30001, ports: [{ port: 80 }] }],
     ['client IP affinity', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } }, ports: [{ port: 80 }] }],
   ];
   for (const [what, spec] of cases) {
