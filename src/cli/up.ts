@@ -10,6 +10,7 @@ import { DEFAULT_KUBELET_PORT, parsePort } from './agent.js';
 import { withDataOptions } from './data-options.js';
 import type { CommandIO } from './io.js';
 import { runReported } from './report-errors.js';
+import { DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR, serviceNetwork } from '../controlplane/services/service-network.js';
 
 export type UpFlags = {
   dataDir?: string; config?: string; listen: { host: string; port: number }; logRequests?: boolean;
@@ -22,6 +23,18 @@ function parseBoolean(value: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw new InvalidArgumentError('expected true or false');
+}
+
+/** An argument parser that keeps the value when `check` accepts it, and makes its error a usage error. */
+function checked(check: (value: string) => unknown): (value: string) => string {
+  return (value) => {
+    try {
+      check(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+    return value;
+  };
 }
 
 export function parseListen(value: string): { host: string; port: number } {
@@ -43,8 +56,8 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('--kubelet-port <port>', 'the port of the node\'s kubelet endpoint (logs, exec); 0 picks a free one').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode, else bind)').choices(['bind', 'sandbox']))
     .addOption(new Option('--allow-privileged <true|false>', "kube-apiserver's --allow-privileged: false refuses privileged and HostProcess containers").argParser(parseBoolean).default(true))
-    .option('--service-cluster-ip-range <cidr>', 'the IPv4 range of Services\' cluster IPs (hostpod does not proxy Service traffic)', '10.96.0.0/12')
-    .option('--service-node-port-range <range>', 'the range of NodePort Services\' node ports, FIRST-LAST', '30000-32767')
+    .addOption(new Option('--service-cluster-ip-range <cidr>', 'the IPv4 range of Services\' cluster IPs (hostpod does not proxy Service traffic)').argParser(checked((v) => serviceNetwork(v))).default(DEFAULT_SERVICE_CIDR))
+    .addOption(new Option('--service-node-port-range <range>', 'the range of NodePort Services\' node ports, FIRST-LAST').argParser(checked((v) => serviceNetwork(undefined, v))).default(DEFAULT_NODE_PORT_RANGE))
     .action((flags: UpFlags) =>
       runReported(io, exit, async () => (await import('./up-handler.js')).runControlPlane(flags, io)),
     );

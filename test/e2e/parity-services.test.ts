@@ -39,11 +39,14 @@ function service(name: string, spec: Record<string, unknown>, labels: Record<str
 async function kubernetesService(s: ParitySession): Promise<void> {
   await s.step('kubernetes service', ['get', 'service', 'kubernetes', '-n', 'default']);
   await s.step('kubernetes service yaml', ['get', 'service', 'kubernetes', '-n', 'default', '-o', 'yaml']);
-  await s.step('describe kubernetes service', ['describe', 'service', 'kubernetes', '-n', 'default']);
+  await s.step('describe kubernetes service', ['describe', 'service', 'kubernetes', '-n', 'default', '--show-events=false']);
   // Both API servers are on loopback, which an endpoint may not hold: neither has endpoints for it.
   await s.step('kubernetes endpoints on loopback', ['get', 'endpoints', 'kubernetes', '-n', 'default']);
   await s.step('kubernetes endpointslices on loopback', ['get', 'endpointslices', '-n', 'default']);
   await s.step('endpointslices in api-resources', ['api-resources', '--api-group=discovery.k8s.io']);
+  await s.step('delete the kubernetes service', ['delete', 'service', 'kubernetes', '-n', 'default']);
+  await s.settle('the kubernetes service back', ['get', 'service', 'kubernetes', '-n', 'default'], ok);
+  await s.step('the kubernetes service is back', ['get', 'service', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports} {.metadata.labels}']);
 }
 
 async function createEachType(s: ParitySession): Promise<void> {
@@ -57,7 +60,8 @@ async function createEachType(s: ParitySession): Promise<void> {
   for (const name of ['a', 'b', 'c', 'd', 'e']) await s.step(`yaml of ${name}`, n('get', 'service', name, '-o', 'yaml'));
   await s.step('get services', n('get', 'services'));
   await s.step('get services wide', n('get', 'services', '-o', 'wide'));
-  await s.step('describe services', n('describe', 'services'));
+  // Without events: kube-apiserver's IP repair controller may race a new Service and warn ClusterIPNotAllocated on it.
+  await s.step('describe services', n('describe', 'services', '--show-events=false'));
   await s.step('get svc json', n('get', 'svc', 'b', '-o', 'json'));
 }
 
@@ -91,6 +95,12 @@ async function requested(s: ParitySession): Promise<void> {
   s.write('np-replace.json', service('np', { type: 'NodePort', ports: [{ name: 'tcp', port: 53, protocol: 'TCP' }, { name: 'udp', port: 54, protocol: 'UDP' }] }));
   await s.step('replace without node ports keeps them by name', n('replace', '-f', 'np-replace.json'));
   await s.step('node ports kept', n('get', 'service', 'np', '-o', 'jsonpath={.spec.ports[0].nodePort}'));
+  s.write('lb-local.json', service('lb-local', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80 }] }));
+  await s.step('load balancer with local traffic', n('apply', '-f', 'lb-local.json'));
+  await s.step('health check node port', n('get', 'service', 'lb-local', '-o', 'jsonpath=healthCheckNodePort: {.spec.healthCheckNodePort} nodePort: {.spec.ports[0].nodePort}'));
+  await s.step('describe health check node port', n('describe', 'service', 'lb-local', '--show-events=false'));
+  await s.step('local to cluster drops it', n('patch', 'service', 'lb-local', '-p', '{"spec":{"externalTrafficPolicy":"Cluster"}}'));
+  await s.step('health check node port dropped', n('get', 'service', 'lb-local', '-o', 'jsonpath={.spec.healthCheckNodePort}|{.spec.externalTrafficPolicy}'));
   await s.step('dry run allocates nothing', n('create', 'service', 'clusterip', 'dry', '--tcp=80', '--dry-run=server', '-o', 'jsonpath={.spec.type} {.spec.ipFamilies}'));
   await s.step('dry run: no service', n('get', 'service', 'dry'));
 }
@@ -111,6 +121,7 @@ async function invalid(s: ParitySession): Promise<void> {
     ['headless node port', { clusterIP: 'None', type: 'NodePort', ports: [{ port: 80 }] }],
     ['node port on a cluster IP', { ports: [{ port: 80, nodePort: 30001 }] }],
     ['duplicate ports', { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 80 }] }],
+    ['health check port without a local load balancer', { healthCheckNodePort: 30001, ports: [{ port: 80 }] }],
     ['client IP affinity', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } }, ports: [{ port: 80 }] }],
   ];
   for (const [what, spec] of cases) {
@@ -141,6 +152,18 @@ async function updates(s: ParitySession): Promise<void> {
   await s.step('status: load balancer ingress', n('patch', 'service', 'c', '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.99"}]}}}'));
   await s.step('load balancer with an address', n('get', 'service', 'c'));
   await s.step('set selector', n('set', 'selector', 'service', 'e', 'app=other'));
+  const updates: [string, string[]][] = [
+    ['a second cluster IP', ['--type=merge', '-p', '{"spec":{"clusterIPs":["%{dnsIP}","fd00::10"]}}']],
+    ['require dual stack on update', ['--type=merge', '-p', '{"spec":{"ipFamilyPolicy":"RequireDualStack"}}']],
+    ['change the families', ['--type=merge', '-p', '{"spec":{"ipFamilies":["IPv6"]}}']],
+    ['a node port on a cluster IP service', ['--type=json', '-p', '[{"op":"add","path":"/spec/ports/0/nodePort","value":30077}]']],
+    ['headless to none of both', ['--type=merge', '-p', '{"spec":{"clusterIP":"None","clusterIPs":["None"]}}']],
+    ['to external name keeping the IP', ['--type=merge', '-p', '{"spec":{"type":"ExternalName","externalName":"y.example","clusterIP":"%{dnsIP}"}}']],
+    ['session affinity client IP', ['-p', '{"spec":{"sessionAffinity":"ClientIP"}}']],
+  ];
+  await s.capture('dnsIP', n('get', 'service', 'dns', '-o', 'jsonpath={.spec.clusterIP}'));
+  for (const [what, patch] of updates) await s.step(`update: ${what}`, n('patch', 'service', 'dns', ...patch));
+  await s.step('updates: dns yaml', n('get', 'service', 'dns', '-o', 'jsonpath={.spec}'));
   await s.step('delete frees the address', n('delete', 'service', 'dns'));
   await s.step('the freed address again', n('apply', '-f', 'dns.json'));
   await s.step('the freed address yaml', n('get', 'service', 'dns', '-o', 'jsonpath={.spec.clusterIP}'));
@@ -174,7 +197,7 @@ async function endpoints(s: ParitySession): Promise<void> {
   await s.step('pending pod: slices', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name in (web-headless,web-published)'));
   await s.step('pending pod: slice of web', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web'));
   await s.step('pending pod: slice yaml', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'yaml'));
-  await s.step('pending pod: describe', n('describe', 'service', 'web'));
+  await s.step('pending pod: describe', n('describe', 'service', 'web', '--show-events=false'));
 
   await s.step('the pod gets an address, not ready', n('patch', 'pod', 'web', '--subresource=status', '--type=merge', '-p', status('192.0.2.20', false)));
   await s.settle('not-ready address', n('get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].notReadyAddresses[0].ip}'), (run) => run.stdout.trim() === '192.0.2.20');
@@ -192,7 +215,11 @@ async function endpoints(s: ParitySession): Promise<void> {
   await s.step('ready: slices', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name in (web-headless,web-published)'));
   await s.step('ready: slice of web', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'wide'));
   await s.step('ready: slice yaml', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web-headless', '-o', 'yaml'));
-  await s.step('ready: describe', n('describe', 'service', 'web'));
+  await s.step('ready: describe', n('describe', 'service', 'web', '--show-events=false'));
+  await s.step('ready: describe endpoints', n('describe', 'endpoints', 'web'));
+  await s.step('ready: describe endpointslice', n('describe', 'endpointslices', '-l', 'kubernetes.io/service-name=web'));
+  await s.step('ready: endpoints wide', n('get', 'endpoints', 'web', '-o', 'wide'));
+  await s.step('ready: endpoints by name', n('get', 'endpoints', 'web', '-o', 'name'));
 
   await s.step('the pod goes', n('delete', 'pod', 'web', '--grace-period=0', '--force'));
   await s.settle('no addresses', n('get', 'endpoints', 'web', '-o', 'jsonpath={.subsets}'), (run) => run.code === 0 && run.stdout.trim() === '');
@@ -202,13 +229,16 @@ async function endpoints(s: ParitySession): Promise<void> {
 
   s.write('manual.json', [
     service('manual', { ports: [{ name: 'http', port: 80 }] }),
-    JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'manual', namespace: NS }, subsets: [{ addresses: [{ ip: '192.0.2.1' }], notReadyAddresses: [{ ip: '192.0.2.2' }], ports: [{ name: 'http', port: 8080 }] }] }, null, 2),
+    JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'manual', namespace: NS }, subsets: [{ addresses: [{ ip: '192.0.2.1' }], ports: [{ name: 'http', port: 8080 }] }] }, null, 2),
   ].join('\n'));
+  // One address: upstream's mirroring controller orders a slice's endpoints at random.
   await s.step('user-managed endpoints', n('apply', '-f', 'manual.json'));
   await s.settle('mirrored slice', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name=manual', '-o', 'name'), (run) => run.stdout.trim() !== '');
   await s.step('user-managed endpoints stay', n('get', 'endpoints', 'manual', '-o', 'yaml'));
   await s.step('mirrored slice', n('get', 'endpointslices', '-l', 'kubernetes.io/service-name=manual', '-o', 'yaml'));
-  await s.step('describe with user endpoints', n('describe', 'service', 'manual'));
+  await s.step('describe mirrored slice', n('describe', 'endpointslices', '-l', 'kubernetes.io/service-name=manual'));
+  await s.step('describe user endpoints', n('describe', 'endpoints', 'manual'));
+  await s.step('describe with user endpoints', n('describe', 'service', 'manual', '--show-events=false'));
   s.write('loopback.json', JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'loop', namespace: NS }, subsets: [{ addresses: [{ ip: '127.0.0.1' }, { ip: '169.254.1.1' }, { ip: 'x' }], ports: [{ port: 0, protocol: 'ICMP' }, { port: 80 }] }] }, null, 2));
   await s.step('invalid endpoints', n('create', '-f', 'loopback.json'));
   s.write('bad-slice.json', JSON.stringify({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'bad-slice', namespace: NS }, addressType: 'IPv4', endpoints: [{ addresses: [] }, { addresses: ['127.0.0.1', 'fe80::1'] }], ports: [{ name: 'a', protocol: 'ICMP' }, { name: 'a' }] }, null, 2));

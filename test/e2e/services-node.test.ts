@@ -1,7 +1,9 @@
 /**
- * Services with running HostProcess pods (issue 18): `hostpod up` with this host as its node
- * (root), listening on every address so that pods get the host's address (and the
- * `kubernetes` Service's endpoints name it, as kube-apiserver's advertised address), a
+ * Services with running HostProcess pods (issue 18), against both control planes: `hostpod up`
+ * with this host as its node (root), listening on every address so that pods get the host's
+ * address (and the `kubernetes` Service's endpoints name it, as kube-apiserver's advertised
+ * address); and the real kube-apiserver and controller manager on the host's address, with a
+ * hostpod node joined on it, whose endpoints controllers are the reference. A
  * DaemonSet with a readiness probe and the Service in front of it. `kubectl get endpoints` and
  * `get endpointslices` show the node's address and the container's port once the pod is
  * ready, move it to not ready when the probe fails, and empty when the pod goes. hostpod does
@@ -13,7 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
-import { removeAllContainers, startUp, type UpProcess } from '../support/hostpod-up.js';
+import { removeAllContainers, startUp } from '../support/hostpod-up.js';
+import { realClusterSkip } from '../support/kube-binaries.js';
+import { startRealCluster } from '../support/real-cluster.js';
+import { joinRealNode } from '../support/real-node.js';
 import { BASE, rootSkip } from '../support/runtime.js';
 import { hostIP } from '../../src/runtime/index.js';
 
@@ -21,9 +26,53 @@ const address = hostIP();
 const skip = rootSkip() || kubectlSkip('1.33') || (address === '127.0.0.1' && 'this host has no address but loopback, which Endpoints may not hold');
 const PORT = 18080;
 
-describe('services with running HostProcess pods on hostpod up', { skip, timeout: 240_000 }, () => {
+/** A control plane with this host as its node, both on the host's address. */
+interface Plane {
+  kubeconfig: string;
+  apiPort: number;
+  stop(): Promise<void>;
+}
+
+const PLANES: { name: string; skip: string | false; start(dir: string): Promise<Plane> }[] = [
+  {
+    name: 'hostpod up',
+    skip: false,
+    start: async (dir) => {
+      const apiPort = 17300 + Math.floor(Math.random() * 400);
+      // The last --listen is the one taken: every address, so the node and the API server report the host's.
+      const up = await startUp(join(dir, 'data'), apiPort, ['--listen', `0.0.0.0:${apiPort}`]);
+      return {
+        kubeconfig: up.kubeconfig, apiPort,
+        stop: async () => {
+          await up.stop();
+          await removeAllContainers(join(dir, 'data'));
+        },
+      };
+    },
+  },
+  {
+    name: 'the real control plane',
+    skip: realClusterSkip(),
+    start: async (dir) => {
+      const cluster = await startRealCluster({ address });
+      const node = await joinRealNode(cluster, { name: 'services-node', dir: join(dir, 'node'), address, kubeletPort: 0 }).catch(async (error: unknown) => {
+        await cluster.stop();
+        throw error;
+      });
+      return {
+        kubeconfig: cluster.kubeconfig, apiPort: Number(new URL(cluster.server).port),
+        stop: async () => {
+          await node.remove();
+          await cluster.stop();
+        },
+      };
+    },
+  },
+];
+
+for (const kind of PLANES) describe(`services with running HostProcess pods on ${kind.name}`, { skip: skip || kind.skip, timeout: 300_000 }, () => {
   let dir: string;
-  let up: UpProcess | undefined;
+  let plane: Plane | undefined;
   let k: Kubectl;
   let readyFile: string;
   let apiPort: number;
@@ -31,10 +80,9 @@ describe('services with running HostProcess pods on hostpod up', { skip, timeout
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hostpod-services-node-'));
     readyFile = join(dir, 'ready');
-    apiPort = 17300 + Math.floor(Math.random() * 400);
-    // The last --listen is the one taken: every address, so the node and the API server report the host's.
-    up = await startUp(join(dir, 'data'), apiPort, ['--listen', `0.0.0.0:${apiPort}`]);
-    k = kubectl('1.33', up.kubeconfig);
+    plane = await kind.start(dir);
+    apiPort = plane.apiPort;
+    k = kubectl('1.33', plane.kubeconfig);
     const bundle = [
       {
         apiVersion: 'v1', kind: 'Service', metadata: { name: 'agent', namespace: 'default' },
@@ -67,8 +115,7 @@ describe('services with running HostProcess pods on hostpod up', { skip, timeout
   });
 
   after(async () => {
-    await up?.stop();
-    await removeAllContainers(join(dir, 'data'));
+    await plane?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

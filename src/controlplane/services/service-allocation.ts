@@ -31,6 +31,7 @@ export function inUse(services: readonly JsonObject[], except?: { namespace: str
       if (value !== undefined) used.ips.add(value);
     }
     for (const port of portsOf(spec)) if (typeof port['nodePort'] === 'number' && port['nodePort'] > 0) used.nodePorts.add(port['nodePort']);
+    if (typeof spec['healthCheckNodePort'] === 'number' && spec['healthCheckNodePort'] > 0) used.nodePorts.add(spec['healthCheckNodePort']);
   }
   return used;
 }
@@ -75,7 +76,19 @@ export function allocateCreate(service: JsonObject, network: ServiceNetwork, use
   if (familyErrors.length > 0) return familyErrors;
   const ipErrors = allocateClusterIP(spec, network, used, random);
   if (ipErrors.length > 0) return ipErrors;
-  return allocateNodePorts(spec, network, used, new Set(), random);
+  const portErrors = allocateNodePorts(spec, network, used, new Set(), random);
+  return portErrors.length > 0 ? portErrors : allocateHealthCheckNodePort(spec, network, used, undefined, random);
+}
+
+/**
+ * An update's IP family checks, as the allocator's before validation (its errors come alone):
+ * what a create is refused for, a second cluster IP or dual stack asked later is refused for.
+ */
+export function checkIPFamiliesOnUpdate(service: JsonObject, current: JsonObject): FieldError[] {
+  const spec = specOf(service);
+  if (!needsClusterIP(spec) || !needsClusterIP(specOf(current))) return [];
+  const errors = validateClusterIPsRelatedFields(service);
+  return errors.length > 0 ? errors : initIPFamilyFields(spec);
 }
 
 /**
@@ -94,7 +107,33 @@ export function allocateUpdate(service: JsonObject, current: JsonObject, network
   }
   const kept = new Set<number>();
   if (needsNodePorts(old)) for (const port of portsOf(old)) if (typeof port['nodePort'] === 'number') kept.add(port['nodePort']);
-  return allocateNodePorts(spec, network, used, kept, random);
+  const portErrors = allocateNodePorts(spec, network, used, kept, random);
+  const oldHealthCheck = needsHealthCheckNodePort(old) && typeof old['healthCheckNodePort'] === 'number' ? old['healthCheckNodePort'] : undefined;
+  return portErrors.length > 0 ? portErrors : allocateHealthCheckNodePort(spec, network, used, oldHealthCheck, random);
+}
+
+/** A LoadBalancer with `externalTrafficPolicy: Local` gets a health check node port (for the load balancer's checks). */
+export function needsHealthCheckNodePort(spec: JsonObject): boolean {
+  return spec['type'] === 'LoadBalancer' && spec['externalTrafficPolicy'] === 'Local';
+}
+
+function allocateHealthCheckNodePort(spec: JsonObject, network: ServiceNetwork, used: InUse, kept: number | undefined, random: Random): FieldError[] {
+  if (!needsHealthCheckNodePort(spec)) return [];
+  const { first, last } = network.nodePorts;
+  const requested = typeof spec['healthCheckNodePort'] === 'number' ? spec['healthCheckNodePort'] : 0;
+  const path = SPEC.child('healthCheckNodePort');
+  if (requested !== 0) {
+    if (requested === kept) return [];
+    if (requested < first || requested > last) return [invalid(path, requested, `provided port is not in the valid range. The range of valid ports is ${first}-${last}`)];
+    if (used.nodePorts.has(requested)) return [invalid(path, requested, 'provided port is already allocated')];
+    used.nodePorts.add(requested);
+    return [];
+  }
+  const value = pick(first, last, staticBand(last - first + 1, 32, 128), used.nodePorts, random);
+  if (value === undefined) return [invalid(path, 0, 'failed to allocate a nodePort: range is full')];
+  used.nodePorts.add(value);
+  spec['healthCheckNodePort'] = value;
+  return [];
 }
 
 /**
@@ -117,6 +156,13 @@ function initIPFamilyFields(spec: JsonObject): FieldError[] {
     return [];
   }
   const errors: FieldError[] = [];
+  const clusterIPs = clusterIPsOf(spec);
+  if (clusterIPs.length > 1 && policy === 'SingleStack') {
+    errors.push(invalid(SPEC.child('ipFamilyPolicy'), policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"));
+  }
+  clusterIPs.forEach((ip, i) => {
+    if (ip.includes(':')) errors.push(invalid(SPEC.child('clusterIPs').index(i), clusterIPs, 'IPv6 is not configured on this cluster'));
+  });
   families.forEach((family, i) => {
     if (family !== 'IPv4') errors.push(invalid(SPEC.child('ipFamilies').index(i), family, 'not configured on this cluster'));
   });

@@ -74,7 +74,9 @@ export function endpointSubsets(service: JsonObject, pods: readonly JsonObject[]
     if (!candidate(pod)) continue;
     if (metaOf(pod)['deletionTimestamp'] !== undefined && !publishNotReady) continue;
     const hostname = hostnameFor(service, pod);
-    const address: JsonObject = { ip: podAddress(pod), ...(hostname ? { hostname } : {}), nodeName: str((pod['spec'] as JsonObject | undefined)?.['nodeName']), targetRef: targetRef(pod) };
+    // An unbound pod has no address in practice; were it given one, an empty nodeName would make the Endpoints invalid.
+    const nodeName = str((pod['spec'] as JsonObject | undefined)?.['nodeName']);
+    const address: JsonObject = { ip: podAddress(pod), ...(hostname ? { hostname } : {}), ...(nodeName !== '' ? { nodeName } : {}), targetRef: targetRef(pod) };
     const ports: JsonObject[] = [];
     for (const servicePort of servicePorts) {
       const port = resolveTargetPort(pod, servicePort);

@@ -44,6 +44,9 @@ function patchAllocatedValues(spec: JsonObject, old: JsonObject): void {
     if (str(spec['clusterIP']) === '' && str(old['clusterIP']) !== '') spec['clusterIP'] = old['clusterIP'];
     if (clusterIPsOf(spec).length === 0 && clusterIPsOf(old).length > 0) spec['clusterIPs'] = old['clusterIPs'];
   }
+  // The health check node port, when both need one and the update leaves it out.
+  const healthChecked = (s: JsonObject): boolean => str(s['type']) === 'LoadBalancer' && str(s['externalTrafficPolicy']) === 'Local';
+  if (healthChecked(old) && healthChecked(spec) && (spec['healthCheckNodePort'] === undefined || spec['healthCheckNodePort'] === 0)) spec['healthCheckNodePort'] = old['healthCheckNodePort'];
   if (needsNodePorts(old) && needsNodePorts(spec)) {
     const nodePortsOf = (ports: JsonObject[]): Set<unknown> => new Set(ports.map((p) => p['nodePort']).filter((n) => typeof n === 'number' && n > 0));
     const newPorts = portsOf(spec);
@@ -72,6 +75,8 @@ function dropTypeDependentFields(service: JsonObject, spec: JsonObject, old: Jso
     if (same) for (const port of portsOf(spec)) delete port['nodePort'];
   }
   const type = str(spec['type']);
+  const healthChecked = (s: JsonObject): boolean => str(s['type']) === 'LoadBalancer' && str(s['externalTrafficPolicy']) === 'Local';
+  if (healthChecked(old) && !healthChecked(spec) && semanticEqual(old['healthCheckNodePort'], spec['healthCheckNodePort'])) delete spec['healthCheckNodePort'];
   if (type !== 'LoadBalancer') {
     if (semanticEqual(old['allocateLoadBalancerNodePorts'], spec['allocateLoadBalancerNodePorts'])) delete spec['allocateLoadBalancerNodePorts'];
     if (semanticEqual(old['loadBalancerClass'], spec['loadBalancerClass'])) delete spec['loadBalancerClass'];

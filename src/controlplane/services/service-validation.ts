@@ -110,6 +110,10 @@ export function validateService(service: JsonObject): FieldError[] {
   });
 
   errors.push(...validateTrafficPolicies(spec, type));
+  const healthCheck = num(spec['healthCheckNodePort']);
+  if (healthCheck !== 0 && !(type === 'LoadBalancer' && str(spec['externalTrafficPolicy']) === 'Local')) {
+    errors.push(invalid(SPEC.child('healthCheckNodePort'), healthCheck, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+  }
   return errors;
 }
 

@@ -7,8 +7,9 @@
 
 // 10.96.0.0/12 beyond its first 256 addresses (the static band a session requests from).
 const CLUSTER_IP = /\b10\.(?:9[6-9]|10\d|11[01])\.\d{1,3}\.\d{1,3}\b/g;
-// A node port in YAML or JSON, in the PORT(S) column (80:30763/TCP) and in describe's NodePort line.
-const NODE_PORT = /("?nodePort"?:\s*|\d:|NodePort:\s+\S+\s+)(\d{5})\b/g;
+// A node port in YAML or JSON, in the PORT(S) column (80:30763/TCP) and in describe's NodePort
+// line; and a health check node port in YAML, JSON and describe.
+const NODE_PORT = /("?nodePort"?:\s*|\d:|NodePort:\s+\S+\s+|"?healthCheckNodePort"?:\s*|HealthCheck NodePort:\s+)(\d{5})\b/g;
 // The API server's port, which the kubernetes Service targets: an ephemeral one.
 const API_PORT = /("?targetPort"?:\s*|TargetPort:\s+)(\d{5})\b/g;
 

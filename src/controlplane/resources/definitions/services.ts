@@ -7,15 +7,21 @@
 import { defaultService } from '../../../api/defaults/service-defaults.js';
 import { invalidObject } from '../../api/status-error.js';
 import { Service } from '../../patch/patch-meta.js';
-import { allocateCreate, allocateUpdate, inUse } from '../../services/service-allocation.js';
+import { allocateCreate, allocateUpdate, checkIPFamiliesOnUpdate, inUse } from '../../services/service-allocation.js';
 import { serviceNetwork } from '../../services/service-network.js';
 import { normalizeCreate, normalizeUpdate } from '../../services/service-update.js';
 import { serviceWarnings, validateClusterIPsRelatedFields, validateService, validateServiceUpdate } from '../../services/service-validation.js';
 import { servicePrinter } from '../../tables/services.js';
-import { metaOf } from '../../api/object-meta.js';
+import { metaOf, type Obj } from '../../api/object-meta.js';
 import { ALL_VERBS, defineResource, STATUS_VERBS, type StrategyContext } from '../definition.js';
 
 const DEFAULT_NETWORK = serviceNetwork();
+
+/** Whether the Service had and keeps a cluster IP (not ExternalName before or after). */
+function needsClusterIPNow(service: Obj, current: Obj): boolean {
+  const type = (object: Obj): unknown => (object['spec'] as { type?: unknown } | undefined)?.type;
+  return type(service) !== 'ExternalName' && type(current) !== 'ExternalName';
+}
 
 function others(context: StrategyContext, except?: { namespace: string; name: string }): ReturnType<typeof inUse> {
   return inUse(context.listAll?.('services') ?? [], except);
@@ -45,8 +51,8 @@ export const services = defineResource({
       if (errors.length > 0) throw invalidObject(services, service, errors);
       return serviceWarnings(service);
     }
-    // The allocator checks the cluster IP fields first, and its errors come alone.
-    const ipErrors = validateClusterIPsRelatedFields(service);
+    // The allocator checks the cluster IP fields and families first, and its errors come alone.
+    const ipErrors = needsClusterIPNow(service, current) ? checkIPFamiliesOnUpdate(service, current) : validateClusterIPsRelatedFields(service);
     if (ipErrors.length > 0) throw invalidObject(services, service, ipErrors);
     const errors = validateServiceUpdate(service, current);
     if (errors.length > 0) throw invalidObject(services, service, errors);
