@@ -150,6 +150,8 @@ async function validation(s: ParitySession): Promise<void> {
     s.write(`invalid-${name}.yaml`, yaml(cronTab('invalid', spec)));
     await s.step(`invalid: ${name}`, ['apply', '-f', `invalid-${name}.yaml`]);
   }
+  s.write('bad-name.yaml', yaml(cronTab('Bad_Name', { cronSpec: '* * * * *' })));
+  await s.step('invalid: metadata.name', ['apply', '-f', 'bad-name.yaml']);
   s.write('unknown.yaml', yaml(cronTab('unknown', { cronSpec: '* * * * *', extra: 1, config: { any: 'thing' } }, { other: 2 })));
   await s.step('unknown fields: strict', ['apply', '-f', 'unknown.yaml']);
   await s.step('unknown fields: warn', ['apply', '-f', 'unknown.yaml', '--validate=warn']);
@@ -211,6 +213,20 @@ async function lifecycle(s: ParitySession): Promise<void> {
   await s.step('delete --all', n('delete', 'ct', '--all'));
   await s.step('delete --all: none left', n('get', 'ct'));
   await s.step('the first again', ['apply', '-f', 'bundle.yaml']);
+  s.write('held.yaml', yaml(cronTab('held', { cronSpec: '* * * * *' }, { metadata: { name: 'held', namespace: NS, finalizers: ['example.com/hold'] } })));
+  await s.step('held: create', ['apply', '-f', 'held.yaml']);
+  await s.step('delete crd: held by a custom resource', ['delete', 'crd', CRD, '--wait=false']);
+  await s.settle('the CRD terminating', ['get', 'crd', CRD, '-o', 'jsonpath={.status.conditions[?(@.type=="Terminating")].reason}'], printed('InstanceDeletionInProgress'));
+  await s.step('terminating: its conditions', ['get', 'crd', CRD, '-o', 'jsonpath={range .status.conditions[*]}{.type} {.status} {.reason} {.message}{"\\n"}{end}']);
+  await s.step('terminating: its finalizers', ['get', 'crd', CRD, '-o', 'jsonpath={.metadata.finalizers}']);
+  s.write('late.yaml', yaml(cronTab('late', { cronSpec: '* * * * *' })));
+  await s.step('terminating: no create', ['create', '-f', 'late.yaml']);
+  await s.step('terminating: the held one', n('get', 'ct', 'held', '-o', 'name'));
+  await s.step('held: released', n('patch', 'ct', 'held', '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]'));
+  await s.settle('the CRD finalized', ['get', 'crd', CRD, '--ignore-not-found', '-o', 'name'], printed(''));
+  s.write('crd-only.yaml', yaml(CRON_TAB_CRD));
+  await s.step('the CRD once more', ['apply', '-f', 'crd-only.yaml']);
+  await s.settle('the CRD established: deleted again', ['get', 'crd', CRD, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'], printed('True'));
   await s.step('delete crd', ['delete', 'crd', CRD]);
   await s.settle('the CRD gone', ['get', 'crd', CRD, '--ignore-not-found', '-o', 'name'], printed(''));
   await s.step('get ct: no longer served', n('get', 'crontabs.stable.example.com'));
