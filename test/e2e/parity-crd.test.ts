@@ -155,6 +155,10 @@ async function validation(s: ParitySession): Promise<void> {
   s.write('unknown.yaml', yaml(cronTab('unknown', { cronSpec: '* * * * *', extra: 1, config: { any: 'thing' } }, { other: 2 })));
   await s.step('unknown fields: strict', ['apply', '-f', 'unknown.yaml']);
   await s.step('unknown fields: warn', ['apply', '-f', 'unknown.yaml', '--validate=warn']);
+  s.write('unknown-meta.yaml', yaml(cronTab('unknown-meta', { cronSpec: '* * * * *' }, { metadata: { name: 'unknown-meta', namespace: NS, colour: 'red' } })));
+  await s.step('unknown metadata field: strict', ['apply', '-f', 'unknown-meta.yaml']);
+  await s.step('unknown metadata field: warn', ['apply', '-f', 'unknown-meta.yaml', '--validate=warn']);
+  await s.step('unknown metadata field: dropped', n('get', 'ct', 'unknown-meta', '-o', 'jsonpath={.metadata.colour}'));
   await s.step('unknown fields: pruned, defaults set', n('get', 'ct', 'unknown', '-o', 'jsonpath={.spec} {.other}'));
   s.write('status-on-create.yaml', yaml(cronTab('withstatus', { cronSpec: '* * * * *' }, { status: { replicas: 7 } })));
   await s.step('create with a status: dropped', ['create', '-f', 'status-on-create.yaml']);
