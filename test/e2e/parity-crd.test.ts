@@ -173,7 +173,13 @@ async function writes(s: ParitySession): Promise<void> {
   await s.step('patch --type merge: invalid', n('patch', 'ct', 'first', '--type', 'merge', '-p', '{"spec":{"replicas":11}}'));
   await s.step('patch --type merge: the status, ignored', n('patch', 'ct', 'first', '--type', 'merge', '-p', '{"status":{"replicas":9}}'));
   await s.step('generation after spec changes', n('get', 'ct', 'first', '-o', 'jsonpath={.metadata.generation} {.spec.replicas} {.status}'));
+  s.write('first-changed.yaml', yaml(cronTab('first', { cronSpec: '*/5 * * * *', replicas: 3 })));
+  await s.step('diff', ['diff', '-f', 'first-changed.yaml']);
+  await s.capture('firstYaml', n('get', 'ct', 'first', '-o', 'yaml'));
+  s.write('first-replaced.yaml', '%{firstYaml}\n');
+  await s.step('replace: unchanged', ['replace', '-f', 'first-replaced.yaml']);
   await s.step('label', n('label', 'ct', 'first', 'tier=cron'));
+  await s.step('replace: stale', ['replace', '-f', 'first-replaced.yaml']);
   await s.step('generation after a label', n('get', 'ct', 'first', '-o', 'jsonpath={.metadata.generation}'));
   await s.step('scale', n('scale', 'ct', 'first', '--replicas=5'));
   await s.step('scale --current-replicas', n('scale', 'ct', 'first', '--current-replicas=5', '--replicas=6'));
