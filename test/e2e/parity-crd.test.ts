@@ -274,6 +274,16 @@ async function invalidCrds(s: ParitySession): Promise<void> {
   await s.step('cluster-scoped: the default table', ['get', 'th']);
   await s.step('cluster-scoped: pruned', ['get', 'thing', 'one', '-o', 'yaml']);
   await s.step('cluster-scoped: delete crd', ['delete', 'crd', 'things.example.org']);
+  await s.settle('the cluster-scoped CRD gone', ['get', 'crd', 'things.example.org', '--ignore-not-found', '-o', 'name'], printed(''));
+
+  // CEL rules are accepted and not evaluated (docs/custom-resources.md): the known difference shows it.
+  const ruled = { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.min <= self.max', message: 'min must not exceed max' }], properties: { min: { type: 'integer' }, max: { type: 'integer' } } } } };
+  s.write('crd-cel.yaml', yaml(thingCrd({ names: { plural: 'rules', kind: 'Rule' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: ruled } }] }, 'rules.example.org')));
+  await s.step('cel: the CRD', ['apply', '-f', 'crd-cel.yaml']);
+  await s.settle('the CEL CRD established', ['get', 'crd', 'rules.example.org', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'], printed('True'));
+  s.write('thing-cel.yaml', yaml({ apiVersion: 'example.org/v1', kind: 'Rule', metadata: { name: 'ruled', namespace: NS }, spec: { min: 5, max: 1 } }));
+  await s.step('cel: a rule broken', ['apply', '-f', 'thing-cel.yaml']);
+  await s.step('cel: delete crd', ['delete', 'crd', 'rules.example.org']);
 }
 
 async function versionsAndNames(s: ParitySession): Promise<void> {
