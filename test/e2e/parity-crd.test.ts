@@ -260,6 +260,13 @@ async function invalidCrds(s: ParitySession): Promise<void> {
     ['scope and names', thingCrd({ scope: 'Global', names: { plural: 'things', kind: 'Thing', singular: 'Thing', shortNames: ['T_1'], listKind: 'Thing' } })],
     ['group', thingCrd({ group: 'example' }, 'things.example')],
     ['webhook conversion', thingCrd({ conversion: { strategy: 'Webhook' } })],
+    ['scale and columns', thingCrd({
+      versions: [{
+        name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } },
+        subresources: { scale: { specReplicasPath: 'spec.r', statusReplicasPath: '.spec.r', labelSelectorPath: '.metadata.x' } },
+        additionalPrinterColumns: [{ name: '', type: 'str', jsonPath: '' }, { name: 'B', type: 'integer', format: 'weird', jsonPath: '.spec.b' }],
+      }],
+    })],
   ];
   for (const [name, crd] of cases) {
     s.write(`crd-${name}.yaml`, yaml(crd));
