@@ -81,7 +81,7 @@ describe('SubjectAccessReview', () => {
 
   test('discovery lists the reviews as kube-apiserver does: authentication.k8s.io/v1 and authorization.k8s.io/v1, create only', async () => {
     const groups = (await api(plane, 'GET', '/apis')).json()['groups'] as { name: string }[];
-    assert.deepEqual(groups.map((g) => g.name), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io']);
+    assert.deepEqual(groups.map((g) => g.name), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io', 'apiextensions.k8s.io']);
     const resources = (await api(plane, 'GET', '/apis/authorization.k8s.io/v1')).json()['resources'];
     assert.deepEqual(resources, [
       { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
