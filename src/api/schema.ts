@@ -91,10 +91,17 @@ export function decodeObject(apiVersion: string, kind: string, object: Record<st
   return { object: decodeModel(model, object, { field: '', json: '', strict: '', depth: 0 }, errors), errors };
 }
 
-/** Decodes an object of no built-in kind (a custom resource) as free-form JSON, whatever its kind's name. */
+/**
+ * Decodes an object of no built-in kind (a custom resource) as free-form JSON, whatever its
+ * kind's name, but for its metadata, which is ObjectMeta as any object's.
+ */
 export function decodeUnstructured(object: Record<string, unknown>): Decoded {
   const errors: DecodeError[] = [];
-  return { object: freeForm(object, { field: '', json: '', strict: '', depth: 0 }, errors) as Record<string, unknown>, errors };
+  const root = { field: '', json: '', strict: '', depth: 0 };
+  const decoded = freeForm(object, root, errors) as Record<string, unknown>;
+  const metadata = decoded['metadata'];
+  if (isJsonObject(metadata)) setOwn(decoded, 'metadata', decodeModel('V1ObjectMeta', metadata, child(root, 'metadata'), errors));
+  return { object: decoded, errors };
 }
 
 /**

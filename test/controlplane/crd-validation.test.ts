@@ -73,3 +73,23 @@ describe('CustomResourceDefinition validation', () => {
     assert.deepEqual(validateCustomResourceDefinition(crd({ scope: 'Cluster' }), crd({})).map(formatFieldError), ['spec.scope: Invalid value: "Cluster": field is immutable']);
   });
 });
+
+describe('CustomResourceDefinition validation of subresources and printer columns', () => {
+  test('scale paths and printer columns, named at the top level when every version has the same', () => {
+    const object = crd({
+      versions: [version({ type: 'object' }, {
+        subresources: { scale: { specReplicasPath: 'spec.r', statusReplicasPath: '.spec.r', labelSelectorPath: '.metadata.x' } },
+        additionalPrinterColumns: [{ name: '', type: 'str', jsonPath: '' }, { name: 'B', type: 'integer', format: 'weird', jsonPath: '.spec.b' }],
+      })],
+    });
+    assert.deepEqual(validateCustomResourceDefinition(object).map(formatFieldError), [
+      'spec.subresources.scale.specReplicasPath: Invalid value: "spec.r": must be a simple json path starting with .',
+      'spec.subresources.scale.statusReplicasPath: Invalid value: ".spec.r": should be a json path under .status',
+      'spec.subresources.scale.labelSelectorPath: Invalid value: ".metadata.x": should be a json path under either .spec or .status',
+      'spec.additionalPrinterColumns[0].name: Required value',
+      'spec.additionalPrinterColumns[0].type: Invalid value: "str": must be one of boolean,date,integer,number,string',
+      'spec.additionalPrinterColumns[0].JSONPath: Required value',
+      'spec.additionalPrinterColumns[1].format: Invalid value: "weird": must be one of byte,date,date-time,double,float,int32,int64,password',
+    ]);
+  });
+});

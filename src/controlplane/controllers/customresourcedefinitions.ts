@@ -6,7 +6,7 @@
  * finalizer removed, and once it is gone its resources are no longer served.
  */
 import { metaOf, timestamp, type Obj } from '../api/object-meta.js';
-import { StatusError } from '../api/status-error.js';
+import { forbidden, StatusError } from '../api/status-error.js';
 import { customResourceDefinitions as servedVersions } from '../customresources/custom-resource.js';
 import { CRD_CLEANUP_FINALIZER, resourceRegistry, type ResourceDefinition } from '../resources/index.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
@@ -157,8 +157,8 @@ function checkNames(names: JsonObject, resources: Set<string>, kinds: Set<string
 function refusingCreates(definition: ResourceDefinition): ResourceDefinition {
   return {
     ...definition,
-    admitCreate() {
-      throw new StatusError(405, 'MethodNotAllowed', 'create not allowed while custom resource definition is terminating');
+    admitCreate(object) {
+      throw forbidden(definition, metaOf(object).name ?? '', 'create not allowed while custom resource definition is terminating');
     },
   };
 }

@@ -63,6 +63,7 @@ export function validateCustomResourceDefinition(crd: JsonObject, current?: Json
     const path = sameSchemas ? specPath.child('validation', 'openAPIV3Schema') : specPath.child('versions').index(i).child('schema', 'openAPIV3Schema');
     errors.push(...validateStructuralSchema(schema, path));
   });
+  errors.push(...validateVersionParts(versions, specPath));
   const shown = versions.length === 0 ? [] : versions;
   if (new Set(versions.map((v) => v['name'])).size !== versions.length) errors.push(invalid(specPath.child('versions'), shown, 'must contain unique version names'));
   if (versions.filter((v) => v['storage'] === true).length !== 1) errors.push(invalid(specPath.child('versions'), shown, 'must have exactly one version marked as storage version'));
@@ -83,6 +84,53 @@ export function validateCustomResourceDefinition(crd: JsonObject, current?: Json
     if (!versions.some((version) => version['name'] === v)) errors.push(invalid(FieldPath.root('status').child('storedVersions').index(i), v, 'must appear in spec.versions'));
   });
   return errors;
+}
+
+const COLUMN_TYPES = ['boolean', 'date', 'integer', 'number', 'string'];
+const COLUMN_FORMATS = ['byte', 'date', 'date-time', 'double', 'float', 'int32', 'int64', 'password'];
+
+/**
+ * Each version's scale subresource and printer columns; what every version has alike is named
+ * at the top level (`spec.subresources`), as the internal type hoists it.
+ */
+function validateVersionParts(versions: JsonObject[], specPath: FieldPath): FieldError[] {
+  const errors: FieldError[] = [];
+  const hoisted = (field: string): boolean => versions.length > 0 && versions.every((v) => isDeepStrictEqual(v[field], versions[0]![field]));
+  const at = (field: string, i: number): FieldPath | undefined => {
+    if (!hoisted(field)) return specPath.child('versions').index(i).child(field);
+    return i === 0 ? specPath.child(field) : undefined;
+  };
+  versions.forEach((version, i) => {
+    const subresources = at('subresources', i);
+    const scale = record(version['subresources'])['scale'];
+    if (subresources && isPlainObject(scale)) {
+      const path = subresources.child('scale');
+      checkPath(scale['specReplicasPath'], path.child('specReplicasPath'), ['.spec'], 'should be a json path under .spec', errors, true);
+      checkPath(scale['statusReplicasPath'], path.child('statusReplicasPath'), ['.status'], 'should be a json path under .status', errors, true);
+      checkPath(scale['labelSelectorPath'], path.child('labelSelectorPath'), ['.spec', '.status'], 'should be a json path under either .spec or .status', errors, false);
+    }
+    const columns = at('additionalPrinterColumns', i);
+    if (!columns) return;
+    list(version['additionalPrinterColumns']).map(record).forEach((column, j) => {
+      const path = columns.index(j);
+      if (str(column['name']) === '') errors.push(required(path.child('name')));
+      if (!COLUMN_TYPES.includes(str(column['type']))) errors.push(invalid(path.child('type'), str(column['type']), `must be one of ${COLUMN_TYPES.join(',')}`));
+      if (str(column['format']) !== '' && !COLUMN_FORMATS.includes(str(column['format']))) errors.push(invalid(path.child('format'), str(column['format']), `must be one of ${COLUMN_FORMATS.join(',')}`));
+      if (str(column['jsonPath']) === '') errors.push(required(path.child('JSONPath')));
+    });
+  });
+  return errors;
+}
+
+/** A scale subresource's path: a simple JSON path (`.spec.replicas`) under one of `roots`. */
+function checkPath(value: unknown, path: FieldPath, roots: readonly string[], under: string, errors: FieldError[], needed: boolean): void {
+  const text = str(value);
+  if (text === '') {
+    if (needed) errors.push(required(path));
+    return;
+  }
+  if (!/^(\.[^.[\]]+)+$/.test(text)) errors.push(invalid(path, text, 'must be a simple json path starting with .'));
+  else if (!roots.some((root) => text.startsWith(`${root}.`))) errors.push(invalid(path, text, under));
 }
 
 function validateNames(names: JsonObject, path: FieldPath): FieldError[] {

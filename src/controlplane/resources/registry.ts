@@ -58,7 +58,8 @@ export class ResourceRegistry {
 
   /**
    * The served group/versions, in discovery order: the order of first appearance, except that
-   * a group only custom resources serve lists its versions by Kubernetes' version priority.
+   * groups only custom resources serve come last, by name, each with its versions by
+   * Kubernetes' version priority.
    */
   groupVersions(): { group: string; version: string }[] {
     const seen = new Map<string, { group: string; version: string }>();
@@ -69,7 +70,8 @@ export class ResourceRegistry {
       if (builtInGroups.has(r.group)) seen.set(groupVersion(r), { group: r.group, version: r.version });
       else custom.set(r.group, (custom.get(r.group) ?? new Set()).add(r.version));
     }
-    for (const [group, versions] of custom) {
+    // Custom resources' groups come after the built-in ones, by name (their API services share one priority).
+    for (const [group, versions] of [...custom].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       for (const version of [...versions].sort(compareVersions)) seen.set(groupVersion({ group, version }), { group, version });
     }
     return [...seen.values()];

@@ -23,6 +23,7 @@ import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
 import type { VersionInfo } from '../../version.js';
 import { isBuiltInGroup } from '../../api/kinds.js';
+import { customResourceVersion } from '../customresources/index.js';
 
 export interface RequestLog {
   method: string;
@@ -114,6 +115,11 @@ export class ApiHandler {
     const method = request.method ?? 'GET';
     const route = parseApiPath(target.segments);
     if (route.type === 'resource') {
+      // A namespaced custom resource has no object or create outside a namespace: the CRD
+      // handler answers Go's NotFound page there.
+      if (route.info.namespaced && route.namespace === '' && (route.name !== undefined || method === 'POST') && customResourceVersion(route.info)) {
+        return pageNotFound(response);
+      }
       const verb = verbOf(method, route, query);
       const attributes: Attributes = {
         verb, group: route.info.group, resource: route.info.resource, namespace: route.namespace, namespaced: route.info.namespaced,
