@@ -92,10 +92,27 @@ describe('managedFields of updates', () => {
 
   test('invalid managedFields in a request are dropped for the stored ones', () => {
     const created = recordUpdate(write('kubectl-create'), undefined, cm({ a: '1' }));
-    for (const bad of [[{ manager: 'x', operation: 'Bogus', fieldsType: 'FieldsV1', fieldsV1: {} }], [{ manager: 'x', operation: 'Update', fieldsType: 'FieldsV2' }]]) {
-      const updated = recordUpdate(write('curl'), created, { ...created, metadata: { ...(created['metadata'] as Obj), managedFields: bad } });
-      assert.deepEqual(managed(updated), managed(created));
+    const invalid = [
+      { manager: 'x', operation: 'Bogus', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } },
+      { manager: 'x', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV2', fieldsV1: { 'f:data': { 'f:a': {} } } },
+      { manager: 'x', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } },
+    ];
+    for (const bad of invalid) {
+      const updated = recordUpdate(write('curl'), created, { ...created, metadata: { ...(created['metadata'] as Obj), managedFields: [bad] } });
+      assert.deepEqual(managed(updated), managed(created), JSON.stringify(bad));
     }
+  });
+
+  test('entries whose fields are not FieldsV1 are taken, then dropped as empty (as kube-apiserver does)', () => {
+    const created = recordUpdate(write('kubectl-create'), undefined, cm({ a: '1' }));
+    for (const entry of [{ fieldsV1: { 'q:data': {} } }, {}]) {
+      const bad = { manager: 'x', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', ...entry };
+      const updated = recordUpdate(write('curl'), created, { ...created, metadata: { ...(created['metadata'] as Obj), managedFields: [bad] } });
+      assert.deepEqual(managed(updated), []);
+    }
+    const set = { operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } };
+    const updated = recordUpdate(write('curl'), created, { ...created, metadata: { ...(created['metadata'] as Obj), managedFields: [set] } });
+    assert.deepEqual(managed(updated), [set]);
   });
 });
 
