@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyConfig, ApplyConflicts, conflictError, customResourceFieldTypes, FieldSet, fieldTypesOf, recordUpdate, type FieldWrite } from '../../src/controlplane/fieldmanager/index.js';
-import { typeErrors } from '../../src/controlplane/fieldmanager/typed-value.js';
+import { typeErrors } from '../../src/controlplane/fieldmanager/type-check.js';
 import { keyElement } from '../../src/controlplane/fieldmanager/path-element.js';
 
 type Obj = Record<string, unknown>;

@@ -11,7 +11,8 @@ import { FieldSet, iteratePaths, withoutPrefixes, type FieldPath } from './field
 import { resolveType, type FieldType, type FieldTypes } from './field-types.js';
 import { decodeManagedFields, encodeManagedFields, isResetManagedFields, managerKey, type Managed, type ManagerEntry } from './managed-fields.js';
 import { fieldElement } from './path-element.js';
-import { compareObjects, fieldSetOf, mergeObjects, removeFields } from './typed-value.js';
+import { mergeObjects, removeFields } from './merge.js';
+import { compareObjects, fieldSetOf } from './typed-value.js';
 
 type Obj = JsonObject;
 
