@@ -82,6 +82,14 @@ describe('managedFields of updates', () => {
     assert.deepEqual(managed(again), managed(created));
   });
 
+  test('a write through /scale is recorded without a time, as kube-apiserver records kubectl scale', () => {
+    const created = recordUpdate(write('kubectl-create', DAEMONSET), undefined, { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd' }, spec: { minReadySeconds: 1 } });
+    const scaled = recordUpdate(write('kubectl.1.33', DAEMONSET, { subresource: 'scale', ignored: [] }), created, { ...created, spec: { minReadySeconds: 3 } });
+    assert.deepEqual(managed(scaled).find((e) => e['subresource'] === 'scale'), {
+      manager: 'kubectl.1.33', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:minReadySeconds': {} } }, subresource: 'scale',
+    });
+  });
+
   test('managedFields: [] empties them, and an object without any keeps none on update (as upstream)', () => {
     const created = recordUpdate(write('kubectl-create'), undefined, cm({ a: '1' }));
     const reset = recordUpdate(write('curl'), created, { ...created, metadata: { ...(created['metadata'] as Obj), managedFields: [] } });

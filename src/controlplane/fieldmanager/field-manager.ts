@@ -119,7 +119,10 @@ function updateManaged(write: FieldWrite, managed: Managed, live: Obj, next: Obj
   }
   const taken = strip(changed);
   if (taken.isEmpty()) return out;
-  const entry: ManagerEntry = { manager, operation: 'Update', apiVersion: write.apiVersion, subresource: write.subresource, time: write.now, set: taken };
+  // kube-apiserver 1.36 records a write through /scale without a time (its managedFields go through
+  // the Scale object and back); `kubectl scale deployment` shows so.
+  const time = write.subresource === 'scale' ? {} : { time: write.now };
+  const entry: ManagerEntry = { manager, operation: 'Update', apiVersion: write.apiVersion, subresource: write.subresource, ...time, set: taken };
   const key = managerKey(entry);
   const previous = out.get(key);
   out.set(key, previous ? { ...entry, set: previous.set.union(taken) } : entry);
