@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyConfig, ApplyConflicts, conflictError, customResourceFieldTypes, FieldSet, fieldTypesOf, recordUpdate, type FieldWrite } from '../../src/controlplane/fieldmanager/index.js';
-import { typeErrors } from '../../src/controlplane/fieldmanager/typed-value.js';
+import { typeErrors } from '../../src/controlplane/fieldmanager/type-check.js';
 import { keyElement } from '../../src/controlplane/fieldmanager/path-element.js';
 
 type Obj = Record<string, unknown>;
@@ -82,6 +82,14 @@ describe('managedFields of updates', () => {
     assert.deepEqual(managed(again), managed(created));
   });
 
+  test('a write through /scale is recorded without a time, as kube-apiserver records kubectl scale', () => {
+    const created = recordUpdate(write('kubectl-create', DAEMONSET), undefined, { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd' }, spec: { minReadySeconds: 1 } });
+    const scaled = recordUpdate(write('kubectl.1.33', DAEMONSET, { subresource: 'scale', ignored: [] }), created, { ...created, spec: { minReadySeconds: 3 } });
+    assert.deepEqual(managed(scaled).find((e) => e['subresource'] === 'scale'), {
+      manager: 'kubectl.1.33', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:minReadySeconds': {} } }, subresource: 'scale',
+    });
+  });
+
   test('managedFields: [] empties them, and an object without any keeps none on update (as upstream)', () => {
     const created = recordUpdate(write('kubectl-create'), undefined, cm({ a: '1' }));
     const reset = recordUpdate(write('curl'), created, { ...created, metadata: { ...(created['metadata'] as Obj), managedFields: [] } });
@@ -92,10 +100,27 @@ describe('managedFields of updates', () => {
 
   test('invalid managedFields in a request are dropped for the stored ones', () => {
     const created = recordUpdate(write('kubectl-create'), undefined, cm({ a: '1' }));
-    for (const bad of [[{ manager: 'x', operation: 'Bogus', fieldsType: 'FieldsV1', fieldsV1: {} }], [{ manager: 'x', operation: 'Update', fieldsType: 'FieldsV2' }]]) {
-      const updated = recordUpdate(write('curl'), created, { ...created, metadata: { ...(created['metadata'] as Obj), managedFields: bad } });
-      assert.deepEqual(managed(updated), managed(created));
+    const invalid = [
+      { manager: 'x', operation: 'Bogus', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } },
+      { manager: 'x', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV2', fieldsV1: { 'f:data': { 'f:a': {} } } },
+      { manager: 'x', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } },
+    ];
+    for (const bad of invalid) {
+      const updated = recordUpdate(write('curl'), created, { ...created, metadata: { ...(created['metadata'] as Obj), managedFields: [bad] } });
+      assert.deepEqual(managed(updated), managed(created), JSON.stringify(bad));
     }
+  });
+
+  test('entries whose fields are not FieldsV1 are taken, then dropped as empty (as kube-apiserver does)', () => {
+    const created = recordUpdate(write('kubectl-create'), undefined, cm({ a: '1' }));
+    for (const entry of [{ fieldsV1: { 'q:data': {} } }, {}]) {
+      const bad = { manager: 'x', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', ...entry };
+      const updated = recordUpdate(write('curl'), created, { ...created, metadata: { ...(created['metadata'] as Obj), managedFields: [bad] } });
+      assert.deepEqual(managed(updated), []);
+    }
+    const set = { operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } };
+    const updated = recordUpdate(write('curl'), created, { ...created, metadata: { ...(created['metadata'] as Obj), managedFields: [set] } });
+    assert.deepEqual(managed(updated), [set]);
   });
 });
 

@@ -90,7 +90,7 @@ describe('resource registry', () => {
   });
 
   test('a definition without patch metadata takes no strategic merge patch', () => {
-    assert.deepEqual(acceptedPatchTypes(priorityClasses.patchMeta), ['application/json-patch+json', 'application/merge-patch+json']);
+    assert.deepEqual(acceptedPatchTypes(priorityClasses.patchMeta), ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
     for (const r of RESOURCES.filter((d) => d.verbs.includes('patch'))) {
       assert.ok(acceptedPatchTypes(r.patchMeta).includes('application/strategic-merge-patch+json'), r.resource);
     }

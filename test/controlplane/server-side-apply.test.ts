@@ -78,3 +78,19 @@ describe('server-side apply over HTTP', () => {
     assert.equal(entries[0]!['manager'], 'kubectl.1.33');
   });
 });
+
+describe('server-side apply through the status subresource', () => {
+  test('records a status entry owning only the status (the spec is not its to change)', async () => {
+    const created = await api(s.plane, 'POST', '/api/v1/nodes?fieldManager=kubectl-create', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'applied' } } });
+    assert.equal(created.status, 201, created.body);
+    const config = 'apiVersion: v1\nkind: Node\nmetadata:\n  name: applied\nspec:\n  podCIDR: 10.0.0.0/24\nstatus:\n  capacity:\n    pods: "10"\n';
+    const applied = await apply(config, '?fieldManager=st', '/api/v1/nodes/applied/status');
+    assert.equal(applied.status, 200, applied.body);
+    const body = applied.json() as { spec?: Record<string, unknown>; metadata: { managedFields: Record<string, unknown>[] } };
+    assert.equal(body.spec?.['podCIDR'], undefined);
+    const entry = body.metadata.managedFields.find((e) => e['manager'] === 'st');
+    assert.deepEqual(entry && { ...entry, time: undefined }, {
+      manager: 'st', operation: 'Apply', apiVersion: 'v1', time: undefined, fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:capacity': { 'f:pods': {} } } }, subresource: 'status',
+    });
+  });
+});

@@ -11,7 +11,7 @@
  * HOSTPOD_PARITY_TRANSCRIPT=FILE writes every step's normalized output on both sides to FILE.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -71,6 +71,12 @@ async function session(s: ParitySession, ns: string): Promise<void> {
   await step('managed fields after the label', show('configmap', 'settings'));
   s.write(`${ns}-cm-label.json`, configMap(ns, { a: 'changed', z: '9' }, { tier: 'base' }));
   await step('an apply conflicting with the label', ['apply', '--server-side', '-f', `${ns}-cm-label.json`]);
+  // kubectl edit: the editor is a script that rewrites z (kubectl runs it with the file to edit).
+  s.write('edit.sh', '#!/bin/sh\nsed -i \'s/^  z: .*/  z: edited/\' "$1"\n');
+  for (const side of s.sides) chmodSync(join(side.dir, 'edit.sh'), 0o755);
+  await s.step(`${ns}: edit`, n('edit', 'configmap', 'settings'), { env: { KUBE_EDITOR: './edit.sh' } });
+  await step('managed fields after the edit', show('configmap', 'settings'));
+  await step('an apply conflicting with the edit', ['apply', '--server-side', '-f', `${ns}-cm-change.json`]);
   s.write(`${ns}-cm-third.json`, configMap(ns, { a: 'third', z: 'third' }));
   await step('a conflict on two fields', ['apply', '--server-side', '--field-manager=third', '-f', `${ns}-cm-third.json`]);
   await step('dry run of a change', ['apply', '--server-side', '--dry-run=server', '-f', `${ns}-cm.json`, '--force-conflicts', '-o', 'yaml']);

@@ -9,7 +9,7 @@ import { badRequest, StatusError } from '../api/status-error.js';
 import { invalidPatchOptions } from './patch-options.js';
 import { isJsonObject, type JsonObject } from '../patch/json-value.js';
 import type { FieldTypes } from './field-types.js';
-import { typeErrors } from './typed-value.js';
+import { typeErrors } from './type-check.js';
 
 export const APPLY_PATCH_YAML = 'application/apply-patch+yaml';
 

@@ -11,7 +11,8 @@ import { FieldSet, iteratePaths, withoutPrefixes, type FieldPath } from './field
 import { resolveType, type FieldType, type FieldTypes } from './field-types.js';
 import { decodeManagedFields, encodeManagedFields, isResetManagedFields, managerKey, type Managed, type ManagerEntry } from './managed-fields.js';
 import { fieldElement } from './path-element.js';
-import { compareObjects, fieldSetOf, mergeObjects, removeFields } from './typed-value.js';
+import { mergeObjects, removeFields } from './merge.js';
+import { compareObjects, fieldSetOf } from './typed-value.js';
 
 type Obj = JsonObject;
 
@@ -118,7 +119,10 @@ function updateManaged(write: FieldWrite, managed: Managed, live: Obj, next: Obj
   }
   const taken = strip(changed);
   if (taken.isEmpty()) return out;
-  const entry: ManagerEntry = { manager, operation: 'Update', apiVersion: write.apiVersion, subresource: write.subresource, time: write.now, set: taken };
+  // kube-apiserver 1.36 records a write through /scale without a time (its managedFields go through
+  // the Scale object and back); `kubectl scale deployment` shows so.
+  const time = write.subresource === 'scale' ? {} : { time: write.now };
+  const entry: ManagerEntry = { manager, operation: 'Update', apiVersion: write.apiVersion, subresource: write.subresource, ...time, set: taken };
   const key = managerKey(entry);
   const previous = out.get(key);
   out.set(key, previous ? { ...entry, set: previous.set.union(taken) } : entry);

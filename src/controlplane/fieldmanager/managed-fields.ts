@@ -31,7 +31,8 @@ export function managerKey(entry: Pick<ManagerEntry, 'manager' | 'operation' | '
 
 /**
  * The managers in a managedFields value.
- * @throws Error when it is not a list of entries with FieldsV1 fields
+ * @throws Error when it is not a list of entries of a known operation and fields type (an Update
+ *   with its apiVersion), which the write's managedFields then do not replace
  */
 export function decodeManagedFields(value: unknown): Managed {
   const managed: Managed = new Map();
@@ -43,17 +44,30 @@ export function decodeManagedFields(value: unknown): Managed {
     if (entry['fieldsType'] !== 'FieldsV1') throw new Error(`found unknown fields type: ${JSON.stringify(entry['fieldsType'] ?? '')}`);
     const operation = entry['operation'];
     if (operation !== 'Apply' && operation !== 'Update') throw new Error(`unknown operation ${JSON.stringify(operation)}`);
+    if (operation === 'Update' && (typeof entry['apiVersion'] !== 'string' || entry['apiVersion'] === '')) throw new Error('an Update entry without apiVersion');
     const decoded: ManagerEntry = {
       manager: typeof entry['manager'] === 'string' ? entry['manager'] : '',
       operation,
       apiVersion: typeof entry['apiVersion'] === 'string' ? entry['apiVersion'] : '',
       subresource: typeof entry['subresource'] === 'string' ? entry['subresource'] : '',
       ...(typeof entry['time'] === 'string' ? { time: entry['time'] } : {}),
-      set: FieldSet.fromFieldsV1(entry['fieldsV1'] ?? {}),
+      set: fieldsOf(entry['fieldsV1']),
     };
     managed.set(managerKey(decoded), decoded);
   }
   return managed;
+}
+
+/**
+ * An entry's fields. Fields that are not FieldsV1 (an unknown path element) or none at all make
+ * an empty set, which is no error: kube-apiserver keeps such an entry, then drops it as empty.
+ */
+function fieldsOf(value: unknown): FieldSet {
+  try {
+    return FieldSet.fromFieldsV1(value ?? {});
+  } catch {
+    return new FieldSet();
+  }
 }
 
 /** The managedFields value of `managed`, in kube-apiserver's order; empty sets are left out. */

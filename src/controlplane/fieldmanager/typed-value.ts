@@ -1,61 +1,20 @@
 /**
- * The operations server-side apply does on objects by their field types (structured-merge-diff's
- * typed values): the set of fields an object sets, what changed between two objects, the merge of
- * an applied configuration into a live object, and the removal of fields.
+ * The fields an object sets and what changed between two objects, by their field types
+ * (structured-merge-diff's ToFieldSet and Compare).
  */
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../patch/json-value.js';
+import { jsonEqual } from '../patch/json-value.js';
 import { FieldSet, type FieldPath } from './field-set.js';
-import { resolveType, UNTYPED, type FieldType, type FieldTypes, type TypeRef } from './field-types.js';
-import { fieldElement, keyElement, pathString, valueElement } from './path-element.js';
+import { resolveType, type FieldType, type FieldTypes, type TypeRef } from './field-types.js';
+import { fieldElement } from './path-element.js';
+import { childType, isContainer, isGranularList, isGranularMap, itemElement, itemsByElement, type Value } from './schema-walk.js';
+
+export { itemElement } from './schema-walk.js';
 
 /** What changed from one object to another: fields added, modified (a different value) and removed. */
 export interface Comparison {
   added: FieldSet;
   modified: FieldSet;
   removed: FieldSet;
-}
-
-type Value = JsonValue | undefined;
-
-/** The type of a struct's or map's child `key`. */
-function childType(types: FieldTypes, type: FieldType, key: string): FieldType {
-  if (type.kind === 'struct') {
-    const field = type.fields[key];
-    return field === undefined ? UNTYPED : resolveType(types, field);
-  }
-  if (type.kind === 'map') return resolveType(types, type.values);
-  return UNTYPED;
-}
-
-function isGranularMap(type: FieldType, value: Value): value is JsonObject {
-  if (!isJsonObject(value)) return false;
-  return (type.kind === 'struct' || type.kind === 'map' || type.kind === 'untyped') && !('atomic' in type && type.atomic);
-}
-
-function isGranularList(type: FieldType, value: Value): value is JsonValue[] {
-  return Array.isArray(value) && type.kind === 'list' && type.listType !== 'atomic';
-}
-
-/**
- * The path element of a list item: its keys (`k:`) in a map list, its value (`v:`) in a set.
- * @throws Error for an item of a map list without a key that has no default
- */
-export function itemElement(types: FieldTypes, type: Extract<FieldType, { kind: 'list' }>, item: JsonValue): string {
-  if (type.listType === 'set') return valueElement(item);
-  const keys: [string, JsonValue][] = [];
-  for (const key of type.keys ?? []) {
-    const value = isJsonObject(item) ? item[key] : undefined;
-    if (value !== undefined && value !== null) keys.push([key, value]);
-    else if (type.keyDefaults && key in type.keyDefaults) keys.push([key, type.keyDefaults[key] as JsonValue]);
-    else throw new Error(`associative list with keys has an element that omits key field ${JSON.stringify(key)} (and doesn't have default value)`);
-  }
-  return keyElement(keys);
-}
-
-function itemsByElement(types: FieldTypes, type: Extract<FieldType, { kind: 'list' }>, list: JsonValue[]): Map<string, JsonValue> {
-  const out = new Map<string, JsonValue>();
-  for (const item of list) out.set(itemElement(types, type, item), item);
-  return out;
 }
 
 /** The fields `value` sets (ToFieldSet): leaves, list items, and empty or atomic values as leaves. */
@@ -85,12 +44,6 @@ function walkSet(types: FieldTypes, type: FieldType, value: Value, path: string[
       if (type.listType === 'map' && isContainer(itemType, item)) walkSet(types, itemType, item, itemPath, into);
     }
   }
-}
-
-/** Whether a value has members of its own in a field set: a granular map or list that is not empty. */
-function isContainer(type: FieldType, value: Value): boolean {
-  if (isGranularMap(type, value)) return Object.keys(value).length > 0;
-  return isGranularList(type, value) && value.length > 0;
 }
 
 /**
@@ -166,190 +119,4 @@ function compareChild(types: FieldTypes, type: FieldType, old: Value, child: Val
 function added(types: FieldTypes, type: FieldType, value: Value, path: string[], into: FieldSet): void {
   into.insert(path);
   if (isContainer(type, value)) walkSet(types, type, value, path, into);
-}
-
-/**
- * `config` merged into `live` (Merge): granular maps field by field, map lists and sets item by
- * item (live's items in their order, the configuration's where it places them), anything atomic
- * replaced.
- */
-export function mergeObjects(types: FieldTypes, ref: TypeRef, live: Value, config: Value): Value {
-  return merge(types, resolveType(types, ref), live, config);
-}
-
-function merge(types: FieldTypes, type: FieldType, live: Value, config: Value): Value {
-  if (config === undefined) return live;
-  if (live === undefined || live === null) return structuredClone(config);
-  if (isGranularMap(type, config) && isGranularMap(type, live)) {
-    const out: JsonObject = { ...live };
-    for (const [key, child] of Object.entries(config)) {
-      const merged = merge(types, childType(types, type, key), Object.hasOwn(live, key) ? live[key] : undefined, child);
-      if (merged === undefined || merged === null) delete out[key];
-      else out[key] = merged;
-    }
-    return out;
-  }
-  if (isGranularList(type, config) && isGranularList(type, live) && type.kind === 'list') return mergeLists(types, type, live, config);
-  return structuredClone(config);
-}
-
-/** Upstream's list merge: live's items keep their order, the configuration's items are placed in its order among them. */
-function mergeLists(types: FieldTypes, type: Extract<FieldType, { kind: 'list' }>, live: JsonValue[], config: JsonValue[]): JsonValue[] {
-  const itemType = resolveType(types, type.items);
-  const lElements = live.map((item) => itemElement(types, type, item));
-  const rElements = config.map((item) => itemElement(types, type, item));
-  const lByElement = new Map(lElements.map((e, i) => [e, live[i]!]));
-  const rByElement = new Map(rElements.map((e, i) => [e, config[i]!]));
-  const shared = rElements.filter((e) => lByElement.has(e));
-  let sharedIndex = 0;
-  const merged = new Set<string>();
-  const out: JsonValue[] = [];
-  const mergeItem = (element: string): JsonValue => (type.listType === 'map' ? merge(types, itemType, lByElement.get(element), rByElement.get(element)) as JsonValue : rByElement.get(element)!);
-  let l = 0;
-  let r = 0;
-  while (l < lElements.length || r < rElements.length) {
-    if (l < lElements.length && r < rElements.length) {
-      const element = lElements[l]!;
-      if (element === rElements[r]) {
-        merged.add(element);
-        out.push(mergeItem(element));
-        l++;
-        r++;
-        if (shared[sharedIndex] === element) sharedIndex++;
-        continue;
-      }
-      if (rByElement.has(element) && shared[sharedIndex] !== undefined && shared[sharedIndex] !== element) {
-        l++;
-        continue;
-      }
-    }
-    if (l < lElements.length) {
-      const element = lElements[l]!;
-      if (!rByElement.has(element)) {
-        out.push(live[l]!);
-        l++;
-        continue;
-      }
-      if (merged.has(element)) {
-        l++;
-        continue;
-      }
-    }
-    if (r < rElements.length) {
-      const element = rElements[r]!;
-      if (!merged.has(element)) {
-        merged.add(element);
-        out.push(mergeItem(element));
-      }
-      r++;
-      if (shared[sharedIndex] === element) sharedIndex++;
-    }
-  }
-  return out;
-}
-
-/**
- * `value` without the members of `remove` (RemoveItems): each removed path goes with what is
- * under it, and maps and lists emptied by a removal go too (Go drops them from its objects).
- */
-export function removeFields(types: FieldTypes, ref: TypeRef, value: Value, remove: FieldSet): Value {
-  return removeFrom(types, resolveType(types, ref), value, remove);
-}
-
-function removeFrom(types: FieldTypes, type: FieldType, value: Value, remove: FieldSet): Value {
-  if (remove.isEmpty()) return value;
-  if (isGranularMap(type, value)) {
-    const out: JsonObject = {};
-    for (const [key, child] of Object.entries(value)) {
-      const element = fieldElement(key);
-      if (remove.members.has(element)) continue;
-      const below = remove.children.get(element);
-      if (!below) {
-        out[key] = child;
-        continue;
-      }
-      const ct = childType(types, type, key);
-      const kept = removeFrom(types, ct, child, below);
-      if (kept === undefined) continue;
-      if (emptied(ct, child, kept)) continue;
-      out[key] = kept;
-    }
-    return out;
-  }
-  if (isGranularList(type, value) && type.kind === 'list') {
-    const itemType = resolveType(types, type.items);
-    const out: JsonValue[] = [];
-    for (const item of value) {
-      const element = itemElement(types, type, item);
-      if (remove.members.has(element)) continue;
-      const below = remove.children.get(element);
-      out.push(below ? (removeFrom(types, itemType, item, below) as JsonValue) : item);
-    }
-    return out;
-  }
-  return value;
-}
-
-/** Whether a removal inside a map or list (not a struct) left it empty. */
-function emptied(type: FieldType, before: Value, after: Value): boolean {
-  if (type.kind === 'struct') return false;
-  if (Array.isArray(after)) return after.length === 0 && Array.isArray(before) && before.length > 0;
-  return isJsonObject(after) && Object.keys(after).length === 0 && isJsonObject(before) && Object.keys(before).length > 0;
-}
-
-/**
- * Checks an applied configuration against its types, as upstream makes a typed value of it:
- * a field its struct does not declare, and a scalar of the wrong type, are errors.
- * @returns the errors, each `.path: message`
- */
-export function typeErrors(types: FieldTypes, ref: TypeRef, value: Value): string[] {
-  const errors: string[] = [];
-  const walk = (type: FieldType, v: Value, path: string[]): void => {
-    if (v === undefined || v === null) return;
-    switch (type.kind) {
-      case 'struct':
-        if (!isJsonObject(v)) return void errors.push(`${pathString(path)}: expected map, got ${goValueDump(v)}`);
-        for (const [key, child] of Object.entries(v)) {
-          if (!Object.hasOwn(type.fields, key)) {
-            if (!type.open) errors.push(`${pathString([...path, fieldElement(key)])}: field not declared in schema`);
-            continue;
-          }
-          walk(resolveType(types, type.fields[key]!), child, [...path, fieldElement(key)]);
-        }
-        return;
-      case 'map':
-        if (!isJsonObject(v)) return void errors.push(`${pathString(path)}: expected map, got ${goValueDump(v)}`);
-        for (const [key, child] of Object.entries(v)) walk(resolveType(types, type.values), child, [...path, fieldElement(key)]);
-        return;
-      case 'list': {
-        if (!Array.isArray(v)) return void errors.push(`${pathString(path)}: expected list, got ${goValueDump(v)}`);
-        const itemType = resolveType(types, type.items);
-        v.forEach((item, index) => {
-          let element = `i:${index}`;
-          if (type.listType !== 'atomic') {
-            try {
-              element = itemElement(types, type, item);
-            } catch (error) {
-              errors.push(`${pathString(path)}: ${(error as Error).message}`);
-              return;
-            }
-          }
-          walk(itemType, item, [...path, element]);
-        });
-        return;
-      }
-      case 'scalar':
-        if (type.type === 'string' && typeof v !== 'string') errors.push(`${pathString(path)}: expected string, got ${goValueDump(v)}`);
-        return;
-      default:
-    }
-  };
-  walk(resolveType(types, ref), value, []);
-  return errors;
-}
-
-/** How upstream's error prints a value of the wrong type: Go's %#v of its unstructured value. */
-function goValueDump(value: JsonValue): string {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : isJsonObject(value) || Array.isArray(value) ? JSON.stringify(value) : String(value);
-  return `&value.valueUnstructured{Value:${shown}}`;
 }

@@ -1,8 +1,9 @@
 /**
  * PATCH for the embedded API server: JSON patch, JSON merge patch and strategic merge patch,
- * applied and refused as kube-apiserver applies and refuses them. Server-side apply is not
- * supported. The typed decoding of the result, with the request's field validation, is the
- * registry's (api/field-validation.ts), as for any other write.
+ * applied and refused as kube-apiserver applies and refuses them. Server-side apply is the field
+ * manager's (src/controlplane/fieldmanager), which the object API calls instead. The typed
+ * decoding of the result, with the request's field validation, is the registry's
+ * (api/field-validation.ts), as for any other write.
  */
 
 import { JsonSyntaxError, MAX_OBJECT_DEPTH, nestingDepth, parseJson, stringifyJson } from '../../api/json/index.js';
@@ -35,7 +36,7 @@ export type { TypeMeta } from './patch-meta.js';
  * `type` (none: the kind takes no strategic merge patch), choosing the patch type by
  * `contentType` (parameters such as "; charset=utf-8" are ignored). `patchBody` is the raw body
  * (a Uint8Array or string) or the body already decoded from JSON.
- * @throws PatchError 415 for a media type the kind does not take (server-side apply included),
+ * @throws PatchError 415 for a media type the kind does not take (server-side apply is not this module's),
  *   and the patch type's own errors otherwise.
  */
 export function applyPatch(contentType: string, type: TypeMeta | undefined, original: unknown, patchBody: unknown): JsonObject {

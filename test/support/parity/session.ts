@@ -50,6 +50,8 @@ export interface Compared {
 export interface StepOptions {
   /** The kubeconfig's user (default admin). */
   user?: string;
+  /** Environment variables kubectl gets besides PATH and HOME (KUBE_EDITOR for kubectl edit). */
+  env?: Record<string, string>;
 }
 
 export interface SessionOptions {
@@ -111,7 +113,9 @@ export class ParitySession {
   run(side: Side, args: readonly string[], options: StepOptions = {}): Promise<Run> {
     const argv = this.#argv(side, args, options);
     return new Promise((resolve) => {
-      execFile(this.#kubectl, argv, { ...this.#spawnOptions(side), encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+      const spawnOptions = this.#spawnOptions(side);
+      const env = { ...spawnOptions.env, ...options.env };
+      execFile(this.#kubectl, argv, { ...spawnOptions, env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
       });
