@@ -195,6 +195,21 @@ async function writes(s: ParitySession): Promise<void> {
   await s.step('get --subresource=status', n('get', 'ct', 'first', '--subresource=status'));
 }
 
+/** Server-side apply of a custom resource merges by its schema: `ports` is a list-type map keyed by name. */
+async function serverSideApply(s: ParitySession): Promise<void> {
+  s.write('ssa-mine.yaml', yaml(cronTab('applied', { cronSpec: '* * * * *', replicas: 2, ports: [{ name: 'a', port: 1 }], tags: ['x'] })));
+  s.write('ssa-theirs.yaml', yaml(cronTab('applied', { cronSpec: '* * * * *', ports: [{ name: 'b', port: 2 }] })));
+  s.write('ssa-theirs-replicas.yaml', yaml(cronTab('applied', { cronSpec: '* * * * *', replicas: 4, ports: [{ name: 'b', port: 2 }] })));
+  await s.step('apply --server-side: created', ['apply', '--server-side', '-f', 'ssa-mine.yaml']);
+  await s.step('apply --server-side: another manager adds a port', ['apply', '--server-side', '--field-manager=other', '-f', 'ssa-theirs.yaml']);
+  await s.step('apply --server-side: both ports, keyed by name', n('get', 'ct', 'applied', '-o', 'jsonpath={.spec.ports} {.spec.tags} {.metadata.managedFields[*].manager}'));
+  await s.step('apply --server-side: a conflict on replicas', ['apply', '--server-side', '--field-manager=other', '-f', 'ssa-theirs-replicas.yaml']);
+  await s.step('apply --server-side --force-conflicts', ['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', 'ssa-theirs-replicas.yaml']);
+  await s.step('apply --server-side: replicas taken over', n('get', 'ct', 'applied', '-o', 'jsonpath={.spec.replicas}'));
+  await s.step('apply --server-side: a port dropped by its manager', ['apply', '--server-side', '-f', 'ssa-theirs.yaml']);
+  await s.step('apply --server-side: what is left', n('get', 'ct', 'applied', '-o', 'jsonpath={.spec.ports} {.spec.tags} {.spec.replicas}'));
+}
+
 async function lifecycle(s: ParitySession): Promise<void> {
   await s.watch('get ct --watch', n('get', 'ct', '--field-selector=metadata.name=watched', '--watch', '--output-watch-events'), async () => {
     s.write('watched.yaml', yaml(cronTab('watched', { cronSpec: '* * * * *' })));
@@ -352,7 +367,7 @@ describe('CRD parity: the kubectl session on the real control plane and on hostp
 
   test('the session runs step by step on both', async (t) => {
     try {
-      for (const section of [bundle, tables, validation, writes, lifecycle, invalidCrds, versionsAndNames]) await section(session);
+      for (const section of [bundle, tables, validation, writes, serverSideApply, lifecycle, invalidCrds, versionsAndNames]) await section(session);
       finished = true;
     } finally {
       if (transcriptFile) writeFileSync(transcriptFile, session.transcriptText());

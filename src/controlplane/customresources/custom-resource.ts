@@ -11,6 +11,7 @@ import { cloneJson, semanticEqual, type JsonObject } from '../../api/defaults/js
 import { STATUS_VERBS, type ResourceDefinition, type Subresource } from '../resources/definition.js';
 import { applySchemaDefaults } from './defaulting.js';
 import { customResourcePrinter, type PrinterColumn } from './printer-columns.js';
+import { customResourceFieldTypes, type FieldTypes } from '../fieldmanager/index.js';
 import { pruneUnknownFields } from './pruning.js';
 import { validateAgainstSchema } from './schema-validation.js';
 import { isPlainObject, type StructuralSchema } from './structural-schema.js';
@@ -61,6 +62,7 @@ export function customResourceDefinitions(crd: JsonObject): ResourceDefinition[]
   const served = versions.filter((v) => v['served'] === true).sort((a, b) => compareVersions(String(a['name']), String(b['name'])));
   return served.map((version) => {
     const schema = record(record(version['schema'])['openAPIV3Schema']) as StructuralSchema;
+    let types: FieldTypes | undefined;
     const subresources = record(version['subresources']);
     const kind = String(names['kind']);
     const own: Subresource[] = [];
@@ -78,6 +80,8 @@ export function customResourceDefinitions(crd: JsonObject): ResourceDefinition[]
       namespaced: spec['scope'] !== 'Cluster',
 
       pruneUnknown: (object) => pruneUnknownFields(object, schema),
+      // Server-side apply merges by the schema's list and map types, converted once per version.
+      fieldTypes: () => (types ??= customResourceFieldTypes(schema)),
       // Conversion None: stored in the storage version, shown in the version asked for, defaulted.
       present(object) {
         const shown = { ...cloneJson(object), apiVersion: servedAs };

@@ -133,7 +133,7 @@ function updateManaged(write: FieldWrite, managed: Managed, live: Obj, next: Obj
  * `next` with the managedFields a create (`live` undefined) or an update by `write.manager`
  * leaves: the request's own managedFields when it sets valid ones (`[]` or `[{}]` empties
  * them), the live object's otherwise. An update of an object that has none records none, as
- * upstream does.
+ * upstream does. An object the field types cannot describe is returned without managedFields.
  */
 export function recordUpdate(write: FieldWrite, liveObject: Record<string, unknown> | undefined, nextObject: Record<string, unknown>): Record<string, unknown> {
   const live = liveObject as Obj | undefined;
@@ -148,8 +148,14 @@ export function recordUpdate(write: FieldWrite, liveObject: Record<string, unkno
   }
   const object = withoutManagedFields(next);
   if (live !== undefined && managed.size === 0) return object;
-  const before = live === undefined ? zeroObject(write.types) : withoutManagedFields(live);
-  return withManaged(object, updateManaged(write, managed, before, object, write.manager));
+  try {
+    const before = live === undefined ? zeroObject(write.types) : withoutManagedFields(live);
+    return withManaged(object, updateManaged(write, managed, before, object, write.manager));
+  } catch {
+    // As upstream's UpdateNoErrors: an object its type cannot describe (a list-map item without
+    // its key) loses its managedFields and goes on, so that validation answers it (422), not this.
+    return object;
+  }
 }
 
 /** The outcome of an apply: the object to store, and whether anything but its managedFields changed. */
