@@ -170,13 +170,15 @@ async function reviews(s: ParitySession): Promise<void> {
 
 async function escalation(s: ParitySession): Promise<void> {
   await s.step('403: create a role without the verb', n('create', 'role', 'esc', '--verb=get', '--resource=secrets', as('reader')));
-  await s.step('grant: create roles and bindings', ['create', 'clusterrole', 'parity-rbac-writer', '--verb=create', '--resource=roles,rolebindings']);
+  await s.step('grant: create roles and bindings', ['create', 'clusterrole', 'parity-rbac-writer', '--verb=create', '--resource=roles,rolebindings,clusterroles']);
   await s.step('grant: to jane', n('create', 'rolebinding', 'rbac-writer', '--clusterrole=parity-rbac-writer', '--user=jane'));
+  await s.step('grant: cluster roles to jane', ['create', 'clusterrolebinding', 'parity-rbac-writer', '--clusterrole=parity-rbac-writer', '--user=jane']);
+  await s.step('403: escalation in a cluster role', ['create', 'clusterrole', 'parity-esc', '--verb=get', '--resource=secrets,pods', '--as=jane']);
   await s.step('403: escalation in a role', n('create', 'role', 'esc', '--verb=get,list', '--resource=secrets,pods', '--as=jane'));
   await s.step('allowed: a role within her rights', n('create', 'role', 'esc', '--verb=get', '--resource=pods', '--as=jane'));
   await s.step('403: binding the admin role', n('create', 'rolebinding', 'adm', '--clusterrole=admin', '--user=bob', '--as=jane'));
   await s.step('allowed: binding a role she holds', n('create', 'rolebinding', 'adm2', '--role=pod-reader', '--user=bob', '--as=jane'));
-  await s.step('403: binding a role that does not exist', n('create', 'rolebinding', 'ghost', '--role=ghost', '--user=bob', '--as=jane'));
+  await s.step('403: binding a role that does not exist', n('create', 'rolebinding', 'haunted', '--role=ghost', '--user=bob', '--as=jane'));
   await s.step('grant: escalate and bind', ['create', 'clusterrole', 'parity-escalate', '--verb=escalate,bind', '--resource=roles,clusterroles']);
   await s.step('grant: escalate to jane', n('create', 'rolebinding', 'escalate', '--clusterrole=parity-escalate', '--user=jane'));
   await s.step('allowed: escalate', n('create', 'role', 'esc3', '--verb=get,list', '--resource=secrets', '--as=jane'));
@@ -208,7 +210,7 @@ async function invalid(s: ParitySession): Promise<void> {
 async function removal(s: ParitySession): Promise<void> {
   await s.step('delete the role', n('delete', 'role', 'pod-reader'));
   await s.step('403: the binding names a missing role', n('get', 'pods', as('reader')));
-  await s.step('delete the cluster role binding', ['delete', 'clusterrolebinding', 'parity-list-nodes']);
+  await s.step('delete the cluster role bindings', ['delete', 'clusterrolebinding', 'parity-list-nodes', 'parity-rbac-writer']);
   await s.step('can-i: unbound', ['auth', 'can-i', 'list', 'nodes', as('lister')]);
   await s.step('delete the cluster roles', ['delete', 'clusterrole', 'parity-node-lister', 'parity-rbac-writer', 'parity-escalate']);
   await s.settle('view no longer aggregates the parity role', ['get', 'clusterrole', 'view', '-o', 'jsonpath={.rules[0].resources}'], (run) => ok(run) && !run.stdout.includes('nodes'));
