@@ -148,6 +148,15 @@ async function refusals(s: ParitySession): Promise<void> {
   await s.step('allowed: by token', n('get', 'pods'), { user: 'reader' });
   await s.step('403: by token, a name not granted', n('get', 'configmap', 'kube-root-ca.crt'), { user: 'reader' });
   await s.step('can-i: by token', n('auth', 'can-i', 'get', 'pods/log'), { user: 'reader' });
+
+  // Impersonation by a service account that RBAC lets impersonate another (legacy impersonation).
+  await s.step('403: impersonation not granted', n('get', 'configmaps', `--as=system:serviceaccount:${NS}:lister`), { user: 'reader' });
+  await s.step('grant: impersonate service accounts', n('create', 'role', 'impersonator', '--verb=impersonate', '--resource=serviceaccounts'));
+  await s.step('grant: impersonate to the reader', n('create', 'rolebinding', 'impersonator', '--role=impersonator', `--serviceaccount=${NS}:reader`));
+  await s.step('impersonation granted: whoami', ['auth', 'whoami', `--as=system:serviceaccount:${NS}:lister`], { user: 'reader' });
+  await s.step('impersonation granted: as the other account', ['get', 'nodes', '-o', 'name', `--as=system:serviceaccount:${NS}:lister`], { user: 'reader' });
+  await s.step('403: impersonating a user', n('get', 'configmaps', '--as=jane'), { user: 'reader' });
+  await s.step('403: impersonating a group too', n('get', 'configmaps', `--as=system:serviceaccount:${NS}:lister`, '--as-group=devs'), { user: 'reader' });
 }
 
 async function reviews(s: ParitySession): Promise<void> {
