@@ -95,6 +95,17 @@ async function grants(s: ParitySession): Promise<void> {
   await s.step('describe clusterrolebinding', ['describe', 'clusterrolebinding', 'parity-list-nodes']);
 }
 
+async function discovery(s: ParitySession): Promise<void> {
+  await s.step('api-resources: rbac', ['api-resources', '--api-group=rbac.authorization.k8s.io']);
+  await s.step('api-resources: authorization', ['api-resources', '--api-group=authorization.k8s.io', '-o', 'wide']);
+  await s.step('explain role.rules', ['explain', 'role.rules']);
+  s.write('reconciled.yaml', GRANTS.replace(/pod-reader/g, 'reconciled').replace(/read-pods/g, 'reconciled').replace(/parity-node-lister/g, 'parity-reconciled').replace(/parity-list-nodes/g, 'parity-reconciled'));
+  await s.step('auth reconcile: created', ['auth', 'reconcile', '-f', 'reconciled.yaml']);
+  await s.step('auth reconcile: unchanged', ['auth', 'reconcile', '-f', 'reconciled.yaml']);
+  await s.step('auth reconcile: reconciled role', n('get', 'role', 'reconciled', '-o', 'yaml'));
+  await s.step('auth reconcile: clean up', ['delete', '-f', 'reconciled.yaml']);
+}
+
 async function bootstrapPolicy(s: ParitySession): Promise<void> {
   const defaults = '-l=kubernetes.io/bootstrapping=rbac-defaults';
   await s.step('bootstrap cluster roles', ['get', 'clusterroles', defaults, '-o', 'name']);
@@ -252,7 +263,7 @@ describe('RBAC parity: the kubectl session on the real control plane and on host
 
   test('the session runs step by step on both', async (t) => {
     try {
-      for (const section of [grants, bootstrapPolicy, canI, refusals, reviews, escalation, invalid, removal]) await section(session);
+      for (const section of [grants, discovery, bootstrapPolicy, canI, refusals, reviews, escalation, invalid, removal]) await section(session);
       finished = true;
     } finally {
       if (transcriptFile) writeFileSync(transcriptFile, session.transcriptText());
