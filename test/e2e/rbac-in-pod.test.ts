@@ -1,10 +1,10 @@
 /**
- * RBAC from inside a HostProcess workload (issue 18): on `hostpod up`'s own node, the real kubectl
+ * RBAC from inside a HostProcess workload (issue 18), against both control planes: `hostpod up`
+ * with its own node, and the real kube-apiserver with a hostpod node joined to it. The real kubectl
  * run in a pod's container finds the API server and its service account's token by itself
  * (in-cluster configuration) and is authorized by RBAC as that account. A pod whose account a
  * ClusterRoleBinding grants `list nodes` lists them; one whose account holds no such role gets
- * kube-apiserver's 403. parity-rbac.test.ts shows the real control plane answering the same
- * requests the same way.
+ * kube-apiserver's 403, the same on both.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,8 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
-import { removeAllContainers, startUp, type UpProcess } from '../support/hostpod-up.js';
-import { freePort } from '../support/real-cluster.js';
+import { removeAllContainers, startUp } from '../support/hostpod-up.js';
+import { realClusterSkip } from '../support/kube-binaries.js';
+import { freePort, startRealCluster } from '../support/real-cluster.js';
+import { joinRealNode } from '../support/real-node.js';
 import { BASE, rootSkip } from '../support/runtime.js';
 
 const skip = rootSkip() || kubectlSkip('1.33');
@@ -45,28 +47,68 @@ const GRANT = [
   workload('bystander'),
 ];
 
-describe('RBAC inside a HostProcess pod on hostpod up', { skip, timeout: 300_000 }, () => {
+/** A control plane with one hostpod node. */
+interface Plane {
+  kubeconfig: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+const PLANES: { name: string; skip: string | false; start(dir: string): Promise<Plane> }[] = [
+  {
+    name: 'hostpod up',
+    skip: false,
+    start: async (dir) => {
+      const up = await startUp(dir, await freePort());
+      return {
+        kubeconfig: up.kubeconfig, log: () => up.log(),
+        stop: async () => {
+          await up.stop();
+          await removeAllContainers(dir);
+        },
+      };
+    },
+  },
+  {
+    name: 'the real control plane',
+    skip: realClusterSkip(),
+    start: async (dir) => {
+      const cluster = await startRealCluster();
+      const node = await joinRealNode(cluster, { name: 'rbac-node', dir: join(dir, 'node'), address: '127.0.0.1', kubeletPort: 0 }).catch(async (error: unknown) => {
+        await cluster.stop();
+        throw error;
+      });
+      return {
+        kubeconfig: cluster.kubeconfig, log: () => node.output(),
+        stop: async () => {
+          await node.remove();
+          await cluster.stop();
+        },
+      };
+    },
+  },
+];
+
+for (const plane of PLANES) describe(`RBAC inside a HostProcess pod, against ${plane.name}`, { skip: skip || plane.skip, timeout: 300_000 }, () => {
   let dir: string;
-  let up: UpProcess | undefined;
+  let started: Plane | undefined;
   let k: Kubectl;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hostpod-rbac-pod-'));
-    up = await startUp(dir, await freePort());
-    k = kubectl('1.33', up.kubeconfig);
+    started = await plane.start(dir);
+    k = kubectl('1.33', started.kubeconfig);
     const file = join(dir, 'grant.json');
     writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: GRANT }));
+    // The real controller manager makes the default account in its own time; the pods wait for it.
     const applied = await k('apply', '-f', file);
     assert.equal(applied.code, 0, applied.stderr);
     const ready = await k('wait', '--for=condition=Ready', 'pod/node-watcher', 'pod/bystander', '--timeout=120s');
-    assert.equal(ready.code, 0, `${ready.stderr}\n${up.log().slice(-3000)}`);
+    assert.equal(ready.code, 0, `${ready.stderr}\n${started.log().slice(-3000)}`);
   });
   after(async () => {
-    await up?.stop();
-    if (dir) {
-      await removeAllContainers(dir);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await started?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('a workload whose ClusterRole allows list nodes lists them with the real kubectl in its container', async () => {
