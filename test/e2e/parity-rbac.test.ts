@@ -138,6 +138,10 @@ async function canI(s: ParitySession): Promise<void> {
   await s.step('can-i: a user', n('auth', 'can-i', 'get', 'pods', '--as=jane'));
   await s.step('can-i: a group', n('auth', 'can-i', 'get', 'pods', '--as=someone', '--as-group=devs'));
   await s.step('can-i: the view role', n('auth', 'can-i', 'list', 'configmaps', '--as=viewer'));
+  // A review's namespace is taken as given, whatever the resource's scope: a RoleBinding answers for nodes.
+  await s.step('grant: nodes in a namespace', n('create', 'rolebinding', 'kate-nodes', '--clusterrole=parity-node-lister', '--user=kate'));
+  await s.step('can-i: a cluster-scoped resource in a namespace', n('auth', 'can-i', 'list', 'nodes', '--as=kate'));
+  await s.step('403: the same request', ['get', 'nodes', '--as=kate']);
   await s.step('can-i --list: a service account', n('auth', 'can-i', '--list', as('reader')));
   await s.step('can-i --list: elsewhere', ['auth', 'can-i', '--list', '-n', 'kube-system', as('lister')]);
   await s.step('can-i --list: a user', n('auth', 'can-i', '--list', '--as=jane'));
