@@ -66,6 +66,24 @@ describe('RBAC objects', () => {
     assert.deepEqual([table.rows[0]!.cells[0], table.rows[0]!.cells[1], ...table.rows[0]!.cells.slice(3)], ['fixed', 'ClusterRole/view', '', 'devs', 'team/app']);
   });
 
+  test('a rules review lists what RBAC grants; a missing role is an evaluation error, a node\'s list is incomplete', async () => {
+    const bound = await api(plane, 'POST', `${RBAC}/namespaces/default/rolebindings`, { body: rbac('RoleBinding', { metadata: { name: 'ghostly' }, roleRef: { kind: 'Role', name: 'ghost' }, subjects: [{ kind: 'User', name: 'casper' }] }) });
+    assert.equal(bound.status, 201, bound.body);
+    const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } };
+    const asCasper = await api(plane, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { body: review, headers: { 'Impersonate-User': 'casper' } });
+    assert.equal(asCasper.status, 201, asCasper.body);
+    const status = asCasper.json()['status'] as { incomplete: boolean; evaluationError?: string; resourceRules: { resources?: string[] }[] };
+    assert.equal(status.incomplete, false);
+    assert.equal(status.evaluationError, 'role.rbac.authorization.k8s.io "ghost" not found');
+    assert.deepEqual(status.resourceRules.flatMap((r) => r.resources ?? []), ['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews']);
+    const asNode = await api(plane, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { body: review, headers: { 'Impersonate-User': 'system:node:n1' } });
+    const nodeStatus = asNode.json()['status'] as { incomplete: boolean; evaluationError?: string };
+    assert.deepEqual([nodeStatus.incomplete, nodeStatus.evaluationError], [true, 'node authorizer does not support user rule resolution']);
+    const none = await api(plane, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { body: { ...review, spec: {} } });
+    assert.equal(none.status, 400);
+    assert.equal(none.json()['message'], 'no namespace on request');
+  });
+
   test('the bootstrap policy is reconciled at each start: missing objects back, auto-updated ones completed, others left as they are', async () => {
     const discovery = await api(plane, 'GET', `${RBAC}/clusterroles/system:discovery`);
     assert.equal(discovery.status, 200);
