@@ -13,8 +13,6 @@ export interface PolicyReader {
   roleBindings(namespace: string): Obj[];
   clusterRole(name: string): Obj | undefined;
   role(namespace: string, name: string): Obj | undefined;
-  /** Every ClusterRole, for the aggregation controller. */
-  clusterRoles(): Obj[];
 }
 
 export type RbacResource = 'roles' | 'rolebindings' | 'clusterroles' | 'clusterrolebindings';
@@ -27,7 +25,6 @@ export function policyReader(list: (resource: RbacResource, namespace: string) =
     roleBindings: (namespace) => list('rolebindings', namespace),
     clusterRole: (name) => named(list('clusterroles', ''), name),
     role: (namespace, name) => named(list('roles', namespace), name),
-    clusterRoles: () => list('clusterroles', ''),
   };
 }
 
