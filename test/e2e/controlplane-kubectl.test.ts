@@ -210,10 +210,17 @@ for (const version of VERSIONS) {
       assert.equal(shown.metadata.labels['pod-security.kubernetes.io/enforce'], undefined);
     });
 
-    test('create token: a service account reads its namespace, no other, and a pod-bound token dies with the pod', async () => {
+    test('create token: a service account reads what its RoleBinding grants, no more, and a pod-bound token dies with the pod', async () => {
       const token = await k('create', 'token', 'robot', '-n', ns);
       assert.equal(token.code, 0, token.stderr);
       const asRobot = (...args: string[]) => k(`--token=${token.stdout.trim()}`, ...args);
+      const unbound = await asRobot('get', 'configmaps', '-n', ns);
+      assert.equal(unbound.code, 1);
+      assert.match(unbound.stderr, new RegExp(`configmaps is forbidden: User "system:serviceaccount:${ns}:robot" cannot list resource "configmaps" in API group "" in the namespace "${ns}"`));
+      for (const account of ['robot', 'default']) {
+        const granted = await k('create', 'rolebinding', `${account}-view`, '--clusterrole=view', `--serviceaccount=${ns}:${account}`, '-n', ns);
+        assert.equal(granted.code, 0, granted.stderr);
+      }
       assert.equal((await asRobot('get', 'configmaps', '-n', ns)).code, 0);
       const elsewhere = await asRobot('get', 'pods', '-n', 'kube-system');
       assert.equal(elsewhere.code, 1);

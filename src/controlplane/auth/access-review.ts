@@ -81,7 +81,7 @@ function evaluate(user: UserInfo, spec: ReviewSpec, api: Pick<ObjectApi, 'list'>
   const known = findResource(r.group ?? '', r.version || 'v1', r.resource ?? '');
   return decide(user, {
     verb: r.verb ?? '', group: r.group ?? '', resource: r.resource ?? '', namespace,
-    namespaced: known ? known.namespaced : namespace !== '',
+    namespaced: known ? known.namespaced : namespace !== '', reviewed: true,
     ...(r.subresource ? { subresource: r.subresource } : {}),
     ...(r.name ? { name: r.name } : {}),
     ...(r.fieldSelector?.rawSelector ? { fieldSelector: r.fieldSelector.rawSelector } : {}),

@@ -27,6 +27,11 @@ export interface Attributes {
   namespaced: boolean;
   /** A list's or watch's `fieldSelector`, which scopes what a node may list. */
   fieldSelector?: string;
+  /**
+   * An access review's attributes: the namespace is the one the review names, whatever the
+   * resource's scope, as kube-apiserver passes a review's attributes on as they are.
+   */
+  reviewed?: boolean;
 }
 
 /** A non-resource request: its path and verb (the HTTP method, lower case). */
@@ -90,6 +95,7 @@ export function decidePath(user: UserInfo, request: PathAttributes, reader: Poli
  * namespace may let one read it).
  */
 export function requestNamespace(a: Attributes): string {
+  if (a.reviewed) return a.namespace;
   if (a.resource === 'namespaces' && a.group === '' && a.name !== undefined) return a.name;
   return a.namespaced ? a.namespace : '';
 }

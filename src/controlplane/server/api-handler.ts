@@ -92,7 +92,7 @@ export class ApiHandler {
       }
       // Exec is `create` on pods/exec whatever the method, as kube-apiserver authorizes WebSocket exec.
       const attributes: Attributes = { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name };
-      const denied = authorize(actingUser(user, request.headersDistinct, attributes), attributes, this.options.api);
+      const denied = authorize(actingUser(user, request.headersDistinct, attributes, this.options.api), attributes, this.options.api);
       if (denied) throw forbidden(route.info, route.name, denied);
       checkPathName(route.name);
       const target = kubeletTarget(this.options.api, route.namespace, route.name, query.get('container'));
@@ -127,7 +127,7 @@ export class ApiHandler {
         ...(route.subresource === undefined ? {} : { subresource: route.subresource }),
         ...(query.has('fieldSelector') ? { fieldSelector: query.get('fieldSelector')! } : {}),
       };
-      const acting = actingUser(user, request.headersDistinct, attributes);
+      const acting = actingUser(user, request.headersDistinct, attributes, this.options.api);
       const denied = authorize(acting, attributes, this.options.api);
       if (denied) throw forbidden(route.info, route.name ?? '', denied);
       if (route.name !== undefined) checkPathName(route.name);
@@ -142,7 +142,7 @@ export class ApiHandler {
       throw pathNotFound();
     }
     if (method !== 'GET' && method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
-    const acting = actingUser(user, request.headersDistinct, { path, verb: method.toLowerCase() });
+    const acting = actingUser(user, request.headersDistinct, { path, verb: method.toLowerCase() }, this.options.api);
     const deniedPath = authorizePath(acting, { path, verb: method.toLowerCase() }, this.options.api);
     if (deniedPath) throw new StatusError(403, 'Forbidden', deniedPath);
     this.#nonResource(request, response, path, route);

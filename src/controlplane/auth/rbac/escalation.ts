@@ -6,7 +6,7 @@
  * group, resource and name each and compacted again per group and resource, as upstream's
  * `ConfirmNoEscalation` lists them.
  */
-import { forbidden, StatusError, type Qualified } from '../../api/status-error.js';
+import { forbidden, notFound, type Qualified } from '../../api/status-error.js';
 import type { UserInfo } from '../user.js';
 import { SYSTEM_MASTERS } from '../user.js';
 import type { PolicyReader } from './policy-reader.js';
@@ -60,10 +60,8 @@ export function confirmBindingWrite(reader: PolicyReader, user: UserInfo, write:
   const bind = rbacAllowsResource(reader, user, write.namespace, { verb: 'bind', group: write.roleRef.apiGroup, resource, name: write.roleRef.name });
   if (bind.allowed) return;
   const rules = roleReferenceRules(reader, write.roleRef, write.namespace);
-  if (rules === undefined) {
-    const kind = write.roleRef.kind === 'Role' ? 'role' : 'clusterrole';
-    throw new StatusError(404, 'NotFound', `${kind}s.rbac.authorization.k8s.io ${JSON.stringify(write.roleRef.name)} not found`, { name: write.roleRef.name, group: RBAC_GROUP, kind: `${kind}s` });
-  }
+  // The registry's NotFound names the binding's resource with the role's name.
+  if (rules === undefined) throw notFound(write.resource, write.roleRef.name);
   confirmNoEscalation(reader, user, write.resource, write.name, write.namespace, rules);
 }
 
