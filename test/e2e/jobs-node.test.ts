@@ -4,7 +4,8 @@
  * hostpod node joined: a Job's HostProcess pod writes a file on the host and runs to completion,
  * and `kubectl wait --for=condition=complete` returns; a failing one is retried after the
  * back-off and reaches BackoffLimitExceeded with backoffLimit 1, and `kubectl wait
- * --for=condition=failed` returns; a CronJob scheduled `* * * * *` runs once within the minute
+ * --for=condition=failed` returns; one with ttlSecondsAfterFinished goes with its pod once it
+ * completed; a CronJob scheduled `* * * * *` runs once within the minute
  * (the suite's one wait for real time). Each Job's final status, times aside, is the same on both.
  */
 import assert from 'node:assert/strict';
@@ -134,6 +135,17 @@ describe('jobs that run, on hostpod up and on the real control plane', { skip, t
     assert.equal(hostpod!.active, undefined);
     assert.deepEqual(hostpod!.conditions?.map((c) => [c.type, c.status, c.reason]), [['FailureTarget', 'True', 'BackoffLimitExceeded'], ['Failed', 'True', 'BackoffLimitExceeded']]);
     assert.deepEqual(withoutTimes(hostpod), withoutTimes(real), 'the same final status as the real control plane\'s');
+  });
+
+  test('a Job with ttlSecondsAfterFinished 0 is deleted with its pod once it completed', async () => {
+    await Promise.all(targets.map(async (t) => {
+      await apply(t, 'Job', 'brief', { ttlSecondsAfterFinished: 0, template: hostTemplate('true') });
+      await eventually(async () => {
+        const job = await t.k('get', 'job', 'brief', '-n', NS, '-o', 'name');
+        const pods = await t.k('get', 'pods', '-n', NS, '-l', 'job-name=brief', '-o', 'name');
+        return job.code !== 0 && /NotFound/.test(job.stderr) && pods.stdout === '' ? true : undefined;
+      }, 60_000, `${t.name}: the finished Job and its pod to be deleted`);
+    }));
   });
 
   test('a CronJob scheduled * * * * * runs once within its minute', async () => {
