@@ -92,10 +92,10 @@ function parseField(text: string, bounds: Bounds): Field {
 }
 
 /** Go's time.ParseDuration for what `@every` takes: `1h30m`, `90s`, `1.5h`; in ms. */
-function parseDuration(text: string): number {
+function parseDuration(text: string, descriptor: string): number {
   const units: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   const match = /^([0-9]*\.?[0-9]+(ns|us|\u00b5s|ms|s|m|h))+$/.test(text);
-  if (!match) throw new ScheduleError(`failed to parse duration ${text}: time: invalid duration ${JSON.stringify(text)}`);
+  if (!match) throw new ScheduleError(`failed to parse duration ${descriptor}: time: invalid duration ${JSON.stringify(text)}`);
   let total = 0;
   for (const [, value, unit] of text.matchAll(/([0-9]*\.?[0-9]+)(ns|us|\u00b5s|ms|s|m|h)/g)) total += Number(value) * (units[unit!] ?? 0);
   return total;
@@ -158,7 +158,7 @@ export function parseSchedule(spec: string): Schedule {
   const { rest } = splitZone(spec);
   if (rest.startsWith('@')) {
     if (rest.startsWith('@every ')) {
-      const ms = parseDuration(rest.slice('@every '.length));
+      const ms = parseDuration(rest.slice('@every '.length), rest);
       // Less than a second is a second, and anything else whole seconds.
       return new EverySchedule(ms < 1000 ? 1000 : ms - (ms % 1000));
     }

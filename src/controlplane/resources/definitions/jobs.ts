@@ -45,7 +45,8 @@ export const jobs = defineResource({
 
 /**
  * The policy engine's validation of a Job or CronJob (metadata and pod template) combined with
- * the kind's own errors by `combine`, then Pod Security's warnings from the namespace.
+ * the kind's own errors by `combine`, then Pod Security's warnings from the namespace; an
+ * invalid object gets no warnings.
  * @returns the warnings @throws StatusError 422
  */
 export function validateJobObject(info: ResourceDefinition, object: Obj, current: Obj | undefined, context: StrategyContext, combine: (policyErrors: FieldError[]) => FieldError[]): string[] {
@@ -53,11 +54,8 @@ export function validateJobObject(info: ResourceDefinition, object: Obj, current
   if (kind.type !== 'pod') throw new Error(`${info.kind} is not a pod kind`);
   const result = validateObject(kind.info, object, { allowPrivileged: context.allowPrivileged ?? true });
   const errors = combine(result.errors);
-  if (errors.length > 0) {
-    const error = invalidObject(info, object, errors);
-    error.warnings.unshift(...result.warnings);
-    throw error;
-  }
+  // The warnings are the strategy's WarningsOnCreate, which an invalid object never reaches.
+  if (errors.length > 0) throw invalidObject(info, object, errors);
   try {
     return [...result.warnings, ...podSecurityInNamespace(info, object, context)];
   } catch (error) {
