@@ -497,8 +497,8 @@ describe('simple tables', () => {
 
 describe('default table', () => {
   test('default table shows Name and Created At for any other resource', () => {
-    const table = toTable(served('deployments'), [{ metadata: { name: 'web', creationTimestamp: '2024-03-01T10:20:30.123456Z' } }, { metadata: { name: 'bare' } }], NOW);
-    assert.deepEqual(columnsOf('deployments'), [
+    const table = toTable(served('statefulsets'), [{ metadata: { name: 'web', creationTimestamp: '2024-03-01T10:20:30.123456Z' } }, { metadata: { name: 'bare' } }], NOW);
+    assert.deepEqual(columnsOf('statefulsets'), [
       ['Name', 'string', 'name', 0],
       ['Created At', 'date', '', 0],
     ]);
