@@ -160,5 +160,9 @@ describe('replicaset controller', () => {
       return found.length >= 2 ? found : undefined;
     }, 10_000, 'two FailedCreate events');
     assert.match(String(failed!['message']), /^Error creating: pods "refused-[a-z0-9]{5}" is forbidden: violates PodSecurity "restricted:latest": host namespaces \(hostNetwork=true\)/);
+    const replicaSet = s.plane.api.find(replicaSets, 'strict', 'refused')!;
+    const condition = ((replicaSet['status'] as { conditions?: Obj[] }).conditions ?? []).find((c) => c['type'] === 'ReplicaFailure');
+    assert.equal(condition?.['reason'], 'FailedCreate');
+    assert.match(String(condition?.['message']), /^pods "refused-[a-z0-9]{5}" is forbidden: violates PodSecurity/);
   });
 });
