@@ -193,6 +193,20 @@ async function replicaSets(s: ParitySession): Promise<void> {
   await s.step('get replicaset: empty', n('get', 'replicaset', 'plain', '-o', 'jsonpath={.status}'));
 }
 
+async function failures(s: ParitySession): Promise<void> {
+  const strict = `${NS}-strict`;
+  await s.step('create namespace: restricted', ['create', 'namespace', strict]);
+  await s.step('label namespace: enforce restricted', ['label', 'namespace', strict, 'pod-security.kubernetes.io/enforce=restricted']);
+  await s.settle('the restricted default service account', ['get', 'serviceaccount', 'default', '-n', strict], ok);
+  const refused = JSON.parse(deployment('refused', { replicas: 1 }, { app: 'refused' }, { hostNetwork: true })) as { metadata: { namespace: string } };
+  refused.metadata.namespace = strict;
+  s.write('refused.json', JSON.stringify(refused, null, 2));
+  await s.step('apply: pods Pod Security refuses', ['apply', '-f', 'refused.json']);
+  await s.settle('the failure on the Deployment', ['get', 'deployment', 'refused', '-n', strict, '-o', 'jsonpath={.status.conditions[?(@.type=="ReplicaFailure")].reason}'], printed('FailedCreate'));
+  await s.step('replicaset: ReplicaFailure', ['get', 'replicasets', '-n', strict, '-o', 'jsonpath={.items[0].status.conditions}']);
+  await s.step('deployment: ReplicaFailure', ['get', 'deployment', 'refused', '-n', strict, '-o', 'jsonpath={.status.conditions[?(@.type=="ReplicaFailure")]}']);
+}
+
 async function deletions(s: ParitySession): Promise<void> {
   await s.step('delete: orphan', n('delete', 'deployment', 'batch', '--cascade=orphan'));
   await s.settle('the orphaned ReplicaSets left', n('get', 'replicasets', '-l', 'app=batch', '-o', 'jsonpath={range .items[*]}{.metadata.ownerReferences}{end}'), printed(''));
@@ -237,7 +251,7 @@ describe('deployments parity: the kubectl session on the real control plane and 
 
   test('the session runs step by step on both', async (t) => {
     try {
-      for (const section of [setUp, createAndScale, rollouts, recreate, history, invalid, replicaSets, deletions]) await section(session);
+      for (const section of [setUp, createAndScale, rollouts, recreate, history, invalid, replicaSets, failures, deletions]) await section(session);
       finished = true;
     } finally {
       if (transcriptFile) writeFileSync(transcriptFile, session.transcriptText());

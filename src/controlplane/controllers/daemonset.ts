@@ -1,7 +1,8 @@
 /**
  * The DaemonSet controller: one pod per eligible node, created with a node affinity on
  * `metadata.name` for the scheduler to bind (as upstream since 1.12), owned by the DaemonSet.
- * Rolling updates replace pods of an old template at most `maxUnavailable` at a time; `OnDelete`
+ * Rolling updates replace pods of an old template at most `maxUnavailable` at a time, or with
+ * `maxSurge` start the new pod beside the old one and delete the old once the new is available; `OnDelete`
  * waits for the user to delete them. The status counts are recomputed on every change, and the
  * template history kept as ControllerRevisions (daemonset-history.ts).
  */
@@ -69,7 +70,7 @@ export class DaemonSetController implements Controller {
     const daemonSets = resource('daemonsets', 'apps');
     const ds = api.find(daemonSets, namespace, name);
     if (!ds || metaOf(ds).deletionTimestamp !== undefined) return;
-    const spec = (ds['spec'] ?? {}) as { selector?: Parameters<typeof selectorFromObject>[0]; template?: Obj; updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } }; minReadySeconds?: number };
+    const spec = (ds['spec'] ?? {}) as { selector?: Parameters<typeof selectorFromObject>[0]; template?: Obj; updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string } }; minReadySeconds?: number };
     const template = spec.template ?? {};
     const hash = templateHash(template);
     const generation = metaOf(ds).generation ?? 1;
@@ -87,6 +88,7 @@ export class DaemonSetController implements Controller {
     }
     const eligible = nodes.filter((node) => shouldRun(template, node));
     const eligibleNames = new Set(eligible.map((n) => metaOf(n).name ?? ''));
+    const surge = (spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate' ? surgeCount(spec.updateStrategy?.rollingUpdate?.maxSurge, eligible.length) : 0;
     let requeue: number | undefined;
     /** The first refused create: the sync fails, and is retried with back-off (work-queue.ts). */
     let createFailure: string | undefined;
@@ -100,10 +102,7 @@ export class DaemonSetController implements Controller {
       }
       if (eligibleNames.has(node)) {
         const running = live.filter((p) => (p['status'] as { phase?: string } | undefined)?.phase !== 'Failed');
-        // Keep the newest-template, oldest pod; delete the rest.
-        running.sort((a, b) => Number(metaOf(b).labels?.[REVISION_HASH_LABEL] === hash) - Number(metaOf(a).labels?.[REVISION_HASH_LABEL] === hash)
-          || (metaOf(a).creationTimestamp ?? '').localeCompare(metaOf(b).creationTimestamp ?? ''));
-        for (const extra of running.slice(1)) this.#deletePod(ds, extra);
+        for (const extra of surplusPods(running, hash, surge > 0, spec.minReadySeconds ?? 0)) this.#deletePod(ds, extra);
       }
     }
 
@@ -118,7 +117,9 @@ export class DaemonSetController implements Controller {
     const strategy = spec.updateStrategy?.type ?? 'RollingUpdate';
     const current = api.list(pods, namespace).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
     const minReady = spec.minReadySeconds ?? 0;
-    if (strategy === 'RollingUpdate') {
+    if (strategy === 'RollingUpdate' && surge > 0) {
+      createFailure ??= this.#surge(ds, template, hash, generation, eligible, current, surge, minReady, now);
+    } else if (strategy === 'RollingUpdate') {
       const maxUnavailable = scaled(spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1, eligible.length);
       const perNode = eligible.map((n) => current.filter((p) => targetNode(p) === metaOf(n).name));
       let unavailable = perNode.filter((list) => !list.some((p) => metaOf(p).deletionTimestamp === undefined && isAvailable(p, minReady, now))).length;
@@ -137,6 +138,39 @@ export class DaemonSetController implements Controller {
     if (minReady > 0) requeue = 1000;
     if (createFailure !== undefined) return { failed: createFailure };
     return requeue === undefined ? undefined : { requeueAfterMs: requeue };
+  }
+
+  /**
+   * A rolling update with maxSurge (upstream's surge branch of rollingUpdate): a node whose old
+   * pod is not available gets its new pod at once; up to maxSurge others get one beside the old
+   * pod; an old pod goes once the new one beside it is available. maxUnavailable is not used.
+   * Returns the first refused create's message.
+   */
+  #surge(ds: Obj, template: Obj, hash: string, generation: number, eligible: readonly Obj[], pods: readonly Obj[], maxSurge: number, minReady: number, now: Date): string | undefined {
+    let surging = 0;
+    const allowed: string[] = [];
+    const candidates: string[] = [];
+    const oldToDelete: Obj[] = [];
+    for (const node of eligible) {
+      const nodeName = metaOf(node).name ?? '';
+      const live = pods.filter((p) => targetNode(p) === nodeName && metaOf(p).deletionTimestamp === undefined && (p['status'] as { phase?: string } | undefined)?.phase !== 'Failed');
+      const newPod = live.find((p) => metaOf(p).labels?.[REVISION_HASH_LABEL] === hash);
+      const oldPod = live.find((p) => metaOf(p).labels?.[REVISION_HASH_LABEL] !== hash);
+      if (!oldPod) continue;
+      if (!newPod) {
+        if (!isAvailable(oldPod, minReady, now)) allowed.push(nodeName);
+        else if (surging < maxSurge) candidates.push(nodeName);
+      } else if (!isAvailable(newPod, minReady, now)) {
+        surging++;
+      } else {
+        oldToDelete.push(oldPod);
+      }
+    }
+    const room = Math.min(Math.max(maxSurge - surging, 0), candidates.length);
+    let failure: string | undefined;
+    for (const nodeName of [...allowed, ...candidates.slice(0, room)]) failure ??= this.#createPod(ds, template, nodeName, hash, generation);
+    for (const pod of oldToDelete) this.#deletePod(ds, pod);
+    return failure;
   }
 
   /** Creates the node's daemon pod; the refusal's message when the API server refuses it. */
@@ -279,6 +313,30 @@ function controllerOf(pod: Obj): string | undefined {
 
 function controllerUid(pod: Obj): string | undefined {
   return metaOf(pod).ownerReferences?.find((r) => r.controller && r.kind === 'DaemonSet')?.uid;
+}
+
+/** maxSurge as a count (util.SurgeCount): a percentage of the desired pods, rounded up; 0 when not set. */
+function surgeCount(value: number | string | undefined, total: number): number {
+  if (typeof value === 'number') return Math.max(value, 0);
+  if (typeof value === 'string' && /^\d+%$/.test(value)) return Math.ceil((Number.parseInt(value, 10) * total) / 100);
+  return 0;
+}
+
+/**
+ * The daemon pods on one node to delete: one pod is kept, the new template's oldest if any.
+ * With surge, an old pod is kept beside the new one (upstream's podsShouldBeOnNode) while the
+ * old one is ready and the new one is not yet (or minReadySeconds is set: the rolling update
+ * then deletes the old one once the new one is available).
+ */
+function surplusPods(running: readonly Obj[], hash: string, surge: boolean, minReadySeconds: number): Obj[] {
+  const isNew = (p: Obj): boolean => metaOf(p).labels?.[REVISION_HASH_LABEL] === hash;
+  const sorted = [...running].sort((a, b) => Number(isNew(b)) - Number(isNew(a)) || (metaOf(a).creationTimestamp ?? '').localeCompare(metaOf(b).creationTimestamp ?? ''));
+  if (!surge) return sorted.slice(1);
+  const oldestNew = sorted.find(isNew);
+  const oldestOld = sorted.find((p) => !isNew(p));
+  const surplus = sorted.filter((p) => p !== oldestNew && p !== oldestOld);
+  if (oldestNew && oldestOld && (!isReady(oldestOld) || (isReady(oldestNew) && minReadySeconds === 0))) surplus.push(oldestOld);
+  return surplus;
 }
 
 /** maxUnavailable as a count: a percentage of the desired pods, rounded up, and never 0. */

@@ -371,6 +371,15 @@ export class DeploymentRollout {
         }
       }
     }
+    // A ReplicaSet's failure to create pods shows on the Deployment: the new one's first.
+    type RsCondition = { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string };
+    const failure = [newRS, ...this.#replicaSets].flatMap((rs) => (rs ? ((rs['status'] ?? {}) as { conditions?: RsCondition[] }).conditions ?? [] : [])).find((c) => c.type === 'ReplicaFailure');
+    if (failure) {
+      const since = failure.lastTransitionTime ?? timestamp(now);
+      setCondition(status, { type: 'ReplicaFailure', status: failure.status, lastUpdateTime: since, lastTransitionTime: since, reason: failure.reason ?? '', message: failure.message ?? '' });
+    } else {
+      removeCondition(status, 'ReplicaFailure');
+    }
     if (!semanticEqual(old, status)) this.#writeStatus(status, false);
     return requeueAfterMs === undefined ? undefined : { requeueAfterMs };
   }

@@ -7,7 +7,7 @@
  * 1000 s), as kube-controller-manager's rate-limited queue retries it. The status counts
  * replicas, fully labeled, ready, available (minReadySeconds) and terminating pods.
  */
-import { metaOf, type Obj } from '../api/object-meta.js';
+import { metaOf, timestamp, type Obj } from '../api/object-meta.js';
 import { selectorFromObject } from '../api/selectors.js';
 import { StatusError } from '../api/status-error.js';
 import { semanticEqual } from '../../api/defaults/index.js';
@@ -76,16 +76,16 @@ export class ReplicaSetController implements Controller {
     const candidates = selector.length === 0 ? [] : api.list(pods, namespace).items;
     const owned = claim(api, pods, rs, 'ReplicaSet', selector, candidates);
     const active = owned.filter(isActive);
-    let failed = false;
+    let failure: string | undefined;
     if (metaOf(rs).deletionTimestamp === undefined) {
       const diff = active.length - (spec.replicas ?? 1);
-      if (diff < 0) failed = !this.#createPods(rs, spec, Math.min(-diff, BURST_REPLICAS));
+      if (diff < 0) failure = this.#createPods(rs, spec, Math.min(-diff, BURST_REPLICAS));
       if (diff > 0) this.#deletePods(rs, [...active].sort(deleteFirst).slice(0, Math.min(diff, BURST_REPLICAS)));
     }
     const now = api.now();
     const current = api.list(pods, namespace).items.filter((p) => owned.some((o) => metaOf(o).uid === metaOf(p).uid));
-    this.#updateStatus(rs, spec, current, now);
-    if (failed) {
+    this.#updateStatus(rs, spec, current, now, failure);
+    if (failure !== undefined) {
       const failures = (this.#failures.get(key) ?? 0) + 1;
       this.#failures.set(key, failures);
       return { requeueAfterMs: Math.min(BACKOFF_BASE_MS * 2 ** (failures - 1), BACKOFF_MAX_MS) };
@@ -96,20 +96,22 @@ export class ReplicaSetController implements Controller {
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) + 10 } : undefined;
   }
 
-  /** Creates `count` pods in slow-start batches; false when a create failed (the rest are skipped). */
-  #createPods(rs: Obj, spec: ReplicaSetSpec, count: number): boolean {
+  /** Creates `count` pods in slow-start batches; the error of a create that failed (the rest are skipped). */
+  #createPods(rs: Obj, spec: ReplicaSetSpec, count: number): string | undefined {
     let created = 0;
     for (let batch = 1; created < count; batch *= 2) {
       const size = Math.min(batch, count - created);
       for (let i = 0; i < size; i++) {
-        if (!this.#createPod(rs, spec)) return false;
+        const failure = this.#createPod(rs, spec);
+        if (failure !== undefined) return failure;
       }
       created += size;
     }
-    return true;
+    return undefined;
   }
 
-  #createPod(rs: Obj, spec: ReplicaSetSpec): boolean {
+  /** Creates one pod; the API server's error message when it refused. */
+  #createPod(rs: Obj, spec: ReplicaSetSpec): string | undefined {
     const { api } = this.context;
     const meta = metaOf(rs);
     const templateMeta = spec.template?.metadata ?? {};
@@ -129,13 +131,13 @@ export class ReplicaSetController implements Controller {
     try {
       const created = api.create(resource('pods'), meta.namespace ?? '', pod, AS_CONTROLLER);
       recordEvent(api, rs, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${metaOf(created.object).name ?? ''}`, component: COMPONENT });
-      return true;
+      return undefined;
     } catch (error) {
       if (!(error instanceof StatusError)) throw error;
       // A namespace being deleted refuses new pods: nothing to retry.
-      if (error.code === 403 && /being terminated/.test(error.message)) return true;
+      if (error.code === 403 && /being terminated/.test(error.message)) return undefined;
       recordEvent(api, rs, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${error.message}`, component: COMPONENT });
-      return false;
+      return error.message;
     }
   }
 
@@ -152,7 +154,8 @@ export class ReplicaSetController implements Controller {
     }
   }
 
-  #updateStatus(rs: Obj, spec: ReplicaSetSpec, pods: readonly Obj[], now: Date): void {
+  /** The status; a failed create sets the ReplicaFailure condition, a sync without one clears it. */
+  #updateStatus(rs: Obj, spec: ReplicaSetSpec, pods: readonly Obj[], now: Date, failure: string | undefined): void {
     const active = pods.filter(isActive);
     const templateLabels = spec.template?.metadata?.labels ?? {};
     const count = (predicate: (p: Obj) => boolean): number => active.filter(predicate).length;
@@ -168,8 +171,12 @@ export class ReplicaSetController implements Controller {
       ...(available > 0 ? { availableReplicas: available } : {}),
       observedGeneration: metaOf(rs).generation ?? 1,
       terminatingReplicas: pods.filter(isTerminating).length,
-      ...(old['conditions'] === undefined ? {} : { conditions: old['conditions'] }),
     };
+    const others = ((old['conditions'] ?? []) as Obj[]).filter((c) => c['type'] !== 'ReplicaFailure');
+    const current = ((old['conditions'] ?? []) as Obj[]).find((c) => c['type'] === 'ReplicaFailure');
+    const condition = failure === undefined ? undefined : current ?? { type: 'ReplicaFailure', status: 'True', lastTransitionTime: timestamp(now), reason: 'FailedCreate', message: failure };
+    const conditions = [...others, ...(condition ? [condition] : [])];
+    if (conditions.length > 0) status['conditions'] = conditions;
     if (semanticEqual(old, status) && old['terminatingReplicas'] !== undefined) return;
     const meta = metaOf(rs);
     this.context.api.mutate(resource('replicasets', 'apps'), meta.namespace ?? '', meta.name ?? '', (current) => ({ ...current, status }), AS_CONTROLLER, 'status');

@@ -12,6 +12,7 @@ import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from
 import { recordEvent } from './events.js';
 import { isTerminated, nodeMismatch, podRequest, quantity } from '../../policy/node-fit.js';
 import { WorkQueue } from './work-queue.js';
+import { HOST_PORTS_TAKEN, hostPortsTaken } from './host-ports.js';
 
 const SCHEDULER = 'default-scheduler';
 
@@ -67,7 +68,7 @@ export class Scheduler implements Controller {
     for (const node of nodes) {
       const nodeName = metaOf(node).name ?? '';
       const onNode = allPods.filter((p) => (p['spec'] as { nodeName?: string } | undefined)?.nodeName === nodeName);
-      const mismatch = nodeMismatch(pod, node, onNode);
+      const mismatch = nodeMismatch(pod, node, onNode) ?? (hostPortsTaken(pod, onNode) ? HOST_PORTS_TAKEN : undefined);
       if (mismatch) {
         reasons.set(mismatch, (reasons.get(mismatch) ?? 0) + 1);
         continue;

@@ -1,7 +1,7 @@
 /**
  * The differential test of validation and Pod Security (issue 17): every case goes, as a
  * server-side dry run, to a real kube-apiserver in namespaces of each Pod Security level and to
- * hostpod's control plane (`hostpod up --no-node`; it serves Pods, DaemonSets and Jobs) with the same
+ * hostpod's control plane (`hostpod up --no-node`; it serves Pods, DaemonSets, Deployments and Jobs) with the same
  * namespaces, to a second pair started with --allow-privileged=false, and through `hostpod lint
  * -o json` with the same labels and flags. The real API server's answer is the expected one.
  */
@@ -53,7 +53,7 @@ interface Trial {
   namespace: NamespaceConfig;
 }
 
-const CONTROL_PLANE_KINDS = new Set(['Pod', 'DaemonSet', 'Job']);
+const CONTROL_PLANE_KINDS = new Set(['Pod', 'DaemonSet', 'Deployment', 'Job']);
 
 function createPath(kind: DiffCase['kind'], namespace: string): string {
   const { apiVersion, resource } = CASE_KINDS[kind];
