@@ -34,8 +34,10 @@
  *   - when init exits on its own, the processes left get SIGTERM and, after the grace period,
  *     SIGKILL.
  * When init is reaped, the cgroup is empty and the pipes are drained, it writes STATE_DIR/exit
- * atomically and exits. So an exit file means the log is complete. On a full disk it retries that
- * write every second until space returns: the exit status is never lost or written in part.
+ * atomically and exits. So an exit file means the log is complete. It writes it into 64 KiB it
+ * set aside when the container started, so a disk that filled up meanwhile does not hold it; only
+ * without that room does it retry every second until space returns: the exit status is never lost
+ * or written in part.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -179,26 +181,45 @@ static int write_file(const char *path, const char *text) {
 }
 
 /* Crash safety: state files are written to a temporary name and renamed into place, and only
- * when every byte reached the disk: a short or failed write (ENOSPC) leaves no file. 0 on success. */
+ * when every byte reached the disk: a short or failed write (ENOSPC) leaves no file. The
+ * temporary file is written over, not truncated first, so the blocks reserve_exit_space() set
+ * aside for the exit file are used rather than given back. 0 on success. */
 static int write_state(const char *name, const char *text) {
   char path[PATH_MAX], tmp[PATH_MAX];
   snprintf(path, sizeof path, "%s/%s", state_dir, name);
   snprintf(tmp, sizeof tmp, "%s/.%s.tmp", state_dir, name);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) { fprintf(stderr, "hostpod-monitor: %s: %s\n", tmp, strerror(errno)); return -1; }
   size_t len = strlen(text), done = 0;
+  errno = 0;
   while (done < len) {
-    ssize_t w = write(fd, text + done, len - done);
+    ssize_t w = pwrite(fd, text + done, len - done, (off_t)done);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) break;
     done += (size_t)w;
   }
-  int ok = done == len && fsync(fd) == 0;
+  int ok = done == len && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
   if (!ok) fprintf(stderr, "hostpod-monitor: %s: %s\n", tmp, strerror(errno ? errno : EIO));
   close(fd);
-  if (!ok) { unlink(tmp); return -1; }
+  /* A failed write keeps the temporary file (and its blocks) for the next try. */
+  if (!ok) return -1;
   if (rename(tmp, path) < 0) { fprintf(stderr, "hostpod-monitor: rename %s: %s\n", path, strerror(errno)); unlink(tmp); return -1; }
   return 0;
+}
+
+/* Room for the exit file, taken when the container starts: on a disk that fills up meanwhile (the
+ * data directory's, shared with the control plane's store) the exit status can still be written
+ * at once, instead of waiting for someone to free space. */
+#define EXIT_RESERVE_BYTES (64 * 1024)
+static void reserve_exit_space(void) {
+  char tmp[PATH_MAX];
+  snprintf(tmp, sizeof tmp, "%s/.exit.tmp", state_dir);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  /* Without the reservation the exit file is written as before, waiting for space if need be. */
+  if (posix_fallocate(fd, 0, EXIT_RESERVE_BYTES) != 0) { if (ftruncate(fd, 0) < 0) { /* nothing reserved either way */ } }
+  else if (fsync(fd) < 0) { /* the blocks are allocated; the size reaches the disk with the exit file */ }
+  close(fd);
 }
 
 /* The exit file is the container's only record of how it ended: wait for space rather than lose it. */
@@ -725,7 +746,10 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "grant") && argc == 4) return run_grant(argv[2], argv[3]);
   state_dir = argv[2];
   load_spec();
-  if (!strcmp(argv[1], "start")) return run_start();
+  if (!strcmp(argv[1], "start")) {
+    reserve_exit_space();
+    return run_start();
+  }
   if (!strcmp(argv[1], "exec") && argc > 3) return run_exec(argv + 3);
   fprintf(stderr, "hostpod-monitor: unknown mode %s\n", argv[1]);
   return 2;
