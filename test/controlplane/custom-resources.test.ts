@@ -75,10 +75,19 @@ describe('custom resources', () => {
     assert.deepEqual(created.json()['spec'], { size: 3 });
   });
 
-  test('an in-cluster client with a service account token lists custom resources of its namespace', async () => {
+  test('an in-cluster client with a service account token lists custom resources of its namespace once a Role lets it', async () => {
     const issued = await api(s.plane, 'POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} } });
     const token = String((issued.json()['status'] as Obj)['token']);
     const client = new KubeClient({ server: s.plane.url, ca: s.plane.pki.ca.cert, insecureSkipTlsVerify: false, token: () => token });
+    // RBAC: a service account may do nothing until a role is bound to it, custom resources included.
+    await assert.rejects(client.request('GET', '/apis/stable.example.com/v1/namespaces/default/widgets'), /cannot list resource "widgets" in API group "stable.example.com" in the namespace "default"/);
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'widget-reader' }, rules: [{ apiGroups: ['stable.example.com'], resources: ['widgets'], verbs: ['get', 'list', 'watch'] }] };
+    assert.equal((await api(s.plane, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', { body: role })).status, 201);
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'widget-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'widget-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'default' }],
+    };
+    assert.equal((await api(s.plane, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', { body: binding })).status, 201);
     const listed = await client.request<{ kind: string; items: Obj[] }>('GET', '/apis/stable.example.com/v1/namespaces/default/widgets');
     assert.equal(listed.kind, 'WidgetList');
     assert.deepEqual(listed.items.map((i) => (i['metadata'] as Obj)['name']), ['w']);

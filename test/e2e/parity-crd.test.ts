@@ -11,18 +11,13 @@
  *
  * HOSTPOD_PARITY_TRANSCRIPT=FILE writes every step's normalized output on both sides to FILE.
  */
-import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
-import { kubectlDir, kubectlSkip } from '../support/controlplane.js';
-import { startUp, type UpProcess } from '../support/hostpod-up.js';
+import { kubectlSkip } from '../support/controlplane.js';
 import { realClusterSkip } from '../support/kube-binaries.js';
-import { asEntries, checkKnownDifferences, readKnownDifferences } from '../support/parity/known-differences.js';
-import { ParitySession, type Run } from '../support/parity/session.js';
-import { freePort, startRealCluster, type RealCluster } from '../support/real-cluster.js';
+import { paritySuite } from '../support/parity/suite.js';
+import type { ParitySession} from '../support/parity/session.js';
+import { type Run } from '../support/parity/session.js';
 
 const KUBECTL = '1.33';
 const NS = 'crd-parity';
@@ -341,47 +336,10 @@ async function versionsAndNames(s: ParitySession): Promise<void> {
   await s.step('versions: delete', ['delete', 'crd', 'plains.example.org']);
 }
 
-const transcriptFile = process.env['HOSTPOD_PARITY_TRANSCRIPT'];
-
-describe('CRD parity: the kubectl session on the real control plane and on hostpod up', { skip, timeout: 240_000 }, () => {
-  let real: RealCluster | undefined;
-  let up: UpProcess | undefined;
-  let dataDir: string;
-  let session: ParitySession;
-  let finished = false;
-  const started = Date.now();
-
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'hostpod-parity-crd-'));
-    const [realStart, upStart] = await Promise.allSettled([startRealCluster(), freePort().then((port) => startUp(dataDir, port, ['--no-node']))]);
-    if (realStart.status === 'fulfilled') real = realStart.value;
-    if (upStart.status === 'fulfilled') up = upStart.value;
-    if (!real || !up) throw [realStart, upStart].flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []))[0]!;
-    session = new ParitySession({ kubectl: join(kubectlDir()!, `kubectl.${KUBECTL}`), kubeconfigs: { real: real.kubeconfig, hostpod: up.kubeconfig } });
-  });
-  after(async () => {
-    session?.close();
-    await Promise.all([real?.stop(), up?.stop()]);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  test('the session runs step by step on both', async (t) => {
-    try {
-      for (const section of [bundle, tables, validation, writes, serverSideApply, lifecycle, invalidCrds, versionsAndNames]) await section(session);
-      finished = true;
-    } finally {
-      if (transcriptFile) writeFileSync(transcriptFile, session.transcriptText());
-    }
-    t.diagnostic(`${session.transcript.length} steps compared, ${session.differences.length} differences, ${Math.round((Date.now() - started) / 1000)} s with the control planes' start`);
-  });
-
-  test('each difference is fixed in hostpod or listed with its reason, and each listed one occurs', (t) => {
-    if (!finished) return t.skip('the session did not finish');
-    const { unlisted, gone } = checkKnownDifferences(session.differences, readKnownDifferences(KNOWN));
-    const problems = [
-      ...(unlisted.length ? [`${unlisted.length} differences are not in ${KNOWN}: fix hostpod, or list them with what differs and why:\n${asEntries(unlisted)}`] : []),
-      ...(gone.length ? [`${gone.length} listed differences no longer occur: remove them from ${KNOWN}:\n${gone.map((g) => `- ${g.step} (${g.stream}): ${g.what}`).join('\n')}`] : []),
-    ];
-    assert.equal(problems.join('\n\n'), '');
-  });
+paritySuite({
+  title: 'CRD parity: the kubectl session on the real control plane and on hostpod up',
+  skip, known: KNOWN, kubectls: [KUBECTL],
+  run: async (session) => {
+    for (const section of [bundle, tables, validation, writes, serverSideApply, lifecycle, invalidCrds, versionsAndNames]) await section(session);
+  },
 });

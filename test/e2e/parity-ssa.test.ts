@@ -10,22 +10,17 @@
  *
  * HOSTPOD_PARITY_TRANSCRIPT=FILE writes every step's normalized output on both sides to FILE.
  */
-import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { kubectlDir, kubectlSkip } from '../support/controlplane.js';
-import { startUp, type UpProcess } from '../support/hostpod-up.js';
+import { kubectlSkip } from '../support/controlplane.js';
 import { realClusterSkip } from '../support/kube-binaries.js';
-import { asEntries, checkKnownDifferences, readKnownDifferences } from '../support/parity/known-differences.js';
-import { ParitySession, type Run } from '../support/parity/session.js';
-import { freePort, startRealCluster, type RealCluster } from '../support/real-cluster.js';
+import { paritySuite } from '../support/parity/suite.js';
+import type { ParitySession} from '../support/parity/session.js';
+import { type Run } from '../support/parity/session.js';
 
 const KUBECTLS = ['1.33', '1.27'];
 const KNOWN = join(import.meta.dirname, 'parity-ssa.known.yaml');
 const skip = realClusterSkip() || KUBECTLS.map(kubectlSkip).find(Boolean) || false;
-const transcriptFile = process.env['HOSTPOD_PARITY_TRANSCRIPT'];
 
 const configMap = (ns: string, data: Record<string, string>, labels?: Record<string, string>): string => JSON.stringify({
   apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns, ...(labels ? { labels } : {}) }, data,
@@ -125,54 +120,14 @@ async function session(s: ParitySession, ns: string): Promise<void> {
   await step('apply of an undeclared field', ['apply', '--server-side', '-f', `${ns}-colour.json`]);
 }
 
-describe('server-side apply parity: kubectl on the real control plane and on hostpod up', { skip, timeout: 240_000 }, () => {
-  let real: RealCluster | undefined;
-  let up: UpProcess | undefined;
-  let dataDir: string;
-  const sessions: ParitySession[] = [];
-  let finished = false;
-
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'hostpod-parity-ssa-'));
-    const [realStart, upStart] = await Promise.allSettled([startRealCluster(), freePort().then((port) => startUp(dataDir, port, ['--no-node']))]);
-    if (realStart.status === 'fulfilled') real = realStart.value;
-    if (upStart.status === 'fulfilled') up = upStart.value;
-    if (!real || !up) throw [realStart, upStart].flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []))[0]!;
-    for (const version of KUBECTLS) {
-      sessions.push(new ParitySession({ kubectl: join(kubectlDir()!, `kubectl.${version}`), kubeconfigs: { real: real.kubeconfig, hostpod: up.kubeconfig }, normalize: { managedFields: 'sorted' } }));
-    }
-  });
-  after(async () => {
-    for (const s of sessions) s.close();
-    await Promise.all([real?.stop(), up?.stop()]);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  test('the session runs step by step on both, with each kubectl', async (t) => {
-    try {
-      for (const [i, version] of KUBECTLS.entries()) {
-        const s = sessions[i]!;
-        const ns = `ssa-${version.replace('.', '-')}`;
-        s.write(`${ns}-nons.json`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nowhere' }, data: { a: '1' } }));
-        s.write(`${ns}-colour.json`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'colourful', namespace: ns }, colour: 'red', data: { a: '1' } }));
-        await session(s, ns);
-      }
-      finished = true;
-    } finally {
-      if (transcriptFile) writeFileSync(transcriptFile, sessions.map((s) => s.transcriptText()).join('\n'));
-    }
-    t.diagnostic(`${sessions.reduce((sum, s) => sum + s.transcript.length, 0)} steps compared`);
-  });
-
-  test('each difference is fixed in hostpod or listed with its reason, and each listed one occurs', (t) => {
-    if (!finished) return t.skip('the session did not finish');
-    const differences = sessions.flatMap((s) => s.differences);
-    const { unlisted, gone } = checkKnownDifferences(differences, readKnownDifferences(KNOWN));
-    const problems = [
-      ...(unlisted.length ? [`${unlisted.length} differences are not in ${KNOWN}: fix hostpod, or list them with what differs and why:\n${asEntries(unlisted)}`] : []),
-      ...(gone.length ? [`${gone.length} listed differences no longer occur: remove them from ${KNOWN}:\n${gone.map((g) => `- ${g.step} (${g.stream}): ${g.what}`).join('\n')}`] : []),
-    ];
-    assert.equal(problems.join('\n\n'), '');
-  });
+paritySuite({
+  title: 'server-side apply parity: kubectl on the real control plane and on hostpod up',
+  skip, known: KNOWN, kubectls: KUBECTLS,
+  session: { normalize: { managedFields: 'sorted' } },
+  run: async (s, version) => {
+    const ns = `ssa-${version.replace('.', '-')}`;
+    s.write(`${ns}-nons.json`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nowhere' }, data: { a: '1' } }));
+    s.write(`${ns}-colour.json`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'colourful', namespace: ns }, colour: 'red', data: { a: '1' } }));
+    await session(s, ns);
+  },
 });
-
