@@ -105,10 +105,17 @@ export interface Kubectl {
   baseArgs: string[];
 }
 
+/** The kubectl discovery caches this process made: they go when it exits (a test file makes several and keeps none). */
+const kubectlCaches = new Set<string>();
+process.once('exit', () => {
+  for (const cache of kubectlCaches) rmSync(cache, { recursive: true, force: true });
+});
+
 /** The real kubectl of `version`, against the plane's admin kubeconfig, with its own discovery cache. */
 export function kubectl(version: string, kubeconfig: string): Kubectl {
   const binary = join(kubectlDir() ?? '', `kubectl.${version}`);
   const cache = mkdtempSync(join(tmpdir(), `hostpod-kubectl-${version}-`));
+  kubectlCaches.add(cache);
   const baseArgs = [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cache}`];
   const run = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(binary, [...baseArgs, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
