@@ -91,6 +91,8 @@ async function rollouts(s: ParitySession): Promise<void> {
   await s.step('rollout history', n('rollout', 'history', 'deployment/web'));
   await s.step('rollout history --revision', n('rollout', 'history', 'deployment/web', '--revision=2'));
   await s.step('rollout history: no such revision', n('rollout', 'history', 'deployment/web', '--revision=7'));
+  // The controller turns NewReplicaSetCreated into ReplicaSetUpdated at its next sync, once the surge pod is counted.
+  await s.settle('the rollout\'s progress counted', n('get', 'deployment', 'web', '-o', 'jsonpath={.status.conditions[?(@.type=="Progressing")].reason}'), printed('ReplicaSetUpdated'));
   await s.step('describe deployment: rolling', n('describe', 'deployment', 'web'));
 
   await s.step('rollout undo', n('rollout', 'undo', 'deployment/web'));
