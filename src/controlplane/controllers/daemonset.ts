@@ -14,6 +14,7 @@ import { semanticEqual } from '../../api/defaults/index.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
 import { syncHistory } from './daemonset-history.js';
 import { recordEvent } from './events.js';
+import { createControlledPod } from './pod-control.js';
 import { matchesNodeSelector, nodeTaints, tolerates, type Toleration } from '../../policy/node-fit.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';
 
@@ -195,16 +196,7 @@ export class DaemonSetController implements Controller {
       },
       spec: { ...templateSpec, tolerations, affinity: withNodeNameAffinity(templateSpec.affinity, nodeName) },
     };
-    try {
-      const created = api.create(resource('pods'), meta.namespace ?? '', pod, AS_CONTROLLER);
-      recordEvent(api, ds, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${metaOf(created.object).name ?? ''}`, component: COMPONENT });
-      return undefined;
-    } catch (error) {
-      if (!(error instanceof StatusError)) throw error;
-      if (error.code === 403 && /being terminated/.test(error.message)) return undefined;
-      recordEvent(api, ds, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${error.message}`, component: COMPONENT });
-      return error.message;
-    }
+    return createControlledPod(api, ds, pod, COMPONENT);
   }
 
   #deletePod(ds: Obj, pod: Obj, warning?: string): void {

@@ -12,6 +12,7 @@ import { semanticEqual } from '../../api/defaults/index.js';
 import { formatTimestamp } from '../api/names.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
 import { recordEvent } from './events.js';
+import { createControlledPod } from './pod-control.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';
 import { matchFailurePolicy, type PolicyMatch } from './job-failure-policy.js';
 import { formatIndexes, parseIndexes } from './job-indexes.js';
@@ -294,14 +295,7 @@ export class JobController implements Controller {
       },
       spec: podSpec,
     };
-    try {
-      const created = api.create(resource('pods'), meta.namespace ?? '', pod, AS_CONTROLLER);
-      recordEvent(api, job, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${metaOf(created.object).name ?? ''}`, component: COMPONENT });
-    } catch (error) {
-      if (!(error instanceof StatusError)) throw error;
-      if (error.code === 403 && /being terminated/.test(error.message)) return;
-      recordEvent(api, job, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${error.message}`, component: COMPONENT });
-    }
+    createControlledPod(api, job, pod, COMPONENT);
   }
 
   #deletePod(job: Obj, pod: Obj): void {

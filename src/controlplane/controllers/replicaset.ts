@@ -14,6 +14,7 @@ import { semanticEqual } from '../../api/defaults/index.js';
 import { AS_CONTROLLER, resource, type Controller, type ControllerContext } from './context.js';
 import { claim, controllerNameOf, controllerRefTo } from './controller-ref.js';
 import { recordEvent } from './events.js';
+import { createControlledPod } from './pod-control.js';
 import { deleteFirst, isActive, isAvailable, isReady, isTerminating, untilAvailable } from './pod-availability.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';
 
@@ -128,17 +129,7 @@ export class ReplicaSetController implements Controller {
       },
       spec: spec.template?.spec ?? {},
     };
-    try {
-      const created = api.create(resource('pods'), meta.namespace ?? '', pod, AS_CONTROLLER);
-      recordEvent(api, rs, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${metaOf(created.object).name ?? ''}`, component: COMPONENT });
-      return undefined;
-    } catch (error) {
-      if (!(error instanceof StatusError)) throw error;
-      // A namespace being deleted refuses new pods: nothing to retry.
-      if (error.code === 403 && /being terminated/.test(error.message)) return undefined;
-      recordEvent(api, rs, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${error.message}`, component: COMPONENT });
-      return error.message;
-    }
+    return createControlledPod(api, rs, pod, COMPONENT);
   }
 
   #deletePods(rs: Obj, victims: readonly Obj[]): void {
