@@ -11,6 +11,7 @@ import { issueCertificate, type KeyPair } from '../../src/pki.js';
 import { formatValue, resourceMetricsText } from '../../src/node/kubelet-api/resource-metrics.js';
 import { api, eventually, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 import { startTestNode, type TestNode } from '../support/node-agent.js';
+import { buildPrometheusChecker, prometheusCheckSkip } from '../support/prometheus-check.js';
 import { parsePrometheusText, type ParsedFamily } from '../support/prometheus-text.js';
 import { hostPod, rootSkip, shell, testRuntime, type TestRuntime } from '../support/runtime.js';
 
@@ -115,6 +116,20 @@ describe('the kubelet endpoint\'s statistics of a running HostProcess pod', { sk
     }, 30_000, 'the container\'s CPU counter to grow');
     assert.ok(only(later, 'node_cpu_usage_seconds_total').value > only(first, 'node_cpu_usage_seconds_total').value);
     assert.ok(only(later, 'pod_cpu_usage_seconds_total', { pod: 'busy' }).value >= only(later, 'container_cpu_usage_seconds_total', labels).value);
+  });
+
+  test('Prometheus\' own parser reads /metrics/resource, with the same families and types', { skip: prometheusCheckSkip() }, async () => {
+    const checker = buildPrometheusChecker();
+    try {
+      assert.throws(() => checker.check('a{b="c} 1\n'), /Prometheus' parser refuses the text/);
+      const response = await get('/metrics/resource');
+      assert.equal(response.status, 200, response.body);
+      const ours = [...parsePrometheusText(response.body).values()].map((f) => `${f.name} ${f.type?.toUpperCase() ?? ''} ${f.samples.length}`).sort();
+      assert.deepEqual(checker.check(response.body), ours);
+      assert.ok(ours.some((line) => line.startsWith('container_cpu_usage_seconds_total COUNTER ')), ours.join('\n'));
+    } finally {
+      checker.close();
+    }
   });
 
   test('/stats/summary has the node and the pod with its container, in the Summary API\'s shape', async () => {
