@@ -9,11 +9,14 @@ import type { ExecRequest, ExecStreams, TerminalSize } from './kubelet-api/exec-
 import type { LogSource } from './kubelet-api/log-stream.js';
 import { KubeletError, type ContainerRef, type KubeletBackend } from './kubelet-api/server.js';
 import type { StatsSummary } from './kubelet-api/summary.js';
+import { CpuRates } from './cpu-rates.js';
 import { collectStats } from './resource-stats.js';
 import type { ContainerTrack } from './container-track.js';
 import type { PodWorker } from './pod-worker.js';
 
 export class AgentKubeletBackend implements KubeletBackend {
+  readonly #rates = new CpuRates();
+
   constructor(
     private readonly runtime: ContainerRuntime,
     private readonly findPod: (namespace: string, name: string) => PodWorker | undefined,
@@ -25,6 +28,7 @@ export class AgentKubeletBackend implements KubeletBackend {
     return collectStats({
       runtime: this.runtime,
       nodeName: this.nodeName,
+      rates: this.#rates,
       podStartTime: (namespace, name) => {
         const start = this.findPod(namespace, name)?.pod.status?.startTime as Date | string | undefined;
         return start === undefined ? undefined : new Date(start).toISOString();

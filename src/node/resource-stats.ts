@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ContainerInfo, ContainerRuntime } from '../runtime/index.js';
+import type { CpuRates } from './cpu-rates.js';
 import type { ContainerSummary, CpuStats, MemoryStats, PodSummary, StatsSummary } from './kubelet-api/summary.js';
 
 /** USER_HZ: the unit of /proc/stat's CPU times on every Linux architecture hostpod runs on. */
@@ -16,6 +17,8 @@ export interface ResourceStatsSource {
   nodeName: string;
   /** When a pod started, as its status says (`status.startTime`). */
   podStartTime?: (namespace: string, name: string) => string | undefined;
+  /** The previous readings, for `usageNanoCores`; without it the rates are left out. */
+  rates?: CpuRates;
   /** Where /proc is (tests). */
   proc?: string;
   now?: () => Date;
@@ -62,7 +65,25 @@ export function collectStats(source: ResourceStatsSource): StatsSummary {
     if (workingSet !== undefined) pod.memory = { time, workingSetBytes: workingSet, ...(usage === undefined ? {} : { usageBytes: usage }) };
     pods.push(pod);
   }
+  if (source.rates) addRates(source.rates, node, pods, Date.parse(time));
   return { node, pods, ...(errors.length === 0 ? {} : { error: errors.join('; ') }) };
+}
+
+/** Fills `usageNanoCores` from the previous readings, and forgets those of what is gone. */
+function addRates(rates: CpuRates, node: StatsSummary['node'], pods: PodSummary[], atMs: number): void {
+  const keys = new Set<string>();
+  const fill = (key: string, cpu: CpuStats | undefined): void => {
+    if (cpu?.usageCoreNanoSeconds === undefined) return;
+    keys.add(key);
+    const rate = rates.rate(key, cpu.usageCoreNanoSeconds, atMs);
+    if (rate !== undefined) cpu.usageNanoCores = rate;
+  };
+  fill('node', node.cpu);
+  for (const pod of pods) {
+    fill(`pod/${pod.podRef.uid}`, pod.cpu);
+    for (const container of pod.containers) fill(`pod/${pod.podRef.uid}/${container.name}`, container.cpu);
+  }
+  rates.retain(keys);
 }
 
 function containerSummary(runtime: ContainerRuntime, info: ContainerInfo, time: string): ContainerSummary | undefined {

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
+import { availableParallelism } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { issueCertificate, type KeyPair } from '../../src/pki.js';
 import { formatValue, resourceMetricsText } from '../../src/node/kubelet-api/resource-metrics.js';
@@ -146,6 +147,15 @@ describe('the kubelet endpoint\'s statistics of a running HostProcess pod', { sk
     assert.equal(busy.containers[0]?.name, 'burner');
     assert.ok(busy.containers[0].memory.workingSetBytes > 16e6 && busy.containers[0].memory.usageBytes >= busy.containers[0].memory.workingSetBytes);
     assert.ok(busy.containers[0].cpu.usageCoreNanoSeconds > 0);
+
+    // A rate comes with a reading a second or more after the kept one: the busy loop uses a good part of a core.
+    const rated = await eventually(async () => {
+      const again = JSON.parse((await get('/stats/summary')).body) as { node: { cpu: { usageNanoCores?: number } }; pods: { podRef: { name: string }; cpu: { usageNanoCores?: number }; containers: { cpu: { usageNanoCores?: number } }[] }[] };
+      const pod = again.pods.find((p) => p.podRef.name === 'busy');
+      return pod?.containers[0]?.cpu.usageNanoCores === undefined ? undefined : { node: again.node.cpu.usageNanoCores, pod: pod.cpu.usageNanoCores, container: pod.containers[0].cpu.usageNanoCores };
+    }, 30_000, 'usageNanoCores');
+    assert.ok(rated.container > 2e8 && rated.container < (availableParallelism() + 1) * 1e9, `the busy loop's rate: ${rated.container}`);
+    assert.ok(rated.pod !== undefined && rated.node !== undefined && rated.node > 2e8, JSON.stringify(rated));
   });
 
   test('another node\'s certificate is refused as nodes/metrics and nodes/stats', async () => {

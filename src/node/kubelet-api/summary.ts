@@ -7,6 +7,8 @@
 
 export interface CpuStats {
   time: string;
+  /** The rate since the previous reading, in billionths of a core; absent on the first. */
+  usageNanoCores?: number;
   usageCoreNanoSeconds?: number;
 }
 
