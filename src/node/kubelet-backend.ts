@@ -9,6 +9,7 @@ import type { ExecRequest, ExecStreams, TerminalSize } from './kubelet-api/exec-
 import type { LogSource } from './kubelet-api/log-stream.js';
 import { KubeletError, type ContainerRef, type KubeletBackend } from './kubelet-api/server.js';
 import type { StatsSummary } from './kubelet-api/summary.js';
+import { agentMetricsText } from './agent-metrics.js';
 import { CpuRates } from './cpu-rates.js';
 import { collectStats } from './resource-stats.js';
 import type { ContainerTrack } from './container-track.js';
@@ -23,6 +24,11 @@ export class AgentKubeletBackend implements KubeletBackend {
     /** The node's name: its containers are those the runtime records as `node/NAME`'s. */
     private readonly nodeName = '',
   ) {}
+
+  metrics(): string {
+    const owner = `node/${this.nodeName}`;
+    return agentMetricsText({ nodeName: this.nodeName, containers: this.runtime.list().filter((c) => c.owner === owner) });
+  }
 
   stats(): StatsSummary {
     return collectStats({

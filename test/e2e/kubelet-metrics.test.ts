@@ -70,7 +70,7 @@ describe('the kubelet endpoint\'s statistics of a running HostProcess pod', { sk
   async function scrape(): Promise<Map<string, ParsedFamily>> {
     const response = await get('/metrics/resource');
     assert.equal(response.status, 200, response.body);
-    assert.equal(response.type, 'text/plain; version=0.0.4; charset=utf-8');
+    assert.equal(response.type, 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores');
     return parsePrometheusText(response.body);
   }
 
@@ -128,9 +128,26 @@ describe('the kubelet endpoint\'s statistics of a running HostProcess pod', { sk
       const ours = [...parsePrometheusText(response.body).values()].map((f) => `${f.name} ${f.type?.toUpperCase() ?? ''} ${f.samples.length}`).sort();
       assert.deepEqual(checker.check(response.body), ours);
       assert.ok(ours.some((line) => line.startsWith('container_cpu_usage_seconds_total COUNTER ')), ours.join('\n'));
+      const agent = await get('/metrics');
+      assert.deepEqual(checker.check(agent.body), [...parsePrometheusText(agent.body).values()].map((f) => `${f.name} ${f.type?.toUpperCase() ?? ''} ${f.samples.length}`).sort());
     } finally {
       checker.close();
     }
+  });
+
+  test('/metrics has the agent\'s own: the node\'s name, its running pods and containers, and its process', async () => {
+    const response = await get('/metrics');
+    assert.equal(response.status, 200, response.body);
+    assert.equal(response.type, 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores');
+    const families = parsePrometheusText(response.body);
+    assert.deepEqual(families.get('kubelet_node_name')?.samples.map((s) => [s.labels, s.value]), [[{ node: node.name }, 1]]);
+    assert.equal(families.get('kubelet_node_name')?.help, '[ALPHA] The node\'s name. The count is always 1.');
+    assert.equal(only(families, 'kubelet_running_pods').value, 1);
+    assert.equal(only(families, 'kubelet_running_containers', { container_state: 'running' }).value, 1);
+    assert.ok(only(families, 'process_resident_memory_bytes').value > 1e6);
+    assert.ok(only(families, 'process_cpu_seconds_total').value > 0);
+    assert.equal(families.get('process_cpu_seconds_total')?.type, 'counter');
+    assert.ok(Math.abs(only(families, 'process_start_time_seconds').value - Date.now() / 1000) < 24 * 3600);
   });
 
   test('/stats/summary has the node and the pod with its container, in the Summary API\'s shape', async () => {
@@ -159,6 +176,7 @@ describe('the kubelet endpoint\'s statistics of a running HostProcess pod', { sk
   });
 
   test('another node\'s certificate is refused as nodes/metrics and nodes/stats', async () => {
+    assert.equal((await get('/metrics', await issueCertificate(plane.plane.pki.ca, { commonName: 'system:node:third', organizations: ['system:nodes'], usage: 'client' }))).status, 403);
     const other = await issueCertificate(plane.plane.pki.ca, { commonName: 'system:node:other', organizations: ['system:nodes'], usage: 'client' });
     assert.deepEqual(await get('/metrics/resource', other).then((r) => [r.status, r.body]), [403, 'Forbidden (user=system:node:other, verb=get, resource=nodes, subresource=metrics)\n']);
     assert.deepEqual(await get('/stats/summary', other).then((r) => [r.status, r.body]), [403, 'Forbidden (user=system:node:other, verb=get, resource=nodes, subresource=stats)\n']);

@@ -7,27 +7,28 @@
  */
 import type { ContainerSummary, PodSummary, StatsSummary } from './summary.js';
 
-/** The content type the kubelet answers `/metrics/resource` with. */
-export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+/** The content type the kubelet (Prometheus' common 0.67) answers its metrics paths with. */
+export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores';
 
 type Kind = 'counter' | 'gauge';
 
-interface Family {
+export interface Family {
   name: string;
   help: string;
-  stability: 'STABLE' | 'ALPHA';
+  /** Kubernetes' metrics carry theirs in the help text; the Prometheus client's own (process_*) none. */
+  stability: 'STABLE' | 'ALPHA' | undefined;
   kind: Kind;
   samples: Sample[];
 }
 
-interface Sample {
+export interface Sample {
   labels: [string, string][];
   value: number;
   /** When the value was read (an RFC 3339 time); none for start times. */
   time?: string | undefined;
 }
 
-const family = (name: string, kind: Kind, help: string): Family => ({ name, kind, help, stability: 'STABLE', samples: [] });
+export const family = (name: string, kind: Kind, help: string, stability: Family['stability'] = 'STABLE'): Family => ({ name, kind, help, stability, samples: [] });
 
 /** The resource metrics of a snapshot, as the kubelet writes them: families by name, samples by labels. */
 export function resourceMetricsText(summary: StatsSummary): string {
@@ -53,7 +54,12 @@ export function resourceMetricsText(summary: StatsSummary): string {
     addUsage(families.podCpu, families.podMemory, pod, podLabels);
   }
   families.scrapeError.samples.push({ labels: [], value: summary.error ? 1 : 0 });
-  return Object.values(families).filter((f) => f.samples.length > 0).map(render).join('');
+  return exposition(Object.values(families));
+}
+
+/** Families in the text format, those without samples left out, in the order given (by name, as the Prometheus client sorts them). */
+export function exposition(families: Family[]): string {
+  return families.filter((f) => f.samples.length > 0).map(render).join('');
 }
 
 function addContainer(families: { containerCpu: Family; containerMemory: Family; containerStart: Family }, container: ContainerSummary, labels: [string, string][]): void {
@@ -68,7 +74,7 @@ function addUsage(cpu: Family, memory: Family, of: Pick<PodSummary, 'cpu' | 'mem
 }
 
 function render(f: Family): string {
-  const lines = [`# HELP ${f.name} [${f.stability}] ${f.help}`, `# TYPE ${f.name} ${f.kind}`];
+  const lines = [`# HELP ${f.name} ${f.stability === undefined ? '' : `[${f.stability}] `}${f.help}`, `# TYPE ${f.name} ${f.kind}`];
   const samples = f.samples.map((s) => {
     const labels = s.labels.length === 0 ? '' : `{${s.labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
     const stamp = s.time === undefined ? '' : ` ${Date.parse(s.time)}`;

@@ -8,6 +8,7 @@
  *   GET /healthz
  *   GET /containerLogs/NAMESPACE/POD/CONTAINER?follow&previous&sinceSeconds&sinceTime&timestamps&tailLines&limitBytes
  *   GET|POST /exec/NAMESPACE/POD/CONTAINER?command=...&stdin&stdout&stderr&tty   (WebSocket or SPDY upgrade)
+ *   GET /metrics            (the agent's own; authorized as nodes/metrics)
  *   GET /metrics/resource   (resource-metrics.ts; authorized as nodes/metrics)
  *   GET /stats/summary      (summary.ts; authorized as nodes/stats)
  */
@@ -53,6 +54,8 @@ export interface KubeletBackend {
   prepareExec(ref: ContainerRef, request: ExecRequest): (streams: ExecStreams) => Promise<number>;
   /** The node's and its running pods' CPU and memory now; without it the statistics paths are 404s. */
   stats?(): StatsSummary;
+  /** The agent's own metrics in the Prometheus text format; without it `/metrics` is a 404. */
+  metrics?(): string;
 }
 
 export interface KubeletApiOptions {
@@ -157,6 +160,11 @@ export class KubeletApiServer {
         const summary = this.options.backend.stats();
         const [type, body] = url.pathname === '/stats/summary' ? ['application/json', summaryJson(summary)] : [PROMETHEUS_TEXT, resourceMetricsText(summary)];
         response.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) }).end(body);
+        return done(200);
+      }
+      if (url.pathname === '/metrics' && request.method === 'GET' && this.options.backend.metrics) {
+        const body = this.options.backend.metrics();
+        response.writeHead(200, { 'Content-Type': PROMETHEUS_TEXT, 'Content-Length': Buffer.byteLength(body) }).end(body);
         return done(200);
       }
       if (route?.kind === 'exec') throw new KubeletError(400, 'Upgrade request required');
