@@ -133,7 +133,7 @@ export class NodeAgent {
     if (reconciled.lost.length > 0) options.log('warn', 'containers whose monitor had died were marked lost', { containers: reconciled.lost });
     this.#endpoint = await KubeletApiServer.start({
       ...options.kubelet,
-      backend: new AgentKubeletBackend(options.runtime, (namespace, name) => this.pod(namespace, name)),
+      backend: new AgentKubeletBackend(options.runtime, (namespace, name) => this.pod(namespace, name), options.nodeName),
     });
     const facts: NodeFacts = { name: options.nodeName, address: options.address, kubeletPort: this.#endpoint.port, dataDir: options.runtime.dataDir, hostpodVersion: options.hostpodVersion };
     const node = await registerNode(options.client, facts, options.registerWithTaints);

@@ -1,20 +1,46 @@
 /**
  * What the kubelet endpoint serves on a node agent: the log files of the pods' container
  * instances (the current one, or the one before it for `--previous`), and exec into a running
- * container through the runtime, with pipes, or a pseudo-terminal for `-t`.
+ * container through the runtime, with pipes, or a pseudo-terminal for `-t`; and the node's and
+ * its pods' CPU and memory statistics (resource-stats.ts).
  */
 import { exitCodeOf, type ContainerRuntime } from '../runtime/index.js';
 import type { ExecRequest, ExecStreams, TerminalSize } from './kubelet-api/exec-session.js';
 import type { LogSource } from './kubelet-api/log-stream.js';
 import { KubeletError, type ContainerRef, type KubeletBackend } from './kubelet-api/server.js';
+import type { StatsSummary } from './kubelet-api/summary.js';
+import { agentMetricsText } from './agent-metrics.js';
+import { CpuRates } from './cpu-rates.js';
+import { collectStats } from './resource-stats.js';
 import type { ContainerTrack } from './container-track.js';
 import type { PodWorker } from './pod-worker.js';
 
 export class AgentKubeletBackend implements KubeletBackend {
+  readonly #rates = new CpuRates();
+
   constructor(
     private readonly runtime: ContainerRuntime,
     private readonly findPod: (namespace: string, name: string) => PodWorker | undefined,
+    /** The node's name: its containers are those the runtime records as `node/NAME`'s. */
+    private readonly nodeName = '',
   ) {}
+
+  metrics(): string {
+    const owner = `node/${this.nodeName}`;
+    return agentMetricsText({ nodeName: this.nodeName, containers: this.runtime.list().filter((c) => c.owner === owner) });
+  }
+
+  stats(): StatsSummary {
+    return collectStats({
+      runtime: this.runtime,
+      nodeName: this.nodeName,
+      rates: this.#rates,
+      podStartTime: (namespace, name) => {
+        const start = this.findPod(namespace, name)?.pod.status?.startTime as Date | string | undefined;
+        return start === undefined ? undefined : new Date(start).toISOString();
+      },
+    });
+  }
 
   #track(ref: ContainerRef): ContainerTrack {
     const worker = this.findPod(ref.namespace, ref.pod);

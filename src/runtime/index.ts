@@ -75,6 +75,8 @@ export interface ContainerInfo {
 export interface ContainerStats {
   /** Memory in use now, in bytes. */
   memoryBytes: number | undefined;
+  /** Memory in use minus the reclaimable page cache (inactive_file), as the kubelet reports a working set. */
+  workingSetBytes?: number | undefined;
   /** CPU time used so far, in nanoseconds. */
   cpuNanos: number | undefined;
 }

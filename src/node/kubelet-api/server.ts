@@ -8,6 +8,9 @@
  *   GET /healthz
  *   GET /containerLogs/NAMESPACE/POD/CONTAINER?follow&previous&sinceSeconds&sinceTime&timestamps&tailLines&limitBytes
  *   GET|POST /exec/NAMESPACE/POD/CONTAINER?command=...&stdin&stdout&stderr&tty   (WebSocket or SPDY upgrade)
+ *   GET /metrics            (the agent's own; authorized as nodes/metrics)
+ *   GET /metrics/resource   (resource-metrics.ts; authorized as nodes/metrics)
+ *   GET /stats/summary      (summary.ts; authorized as nodes/stats)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
@@ -21,6 +24,8 @@ import { ExecRequestError, parseExecRequest, type ExecRequest, type ExecStreams 
 import { SpdyExec } from './exec-spdy.js';
 import { WebSocketExec } from './exec-websocket.js';
 import { streamLog, type LogSource } from './log-stream.js';
+import { PROMETHEUS_TEXT, resourceMetricsText } from './resource-metrics.js';
+import { summaryJson, type StatsSummary } from './summary.js';
 
 export interface ContainerRef {
   namespace: string;
@@ -47,6 +52,10 @@ export interface KubeletBackend {
    * @throws KubeletError when it cannot (unknown, or not running)
    */
   prepareExec(ref: ContainerRef, request: ExecRequest): (streams: ExecStreams) => Promise<number>;
+  /** The node's and its running pods' CPU and memory now; without it the statistics paths are 404s. */
+  stats?(): StatsSummary;
+  /** The agent's own metrics in the Prometheus text format; without it `/metrics` is a 404. */
+  metrics?(): string;
 }
 
 export interface KubeletApiOptions {
@@ -145,6 +154,17 @@ export class KubeletApiServer {
         const abort = new AbortController();
         response.on('close', () => abort.abort());
         streamLog(source, options, response, abort.signal).then(() => response.end(), () => response.destroy());
+        return done(200);
+      }
+      if ((url.pathname === '/metrics/resource' || url.pathname === '/stats/summary') && request.method === 'GET' && this.options.backend.stats) {
+        const summary = this.options.backend.stats();
+        const [type, body] = url.pathname === '/stats/summary' ? ['application/json', summaryJson(summary)] : [PROMETHEUS_TEXT, resourceMetricsText(summary)];
+        response.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) }).end(body);
+        return done(200);
+      }
+      if (url.pathname === '/metrics' && request.method === 'GET' && this.options.backend.metrics) {
+        const body = this.options.backend.metrics();
+        response.writeHead(200, { 'Content-Type': PROMETHEUS_TEXT, 'Content-Length': Buffer.byteLength(body) }).end(body);
         return done(200);
       }
       if (route?.kind === 'exec') throw new KubeletError(400, 'Upgrade request required');

@@ -16,6 +16,8 @@ export interface CgroupLimits {
 export interface CgroupStats {
   /** Memory in use now, in bytes. */
   memoryBytes: number | undefined;
+  /** Page cache the kernel can reclaim first (memory.stat's inactive_file): in use minus this is the kubelet's working set. */
+  inactiveFileBytes: number | undefined;
   /** CPU time used so far, in nanoseconds. */
   cpuNanos: number | undefined;
   /** Times the kernel's OOM killer killed a process of the container. */

@@ -89,6 +89,7 @@ export class CgroupV1 implements CgroupDriver {
       pids: pidsNow,
       stats: (): CgroupStats => ({
         memoryBytes: memory === undefined ? undefined : readNumber(join(memory, 'memory.usage_in_bytes')),
+        inactiveFileBytes: memory === undefined ? undefined : readKey(join(memory, 'memory.stat'), 'total_inactive_file'),
         cpuNanos: cpuacct === undefined ? undefined : readNumber(join(cpuacct, 'cpuacct.usage')),
         oomKills: memory === undefined ? 0 : (readKey(join(memory, 'memory.oom_control'), 'oom_kill') ?? 0),
         processes: pidsNow().length,

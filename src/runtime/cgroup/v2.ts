@@ -61,6 +61,7 @@ export class CgroupV2 implements CgroupDriver {
       pids: pidsNow,
       stats: (): CgroupStats => ({
         memoryBytes: readNumber(join(dir, 'memory.current')),
+        inactiveFileBytes: readKey(join(dir, 'memory.stat'), 'inactive_file'),
         cpuNanos: ((u) => (u === undefined ? undefined : u * 1000))(readKey(join(dir, 'cpu.stat'), 'usage_usec')),
         oomKills: readKey(join(dir, 'memory.events'), 'oom_kill') ?? 0,
         processes: pidsNow().length,

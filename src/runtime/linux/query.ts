@@ -59,8 +59,9 @@ export function resolveContainer(rt: LinuxRuntime, query: string): string {
 /** Memory and CPU from the cgroup while it runs; undefined once it has ended. */
 export function containerStats(rt: LinuxRuntime, id: string): ContainerStats | undefined {
   if (rt.containers.state(id) !== 'running') return undefined;
-  const { memoryBytes, cpuNanos } = rt.cgroups.open(id).stats();
-  return { memoryBytes, cpuNanos };
+  const { memoryBytes, inactiveFileBytes, cpuNanos } = rt.cgroups.open(id).stats();
+  const workingSetBytes = memoryBytes === undefined ? undefined : Math.max(0, memoryBytes - (inactiveFileBytes ?? 0));
+  return { memoryBytes, workingSetBytes, cpuNanos };
 }
 
 export function containerLog(rt: LinuxRuntime, id: string): ContainerLog {
