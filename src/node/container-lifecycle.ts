@@ -6,7 +6,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { isHostpodError } from '../errors.js';
-import { exitCodeOf, MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/index.js';
+import { ContainerStartError, exitCodeOf, MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/index.js';
 import { nextPodStep, type ContainerProgress, type RestartPolicy } from '../runtime/pod-sequence.js';
 import type { ApiObjectSource } from './api-objects.js';
 import type { ContainerTrack } from './container-track.js';
@@ -146,13 +146,7 @@ export class ContainerLifecycle {
         hostIP: this.node.hostIP,
         owner: `node/${this.node.nodeName}`,
       });
-      const before = track.previous;
-      track.instances.push(started.id);
-      // The kubelet keeps one ended instance per container, for --previous.
-      if (before !== undefined) {
-        runtime.prune(before);
-        track.instances.splice(track.instances.indexOf(before), 1);
-      }
+      this.#addInstance(track, started.id);
       track.waiting = undefined;
       track.stopping = false;
       track.restartAt = undefined;
@@ -163,8 +157,36 @@ export class ContainerLifecycle {
       await this.#postStart(track, started.id);
       this.ensureProbes(track);
     } catch (error) {
-      this.#createFailed(track, error);
+      if (error instanceof ContainerStartError) this.#startFailed(track, error);
+      else this.#createFailed(track, error);
     }
+  }
+
+  #addInstance(track: ContainerTrack, id: string): void {
+    const before = track.previous;
+    track.instances.push(id);
+    // The kubelet keeps one ended instance per container, for --previous.
+    if (before !== undefined) {
+      this.node.runtime.prune(before);
+      track.instances.splice(track.instances.indexOf(before), 1);
+    }
+  }
+
+  /**
+   * Created, but its workload could not start (its executable is not found): as the kubelet with
+   * containerd, an ended instance (StartError, exit code 128) that the restart policy and the
+   * back-off treat like any other; a Never pod ends Failed.
+   */
+  #startFailed(track: ContainerTrack, error: ContainerStartError): void {
+    this.#addInstance(track, error.containerId);
+    track.waiting = undefined;
+    track.stopping = false;
+    track.restartAt = undefined;
+    track.started = false;
+    track.ready = false;
+    this.node.events.record(this.handle.pod(), 'Normal', 'Created', `Created container: ${track.name}`, track);
+    this.node.events.record(this.handle.pod(), 'Warning', 'Failed', `Error: ${error.message}`, track);
+    this.handle.kick();
   }
 
   #createFailed(track: ContainerTrack, error: unknown): void {

@@ -30,8 +30,10 @@ export function expandReferences(input: string, lookup: (name: string) => string
     } else if (next === '(') {
       const close = input.indexOf(')', i + 2);
       if (close < 0) {
-        out += input.slice(i);
-        break;
+        // An unclosed reference stays as written; what follows it is still expanded (`$$` too).
+        out += '$(';
+        i++;
+        continue;
       }
       const name = input.slice(i + 2, close);
       const value = name === '' ? undefined : lookup(name);
@@ -115,7 +117,8 @@ export function resourceValue(container: V1Container, resource: string, divisor:
 
 /**
  * The environment, in section 4's order: the account's defaults, the image's variables, the pod's
- * variables (with `$(VAR)` references to the variables before them), then the sandbox path.
+ * variables (with `$(VAR)` references to the variables before them, envFrom's and the service
+ * variables), then the sandbox path; sandbox references in the values are expanded as hcsshim does.
  * PATH gets the sandbox folder appended, as hcsshim appends it to the container's PATH.
  */
 export function buildEnvironment(options: {
@@ -134,16 +137,27 @@ export function buildEnvironment(options: {
     const eq = entry.indexOf('=');
     if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
-  for (const [name, value] of Object.entries(options.api?.serviceEnv ?? {})) env.set(name, value);
-  for (const source of options.container.envFrom ?? []) {
-    for (const [name, value] of Object.entries(envSource(source, options))) env.set(name, value);
-  }
-  // Pod variables expand only references to the pod's own variables defined before them, as the kubelet does.
+  const serviceEnv = options.api?.serviceEnv ?? {};
+  for (const [name, value] of Object.entries(serviceEnv)) env.set(name, value);
+  // As the kubelet: an env value refers to the envFrom variables, the env variables before it and
+  // the service variables; not to the image's or the account's, which the kubelet does not know.
   const podVars = new Map<string, string>();
+  for (const source of options.container.envFrom ?? []) {
+    for (const [name, value] of Object.entries(envSource(source, options))) {
+      podVars.set(name, value);
+      env.set(name, value);
+    }
+  }
+  const lookup = (name: string): string | undefined => podVars.get(name) ?? (Object.hasOwn(serviceEnv, name) ? serviceEnv[name] : undefined);
   for (const variable of options.container.env ?? []) {
-    const value = podValue(variable, options, podVars);
+    const value = podValue(variable, options, lookup);
     podVars.set(variable.name, value);
     env.set(variable.name, value);
+  }
+  // As hcsshim: the sandbox references in every value the container is given (the image's and the
+  // pod's, after the kubelet's expansion) become the sandbox path; the account's defaults are left.
+  for (const [name, value] of env) {
+    if (env.get(name) !== options.account[name]) env.set(name, expandSandbox(value, options.sandbox));
   }
   const path = env.get('PATH');
   const sandboxDir = options.sandbox.replace(/\/+$/, '') || '/';
@@ -175,8 +189,9 @@ function envSource(source: V1EnvFromSource, options: { pod: V1Pod; what: string;
   return result;
 }
 
-function podValue(variable: V1EnvVar, options: { pod: V1Pod; container: V1Container; hostIP: string; what: string; api?: ApiObjects }, before: Map<string, string>): string {
-  if (variable.value !== undefined) return expandReferences(variable.value, (n) => before.get(n));
+function podValue(variable: V1EnvVar, options: { pod: V1Pod; container: V1Container; hostIP: string; what: string; api?: ApiObjects }, lookup: (name: string) => string | undefined): string {
+  // An empty value counts as none: valueFrom, if any, gives it (the kubelet's order).
+  if (variable.value) return expandReferences(variable.value, lookup);
   const from = variable.valueFrom;
   if (from?.fieldRef) return fieldValue(options.pod, from.fieldRef.fieldPath, options.hostIP);
   if (from?.resourceFieldRef) return resourceValue(options.container, from.resourceFieldRef.resource, from.resourceFieldRef.divisor, options.what);

@@ -18,6 +18,7 @@ export type { ContainerState, ContainerStatus } from './container.js';
 export { MOUNT_MODE_ANNOTATION, type MountMode } from './mount-mode.js';
 export { LinuxRuntime, hostIP } from './linux/linux-runtime.js';
 export { exitCodeOf } from './exit-code.js';
+export { ContainerStartError } from './start-error.js';
 
 export interface StartRequest {
   pod: V1Pod;

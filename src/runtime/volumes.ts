@@ -88,6 +88,12 @@ function emptyDir(volume: V1Volume, podDir: string): string {
   return dir;
 }
 
+/** Where a mountPath is in the container, as the kubelet makes it on Linux: a relative one is under `/` (`config.json` is `/config.json`). */
+export function containerPath(mountPath: string): string {
+  const path = normalize(isAbsolute(mountPath) ? mountPath : `/${mountPath}`);
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
+
 /**
  * Resolves the container's volumeMounts to host paths, creating what their types call for.
  * @throws HostpodError naming the volume for unsupported kinds and failed type checks.
@@ -98,8 +104,9 @@ export function resolveMounts(pod: V1Pod, container: V1Container, podDir: string
     const where = `${what}: volumeMounts "${mount.name}"`;
     const volume = volumes.get(mount.name);
     if (!volume) throw volumeError(where, `no volume named "${mount.name}" in spec.volumes`);
-    if (!isAbsolute(mount.mountPath) || normalize(mount.mountPath) === '/') {
-      throw volumeError(where, `mountPath "${mount.mountPath}" is not an absolute Linux path below /`, 'hostpod runs on Linux: use paths like /etc/app, not C:\\...');
+    const mountPath = containerPath(mount.mountPath);
+    if (/^[A-Za-z]:/.test(mount.mountPath) || mountPath === '/') {
+      throw volumeError(where, `mountPath "${mount.mountPath}" is not a Linux path below /`, 'hostpod runs on Linux: use paths like /etc/app, not C:\\...');
     }
     let source: string;
     let readOnly = mount.readOnly === true;
@@ -124,6 +131,6 @@ export function resolveMounts(pod: V1Pod, container: V1Container, podDir: string
       }
     }
     const file = !statSync(source).isDirectory();
-    return { name: mount.name, source, mountPath: normalize(mount.mountPath), readOnly, file };
+    return { name: mount.name, source, mountPath, readOnly, file };
   });
 }

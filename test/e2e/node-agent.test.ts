@@ -183,6 +183,32 @@ for (const kind of PLANES) describe(`the node agent, driven by kubectl, against 
     assert.match((await k('get', 'pod', 'init-fails', '--no-headers')).stdout, /Init:Error/);
   });
 
+  test('a missing executable ends the container StartError (exit 128): a Never pod ends Failed, an Always one crash-loops', async () => {
+    await apply(
+      hostProcessPod('no-binary-never', [{ name: 'main', command: ['/no/such/binary-xyz'] }], { restartPolicy: 'Never' }),
+      hostProcessPod('no-binary-always', [{ name: 'main', command: ['/no/such/binary-xyz'] }]),
+    );
+    type Terminated = { exitCode: number; reason: string; message?: string };
+    type Status = { state: { waiting?: { reason: string }; terminated?: Terminated }; lastState: { terminated?: Terminated }; restartCount: number };
+    const failed = await eventually(async () => ((await pod('no-binary-never')).status.phase === 'Failed' ? pod('no-binary-never') : undefined), 30_000, 'Failed');
+    const never = failed.status.containerStatuses?.[0] as Status;
+    assert.equal(never.state.terminated?.reason, 'StartError');
+    assert.equal(never.state.terminated?.exitCode, 128);
+    assert.match(never.state.terminated?.message ?? '', /failed to find executable "\/no\/such\/binary-xyz"/);
+    assert.equal(never.restartCount, 0);
+    assert.match((await k('get', 'pod', 'no-binary-never', '--no-headers')).stdout, /^no-binary-never\s+0\/1\s+StartError\s+0/);
+    assert.match(await events('no-binary-never'), /Warning\s+Failed\s+Error: .*failed to find executable/);
+    const looping = await eventually(async () => {
+      const p = await pod('no-binary-always');
+      const status = p.status.containerStatuses?.[0] as Status | undefined;
+      return status?.state.waiting?.reason === 'CrashLoopBackOff' ? status : undefined;
+    }, 60_000, 'CrashLoopBackOff');
+    assert.equal(looping.lastState.terminated?.reason, 'StartError');
+    assert.equal(looping.lastState.terminated?.exitCode, 128);
+    assert.equal((await pod('no-binary-always')).status.phase, 'Running');
+    await k('delete', 'pod', 'no-binary-never', 'no-binary-always', '--wait=false');
+  });
+
   test('kubectl logs: -c, --all-containers, --tail, --timestamps, --since, -f', async () => {
     await apply(hostProcessPod('talker', [
       { name: 'a', command: sh('for i in 1 2 3 4 5; do echo "a$i"; done; sleep 600') },

@@ -16,6 +16,11 @@ for (const [input, expected] of [
   ['$(A', '$(A'],
   ['$()', '$()'],
   ['trailing $', 'trailing $'],
+  // An unclosed reference stays as written, and what follows it is still read: `$$` is one `$`.
+  ['$(A $$ b', '$(A $ b'],
+  ['$(A $(B)', '$(A $(B)'],
+  ['$(A)$(B)$$(A)', 'onetwo$(A)'],
+  ['$$$(A)', '$one'],
 ] as const) {
   test(`$(VAR) expansion: ${JSON.stringify(input)} becomes ${JSON.stringify(expected)}`, () => {
     assert.equal(expandReferences(input, lookup), expected);
@@ -108,4 +113,60 @@ test('working directory: workingDir, else the image, else the sandbox; relative 
   assert.equal(workingDirectory({ name: 'c' }, 'app', env, '/hpc/'), '/hpc/app');
   assert.equal(workingDirectory({ name: 'c', workingDir: '/tmp' }, 'app', env, '/hpc/'), '/tmp');
   assert.equal(workingDirectory({ name: 'c', workingDir: '$CONTAINER_SANDBOX_MOUNT_POINT/sub' }, undefined, env, '/x/rootfs/'), '/x/rootfs//sub');
+});
+
+test('env values refer to envFrom, earlier env and service variables as the kubelet resolves them; not to the image\'s', () => {
+  const api = {
+    configMap: (name: string) => (name === 'cm' ? { HOST: 'db.local' } : undefined),
+    secret: () => undefined,
+    serviceEnv: { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '6443' },
+  };
+  const env = buildEnvironment({
+    account: { HOME: '/root' },
+    image: ['FROM_IMAGE=1'],
+    pod: { metadata: { name: 'p', namespace: 'ns', uid: 'u' } },
+    sandbox: '/hpc/',
+    hostIP: '10.0.0.1',
+    what: 'w',
+    api,
+    container: {
+      name: 'c',
+      envFrom: [{ configMapRef: { name: 'cm' } }],
+      env: [
+        { name: 'URL', value: 'https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)/$(HOST)' },
+        { name: 'LATER_REF', value: '$(NAME)' },
+        { name: 'NAME', value: '', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'NOT_SEEN', value: '$(FROM_IMAGE)-$(HOME)' },
+        { name: 'ESCAPED', value: '$$(NAME)-$(NAME)' },
+      ],
+    },
+  });
+  assert.equal(env.get('URL'), 'https://10.0.0.1:6443/db.local');
+  assert.equal(env.get('LATER_REF'), '$(NAME)', 'a variable defined later is not seen');
+  assert.equal(env.get('NAME'), 'p', 'an empty value with valueFrom takes valueFrom');
+  assert.equal(env.get('NOT_SEEN'), '$(FROM_IMAGE)-$(HOME)');
+  assert.equal(env.get('ESCAPED'), '$(NAME)-p');
+});
+
+test('sandbox references in env values (the pod\'s and the image\'s) become the sandbox path, as hcsshim does; PATH then gets the sandbox', () => {
+  const env = buildEnvironment({
+    account: { PATH: '/bin', HOME: '/root' },
+    image: ['TOOLS=$CONTAINER_SANDBOX_MOUNT_POINT/tools'],
+    pod: { metadata: { name: 'p', namespace: 'ns', uid: 'u' } },
+    sandbox: '/hpc/',
+    hostIP: '10.0.0.1',
+    what: 'w',
+    container: {
+      name: 'c',
+      env: [
+        { name: 'PATH', value: '%CONTAINER_SANDBOX_MOUNT_POINT%bin:/usr/bin' },
+        { name: 'CONF', value: '$(TOOLS_DIR)$env:CONTAINER_SANDBOX_MOUNT_POINT' },
+        { name: 'TOOLS_DIR', value: 'x' },
+      ],
+    },
+  });
+  assert.equal(env.get('PATH'), '/hpc/bin:/usr/bin:/hpc');
+  assert.equal(env.get('TOOLS'), '/hpc//tools');
+  assert.equal(env.get('CONF'), '$(TOOLS_DIR)/hpc/');
+  assert.equal(env.get('HOME'), '/root');
 });

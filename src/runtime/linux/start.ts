@@ -9,7 +9,7 @@ import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseQuantity } from '../../api/quantity.js';
 import { writeFileAtomically } from '../../atomic-file.js';
-import { HostpodError } from '../../errors.js';
+import { HostpodError, isHostpodError } from '../../errors.js';
 import type { CgroupLimits } from '../cgroup/index.js';
 import { buildArgv, buildEnvironment, workingDirectory } from '../command.js';
 import type { ContainerRecord } from '../container.js';
@@ -20,6 +20,7 @@ import type { StartRequest } from '../index.js';
 import { containerLogPath } from '../logs.js';
 import { launchMonitor } from '../monitor/launch.js';
 import { encodeSpec, type MonitorBind } from '../monitor/spec.js';
+import { ContainerStartError } from '../start-error.js';
 import { chooseSandbox, prepareSandbox, removeSandbox, type SandboxLink } from '../sandbox.js';
 import { resolveMounts } from '../volumes.js';
 import { hostIP } from './host-ip.js';
@@ -151,7 +152,7 @@ export async function startContainer(rt: LinuxRuntime, request: StartRequest): P
     // A start that failed after the monitor ran leaves an exit file: keep it as a StartError record.
     if (rt.containers.exit(id) !== undefined) {
       await rt.finalize(id);
-      throw error;
+      throw isHostpodError(error) ? new ContainerStartError(id, error) : error;
     }
     discard(rt, id, temporaryUser);
     throw error;
