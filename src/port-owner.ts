@@ -5,6 +5,7 @@
  * only visible to root, and a holder in another network namespace is not in this one's tables.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { HostpodError } from './errors.js';
 
 /** The process listening on a port, as far as /proc tells. */
 export interface PortOwner {
@@ -66,4 +67,38 @@ export async function describePortOwner(port: number): Promise<string> {
   if (port === 10250) return 'probably held by a kubelet (10250 is the kubelet\'s port)';
   if (port === 6443) return 'probably held by an API server (6443 is its port)';
   return 'its holder could not be found (run `ss -ltnp` as root to see it)';
+}
+
+/** What a listener is, for its failure: the endpoint's name, the flags that set it and the hint's way out. */
+export interface Listener {
+  host: string;
+  port: number;
+  /** e.g. "the API server". */
+  what: string;
+  /** e.g. "--listen". */
+  flags: string;
+  /** What to do about a port in use, e.g. "choose another address with --listen HOST:PORT". */
+  elsewhere: string;
+}
+
+/**
+ * The error a user sees when `listen` fails with a cause they can fix: the port in use (naming
+ * its holder), an address not on this host, a privileged port; anything else is passed on.
+ */
+export async function listenFailure(error: NodeJS.ErrnoException, listener: Listener): Promise<Error> {
+  const { host, port, what, flags, elsewhere } = listener;
+  const where = `cannot listen on ${host}:${port} (${flags}) for ${what}`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new HostpodError('ERR_HOSTPOD_ADDRESS_IN_USE', `${where}: the port is already in use, ${await describePortOwner(port)}`,
+        { hint: `stop what is listening there, or ${elsewhere}`, cause: error });
+    case 'EADDRNOTAVAIL':
+      return new HostpodError('ERR_HOSTPOD_ADDRESS_NOT_LOCAL', `${where}: ${host} is not an address of this host`,
+        { hint: `give ${flags.split(', ')[0]} one of this host's addresses (ip -brief address lists them), 127.0.0.1, or 0.0.0.0 for every address`, cause: error });
+    case 'EACCES':
+      return new HostpodError('ERR_HOSTPOD_PRIVILEGED_PORT', `${where}: ports below 1024 need root (or CAP_NET_BIND_SERVICE)`,
+        { hint: `run hostpod as root, or ${elsewhere}`, cause: error });
+    default:
+      return error;
+  }
 }

@@ -10,7 +10,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { HostpodError } from '../errors.js';
-import { describePortOwner } from '../port-owner.js';
+import { listenFailure } from '../port-owner.js';
 import { ObjectApi } from './api/object-api.js';
 import { ResourceStrategy } from './api/strategy.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -214,13 +214,7 @@ function clientHost(host: string): string {
 async function listen(server: Server, host: string, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        void describePortOwner(port).then((owner) => reject(new HostpodError('ERR_HOSTPOD_ADDRESS_IN_USE',
-          `cannot listen on ${host}:${port} (--listen) for the API server: the port is already in use, ${owner}`,
-          { hint: 'stop what is listening there, or choose another address with --listen HOST:PORT', cause: error })));
-      } else {
-        reject(error);
-      }
+      void listenFailure(error, { host, port, what: 'the API server', flags: '--listen', elsewhere: 'choose another address with --listen HOST:PORT' }).then(reject);
     });
     server.listen(port, host, () => resolve());
   });

@@ -1,6 +1,7 @@
 /**
  * `hostpod up` on a port something else holds: a failure (exit 1) that names the address, the flag
- * that sets it and the process holding it, never an internal error with a stack.
+ * that sets it and the process holding it, never an internal error with a stack; an address that
+ * is not this host's is a usage error (exit 2) naming the flag.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,8 +47,23 @@ describe('hostpod up on a port already in use', { timeout: 120_000 }, () => {
     assert.match(stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(--kubelet-address, --kubelet-port\\) for the node's kubelet endpoint`));
     assert.match(stderr, new RegExp(`held by node \\(pid ${process.pid}:`));
     assert.match(stderr, /hint: .*--kubelet-port PORT/);
+    assert.match(stderr, /a kubelet already on this host cannot share its port/);
     await removeAllContainers(join(base, 'kubelet'));
   });
+
+  for (const [flag, args] of [
+    ['--listen', ['--listen', '192.0.2.1:0', '--no-node']],
+    ['--kubelet-address', ['--listen', '127.0.0.1:0', '--kubelet-address', '192.0.2.1', '--kubelet-port', '0']],
+  ] as const) {
+    test(`an address not on this host (${flag}) is a usage error naming the flag`, { skip: flag === '--kubelet-address' && rootSkip() }, async () => {
+      const result = await runHostpod(['up', '--data-dir', join(base, `not-local${flag}`), ...args]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
+      assert.match(result.stderr, new RegExp(`cannot listen on 192\\.0\\.2\\.1:0 \\(${flag}.*: 192\\.0\\.2\\.1 is not an address of this host`));
+      assert.match(result.stderr, new RegExp(`hint: give ${flag} one of this host's addresses`));
+      await removeAllContainers(join(base, `not-local${flag}`));
+    });
+  }
 
   test('a port another hostpod up holds names it as such', async () => {
     const dir = join(base, 'first');

@@ -15,8 +15,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { HostpodError } from '../../errors.js';
-import { describePortOwner } from '../../port-owner.js';
+import { listenFailure } from '../../port-owner.js';
 import { parsePodLogOptions, PodLogOptionsError } from '../../api/pod-log-options.js';
 import { requestAttributes, type Caller, type KubeletAuthorizer } from './authorization.js';
 import { ExecRequestError, parseExecRequest, type ExecRequest, type ExecStreams } from './exec-session.js';
@@ -85,10 +84,11 @@ export class KubeletApiServer {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => { void endpoint.#upgrade(request, socket, head); });
     await new Promise<void>((resolve, reject) => {
       const refused = (error: NodeJS.ErrnoException): void => {
-        if (error.code !== 'EADDRINUSE') { reject(error); return; }
-        void describePortOwner(options.port).then((owner) => reject(new HostpodError('ERR_HOSTPOD_ADDRESS_IN_USE',
-          `cannot listen on ${options.host}:${options.port} (--kubelet-address, --kubelet-port) for the node's kubelet endpoint: the port is already in use, ${owner}`,
-          { hint: 'stop what is listening there (one kubelet per node: a kubelet already on this host cannot share its port), or choose another port with --kubelet-port PORT (0 picks a free one)', cause: error })));
+        void listenFailure(error, {
+          host: options.host, port: options.port, what: 'the node\'s kubelet endpoint', flags: '--kubelet-address, --kubelet-port',
+          // One kubelet per node: a kubelet already on this host cannot share its port.
+          elsewhere: 'choose another port with --kubelet-port PORT (0 picks a free one); a kubelet already on this host cannot share its port',
+        }).then(reject);
       };
       server.once('error', refused);
       server.listen(options.port, options.host, () => { server.off('error', refused); resolve(); });
