@@ -21,7 +21,7 @@ import { requireRoot } from '../runtime/identity.js';
 import { hostIP } from '../runtime/index.js';
 import { HOSTPOD_VERSION } from '../version.js';
 import type { AgentFlags } from './agent.js';
-import { jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
+import { exitOnSecondSignal, jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
 import { openRuntime } from './runtime-context.js';
 
 /** The node name the kubelet would pick: the host name, lower-cased. */
@@ -143,6 +143,12 @@ export async function joinCluster(flags: AgentFlags, io: CommandIO): Promise<voi
   });
   io.stdout.write(`hostpod: node ${nodeName} joined ${connection.server}; kubelet endpoint on port ${agent.kubeletPort}\n`);
   const signal = await stopSignal();
-  log('info', 'stopping; the containers keep running', { signal });
+  const waitingFor = 'the node agent to let go of its containers (they keep running; a stop in progress is finished by the container\'s monitor)';
+  log('info', `stopping: waiting for ${waitingFor}`, { signal });
+  exitOnSecondSignal(log, waitingFor);
   await agent.stop();
+  log('info', 'stopped');
+  // As hostpod up does: a pod worker may still poll a container it is stopping, whose monitor
+  // holds the grace and the kill; containers outlive hostpod, so exit without waiting for it.
+  process.exit(0);
 }

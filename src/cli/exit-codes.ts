@@ -43,6 +43,7 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'ERR_HOSTPOD_RUN_KIND', // run -f: not exactly one Pod or DaemonSet
   'ERR_HOSTPOD_IMPORT', // image import: the archive is missing or not a complete image archive
   'ERR_HOSTPOD_KUBELET_ADDRESS', // --kubelet-address and --address
+  'ERR_HOSTPOD_ADDRESS_NOT_LOCAL', // --listen or --kubelet-address: not an address of this host
   'ERR_HOSTPOD_NOT_A_TTY', // exec -t without a terminal
 ]);
 

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
 /** Where a command reads and writes: the process's streams, or a test's. */
@@ -22,4 +23,17 @@ export function stopSignal(): Promise<NodeJS.Signals> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+}
+
+/**
+ * After the first stop signal: a second SIGTERM or SIGINT exits at once, with 128 + its number
+ * as a shell reports it, after a log line naming what was not waited for.
+ */
+export function exitOnSecondSignal(log: JsonLog, leaving: string): void {
+  const now = (signal: NodeJS.Signals): void => {
+    log('warn', `second ${signal}: exiting now, without waiting for ${leaving}`);
+    process.exit(128 + constants.signals[signal as 'SIGTERM' | 'SIGINT']);
+  };
+  process.once('SIGTERM', now);
+  process.once('SIGINT', now);
 }

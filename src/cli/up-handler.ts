@@ -14,7 +14,7 @@ import type { NodeAgent } from '../node/agent.js';
 import { issueCertificate } from '../pki.js';
 import { hostIP } from '../runtime/index.js';
 import { defaultNodeName, isWildcard, nodeAddress, startAgent } from './agent-handler.js';
-import { jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
+import { exitOnSecondSignal, jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
 import type { UpFlags } from './up.js';
 
 /** `hostpod up`: serves until SIGTERM or SIGINT, then stops the agent and the control plane. */
@@ -50,10 +50,19 @@ export async function runControlPlane(flags: UpFlags, io: CommandIO): Promise<vo
     + `hostpod: admin kubeconfig written to ${plane.paths.kubeconfig}; use it with:\n`
     + `  export KUBECONFIG=${plane.paths.kubeconfig}\n  kubectl get namespaces\n`);
   const signal = await stopSignal();
-  log('info', 'stopping', { signal });
+  const waitingFor = agent
+    ? 'the node agent to let go of its containers (they keep running; a stop in progress is finished by the container\'s monitor) and the control plane to close its connections and store'
+    : 'the control plane to close its connections and store';
+  log('info', `stopping: waiting for ${waitingFor}`, { signal });
+  exitOnSecondSignal(log, waitingFor);
   await agent?.stop();
   await plane.stop();
   log('info', 'stopped');
+  // Exit now rather than when the event loop drains: a pod worker may still be polling a
+  // container it is stopping (a deleted pod inside its grace period). The container's monitor
+  // holds that grace and its kill, and containers outlive hostpod by design, so nothing is lost;
+  // the next start adopts the container and finishes the pod.
+  process.exit(0);
 }
 
 /** The agent of `hostpod up`: a node of its own control plane, with certificates from its CA. */

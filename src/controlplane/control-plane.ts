@@ -10,6 +10,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { HostpodError } from '../errors.js';
+import { listenFailure } from '../port-owner.js';
 import { ObjectApi } from './api/object-api.js';
 import { ResourceStrategy } from './api/strategy.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -213,12 +214,7 @@ function clientHost(host: string): string {
 async function listen(server: Server, host: string, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        reject(new HostpodError('ERR_HOSTPOD_ADDRESS_IN_USE', `cannot listen on ${host}:${port}: the address is already in use`,
-          { hint: 'stop what is listening there (is another hostpod up running?), or choose another address with --listen HOST:PORT' }));
-      } else {
-        reject(error);
-      }
+      void listenFailure(error, { host, port, what: 'the API server', flags: '--listen', elsewhere: 'choose another address with --listen HOST:PORT' }).then(reject);
     });
     server.listen(port, host, () => resolve());
   });

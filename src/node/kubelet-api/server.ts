@@ -18,6 +18,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { listenFailure } from '../../port-owner.js';
 import { parsePodLogOptions, PodLogOptionsError } from '../../api/pod-log-options.js';
 import { requestAttributes, type Caller, type KubeletAuthorizer } from './authorization.js';
 import { ExecRequestError, parseExecRequest, type ExecRequest, type ExecStreams } from './exec-session.js';
@@ -91,8 +92,15 @@ export class KubeletApiServer {
     server.on('request', (request: IncomingMessage, response: ServerResponse) => { void endpoint.#handle(request, response); });
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => { void endpoint.#upgrade(request, socket, head); });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => { server.off('error', reject); resolve(); });
+      const refused = (error: NodeJS.ErrnoException): void => {
+        void listenFailure(error, {
+          host: options.host, port: options.port, what: 'the node\'s kubelet endpoint', flags: '--kubelet-address, --kubelet-port',
+          // One kubelet per node: a kubelet already on this host cannot share its port.
+          elsewhere: 'choose another port with --kubelet-port PORT (0 picks a free one); a kubelet already on this host cannot share its port',
+        }).then(reject);
+      };
+      server.once('error', refused);
+      server.listen(options.port, options.host, () => { server.off('error', refused); resolve(); });
     });
     return endpoint;
   }
