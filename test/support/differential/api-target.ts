@@ -34,27 +34,39 @@ function target(name: string, server: string, credentials: Credentials, sockets:
   return {
     name,
     send(method, path, body) {
-      return new Promise((resolve, reject) => {
-        const req = request(new URL(path, server), {
-          method, agent, timeout: 60_000,
-          headers: { ...auth, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }) },
-        }, (res) => {
-          const chunks: Buffer[] = [];
-          const warnings: string[] = [];
-          for (let i = 0; i < res.rawHeaders.length; i += 2) {
-            if (res.rawHeaders[i]!.toLowerCase() === 'warning') warnings.push(warningText(res.rawHeaders[i + 1]!));
-          }
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ code: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), warnings }));
-          res.on('error', reject);
-        });
-        req.on('timeout', () => req.destroy(new Error(`${name}: ${method} ${path} timed out`)));
-        req.on('error', reject);
-        req.end(body);
-      });
+      return send(method, path, body, true);
     },
     close: () => agent.destroy(),
   };
+
+  /**
+   * One request. A kept-alive socket the server closed just as it was reused hangs up before any
+   * answer: the request was not read, so it is sent once more on a new socket (what Node's
+   * documentation of `reusedSocket` advises), not reported as the server's failure.
+   */
+  function send(method: string, path: string, body: string | undefined, retry: boolean): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, server), {
+        method, agent, timeout: 60_000,
+        headers: { ...auth, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }) },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        const warnings: string[] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) {
+          if (res.rawHeaders[i]!.toLowerCase() === 'warning') warnings.push(warningText(res.rawHeaders[i + 1]!));
+        }
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), warnings }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`${name}: ${method} ${path} timed out`)));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (retry && req.reusedSocket && error.code === 'ECONNRESET') send(method, path, body, false).then(resolve, reject);
+        else reject(error);
+      });
+      req.end(body);
+    });
+  }
 }
 
 /** A real cluster, as its admin (client certificate). */
