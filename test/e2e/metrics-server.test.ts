@@ -1,6 +1,7 @@
 /**
  * The real metrics-server (v0.8.0, built from the Go module proxy) on a real cluster (1.36) with a
- * hostpod node on a host of its own: metrics-server scrapes the node's kubelet endpoint
+ * hostpod node on a host of its own, deployed as its manifest deploys it, its pod a HostProcess
+ * pod on that node: metrics-server scrapes the node's kubelet endpoint
  * (/metrics/resource) with its service account's bearer token, which the endpoint checks by a
  * TokenReview and a SubjectAccessReview as the kubelet does, and `kubectl top` prints the node's
  * and a busy HostProcess pod's CPU and memory through the aggregated `metrics.k8s.io` API.
@@ -18,7 +19,7 @@ import { KubeClient } from '../../src/node/kube-client/client.js';
 import { eventually, kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
 import { createHosts, type HostNetwork } from '../support/hosts.js';
 import { componentVersions, realClusterSkip } from '../support/kube-binaries.js';
-import { metricsServerSkip, startMetricsServer, type RunningMetricsServer } from '../support/metrics-server.js';
+import { deployMetricsServer, metricsServerSkip, type DeployedMetricsServer } from '../support/metrics-server.js';
 import { startRealCluster, type RealCluster } from '../support/real-cluster.js';
 import { joinRealNode, type RealNode } from '../support/real-node.js';
 import { rootSkip } from '../support/runtime.js';
@@ -33,7 +34,7 @@ describe('metrics-server on a real cluster with a hostpod node', { skip, timeout
   let network: HostNetwork;
   let cluster: RealCluster;
   let node: RealNode;
-  let metrics: RunningMetricsServer;
+  let metrics: DeployedMetricsServer;
   let k: Kubectl;
   const address = (): string => network.hosts[0]!.address;
 
@@ -71,12 +72,11 @@ describe('metrics-server on a real cluster with a hostpod node', { skip, timeout
     network = createHosts([nodeName]);
     cluster = await startRealCluster({ address: network.gateway, aggregator: true });
     node = await joinRealNode(cluster, { name: nodeName, dir: join(base, nodeName), address: address(), enter: network.enter(network.hosts[0]!) });
-    // On the bridge's address: the API server's aggregator reaches it there, not on loopback.
-    metrics = await startMetricsServer(cluster, { address: network.gateway, dir: join(base, 'metrics-server') });
+    metrics = await deployMetricsServer(cluster, { nodeName });
     k = kubectl('1.33', cluster.kubeconfig);
   });
   after(async () => {
-    await metrics?.stop();
+    await metrics?.remove().catch(() => undefined);
     await node?.remove();
     await cluster?.stop();
     network?.remove();
@@ -134,7 +134,7 @@ describe('metrics-server on a real cluster with a hostpod node', { skip, timeout
     }
   });
 
-  test('kubectl top node and kubectl top pod --containers show the hostpod node and a busy HostProcess pod', async () => {
+  test('kubectl top node and kubectl top pod --containers show the hostpod node, a busy HostProcess pod and metrics-server\'s own pod on that node', async () => {
     const pod = `busy-${tag}`;
     const file = join(base, 'busy.json');
     // Holds about 32 MiB in a shell variable, and keeps a core busy.
@@ -150,7 +150,7 @@ describe('metrics-server on a real cluster with a hostpod node', { skip, timeout
     assert.equal(applied.code, 0, applied.stderr);
     await eventually(async () => ((await k('get', 'pod', pod, '-o', 'jsonpath={.status.phase}')).stdout === 'Running' ? true : undefined), 60_000, `pod ${pod} Running (${node.output().slice(-2000)})`);
 
-    const diagnose = async (): Promise<string> => `metrics-server log:\n${metrics.log().slice(-4000)}\napiservice: ${(await k('get', 'apiservice', 'v1beta1.metrics.k8s.io', '-o', 'yaml')).stdout}\nagent: ${node.output().slice(-2000)}`;
+    const diagnose = async (): Promise<string> => `metrics-server:\n${(await metrics.log()).slice(-4000)}\napiservice: ${(await k('get', 'apiservice', 'v1beta1.metrics.k8s.io', '-o', 'yaml')).stdout}\nagent: ${node.output().slice(-2000)}`;
     // metrics-server needs two scrapes (15 s apart) for a CPU rate.
     const nodes = await eventually(async () => {
       const out = await k('top', 'node', nodeName);
@@ -172,6 +172,18 @@ describe('metrics-server on a real cluster with a hostpod node', { skip, timeout
     assert.ok(Number(podRow[1]) > 100, `the busy loop uses CPU: ${podRow[1]}m`);
     assert.ok(Number(podRow[2]) >= 30, `the container holds about 32 MB: ${podRow[2]}Mi`);
 
+    // metrics-server itself is a HostProcess pod on the hostpod node, and measures itself there.
+    const own = await k('get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=metrics-server', '-o', 'wide');
+    print('kubectl get pods -n kube-system -l k8s-app=metrics-server -o wide', own.stdout);
+    assert.match(own.stdout, new RegExp(`^metrics-server-\\S+\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${address().replaceAll('.', '\\.')}\\s+${nodeName}\\s`, 'm'));
+    const itself = await eventually(async () => {
+      const out = await k('top', 'pod', '-n', 'kube-system', '-l', 'k8s-app=metrics-server');
+      return out.code === 0 ? out.stdout : undefined;
+    }, 60_000, 'kubectl top pod of metrics-server');
+    print('kubectl top pod -n kube-system -l k8s-app=metrics-server', itself);
+    const ownRow = /^metrics-server-\S+\s+(\d+)m\s+(\d+)Mi\s*$/m.exec(itself);
+    assert.ok(ownRow && Number(ownRow[2]) > 5, itself);
+
     // The same figures through the API kubectl read them from.
     const raw = await k('get', '--raw', `/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/${pod}`);
     assert.equal(raw.code, 0, raw.stderr);
@@ -179,7 +191,7 @@ describe('metrics-server on a real cluster with a hostpod node', { skip, timeout
     assert.equal(metricsPod.kind, 'PodMetrics');
     assert.deepEqual(metricsPod.containers.map((c) => c.name), ['burner']);
     // Every scrape of the hostpod node was taken: metrics-server refused nothing the endpoint served.
-    const failures = metrics.log().split('\n').filter((line) => /Failed to scrape node|unable to fully scrape|failed parsing|decode/i.test(line));
+    const failures = (await metrics.log()).split('\n').filter((line) => /Failed to scrape node|unable to fully scrape|failed parsing|decode/i.test(line));
     assert.deepEqual(failures, [], 'metrics-server logged a failed scrape');
     await k('delete', 'pod', pod, '--wait=false');
   });

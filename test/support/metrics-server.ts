@@ -1,17 +1,14 @@
 /**
- * The real metrics-server beside a real cluster: built from the Go module proxy by
+ * The real metrics-server in a real cluster: built from the Go module proxy by
  * scripts/build-metrics-server.sh into a cache outside the repository (CI builds it; elsewhere a
- * test without it skips), run as a host process with its own manifest's RBAC, a Service and
- * Endpoints at a non-loopback address of this machine, and its APIService `v1beta1.metrics.k8s.io`
- * (the cluster started with `aggregator: true`). It authenticates to the API server and to
- * kubelets with its service account's token, as it does in a pod.
+ * test without it skips), deployed as its manifest deploys it (service account, RBAC, Service,
+ * Deployment, APIService `v1beta1.metrics.k8s.io`; the cluster started with `aggregator: true`),
+ * its pod a HostProcess pod on a hostpod node. It authenticates to the API server and to kubelets
+ * with its service account's token.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { freePort, type RealCluster } from './real-cluster.js';
+import type { RealCluster } from './real-cluster.js';
 
 export const METRICS_SERVER_VERSION = process.env['HOSTPOD_METRICS_SERVER_VERSION'] ?? '0.8.0';
 
@@ -28,10 +25,11 @@ export function metricsServerSkip(): string | false {
   return why;
 }
 
-export interface RunningMetricsServer {
-  /** Its log so far. */
-  log(): string;
-  stop(): Promise<void>;
+export interface DeployedMetricsServer {
+  /** Its pod's status and log, through the API. */
+  log(): Promise<string>;
+  /** Deletes its APIService and Deployment (the node's removal stops a container left behind). */
+  remove(): Promise<void>;
 }
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
@@ -67,84 +65,80 @@ const MANIFEST: [path: string, body: Record<string, unknown>][] = [
   }],
 ];
 
+const BASE_IMAGE = 'localhost/hostprocess-base:latest';
+/** metrics-server's port in its manifest (10250 there is the kubelet's on a hostpod node, as on any host network). */
+const PORT = 4443;
+
 /**
- * Starts metrics-server on `address` (an address of this machine that the API server can reach:
- * the aggregator proxies to the Service's endpoint, and refuses loopback ones), with the flags a
- * test cluster gives it: its kubelet clients trust no kubelet CA (`--kubelet-insecure-tls`, as
- * kind and minikube set it), take the InternalIP and the port in the node's status, and scrape
- * every 15 s.
+ * Deploys metrics-server as its manifest does, as a HostProcess pod on the hostpod node `nodeName`:
+ * a Deployment in kube-system whose container runs the built binary from the host (HostProcess
+ * containers see the host's files) on the node's network, with in-cluster configuration from its
+ * service account's token; its Service selects the pod, so its endpoint is the node's address,
+ * where the API server's aggregator reaches it. The test cluster's flags: its kubelet clients
+ * trust no kubelet CA (`--kubelet-insecure-tls`, as kind and minikube set it), take the InternalIP
+ * and the port in the node's status, and scrape every 15 s.
+ * @returns the pod's log through the API (for a failure's message), and how to remove it all
  */
-export async function startMetricsServer(cluster: RealCluster, options: { address: string; dir: string }): Promise<RunningMetricsServer> {
-  mkdirSync(options.dir, { recursive: true });
-  const must = async (method: string, path: string, body: unknown, expect = 201): Promise<string> => {
+export async function deployMetricsServer(cluster: RealCluster, options: { nodeName: string }): Promise<DeployedMetricsServer> {
+  const must = async (method: string, path: string, body?: unknown, expect = 201): Promise<string> => {
     const response = await cluster.call(method, path, body);
     if (response.status !== expect) throw new Error(`${method} ${path}: ${response.status} ${response.body}`);
     return response.body;
   };
+  const labels = { 'k8s-app': 'metrics-server' };
   for (const [path, body] of MANIFEST) await must('POST', path, body);
-  const issued = await must('POST', '/api/v1/namespaces/kube-system/serviceaccounts/metrics-server/token', {
-    apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 },
+  await must('POST', '/api/v1/namespaces/kube-system/services', {
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server', namespace: 'kube-system', labels },
+    spec: { selector: labels, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 'https' }] },
   });
-  const token = (JSON.parse(issued) as { status: { token: string } }).status.token;
-  const kubeconfig = join(options.dir, 'metrics-server.kubeconfig');
-  writeFileSync(kubeconfig, stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'metrics-server',
-    clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': Buffer.from(cluster.files.ca.cert).toString('base64') } }],
-    users: [{ name: 'metrics-server', user: { token } }],
-    contexts: [{ name: 'metrics-server', context: { cluster: 'c', user: 'metrics-server' } }],
-  }), { mode: 0o600 });
-
-  const port = await freePort(options.address);
-  const logPath = join(options.dir, 'metrics-server.log');
-  const log = createWriteStream(logPath);
-  const child: ChildProcess = spawn(metricsServerBinary(), [
-    `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
-    `--bind-address=${options.address}`, `--secure-port=${port}`, `--cert-dir=${join(options.dir, 'certs')}`,
-    '--kubelet-insecure-tls', '--kubelet-preferred-address-types=InternalIP', '--kubelet-use-node-status-port',
-    '--metric-resolution=15s', '-v=2',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const text = (): string => {
-    try {
-      return readFileSync(logPath, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    log.end();
-  };
-
-  try {
-    // Where the aggregator finds it: a Service without a selector and its Endpoints (mirrored to
-    // an EndpointSlice by the controller manager), as a pod's would be.
-    await must('POST', '/api/v1/namespaces/kube-system/services', {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server', namespace: 'kube-system', labels: { 'k8s-app': 'metrics-server' } },
-      spec: { ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }] },
-    });
-    await must('POST', '/api/v1/namespaces/kube-system/endpoints', {
-      apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'metrics-server', namespace: 'kube-system', labels: { 'k8s-app': 'metrics-server' } },
-      subsets: [{ addresses: [{ ip: options.address }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
-    });
-    await must('POST', '/apis/apiregistration.k8s.io/v1/apiservices', {
-      apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io', labels: { 'k8s-app': 'metrics-server' } },
-      spec: {
-        service: { name: 'metrics-server', namespace: 'kube-system' }, group: 'metrics.k8s.io', version: 'v1beta1',
-        // As metrics-server's manifest: its serving certificate is self-signed.
-        insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100,
+  await must('POST', '/apis/apps/v1/namespaces/kube-system/deployments', {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'metrics-server', namespace: 'kube-system', labels },
+    spec: {
+      replicas: 1, selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: 'metrics-server', hostNetwork: true,
+          nodeSelector: { 'kubernetes.io/hostname': options.nodeName },
+          tolerations: [{ key: 'hostpod.io/hostprocess', operator: 'Exists', effect: 'NoSchedule' }],
+          securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
+          terminationGracePeriodSeconds: 5,
+          containers: [{
+            name: 'metrics-server', image: BASE_IMAGE, command: [metricsServerBinary()],
+            args: [
+              // Its serving certificate, self-signed at start, goes into the container's sandbox.
+              '--cert-dir=$(CONTAINER_SANDBOX_MOUNT_POINT)certs', `--secure-port=${PORT}`,
+              '--kubelet-insecure-tls', '--kubelet-preferred-address-types=InternalIP', '--kubelet-use-node-status-port',
+              '--metric-resolution=15s', '-v=2',
+            ],
+            ports: [{ name: 'https', containerPort: PORT, protocol: 'TCP' }],
+            readinessProbe: { httpGet: { path: '/readyz', port: 'https', scheme: 'HTTPS' }, periodSeconds: 5, failureThreshold: 3 },
+            livenessProbe: { httpGet: { path: '/livez', port: 'https', scheme: 'HTTPS' }, periodSeconds: 10, failureThreshold: 3 },
+          }],
+        },
       },
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { log: text, stop };
+    },
+  });
+  await must('POST', '/apis/apiregistration.k8s.io/v1/apiservices', {
+    apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io', labels },
+    spec: {
+      service: { name: 'metrics-server', namespace: 'kube-system' }, group: 'metrics.k8s.io', version: 'v1beta1',
+      // As metrics-server's manifest: its serving certificate is self-signed.
+      insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100,
+    },
+  });
+  const podLog = async (): Promise<string> => {
+    const pods = JSON.parse((await cluster.call('GET', '/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dmetrics-server')).body) as { items?: { metadata: { name: string }; status?: unknown }[] };
+    const pod = pods.items?.[0];
+    if (!pod) return 'no metrics-server pod';
+    const log = await cluster.call('GET', `/api/v1/namespaces/kube-system/pods/${pod.metadata.name}/log`);
+    return `pod ${pod.metadata.name}: ${JSON.stringify(pod.status)}\n${log.body}`;
+  };
+  return {
+    log: podLog,
+    remove: async () => {
+      await cluster.call('DELETE', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io');
+      await cluster.call('DELETE', '/apis/apps/v1/namespaces/kube-system/deployments/metrics-server?propagationPolicy=Foreground');
+    },
+  };
 }
