@@ -170,7 +170,7 @@ describe('metrics-server on a real cluster with a hostpod node', { skip, timeout
     const podRow = new RegExp(`^${pod}\\s+burner\\s+(\\d+)m\\s+(\\d+)Mi\\s*$`, 'm').exec(pods);
     assert.ok(podRow, pods);
     assert.ok(Number(podRow[1]) > 100, `the busy loop uses CPU: ${podRow[1]}m`);
-    assert.ok(Number(podRow[2]) >= 30, `the container holds about 32 MB: ${podRow[2]}Mi`);
+    assert.ok(Number(podRow[2]) >= 25, `the container holds about 32 MB (30.5 MiB): ${podRow[2]}Mi`);
 
     // metrics-server itself is a HostProcess pod on the hostpod node, and measures itself there.
     const own = await k('get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=metrics-server', '-o', 'wide');
