@@ -13,6 +13,7 @@ import { NodeAgent } from '../node/agent.js';
 import { ensureClientCertificate } from '../node/bootstrap/client-certificate.js';
 import { KubeClient } from '../node/kube-client/client.js';
 import type { ClusterConnection } from '../node/kube-client/kubeconfig.js';
+import { TokenReviewAuthenticator } from '../node/kubelet-api/authentication.js';
 import { SubjectAccessReviewAuthorizer } from '../node/kubelet-api/authorization.js';
 import type { NodeTaint } from '../node/node-taints.js';
 import { createCa, issueCertificate, type KeyPair } from '../pki.js';
@@ -70,8 +71,9 @@ export async function startAgent(options: StartAgentOptions): Promise<NodeAgent>
     insecureRegistries: config.insecureRegistries,
     kubelet: {
       host: options.kubeletAddress, port: options.kubeletPort, cert: serving.cert, key: serving.key, clientCa: options.clientCa,
-      // As the kubelet's webhook authorization: the API server decides who may use the endpoint.
-      nodeName: options.nodeName, authorizer: new SubjectAccessReviewAuthorizer(client),
+      // As the kubelet's webhook authentication and authorization: the API server says who a
+      // bearer token is (TokenReview) and who may use the endpoint (SubjectAccessReview).
+      nodeName: options.nodeName, authenticator: new TokenReviewAuthenticator(client), authorizer: new SubjectAccessReviewAuthorizer(client),
     },
     hostpodVersion: HOSTPOD_VERSION,
     ...(options.rotateClientCertificate ? { rotateClientCertificate: options.rotateClientCertificate } : {}),

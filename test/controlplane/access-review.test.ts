@@ -98,7 +98,10 @@ describe('SubjectAccessReview', () => {
       { name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] },
     ]);
     const authentication = (await api(plane, 'GET', '/apis/authentication.k8s.io/v1')).json()['resources'];
-    assert.deepEqual(authentication, [{ name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] }]);
+    assert.deepEqual(authentication, [
+      { name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] },
+      { name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] },
+    ]);
   });
 
   test('kubectl create -f of a SubjectAccessReview prints the answer', { skip: kubectlSkip('1.33') }, async () => {

@@ -2,7 +2,8 @@
  * The kubelet endpoint's statistics: `/metrics/resource` (what metrics-server scrapes for
  * `kubectl top`) and `/stats/summary`, from a node agent running a HostProcess pod that burns
  * CPU and holds memory; both authorized as the kubelet authorizes them (nodes/metrics,
- * nodes/stats). The metrics text is read with a strict parser of the exposition format.
+ * nodes/stats), for a client certificate or a service account's bearer token (TokenReview). The
+ * metrics text is read with a strict parser of the exposition format.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
@@ -54,9 +55,11 @@ describe('the kubelet endpoint\'s statistics of a running HostProcess pod', { sk
     await plane?.stop();
   });
 
-  function get(path: string, credential: KeyPair = plane.plane.pki.kubeletClient): Promise<{ status: number; type: string; body: string }> {
+  /** GET on the endpoint with a client certificate, or with a bearer token (a string) and no certificate. */
+  function get(path: string, credential: KeyPair | string = plane.plane.pki.kubeletClient): Promise<{ status: number; type: string; body: string }> {
+    const auth = typeof credential === 'string' ? { headers: credential === '' ? {} : { Authorization: `Bearer ${credential}` } } : { cert: credential.cert, key: credential.key };
     return new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: node.agent.kubeletPort, path, ca: plane.plane.pki.ca.cert, cert: credential.cert, key: credential.key }, (res) => {
+      const req = request({ host: '127.0.0.1', port: node.agent.kubeletPort, path, ca: plane.plane.pki.ca.cert, agent: false, ...auth }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
@@ -173,6 +176,26 @@ describe('the kubelet endpoint\'s statistics of a running HostProcess pod', { sk
     }, 30_000, 'usageNanoCores');
     assert.ok(rated.container > 2e8 && rated.container < (availableParallelism() + 1) * 1e9, `the busy loop's rate: ${rated.container}`);
     assert.ok(rated.pod !== undefined && rated.node !== undefined && rated.node > 2e8, JSON.stringify(rated));
+  });
+
+  test('a service account\'s bearer token is checked by TokenReview: 401 without one or with a bad one, 403 without nodes/metrics, 200 with it', async () => {
+    assert.deepEqual(await get('/metrics/resource', '').then((r) => [r.status, r.body]), [401, 'Unauthorized\n']);
+    assert.deepEqual(await get('/metrics/resource', 'not-a-token').then((r) => [r.status, r.body]), [401, 'Unauthorized\n']);
+    const token = async (name: string): Promise<string> => {
+      assert.equal((await api(plane.plane, 'POST', '/api/v1/namespaces/default/serviceaccounts', { body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } } })).status, 201);
+      const issued = await api(plane.plane, 'POST', `/api/v1/namespaces/default/serviceaccounts/${name}/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} } });
+      return (issued.json()['status'] as { token: string }).token;
+    };
+    const plain = await token('plain');
+    assert.deepEqual(await get('/metrics/resource', plain).then((r) => [r.status, r.body]), [403, 'Forbidden (user=system:serviceaccount:default:plain, verb=get, resource=nodes, subresource=metrics)\n']);
+    const reader = await token('metrics-reader');
+    const bound = await api(plane.plane, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'metrics-reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:monitoring' }, subjects: [{ kind: 'ServiceAccount', name: 'metrics-reader', namespace: 'default' }] },
+    });
+    assert.equal(bound.status, 201, bound.body);
+    const allowed = await get('/metrics/resource', reader);
+    assert.equal(allowed.status, 200, allowed.body);
+    assert.ok(parsePrometheusText(allowed.body).has('node_cpu_usage_seconds_total'), allowed.body);
   });
 
   test('another node\'s certificate is refused as nodes/metrics and nodes/stats', async () => {

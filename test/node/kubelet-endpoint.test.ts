@@ -22,11 +22,11 @@ after(async () => {
   await started.stop();
 });
 
-/** A request at the endpoint, with the API server's kubelet-client certificate unless told otherwise: status and body. */
-function get(path: string, credential: KeyPair = started.plane.pki.kubeletClient, method = 'GET'): Promise<{ status: number; body: string }> {
-  const { cert, key } = credential;
+/** A request at the endpoint, with the API server's kubelet-client certificate unless told otherwise (`null`: none), and an `Authorization` header if given: status and body. */
+function get(path: string, credential: KeyPair | null = started.plane.pki.kubeletClient, method = 'GET', authorization?: string): Promise<{ status: number; body: string }> {
+  const tls = credential === null ? {} : { cert: credential.cert, key: credential.key };
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: kubelet.endpoint.port, path, method, ca: started.plane.pki.ca.cert, cert, key }, (res) => {
+    const req = request({ host: '127.0.0.1', port: kubelet.endpoint.port, path, method, ca: started.plane.pki.ca.cert, agent: false, ...tls, headers: authorization === undefined ? {} : { Authorization: authorization } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -83,6 +83,19 @@ describe('the kubelet endpoint', () => {
     } finally {
       await other.stop();
     }
+  });
+
+  test('takes a bearer token the API server vouches for when there is no certificate, and a certificate before a token', async () => {
+    const admin = started.plane.tokens.adminToken;
+    assert.deepEqual(await get('/containerLogs/default/p/c', null), { status: 401, body: 'Unauthorized\n' });
+    assert.equal((await get('/containerLogs/default/p/c', null, 'GET', `Bearer ${admin}`)).status, 200);
+    assert.equal((await get('/containerLogs/default/p/c', null, 'GET', `bearer  ${admin}`)).status, 401, 'two spaces: no token, as the kubelet reads the header');
+    for (const header of [`Basic ${admin}`, 'Bearer', 'Bearer not-a-token']) {
+      assert.deepEqual(await get('/containerLogs/default/p/c', null, 'GET', header), { status: 401, body: 'Unauthorized\n' }, header);
+    }
+    // As the kubelet's union authenticator: a verified certificate answers first, its user is the caller.
+    const node = await nodeCredential('other');
+    assert.deepEqual(await get('/containerLogs/default/p/c', node, 'GET', `Bearer ${admin}`), { status: 403, body: 'Forbidden (user=system:node:other, verb=get, resource=nodes, subresource=proxy)\n' });
   });
 
   test('answers 400, not 500, to a path with malformed %-encoding', async () => {

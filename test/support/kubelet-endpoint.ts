@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ControlPlane } from '../../src/controlplane/control-plane.js';
 import { issueCertificate } from '../../src/pki.js';
 import type { ExecRequest, ExecStreams } from '../../src/node/kubelet-api/exec-session.js';
+import { TokenReviewAuthenticator } from '../../src/node/kubelet-api/authentication.js';
 import { SubjectAccessReviewAuthorizer } from '../../src/node/kubelet-api/authorization.js';
 import { KubeletApiServer, KubeletError, type ContainerRef, type KubeletBackend } from '../../src/node/kubelet-api/server.js';
 import { KubeClient } from '../../src/node/kube-client/client.js';
@@ -90,7 +91,7 @@ export async function startTestKubelet(plane: ControlPlane, dir: string, node: s
   const backend = new TestKubelet(dir);
   const endpoint = await KubeletApiServer.start({
     host: '127.0.0.1', port: 0, cert: serving.cert, key: serving.key, clientCa: plane.pki.ca.cert, backend,
-    nodeName: node, authorizer: new SubjectAccessReviewAuthorizer(client),
+    nodeName: node, authenticator: new TokenReviewAuthenticator(client), authorizer: new SubjectAccessReviewAuthorizer(client),
   });
   const response = await api(plane, 'POST', '/api/v1/nodes', {
     body: {

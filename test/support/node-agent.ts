@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { issueCertificate } from '../../src/pki.js';
 import { NodeAgent } from '../../src/node/agent.js';
 import { KubeClient } from '../../src/node/kube-client/client.js';
+import { TokenReviewAuthenticator } from '../../src/node/kubelet-api/authentication.js';
 import { SubjectAccessReviewAuthorizer } from '../../src/node/kubelet-api/authorization.js';
 import type { LinuxRuntime } from '../../src/runtime/index.js';
 import { api, type StartedPlane } from './controlplane.js';
@@ -34,7 +35,7 @@ export async function startTestNode(started: StartedPlane, runtime: LinuxRuntime
     address: '127.0.0.1',
     mountMode: 'bind',
     insecureRegistries: [],
-    kubelet: { host: '127.0.0.1', port: 0, cert: serving.cert, key: serving.key, clientCa: ca.cert, nodeName: name, authorizer: new SubjectAccessReviewAuthorizer(kube) },
+    kubelet: { host: '127.0.0.1', port: 0, cert: serving.cert, key: serving.key, clientCa: ca.cert, nodeName: name, authenticator: new TokenReviewAuthenticator(kube), authorizer: new SubjectAccessReviewAuthorizer(kube) },
     hostpodVersion: 'test',
     log: (level, message, fields = {}) => logs.push(JSON.stringify({ level, message, ...fields })),
     pollMs: 100,

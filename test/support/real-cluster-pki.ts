@@ -1,7 +1,8 @@
 /**
  * The files a real control plane starts from, as kubeadm lays them out (its `/etc/kubernetes`):
  * the cluster CA, the API server's serving and kubelet-client certificates, the service-account
- * key pair, and kubeconfigs for the admin, the controller manager and the scheduler.
+ * key pair, the front proxy's CA and client certificate (the aggregation layer's), and kubeconfigs
+ * for the admin, the controller manager and the scheduler.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,9 +21,14 @@ export interface ClusterFiles {
     servingCert: string; servingKey: string;
     kubeletClientCert: string; kubeletClientKey: string;
     serviceAccountKey: string; serviceAccountPub: string;
+    /** kubeadm's front-proxy-ca and front-proxy-client: what the API server proxies to aggregated APIs with. */
+    frontProxyCaCert: string; frontProxyClientCert: string; frontProxyClientKey: string;
     admin: string; controllerManager: string; scheduler: string;
   };
 }
+
+/** The front proxy client certificate's common name: --requestheader-allowed-names. */
+export const FRONT_PROXY_CLIENT = 'front-proxy-client';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
@@ -56,6 +62,10 @@ export async function writeClusterFiles(dir: string, server: string, hosts: read
   const admin = await issueCertificate(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' });
   const controllerManager = await issueCertificate(ca, { commonName: 'system:kube-controller-manager', usage: 'client' });
   const scheduler = await issueCertificate(ca, { commonName: 'system:kube-scheduler', usage: 'client' });
+  // A CA of its own, as kubeadm's: an aggregated API server trusts the user headers only from
+  // certificates of this CA, never a client certificate of the cluster CA.
+  const frontProxyCa = await createCa();
+  const frontProxyClient = await issueCertificate(frontProxyCa, { commonName: FRONT_PROXY_CLIENT, usage: 'client' });
   const serviceAccount = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return {
     dir, ca, admin,
@@ -65,6 +75,8 @@ export async function writeClusterFiles(dir: string, server: string, hosts: read
       kubeletClientCert: write('apiserver-kubelet-client.crt', kubeletClient.cert), kubeletClientKey: write('apiserver-kubelet-client.key', kubeletClient.key),
       serviceAccountKey: write('sa.key', serviceAccount.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
       serviceAccountPub: write('sa.pub', serviceAccount.publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+      frontProxyCaCert: write('front-proxy-ca.crt', frontProxyCa.cert),
+      frontProxyClientCert: write('front-proxy-client.crt', frontProxyClient.cert), frontProxyClientKey: write('front-proxy-client.key', frontProxyClient.key),
       admin: write('admin.conf', certificateKubeconfig(server, ca.cert, 'kubernetes-admin', admin)),
       controllerManager: write('controller-manager.conf', certificateKubeconfig(server, ca.cert, 'system:kube-controller-manager', controllerManager)),
       scheduler: write('scheduler.conf', certificateKubeconfig(server, ca.cert, 'system:kube-scheduler', scheduler)),

@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubeBinary, type Component } from './kube-binaries.js';
-import { writeClusterFiles, type ClusterFiles } from './real-cluster-pki.js';
+import { FRONT_PROXY_CLIENT, writeClusterFiles, type ClusterFiles } from './real-cluster-pki.js';
 
 export interface RealCluster {
   /** https://ADDRESS:PORT */
@@ -50,6 +50,12 @@ export interface RealClusterOptions {
    * accounts: a test that creates pods makes each namespace's `default` account itself.
    */
   controllers?: boolean;
+  /**
+   * Run the aggregation layer as kubeadm configures it (default false): the front proxy's request
+   * headers and client certificate, and routing to an APIService's endpoints rather than its
+   * Service's cluster IP (no kube-proxy here): what metrics-server's `metrics.k8s.io` needs.
+   */
+  aggregator?: boolean;
 }
 
 /** A free TCP port on `host`. */
@@ -180,6 +186,13 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${p.serviceAccountPub}`, `--service-account-signing-key-file=${p.serviceAccountKey}`,
       '--service-cluster-ip-range=10.96.0.0/12', '--profiling=false',
+      ...(options.aggregator ? [
+        `--requestheader-client-ca-file=${p.frontProxyCaCert}`, `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
+        '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',
+        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+        `--proxy-client-cert-file=${p.frontProxyClientCert}`, `--proxy-client-key-file=${p.frontProxyClientKey}`,
+        '--enable-aggregator-routing=true',
+      ] : []),
     ]);
     await until('kube-apiserver', async () => ((await call('GET', '/readyz')).status === 200 ? true : undefined), 60_000, dead);
 

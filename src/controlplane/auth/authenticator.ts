@@ -18,13 +18,17 @@ export class Authenticator {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** The user a bearer token is (a TokenReview's question), or undefined. */
+  authenticateToken(token: string): UserInfo | undefined {
+    if (isAdminToken(this.keys, token)) return ADMIN_USER;
+    return this.#serviceAccount(token);
+  }
+
   /** The user behind an `Authorization` header, or undefined (401). */
   authenticate(authorization: string | undefined, certificate?: PeerCertificate): UserInfo | undefined {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) return certificate ? certificateUser(certificate) : undefined;
-    const token = match[1]!;
-    if (isAdminToken(this.keys, token)) return ADMIN_USER;
-    return this.#serviceAccount(token);
+    return this.authenticateToken(match[1]!);
   }
 
   #serviceAccount(token: string): UserInfo | undefined {

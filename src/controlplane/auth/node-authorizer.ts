@@ -41,7 +41,8 @@ export function authorizeNode(user: UserInfo, node: string, a: Attributes, graph
     case '/serviceaccounts':
       return createToken(node, a, name, graph);
     case 'authorization.k8s.io/subjectaccessreviews':
-      // The kubelet asks whether its callers may use its endpoint.
+    case 'authentication.k8s.io/tokenreviews':
+      // The kubelet asks who its callers are and whether they may use its endpoint (system:node's rules).
       return a.verb === 'create' ? allow : deny();
     default:
       return deny();

@@ -55,6 +55,8 @@ export interface AnsweredCreate {
   body: Obj;
   /** Who asks, and whether it is a dry run. */
   context: RequestContext;
+  /** The server's token authentication, for a TokenReview. */
+  authenticateToken?: (token: string) => UserInfo | undefined;
 }
 
 /** A resource's definition as it is written: its scope comes from the catalogue of built-in kinds. */

@@ -29,6 +29,7 @@ import { selfSubjectAccessReviews } from './definitions/selfsubjectaccessreviews
 import { selfSubjectReviews } from './definitions/selfsubjectreviews.js';
 import { serviceAccounts } from './definitions/serviceaccounts.js';
 import { subjectAccessReviews } from './definitions/subjectaccessreviews.js';
+import { tokenReviews } from './definitions/tokenreviews.js';
 import { services } from './definitions/services.js';
 import { endpoints } from './definitions/endpoints.js';
 import { endpointSlices } from './definitions/endpointslices.js';
@@ -38,7 +39,7 @@ import { ResourceRegistry } from './registry.js';
 /** Every served resource, in discovery order (kube-apiserver's groups, and each group's resources, alphabetical). */
 export const RESOURCES: readonly ResourceDefinition[] = [
   namespaces, pods, bindings, nodes, events, serviceAccounts, configMaps, secrets, services, endpoints, controllerRevisions, daemonSets, deployments, replicaSets,
-  selfSubjectReviews, localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectRulesReviews, subjectAccessReviews,
+  selfSubjectReviews, tokenReviews, localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectRulesReviews, subjectAccessReviews,
   cronJobs, jobs,
   clusterRoleBindings, clusterRoles, roleBindings, roles,
   customResourceDefinitions,

@@ -50,7 +50,8 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     const warnings: string[] = [];
     const answered = keepingWarnings(warnings, () => {
       const body = decodeWrite(info, raw, context.fieldValidation ?? DEFAULT_FIELD_VALIDATION, warnings);
-      return info.answerCreate!({ api, namespace, body, context });
+      const authenticateToken = (token: string): UserInfo | undefined => handler.options.authenticator.authenticateToken(token);
+      return info.answerCreate!({ api, namespace, body, context, authenticateToken });
     });
     return sendJson(response, 201, answered, warnings);
   }

@@ -1,16 +1,18 @@
 /**
  * Who may use the kubelet endpoint, decided as the kubelet decides it: the caller (the user of
- * its client certificate) is authorized by the API server through a SubjectAccessReview for the
+ * its client certificate, or of its bearer token: authentication.ts) is authorized by the API server through a SubjectAccessReview for the
  * node's `nodes/proxy` (or `nodes/stats`, `nodes/metrics`, `nodes/log` for those paths), with
  * the verb its HTTP method maps to; answers are cached as the kubelet's webhook authorizer
  * caches them (allowed for 5 minutes, denied for 30 seconds).
  */
 import type { KubeClient } from '../kube-client/client.js';
 
-/** A caller of the endpoint, as its certificate names it. */
+/** A caller of the endpoint, as its certificate or the API server's TokenReview names it. */
 export interface Caller {
   name: string;
   groups: readonly string[];
+  uid?: string;
+  extra?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** What a request asks for, in the API's terms. */
@@ -56,6 +58,8 @@ export class SubjectAccessReviewAuthorizer implements KubeletAuthorizer {
       resourceAttributes: { verb: attributes.verb, group: '', version: 'v1', resource: attributes.resource, subresource: attributes.subresource, name: attributes.name },
       user: caller.name,
       groups: [...caller.groups],
+      ...(caller.uid ? { uid: caller.uid } : {}),
+      ...(caller.extra ? { extra: caller.extra } : {}),
     };
     const key = JSON.stringify(spec);
     const cached = this.#cache.get(key);

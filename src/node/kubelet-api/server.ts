@@ -1,7 +1,8 @@
 /**
  * The node's kubelet endpoint: what the API server proxies `pods/log` and `pods/exec` to.
  * HTTPS; as the kubelet does, a caller is authenticated by a client certificate from the client
- * CA (its common name the user, its organizations the groups), then authorized by the API
+ * CA (its common name the user, its organizations the groups) or else by a bearer token the API
+ * server vouches for (authentication.ts: metrics-server's service-account token), then authorized by the API
  * server for this node's `nodes/proxy` (authorization.ts): the API server's kubelet-client
  * identity gets through, another node's certificate does not.
  *
@@ -20,6 +21,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { listenFailure } from '../../port-owner.js';
 import { parsePodLogOptions, PodLogOptionsError } from '../../api/pod-log-options.js';
+import { bearerToken, type KubeletAuthenticator } from './authentication.js';
 import { requestAttributes, type Caller, type KubeletAuthorizer } from './authorization.js';
 import { ExecRequestError, parseExecRequest, type ExecRequest, type ExecStreams } from './exec-session.js';
 import { SpdyExec } from './exec-spdy.js';
@@ -70,6 +72,8 @@ export interface KubeletApiOptions {
   clientCa: string;
   /** The node this endpoint serves: the name its callers are authorized for. */
   nodeName: string;
+  /** Who a bearer token is: the API server's answer, normally (TokenReviewAuthenticator); without it, tokens are not taken (401). */
+  authenticator?: KubeletAuthenticator;
   /** Who may call it: the API server's answer, normally (SubjectAccessReviewAuthorizer). */
   authorizer: KubeletAuthorizer;
   backend: KubeletBackend;
@@ -123,14 +127,14 @@ export class KubeletApiServer {
 
   /**
    * Who is calling, and whether they may: a path whose escapes do not decode is a 400 first (Go's
-   * HTTP server refuses it before any filter), then 401 without a certificate from the client CA,
-   * then 403 unless the API server allows the caller this node's proxy.
+   * HTTP server refuses it before any filter), then 401 without a certificate from the client CA
+   * or a bearer token the API server authenticates, then 403 unless the API server allows the caller this node's proxy.
    * @throws KubeletError
    */
   async #admit(request: IncomingMessage): Promise<{ url: URL; caller: Caller; route: Route | undefined }> {
     const url = targetOf(request);
     const route = routeOf(url.pathname);
-    const caller = clientCaller(request);
+    const caller = clientCaller(request) ?? await this.#tokenCaller(request);
     if (!caller) throw new KubeletError(401, 'Unauthorized', true);
     const attributes = requestAttributes(this.options.nodeName, request.method ?? '', url.pathname);
     const what = `user=${caller.name}, verb=${attributes.verb}, resource=${attributes.resource}, subresource=${attributes.subresource}`;
@@ -142,6 +146,14 @@ export class KubeletApiServer {
     }
     if (!allowed) throw new KubeletError(403, `Forbidden (${what})`, true);
     return { url, caller, route };
+  }
+
+  /** The caller of a bearer token, as the kubelet's union authenticator tries it after the certificate. */
+  async #tokenCaller(request: IncomingMessage): Promise<Caller | undefined> {
+    const token = bearerToken(request.headers.authorization);
+    if (token === undefined || !this.options.authenticator) return undefined;
+    // A review that fails (the API server unreachable) is an authentication failure: 401, as the kubelet answers it.
+    return this.options.authenticator.authenticate(token).catch(() => undefined);
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
