@@ -1,0 +1,225 @@
+/**
+ * `kubectl debug` on a hostpod node, against both control planes (`hostpod up`, and the real
+ * kube-apiserver with a hostpod node joined): `kubectl debug node/NAME` makes a pod that is not a
+ * HostProcess pod, which the node runs as one (root, the host's `/` at `/host`) with an event that
+ * says so; `kubectl debug POD` adds an ephemeral container through `pods/ephemeralcontainers`,
+ * which the node runs once, reports and serves the logs of. kubectl 1.32, 1.27 and 1.33.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { eventually, kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
+import { removeAllContainers, startUp } from '../support/hostpod-up.js';
+import { realClusterSkip } from '../support/kube-binaries.js';
+import { freePort, startRealCluster } from '../support/real-cluster.js';
+import { joinRealNode } from '../support/real-node.js';
+import { rootSkip } from '../support/runtime.js';
+
+const skip = rootSkip() || kubectlSkip('1.27') || kubectlSkip('1.32') || kubectlSkip('1.33');
+const BASE = 'localhost/hostprocess-base:latest';
+const TOLERATION = { key: 'hostpod.io/hostprocess', operator: 'Exists', effect: 'NoSchedule' };
+
+interface Plane {
+  kubeconfig: string;
+  stop(): Promise<void>;
+}
+
+const PLANES: { name: string; skip: string | false; start(dir: string): Promise<Plane> }[] = [
+  {
+    name: 'hostpod up',
+    skip: false,
+    start: async (dir) => {
+      const up = await startUp(dir, await freePort());
+      return {
+        kubeconfig: up.kubeconfig,
+        stop: async () => {
+          await up.stop();
+          await removeAllContainers(dir);
+        },
+      };
+    },
+  },
+  {
+    name: 'the real control plane',
+    skip: realClusterSkip(),
+    start: async (dir) => {
+      const cluster = await startRealCluster();
+      const node = await joinRealNode(cluster, { name: `debug-node-${Math.random().toString(36).slice(2, 7)}`, dir: join(dir, 'node'), address: '127.0.0.1', kubeletPort: 0 }).catch(async (error: unknown) => {
+        await cluster.stop();
+        throw error;
+      });
+      return {
+        kubeconfig: cluster.kubeconfig,
+        stop: async () => {
+          await node.remove();
+          await cluster.stop();
+        },
+      };
+    },
+  },
+];
+
+type Json = Record<string, unknown>;
+interface Status { name: string; state?: { running?: Json; terminated?: { exitCode: number; reason?: string } } }
+interface PodJson { metadata: { name: string }; spec: Json & { ephemeralContainers?: Json[] }; status: { phase?: string; reason?: string; ephemeralContainerStatuses?: Status[]; containerStatuses?: Status[] } }
+
+// The bind-mode mount point `/host` is made on the host (docs/known-gaps.md): the suite removes it
+// when it made it.
+const hostDirBefore = existsSync('/host');
+
+for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${kind.name}`, { skip: skip || kind.skip, timeout: 600_000 }, () => {
+  let dir: string;
+  let plane: Plane | undefined;
+  let k: Kubectl;
+  let old: Kubectl;
+  let latest: Kubectl;
+  let nodeName: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hostpod-debug-'));
+    plane = await kind.start(dir);
+    k = kubectl('1.32', plane.kubeconfig);
+    old = kubectl('1.27', plane.kubeconfig);
+    latest = kubectl('1.33', plane.kubeconfig);
+    nodeName = await eventually(async () => {
+      const nodes = await k('get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}');
+      return nodes.stdout.trim() || undefined;
+    }, 30_000, 'the node');
+    await eventually(async () => ((await k('get', 'serviceaccount', 'default')).code === 0 ? true : undefined), 30_000, 'the default service account');
+  });
+  after(async () => {
+    await plane?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    if (!hostDirBefore && existsSync('/host')) rmdirSync('/host');
+  });
+
+  async function pod(name: string): Promise<PodJson> {
+    const result = await k('get', 'pod', name, '-o', 'json');
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as PodJson;
+  }
+
+  async function events(name: string): Promise<string> {
+    return (await k('get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message', '--no-headers')).stdout;
+  }
+
+  async function debugNode(client: Kubectl, ...args: string[]): Promise<string> {
+    const result = await client('debug', `node/${nodeName}`, '--image', BASE, ...args);
+    assert.equal(result.code, 0, result.stderr);
+    const name = /Creating debugging pod (node-debugger-\S+) with container/.exec(result.stdout + result.stderr)?.[1];
+    assert.ok(name, `kubectl debug named its pod: ${result.stdout}${result.stderr}`);
+    return name;
+  }
+
+  test('kubectl debug node/NAME runs as root with the host\'s filesystem at /host, with an event that says why', async () => {
+    const name = await debugNode(k, '--', 'sh', '-c', 'cat /host/etc/hostname; id -u');
+    const done = await eventually(async () => {
+      const p = await pod(name);
+      return p.status.phase === 'Succeeded' || p.status.phase === 'Failed' ? p : undefined;
+    }, 60_000, 'the debugging pod to end');
+    assert.equal(done.status.phase, 'Succeeded', JSON.stringify(done.status));
+    // The pod is kubectl's, not a HostProcess pod: no windowsOptions, host namespaces, / at /host.
+    assert.equal((done.spec['securityContext'] as Json | undefined)?.['windowsOptions'], undefined);
+    assert.equal(done.spec['hostPID'], true);
+    const logs = await k('logs', name);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout, `${readFileSync('/etc/hostname', 'utf8').trim()}\n0\n`);
+    assert.match(await events(name), /Normal\s+RunningAsHostProcess\s+Running as a HostProcess container \(as root, NT AUTHORITY\\SYSTEM, in bind mode, with the host's filesystem at \/host\) because hostpod nodes run only HostProcess pods/);
+    assert.equal((await k('delete', 'pod', name)).code, 0);
+  });
+
+  test('kubectl 1.33 debug node/NAME --profile=sysadmin (privileged) runs the same way; a pod asking for isolation stays refused', async () => {
+    const name = await debugNode(latest, '--profile=sysadmin', '--', 'sh', '-c', 'id -u; test -d /host/proc && echo host-root');
+    await eventually(async () => ((await pod(name)).status.phase === 'Succeeded' ? true : undefined), 60_000, 'Succeeded');
+    assert.equal((await k('logs', name)).stdout, '0\nhost-root\n');
+    assert.equal((await k('delete', 'pod', name)).code, 0);
+
+    // The baseline profile asks for the node's namespaces not to be shared: hostpod cannot give that.
+    const isolated = await debugNode(latest, '--profile=baseline', '--', 'true');
+    const refused = await eventually(async () => {
+      const p = await pod(isolated);
+      return p.status.phase === 'Failed' ? p : undefined;
+    }, 60_000, 'Failed');
+    assert.equal(refused.status.reason, 'NotHostProcess');
+    assert.equal((await k('delete', 'pod', isolated)).code, 0);
+  });
+
+  test('kubectl debug POD adds an ephemeral container: it runs once, ends terminated exit 0, and kubectl logs -c shows its output', async () => {
+    const target = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'target' },
+      spec: {
+        securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
+        hostNetwork: true, tolerations: [TOLERATION], terminationGracePeriodSeconds: 2,
+        containers: [{ name: 'main', image: BASE, command: ['/bin/sh', '-c', 'sleep 600'] }],
+      },
+    };
+    const file = join(dir, 'target.json');
+    writeFileSync(file, JSON.stringify(target));
+    assert.equal((await k('apply', '-f', file)).code, 0);
+    await eventually(async () => ((await pod('target')).status.phase === 'Running' ? true : undefined), 60_000, 'Running');
+
+    for (const [client, container] of [[k, 'dbg'], [old, 'dbg-old']] as const) {
+      const debug = await client('debug', 'target', '--image', BASE, '-c', container, '--', 'sh', '-c', `echo hi from ${container}; id -u`);
+      assert.equal(debug.code, 0, debug.stderr);
+      const status = await eventually(async () => {
+        const s = (await pod('target')).status.ephemeralContainerStatuses?.find((c) => c.name === container);
+        return s?.state?.terminated ? s : undefined;
+      }, 60_000, `${container} terminated`);
+      assert.equal(status.state?.terminated?.exitCode, 0);
+      assert.equal(status.state?.terminated?.reason, 'Completed');
+      const logs = await client('logs', 'target', '-c', container);
+      assert.equal(logs.code, 0, logs.stderr);
+      // The pod's runAsUserName (SYSTEM) is the ephemeral container's too.
+      assert.equal(logs.stdout, `hi from ${container}\n0\n`);
+    }
+    // Never restarted; the pod's own container is untouched.
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = await pod('target');
+    assert.equal(after.status.phase, 'Running');
+    assert.equal(after.spec.ephemeralContainers?.length, 2);
+    assert.deepEqual(after.status.ephemeralContainerStatuses?.map((s) => [s.name, s.state?.terminated?.exitCode]), [['dbg', 0], ['dbg-old', 0]]);
+    assert.match(await events('target'), /Normal\s+Started\s+Started container dbg\n/);
+
+    // A running ephemeral container is stopped with the pod.
+    const long = await k('debug', 'target', '--image', BASE, '-c', 'sleeper', '--', 'sh', '-c', 'echo waiting; sleep 600');
+    assert.equal(long.code, 0, long.stderr);
+    await eventually(async () => ((await pod('target')).status.ephemeralContainerStatuses?.find((c) => c.name === 'sleeper')?.state?.running ? true : undefined), 60_000, 'sleeper running');
+    const begun = Date.now();
+    assert.equal((await k('delete', 'pod', 'target', '--wait=true')).code, 0);
+    assert.ok(Date.now() - begun < 30_000, 'the pod went within its grace period');
+  });
+
+  test('pods/ephemeralcontainers refuses what kube-apiserver refuses, with its messages', async () => {
+    const target = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'strict' },
+      spec: {
+        securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
+        hostNetwork: true, tolerations: [TOLERATION], terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: BASE, command: ['/bin/sh', '-c', 'sleep 600'] }],
+      },
+    };
+    const file = join(dir, 'strict.json');
+    writeFileSync(file, JSON.stringify(target));
+    assert.equal((await k('apply', '-f', file)).code, 0);
+    const current = await pod('strict');
+    const put = async (ephemeralContainers: Json[]): Promise<{ code: number; stderr: string }> => {
+      // No resourceVersion: the node's status writes must not make it a conflict (pods take unconditional updates).
+      const body = { ...current, metadata: { ...current.metadata, resourceVersion: undefined }, spec: { ...current.spec, ephemeralContainers } };
+      const path = join(dir, `put-${Math.random()}.json`);
+      writeFileSync(path, JSON.stringify(body));
+      return k('replace', '--raw', '/api/v1/namespaces/default/pods/strict/ephemeralcontainers', '-f', path);
+    };
+    const bad = await put([{ name: 'main', image: BASE, ports: [{ containerPort: 80 }], readinessProbe: { exec: { command: ['true'] } }, terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' }]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /spec\.ephemeralContainers\[0\]\.name: Duplicate value: "main"/);
+    assert.match(bad.stderr, /spec\.ephemeralContainers\[0\]\.ports: Forbidden: cannot be set for an Ephemeral Container/);
+    assert.match(bad.stderr, /spec\.ephemeralContainers\[0\]\.readinessProbe: Forbidden: cannot be set for an Ephemeral Container/);
+    const good = await put([{ name: 'ok', image: BASE, command: ['true'], terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' }]);
+    assert.equal(good.code, 0, good.stderr);
+    const removed = await k('replace', '--raw', '/api/v1/namespaces/default/pods/strict/ephemeralcontainers', '-f', file);
+    assert.notEqual(removed.code, 0);
+    assert.match(removed.stderr, /The Pod "strict" is invalid: spec\.ephemeralContainers: Forbidden: existing ephemeral containers "ok" may not be removed\n/);
+    assert.equal((await k('delete', 'pod', 'strict', '--wait=false')).code, 0);
+  });
+});
