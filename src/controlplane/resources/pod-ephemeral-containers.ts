@@ -19,18 +19,21 @@ import type { ResourceDefinition, StrategyContext } from './definition.js';
  */
 export function keepOnlyEphemeralContainers(stored: JsonObject, updated: JsonObject): void {
   const ephemeral = objectAt(updated, 'spec')?.['ephemeralContainers'];
+  // In place: the generic preparation goes on writing to `updated` and its metadata object.
   const metadata = ensureObject(updated, 'metadata');
-  const kept = cloneJson(stored);
-  const keptMeta = ensureObject(kept, 'metadata');
+  const { metadata: storedMeta, ...rest } = cloneJson(stored);
+  const keptMeta: JsonObject = { ...(storedMeta as JsonObject | undefined) };
   for (const key of ['resourceVersion', 'managedFields']) {
     if (metadata[key] === undefined) delete keptMeta[key];
     else keptMeta[key] = metadata[key];
   }
-  const spec = ensureObject(kept, 'spec');
+  for (const key of Object.keys(metadata)) delete metadata[key];
+  Object.assign(metadata, keptMeta);
+  for (const key of Object.keys(updated)) if (key !== 'metadata') delete updated[key];
+  Object.assign(updated, rest);
+  const spec = ensureObject(updated, 'spec');
   if (ephemeral === undefined || ephemeral === null) delete spec['ephemeralContainers'];
   else spec['ephemeralContainers'] = ephemeral;
-  for (const key of Object.keys(updated)) delete updated[key];
-  Object.assign(updated, kept);
 }
 
 /**
