@@ -1,7 +1,7 @@
 /**
  * The pod `kubectl debug node/NAME` creates, which hostpod nodes run as a HostProcess pod.
  *
- * kubectl's node-debugging pod (its `legacy`, `general`, `sysadmin` and `netadmin` profiles) is
+ * kubectl's node-debugging pod (its `legacy`, `general` and `sysadmin` profiles) is
  * not a HostProcess pod: one container, the host's network, PID and IPC namespaces, and the host's
  * `/` as a hostPath volume mounted in the container (at `/host`). A container runtime gives it the
  * host's namespaces and its root file system; a hostpod node has no container runtime, so it runs
@@ -11,7 +11,8 @@
  * and the host's `/` writable), which Pod Security admits only at the privileged level.
  *
  * The rule is narrow on purpose: a pod that asks for less (kubectl's `baseline` and `restricted`
- * profiles: isolated namespaces, no host mount), asks for an identity other than root
+ * profiles: isolated namespaces, no host mount; `netadmin`: the host's namespaces but not its `/`,
+ * which a HostProcess container would see all of), asks for an identity other than root
  * (runAsUser, runAsGroup, runAsNonRoot), names windowsOptions, or has init or several containers
  * is not this shape, and stays refused as any pod that is not a HostProcess pod.
  */

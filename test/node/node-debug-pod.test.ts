@@ -1,6 +1,6 @@
 /**
  * Which pods a hostpod node runs as HostProcess pods although they are not: the pod `kubectl debug
- * node/NAME` makes (its legacy, general, sysadmin and netadmin profiles), and nothing else.
+ * node/NAME` makes with its legacy, general and sysadmin profiles, and nothing else.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -27,7 +27,7 @@ describe('node debugging pods', () => {
     ['the legacy profile', () => {}],
     ['the general profile (no pod securityContext)', (s) => { delete s.securityContext; }],
     ['the sysadmin profile (privileged)', (s) => { s.containers[0]!.securityContext = { privileged: true }; }],
-    ['the netadmin profile (NET_ADMIN, NET_RAW)', (s) => { s.containers[0]!.securityContext = { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } }; }],
+    ['capabilities added (NET_ADMIN, NET_RAW) with the host\'s / mounted', (s) => { s.containers[0]!.securityContext = { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } }; }],
     ['runAsUser 0 said outright', (s) => { s.securityContext = { runAsUser: 0 }; }],
   ];
   for (const [name, change] of accepted) {
@@ -40,6 +40,8 @@ describe('node debugging pods', () => {
   const refused: [string, (spec: V1PodSpec) => void][] = [
     ['the baseline profile (isolated namespaces, no host mount)', (s) => { s.hostNetwork = false; s.hostPID = false; s.hostIPC = false; s.volumes = []; s.containers[0]!.volumeMounts = []; }],
     ['a pod without hostPID', (s) => { s.hostPID = false; }],
+    // netadmin's node pod shares the host's namespaces but not its /: a HostProcess container would see all of it.
+    ['the netadmin profile (host namespaces, no host mount)', (s) => { s.volumes = []; s.containers[0]!.volumeMounts = []; s.containers[0]!.securityContext = { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } }; }],
     ['a pod without the host\'s / mounted', (s) => { s.volumes = [{ name: 'host-root', hostPath: { path: '/var' } }]; }],
     ['a subPath of the host\'s /', (s) => { s.containers[0]!.volumeMounts = [{ name: 'host-root', mountPath: '/host', subPath: 'etc' }]; }],
     ['a non-root user for the pod', (s) => { s.securityContext = { runAsUser: 1000 }; }],
