@@ -129,11 +129,17 @@ for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${
     assert.equal((await k('delete', 'pod', name)).code, 0);
   });
 
-  test('kubectl 1.33 debug node/NAME --profile=sysadmin (privileged) runs the same way; a pod asking for isolation stays refused', async () => {
+  test('kubectl 1.33 debug node/NAME --profile=sysadmin (privileged) and 1.27 --profile=general run the same way; --profile=baseline (isolation) stays refused', async () => {
     const name = await debugNode(latest, '--profile=sysadmin', '--', 'sh', '-c', 'id -u; test -d /host/proc && echo host-root');
     await eventually(async () => ((await pod(name)).status.phase === 'Succeeded' ? true : undefined), 60_000, 'Succeeded');
     assert.equal((await k('logs', name)).stdout, '0\nhost-root\n');
     assert.equal((await k('delete', 'pod', name)).code, 0);
+
+    // kubectl 1.27 (JSON bodies), the general profile: no securityContext at all.
+    const general = await debugNode(old, '--profile=general', '--', 'sh', '-c', 'id -u');
+    await eventually(async () => ((await pod(general)).status.phase === 'Succeeded' ? true : undefined), 60_000, 'Succeeded');
+    assert.equal((await k('logs', general)).stdout, '0\n');
+    assert.equal((await k('delete', 'pod', general)).code, 0);
 
     // The baseline profile asks for the node's namespaces not to be shared: hostpod cannot give that.
     const isolated = await debugNode(latest, '--profile=baseline', '--', 'true');
