@@ -74,11 +74,11 @@ export class ContainerLifecycle {
   }
 
   /** Starts what is due in the kubelet's order (init containers one by one, then the rest), or says why it waits. */
-  async sync(tracks: readonly ContainerTrack[]): Promise<void> {
+  async sync(all: readonly ContainerTrack[]): Promise<void> {
     const { runtime } = this.node;
     const progress: ContainerProgress[] = [];
-    const ephemeral = tracks.filter((t) => t.ephemeral);
-    tracks = tracks.filter((t) => !t.ephemeral);
+    // Ephemeral containers are not in the kubelet's order: they start on their own, below.
+    const tracks = all.filter((t) => !t.ephemeral);
     for (const track of tracks) {
       // A container being stopped is still running; an init container counts once it has ended.
       const running = track.running(runtime) || (!track.init && track.stopping);
@@ -104,7 +104,7 @@ export class ContainerLifecycle {
     }
     // As the kubelet: an ephemeral container starts once, even before initialization completes,
     // and is never restarted.
-    for (const track of ephemeral) if (track.current === undefined) await this.#startOrWait(track);
+    for (const track of all) if (track.ephemeral && track.current === undefined) await this.#startOrWait(track);
   }
 
   /** Starts the track's next instance, unless it must wait (its back-off, its image, its config). */
