@@ -227,5 +227,15 @@ for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${
     assert.notEqual(removed.code, 0);
     assert.match(removed.stderr, /The Pod "strict" is invalid: spec\.ephemeralContainers: Forbidden: existing ephemeral containers "ok" may not be removed\n/);
     assert.equal((await k('delete', 'pod', 'strict', '--wait=false')).code, 0);
+
+    // HostProcess on the containers only: kubectl debug's container (no securityContext) is not
+    // one, and a pod with any HostProcess container must be all HostProcess.
+    const split = { ...target, metadata: { name: 'split' }, spec: { ...target.spec, securityContext: {}, containers: [{ ...target.spec.containers[0], securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } } }] } };
+    writeFileSync(file, JSON.stringify(split));
+    assert.equal((await k('apply', '-f', file)).code, 0);
+    const mixed = await k('debug', 'split', '--image', BASE, '-c', 'dbg', '--', 'true');
+    assert.notEqual(mixed.code, 0);
+    assert.match(mixed.stderr, /The Pod "split" is invalid: spec: Invalid value: "": If pod contains any hostProcess containers then all containers must be HostProcess containers/);
+    assert.equal((await k('delete', 'pod', 'split', '--wait=false')).code, 0);
   });
 });
