@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
-import { removeAllContainers, startUp } from '../support/hostpod-up.js';
+import { removeAllContainers, startUp, type UpProcess } from '../support/hostpod-up.js';
 import { realClusterSkip } from '../support/kube-binaries.js';
 import { freePort, startRealCluster } from '../support/real-cluster.js';
 import { joinRealNode } from '../support/real-node.js';
@@ -185,10 +185,10 @@ for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${
     }
     // Never restarted; the pod's own container is untouched.
     await new Promise((r) => setTimeout(r, 2000));
-    const after = await pod('target');
-    assert.equal(after.status.phase, 'Running');
-    assert.equal(after.spec.ephemeralContainers?.length, 2);
-    assert.deepEqual(after.status.ephemeralContainerStatuses?.map((s) => [s.name, s.state?.terminated?.exitCode]), [['dbg', 0], ['dbg-old', 0]]);
+    const later = await pod('target');
+    assert.equal(later.status.phase, 'Running');
+    assert.equal(later.spec.ephemeralContainers?.length, 2);
+    assert.deepEqual(later.status.ephemeralContainerStatuses?.map((s) => [s.name, s.state?.terminated?.exitCode]), [['dbg', 0], ['dbg-old', 0]]);
     assert.match(await events('target'), /Normal\s+Started\s+Started container dbg\n/);
 
     // A running ephemeral container is stopped with the pod.
@@ -270,5 +270,56 @@ for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${
     assert.notEqual(mixed.code, 0);
     assert.match(mixed.stderr, /The Pod "split" is invalid: spec: Invalid value: "": If pod contains any hostProcess containers then all containers must be HostProcess containers/);
     assert.equal((await k('delete', 'pod', 'split', '--wait=false')).code, 0);
+  });
+});
+
+describe('kubectl debug POD across a kill -9 of hostpod up', { skip: skip, timeout: 300_000 }, () => {
+  let dir: string;
+  let up: UpProcess | undefined;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hostpod-debug-kill-'));
+  });
+  after(async () => {
+    await up?.stop();
+    await removeAllContainers(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a running ephemeral container is adopted, not restarted, by the next hostpod up; it stops with its pod', async () => {
+    const port = await freePort();
+    up = await startUp(dir, port);
+    const k = kubectl('1.32', up.kubeconfig);
+    await eventually(async () => ((await k('get', 'serviceaccount', 'default')).code === 0 ? true : undefined), 30_000, 'the default service account');
+    const file = join(dir, 'survivor.json');
+    writeFileSync(file, JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'survivor' },
+      spec: {
+        securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
+        hostNetwork: true, terminationGracePeriodSeconds: 2,
+        containers: [{ name: 'main', image: BASE, command: ['/bin/sh', '-c', 'sleep 600'] }],
+      },
+    }));
+    assert.equal((await k('apply', '-f', file)).code, 0);
+    const status = async (): Promise<Status | undefined> => {
+      const result = await k('get', 'pod', 'survivor', '-o', 'json');
+      return result.code === 0 ? (JSON.parse(result.stdout) as PodJson).status.ephemeralContainerStatuses?.[0] : undefined;
+    };
+    await eventually(async () => ((await k('get', 'pod', 'survivor', '-o', 'jsonpath={.status.phase}')).stdout === 'Running' ? true : undefined), 60_000, 'Running');
+    const debug = await k('debug', 'survivor', '--image', BASE, '-c', 'dbg', '--', 'sh', '-c', 'echo started; sleep 600');
+    assert.equal(debug.code, 0, debug.stderr);
+    const before = await eventually(async () => {
+      const s = await status();
+      return s?.state?.running ? s : undefined;
+    }, 60_000, 'dbg running');
+
+    await up.kill();
+    up = await startUp(dir, port);
+    const again = kubectl('1.32', up.kubeconfig);
+    await new Promise((r) => setTimeout(r, 3000));
+    const adopted = await status();
+    assert.deepEqual(adopted?.state?.running, before.state?.running, 'the same instance, still running');
+    assert.equal((adopted as { containerID?: string } | undefined)?.containerID, (before as { containerID?: string }).containerID);
+    assert.equal((await again('logs', 'survivor', '-c', 'dbg')).stdout, 'started\n');
+    assert.equal((await again('delete', 'pod', 'survivor', '--wait=true')).code, 0);
   });
 });
