@@ -3,7 +3,8 @@
  * kube-apiserver with a hostpod node joined): `kubectl debug node/NAME` makes a pod that is not a
  * HostProcess pod, which the node runs as one (root, the host's `/` at `/host`) with an event that
  * says so; `kubectl debug POD` adds an ephemeral container through `pods/ephemeralcontainers`,
- * which the node runs once, reports and serves the logs of. kubectl 1.32, 1.27 and 1.33.
+ * which the node runs once, reports and serves the logs of, and adopts across a kill -9 of
+ * `hostpod up`. kubectl 1.32, 1.27 and 1.33.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
