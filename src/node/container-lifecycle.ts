@@ -11,6 +11,7 @@ import { nextPodStep, type ContainerProgress, type RestartPolicy } from '../runt
 import type { ApiObjectSource } from './api-objects.js';
 import type { ContainerTrack } from './container-track.js';
 import { podFullName, podRef, type NodeContext } from './node-context.js';
+import { runnablePod } from './node-debug-pod.js';
 import { ProbeWorker, runHandler, type ProbeKind, type ProbeTarget } from './probes.js';
 
 /** What the lifecycle needs of its pod worker. */
@@ -73,9 +74,11 @@ export class ContainerLifecycle {
   }
 
   /** Starts what is due in the kubelet's order (init containers one by one, then the rest), or says why it waits. */
-  async sync(tracks: readonly ContainerTrack[]): Promise<void> {
+  async sync(all: readonly ContainerTrack[]): Promise<void> {
     const { runtime } = this.node;
     const progress: ContainerProgress[] = [];
+    // Ephemeral containers are not in the kubelet's order: they start on their own, below.
+    const tracks = all.filter((t) => !t.ephemeral);
     for (const track of tracks) {
       // A container being stopped is still running; an init container counts once it has ended.
       const running = track.running(runtime) || (!track.init && track.stopping);
@@ -99,6 +102,9 @@ export class ContainerLifecycle {
       const track = tracks.find((t) => t.name === name);
       if (track) await this.#startOrWait(track);
     }
+    // As the kubelet: an ephemeral container starts once, even before initialization completes,
+    // and is never restarted.
+    for (const track of all) if (track.ephemeral && track.current === undefined) await this.#startOrWait(track);
   }
 
   /** Starts the track's next instance, unless it must wait (its back-off, its image, its config). */
@@ -132,10 +138,12 @@ export class ContainerLifecycle {
       return this.#createFailed(track, error);
     }
     const annotation = pod.metadata?.annotations?.[MOUNT_MODE_ANNOTATION];
-    const mountMode: MountMode = annotation === 'bind' || annotation === 'sandbox' ? annotation : this.node.mountMode;
+    // kubectl debug node's pod runs as a HostProcess pod, in bind mode (node-debug-pod.ts).
+    const runnable = runnablePod(pod);
+    const mountMode: MountMode = runnable.mountMode ?? (annotation === 'bind' || annotation === 'sandbox' ? annotation : this.node.mountMode);
     try {
       const started = await runtime.start({
-        pod,
+        pod: runnable.pod,
         container: track.spec,
         init: track.init,
         restartCount: track.nextRestartCount(runtime),

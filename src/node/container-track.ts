@@ -37,6 +37,8 @@ export class ContainerTrack {
   constructor(
     readonly spec: V1Container,
     readonly init: boolean,
+    /** An ephemeral container (`kubectl debug POD`): started once, never restarted, reported in ephemeralContainerStatuses. */
+    readonly ephemeral = false,
   ) {}
 
   get name(): string {

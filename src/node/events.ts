@@ -41,10 +41,11 @@ export class EventRecorder {
   ) {}
 
   /** Records an event about a pod, or about one of its containers when `container` names it. */
-  record(pod: V1Pod, type: EventType, reason: string, message: string, container?: { name: string; init: boolean }): void {
+  record(pod: V1Pod, type: EventType, reason: string, message: string, container?: { name: string; init: boolean; ephemeral?: boolean }): void {
     const namespace = pod.metadata?.namespace ?? 'default';
     const uid = pod.metadata?.uid ?? '';
-    const fieldPath = container ? `spec.${container.init ? 'initContainers' : 'containers'}{${container.name}}` : undefined;
+    const list = container?.ephemeral ? 'ephemeralContainers' : container?.init ? 'initContainers' : 'containers';
+    const fieldPath = container ? `spec.${list}{${container.name}}` : undefined;
     const key = `${uid}\0${fieldPath ?? ''}\0${type}\0${reason}\0${message}`;
     const now = stamp(new Date());
     const previous = this.#sent.get(key);

@@ -1,12 +1,13 @@
 /**
  * The kubelet's own admission of a pod bound to its node, before anything runs: the OS, the
  * node's labels and taints, the resources left, and, for hostpod, that the pod is a HostProcess
- * pod. A refused pod is set Failed with the reason and message the kubelet uses.
+ * pod (or the pod `kubectl debug node` makes, run as one). A refused pod is set Failed with the reason and message the kubelet uses.
  */
 import type { V1PodSpec } from '@kubernetes/client-node';
 import type { Obj } from '../api/object.js';
 import { isTerminated, matchesNodeSelector, nodeTaints, podRequest, quantity, tolerates, type Toleration } from '../policy/node-fit.js';
 import { isHostProcessPod } from '../policy/validation/index.js';
+import { isNodeDebugPod } from './node-debug-pod.js';
 
 export interface Rejection {
   reason: string;
@@ -23,7 +24,8 @@ export function admitToNode(pod: Obj, node: Obj, others: readonly Obj[]): Reject
   if (osSelector !== undefined && osSelector !== 'linux') {
     return { reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" };
   }
-  if (!isHostProcessPod(spec)) {
+  // kubectl debug node's pod runs as a HostProcess pod (node-debug-pod.ts); no other pod does.
+  if (!isHostProcessPod(spec) && !isNodeDebugPod(spec)) {
     return {
       reason: 'NotHostProcess',
       message: 'hostpod runs only HostProcess pods: set spec.securityContext.windowsOptions.hostProcess: true (with hostNetwork: true), or run this pod on a node with a container runtime',

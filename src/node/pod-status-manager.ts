@@ -27,13 +27,18 @@ export class PodStatusManager {
   ) {}
 
   statuses(tracks: readonly ContainerTrack[], init: boolean): ContainerStatusJson[] {
-    return tracks.filter((t) => t.init === init).map((t) => t.status(this.runtime));
+    return tracks.filter((t) => t.init === init && !t.ephemeral).map((t) => t.status(this.runtime));
+  }
+
+  /** The ephemeral containers' statuses (`kubectl debug POD`), which count for neither phase nor readiness. */
+  ephemeralStatuses(tracks: readonly ContainerTrack[]): ContainerStatusJson[] {
+    return tracks.filter((t) => t.ephemeral).map((t) => t.status(this.runtime));
   }
 
   phase(tracks: readonly ContainerTrack[], policy: RestartPolicy, terminal: TerminalStatus | undefined): PodPhase {
     if (terminal) return terminal.phase;
     const inits = tracks.filter((t) => t.init).map((t) => t.name);
-    const names = tracks.filter((t) => !t.init).map((t) => t.name);
+    const names = tracks.filter((t) => !t.init && !t.ephemeral).map((t) => t.name);
     return podPhase(policy, inits, this.statuses(tracks, true), names, this.statuses(tracks, false));
   }
 
@@ -45,7 +50,8 @@ export class PodStatusManager {
     const initStatuses = this.statuses(tracks, true);
     const statuses = this.statuses(tracks, false);
     const inits = tracks.filter((t) => t.init).map((t) => t.name);
-    const names = tracks.filter((t) => !t.init).map((t) => t.name);
+    const names = tracks.filter((t) => !t.init && !t.ephemeral).map((t) => t.name);
+    const ephemeralStatuses = this.ephemeralStatuses(tracks);
     const phase = this.phase(tracks, policy, terminal);
     const previous = (pod.status?.conditions ?? []) as unknown as PodConditionJson[];
     const owned = new Set(['Initialized', 'Ready', 'ContainersReady']);
@@ -60,6 +66,7 @@ export class PodStatusManager {
       startTime,
       ...(initStatuses.length > 0 ? { initContainerStatuses: initStatuses } : {}),
       containerStatuses: statuses,
+      ...(ephemeralStatuses.length > 0 ? { ephemeralContainerStatuses: ephemeralStatuses } : {}),
       ...(terminal ? { reason: terminal.reason, message: terminal.message } : {}),
       ...(pod.status?.qosClass ? { qosClass: pod.status.qosClass } : {}),
     };

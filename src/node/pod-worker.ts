@@ -14,6 +14,8 @@ import { podRef, type NodeContext } from './node-context.js';
 import { deletePodNow } from './pod-api.js';
 import { PodStatusManager, type TerminalStatus } from './pod-status-manager.js';
 import { PodVolumes } from './volumes/pod-volumes.js';
+import { hostProcessMessage, isNodeDebugPod, RUNNING_AS_HOST_PROCESS } from './node-debug-pod.js';
+import { isHostProcessPod } from '../policy/validation/index.js';
 
 export type { NodeContext } from './node-context.js';
 
@@ -39,6 +41,7 @@ export class PodWorker {
   /** Ended by the node itself: activeDeadlineSeconds. */
   #terminal: TerminalStatus | undefined;
   #startTime: string | undefined;
+  #announced = false;
   readonly dir: string;
   readonly done: Promise<void>;
 
@@ -63,6 +66,7 @@ export class PodWorker {
       ...(pod.spec?.initContainers ?? []).map((c) => new ContainerTrack(c, true)),
       ...(pod.spec?.containers ?? []).map((c) => new ContainerTrack(c, false)),
     ];
+    this.#addEphemeralTracks(pod);
     // Re-adoption: the instances an earlier agent started, by restart count.
     const containers = adopted.map((id) => node.runtime.inspect(id)).sort((a, b) => a.restartCount - b.restartCount);
     for (const container of containers) this.tracks.find((t) => t.name === container.name && t.init === container.init)?.instances.push(container.id);
@@ -86,7 +90,15 @@ export class PodWorker {
   /** A newer version of the pod from the API. */
   update(pod: V1Pod): void {
     this.#pod = pod;
+    this.#addEphemeralTracks(pod);
     this.kick();
+  }
+
+  /** Tracks for the ephemeral containers added to the pod (`kubectl debug POD`); they are only ever added. */
+  #addEphemeralTracks(pod: V1Pod): void {
+    for (const container of pod.spec?.ephemeralContainers ?? []) {
+      if (!this.tracks.some((t) => t.name === container.name)) this.tracks.push(new ContainerTrack(container, false, true));
+    }
   }
 
   /** The pod is gone from the API: stop what runs, without a final status. */
@@ -165,12 +177,21 @@ export class PodWorker {
       await this.#publish();
       return;
     }
+    this.#announceHostProcess();
     if (!(await this.#syncVolumes())) {
       await this.#publish();
       return;
     }
     await this.#lifecycle.sync(this.tracks);
     await this.#publish();
+  }
+
+  /** kubectl debug node's pod is run as a HostProcess pod: its event says so, once. */
+  #announceHostProcess(): void {
+    const spec = this.#pod.spec;
+    if (this.#announced || !spec || isHostProcessPod(spec) || !isNodeDebugPod(spec)) return;
+    this.#announced = true;
+    this.node.events.record(this.#pod, 'Normal', RUNNING_AS_HOST_PROCESS, hostProcessMessage(spec));
   }
 
   #deadlineExceeded(): boolean {

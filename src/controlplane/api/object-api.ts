@@ -324,10 +324,11 @@ export class ObjectApi {
 
   /** What the field manager is told of a write. */
   #fieldWrite(info: ResourceDefinition, context: RequestContext, subresource: string): FieldWrite {
-    const ignored = subresource === 'status' ? [['f:spec']] : subresource === '' && hasSubresource(info, 'status') ? [['f:status']] : [];
+    const main = subresource === '' || subresource === 'ephemeralcontainers';
+    const ignored = subresource === 'status' ? [['f:spec']] : main && hasSubresource(info, 'status') ? [['f:status']] : [];
     return {
       types: fieldTypesOf(info), manager: managerOf(context.owner ?? {}, ''), apiVersion: groupVersion(info),
-      subresource: subresource === 'status' || subresource === 'scale' ? subresource : '', now: formatTimestamp(this.now()), ignored,
+      subresource: subresource === 'status' || subresource === 'scale' || subresource === 'ephemeralcontainers' ? subresource : '', now: formatTimestamp(this.now()), ignored,
     };
   }
 

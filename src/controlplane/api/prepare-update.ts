@@ -7,8 +7,8 @@ import { applyDefaults } from './apply-defaults.js';
 import { copyField, ensureObject, objectAt, semanticEqual, type JsonObject } from '../../api/defaults/json.js';
 import { hasSubresource, kindKey, type ResourceDefinition } from '../resources/definition.js';
 
-/** Which endpoint the update came through: the object itself, `/status`, or a namespace's `/finalize`. */
-export type UpdateSubresource = '' | 'status' | 'finalize';
+/** Which endpoint the update came through: the object itself, `/status`, a namespace's `/finalize`, or a pod's `/ephemeralcontainers`. */
+export type UpdateSubresource = '' | 'status' | 'finalize' | 'ephemeralcontainers';
 
 /**
  * A copy of `newObject` ready to store over `oldObject` (neither is changed). Both are defaulted;

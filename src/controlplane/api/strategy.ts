@@ -45,7 +45,7 @@ export class ResourceStrategy implements Strategy {
       // Binding is the registry's own write: it sets spec.nodeName and the PodScheduled condition.
       return { ...object, metadata: { ...metaOf(current), resourceVersion: metaOf(object).resourceVersion } };
     }
-    const mode = subresource === 'status' || subresource === 'finalize' ? subresource : '';
+    const mode = subresource === 'status' || subresource === 'finalize' || subresource === 'ephemeralcontainers' ? subresource : '';
     // Admission runs before the generation is decided, so fields it restores are no spec change.
     const admitted = info.admitUpdate && mode === '' ? info.admitUpdate(current, object) : object;
     return prepareForUpdate(info, current, admitted, mode);
@@ -57,7 +57,7 @@ export class ResourceStrategy implements Strategy {
     const errors = info.validatesMetadata && !current ? [] : validateMetadata(info, object);
     if (errors.length > 0) throw invalidObject(info, object, errors);
     if (subresource === 'status') return [];
-    return info.validate?.(object, current, this.#context(context)) ?? [];
+    return info.validate?.(object, current, { ...this.#context(context), ...(subresource === undefined ? {} : { subresource }) }) ?? [];
   }
 
   checkDelete(info: ResourceDefinition, object: Obj, context: RequestContext): void {

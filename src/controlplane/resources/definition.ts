@@ -41,6 +41,8 @@ export interface StrategyContext {
   warnings?: string[];
   /** kube-apiserver's --allow-privileged (true when not said). */
   allowPrivileged?: boolean;
+  /** The subresource an update came through (`ephemeralcontainers`), when not the object itself. */
+  subresource?: string;
   /** Every stored object of a resource (as the store names it), in all namespaces: what a Service's allocation reads. */
   listAll?: (resource: string) => Obj[];
   /** The service cluster IP and node port ranges (--service-cluster-ip-range, --service-node-port-range). */

@@ -1,6 +1,6 @@
 /**
  * Decoding batch/v1 Jobs and CronJobs from Protobuf, as `kubectl create job` (and `--from=cronjob`)
- * and `kubectl create cronjob` send them: the messages of protobuf-batch-types.ts, turned into the
+ * and `kubectl create cronjob` send them, and Pods as `kubectl debug node/NAME` (1.32+) sends them: the messages of protobuf-batch-types.ts, turned into the
  * JSON the API server would have been sent (times as RFC 3339, quantities and int-or-strings as
  * their JSON forms, embedded structs inlined, Go's omitted zero values left out). A field this
  * table does not know is refused rather than dropped.
@@ -10,7 +10,7 @@ import { badRequest, StatusError } from '../api/status-error.js';
 import { BATCH_MESSAGES, POINTER_FIELDS } from './protobuf-batch-types.js';
 
 /** The kinds decoded here, by their message's name. */
-export const BATCH_KINDS: ReadonlyMap<string, string> = new Map([['Job', 'batch_v1_Job'], ['CronJob', 'batch_v1_CronJob']]);
+export const BATCH_KINDS: ReadonlyMap<string, string> = new Map([['Job', 'batch_v1_Job'], ['CronJob', 'batch_v1_CronJob'], ['Pod', 'core_v1_Pod']]);
 
 // Go structs embedded in their parent, whose fields JSON writes at the parent's level.
 const INLINE = new Set(['handler', 'ephemeralContainerCommon', 'volumeSource']);

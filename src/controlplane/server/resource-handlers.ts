@@ -34,7 +34,7 @@ export interface ResourceRequest {
   user: UserInfo;
 }
 
-const STATUS_LIKE = new Set(['status', 'finalize']);
+const STATUS_LIKE = new Set(['status', 'finalize', 'ephemeralcontainers']);
 
 export async function serveResource(handler: ApiHandler, request: IncomingMessage, response: ServerResponse, r: ResourceRequest): Promise<void> {
   const { api } = handler.options;
@@ -63,6 +63,8 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     throw new StatusError(404, 'NotFound', `the server could not find the requested resource`);
   }
   if (!info.verbs.includes(r.verb) && subresource === undefined) throw methodNotSupported(info, r.verb);
+  // pods/ephemeralcontainers takes get, update and patch only: a create there must not make a pod.
+  if (subresource === 'ephemeralcontainers' && !['get', 'update', 'patch'].includes(r.verb)) throw methodNotSupported(info, r.verb);
   const context = { ...writeContext(r.verb, query, r.user), owner: fieldOwner(query, request) };
   const representation = negotiate(request.headers.accept);
   if (representation.type === 'not-acceptable') {

@@ -16,6 +16,7 @@ export { effectiveHostProcess, isHostProcessPod, validateHostProcess } from './h
 export { validateRunAsUserName, validateWindowsOptions } from './windows-options.js';
 export { validatePodOS } from './pod-os.js';
 export { validatePodSpec } from './pod-spec.js';
+export { validateEphemeralContainersUpdate } from './ephemeral-containers.js';
 
 export type ValidationOptions = PodSpecOptions;
 

@@ -17,6 +17,7 @@ import { podPrinter } from '../../tables/pods.js';
 import { ALL_VERBS, defineResource, STATUS_VERBS } from '../definition.js';
 import { preparePodForCreate, preparePodForStatusUpdate } from '../pod-strategy.js';
 import { checkPodUpdate } from '../pod-update.js';
+import { keepOnlyEphemeralContainers, validateEphemeralContainers } from '../pod-ephemeral-containers.js';
 
 export const pods = defineResource({
   group: '', version: 'v1', kind: 'Pod', resource: 'pods', singular: 'pod',
@@ -27,6 +28,7 @@ export const pods = defineResource({
     { name: 'binding', kind: 'Binding', verbs: ['create'] },
     { name: 'log', kind: 'Pod', verbs: ['get'] },
     { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+    { name: 'ephemeralcontainers', kind: 'Pod', verbs: STATUS_VERBS },
   ],
 
   // Pods have had metadata.generation since v1.33 (KEP-5067), unconditionally.
@@ -35,6 +37,7 @@ export const pods = defineResource({
   prepareForCreate: preparePodForCreate,
   prepareForUpdate(stored, updated, subresource) {
     if (subresource === 'status') preparePodForStatusUpdate(stored, updated);
+    if (subresource === 'ephemeralcontainers') keepOnlyEphemeralContainers(stored, updated);
   },
   admitCreate(pod, context) {
     const spec = (pod['spec'] ?? {}) as { serviceAccountName?: string; serviceAccount?: string };
@@ -50,6 +53,7 @@ export const pods = defineResource({
   admitUpdate: admitPodUpdate,
   validate(pod, current, context) {
     if (!current) return validateAndAdmitCreate(pods, pod, context);
+    if (context.subresource === 'ephemeralcontainers') return validateEphemeralContainers(pods, pod, current, context);
     checkPodUpdate(pods, pod, current);
     return semanticEqual(pod['spec'], current['spec']) ? [] : podSecurityInNamespace(pods, pod, context);
   },
