@@ -38,6 +38,13 @@ export class SpdyStream {
     return this.connection.sendData(this.id, data, false);
   }
 
+  /** Refuses the stream (RST_STREAM, REFUSED_STREAM): a stream whose headers are not acceptable. */
+  refuse(): Promise<void> {
+    this.#finished = true;
+    this.incoming.end();
+    return this.connection.sendReset(this.id, 3);
+  }
+
   /** Sends the last data with FIN. */
   end(data: Buffer = Buffer.alloc(0)): Promise<void> {
     if (this.#finished) return Promise.resolve();
@@ -88,6 +95,14 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
       body.writeUInt32BE(streamId & 0x7fffffff);
       await this.#write(controlFrame(type, 0, Buffer.concat([body, block])));
     });
+  }
+
+  /** @internal */
+  sendReset(streamId: number, status: number): Promise<void> {
+    const body = Buffer.alloc(8);
+    body.writeUInt32BE(streamId & 0x7fffffff, 0);
+    body.writeUInt32BE(status, 4);
+    return this.#queue(() => this.#write(controlFrame(TYPE.RST_STREAM, 0, body)));
   }
 
   /** @internal */

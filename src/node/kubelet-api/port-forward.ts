@@ -1,0 +1,112 @@
+/**
+ * What `kubectl port-forward` reaches on a node: a TCP connection to a port of the pod. A
+ * HostProcess pod's network is the host's, so the connection is made from the agent's own
+ * network namespace, to 127.0.0.1 and then ::1, as containerd dials localhost inside a pod's
+ * namespace ("host" for a host-network pod). The two framings (SPDY streams, WebSocket channels)
+ * are port-forward-spdy.ts and port-forward-websocket.ts.
+ */
+import { connect, type Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+
+/** The pod a port-forward reaches, as the kubelet names it in its errors. */
+export interface PortForwardPod {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The node it runs on, for the hint of an error. */
+  node: string;
+}
+
+/** Where the bytes from the port go, and where the forwarder's error message goes. */
+export interface ForwardStreams {
+  /** What the client sends; ends at its half-close. */
+  incoming: Readable;
+  /** Sends data; resolves once it is taken (backpressure). */
+  write(data: Buffer): Promise<void>;
+  /** Ends the data (the target closed its side). */
+  end(): Promise<void>;
+  /** Writes the error message the client prints. */
+  error(message: string): Promise<void>;
+}
+
+/** How long one connect may take (containerd's dial timeout). */
+const DIAL_TIMEOUT_MS = 5_000;
+
+/** The ports a request names: each 1-65535. @throws Error with the kubelet's message */
+export function parsePort(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65_535) throw new Error(`unable to parse "${text}" as a port: the value must be a number from 1 to 65535`);
+  const port = Number(text);
+  if (port < 1) throw new Error(`port "${text}" must be > 0`);
+  return port;
+}
+
+/**
+ * Connects to `port` on the host and copies bytes both ways until the target closes; a port
+ * nobody listens on is written to the error stream in the kubelet's words, which kubectl prints.
+ */
+export async function forwardPort(pod: PortForwardPod, port: number, streams: ForwardStreams): Promise<void> {
+  let socket: Socket;
+  try {
+    socket = await dialLocalhost(port);
+  } catch (error) {
+    streams.incoming.resume();
+    await streams.error(`error forwarding port ${port} to pod ${pod.name}_${pod.namespace}, uid ${pod.uid}: failed to execute portforward in network namespace "host": ${(error as Error).message}`
+      + ` (nothing listens on port ${port} on node "${pod.node}": a HostProcess pod shares the node's network, so its server must listen there, on 127.0.0.1, ::1 or all addresses)`).catch(() => {});
+    await streams.end().catch(() => {});
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    streams.incoming.pipe(socket);
+    socket.on('data', (chunk: Buffer) => {
+      socket.pause();
+      streams.write(chunk).then(() => socket.resume(), () => socket.destroy());
+    });
+    socket.on('end', () => { void streams.end().catch(() => {}); });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      streams.incoming.unpipe(socket);
+      streams.incoming.resume();
+      resolve();
+    });
+    // The client gone (its stream reset, the connection closed) ends the connection to the target.
+    streams.incoming.on('close', () => { if (!socket.writableEnded) socket.end(); });
+  });
+}
+
+/** 127.0.0.1 first, then ::1; the error names both attempts, as containerd's does. */
+async function dialLocalhost(port: number): Promise<Socket> {
+  try {
+    return await dial('127.0.0.1', port);
+  } catch (v4) {
+    try {
+      return await dial('::1', port);
+    } catch (v6) {
+      throw new Error(`IPv4: dial tcp4 127.0.0.1:${port}: ${reason(v4)} IPv6: dial tcp6 [::1]:${port}: ${reason(v6)}`);
+    }
+  }
+}
+
+function dial(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, timeout: DIAL_TIMEOUT_MS });
+    const fail = (error: Error): void => { socket.destroy(); reject(error); };
+    socket.once('error', fail);
+    socket.once('timeout', () => fail(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })));
+    socket.once('connect', () => {
+      socket.off('error', fail);
+      socket.setTimeout(0);
+      socket.removeAllListeners('timeout');
+      resolve(socket);
+    });
+  });
+}
+
+/** A connect error in Go's words ("connect: connection refused"). */
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connect: connection refused', EADDRNOTAVAIL: 'connect: cannot assign requested address',
+    ENETUNREACH: 'connect: network is unreachable', ETIMEDOUT: 'i/o timeout',
+  };
+  return (code && words[code]) ?? (error as Error).message;
+}
