@@ -27,6 +27,7 @@ export const pods = defineResource({
     { name: 'binding', kind: 'Binding', verbs: ['create'] },
     { name: 'log', kind: 'Pod', verbs: ['get'] },
     { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+    { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
   ],
 
   // Pods have had metadata.generation since v1.33 (KEP-5067), unconditionally.
