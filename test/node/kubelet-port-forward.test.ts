@@ -25,6 +25,8 @@ before(async () => {
   echo = createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('data', (chunk: Buffer) => socket.write(chunk.toString('utf8').toUpperCase()));
     socket.on('end', () => socket.end());
+    // A client's connection gone resets the forwarded one.
+    socket.on('error', () => {});
   });
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
   echoPort = (echo.address() as { port: number }).port;
@@ -113,6 +115,30 @@ describe('port-forward over SPDY at the kubelet endpoint', () => {
         `^error forwarding port ${closed} to pod fwd_default, uid the-uid: failed to execute portforward in network namespace "host": IPv4: dial tcp4 127\\.0\\.0\\.1:${closed}: connect: connection refused IPv6: dial tcp6 \\[::1\\]:${closed}: .* \\(nothing listens on port ${closed} on node "test-node"`));
     } finally {
       client.close();
+    }
+  });
+
+  test('the client\'s connection gone: the connection to the target is dropped, even one that ignores a half-close', async () => {
+    const closedSockets: string[] = [];
+    const stubborn = createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('data', () => socket.write('still here'));
+      socket.on('error', () => {});
+      socket.on('close', () => closedSockets.push('closed'));
+    });
+    await new Promise<void>((resolve) => stubborn.listen(0, '127.0.0.1', resolve));
+    const port = String((stubborn.address() as { port: number }).port);
+    try {
+      const client = await spdy();
+      await client.open({ streamtype: 'error', port, requestid: '0' });
+      const data = await client.open({ streamtype: 'data', port, requestid: '0' });
+      client.send(data, Buffer.from('hello'));
+      await client.until(() => client.streams.get(data)!.data.toString() === 'still here');
+      client.close();
+      const deadline = Date.now() + 5_000;
+      while (closedSockets.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(closedSockets, ['closed']);
+    } finally {
+      stubborn.close();
     }
   });
 

@@ -43,6 +43,7 @@ interface Pair {
 
 function servePairs(connection: SpdyConnection, pod: PortForwardPod): void {
   const pairs = new Map<string, Pair>();
+  const gone = new AbortController();
   connection.on('stream', (stream) => {
     const type = stream.headers['streamtype'] ?? '';
     let port: number;
@@ -85,9 +86,11 @@ function servePairs(connection: SpdyConnection, pod: PortForwardPod): void {
       write: (chunk) => data.write(chunk),
       end: () => data.end(),
       error: (message) => error.write(Buffer.from(message)),
+      gone: gone.signal,
     }).then(() => error.end()).catch(() => {});
   });
   connection.on('close', () => {
+    gone.abort();
     for (const pair of pairs.values()) clearTimeout(pair.timer);
     pairs.clear();
   });

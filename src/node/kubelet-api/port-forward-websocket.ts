@@ -72,7 +72,11 @@ function session(ws: WebSocket, pod: PortForwardPod, ports: readonly number[]): 
     // Only the data channels (even) are read; the error channels are the server's to write.
     if (channel % 2 === 0) incoming[channel / 2]?.write(payload);
   });
-  const endAll = (): void => { for (const stream of incoming) stream.end(); };
+  const gone = new AbortController();
+  const endAll = (): void => {
+    for (const stream of incoming) stream.end();
+    gone.abort();
+  };
   ws.on('close', endAll);
   ws.on('error', endAll);
 
@@ -87,6 +91,7 @@ function session(ws: WebSocket, pod: PortForwardPod, ports: readonly number[]): 
       // A channel has no end of its own in v4: the connection closes when every port is done.
       end: () => Promise.resolve(),
       error: (message) => send(2 * i + 1, Buffer.from(message)),
+      gone: gone.signal,
     });
   });
   void Promise.allSettled(forwards).then(() => ws.close(1000));

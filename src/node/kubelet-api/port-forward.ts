@@ -27,6 +27,8 @@ export interface ForwardStreams {
   end(): Promise<void>;
   /** Writes the error message the client prints. */
   error(message: string): Promise<void>;
+  /** Aborted when the client's connection is gone: the connection to the target is dropped, not half-closed. */
+  gone: AbortSignal;
 }
 
 /** How long one connect may take (containerd's dial timeout). */
@@ -68,8 +70,11 @@ export async function forwardPort(pod: PortForwardPod, port: number, streams: Fo
       streams.incoming.resume();
       resolve();
     });
-    // The client gone (its stream reset, the connection closed) ends the connection to the target.
-    streams.incoming.on('close', () => { if (!socket.writableEnded) socket.end(); });
+    // A reset, not a FIN: the target learns at once that nobody reads its answers any more.
+    const drop = (): void => { socket.resetAndDestroy(); };
+    if (streams.gone.aborted) drop();
+    streams.gone.addEventListener('abort', drop, { once: true });
+    socket.once('close', () => streams.gone.removeEventListener('abort', drop));
   });
 }
 

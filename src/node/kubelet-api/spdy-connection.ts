@@ -49,7 +49,13 @@ export class SpdyStream {
   end(data: Buffer = Buffer.alloc(0)): Promise<void> {
     if (this.#finished) return Promise.resolve();
     this.#finished = true;
+    if (this.incoming.writableEnded) this.connection.forget(this.id);
     return this.connection.sendData(this.id, data, true);
+  }
+
+  /** Whether this side has sent its FIN (or refused the stream). */
+  get finished(): boolean {
+    return this.#finished;
   }
 }
 
@@ -72,6 +78,12 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
     super();
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     socket.on('close', () => this.#close());
+    // An HTTP server's sockets allow half-open connections, and a SPDY connection has no use for
+    // one: the client's end is the connection's.
+    socket.on('end', () => {
+      this.#close();
+      socket.end();
+    });
     socket.on('error', () => this.#close());
     if (head.length > 0) this.#receive(head);
   }
@@ -95,6 +107,15 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
       body.writeUInt32BE(streamId & 0x7fffffff);
       await this.#write(controlFrame(type, 0, Buffer.concat([body, block])));
     });
+  }
+
+  /**
+   * Drops a stream closed both ways from the connection's table, so that a long connection with
+   * many streams (a port-forward serving many requests) does not keep them all.
+   * @internal
+   */
+  forget(streamId: number): void {
+    this.#streams.delete(streamId);
   }
 
   /** @internal */
@@ -149,7 +170,10 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
       const stream = this.#streams.get(frame.readUInt32BE(0) & 0x7fffffff);
       if (!stream) return;
       if (body.length > 0) stream.incoming.write(body);
-      if (flags & FLAG_FIN) stream.incoming.end();
+      if (flags & FLAG_FIN) {
+        stream.incoming.end();
+        if (stream.finished) this.#streams.delete(stream.id);
+      }
       return;
     }
     const version = frame.readUInt16BE(0) & 0x7fff;
