@@ -58,7 +58,9 @@ export class AgentKubeletBackend implements KubeletBackend {
     if (!worker) throw new KubeletError(404, `pod does not exist: pod "${name}" in namespace "${namespace}" is not running on node "${this.nodeName}"`);
     const podUid = worker.pod.metadata?.uid ?? '';
     if (uid !== undefined && uid !== podUid) throw new KubeletError(404, `pod not found: pod "${name}" in namespace "${namespace}" on this node has uid ${podUid}, not ${uid}`);
-    return { namespace, name, uid: podUid, node: this.nodeName };
+    const status = worker.pod.status;
+    const ips = status?.podIPs?.map((p) => p.ip).filter((ip): ip is string => !!ip) ?? (status?.podIP ? [status.podIP] : []);
+    return { namespace, name, uid: podUid, node: this.nodeName, ips };
   }
 
   logSource(ref: ContainerRef, previous: boolean): LogSource {

@@ -36,6 +36,8 @@ before(async () => {
   assert.equal(created.status, 201, created.body);
   kubelet.backend.add({ namespace: 'default', pod: 'fwd', container: 'c' });
   kubelet.backend.uids.set('default/fwd', 'the-uid');
+  // Another loopback address stands for the node's own: the pod's IP.
+  kubelet.backend.podIps.set('default/fwd', ['127.0.0.2']);
 });
 after(async () => {
   echo?.close();
@@ -71,6 +73,22 @@ describe('port-forward over SPDY at the kubelet endpoint', () => {
       assert.equal(client.streams.get(pairs[1]!.data)!.data.toString(), 'SECONDLAST');
     } finally {
       client.close();
+    }
+  });
+
+  test('a server that listens on the pod\'s IP alone (the node\'s) is reached after loopback', async () => {
+    const only = createServer((socket) => socket.end('from the pod IP'));
+    await new Promise<void>((resolve) => only.listen(0, '127.0.0.2', resolve));
+    const port = String((only.address() as { port: number }).port);
+    const client = await spdy();
+    try {
+      await client.open({ streamtype: 'error', port, requestid: '0' });
+      const data = await client.open({ streamtype: 'data', port, requestid: '0' });
+      await client.until(() => client.streams.get(data)!.finished);
+      assert.equal(client.streams.get(data)!.data.toString(), 'from the pod IP');
+    } finally {
+      client.close();
+      only.close();
     }
   });
 
@@ -112,7 +130,7 @@ describe('port-forward over SPDY at the kubelet endpoint', () => {
       const data = await client.open({ streamtype: 'data', port: String(closed), requestid: '0' });
       await client.until(() => client.streams.get(error)!.finished && client.streams.get(data)!.finished);
       assert.match(client.streams.get(error)!.data.toString(), new RegExp(
-        `^error forwarding port ${closed} to pod fwd_default, uid the-uid: failed to execute portforward in network namespace "host": IPv4: dial tcp4 127\\.0\\.0\\.1:${closed}: connect: connection refused IPv6: dial tcp6 \\[::1\\]:${closed}: .* \\(nothing listens on port ${closed} on node "test-node"`));
+        `^error forwarding port ${closed} to pod fwd_default, uid the-uid: failed to execute portforward in network namespace "host": IPv4: dial tcp4 127\\.0\\.0\\.1:${closed}: connect: connection refused IPv6: dial tcp6 \\[::1\\]:${closed}: [^]* dial tcp 127\\.0\\.0\\.2:${closed}: connect: connection refused \\(nothing listens on port ${closed} on node "test-node"`));
     } finally {
       client.close();
     }

@@ -65,13 +65,15 @@ export class TestKubelet implements KubeletBackend {
 
   /** The pods' uids, by `namespace/name`, for port-forward's messages. */
   readonly uids = new Map<string, string>();
+  /** The pods' IPs, by `namespace/name`: where port-forward dials after loopback. */
+  readonly podIps = new Map<string, string[]>();
 
   /** A pod with a container here; port-forward reaches the host's ports (the test's servers). */
   portForwardPod(namespace: string, name: string, uid: string | undefined): PortForwardPod {
     if (![...this.containers.keys()].some((k) => k.startsWith(`${namespace}/${name}/`))) throw new KubeletError(404, 'pod does not exist');
     const podUid = this.uids.get(`${namespace}/${name}`) ?? '';
     if (uid !== undefined && uid !== podUid) throw new KubeletError(404, 'pod not found');
-    return { namespace, name, uid: podUid, node: 'test-node' };
+    return { namespace, name, uid: podUid, node: 'test-node', ips: this.podIps.get(`${namespace}/${name}`) ?? [] };
   }
 
   #find(ref: ContainerRef): TestContainer {

@@ -2,10 +2,11 @@
  * What `kubectl port-forward` reaches on a node: a TCP connection to a port of the pod. A
  * HostProcess pod's network is the host's, so the connection is made from the agent's own
  * network namespace, to 127.0.0.1 and then ::1, as containerd dials localhost inside a pod's
- * namespace ("host" for a host-network pod). The two framings (SPDY streams, WebSocket channels)
+ * namespace ("host" for a host-network pod), and then to the pod's IPs (the node's), as
+ * containerd does for a server that listens on those alone. The two framings (SPDY streams, WebSocket channels)
  * are port-forward-spdy.ts and port-forward-websocket.ts.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIPv6, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 
 /** The pod a port-forward reaches, as the kubelet names it in its errors. */
@@ -15,6 +16,8 @@ export interface PortForwardPod {
   uid: string;
   /** The node it runs on, for the hint of an error. */
   node: string;
+  /** The pod's IPs (`status.podIPs`: the node's), tried after loopback. */
+  ips: readonly string[];
 }
 
 /** Where the bytes from the port go, and where the forwarder's error message goes. */
@@ -49,11 +52,11 @@ export function parsePort(text: string): number {
 export async function forwardPort(pod: PortForwardPod, port: number, streams: ForwardStreams): Promise<void> {
   let socket: Socket;
   try {
-    socket = await dialLocalhost(port);
+    socket = await dialPod(port, pod.ips);
   } catch (error) {
     streams.incoming.resume();
     await streams.error(`error forwarding port ${port} to pod ${pod.name}_${pod.namespace}, uid ${pod.uid}: failed to execute portforward in network namespace "host": ${(error as Error).message}`
-      + ` (nothing listens on port ${port} on node "${pod.node}": a HostProcess pod shares the node's network, so its server must listen there, on 127.0.0.1, ::1 or all addresses)`).catch(() => {});
+      + ` (nothing listens on port ${port} on node "${pod.node}": a HostProcess pod shares the node's network, so its server must listen there, on loopback, the pod's IP or all addresses)`).catch(() => {});
     await streams.end().catch(() => {});
     return;
   }
@@ -78,17 +81,24 @@ export async function forwardPort(pod: PortForwardPod, port: number, streams: Fo
   });
 }
 
-/** 127.0.0.1 first, then ::1; the error names both attempts, as containerd's does. */
-async function dialLocalhost(port: number): Promise<Socket> {
-  try {
-    return await dial('127.0.0.1', port);
-  } catch (v4) {
+/** 127.0.0.1 first, then ::1, then the pod's other IPs; the error names each attempt, as containerd's does. */
+async function dialPod(port: number, ips: readonly string[]): Promise<Socket> {
+  const failures: string[] = [];
+  for (const [host, words] of [['127.0.0.1', `IPv4: dial tcp4 127.0.0.1:${port}`], ['::1', `IPv6: dial tcp6 [::1]:${port}`]] as const) {
     try {
-      return await dial('::1', port);
-    } catch (v6) {
-      throw new Error(`IPv4: dial tcp4 127.0.0.1:${port}: ${reason(v4)} IPv6: dial tcp6 [::1]:${port}: ${reason(v6)}`);
+      return await dial(host, port);
+    } catch (error) {
+      failures.push(`${words}: ${reason(error)}`);
     }
   }
+  for (const ip of ips.filter((a) => a !== '127.0.0.1' && a !== '::1')) {
+    try {
+      return await dial(ip, port);
+    } catch (error) {
+      failures.push(`dial tcp ${isIPv6(ip) ? `[${ip}]` : ip}:${port}: ${reason(error)}`);
+    }
+  }
+  throw new Error(failures.join(' '));
 }
 
 function dial(host: string, port: number): Promise<Socket> {
