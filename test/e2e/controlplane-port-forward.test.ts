@@ -117,11 +117,11 @@ describe('kubectl port-forward through hostpod\'s API server', { skip, timeout: 
     assert.equal(plain.json()['message'], 'Upgrade request required');
   });
 
-  test('the tunnel: a WebSocket offering SPDY/3.1+portforward.k8s.io gets that protocol and SPDY frames', async () => {
+  /** A WebSocket upgrade offering the tunnel, by hand: the ws client, like the ws server, refuses a subprotocol with a '/' in it. */
+  function tunnelRequest(pod: string): Promise<{ response: IncomingMessage; socket?: Duplex; body?: string }> {
     const { plane } = started;
-    // By hand: the ws client, like the ws server, refuses a subprotocol with a '/' in it.
-    const { response, socket } = await new Promise<{ response: IncomingMessage; socket: Duplex }>((resolve, reject) => {
-      const req = httpsRequest(new URL(`/api/v1/namespaces/${ns}/pods/web/portforward`, plane.url), {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(new URL(`/api/v1/namespaces/${ns}/pods/${pod}/portforward`, plane.url), {
         ca: plane.pki.ca.cert,
         headers: {
           Authorization: `Bearer ${plane.tokens.adminToken}`, Connection: 'Upgrade', Upgrade: 'websocket',
@@ -129,10 +129,22 @@ describe('kubectl port-forward through hostpod\'s API server', { skip, timeout: 
         },
       });
       req.on('upgrade', (res, sock) => resolve({ response: res, socket: sock }));
-      req.on('response', (res) => reject(new Error(`answered ${res.statusCode}`)));
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        res.on('end', () => resolve({ response: res, body }));
+      });
       req.on('error', reject);
       req.end();
     });
+  }
+
+  test('the tunnel: a WebSocket offering SPDY/3.1+portforward.k8s.io gets that protocol and SPDY frames; the kubelet\'s refusal passes back', async () => {
+    const refused = await tunnelRequest('elsewhere');
+    assert.equal(refused.response.statusCode, 404);
+    assert.match(refused.body ?? '', /pod does not exist/);
+    const { response, socket } = await tunnelRequest('web');
+    assert.ok(socket, `upgraded (${response.statusCode})`);
     assert.equal(response.headers['sec-websocket-protocol'], 'SPDY/3.1+portforward.k8s.io');
     // A SPDY PING (version 3, type 6, id 1) in a masked binary message comes back as it went,
     // unmasked: the kubelet's SPDY connection answered through the tunnel.

@@ -80,6 +80,8 @@ function tunnel(target: KubeletTarget, request: IncomingMessage, path: string, p
       // The kubelet's choice, in its tunneled form, is the client's subprotocol.
       delete request.headers['sec-websocket-protocol'];
       if (chosen) answeredProtocol.set(request, `${TUNNELING_PREFIX}${chosen}`);
+      // A handshake ws refuses (it answers the client itself) closes the client's socket: the kubelet's goes too.
+      socket.once('close', () => { kubelet.destroy(); resolve(); });
       tunnels.handleUpgrade(request, socket, head, (ws) => {
         const client = createWebSocketStream(ws);
         if (kubeletHead.length > 0) client.write(kubeletHead);
