@@ -77,6 +77,7 @@ for (const plane of PLANES) describe(`kubectl port-forward to a HostProcess pod,
   let started: Plane | undefined;
   let k: Kubectl;
   let serverPort: number;
+  let secondPort: number;
   const pod = `web-${randomBytes(3).toString('hex')}`;
   let uid: string;
 
@@ -85,25 +86,33 @@ for (const plane of PLANES) describe(`kubectl port-forward to a HostProcess pod,
     started = await plane.start(dir);
     k = kubectl('1.33', started.kubeconfig);
     serverPort = await freePort();
+    secondPort = await freePort();
     const file = join(dir, 'pod.json');
-    writeFileSync(file, JSON.stringify({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: pod },
+    const server = (port: number): string[] => [process.execPath, '-e', ECHO_SERVER_SCRIPT, String(port)];
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, labels: { app: pod } },
       spec: {
         securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
         hostNetwork: true,
         tolerations: [TOLERATION],
         terminationGracePeriodSeconds: 2,
-        containers: [{ name: 'server', image: BASE, command: [process.execPath, '-e', ECHO_SERVER_SCRIPT, String(serverPort)] }],
+        containers: [{ name: 'server', image: BASE, command: server(serverPort) }, { name: 'second', image: BASE, command: server(secondPort) }],
       },
-    }));
+    }, {
+      // kubectl port-forward svc/NAME picks a pod by the selector and maps the port to its targetPort.
+      apiVersion: 'v1', kind: 'Service', metadata: { name: pod },
+      spec: { selector: { app: pod }, ports: [{ port: 80, targetPort: serverPort }] },
+    }] }));
     const applied = await k('apply', '-f', file);
     assert.equal(applied.code, 0, applied.stderr);
-    await eventually(async () => ((await k('logs', pod)).stdout.includes(`listening on ${serverPort}`) ? true : undefined), 90_000, 'the pod\'s server to listen');
+    for (const [container, port] of [['server', serverPort], ['second', secondPort]] as const) {
+      await eventually(async () => ((await k('logs', pod, '-c', container)).stdout.includes(`listening on ${port}`) ? true : undefined), 90_000, `the pod's ${container} to listen`);
+    }
     uid = (await k('get', 'pod', pod, '-o', 'jsonpath={.metadata.uid}')).stdout;
     assert.ok(uid);
   });
   after(async () => {
-    if (started) await k('delete', 'pod', pod, '--wait=false');
+    if (started) await k('delete', 'pod,service', pod, '--wait=false');
     await started?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -120,6 +129,23 @@ for (const plane of PLANES) describe(`kubectl port-forward to a HostProcess pod,
       assert.doesNotMatch(forward.output(), /fallback to secondary dialer/);
     });
   }
+
+  test('two ports in one kubectl port-forward (the pod\'s two containers\' servers), and svc/NAME through its targetPort', async () => {
+    const both = await startPortForward(kubectl('1.32', started!.kubeconfig), [`pod/${pod}`, `:${serverPort}`, `:${secondPort}`], {}, 2);
+    try {
+      const answers = await Promise.all([serverPort, secondPort].map((port) => fetchLocal(both.ports.get(port)!, '/hello')));
+      assert.deepEqual(answers.map((a) => a.body.toString('utf8')), [`hello from ${serverPort}`, `hello from ${secondPort}`]);
+    } finally {
+      await both.stop();
+    }
+    const service = await startPortForward(kubectl('1.33', started!.kubeconfig), [`svc/${pod}`, ':80']);
+    try {
+      assert.match(service.output(), new RegExp(`-> ${serverPort}`));
+      assert.equal((await fetchLocal(service.port, '/hello')).body.toString('utf8'), `hello from ${serverPort}`);
+    } finally {
+      await service.stop();
+    }
+  });
 
   test('a port nobody listens on: kubectl prints the error naming the port, the pod and its uid', async () => {
     const closed = await freePort();

@@ -58,27 +58,29 @@ export function fetchLocal(port: number, path: string, body?: Buffer): Promise<{
 }
 
 export interface RunningPortForward {
-  /** The local port kubectl listens on. */
+  /** The local port kubectl listens on (the first one's, with several). */
   port: number;
+  /** Each remote port's local one, in the order kubectl printed them. */
+  ports: Map<number, number>;
   child: ChildProcess;
   output(): string;
   /** Ends kubectl (SIGTERM) and waits for it. */
   stop(): Promise<void>;
 }
 
-/** Starts `kubectl port-forward TARGET :REMOTE` and waits for its "Forwarding from" line. */
-export async function startPortForward(k: Kubectl, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunningPortForward> {
+/** Starts `kubectl port-forward TARGET :REMOTE...` and waits for its "Forwarding from" line of each of `count` ports. */
+export async function startPortForward(k: Kubectl, args: readonly string[], env: NodeJS.ProcessEnv = {}, count = 1): Promise<RunningPortForward> {
   const child = spawn(k.binary, [...k.baseArgs, 'port-forward', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<Map<number, number>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`kubectl port-forward did not start in 30 s:\n${output}`)), 30_000);
     const look = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
-      const match = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(output);
-      if (match) {
+      const found = new Map([...output.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)].map((m) => [Number(m[2]), Number(m[1])]));
+      if (found.size >= count) {
         clearTimeout(timer);
-        resolve(Number(match[1]));
+        resolve(found);
       }
     };
     child.stdout.on('data', look);
@@ -89,7 +91,7 @@ export async function startPortForward(k: Kubectl, args: readonly string[], env:
     });
   });
   return {
-    port, child,
+    port: [...ports.values()][0]!, ports, child,
     output: () => output,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
