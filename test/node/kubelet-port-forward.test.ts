@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { issueCertificate } from '../../src/pki.js';
 import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 import { startTestKubelet, type StartedKubelet } from '../support/kubelet-endpoint.js';
 import { freePort } from '../support/real-cluster.js';
@@ -171,6 +172,14 @@ describe('port-forward over SPDY at the kubelet endpoint', () => {
     await assert.rejects(spdy('/portForward/default/fwd/other-uid'), /^Error: HTTP\/1\.1 404 [^]*pod not found/);
     const client = await spdy('/portForward/default/fwd/the-uid');
     client.close();
+  });
+
+  test('is authorized as the node\'s proxy: another node\'s certificate gets the kubelet\'s 403', async () => {
+    const other = await issueCertificate(started.plane.pki.ca, { commonName: 'system:node:other', organizations: ['system:nodes'], usage: 'client' });
+    await assert.rejects(
+      SpdyClient.open({ port: kubelet.endpoint.port, ca: started.plane.pki.ca.cert, cert: other.cert, key: other.key, path: '/portForward/default/fwd' }),
+      /^Error: HTTP\/1\.1 403 [^]*Forbidden \(user=system:node:other, verb=create, resource=nodes, subresource=proxy\)/,
+    );
   });
 });
 
