@@ -6,7 +6,7 @@
  * echo server on this host.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { issueCertificate } from '../../src/pki.js';
@@ -90,6 +90,35 @@ describe('port-forward over SPDY at the kubelet endpoint', () => {
     } finally {
       client.close();
       only.close();
+    }
+  });
+
+  test('a target that does not read holds the client back (the data waits in the client\'s socket, not in the agent)', async () => {
+    const held: Socket[] = [];
+    const sink = createServer((socket) => { socket.pause(); held.push(socket); });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const port = String((sink.address() as { port: number }).port);
+    const client = await spdy();
+    try {
+      await client.open({ streamtype: 'error', port, requestid: '0' });
+      const data = await client.open({ streamtype: 'data', port, requestid: '0' });
+      await client.until(() => client.streams.get(data)!.replied && held.length === 1);
+      const chunk = Buffer.alloc(32 * 1024, 1);
+      for (let i = 0; i < 2048; i++) client.send(data, chunk); // 64 MiB
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // Socket buffers hold a few MiB at most; without backpressure the agent would have read it all.
+      assert.ok(client.socket.writableLength > 32 * 1024 * 1024, `${client.socket.writableLength} bytes still wait in the client`);
+      // Reading again lets the rest through.
+      let received = 0;
+      held[0]!.on('data', (c: Buffer) => (received += c.length));
+      held[0]!.resume();
+      const deadline = Date.now() + 30_000;
+      while (received < 2048 * chunk.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(received, 2048 * chunk.length);
+    } finally {
+      client.close();
+      for (const socket of held) socket.destroy();
+      sink.close();
     }
   });
 

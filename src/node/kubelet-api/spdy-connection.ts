@@ -168,8 +168,11 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
     const body = frame.subarray(8);
     if ((frame[0]! & 0x80) === 0) {
       const stream = this.#streams.get(frame.readUInt32BE(0) & 0x7fffffff);
-      if (!stream) return;
-      if (body.length > 0) stream.incoming.write(body);
+      // Data after the stream's end (its FIN, a reset) has nowhere to go.
+      if (!stream || stream.incoming.writableEnded) return;
+      // A reader that does not keep up holds the connection's reading, as spdystream's full
+      // stream buffers do: what the client sends waits in its socket, not in this process.
+      if (body.length > 0 && !stream.incoming.write(body)) await this.#drained(stream);
       if (flags & FLAG_FIN) {
         stream.incoming.end();
         if (stream.finished) this.#streams.delete(stream.id);
@@ -206,6 +209,21 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
         // SETTINGS and WINDOW_UPDATE: Go's spdystream has no flow control, and neither has this side.
         return;
     }
+  }
+
+  /** Pauses reading until the stream's reader has taken what it has, or the stream or connection is gone. */
+  async #drained(stream: SpdyStream): Promise<void> {
+    this.socket.pause();
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        stream.incoming.off('drain', done).off('close', done);
+        this.off('close', done);
+        resolve();
+      };
+      stream.incoming.once('drain', done).once('close', done);
+      this.once('close', done);
+    });
+    if (!this.#closed) this.socket.resume();
   }
 
   #close(): void {
