@@ -70,7 +70,13 @@ function session(ws: WebSocket, pod: PortForwardPod, ports: readonly number[]): 
       payload = Buffer.from(text.slice(1), 'base64');
     }
     // Only the data channels (even) are read; the error channels are the server's to write.
-    if (channel % 2 === 0) incoming[channel / 2]?.write(payload);
+    const stream = channel % 2 === 0 ? incoming[channel / 2] : undefined;
+    if (!stream || stream.writableEnded) return;
+    // A target that does not keep up holds the WebSocket's reading (backpressure to the client).
+    if (!stream.write(payload)) {
+      ws.pause();
+      stream.once('drain', () => ws.resume());
+    }
   });
   const gone = new AbortController();
   const endAll = (): void => {
