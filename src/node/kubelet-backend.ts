@@ -1,12 +1,14 @@
 /**
  * What the kubelet endpoint serves on a node agent: the log files of the pods' container
  * instances (the current one, or the one before it for `--previous`), and exec into a running
- * container through the runtime, with pipes, or a pseudo-terminal for `-t`; and the node's and
+ * container through the runtime, with pipes, or a pseudo-terminal for `-t`; port-forward to a pod
+ * running here (its network is the node's); and the node's and
  * its pods' CPU and memory statistics (resource-stats.ts).
  */
 import { exitCodeOf, type ContainerRuntime } from '../runtime/index.js';
 import type { ExecRequest, ExecStreams, TerminalSize } from './kubelet-api/exec-session.js';
 import type { LogSource } from './kubelet-api/log-stream.js';
+import type { PortForwardPod } from './kubelet-api/port-forward.js';
 import { KubeletError, type ContainerRef, type KubeletBackend } from './kubelet-api/server.js';
 import type { StatsSummary } from './kubelet-api/summary.js';
 import { agentMetricsText } from './agent-metrics.js';
@@ -48,6 +50,17 @@ export class AgentKubeletBackend implements KubeletBackend {
     const track = worker.track(ref.container);
     if (!track) throw new KubeletError(404, `container "${ref.container}" is not in pod "${ref.pod}"`);
     return track;
+  }
+
+  portForwardPod(namespace: string, name: string, uid: string | undefined): PortForwardPod {
+    const worker = this.findPod(namespace, name);
+    // The kubelet's words: "pod does not exist", and "pod not found" for another uid.
+    if (!worker) throw new KubeletError(404, `pod does not exist: pod "${name}" in namespace "${namespace}" is not running on node "${this.nodeName}"`);
+    const podUid = worker.pod.metadata?.uid ?? '';
+    if (uid !== undefined && uid !== podUid) throw new KubeletError(404, `pod not found: pod "${name}" in namespace "${namespace}" on this node has uid ${podUid}, not ${uid}`);
+    const status = worker.pod.status;
+    const ips = status?.podIPs?.map((p) => p.ip).filter((ip): ip is string => !!ip) ?? (status?.podIP ? [status.podIP] : []);
+    return { namespace, name, uid: podUid, node: this.nodeName, ips };
   }
 
   logSource(ref: ContainerRef, previous: boolean): LogSource {

@@ -1,7 +1,8 @@
 /**
  * A kubelet endpoint for the control plane's log and exec proxy tests: hostpod's real endpoint
- * (TLS, client certificates, the log options, WebSocket and SPDY exec), over a backend whose
- * containers are CRI log files written by the test and whose exec runs the command on the host.
+ * (TLS, client certificates, the log options, WebSocket and SPDY exec, port-forward), over a
+ * backend whose containers are CRI log files written by the test, whose exec runs the command on
+ * the host, and whose pods' network is the host's, as a HostProcess pod's is.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -10,6 +11,7 @@ import type { ControlPlane } from '../../src/controlplane/control-plane.js';
 import { issueCertificate } from '../../src/pki.js';
 import type { ExecRequest, ExecStreams } from '../../src/node/kubelet-api/exec-session.js';
 import { TokenReviewAuthenticator } from '../../src/node/kubelet-api/authentication.js';
+import type { PortForwardPod } from '../../src/node/kubelet-api/port-forward.js';
 import { SubjectAccessReviewAuthorizer } from '../../src/node/kubelet-api/authorization.js';
 import { KubeletApiServer, KubeletError, type ContainerRef, type KubeletBackend } from '../../src/node/kubelet-api/server.js';
 import { KubeClient } from '../../src/node/kube-client/client.js';
@@ -60,6 +62,19 @@ export class TestKubelet implements KubeletBackend {
       child.on('error', reject);
       child.on('close', (code, signal) => resolve(code ?? (signal ? 137 : 1)));
     });
+  }
+
+  /** The pods' uids, by `namespace/name`, for port-forward's messages. */
+  readonly uids = new Map<string, string>();
+  /** The pods' IPs, by `namespace/name`: where port-forward dials after loopback. */
+  readonly podIps = new Map<string, string[]>();
+
+  /** A pod with a container here; port-forward reaches the host's ports (the test's servers). */
+  portForwardPod(namespace: string, name: string, uid: string | undefined): PortForwardPod {
+    if (![...this.containers.keys()].some((k) => k.startsWith(`${namespace}/${name}/`))) throw new KubeletError(404, 'pod does not exist');
+    const podUid = this.uids.get(`${namespace}/${name}`) ?? '';
+    if (uid !== undefined && uid !== podUid) throw new KubeletError(404, 'pod not found');
+    return { namespace, name, uid: podUid, node: 'test-node', ips: this.podIps.get(`${namespace}/${name}`) ?? [] };
   }
 
   #find(ref: ContainerRef): TestContainer {

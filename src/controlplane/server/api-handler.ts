@@ -16,6 +16,7 @@ import { aggregated, coreVersions, groupDocument, groupList, resourceList, AGGRE
 import { negotiate } from './negotiation.js';
 import { openApiDocument } from './openapi.js';
 import { kubeletTarget, proxyUpgrade, type KubeletClientCredentials } from './kubelet-proxy.js';
+import { portForwardTarget, proxyPortForward } from './port-forward-proxy.js';
 import { checkPathName, parseApiPath, parseRequestTarget, type RequestTarget, type Route } from './paths.js';
 import { redactTarget } from './request-log.js';
 import type { PriorityAndFairness } from './priority-and-fairness.js';
@@ -74,7 +75,8 @@ export class ApiHandler {
   }
 
   /**
-   * Serves an HTTP upgrade: `pods/exec` (WebSocket or SPDY), passed through to the pod's kubelet.
+   * Serves an HTTP upgrade: `pods/exec` (WebSocket or SPDY), passed through to the pod's kubelet,
+   * and `pods/portforward` (port-forward-proxy.ts).
    * Never throws; errors are written to the socket as HTTP responses with a `Status`.
    */
   async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -87,14 +89,19 @@ export class ApiHandler {
       if (!user) throw unauthorized();
       const { path, segments, query } = parseRequestTarget(request.url ?? '/');
       const route = parseApiPath(segments);
-      if (route.type !== 'resource' || route.info.resource !== 'pods' || route.name === undefined || route.subresource !== 'exec') {
-        throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec, not ${path}`);
+      const subresource = route.type === 'resource' && route.info.resource === 'pods' && route.name !== undefined ? route.subresource : undefined;
+      if (route.type !== 'resource' || route.name === undefined || (subresource !== 'exec' && subresource !== 'portforward')) {
+        throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec and pods/portforward, not ${path}`);
       }
-      // Exec is `create` on pods/exec whatever the method, as kube-apiserver authorizes WebSocket exec.
-      const attributes: Attributes = { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name };
+      // Exec and port-forward are `create` whatever the method, as kube-apiserver authorizes WebSocket upgrades.
+      const attributes: Attributes = { verb: 'create', group: '', resource: 'pods', subresource, namespace: route.namespace, namespaced: true, name: route.name };
       const denied = authorize(actingUser(user, request.headersDistinct, attributes, this.options.api), attributes, this.options.api);
       if (denied) throw forbidden(route.info, route.name, denied);
       checkPathName(route.name);
+      if (subresource === 'portforward') {
+        await proxyPortForward(portForwardTarget(this.options.api, route.namespace, route.name), request, query, head, socket, this.kubeletCredentials());
+        return;
+      }
       const target = kubeletTarget(this.options.api, route.namespace, route.name, query.get('container'));
       await proxyUpgrade(target, request, query, head, socket, this.kubeletCredentials());
     } catch (error) {

@@ -37,7 +37,7 @@ const LOG_PARAMETERS = ['follow', 'previous', 'sinceSeconds', 'sinceTime', 'time
 /** PodExecOptions' streams, and the names the kubelet's `/exec` takes them by (core/v1's ExecStdinParam...). */
 const EXEC_STREAMS: [option: string, kubelet: string][] = [['stdin', 'input'], ['stdout', 'output'], ['stderr', 'error'], ['tty', 'tty']];
 /** Request headers an upgrade needs at the other end; credentials for the API server stay behind. */
-const UPGRADE_HEADERS = ['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version', 'user-agent', 'origin'];
+export const UPGRADE_HEADERS = ['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version', 'user-agent', 'origin'];
 
 /** Finds the node, its kubelet endpoint and the container a log or exec request is for. */
 export function kubeletTarget(api: ObjectApi, namespace: string, podName: string, container: string | null): KubeletTarget {
@@ -83,7 +83,7 @@ function chooseContainer(podName: string, spec: { containers?: { name: string }[
 }
 
 /** The address and port of a node's kubelet endpoint, from the status its agent reports. */
-function kubeletEndpoint(node: Obj): { host: string; port: number } {
+export function kubeletEndpoint(node: Obj): { host: string; port: number } {
   const name = metaOf(node).name ?? '';
   const status = (isObject(node['status']) ? node['status'] : {}) as {
     addresses?: { type?: string; address?: string }[];
@@ -120,7 +120,7 @@ function kubeletExecQuery(query: URLSearchParams): URLSearchParams {
   return out;
 }
 
-function requestOptions(target: KubeletTarget, credentials: KubeletClientCredentials, method: string, path: string, headers: Record<string, string | string[]>): RequestOptions {
+export function requestOptions(target: KubeletTarget, credentials: KubeletClientCredentials, method: string, path: string, headers: Record<string, string | string[]>): RequestOptions {
   return {
     host: target.host, port: target.port, method, path, headers,
     ca: credentials.ca, cert: credentials.client.cert, key: credentials.client.key,
@@ -131,7 +131,7 @@ function requestOptions(target: KubeletTarget, credentials: KubeletClientCredent
   };
 }
 
-function unreachable(target: KubeletTarget, error: Error): StatusError {
+export function unreachable(target: KubeletTarget, error: Error): StatusError {
   return new StatusError(503, 'ServiceUnavailable',
     `cannot reach the kubelet endpoint of node "${target.node}" at ${target.host}:${target.port}: ${error.message} (is the node agent running?)`);
 }
@@ -172,6 +172,11 @@ export function proxyLogs(target: KubeletTarget, query: URLSearchParams, credent
  */
 export function proxyUpgrade(target: KubeletTarget, request: IncomingMessage, query: URLSearchParams, head: Buffer, socket: Duplex, credentials: KubeletClientCredentials): Promise<void> {
   const path = kubeletPath('exec', target, kubeletExecQuery(query), ['command', ...EXEC_STREAMS.map(([, kubelet]) => kubelet)]);
+  return proxyUpgradeTo(target, request, path, head, socket, credentials);
+}
+
+/** Passes an upgrade through to `path` on the kubelet (exec, port-forward), as proxyUpgrade describes. */
+export function proxyUpgradeTo(target: KubeletTarget, request: IncomingMessage, path: string, head: Buffer, socket: Duplex, credentials: KubeletClientCredentials): Promise<void> {
   const headers = pickHeaders(request.headers, UPGRADE_HEADERS);
   return new Promise<void>((resolve, reject) => {
     const upstream = httpsRequest(requestOptions(target, credentials, request.method ?? 'GET', path, headers));
@@ -187,22 +192,22 @@ export function proxyUpgrade(target: KubeletTarget, request: IncomingMessage, qu
       kubelet.on('error', end);
       socket.on('error', end);
     });
-    upstream.on('response', (reply) => {
-      // The kubelet refused the upgrade: its answer is the client's.
-      readAll(reply).then((body) => {
-        socket.write(statusLine(reply) + rawHeaders(reply.rawHeaders, /^(transfer-encoding|connection|content-length)$/i)
-          + `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
-        socket.end(body);
-        resolve();
-      }, reject);
-    });
+    upstream.on('response', (reply) => { passRefusal(reply, socket).then(resolve, reject); });
     upstream.on('error', (error) => reject(unreachable(target, error)));
     socket.on('error', () => upstream.destroy());
     upstream.end();
   });
 }
 
-function pickHeaders(headers: IncomingHttpHeaders, names: readonly string[]): Record<string, string | string[]> {
+/** The kubelet refused an upgrade: its answer, verbatim, is the client's. */
+export async function passRefusal(reply: IncomingMessage, socket: Duplex): Promise<void> {
+  const body = await readAll(reply);
+  socket.write(statusLine(reply) + rawHeaders(reply.rawHeaders, /^(transfer-encoding|connection|content-length)$/i)
+    + `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+  socket.end(body);
+}
+
+export function pickHeaders(headers: IncomingHttpHeaders, names: readonly string[]): Record<string, string | string[]> {
   const picked: Record<string, string | string[]> = {};
   for (const name of names) {
     const value = headers[name];

@@ -1,6 +1,6 @@
 /**
  * Subresources that are not the object itself: `pods/binding`, `serviceaccounts/token`
- * (TokenRequest), and `pods/log` and `pods/exec`, proxied to the node's kubelet endpoint.
+ * (TokenRequest), and `pods/log`, `pods/exec` and `pods/portforward`, proxied to the node's kubelet endpoint.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { admitNodeTokenRequest, type BoundObjectRef } from '../admission/node-restriction.js';
@@ -14,6 +14,7 @@ import type { ApiHandler } from './api-handler.js';
 import { decodeBody, readBody } from './request.js';
 import type { ResourceRequest } from './resource-handlers.js';
 import { kubeletTarget, logTarget, proxyLogs } from './kubelet-proxy.js';
+import { portForwardTarget } from './port-forward-proxy.js';
 import { sendJson } from './respond.js';
 import { writeContext } from './write-options.js';
 import { serveCustomScale } from './custom-scale.js';
@@ -46,6 +47,11 @@ export async function serveSubresource(handler: ApiHandler, request: IncomingMes
       return;
     }
     return proxyLogs(target, r.url.searchParams, handler.kubeletCredentials(), response);
+  }
+  if (key === 'pods/portforward') {
+    // Reached only without an upgrade, as for exec.
+    portForwardTarget(handler.options.api, r.namespace, r.name!);
+    throw badRequest('Upgrade request required');
   }
   if (key === 'pods/exec') {
     // Reached only without an upgrade: upgrades are served by ApiHandler.upgrade.

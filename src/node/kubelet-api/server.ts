@@ -9,6 +9,7 @@
  *   GET /healthz
  *   GET /containerLogs/NAMESPACE/POD/CONTAINER?follow&previous&sinceSeconds&sinceTime&timestamps&tailLines&limitBytes
  *   GET|POST /exec/NAMESPACE/POD/CONTAINER?command=...&stdin&stdout&stderr&tty   (WebSocket or SPDY upgrade)
+ *   GET|POST /portForward/NAMESPACE/POD[/UID][?port=...]   (SPDY, or WebSocket with ?port; port-forward*.ts)
  *   GET /metrics            (the agent's own; authorized as nodes/metrics)
  *   GET /metrics/resource   (resource-metrics.ts; authorized as nodes/metrics)
  *   GET /stats/summary      (summary.ts; authorized as nodes/stats)
@@ -26,6 +27,9 @@ import { requestAttributes, type Caller, type KubeletAuthorizer } from './author
 import { ExecRequestError, parseExecRequest, type ExecRequest, type ExecStreams } from './exec-session.js';
 import { SpdyExec } from './exec-spdy.js';
 import { WebSocketExec } from './exec-websocket.js';
+import type { PortForwardPod } from './port-forward.js';
+import { SpdyPortForward } from './port-forward-spdy.js';
+import { WebSocketPortForward } from './port-forward-websocket.js';
 import { streamLog, type LogSource } from './log-stream.js';
 import { PROMETHEUS_TEXT, resourceMetricsText } from './resource-metrics.js';
 import { summaryJson, type StatsSummary } from './summary.js';
@@ -55,6 +59,11 @@ export interface KubeletBackend {
    * @throws KubeletError when it cannot (unknown, or not running)
    */
   prepareExec(ref: ContainerRef, request: ExecRequest): (streams: ExecStreams) => Promise<number>;
+  /**
+   * The pod a port-forward reaches: one running on this node (of that uid, when one is given).
+   * @throws KubeletError 404 when there is none
+   */
+  portForwardPod?(namespace: string, pod: string, uid: string | undefined): PortForwardPod;
   /** The node's and its running pods' CPU and memory now; without it the statistics paths are 404s. */
   stats?(): StatsSummary;
   /** The agent's own metrics in the Prometheus text format; without it `/metrics` is a 404. */
@@ -83,6 +92,8 @@ export interface KubeletApiOptions {
 export class KubeletApiServer {
   readonly #websocket = new WebSocketExec();
   readonly #spdy = new SpdyExec();
+  readonly #portForwardSpdy = new SpdyPortForward();
+  readonly #portForwardWebSocket = new WebSocketPortForward();
 
   private constructor(private readonly options: KubeletApiOptions, readonly server: Server) {}
 
@@ -187,7 +198,7 @@ export class KubeletApiServer {
         response.writeHead(200, { 'Content-Type': PROMETHEUS_TEXT, 'Content-Length': Buffer.byteLength(body) }).end(body);
         return done(200);
       }
-      if (route?.kind === 'exec') throw new KubeletError(400, 'Upgrade request required');
+      if (route?.kind === 'exec' || route?.kind === 'portForward') throw new KubeletError(400, 'Upgrade request required');
       throw new KubeletError(404, `the kubelet endpoint serves no ${request.method ?? ''} ${url.pathname}`);
     } catch (error) {
       const failure = asKubeletError(error);
@@ -204,12 +215,11 @@ export class KubeletApiServer {
     try {
       const { url, caller, route } = await this.#admit(request);
       user = caller.name;
-      if (route?.kind !== 'exec') throw new KubeletError(404, `the kubelet endpoint serves no upgrade at ${url.pathname}`);
-      const exec = parseExecRequest(url.searchParams);
-      const run = this.options.backend.prepareExec(route.ref, exec);
-      if (WebSocketExec.accepts(request)) this.#websocket.serve(request, socket, head, exec, run);
-      else if (SpdyExec.accepts(request)) this.#spdy.serve(request, socket, head, exec, run);
-      else throw new KubeletError(400, `unsupported upgrade: offer WebSocket with one of the subprotocols v5.channel.k8s.io, v4.channel.k8s.io, or SPDY/3.1`);
+      if (route?.kind === 'portForward') {
+        this.#portForward(request, socket, head, url, route);
+      } else {
+        this.#exec(request, socket, head, url, route);
+      }
     } catch (error) {
       const failure = asKubeletError(error);
       code = failure.code;
@@ -218,9 +228,38 @@ export class KubeletApiServer {
     }
     this.options.log?.({ method: request.method ?? '', path: request.url ?? '', ...(user === undefined ? {} : { user }), code });
   }
+
+  /** @throws KubeletError */
+  #exec(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, route: Route | undefined): void {
+    if (route?.kind !== 'exec') throw new KubeletError(404, `the kubelet endpoint serves no upgrade at ${url.pathname}`);
+    const exec = parseExecRequest(url.searchParams);
+    const run = this.options.backend.prepareExec(route.ref, exec);
+    if (WebSocketExec.accepts(request)) this.#websocket.serve(request, socket, head, exec, run);
+    else if (SpdyExec.accepts(request)) this.#spdy.serve(request, socket, head, exec, run);
+    else throw new KubeletError(400, `unsupported upgrade: offer WebSocket with one of the subprotocols v5.channel.k8s.io, v4.channel.k8s.io, or SPDY/3.1`);
+  }
+
+  /** @throws KubeletError */
+  #portForward(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, route: PortForwardRoute): void {
+    const backend = this.options.backend;
+    if (!backend.portForwardPod) throw new KubeletError(404, 'this kubelet endpoint does not serve port-forward');
+    const pod = backend.portForwardPod(route.namespace, route.pod, route.uid);
+    if (SpdyPortForward.accepts(request)) return this.#portForwardSpdy.serve(request, socket, head, pod);
+    if (WebSocketPortForward.accepts(request) && WebSocketPortForward.speaks(request)) {
+      let ports: number[];
+      try {
+        ports = WebSocketPortForward.ports(url.searchParams);
+      } catch (error) {
+        throw new KubeletError(400, (error as Error).message);
+      }
+      return this.#portForwardWebSocket.serve(request, socket, head, pod, ports);
+    }
+    throw new KubeletError(400, 'unsupported upgrade: offer SPDY/3.1 with X-Stream-Protocol-Version portforward.k8s.io, or WebSocket with the subprotocol v4.channel.k8s.io or v4.base64.channel.k8s.io');
+  }
 }
 
-type Route = { kind: 'containerLogs' | 'exec'; ref: ContainerRef };
+type PortForwardRoute = { kind: 'portForward'; namespace: string; pod: string; uid: string | undefined };
+type Route = { kind: 'containerLogs' | 'exec'; ref: ContainerRef } | PortForwardRoute;
 
 /** The request's target as a URL. @throws KubeletError 400 for one that is none (`http://[`) */
 function targetOf(request: IncomingMessage): URL {
@@ -238,6 +277,9 @@ function routeOf(pathname: string): Route | undefined {
     parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
   } catch {
     throw new KubeletError(400, `invalid URL escape in the path ${JSON.stringify(pathname)}`);
+  }
+  if (parts[0] === 'portForward' && (parts.length === 3 || parts.length === 4)) {
+    return { kind: 'portForward', namespace: parts[1]!, pod: parts[2]!, uid: parts[3] };
   }
   if (parts.length !== 4 || (parts[0] !== 'containerLogs' && parts[0] !== 'exec')) return undefined;
   return { kind: parts[0], ref: { namespace: parts[1]!, pod: parts[2]!, container: parts[3]! } };

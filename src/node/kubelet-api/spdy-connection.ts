@@ -38,11 +38,24 @@ export class SpdyStream {
     return this.connection.sendData(this.id, data, false);
   }
 
+  /** Refuses the stream (RST_STREAM, REFUSED_STREAM): a stream whose headers are not acceptable. */
+  refuse(): Promise<void> {
+    this.#finished = true;
+    this.incoming.end();
+    return this.connection.sendReset(this.id, 3);
+  }
+
   /** Sends the last data with FIN. */
   end(data: Buffer = Buffer.alloc(0)): Promise<void> {
     if (this.#finished) return Promise.resolve();
     this.#finished = true;
+    if (this.incoming.writableEnded) this.connection.forget(this.id);
     return this.connection.sendData(this.id, data, true);
+  }
+
+  /** Whether this side has sent its FIN (or refused the stream). */
+  get finished(): boolean {
+    return this.#finished;
   }
 }
 
@@ -65,6 +78,12 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
     super();
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     socket.on('close', () => this.#close());
+    // An HTTP server's sockets allow half-open connections, and a SPDY connection has no use for
+    // one: the client's end is the connection's.
+    socket.on('end', () => {
+      this.#close();
+      socket.end();
+    });
     socket.on('error', () => this.#close());
     if (head.length > 0) this.#receive(head);
   }
@@ -88,6 +107,23 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
       body.writeUInt32BE(streamId & 0x7fffffff);
       await this.#write(controlFrame(type, 0, Buffer.concat([body, block])));
     });
+  }
+
+  /**
+   * Drops a stream closed both ways from the connection's table, so that a long connection with
+   * many streams (a port-forward serving many requests) does not keep them all.
+   * @internal
+   */
+  forget(streamId: number): void {
+    this.#streams.delete(streamId);
+  }
+
+  /** @internal */
+  sendReset(streamId: number, status: number): Promise<void> {
+    const body = Buffer.alloc(8);
+    body.writeUInt32BE(streamId & 0x7fffffff, 0);
+    body.writeUInt32BE(status, 4);
+    return this.#queue(() => this.#write(controlFrame(TYPE.RST_STREAM, 0, body)));
   }
 
   /** @internal */
@@ -132,9 +168,15 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
     const body = frame.subarray(8);
     if ((frame[0]! & 0x80) === 0) {
       const stream = this.#streams.get(frame.readUInt32BE(0) & 0x7fffffff);
-      if (!stream) return;
-      if (body.length > 0) stream.incoming.write(body);
-      if (flags & FLAG_FIN) stream.incoming.end();
+      // Data after the stream's end (its FIN, a reset) has nowhere to go.
+      if (!stream || stream.incoming.writableEnded) return;
+      // A reader that does not keep up holds the connection's reading, as spdystream's full
+      // stream buffers do: what the client sends waits in its socket, not in this process.
+      if (body.length > 0 && !stream.incoming.write(body)) await this.#drained(stream);
+      if (flags & FLAG_FIN) {
+        stream.incoming.end();
+        if (stream.finished) this.#streams.delete(stream.id);
+      }
       return;
     }
     const version = frame.readUInt16BE(0) & 0x7fff;
@@ -167,6 +209,21 @@ export class SpdyConnection extends EventEmitter<SpdyConnectionEvents> {
         // SETTINGS and WINDOW_UPDATE: Go's spdystream has no flow control, and neither has this side.
         return;
     }
+  }
+
+  /** Pauses reading until the stream's reader has taken what it has, or the stream or connection is gone. */
+  async #drained(stream: SpdyStream): Promise<void> {
+    this.socket.pause();
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        stream.incoming.off('drain', done).off('close', done);
+        this.off('close', done);
+        resolve();
+      };
+      stream.incoming.once('drain', done).once('close', done);
+      this.once('close', done);
+    });
+    if (!this.#closed) this.socket.resume();
   }
 
   #close(): void {

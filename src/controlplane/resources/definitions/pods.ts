@@ -29,6 +29,7 @@ export const pods = defineResource({
     { name: 'log', kind: 'Pod', verbs: ['get'] },
     { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
     { name: 'ephemeralcontainers', kind: 'Pod', verbs: STATUS_VERBS },
+    { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
   ],
 
   // Pods have had metadata.generation since v1.33 (KEP-5067), unconditionally.
