@@ -1,7 +1,8 @@
 /**
  * What the kubelet endpoint serves on a node agent: the log files of the pods' container
  * instances (the current one, or the one before it for `--previous`), and exec into a running
- * container through the runtime, with pipes, or a pseudo-terminal for `-t`; and the node's and
+ * container through the runtime, with pipes, or a pseudo-terminal for `-t`; attach to a running
+ * container's workload (attach-container.ts); and the node's and
  * its pods' CPU and memory statistics (resource-stats.ts).
  */
 import { exitCodeOf, type ContainerRuntime } from '../runtime/index.js';
@@ -10,6 +11,7 @@ import type { LogSource } from './kubelet-api/log-stream.js';
 import { KubeletError, type ContainerRef, type KubeletBackend } from './kubelet-api/server.js';
 import type { StatsSummary } from './kubelet-api/summary.js';
 import { agentMetricsText } from './agent-metrics.js';
+import { attachStreams } from './attach-container.js';
 import { CpuRates } from './cpu-rates.js';
 import { collectStats } from './resource-stats.js';
 import type { ContainerTrack } from './container-track.js';
@@ -79,6 +81,16 @@ export class AgentKubeletBackend implements KubeletBackend {
       if (streams.stdin && child.stdin) streams.stdin.unpipe(child.stdin);
       return code;
     };
+  }
+
+  prepareAttach(ref: ContainerRef, _request: ExecRequest): (streams: ExecStreams) => Promise<number> {
+    const worker = this.findPod(ref.namespace, ref.pod);
+    const track = this.#track(ref);
+    const id = track.current;
+    const spec = [...(worker?.pod.spec?.containers ?? []), ...(worker?.pod.spec?.initContainers ?? [])].find((c) => c.name === ref.container);
+    // The kubelet's words (GetAttach): the pod's full name is NAME_NAMESPACE.
+    if (id === undefined || spec === undefined || !track.running(this.runtime)) throw new KubeletError(400, `container ${ref.container} not found in pod ${ref.pod}_${ref.namespace}`);
+    return (streams) => attachStreams(this.runtime, id, spec, streams);
   }
 }
 

@@ -74,7 +74,7 @@ export class ApiHandler {
   }
 
   /**
-   * Serves an HTTP upgrade: `pods/exec` (WebSocket or SPDY), passed through to the pod's kubelet.
+   * Serves an HTTP upgrade: `pods/exec` and `pods/attach` (WebSocket or SPDY), passed through to the pod's kubelet.
    * Never throws; errors are written to the socket as HTTP responses with a `Status`.
    */
   async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -87,16 +87,17 @@ export class ApiHandler {
       if (!user) throw unauthorized();
       const { path, segments, query } = parseRequestTarget(request.url ?? '/');
       const route = parseApiPath(segments);
-      if (route.type !== 'resource' || route.info.resource !== 'pods' || route.name === undefined || route.subresource !== 'exec') {
-        throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec, not ${path}`);
+      if (route.type !== 'resource' || route.info.resource !== 'pods' || route.name === undefined || (route.subresource !== 'exec' && route.subresource !== 'attach')) {
+        throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec and pods/attach, not ${path}`);
       }
-      // Exec is `create` on pods/exec whatever the method, as kube-apiserver authorizes WebSocket exec.
-      const attributes: Attributes = { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name };
+      const subresource = route.subresource;
+      // Exec and attach are `create` whatever the method, as kube-apiserver authorizes them over WebSocket.
+      const attributes: Attributes = { verb: 'create', group: '', resource: 'pods', subresource, namespace: route.namespace, namespaced: true, name: route.name };
       const denied = authorize(actingUser(user, request.headersDistinct, attributes, this.options.api), attributes, this.options.api);
       if (denied) throw forbidden(route.info, route.name, denied);
       checkPathName(route.name);
       const target = kubeletTarget(this.options.api, route.namespace, route.name, query.get('container'));
-      await proxyUpgrade(target, request, query, head, socket, this.kubeletCredentials());
+      await proxyUpgrade(target, request, query, head, socket, this.kubeletCredentials(), subresource);
     } catch (error) {
       code = writeSocketError(socket, error).code;
     } finally {

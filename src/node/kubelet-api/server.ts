@@ -8,6 +8,7 @@
  *   GET /healthz
  *   GET /containerLogs/NAMESPACE/POD/CONTAINER?follow&previous&sinceSeconds&sinceTime&timestamps&tailLines&limitBytes
  *   GET|POST /exec/NAMESPACE/POD/CONTAINER?command=...&stdin&stdout&stderr&tty   (WebSocket or SPDY upgrade)
+ *   GET|POST /attach/NAMESPACE/POD/CONTAINER?stdin&stdout&stderr&tty              (the same transports)
  *   GET /metrics            (the agent's own; authorized as nodes/metrics)
  *   GET /metrics/resource   (resource-metrics.ts; authorized as nodes/metrics)
  *   GET /stats/summary      (summary.ts; authorized as nodes/stats)
@@ -21,6 +22,7 @@ import type { TLSSocket } from 'node:tls';
 import { listenFailure } from '../../port-owner.js';
 import { parsePodLogOptions, PodLogOptionsError } from '../../api/pod-log-options.js';
 import { requestAttributes, type Caller, type KubeletAuthorizer } from './authorization.js';
+import { parseAttachRequest } from './attach-session.js';
 import { ExecRequestError, parseExecRequest, type ExecRequest, type ExecStreams } from './exec-session.js';
 import { SpdyExec } from './exec-spdy.js';
 import { WebSocketExec } from './exec-websocket.js';
@@ -53,6 +55,13 @@ export interface KubeletBackend {
    * @throws KubeletError when it cannot (unknown, or not running)
    */
   prepareExec(ref: ContainerRef, request: ExecRequest): (streams: ExecStreams) => Promise<number>;
+  /**
+   * Checks that the container can be attached to now, and returns how; without it `/attach` is a
+   * 404. The container's own `tty` decides how its streams are carried, as the kubelet takes it
+   * from the container's spec: a terminal's output all comes on stdout.
+   * @throws KubeletError when it cannot
+   */
+  prepareAttach?(ref: ContainerRef, request: ExecRequest): (streams: ExecStreams) => Promise<number>;
   /** The node's and its running pods' CPU and memory now; without it the statistics paths are 404s. */
   stats?(): StatsSummary;
   /** The agent's own metrics in the Prometheus text format; without it `/metrics` is a 404. */
@@ -175,7 +184,7 @@ export class KubeletApiServer {
         response.writeHead(200, { 'Content-Type': PROMETHEUS_TEXT, 'Content-Length': Buffer.byteLength(body) }).end(body);
         return done(200);
       }
-      if (route?.kind === 'exec') throw new KubeletError(400, 'Upgrade request required');
+      if (route?.kind === 'exec' || route?.kind === 'attach') throw new KubeletError(400, 'Upgrade request required');
       throw new KubeletError(404, `the kubelet endpoint serves no ${request.method ?? ''} ${url.pathname}`);
     } catch (error) {
       const failure = asKubeletError(error);
@@ -185,6 +194,22 @@ export class KubeletApiServer {
     }
   }
 
+  /** The exec or attach a route asks for. @throws KubeletError */
+  #session(route: Route | undefined, url: URL): { exec: ExecRequest; run: (streams: ExecStreams) => Promise<number> } {
+    const { backend } = this.options;
+    if (route?.kind === 'exec') {
+      const exec = parseExecRequest(url.searchParams);
+      return { exec, run: backend.prepareExec(route.ref, exec) };
+    }
+    if (route?.kind === 'attach' && backend.prepareAttach) {
+      // The streams are the client's as asked (kubectl fed from a pipe asks for no TTY even when
+      // the container has one, and opens its streams accordingly).
+      const exec = parseAttachRequest(url.searchParams);
+      return { exec, run: backend.prepareAttach(route.ref, exec) };
+    }
+    throw new KubeletError(404, `the kubelet endpoint serves no upgrade at ${url.pathname}`);
+  }
+
   async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     let user: string | undefined;
@@ -192,9 +217,7 @@ export class KubeletApiServer {
     try {
       const { url, caller, route } = await this.#admit(request);
       user = caller.name;
-      if (route?.kind !== 'exec') throw new KubeletError(404, `the kubelet endpoint serves no upgrade at ${url.pathname}`);
-      const exec = parseExecRequest(url.searchParams);
-      const run = this.options.backend.prepareExec(route.ref, exec);
+      const { exec, run } = this.#session(route, url);
       if (WebSocketExec.accepts(request)) this.#websocket.serve(request, socket, head, exec, run);
       else if (SpdyExec.accepts(request)) this.#spdy.serve(request, socket, head, exec, run);
       else throw new KubeletError(400, `unsupported upgrade: offer WebSocket with one of the subprotocols v5.channel.k8s.io, v4.channel.k8s.io, or SPDY/3.1`);
@@ -208,7 +231,7 @@ export class KubeletApiServer {
   }
 }
 
-type Route = { kind: 'containerLogs' | 'exec'; ref: ContainerRef };
+type Route = { kind: 'containerLogs' | 'exec' | 'attach'; ref: ContainerRef };
 
 /** The request's target as a URL. @throws KubeletError 400 for one that is none (`http://[`) */
 function targetOf(request: IncomingMessage): URL {
@@ -227,7 +250,7 @@ function routeOf(pathname: string): Route | undefined {
   } catch {
     throw new KubeletError(400, `invalid URL escape in the path ${JSON.stringify(pathname)}`);
   }
-  if (parts.length !== 4 || (parts[0] !== 'containerLogs' && parts[0] !== 'exec')) return undefined;
+  if (parts.length !== 4 || (parts[0] !== 'containerLogs' && parts[0] !== 'exec' && parts[0] !== 'attach')) return undefined;
   return { kind: parts[0], ref: { namespace: parts[1]!, pod: parts[2]!, container: parts[3]! } };
 }
 
