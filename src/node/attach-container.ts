@@ -31,13 +31,15 @@ export async function attachStreams(runtime: ContainerRuntime, id: string, conta
     if (closesStdin) attach.closeStdin();
     else attach.close();
   };
-  if (streams.stdin) {
-    streams.stdin.on('data', (chunk: Buffer) => attach.write(chunk));
-    streams.stdin.on('end', endStdin);
-    streams.stdin.on('error', endStdin);
-  }
+  // As containerd: a container without stdin takes no input, and the end of the client's does not end the attachment.
+  const input = container.stdin === true ? streams.stdin : undefined;
+  if (input) {
+    input.on('data', (chunk: Buffer) => attach.write(chunk));
+    input.on('end', endStdin);
+    input.on('error', endStdin);
+  } else streams.stdin?.resume();
   streams.onClose?.(() => {
-    if (streams.stdin) endStdin();
+    if (input) endStdin();
     attach.close();
   });
   await attach.ended;

@@ -161,10 +161,14 @@ for (const kind of PLANES) describe(`kubectl attach, against ${kind.name}`, { sk
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    setTimeout(() => child.stdin.write('size\r'), 3000);
+    // Typed until answered, as a user presses enter again: the attachment takes a moment to be made.
+    const typing = setInterval(() => child.stdin.write('size\r'), 2000);
     try {
-      await eventually(() => (out.includes('30 100') ? true : undefined), 20_000, 'the terminal size');
+      await eventually(() => (out.includes('30 100') ? true : undefined), 20_000, 'the terminal size').catch((error: Error) => {
+        throw new Error(`${error.message}; kubectl showed ${JSON.stringify(out)}`);
+      });
     } finally {
+      clearInterval(typing);
       child.kill('SIGKILL');
       await exited;
     }
