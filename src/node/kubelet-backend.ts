@@ -89,7 +89,8 @@ export class AgentKubeletBackend implements KubeletBackend {
     const id = track.current;
     const spec = [...(worker?.pod.spec?.containers ?? []), ...(worker?.pod.spec?.initContainers ?? [])].find((c) => c.name === ref.container);
     // The kubelet's words (GetAttach): the pod's full name is NAME_NAMESPACE.
-    if (id === undefined || spec === undefined || !track.running(this.runtime)) throw new KubeletError(400, `container ${ref.container} not found in pod ${ref.pod}_${ref.namespace}`);
+    // Not track.running(): the monitor records init.pid a moment after the start the status reported.
+    if (id === undefined || spec === undefined || this.runtime.state(id) === 'exited') throw new KubeletError(400, `container ${ref.container} not found in pod ${ref.pod}_${ref.namespace}`);
     return (streams) => attachStreams(this.runtime, id, spec, streams);
   }
 }

@@ -25,6 +25,8 @@ const TOLERATION = { key: 'hostpod.io/hostprocess', operator: 'Exists', effect: 
 
 interface Plane {
   kubeconfig: string;
+  /** What the node agent logged. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -34,7 +36,7 @@ const PLANES: { name: string; skip: string | false; start(dir: string): Promise<
     skip: false,
     start: async (dir) => {
       const up = await startUp(dir, await freePort());
-      return { kubeconfig: up.kubeconfig, stop: async () => { await up.stop(); await removeAllContainers(dir); } };
+      return { kubeconfig: up.kubeconfig, log: () => up.log(), stop: async () => { await up.stop(); await removeAllContainers(dir); } };
     },
   },
   {
@@ -46,7 +48,7 @@ const PLANES: { name: string; skip: string | false; start(dir: string): Promise<
         await cluster.stop();
         throw error;
       });
-      return { kubeconfig: cluster.kubeconfig, stop: async () => { await node.remove(); await cluster.stop(); } };
+      return { kubeconfig: cluster.kubeconfig, log: () => node.output(), stop: async () => { await node.remove(); await cluster.stop(); } };
     },
   },
 ];
@@ -136,6 +138,34 @@ for (const kind of PLANES) describe(`kubectl attach, against ${kind.name}`, { sk
     const status = JSON.parse((await k('get', 'pod', 'reader', '-o', 'json')).stdout) as { status: { containerStatuses: { restartCount: number }[] } };
     assert.equal(status.status.containerStatuses[0]?.restartCount, 0, 'no attachment ended the container');
     await k('delete', 'pod', 'reader', '--wait=false');
+  });
+
+  test('attach is create on pods/attach: a user who may read the pod but not attach is refused', async () => {
+    await apply(hostProcessPod('guarded', { stdin: true, command: ['/bin/sh', '-c', 'while read l; do echo got:$l; done'] }));
+    await running('guarded');
+    assert.equal((await k('create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods')).code, 0);
+    assert.equal((await k('create', 'rolebinding', 'pod-reader', '--role=pod-reader', '--serviceaccount=default:watcher')).code, 0);
+    const as = '--as=system:serviceaccount:default:watcher';
+    await eventually(async () => ((await k('auth', 'can-i', 'get', 'pods', as)).stdout.trim() === 'yes' ? true : undefined), 10_000, 'the binding');
+    assert.equal((await k('auth', 'can-i', 'create', 'pods', '--subresource=attach', as)).stdout.trim(), 'no');
+    const refused = await attachRun(k, ['attach', '-i', 'guarded', as], 'x\n', 1000).done;
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /User "system:serviceaccount:default:watcher" cannot create resource "pods\/attach" in API group "" in the namespace "default"/);
+    assert.equal((await k('create', 'role', 'attacher', '--verb=create', '--resource=pods/attach')).code, 0);
+    assert.equal((await k('create', 'rolebinding', 'attacher', '--role=attacher', '--serviceaccount=default:watcher')).code, 0);
+    await eventually(async () => ((await k('auth', 'can-i', 'create', 'pods', '--subresource=attach', as)).stdout.trim() === 'yes' ? true : undefined), 10_000, 'the second binding');
+    const allowed = await attachRun(k, ['attach', '-i', 'guarded', as], 'y\n', 2000).done;
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stdout, /got:y\n/);
+    await k('delete', 'pod', 'guarded', '--wait=false');
+  });
+
+  test('kubectl run -i --rm: the pod gets stdin and stdinOnce, kubectl attaches, the input reaches it and the pod goes', async () => {
+    const overrides = { spec: { securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } }, hostNetwork: true, tolerations: [TOLERATION], terminationGracePeriodSeconds: 1 } };
+    const run = await attachRun(old, ['run', 'interactive', '-i', '--rm', '--restart=Never', `--image=${BASE}`, `--overrides=${JSON.stringify(overrides)}`, '--', '/bin/sh', '-c', 'read l; echo got:$l'], 'hello\n', 0).done;
+    assert.equal(run.code, 0, `${run.stderr}\n${plane?.log() ?? ''}`);
+    assert.match(run.stdout, /got:hello\n/);
+    await eventually(async () => ((await k('get', 'pod', 'interactive', '--ignore-not-found', '-o', 'name')).stdout === '' ? true : undefined), 30_000, 'the pod removed');
   });
 
   test('stdinOnce: the container\'s stdin ends with its first attachment, and the container with it', async () => {
