@@ -88,9 +88,12 @@ export class AgentKubeletBackend implements KubeletBackend {
     const track = this.#track(ref);
     const id = track.current;
     const spec = [...(worker?.pod.spec?.containers ?? []), ...(worker?.pod.spec?.initContainers ?? [])].find((c) => c.name === ref.container);
-    // The kubelet's words (GetAttach): the pod's full name is NAME_NAMESPACE.
-    // Not track.running(): the monitor records init.pid a moment after the start the status reported.
-    if (id === undefined || spec === undefined || this.runtime.state(id) === 'exited') throw new KubeletError(400, `container ${ref.container} not found in pod ${ref.pod}_${ref.namespace}`);
+    // The kubelet's answer (GetAttach, then streaming.WriteError): plain text, 500, the pod's full
+    // name NAME_NAMESPACE. Not track.running(): the monitor records init.pid a moment after the
+    // start the pod's status reported.
+    if (id === undefined || spec === undefined || this.runtime.state(id) === 'exited') {
+      throw new KubeletError(500, `container ${ref.container} not found in pod ${ref.pod}_${ref.namespace}`, true);
+    }
     return (streams) => attachStreams(this.runtime, id, spec, streams);
   }
 }

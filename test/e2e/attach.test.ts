@@ -160,6 +160,18 @@ for (const kind of PLANES) describe(`kubectl attach, against ${kind.name}`, { sk
     await k('delete', 'pod', 'guarded', '--wait=false');
   });
 
+  test('a container that is not running cannot be attached to: the kubelet\'s message', async () => {
+    await apply(hostProcessPod('crashing', { command: ['/bin/sh', '-c', 'exit 1'] }));
+    await eventually(async () => {
+      const state = (await k('get', 'pod', 'crashing', '-o', 'jsonpath={.status.containerStatuses[0].state.waiting.reason}')).stdout;
+      return state === 'CrashLoopBackOff' ? true : undefined;
+    }, 60_000, 'CrashLoopBackOff');
+    const refused = await attachRun(old, ['attach', 'crashing'], '', 0).done;
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /container main not found in pod crashing_default/);
+    await k('delete', 'pod', 'crashing', '--wait=false');
+  });
+
   test('kubectl run -i --rm: the pod gets stdin and stdinOnce, kubectl attaches, the input reaches it and the pod goes', async () => {
     const overrides = { spec: { securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } }, hostNetwork: true, tolerations: [TOLERATION], terminationGracePeriodSeconds: 1 } };
     const run = await attachRun(old, ['run', 'interactive', '-i', '--rm', '--restart=Never', `--image=${BASE}`, `--overrides=${JSON.stringify(overrides)}`, '--', '/bin/sh', '-c', 'read l; echo got:$l'], 'hello\n', 0).done;
