@@ -5,7 +5,9 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LinuxRuntime, type ContainerAttach, type StartRequest } from '../../src/runtime/index.js';
 import { hostPod, rootSkip, shell, testRuntime, type TestRuntime } from '../support/runtime.js';
@@ -97,6 +99,24 @@ for (const mountMode of ['bind', 'sandbox'] as const) {
       await until('the log', () => logText(info.id).includes('stdout F tty:hello'));
       attach.close();
       await t.runtime.stop(info.id, 0);
+    });
+
+    test('a client that reads nothing holds nothing up: the workload writes 8 MiB, its log is whole, the client is dropped', async () => {
+      const pod = hostPod([shell('sleep 1; i=0; while [ $i -lt 8192 ]; do printf "%01023d\\n" $i; i=$((i+1)); done; echo done')], {}, 'flood');
+      const info = await t.runtime.start(request(pod));
+      const dir = t.runtime.containers.dir(info.id);
+      const fd = openSync(dir, 'r');
+      const stalled = connect(`/proc/self/fd/${fd}/attach.sock`);
+      await new Promise((resolve, reject) => stalled.once('connect', resolve).once('error', reject));
+      closeSync(fd);
+      stalled.pause();
+      const status = await t.runtime.wait(info.id);
+      stalled.destroy();
+      assert.equal(status.exitCode, 0);
+      const lines = logText(info.id).split('\n').filter((l) => l !== '');
+      assert.equal(lines.length, 8193, 'every line logged');
+      assert.match(lines.at(-1) ?? '', /stdout F done$/);
+      assert.match(readFileSync(join(dir, 'monitor.log'), 'utf8'), /an attached client fell 4 MiB behind the output: disconnected/);
     });
 
     test('a restarted hostpod attaches to the container its predecessor started', async () => {
