@@ -140,6 +140,21 @@ for (const kind of PLANES) describe(`kubectl attach, against ${kind.name}`, { sk
     await k('delete', 'pod', 'reader', '--wait=false');
   });
 
+  test('attach -i to a container without stdin: the input is dropped and its end does not end the attachment, as containerd\'s', async () => {
+    await apply(hostProcessPod('ticker', { command: ['/bin/sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick-$i; read x && echo read:$x; sleep 0.2; done'] }));
+    await running('ticker');
+    const attached = attachRun(old, ['attach', '-i', 'ticker'], 'dropped\n', 0);
+    let ended = false;
+    void attached.done.then(() => { ended = true; });
+    await eventually(() => (/tick-\d+\n/.test(attached.output()) ? true : undefined), 20_000, 'ticks');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(ended, false, 'still attached after kubectl\'s stdin ended');
+    attached.stop();
+    await attached.done;
+    assert.doesNotMatch(attached.output(), /read:/);
+    await k('delete', 'pod', 'ticker', '--wait=false');
+  });
+
   test('attach is create on pods/attach: a user who may read the pod but not attach is refused', async () => {
     await apply(hostProcessPod('guarded', { stdin: true, command: ['/bin/sh', '-c', 'while read l; do echo got:$l; done'] }));
     await running('guarded');
