@@ -1,8 +1,9 @@
 /**
  * What the kubelet endpoint serves on a node agent: the log files of the pods' container
  * instances (the current one, or the one before it for `--previous`), and exec into a running
- * container through the runtime, with pipes, or a pseudo-terminal for `-t`; port-forward to a pod
- * running here (its network is the node's); and the node's and
+ * container through the runtime, with pipes, or a pseudo-terminal for `-t`; attach to a running
+ * container's workload (attach-container.ts); port-forward to a pod running here (its network is
+ * the node's); and the node's and
  * its pods' CPU and memory statistics (resource-stats.ts).
  */
 import { exitCodeOf, type ContainerRuntime } from '../runtime/index.js';
@@ -12,6 +13,7 @@ import type { PortForwardPod } from './kubelet-api/port-forward.js';
 import { KubeletError, type ContainerRef, type KubeletBackend } from './kubelet-api/server.js';
 import type { StatsSummary } from './kubelet-api/summary.js';
 import { agentMetricsText } from './agent-metrics.js';
+import { attachStreams } from './attach-container.js';
 import { CpuRates } from './cpu-rates.js';
 import { collectStats } from './resource-stats.js';
 import type { ContainerTrack } from './container-track.js';
@@ -92,6 +94,20 @@ export class AgentKubeletBackend implements KubeletBackend {
       if (streams.stdin && child.stdin) streams.stdin.unpipe(child.stdin);
       return code;
     };
+  }
+
+  prepareAttach(ref: ContainerRef, _request: ExecRequest): (streams: ExecStreams) => Promise<number> {
+    const worker = this.findPod(ref.namespace, ref.pod);
+    const track = this.#track(ref);
+    const id = track.current;
+    const spec = [...(worker?.pod.spec?.containers ?? []), ...(worker?.pod.spec?.initContainers ?? [])].find((c) => c.name === ref.container);
+    // The kubelet's answer (GetAttach, then streaming.WriteError): plain text, 500, the pod's full
+    // name NAME_NAMESPACE. Not track.running(): the monitor records init.pid a moment after the
+    // start the pod's status reported.
+    if (id === undefined || spec === undefined || this.runtime.state(id) === 'exited') {
+      throw new KubeletError(500, `container ${ref.container} not found in pod ${ref.pod}_${ref.namespace}`, true);
+    }
+    return (streams) => attachStreams(this.runtime, id, spec, streams);
   }
 }
 

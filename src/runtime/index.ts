@@ -12,12 +12,14 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { ApiObjects } from './command.js';
 import type { ContainerState, ContainerStatus } from './container.js';
+import type { ContainerAttach } from './monitor/attach-client.js';
 import type { MountMode } from './mount-mode.js';
 
 export type { ContainerState, ContainerStatus } from './container.js';
 export { MOUNT_MODE_ANNOTATION, type MountMode } from './mount-mode.js';
 export { LinuxRuntime, hostIP } from './linux/linux-runtime.js';
 export { exitCodeOf } from './exit-code.js';
+export type { ContainerAttach, OutputStream } from './monitor/attach-client.js';
 export { ContainerStartError } from './start-error.js';
 
 export interface StartRequest {
@@ -144,6 +146,13 @@ export interface ContainerRuntime {
   exec(id: string, argv: string[], options: { interactive: boolean }): Promise<number>;
   /** Starts an extra process in a running container with the given stdio (pipes), optionally under a pseudo-terminal. */
   spawnExec(id: string, argv: string[], options: { stdio: StdioOptions; tty?: boolean | { width: number; height: number } }): ChildProcess;
+
+  /**
+   * Attaches to a running container's workload, as CRI's Attach: the output it writes from now
+   * on, its stdin (a container with `stdin`), its terminal's size (with `tty`).
+   * @throws HostpodError when the container is not running or cannot be attached to
+   */
+  attach(id: string): Promise<ContainerAttach>;
 
   /** Re-adopts what an earlier hostpod left: collects ended containers, marks unsupervised ones lost, removes leaked accounts. */
   reconcile(): Promise<ReconcileResult>;

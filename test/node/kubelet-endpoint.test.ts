@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { connect } from 'node:tls';
+import { WebSocket } from 'ws';
 import { after, before, describe, test } from 'node:test';
 import { issueCertificate, type KeyPair } from '../../src/pki.js';
 import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
@@ -96,6 +97,27 @@ describe('the kubelet endpoint', () => {
     // As the kubelet's union authenticator: a verified certificate answers first, its user is the caller.
     const node = await nodeCredential('other');
     assert.deepEqual(await get('/containerLogs/default/p/c', node, 'GET', `Bearer ${admin}`), { status: 403, body: 'Forbidden (user=system:node:other, verb=get, resource=nodes, subresource=proxy)\n' });
+  });
+
+  test('attach: WebSocket v5 carries stdin and stdout and ends with Success; no stream, no upgrade or an ended container get the kubelet\'s answers', async () => {
+    const live = kubelet.backend.add({ namespace: 'default', pod: 'attached', container: 'c' });
+    const { cert, key } = started.plane.pki.kubeletClient;
+    const ws = new WebSocket(`wss://127.0.0.1:${kubelet.endpoint.port}/attach/default/attached/c?input=1&output=1`, ['v5.channel.k8s.io'], { ca: started.plane.pki.ca.cert, cert, key });
+    const frames: Buffer[] = [];
+    ws.on('message', (data: Buffer) => frames.push(data));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('echoed\n')]));
+    ws.send(Buffer.from([255, 0]));
+    await new Promise((resolve) => ws.once('close', resolve));
+    assert.equal(frames.filter((f) => f[0] === 1).map((f) => f.subarray(1).toString()).join(''), 'echoed\n');
+    assert.deepEqual(JSON.parse(frames.find((f) => f[0] === 3)!.subarray(1).toString()), { metadata: {}, status: 'Success' });
+
+    const plain = await get('/attach/default/attached/c?output=1', undefined, 'POST');
+    assert.equal(plain.status, 400);
+    assert.match(plain.body, /Upgrade request required/);
+    assert.equal(await raw('/attach/default/attached/c'), 'HTTP/1.1 400 Bad Request');
+    live.live = false;
+    assert.equal(await raw('/attach/default/attached/c?output=1'), 'HTTP/1.1 500 Internal Server Error');
   });
 
   test('answers 400, not 500, to a path with malformed %-encoding', async () => {

@@ -77,6 +77,17 @@ export class TestKubelet implements KubeletBackend {
     return { namespace, name, uid: podUid, node: 'test-node', ips: this.podIps.get(`${namespace}/${name}`) ?? [] };
   }
 
+  /** Attach to a container that echoes its stdin (as `cat` would), until the client's stdin ends. */
+  prepareAttach(ref: ContainerRef): (streams: ExecStreams) => Promise<number> {
+    const container = this.#find(ref);
+    if (!container.live) throw new KubeletError(500, `container ${ref.container} not found in pod ${ref.pod}_${ref.namespace}`, true);
+    return (streams) => new Promise<number>((resolve) => {
+      if (!streams.stdin) return resolve(0);
+      streams.stdin.on('data', (chunk: Buffer) => streams.stdout?.write(chunk));
+      streams.stdin.on('end', () => resolve(0));
+    });
+  }
+
   #find(ref: ContainerRef): TestContainer {
     const container = this.containers.get(key(ref));
     if (!container) throw new KubeletError(404, `container "${ref.container}" of pod "${ref.namespace}/${ref.pod}" is not on this node`);

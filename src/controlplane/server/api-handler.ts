@@ -75,8 +75,8 @@ export class ApiHandler {
   }
 
   /**
-   * Serves an HTTP upgrade: `pods/exec` (WebSocket or SPDY), passed through to the pod's kubelet,
-   * and `pods/portforward` (port-forward-proxy.ts).
+   * Serves an HTTP upgrade: `pods/exec` and `pods/attach` (WebSocket or SPDY), passed through to the
+   * pod's kubelet, and `pods/portforward` (port-forward-proxy.ts).
    * Never throws; errors are written to the socket as HTTP responses with a `Status`.
    */
   async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -90,10 +90,10 @@ export class ApiHandler {
       const { path, segments, query } = parseRequestTarget(request.url ?? '/');
       const route = parseApiPath(segments);
       const subresource = route.type === 'resource' && route.info.resource === 'pods' && route.name !== undefined ? route.subresource : undefined;
-      if (route.type !== 'resource' || route.name === undefined || (subresource !== 'exec' && subresource !== 'portforward')) {
-        throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec and pods/portforward, not ${path}`);
+      if (route.type !== 'resource' || route.name === undefined || (subresource !== 'exec' && subresource !== 'attach' && subresource !== 'portforward')) {
+        throw new StatusError(400, 'BadRequest', `an upgrade is served only for pods/exec, pods/attach and pods/portforward, not ${path}`);
       }
-      // Exec and port-forward are `create` whatever the method, as kube-apiserver authorizes WebSocket upgrades.
+      // Exec, attach and port-forward are `create` whatever the method, as kube-apiserver authorizes WebSocket upgrades.
       const attributes: Attributes = { verb: 'create', group: '', resource: 'pods', subresource, namespace: route.namespace, namespaced: true, name: route.name };
       const denied = authorize(actingUser(user, request.headersDistinct, attributes, this.options.api), attributes, this.options.api);
       if (denied) throw forbidden(route.info, route.name, denied);
@@ -103,7 +103,7 @@ export class ApiHandler {
         return;
       }
       const target = kubeletTarget(this.options.api, route.namespace, route.name, query.get('container'));
-      await proxyUpgrade(target, request, query, head, socket, this.kubeletCredentials());
+      await proxyUpgrade(target, request, query, head, socket, this.kubeletCredentials(), subresource);
     } catch (error) {
       code = writeSocketError(socket, error).code;
     } finally {

@@ -102,7 +102,7 @@ export function kubeletEndpoint(node: Obj): { host: string; port: number } {
   throw new StatusError(503, 'ServiceUnavailable', `node "${name}" reports no address (status.addresses) to reach its kubelet endpoint at`);
 }
 
-function kubeletPath(kind: 'containerLogs' | 'exec', target: KubeletTarget, query: URLSearchParams, names: readonly string[]): string {
+function kubeletPath(kind: 'containerLogs' | 'exec' | 'attach', target: KubeletTarget, query: URLSearchParams, names: readonly string[]): string {
   const forwarded = new URLSearchParams();
   for (const [key, value] of query) if (names.includes(key)) forwarded.append(key, value);
   const path = [kind, target.namespace, target.pod, target.container].map(encodeURIComponent).join('/');
@@ -110,7 +110,7 @@ function kubeletPath(kind: 'containerLogs' | 'exec', target: KubeletTarget, quer
   return `/${path}${search ? `?${search}` : ''}`;
 }
 
-/** What kube-apiserver's ExecLocation sends the kubelet: each command word, and "1" for each stream asked for. */
+/** What kube-apiserver's ExecLocation sends the kubelet: each command word, and "1" for each stream asked for (AttachLocation: no command). */
 function kubeletExecQuery(query: URLSearchParams): URLSearchParams {
   const out = new URLSearchParams();
   for (const word of query.getAll('command')) out.append('command', word);
@@ -167,15 +167,16 @@ export function proxyLogs(target: KubeletTarget, query: URLSearchParams, credent
 }
 
 /**
- * Passes an exec upgrade through to the kubelet: the kubelet's answer (101 and its protocol
- * choice, or an error) goes back to the client verbatim, then bytes flow both ways.
+ * Passes an exec or attach upgrade through to the kubelet: the kubelet's answer (101 and its
+ * protocol choice, or an error) goes back to the client verbatim, then bytes flow both ways.
  */
-export function proxyUpgrade(target: KubeletTarget, request: IncomingMessage, query: URLSearchParams, head: Buffer, socket: Duplex, credentials: KubeletClientCredentials): Promise<void> {
-  const path = kubeletPath('exec', target, kubeletExecQuery(query), ['command', ...EXEC_STREAMS.map(([, kubelet]) => kubelet)]);
+export function proxyUpgrade(target: KubeletTarget, request: IncomingMessage, query: URLSearchParams, head: Buffer, socket: Duplex, credentials: KubeletClientCredentials, kind: 'exec' | 'attach' = 'exec'): Promise<void> {
+  const names = [...(kind === 'exec' ? ['command'] : []), ...EXEC_STREAMS.map(([, kubelet]) => kubelet)];
+  const path = kubeletPath(kind, target, kubeletExecQuery(query), names);
   return proxyUpgradeTo(target, request, path, head, socket, credentials);
 }
 
-/** Passes an upgrade through to `path` on the kubelet (exec, port-forward), as proxyUpgrade describes. */
+/** Passes an upgrade through to `path` on the kubelet (exec, attach, port-forward), as proxyUpgrade describes. */
 export function proxyUpgradeTo(target: KubeletTarget, request: IncomingMessage, path: string, head: Buffer, socket: Duplex, credentials: KubeletClientCredentials): Promise<void> {
   const headers = pickHeaders(request.headers, UPGRADE_HEADERS);
   return new Promise<void>((resolve, reject) => {

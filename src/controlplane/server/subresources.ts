@@ -1,6 +1,6 @@
 /**
  * Subresources that are not the object itself: `pods/binding`, `serviceaccounts/token`
- * (TokenRequest), and `pods/log`, `pods/exec` and `pods/portforward`, proxied to the node's kubelet endpoint.
+ * (TokenRequest), and `pods/log`, `pods/exec`, `pods/attach` and `pods/portforward`, proxied to the node's kubelet endpoint.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { admitNodeTokenRequest, type BoundObjectRef } from '../admission/node-restriction.js';
@@ -53,7 +53,7 @@ export async function serveSubresource(handler: ApiHandler, request: IncomingMes
     portForwardTarget(handler.options.api, r.namespace, r.name!);
     throw badRequest('Upgrade request required');
   }
-  if (key === 'pods/exec') {
+  if (key === 'pods/exec' || key === 'pods/attach') {
     // Reached only without an upgrade: upgrades are served by ApiHandler.upgrade.
     kubeletTarget(handler.options.api, r.namespace, r.name!, r.url.searchParams.get('container'));
     throw badRequest('Upgrade request required');

@@ -28,6 +28,8 @@ export interface ExecStreams {
   tty: boolean;
   /** Terminal size changes from the client, the first one soon after the start. */
   onResize(listener: (size: TerminalSize) => void): void;
+  /** The client has gone (the connection closed). */
+  onClose?(listener: () => void): void;
 }
 
 export class ExecRequestError extends Error {}

@@ -66,6 +66,7 @@ async function session(connection: SpdyConnection, exec: ExecRequest, run: (stre
   const status = await runCommand(exec, run, {
     ...(stdin ? { stdin } : {}), ...(stdout ? { stdout } : {}), ...(stderr ? { stderr } : {}),
     onResize: (listener) => resizeListeners.push(listener),
+    onClose: (listener) => connection.on('close', listener),
   });
   await streams.get('error')!.end(Buffer.from(JSON.stringify(status)));
   // The client resets the streams, says GOAWAY and closes; a client that does not is closed here.

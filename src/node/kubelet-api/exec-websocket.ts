@@ -67,6 +67,7 @@ async function session(ws: WebSocket, exec: ExecRequest, run: (streams: ExecStre
   const status = await runCommand(exec, run, {
     ...(stdin ? { stdin } : {}), ...(stdout ? { stdout } : {}), ...(stderr ? { stderr } : {}),
     onResize: (listener) => resizeListeners.push(listener),
+    onClose: (listener) => ws.once('close', listener),
   });
   // The close (1000) after the status tells kubectl it is over.
   send(ERROR, JSON.stringify(status));

@@ -10,6 +10,7 @@
  *   GET /containerLogs/NAMESPACE/POD/CONTAINER?follow&previous&sinceSeconds&sinceTime&timestamps&tailLines&limitBytes
  *   GET|POST /exec/NAMESPACE/POD/CONTAINER?command=...&stdin&stdout&stderr&tty   (WebSocket or SPDY upgrade)
  *   GET|POST /portForward/NAMESPACE/POD[/UID][?port=...]   (SPDY, or WebSocket with ?port; port-forward*.ts)
+ *   GET|POST /attach/NAMESPACE/POD/CONTAINER?stdin&stdout&stderr&tty              (the same transports)
  *   GET /metrics            (the agent's own; authorized as nodes/metrics)
  *   GET /metrics/resource   (resource-metrics.ts; authorized as nodes/metrics)
  *   GET /stats/summary      (summary.ts; authorized as nodes/stats)
@@ -24,6 +25,7 @@ import { listenFailure } from '../../port-owner.js';
 import { parsePodLogOptions, PodLogOptionsError } from '../../api/pod-log-options.js';
 import { bearerToken, type KubeletAuthenticator } from './authentication.js';
 import { requestAttributes, type Caller, type KubeletAuthorizer } from './authorization.js';
+import { parseAttachRequest } from './attach-session.js';
 import { ExecRequestError, parseExecRequest, type ExecRequest, type ExecStreams } from './exec-session.js';
 import { SpdyExec } from './exec-spdy.js';
 import { WebSocketExec } from './exec-websocket.js';
@@ -64,6 +66,13 @@ export interface KubeletBackend {
    * @throws KubeletError 404 when there is none
    */
   portForwardPod?(namespace: string, pod: string, uid: string | undefined): PortForwardPod;
+  /**
+   * Checks that the container can be attached to now, and returns how; without it `/attach` is a
+   * 404. The container's own `tty` decides how its streams are carried, as the kubelet takes it
+   * from the container's spec: a terminal's output all comes on stdout.
+   * @throws KubeletError when it cannot
+   */
+  prepareAttach?(ref: ContainerRef, request: ExecRequest): (streams: ExecStreams) => Promise<number>;
   /** The node's and its running pods' CPU and memory now; without it the statistics paths are 404s. */
   stats?(): StatsSummary;
   /** The agent's own metrics in the Prometheus text format; without it `/metrics` is a 404. */
@@ -198,7 +207,7 @@ export class KubeletApiServer {
         response.writeHead(200, { 'Content-Type': PROMETHEUS_TEXT, 'Content-Length': Buffer.byteLength(body) }).end(body);
         return done(200);
       }
-      if (route?.kind === 'exec' || route?.kind === 'portForward') throw new KubeletError(400, 'Upgrade request required');
+      if (route?.kind === 'exec' || route?.kind === 'attach' || route?.kind === 'portForward') throw new KubeletError(400, 'Upgrade request required');
       throw new KubeletError(404, `the kubelet endpoint serves no ${request.method ?? ''} ${url.pathname}`);
     } catch (error) {
       const failure = asKubeletError(error);
@@ -206,6 +215,22 @@ export class KubeletApiServer {
       else response.destroy();
       done(failure.code);
     }
+  }
+
+  /** The exec or attach a route asks for. @throws KubeletError */
+  #session(route: Route | undefined, url: URL): { exec: ExecRequest; run: (streams: ExecStreams) => Promise<number> } {
+    const { backend } = this.options;
+    if (route?.kind === 'exec') {
+      const exec = parseExecRequest(url.searchParams);
+      return { exec, run: backend.prepareExec(route.ref, exec) };
+    }
+    if (route?.kind === 'attach' && backend.prepareAttach) {
+      // The streams are the client's as asked (kubectl fed from a pipe asks for no TTY even when
+      // the container has one, and opens its streams accordingly).
+      const exec = parseAttachRequest(url.searchParams);
+      return { exec, run: backend.prepareAttach(route.ref, exec) };
+    }
+    throw new KubeletError(404, `the kubelet endpoint serves no upgrade at ${url.pathname}`);
   }
 
   async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -229,11 +254,9 @@ export class KubeletApiServer {
     this.options.log?.({ method: request.method ?? '', path: request.url ?? '', ...(user === undefined ? {} : { user }), code });
   }
 
-  /** @throws KubeletError */
+  /** Exec or attach: the same channels, over WebSocket or SPDY. @throws KubeletError */
   #exec(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, route: Route | undefined): void {
-    if (route?.kind !== 'exec') throw new KubeletError(404, `the kubelet endpoint serves no upgrade at ${url.pathname}`);
-    const exec = parseExecRequest(url.searchParams);
-    const run = this.options.backend.prepareExec(route.ref, exec);
+    const { exec, run } = this.#session(route, url);
     if (WebSocketExec.accepts(request)) this.#websocket.serve(request, socket, head, exec, run);
     else if (SpdyExec.accepts(request)) this.#spdy.serve(request, socket, head, exec, run);
     else throw new KubeletError(400, `unsupported upgrade: offer WebSocket with one of the subprotocols v5.channel.k8s.io, v4.channel.k8s.io, or SPDY/3.1`);
@@ -259,7 +282,7 @@ export class KubeletApiServer {
 }
 
 type PortForwardRoute = { kind: 'portForward'; namespace: string; pod: string; uid: string | undefined };
-type Route = { kind: 'containerLogs' | 'exec'; ref: ContainerRef } | PortForwardRoute;
+type Route = { kind: 'containerLogs' | 'exec' | 'attach'; ref: ContainerRef } | PortForwardRoute;
 
 /** The request's target as a URL. @throws KubeletError 400 for one that is none (`http://[`) */
 function targetOf(request: IncomingMessage): URL {
@@ -281,7 +304,7 @@ function routeOf(pathname: string): Route | undefined {
   if (parts[0] === 'portForward' && (parts.length === 3 || parts.length === 4)) {
     return { kind: 'portForward', namespace: parts[1]!, pod: parts[2]!, uid: parts[3] };
   }
-  if (parts.length !== 4 || (parts[0] !== 'containerLogs' && parts[0] !== 'exec')) return undefined;
+  if (parts.length !== 4 || (parts[0] !== 'containerLogs' && parts[0] !== 'exec' && parts[0] !== 'attach')) return undefined;
   return { kind: parts[0], ref: { namespace: parts[1]!, pod: parts[2]!, container: parts[3]! } };
 }
 

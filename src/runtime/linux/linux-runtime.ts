@@ -17,8 +17,9 @@ import { ContainerDirs, type ContainerState, type ContainerStatus } from '../con
 import { ensurePodDir, secureDataDir } from '../data-dir.js';
 import type { ImageStore } from '../image/store.js';
 import { Locks } from '../image/locks.js';
-import type { ContainerInfo, ContainerLog, ContainerRuntime, ContainerStats, PodRef, ReconcileResult, StartRequest } from '../index.js';
+import type { ContainerAttach, ContainerInfo, ContainerLog, ContainerRuntime, ContainerStats, PodRef, ReconcileResult, StartRequest } from '../index.js';
 import { podLogDir } from '../logs.js';
+import { attachToContainer } from './attach.js';
 import { execInContainer, spawnInContainer } from './exec.js';
 import { collectContainer, finalizeContainer, pruneContainer, removeContainer, stopContainer, waitForContainer } from './lifecycle.js';
 import { podDir, removePodDir } from './pod-dirs.js';
@@ -136,6 +137,10 @@ export class LinuxRuntime implements ContainerRuntime {
 
   spawnExec(id: string, argv: string[], options: { stdio: StdioOptions; tty?: boolean | { width: number; height: number } }): ChildProcess {
     return spawnInContainer(this, id, argv, options);
+  }
+
+  attach(id: string): Promise<ContainerAttach> {
+    return attachToContainer(this, id);
   }
 
   reconcile(): Promise<ReconcileResult> {

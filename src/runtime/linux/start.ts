@@ -143,6 +143,8 @@ export async function startContainer(rt: LinuxRuntime, request: StartRequest): P
         namespace: request.mountMode === 'bind' ? { binds, detachUnder: rt.containers.root } : undefined,
         stopSignal: record.stopSignal,
         graceSeconds: record.graceSeconds,
+        stdin: container.stdin === true,
+        tty: container.tty === true,
       }),
       { mode: 0o600 },
     );

@@ -33,6 +33,11 @@
  *     the grace, never lengthen it;
  *   - when init exits on its own, the processes left get SIGTERM and, after the grace period,
  *     SIGKILL.
+ * The workload's stdin is /dev/null, or with the spec's "stdin" a pipe whose other end the monitor
+ * holds for the container's life; with "tty" a pseudo-terminal carries stdin, stdout and stderr
+ * (its output goes to the log as stdout, as the kubelet's). Clients attach through
+ * STATE_DIR/attach.sock (see "attach" below): they get the live output and write the stdin.
+ *
  * When init is reaped, the cgroup is empty and the pipes are drained, it writes STATE_DIR/exit
  * atomically and exits. So an exit file means the log is complete. It writes it into 64 KiB it
  * set aside when the container started, so a disk that filled up meanwhile does not hold it; only
@@ -55,14 +60,18 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <endian.h>
 #include <stdint.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,6 +90,7 @@ static struct {
   const char *argv[MAX_ITEMS + 1]; int nargv;
   gid_t groups[64]; int ngroups;
   uid_t uid; gid_t gid; int unshare_mnt;
+  int open_stdin, tty;
   int stop_signal; long grace;
 } spec = { .log_max_size = 10L << 20, .log_max_files = 5, .stop_signal = SIGTERM, .grace = 30 };
 
@@ -150,6 +160,8 @@ static void load_spec(void) {
     else if (!strcmp(d, "cgroup-freeze")) spec.freeze_file = ARG;
     else if (!strcmp(d, "overlay")) { spec.ov_lower = ARG; spec.ov_upper = ARG; spec.ov_work = ARG; spec.ov_target = ARG; }
     else if (!strcmp(d, "unshare-mount")) spec.unshare_mnt = 1;
+    else if (!strcmp(d, "stdin")) spec.open_stdin = 1;
+    else if (!strcmp(d, "tty")) spec.tty = 1;
     else if (!strcmp(d, "detach-under")) spec.detach_under = ARG;
     else if (!strcmp(d, "bind")) {
       if (spec.nbinds >= 256) die("spec: too many binds");
@@ -411,13 +423,198 @@ static void stream_flush_lines(struct stream *s, int at_eof) {
   if (at_eof && s->len > 0) { log_entry(s->name, 'F', s->buf, s->len); s->len = 0; }
 }
 
-/* Returns 0 at EOF. */
+static void attach_output(char type, const char *data, size_t len);
+
+/* Returns 0 at EOF (a terminal's end is EIO: no process holds its other side any more). */
 static int stream_read(struct stream *s) {
   ssize_t r = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
-  if (r < 0) return errno == EINTR || errno == EAGAIN ? 1 : 0;
+  if (r < 0) return errno == EINTR || errno == EAGAIN ? 1 : (stream_flush_lines(s, 1), 0);
   if (r == 0) { stream_flush_lines(s, 1); return 0; }
+  /* Attached clients get the bytes as they come, before they are cut into log lines. */
+  attach_output(strcmp(s->name, "stdout") ? '2' : '1', s->buf + s->len, (size_t)r);
   s->len += (size_t)r; stream_flush_lines(s, 0);
   return 1;
+}
+
+/* ---- attach: the workload's live output and its stdin, over a socket in the state directory ----
+ * hostpod's node agent (the kubelet endpoint's /attach) connects to STATE_DIR/attach.sock, mode
+ * 0600 so only root reaches it. Each way, frames of a type byte, a big-endian 32-bit length and
+ * the payload:
+ *   monitor -> client  '1' stdout bytes, '2' stderr bytes (a terminal's output is all '1'), as the
+ *                      workload writes them from the moment the client connected;
+ *   client -> monitor  '0' bytes for the workload's stdin, 'c' close the workload's stdin (the
+ *                      container's stdinOnce, after its first attach), 'r' a terminal size (columns
+ *                      and rows, big-endian 16-bit each).
+ * The connections close when the container has ended, after what was left to send went out.
+ * The monitor holds the write side of the workload's stdin (or the terminal's master) for the
+ * container's whole life, so the workload sees no end of input while nobody is attached, and it
+ * never blocks on a client: input waits in a buffer while the workload does not read it (no more
+ * is read from clients meanwhile), output to a client that falls 4 MiB behind drops that client.
+ * By hand: a Unix socket server of a few dozen lines, in the one process that owns these pipes. */
+
+#define MAX_CLIENTS 16
+#define FRAME_MAX (32 * 1024)
+#define CLIENT_BEHIND_MAX (4 << 20)
+
+struct client { int fd, dead; unsigned char in[5 + FRAME_MAX]; size_t inlen; char *out; size_t outlen, outcap; };
+static struct client clients[MAX_CLIENTS]; static int nclients;
+/* attach_dir: the state directory, held open so the socket's path never outgrows sun_path (108 bytes). */
+static int attach_fd = -1, attach_dir = -1;
+/* input_fd: the workload's stdin (a pipe's write side, or the terminal's master); -1 once closed. */
+static int input_fd = -1;
+static unsigned char *pending; static size_t pending_len, pending_cap;
+
+static void attach_listen(void) {
+  attach_dir = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (attach_dir < 0) { fprintf(stderr, "hostpod-monitor: %s: %s (kubectl attach will not reach this container)\n", state_dir, strerror(errno)); return; }
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/attach.sock", attach_dir);
+  unlink(a.sun_path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  /* 0600 from the start: whoever connects writes to the workload's stdin. */
+  mode_t old = umask(077);
+  int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 8) == 0;
+  int saved = errno;
+  umask(old);
+  if (!ok) {
+    fprintf(stderr, "hostpod-monitor: %s/attach.sock: %s (kubectl attach will not reach this container)\n", state_dir, strerror(saved));
+    if (fd >= 0) close(fd);
+    return;
+  }
+  attach_fd = fd;
+}
+
+static void client_drop(struct client *c) {
+  if (c->dead) return;
+  close(c->fd); free(c->out); c->out = NULL; c->outlen = c->outcap = 0; c->dead = 1;
+}
+
+/* Sends what the client can take now; -1 when it is gone. */
+static int client_flush(struct client *c) {
+  size_t done = 0;
+  while (done < c->outlen) {
+    ssize_t w = send(c->fd, c->out + done, c->outlen - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (w <= 0) return -1;
+    done += (size_t)w;
+  }
+  memmove(c->out, c->out + done, c->outlen - done); c->outlen -= done;
+  return 0;
+}
+
+static void attach_output(char type, const char *data, size_t len) {
+  for (int i = 0; i < nclients; i++) {
+    struct client *c = &clients[i];
+    if (c->dead) continue;
+    if (c->outlen + 5 + len > CLIENT_BEHIND_MAX) {
+      fprintf(stderr, "hostpod-monitor: an attached client fell %d MiB behind the output: disconnected\n", CLIENT_BEHIND_MAX >> 20);
+      client_drop(c);
+      continue;
+    }
+    if (c->outlen + 5 + len > c->outcap) {
+      size_t cap = c->outcap ? c->outcap : 64 * 1024;
+      while (cap < c->outlen + 5 + len) cap *= 2;
+      char *grown = realloc(c->out, cap);
+      if (!grown) { client_drop(c); continue; }
+      c->out = grown; c->outcap = cap;
+    }
+    uint32_t n = htobe32((uint32_t)len);
+    c->out[c->outlen] = type; memcpy(c->out + c->outlen + 1, &n, 4); memcpy(c->out + c->outlen + 5, data, len);
+    c->outlen += 5 + len;
+    if (client_flush(c) < 0) client_drop(c);
+  }
+}
+
+static void input_close(void) {
+  if (input_fd >= 0) close(input_fd);
+  input_fd = -1; pending_len = 0;
+}
+
+/* Writes what waits for the workload's stdin, as much as it takes now. */
+static void input_flush(void) {
+  size_t done = 0;
+  while (input_fd >= 0 && done < pending_len) {
+    ssize_t w = write(input_fd, pending + done, pending_len - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    /* EPIPE: nothing reads the workload's stdin any more; what comes is dropped. */
+    if (w <= 0) { pending_len = 0; return; }
+    done += (size_t)w;
+  }
+  memmove(pending, pending + done, pending_len - done); pending_len -= done;
+}
+
+static void input_add(const unsigned char *data, size_t len) {
+  if (input_fd < 0) return;
+  if (pending_len + len > pending_cap) {
+    size_t cap = pending_cap ? pending_cap : 64 * 1024;
+    while (cap < pending_len + len) cap *= 2;
+    unsigned char *grown = realloc(pending, cap);
+    if (!grown) return;
+    pending = grown; pending_cap = cap;
+  }
+  memcpy(pending + pending_len, data, len); pending_len += len;
+  input_flush();
+}
+
+static void client_frame(unsigned char type, const unsigned char *p, size_t n) {
+  if (type == '0') input_add(p, n);
+  /* A terminal is not closed: its master is also the output (containerd keeps a TTY's stdin open too). */
+  else if (type == 'c' && !spec.tty) input_close();
+  else if (type == 'r' && n == 4 && spec.tty && input_fd >= 0) {
+    struct winsize ws = { .ws_col = (unsigned short)(p[0] << 8 | p[1]), .ws_row = (unsigned short)(p[2] << 8 | p[3]) };
+    ioctl(input_fd, TIOCSWINSZ, &ws);
+  }
+}
+
+/* Reads a client's frames; -1 when it has gone or sent something malformed. */
+static int client_read(struct client *c) {
+  ssize_t r = recv(c->fd, c->in + c->inlen, sizeof c->in - c->inlen, MSG_DONTWAIT);
+  if (r < 0) return errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  if (r == 0) return -1;
+  c->inlen += (size_t)r;
+  size_t off = 0;
+  while (c->inlen - off >= 5) {
+    uint32_t n; memcpy(&n, c->in + off + 1, 4); n = be32toh(n);
+    if (n > FRAME_MAX) return -1;
+    if (c->inlen - off - 5 < n) break;
+    client_frame(c->in[off], c->in + off + 5, n);
+    off += 5 + n;
+  }
+  memmove(c->in, c->in + off, c->inlen - off); c->inlen -= off;
+  return 0;
+}
+
+static void attach_accept(void) {
+  int fd;
+  while ((fd = accept4(attach_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+    if (nclients >= MAX_CLIENTS) { close(fd); continue; }
+    struct client *c = &clients[nclients++];
+    c->fd = fd; c->dead = 0; c->inlen = 0; c->out = NULL; c->outlen = c->outcap = 0;
+  }
+}
+
+/* Forgets the clients that have gone: between two polls only, so poll's entries stay in step. */
+static void attach_compact(void) {
+  int n = 0;
+  for (int i = 0; i < nclients; i++) if (!clients[i].dead) { if (n != i) memcpy(&clients[n], &clients[i], sizeof clients[i]); n++; }
+  nclients = n;
+}
+
+/* The container has ended: what is left goes out (for 2 seconds at most), then every client is
+ * disconnected and the socket removed. */
+static void attach_finish(void) {
+  double until = mono() + 2.0;
+  for (;;) {
+    struct pollfd fds[MAX_CLIENTS]; int nf = 0;
+    for (int i = 0; i < nclients; i++) if (!clients[i].dead && clients[i].outlen > 0) fds[nf++] = (struct pollfd){ clients[i].fd, POLLOUT, 0 };
+    if (nf == 0 || mono() >= until) break;
+    poll(fds, (nfds_t)nf, 100);
+    for (int i = 0; i < nclients; i++) if (!clients[i].dead && clients[i].outlen > 0 && client_flush(&clients[i]) < 0) client_drop(&clients[i]);
+  }
+  for (int i = 0; i < nclients; i++) client_drop(&clients[i]);
+  if (attach_fd >= 0) { close(attach_fd); attach_fd = -1; unlinkat(attach_dir, "attach.sock", 0); }
 }
 
 /* ---- the cgroup from outside ----
@@ -532,6 +729,20 @@ static void reap(pid_t init, int *init_status, int *init_done) {
     if (p == init) { *init_status = status; *init_done = 1; }
 }
 
+/* A pseudo-terminal for tty: true. The monitor opens the terminal's side too and the child
+ * inherits it, so the master never reads as hung up before the workload holds the terminal. */
+static int open_terminal(int *master, int *slave) {
+  *master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*master < 0) return -1;
+  char name[64];
+  if (grantpt(*master) < 0 || unlockpt(*master) < 0 || ptsname_r(*master, name, sizeof name) != 0) { int e = errno; close(*master); errno = e; return -1; }
+  *slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*slave < 0) { int e = errno; close(*master); errno = e; return -1; }
+  /* The workload's account owns its terminal, as a login's does (stty, mesg). */
+  if (fchown(*slave, spec.uid, (gid_t)-1) < 0) { /* root's terminal still works through the open descriptor */ }
+  return 0;
+}
+
 static int run_start(void) {
   if (setsid() < 0 && errno != EPERM) die("setsid: %s", strerror(errno));
   signal(SIGPIPE, SIG_IGN); signal(SIGHUP, SIG_IGN); signal(SIGINT, SIG_IGN);
@@ -550,8 +761,17 @@ static int run_start(void) {
     }
   }
 
-  int out[2], err[2], ep[2];
+  int out[2], err[2], ep[2], in[2] = { -1, -1 }, master = -1, slave = -1;
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) die("pipe: %s", strerror(errno));
+  if (spec.tty && open_terminal(&master, &slave) < 0) {
+    int saved = errno;
+    printf("error allocate a pseudo-terminal for tty: %s\n", strerror(saved)); fflush(stdout);
+    snprintf(text, sizeof text, "exitCode=128\nfinishedAt=%lld\nerror=pseudo-terminal: %s\n", now_ns(), strerror(saved));
+    write_exit(text);
+    return 0;
+  }
+  if (!spec.tty && spec.open_stdin && pipe2(in, O_CLOEXEC) < 0) die("pipe: %s", strerror(errno));
+  attach_listen();
   sigset_t mask; sigemptyset(&mask); sigaddset(&mask, SIGCHLD); sigaddset(&mask, SIGTERM);
   sigprocmask(SIG_BLOCK, &mask, NULL);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -564,12 +784,22 @@ static int run_start(void) {
     signal(SIGPIPE, SIG_DFL); signal(SIGHUP, SIG_DFL); signal(SIGINT, SIG_DFL);
     join_cgroups();
     setsid();
-    int null = open("/dev/null", O_RDONLY);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) fail("stdio: %s", strerror(errno));
+    if (spec.tty) {
+      /* The terminal becomes the new session's controlling terminal, and carries all three streams. */
+      if (ioctl(slave, TIOCSCTTY, 0) < 0) fail("make the pseudo-terminal the controlling terminal: %s", strerror(errno));
+      if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0) fail("stdio: %s", strerror(errno));
+    } else {
+      /* stdin: true reads the pipe the monitor holds open; otherwise, as the kubelet, /dev/null. */
+      int input = spec.open_stdin ? in[0] : open("/dev/null", O_RDONLY);
+      if (input < 0 || dup2(input, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) fail("stdio: %s", strerror(errno));
+    }
     if (spec.unshare_mnt) setup_mounts();
     become_workload();
   }
   close(out[1]); close(err[1]); close(ep[1]);
+  if (spec.tty) { close(slave); close(out[0]); out[0] = master; input_fd = master; }
+  else if (spec.open_stdin) { close(in[0]); input_fd = in[1]; }
+  if (input_fd >= 0) fcntl(input_fd, F_SETFL, fcntl(input_fd, F_GETFL) | O_NONBLOCK);
   char msg[1024]; ssize_t m; size_t mlen = 0;
   while ((m = read(ep[0], msg + mlen, sizeof msg - 1 - mlen)) > 0 || (m < 0 && errno == EINTR)) if (m > 0) mlen += (size_t)m;
   close(ep[0]); msg[mlen] = 0;
@@ -586,9 +816,15 @@ static int run_start(void) {
   int init_status = 0, init_done = 0, stopping = 0;
   double deadline = -1, empty_since = -1;
   for (;;) {
-    struct pollfd fds[3] = { { sfd, POLLIN, 0 }, { so.open ? so.fd : -1, POLLIN, 0 }, { se.open ? se.fd : -1, POLLIN, 0 } };
+    attach_compact();
+    if (input_fd < 0) pending_len = 0;
+    struct pollfd fds[5 + MAX_CLIENTS] = { { sfd, POLLIN, 0 }, { so.open ? so.fd : -1, POLLIN, 0 }, { se.open ? se.fd : -1, POLLIN, 0 },
+      { attach_fd, POLLIN, 0 }, { pending_len > 0 ? input_fd : -1, POLLOUT, 0 } };
+    int polled = nclients;
+    /* While input waits for the workload, no more is read from clients. */
+    for (int i = 0; i < polled; i++) fds[5 + i] = (struct pollfd){ clients[i].fd, (short)((pending_len > 0 ? 0 : POLLIN) | (clients[i].outlen > 0 ? POLLOUT : 0)), 0 };
     int waiting = init_done || stopping;
-    int r = poll(fds, 3, waiting ? 50 : -1);
+    int r = poll(fds, (nfds_t)(5 + polled), waiting ? 50 : -1);
     if (r < 0 && errno != EINTR) die("poll: %s", strerror(errno));
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
@@ -616,7 +852,18 @@ static int run_start(void) {
     }
     for (int i = 0; i < 2; i++)
       if (streams[i]->open && (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
-        if (!stream_read(streams[i])) { close(streams[i]->fd); streams[i]->open = 0; }
+        if (!stream_read(streams[i])) {
+          close(streams[i]->fd); streams[i]->open = 0;
+          if (streams[i]->fd == input_fd) input_fd = -1; /* the terminal's master: input and output */
+        }
+    if (fds[4].revents) input_flush();
+    for (int i = 0; i < polled; i++) {
+      struct client *c = &clients[i];
+      if (c->dead || !fds[5 + i].revents) continue;
+      if ((fds[5 + i].revents & POLLOUT) && client_flush(c) < 0) { client_drop(c); continue; }
+      if ((fds[5 + i].revents & (POLLIN | POLLHUP | POLLERR)) && client_read(c) < 0) client_drop(c);
+    }
+    if (fds[3].revents & POLLIN) attach_accept();
     if (!waiting) continue;
     reap(init, &init_status, &init_done);
     int alive = scan_cgroups() > 0;
@@ -629,6 +876,7 @@ static int run_start(void) {
     }
   }
   for (int i = 0; i < 2; i++) if (streams[i]->open) stream_flush_lines(streams[i], 1);
+  attach_finish();
   int code = WIFEXITED(init_status) ? WEXITSTATUS(init_status) : 128 + WTERMSIG(init_status);
   int sig = WIFSIGNALED(init_status) ? WTERMSIG(init_status) : 0;
   char escaped[MAX_ESCAPES * 48 + 16]; escapes_line(escaped, sizeof escaped);

@@ -26,6 +26,10 @@ export interface MonitorSpec {
   namespace?: { binds: MonitorBind[]; detachUnder: string } | undefined;
   stopSignal: number;
   graceSeconds: number;
+  /** The container's `stdin`: the workload reads a pipe the monitor keeps open, which attach writes to. */
+  stdin?: boolean | undefined;
+  /** The container's `tty`: the workload runs on a pseudo-terminal the monitor allocates. */
+  tty?: boolean | undefined;
 }
 
 /** Encodes a spec. @throws Error when a value holds a NUL, which no path, argument or variable can. */
@@ -48,6 +52,8 @@ export function encodeSpec(spec: MonitorSpec): Buffer {
     for (const b of spec.namespace.binds) add('bind', b.source, b.target, b.readOnly ? 'ro' : 'rw', b.file ? 'file' : 'dir');
     add('detach-under', spec.namespace.detachUnder);
   }
+  if (spec.stdin) add('stdin');
+  if (spec.tty) add('tty');
   add('uid', spec.uid, 'gid', spec.gid);
   for (const g of spec.groups) add('group', g);
   add('cwd', spec.cwd);

@@ -27,6 +27,7 @@ export const pods = defineResource({
     { name: 'status', kind: 'Pod', verbs: STATUS_VERBS },
     { name: 'binding', kind: 'Binding', verbs: ['create'] },
     { name: 'log', kind: 'Pod', verbs: ['get'] },
+    { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
     { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
     { name: 'ephemeralcontainers', kind: 'Pod', verbs: STATUS_VERBS },
     { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
