@@ -42,7 +42,7 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
     .option('--node-name <name>', 'the Node to register (default: the host name)')
     .option('--address <ip>', "the node's address: its InternalIP, the pods' hostIP and podIP (default: --kubelet-address when it is one address, else the first non-loopback IPv4)")
     .option('--kubelet-address <ip>', 'the address the kubelet endpoint listens on', '0.0.0.0')
-    .addOption(new Option('--kubelet-port <port>', 'the port of the kubelet endpoint (logs, exec)').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
+    .addOption(new Option('--kubelet-port <port>', 'the port of the kubelet endpoint (logs, exec, attach, port-forward, metrics)').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
     .option('--kubelet-cert <file>', "the kubelet endpoint's serving certificate (default: a self-signed one)")
     .option('--kubelet-key <file>', 'its key')
     .option('--rotate-server-certificates', "request the kubelet endpoint's certificate from the cluster with a kubernetes.io/kubelet-serving CSR (an operator approves it: kubectl certificate approve), and renew it before it expires, as the kubelet's flag does; until it is signed the endpoint serves a self-signed one")

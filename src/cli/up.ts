@@ -53,7 +53,7 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
     .option('--no-node', 'run the control plane only, without this host as its node')
     .option('--node-name <name>', 'the Node this host registers as (default: the host name)')
     .option('--kubelet-address <ip>', 'the address the node\'s kubelet endpoint listens on (default: --listen\'s; the Node reports it when it is one address)')
-    .addOption(new Option('--kubelet-port <port>', 'the port of the node\'s kubelet endpoint (logs, exec); 0 picks a free one').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
+    .addOption(new Option('--kubelet-port <port>', 'the port of the node\'s kubelet endpoint (logs, exec, attach, port-forward, metrics); 0 picks a free one').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode, else bind)').choices(['bind', 'sandbox']))
     .addOption(new Option('--allow-privileged <true|false>', "kube-apiserver's --allow-privileged: false refuses privileged and HostProcess containers").argParser(parseBoolean).default(true))
     .addOption(new Option('--service-cluster-ip-range <cidr>', 'the IPv4 range of Services\' cluster IPs (hostpod does not proxy Service traffic)').argParser(checked((v) => serviceNetwork(v))).default(DEFAULT_SERVICE_CIDR))
