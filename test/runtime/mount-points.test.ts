@@ -185,6 +185,19 @@ describe('bind mode mount points missing on the host', { skip, timeout: 180_000 
     assert.deepEqual(JSON.parse(readFileSync(join(created.dataDir, 'mount-points.json'), 'utf8')), { entries: [] });
   });
 
+  test('a created mount point of a container that ended while no hostpod ran is removed by the next reconcile', async () => {
+    const point = `${base}/ended/point`;
+    const pod = withVolumes('exit 0', [{ name: 'dir', mountPath: point }], 'ended');
+    const info = await created.runtime.start(request(created, pod));
+    // Nobody waits for it: as if hostpod had been killed after the start.
+    await until('the container to end', () => created.runtime.containers.exit(info.id) !== undefined);
+    assert.equal(existsSync(point), true);
+    const { LinuxRuntime } = await import('../../src/runtime/index.js');
+    const result = await new LinuxRuntime(created.dataDir, created.runtime.settings, created.runtime.images).reconcile();
+    assert.deepEqual(result.collected, [info.id]);
+    assert.equal(existsSync(`${base}/ended`), false);
+  });
+
   test('a created mount point something was put in is left on the host, with a warning naming it', async () => {
     const point = `${base}/kept/point`;
     const pod = withVolumes(`touch ${base}/existing/kept-ready; while :; do sleep 0.1; done`, [{ name: 'dir', mountPath: point }], 'kept');
