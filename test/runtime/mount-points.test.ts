@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
 import type { StartRequest } from '../../src/runtime/index.js';
 import { deepestExistingAncestor, planMountPoints, probePrivateView } from '../../src/runtime/linux/mount-points.js';
 import { hostPod, rootSkip, shell, testRuntime, type TestRuntime } from '../support/runtime.js';
@@ -53,6 +54,16 @@ describe('planMountPoints', () => {
   test('planMountPoints creates on the host where the private view cannot be made, or when runtime.mountPoints is create', () => {
     assert.deepEqual(planMountPoints([`${dir}/x`], 'auto', () => 'mount an overlay: Invalid argument'), [{ path: `${dir}/x`, view: 'created', reason: 'mount an overlay: Invalid argument' }]);
     assert.deepEqual(planMountPoints([`${dir}/x`], 'create', () => assert.fail('not asked')), [{ path: `${dir}/x`, view: 'created', reason: 'runtime.mountPoints is create' }]);
+  });
+
+  test('runtime.mountPoints in the config file is auto by default, create when set, and an error naming the field otherwise', () => {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'runtime:\n  mountPoints: create\n');
+    assert.equal(loadConfig({ config: file }, {}).runtime.mountPoints, 'create');
+    writeFileSync(file, 'runtime:\n  pidsLimit: 10\n');
+    assert.equal(loadConfig({ config: file }, {}).runtime.mountPoints, 'auto');
+    writeFileSync(file, 'runtime:\n  mountPoints: always\n');
+    assert.throws(() => loadConfig({ config: file }, {}), /runtime\.mountPoints/);
   });
 });
 
