@@ -149,6 +149,34 @@ describe('bind mode mount points missing on the host', { skip, timeout: 180_000 
     for (const path of [`${base}/missing`, `${base}/new-entry`, top]) assert.equal(existsSync(path), false, `${path} exists on the host after the container`);
   });
 
+  test('a mount the host makes later below an entry of the overlaid directory reaches the view (slave propagation)', async () => {
+    // The test's own shared tmpfs as the overlaid directory: this host's / may be private.
+    const shared = mkdtempSync('/tmp/hostpod-mp-shared-');
+    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', shared]);
+    try {
+      execFileSync('mount', ['--make-shared', shared]);
+      mkdirSync(join(shared, 'sub', 'later'), { recursive: true });
+      const go = join(shared, 'sub', 'go');
+      const pod = withVolumes(`touch ${base}/existing/prop-ready; while [ ! -e ${go} ]; do sleep 0.05; done; ls ${shared}/sub/later; ls ${shared}`, [{ name: 'dir', mountPath: `${shared}/missing/x` }], 'propagation');
+      const info = await t.runtime.start(request(t, pod));
+      await until('the workload', () => existsSync(`${base}/existing/prop-ready`));
+      execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', join(shared, 'sub', 'later')]);
+      try {
+        writeFileSync(join(shared, 'sub', 'later', 'in-the-later-mount'), '');
+        writeFileSync(go, '');
+        assert.equal((await t.runtime.wait(info.id)).exitCode, 0);
+        const out = readFileSync(t.runtime.logs(info.id).path, 'utf8').split('\n').map((l) => l.split(' ').slice(3).join(' '));
+        assert.deepEqual(out.filter((l) => l !== ''), ['in-the-later-mount', 'missing', 'sub']);
+        assert.equal(existsSync(join(shared, 'missing')), false);
+      } finally {
+        execFileSync('umount', [join(shared, 'sub', 'later')]);
+      }
+    } finally {
+      execFileSync('umount', [shared]);
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
   test('two containers sharing a missing mount point each see their volume; the host never gets it', async () => {
     const shared = `${base}/shared/point`;
     const pod = hostPod(
