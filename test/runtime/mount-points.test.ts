@@ -39,7 +39,8 @@ describe('planMountPoints', () => {
 
   test('planMountPoints leaves existing paths alone and asks about the deepest existing ancestor of the others', () => {
     const asked: string[] = [];
-    const plans = planMountPoints([dir, `${dir}/a/b`, `${dir}/c`], 'auto', (ancestor) => {
+    mkdirSync(`${dir}/exists`, { recursive: true });
+    const plans = planMountPoints([`${dir}/exists`, `${dir}/a/b`, `${dir}/c`], 'auto', (ancestor) => {
       asked.push(ancestor);
       return ancestor === dir ? undefined : 'no';
     });
@@ -49,6 +50,10 @@ describe('planMountPoints', () => {
     ]);
     assert.deepEqual(asked, [dir, dir]);
     assert.equal(deepestExistingAncestor(`/hostpod-nothing-${randomBytes(4).toString('hex')}/x/y`), '/');
+  });
+
+  test('planMountPoints leaves a target inside an earlier one to that volume, as runc does', () => {
+    assert.deepEqual(planMountPoints([`${dir}/v`, `${dir}/v/inner`], 'create', () => undefined).map((p) => p.path), [`${dir}/v`]);
   });
 
   test('planMountPoints creates on the host where the private view cannot be made, or when runtime.mountPoints is create', () => {
@@ -174,6 +179,23 @@ describe('bind mode mount points missing on the host', { skip, timeout: 180_000 
     } finally {
       execFileSync('umount', [shared]);
       rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  test('a volume inside another at a missing mount point is mounted in that volume, as runc does; the host never gets the path', async () => {
+    const outer = `/hostpod-test-${randomBytes(6).toString('hex')}`;
+    const pod = hostPod(
+      [shell(`cat ${outer}/a/f; echo inner > ${outer}/a/b/file; cat ${outer}/a/b/file`, { volumeMounts: [{ name: 'dir', mountPath: `${outer}/a` }, { name: 'scratch', mountPath: `${outer}/a/b` }] })],
+      { volumes: [{ name: 'dir', hostPath: { path: volume } }, { name: 'scratch', emptyDir: {} }] },
+      'nested',
+    );
+    try {
+      const result = await t.run(pod);
+      assert.deepEqual(result.lines, ['app stdout from the volume', 'app stdout inner']);
+      assert.equal(existsSync(outer), false);
+    } finally {
+      rmSync(join(volume, 'b'), { recursive: true, force: true });
+      rmSync(outer, { recursive: true, force: true });
     }
   });
 

@@ -55,13 +55,15 @@ function exists(path: string): boolean {
 }
 
 /**
- * Decides, for each bind target missing on the host, whether the monitor makes it in a private
- * view or hostpod creates it on the host. `whyNotPrivate(ancestor)` is undefined when a private
+ * Decides, for each bind target missing on the host (in the order they are bound), whether the
+ * monitor makes it in a private view or hostpod creates it on the host. `whyNotPrivate(ancestor)` is undefined when a private
  * view of that directory can be made, else the reason.
  */
 export function planMountPoints(targets: readonly string[], setting: 'auto' | 'create', whyNotPrivate: (ancestor: string) => string | undefined): MountPoint[] {
   const plans: MountPoint[] = [];
-  for (const path of targets) {
+  for (const [i, path] of targets.entries()) {
+    // Inside an earlier target (a volume at /data/sub under one at /data): made in that volume, as runc does.
+    if (targets.slice(0, i).some((earlier) => path.startsWith(`${earlier}/`))) continue;
     if (exists(path)) continue;
     if (setting === 'create') {
       plans.push({ path, view: 'created', reason: 'runtime.mountPoints is create' });

@@ -325,12 +325,13 @@ static int overlay_of(const char *anc, int anc_fd, char *merged, size_t mlen, ch
   return 0;
 }
 
-/* Gives `anc` (canonical, existing, not private yet) its private view in this namespace. */
-static void private_view(const char *anc) {
+/* Gives `anc` (canonical, existing, not private yet) its private view in this namespace, for the
+ * missing mount point `dst`. */
+static void private_view(const char *anc, const char *dst) {
   int afd = open(anc, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (afd < 0) fail("private view of %s: open: %s", anc, strerror(errno));
   char merged[PATH_MAX], why[PATH_MAX + 128], fdpath[64];
-  if (overlay_of(anc, afd, merged, sizeof merged, why, sizeof why) < 0) fail("private view for a missing mount point: %s", why);
+  if (overlay_of(anc, afd, merged, sizeof merged, why, sizeof why) < 0) fail("mount point %s does not exist on the host, and a private view of %s cannot be made: %s", dst, anc, why);
   snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", afd);
   DIR *d = opendir(fdpath);
   if (!d) fail("private view of %s: list it: %s", anc, strerror(errno));
@@ -377,7 +378,7 @@ static const char *make_private_mount_point(const char *dst, int file, char *out
   if (!realpath(anc, canon)) fail("mount point %s: resolve %s: %s", dst, anc, strerror(errno));
   if (!S_ISDIR(st.st_mode) && strcmp(anc, "/")) fail("mount point %s: %s is not a directory", dst, anc);
   if (fmt(out, outlen, "%s%s", strcmp(canon, "/") ? canon : "", rest[0] == '/' ? rest : rest - 1) < 0) fail("mount point %s: %s", dst, strerror(errno));
-  if (!is_private(canon)) private_view(canon);
+  if (!is_private(canon)) private_view(canon, dst);
   /* The components below the ancestor, in the view: the intermediate ones are private too. */
   char buf[PATH_MAX]; snprintf(buf, sizeof buf, "%s", out);
   for (char *p = buf + strlen(strcmp(canon, "/") ? canon : "") + 1; *p; p++) {
@@ -398,7 +399,14 @@ static void setup_mounts(void) {
   for (int i = 0; i < spec.nbinds; i++) {
     struct bind *b = &spec.binds[i];
     char where[PATH_MAX]; struct stat st;
-    if (lstat(b->dst, &st) < 0 && errno == ENOENT) b->dst = strdup(make_private_mount_point(b->dst, b->file, where, sizeof where));
+    /* A mount point inside an earlier bind (a volume at /data/sub under one at /data, or under
+     * /hpc) is made in that volume, as runc does: it is not the host's own file system. */
+    int nested = 0;
+    for (int j = 0; j < i; j++) {
+      size_t n = strlen(spec.binds[j].dst);
+      if (!strncmp(b->dst, spec.binds[j].dst, n) && b->dst[n] == '/') nested = 1;
+    }
+    if (!nested && lstat(b->dst, &st) < 0 && errno == ENOENT) b->dst = strdup(make_private_mount_point(b->dst, b->file, where, sizeof where));
     else make_mount_point(b->dst, b->file);
     if (mount(b->src, b->dst, NULL, MS_BIND | MS_REC, NULL) < 0)
       fail("bind %s at %s: %s", b->src, b->dst, strerror(errno));
