@@ -31,6 +31,8 @@ export const DEFAULT_CONFIG_FILE = '/etc/hostpod/config.yaml';
 export interface RuntimeSettings {
   mountMode: 'bind' | 'sandbox';
   sandbox: 'auto' | 'overlay' | 'copy';
+  /** Bind mode's mount points missing on the host: a private view where it can be made (auto), or always created on the host and removed after (create). */
+  mountPoints: 'auto' | 'create';
   pidsLimit: number;
   cgroup: { version: 'auto' | 'v1' | 'v2'; mount: string | undefined; root: string };
   logs: { maxSize: number; maxFiles: number };
@@ -39,6 +41,7 @@ export interface RuntimeSettings {
 export const DEFAULT_RUNTIME: RuntimeSettings = {
   mountMode: 'bind',
   sandbox: 'auto',
+  mountPoints: 'auto',
   pidsLimit: 4096,
   cgroup: { version: 'auto', mount: undefined, root: 'hostpod' },
   logs: { maxSize: 10 * 1024 * 1024, maxFiles: 5 },
@@ -102,7 +105,7 @@ function count(value: unknown, fallback: number, file: string, field: string, mi
 function runtimeSettings(raw: unknown, file: string): RuntimeSettings {
   if (raw === undefined || raw === null) return DEFAULT_RUNTIME;
   if (typeof raw !== 'object' || Array.isArray(raw)) throw bad(file, 'runtime', 'is not a mapping');
-  const r = raw as { mountMode?: unknown; sandbox?: unknown; pidsLimit?: unknown; cgroup?: Record<string, unknown>; logs?: Record<string, unknown> };
+  const r = raw as { mountMode?: unknown; sandbox?: unknown; mountPoints?: unknown; pidsLimit?: unknown; cgroup?: Record<string, unknown>; logs?: Record<string, unknown> };
   const cgroup = r.cgroup ?? {};
   const logs = r.logs ?? {};
   const maxSize = logs.maxSize === undefined ? DEFAULT_RUNTIME.logs.maxSize : parseQuantity(logs.maxSize);
@@ -114,6 +117,7 @@ function runtimeSettings(raw: unknown, file: string): RuntimeSettings {
   return {
     mountMode: oneOf(r.mountMode, ['bind', 'sandbox'], DEFAULT_RUNTIME.mountMode, file, 'runtime.mountMode'),
     sandbox: oneOf(r.sandbox, ['auto', 'overlay', 'copy'], DEFAULT_RUNTIME.sandbox, file, 'runtime.sandbox'),
+    mountPoints: oneOf(r.mountPoints, ['auto', 'create'], DEFAULT_RUNTIME.mountPoints, file, 'runtime.mountPoints'),
     pidsLimit: count(r.pidsLimit, DEFAULT_RUNTIME.pidsLimit, file, 'runtime.pidsLimit', 0),
     cgroup: { version: oneOf(cgroup.version, ['auto', 'v1', 'v2'], 'auto', file, 'runtime.cgroup.version'), mount: mount, root },
     logs: { maxSize: typeof maxSize === 'number' ? maxSize : Math.floor(maxSize.value), maxFiles: count(logs.maxFiles, DEFAULT_RUNTIME.logs.maxFiles, file, 'runtime.logs.maxFiles', 1) },

@@ -162,6 +162,11 @@ export class ContainerLifecycle {
       track.ready = !track.spec.readinessProbe;
       this.node.events.record(pod, 'Normal', 'Created', `Created container: ${track.name}`, track);
       this.node.events.record(pod, 'Normal', 'Started', `Started container ${track.name}`, track);
+      // Where no private view could be made, the host got the mount point: say so (Windows never changes the host's drive).
+      for (const point of started.mountPoints ?? []) {
+        if (point.view !== 'created') continue;
+        this.node.events.record(pod, 'Warning', 'MountPointCreated', `Mount point ${point.path} was created on the host (${point.reason ?? 'no private view'}); it is removed when no container uses it`, track);
+      }
       await this.#postStart(track, started.id);
       this.ensureProbes(track);
     } catch (error) {

@@ -33,6 +33,8 @@ export interface ContainerRecord {
   user: { name: string; uid: number; gid: number; temporary: boolean };
   mountMode: MountMode;
   sandbox: { kind: SandboxKind; path: string };
+  /** Bind mode's mount points that were missing on the host, and how each was made (linux/mount-points.ts). */
+  mountPoints?: { path: string; view: 'private' | 'created'; reason?: string }[] | undefined;
   cgroup: { version: 'v1' | 'v2'; dirs: string[]; files: CgroupFiles };
   logPath: string;
   argv: string[];

@@ -73,6 +73,8 @@ export interface ContainerInfo {
   memoryLimit: number | undefined;
   /** What its end could not contain (see ContainerStatus.warnings). */
   warnings?: string[] | undefined;
+  /** Bind mode's mount points that were missing on the host: made in the container's private view, or created on the host and removed when no container uses them. */
+  mountPoints?: { path: string; view: 'private' | 'created'; reason?: string }[] | undefined;
 }
 
 export interface ContainerStats {

@@ -15,6 +15,7 @@ import { releaseIdentity } from '../identity.js';
 import { logFiles } from '../logs.js';
 import { monitorBinary } from '../monitor/binary.js';
 import { removeSandbox } from '../sandbox.js';
+import { releaseMountPoints } from './mount-points.js';
 import type { LinuxRuntime } from './linux-runtime.js';
 
 /**
@@ -97,8 +98,10 @@ export async function finalizeContainer(rt: LinuxRuntime, id: string): Promise<C
     // not be contained is reported, and never keeps the container from being finalized.
     const killed = await cgroup.kill();
     const warnings = containmentWarnings(record, exit, killed, cgroup.remove(), cgroup);
-    if (warnings.length > 0) status.warnings = warnings;
     removeSandbox(dir);
+    // After the kill: no process of the container uses the mount points hostpod created for it.
+    warnings.push(...(await releaseMountPoints(rt, (user) => user === id)));
+    if (warnings.length > 0) status.warnings = warnings;
     if (record.user.temporary) releaseIdentity(id);
     rt.images.releaseContainer(id);
     writeFileAtomically(join(dir, 'status.json'), JSON.stringify(status, null, 2));

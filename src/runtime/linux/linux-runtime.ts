@@ -35,6 +35,7 @@ export class LinuxRuntime implements ContainerRuntime {
   readonly locks: Locks;
   private driver: CgroupDriver | undefined;
   private secured = false;
+  private readonly probes = new Map<string, string | undefined>();
 
   constructor(
     readonly dataDir: string,
@@ -51,6 +52,12 @@ export class LinuxRuntime implements ContainerRuntime {
     if (this.secured) return;
     secureDataDir(this.dataDir);
     this.secured = true;
+  }
+
+  /** Whether a private view of `dir` can be made (undefined) or why not, asked once per directory for this runtime's life. */
+  privateViewProbe(dir: string, probe: () => string | undefined): string | undefined {
+    if (!this.probes.has(dir)) this.probes.set(dir, probe());
+    return this.probes.get(dir);
   }
 
   get cgroups(): CgroupDriver {

@@ -32,6 +32,7 @@ export function inspectContainer(rt: LinuxRuntime, id: string): ContainerInfo {
     cpuNanos: stats?.cpuNanos ?? status?.cpuNanos,
     memoryLimit: record.memoryLimit,
     ...(status?.warnings ? { warnings: status.warnings } : {}),
+    ...(record.mountPoints ? { mountPoints: record.mountPoints } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { instanceTag, removeLeakedTemporaryUsers } from '../identity.js';
 import type { ReconcileResult } from '../index.js';
 import { finalizeContainer, markLost } from './lifecycle.js';
+import { releaseMountPoints } from './mount-points.js';
 import type { LinuxRuntime } from './linux-runtime.js';
 
 /** A container that is being started by another hostpod may have no monitor yet for this long. */
@@ -27,6 +28,9 @@ export async function reconcileContainers(rt: LinuxRuntime): Promise<ReconcileRe
       result.lost.push(id);
     }
   }
+  // Mount points created on the host for containers that are gone or finalized (a crash between a
+  // container's end and their removal): those no container uses any more are removed now.
+  result.warnings.push(...(await releaseMountPoints(rt, (id) => !existsSync(rt.containers.dir(id)) || rt.containers.status(id) !== undefined)));
   if (process.getuid?.() === 0) {
     result.removedUsers = removeLeakedTemporaryUsers({ instance: instanceTag(rt.dataDir), has: (id) => /^[0-9a-f]{64}$/.test(id) && existsSync(rt.containers.dir(id)), isLive: (id) => live(rt, id) });
   }

@@ -24,6 +24,7 @@ import { ContainerStartError } from '../start-error.js';
 import { chooseSandbox, prepareSandbox, removeSandbox, type SandboxLink } from '../sandbox.js';
 import { resolveMounts } from '../volumes.js';
 import { hostIP } from './host-ip.js';
+import { acquireMountPoints, planMountPoints, probePrivateView, releaseMountPoints } from './mount-points.js';
 import type { LinuxRuntime } from './linux-runtime.js';
 
 /** Where the image is in the container's mount namespace (containerd 1.7's C:\hpc). */
@@ -106,6 +107,8 @@ export async function startContainer(rt: LinuxRuntime, request: StartRequest): P
       { source: layout.rootfs, target: BIND_SANDBOX, readOnly: false, file: false },
       ...mounts.map((m) => ({ source: m.source, target: m.mountPath, readOnly: m.readOnly, file: m.file })),
     ];
+    const mountPoints = request.mountMode === 'bind' ? planMountPoints(binds.map((b) => b.target), rt.settings.mountPoints, (dir) => rt.privateViewProbe(dir, () => probePrivateView(stateDir, dir))) : [];
+    await acquireMountPoints(rt, id, request.mountMode === 'bind' ? binds.map((b) => ({ path: b.target, file: b.file })) : [], mountPoints);
     const record: ContainerRecord = {
       id,
       name: container.name,
@@ -118,6 +121,7 @@ export async function startContainer(rt: LinuxRuntime, request: StartRequest): P
       user: { name: identity.user, uid: identity.uid, gid: identity.gid, temporary: identity.temporary },
       mountMode: request.mountMode,
       sandbox: { kind: layout.kind, path: sandboxPath },
+      ...(mountPoints.length === 0 ? {} : { mountPoints }),
       cgroup: { version: rt.cgroups.version, dirs: cgroup.dirs, files: cgroup.files },
       logPath,
       argv,
@@ -156,17 +160,18 @@ export async function startContainer(rt: LinuxRuntime, request: StartRequest): P
       await rt.finalize(id);
       throw isHostpodError(error) ? new ContainerStartError(id, error) : error;
     }
-    discard(rt, id, temporaryUser);
+    await discard(rt, id, temporaryUser);
     throw error;
   }
 }
 
 /** Undoes a start that failed before the monitor ran. */
-function discard(rt: LinuxRuntime, id: string, temporaryUser: boolean): void {
+async function discard(rt: LinuxRuntime, id: string, temporaryUser: boolean): Promise<void> {
   const stateDir = rt.containers.dir(id);
   try {
     removeSandbox(stateDir);
     rt.cgroups.open(id).remove();
+    await releaseMountPoints(rt, (user) => user === id);
   } catch {
     // Best effort: reconcile retries leftovers.
   }

@@ -14,6 +14,8 @@
  *                                          cannot keep a container from stopping)
  *   hostpod-monitor grant DIR GID          let group GID read and traverse DIR: a POSIX ACL entry
  *                                          (Node has no setxattr), for a pod of two accounts
+ *   hostpod-monitor probe STATE_DIR DIR    whether a private view of DIR can be made (for mount
+ *                                          points missing on the host; see private_view)
  *
  * The spec is a sequence of NUL-terminated strings: a directive followed by its arguments
  * (hostpod writes it; see src/runtime/monitor/spec.ts). Values are never parsed by a shell.
@@ -284,13 +286,140 @@ static void detach_under(const char *prefix) {
   free(info);
 }
 
+/* ---- mount points missing on the host: a private view of their parent (docs/runtime.md) ----
+ * A mount needs a directory entry, and a mount namespace isolates mounts, not entries: creating
+ * /calico for a volume would create it on the host. Instead the deepest existing ancestor A gets
+ * an overlay in this namespace only (lower: A; upper: a tmpfs of this namespace), every entry of
+ * A is bound back onto the overlay so the host's files stay the host's (and writable), and the
+ * missing components are made in the overlay. The upper is a tmpfs rather than a directory under
+ * the data directory because overlayfs refuses an upper inside its lower on the same file system
+ * (ELOOP), which is the usual case for A = / and a data directory on the root file system. */
+
+static char *private_dirs[256]; static int nprivate; static int nviews;
+
+/* snprintf that says when the text did not fit: a cut path must never be mounted on. */
+static int fmt(char *buf, size_t len, const char *format, ...) {
+  va_list ap; va_start(ap, format); int n = vsnprintf(buf, len, format, ap); va_end(ap);
+  if (n < 0 || (size_t)n >= len) { errno = ENAMETOOLONG; return -1; }
+  return 0;
+}
+
+/* A directory made in this namespace's own view (an overlaid ancestor, or a component created in
+ * one): what is missing under it can be made there directly. */
+static int is_private(const char *path) {
+  for (int i = 0; i < nprivate; i++) if (!strcmp(private_dirs[i], path)) return 1;
+  return 0;
+}
+
+static void add_private(const char *path) { if (nprivate < 256) private_dirs[nprivate++] = strdup(path); }
+
+/* An overlay of `anc` (an existing directory) at `merged`, its upper and work directories in a
+ * tmpfs at STATE_DIR/mount-points; returns 0, or -1 with errno and a message in `why`. */
+static int overlay_of(const char *anc, int anc_fd, char *merged, size_t mlen, char *why, size_t wlen) {
+  char base[PATH_MAX], dir[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
+  if (fmt(base, sizeof base, "%s/mount-points", state_dir) < 0) { snprintf(why, wlen, "the state directory's path is too long"); return -1; }
+  if (nviews == 0) {
+    if (mkdir(base, 0700) < 0 && errno != EEXIST) { snprintf(why, wlen, "create %s: %s", base, strerror(errno)); return -1; }
+    if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0) { snprintf(why, wlen, "mount a tmpfs at %s: %s", base, strerror(errno)); return -1; }
+  }
+  int n = nviews++;
+  if (fmt(dir, sizeof dir, "%s/%d", base, n) < 0 || fmt(upper, sizeof upper, "%s/upper", dir) < 0 || fmt(work, sizeof work, "%s/work", dir) < 0 || fmt(merged, mlen, "%s/merged", dir) < 0) {
+    snprintf(why, wlen, "the state directory's path is too long"); return -1;
+  }
+  if (mkdir(dir, 0700) < 0 || mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(merged, 0700) < 0) { snprintf(why, wlen, "create %s: %s", dir, strerror(errno)); return -1; }
+  /* The overlay's root takes the upper directory's owner and mode: give it A's (/tmp is 1777). */
+  struct stat st;
+  if (fstat(anc_fd, &st) < 0 || chown(upper, st.st_uid, st.st_gid) < 0 || chmod(upper, st.st_mode & 07777) < 0) { snprintf(why, wlen, "copy the owner and mode of %s: %s", anc, strerror(errno)); return -1; }
+  /* The lower layer by descriptor: a path with a comma or colon would break the options. */
+  char opts[3 * PATH_MAX];
+  if (fmt(opts, sizeof opts, "lowerdir=/proc/self/fd/%d,upperdir=%s,workdir=%s", anc_fd, upper, work) < 0) { snprintf(why, wlen, "the state directory's path is too long"); return -1; }
+  if (mount("overlay", merged, "overlay", 0, opts) < 0) { snprintf(why, wlen, "mount an overlay of %s: %s", anc, strerror(errno)); return -1; }
+  return 0;
+}
+
+/* Gives `anc` (canonical, existing, not private yet) its private view in this namespace, for the
+ * missing mount point `dst`. */
+static void private_view(const char *anc, const char *dst) {
+  int afd = open(anc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (afd < 0) fail("private view of %s: open: %s", anc, strerror(errno));
+  char merged[PATH_MAX], why[PATH_MAX + 128], fdpath[64];
+  if (overlay_of(anc, afd, merged, sizeof merged, why, sizeof why) < 0) fail("mount point %s does not exist on the host, and a private view of %s cannot be made: %s", dst, anc, why);
+  snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", afd);
+  DIR *d = opendir(fdpath);
+  if (!d) fail("private view of %s: list it: %s", anc, strerror(errno));
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    struct stat st;
+    /* A symbolic link needs no bind: it resolves as on the host, to entries that are bound back. */
+    if (fstatat(afd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(st.st_mode)) continue;
+    char src[PATH_MAX], dst[PATH_MAX];
+    if (fmt(src, sizeof src, "%s/%s", fdpath, e->d_name) < 0 || fmt(dst, sizeof dst, "%s/%s", merged, e->d_name) < 0)
+      fail("private view of %s: bind %s back: %s", anc, e->d_name, strerror(errno));
+    /* Recursive: the host's mounts below the entry (/proc, /sys/fs/cgroup, /dev/pts) come along. */
+    if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0) {
+      if (errno == ENOENT) continue; /* removed on the host meanwhile */
+      fail("private view of %s: bind %s/%s back: %s", anc, anc, e->d_name, strerror(errno));
+    }
+  }
+  closedir(d);
+  if (!strcmp(anc, "/")) {
+    /* A mount over / is not seen by path lookups that start at the old root: move the view there
+     * and make it this process's root (switch_root's way). setns(2) into this namespace, as exec
+     * does, finds it by itself (it follows the mounts on the namespace's root). */
+    if (chdir(merged) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
+      fail("private view of /: make it the root: %s", strerror(errno));
+  } else if (mount(merged, anc, NULL, MS_MOVE, NULL) < 0) fail("private view of %s: move it in place: %s", anc, strerror(errno));
+  close(afd);
+  add_private(anc);
+}
+
+/* The mount point `dst` is missing: makes it in a private view, never on the host. Returns the
+ * canonical path to mount at (`out`). */
+static const char *make_private_mount_point(const char *dst, int file, char *out, size_t outlen) {
+  char anc[PATH_MAX]; snprintf(anc, sizeof anc, "%s", dst);
+  struct stat st; memset(&st, 0, sizeof st);
+  for (;;) {
+    char *slash = strrchr(anc, '/');
+    if (slash == anc) { anc[1] = 0; break; }
+    *slash = 0;
+    if (stat(anc, &st) == 0) break;
+  }
+  const char *rest = dst + strlen(anc);
+  char canon[PATH_MAX];
+  if (!realpath(anc, canon)) fail("mount point %s: resolve %s: %s", dst, anc, strerror(errno));
+  if (!S_ISDIR(st.st_mode) && strcmp(anc, "/")) fail("mount point %s: %s is not a directory", dst, anc);
+  if (fmt(out, outlen, "%s%s", strcmp(canon, "/") ? canon : "", rest[0] == '/' ? rest : rest - 1) < 0) fail("mount point %s: %s", dst, strerror(errno));
+  if (!is_private(canon)) private_view(canon, dst);
+  /* The components below the ancestor, in the view: the intermediate ones are private too. */
+  char buf[PATH_MAX]; snprintf(buf, sizeof buf, "%s", out);
+  for (char *p = buf + strlen(strcmp(canon, "/") ? canon : "") + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST) fail("create mount point %s: %s", buf, strerror(errno));
+    add_private(buf);
+    *p = '/';
+  }
+  make_mount_point(out, file);
+  return out;
+}
+
 static void setup_mounts(void) {
   if (unshare(CLONE_NEWNS) < 0) fail("unshare the mount namespace: %s", strerror(errno));
   /* Slave propagation: host mounts made later still appear; the container's never leak out. */
   if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) fail("make / a slave mount: %s", strerror(errno));
   for (int i = 0; i < spec.nbinds; i++) {
     struct bind *b = &spec.binds[i];
-    make_mount_point(b->dst, b->file);
+    char where[PATH_MAX]; struct stat st;
+    /* A mount point inside an earlier bind (a volume at /data/sub under one at /data, or under
+     * /hpc) is made in that volume, as runc does: it is not the host's own file system. */
+    int nested = 0;
+    for (int j = 0; j < i; j++) {
+      size_t n = strlen(spec.binds[j].dst);
+      if (!strncmp(b->dst, spec.binds[j].dst, n) && b->dst[n] == '/') nested = 1;
+    }
+    if (!nested && lstat(b->dst, &st) < 0 && errno == ENOENT) b->dst = strdup(make_private_mount_point(b->dst, b->file, where, sizeof where));
+    else make_mount_point(b->dst, b->file);
     if (mount(b->src, b->dst, NULL, MS_BIND | MS_REC, NULL) < 0)
       fail("bind %s at %s: %s", b->src, b->dst, strerror(errno));
     if (b->ro) {
@@ -988,11 +1117,24 @@ static int run_grant(const char *dir, const char *gid_text) {
   return 0;
 }
 
+/* Whether a private view of DIR can be made (hostpod asks before a start, and otherwise creates
+ * the missing mount point on the host): the same overlay, in a namespace that ends with this
+ * process. Exit 0, or 1 with the reason on stderr. */
+static int run_probe(const char *dir) {
+  char merged[PATH_MAX], why[PATH_MAX + 128];
+  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) { fprintf(stderr, "a private mount namespace: %s\n", strerror(errno)); return 1; }
+  int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) { fprintf(stderr, "open %s: %s\n", dir, strerror(errno)); return 1; }
+  if (overlay_of(dir, fd, merged, sizeof merged, why, sizeof why) < 0) { fprintf(stderr, "%s\n", why); return 1; }
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG... | stop PID GRACE | grant DIR GID\n"); return 2; }
+  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG... | stop PID GRACE | grant DIR GID | probe STATE_DIR DIR\n"); return 2; }
   if (!strcmp(argv[1], "stop") && argc == 4) return run_stop(argv[2], argv[3]);
   if (!strcmp(argv[1], "grant") && argc == 4) return run_grant(argv[2], argv[3]);
   state_dir = argv[2];
+  if (!strcmp(argv[1], "probe") && argc == 4) return run_probe(argv[3]);
   load_spec();
   if (!strcmp(argv[1], "start")) {
     reserve_exit_space();

@@ -48,6 +48,9 @@ function startHint(message: string): string | undefined {
     return "in sandbox mode the container's account reaches its sandbox folder under the data dir: every directory above the data dir must be searchable by others (chmod o+x), and workingDir readable by the account";
   }
   if (message.includes('working directory')) return 'set workingDir to a directory that exists on the host or under $CONTAINER_SANDBOX_MOUNT_POINT';
+  if (message.includes('a private view of')) {
+    return 'set runtime.mountPoints: create in the config file to have hostpod create missing mount points on the host (and remove them when no container uses them), or create the path on the host';
+  }
   if (message.includes('overlay')) return 'set sandbox: copy in the config file if this kernel or file system cannot host overlayfs';
   return undefined;
 }
