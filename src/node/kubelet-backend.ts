@@ -100,7 +100,8 @@ export class AgentKubeletBackend implements KubeletBackend {
     const worker = this.findPod(ref.namespace, ref.pod);
     const track = this.#track(ref);
     const id = track.current;
-    const spec = [...(worker?.pod.spec?.containers ?? []), ...(worker?.pod.spec?.initContainers ?? [])].find((c) => c.name === ref.container);
+    const podSpec = worker?.pod.spec;
+    const spec = [...(podSpec?.containers ?? []), ...(podSpec?.initContainers ?? []), ...(podSpec?.ephemeralContainers ?? [])].find((c) => c.name === ref.container);
     // The kubelet's answer (GetAttach, then streaming.WriteError): plain text, 500, the pod's full
     // name NAME_NAMESPACE. Not track.running(): the monitor records init.pid a moment after the
     // start the pod's status reported.

@@ -71,8 +71,6 @@ interface PodJson { metadata: { name: string }; spec: Json & { ephemeralContaine
 // when it made it.
 const hostDirBefore = existsSync('/host');
 
-/** kubectl debug -it needs pods/attach, which neither hostpod up nor the node's kubelet endpoint serves yet. */
-const ATTACH_MISSING = 'kubectl debug -it needs kubectl attach (pods/attach on hostpod up and the node\'s kubelet endpoint), which is not served yet: branch i19-attach builds it';
 
 for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${kind.name}`, { skip: skip || kind.skip, timeout: 600_000 }, () => {
   let dir: string;
@@ -201,9 +199,8 @@ for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${
     assert.ok(Date.now() - begun < 30_000, 'the pod went within its grace period');
   });
 
-  // Enable once pods/attach is served (branch i19-attach: the kubelet endpoint's attach and the
-  // monitor keeping a container's stdin): kubectl debug -it attaches to the new container's stdin.
-  test('kubectl debug -it: an interactive shell in an ephemeral container and on the node', { skip: ATTACH_MISSING }, async () => {
+  // kubectl debug -i attaches to the new container's stdin, which its monitor keeps open.
+  test('kubectl debug -i: an interactive shell in an ephemeral container and on the node', async () => {
     const target = {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'interactive' },
       spec: {
