@@ -24,6 +24,8 @@ import { serveResource } from './resource-handlers.js';
 import type { VersionInfo } from '../../version.js';
 import { isBuiltInGroup } from '../../api/kinds.js';
 import { customResourceVersion } from '../customresources/index.js';
+import { answerMetrics, ApiServerMetrics, METRICS_GROUP, METRICS_VERSION, metricsAggregatedGroup, metricsApiGroup, metricsResourceList, metricsVerb, parseMetricsPath, PROMETHEUS_TEXT, type MetricsRequest, type MetricsStorage } from '../metrics/index.js';
+import { requestMetricAttributes } from './request-metrics.js';
 
 export interface RequestLog {
   method: string;
@@ -49,11 +51,18 @@ export interface ApiHandlerOptions {
   kubelet?: KubeletClientCredentials;
   /** Seats and queues for heavy reads (API Priority and Fairness); one with the defaults if unset. */
   flowControl?: PriorityAndFairness;
+  /** The nodes' and pods' scraped resource usage, for metrics.k8s.io; 503 there when unset. */
+  resourceMetrics?: MetricsStorage;
+  /** The objects stored per resource (`pods`, `daemonsets.apps`), for `/metrics`. */
+  storedObjects?: () => ReadonlyMap<string, number>;
 }
 
 export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 export class ApiHandler {
+  /** What `/metrics` reports of the requests served. */
+  readonly requestMetrics = new ApiServerMetrics();
+
   constructor(readonly options: ApiHandlerOptions) {}
 
   /** Serves one request; never throws. */
@@ -61,6 +70,8 @@ export class ApiHandler {
     const started = performance.now();
     let user: UserInfo | undefined;
     let code = 200;
+    const method = request.method ?? 'GET';
+    const ended = this.requestMetrics.begin(!['GET', 'HEAD', 'OPTIONS'].includes(method));
     try {
       user = this.options.authenticator.authenticate(request.headers.authorization, clientCertificate(request));
       if (!user) throw unauthorized();
@@ -69,6 +80,10 @@ export class ApiHandler {
     } catch (error) {
       code = sendError(response, error).code;
     } finally {
+      ended();
+      // Counted once authenticated, as kube-apiserver's instrumented handlers count.
+      const counted = user ? requestMetricAttributes(method, request.url ?? '/', request.headers['content-type']) : undefined;
+      if (counted) this.requestMetrics.observe(counted, code, (performance.now() - started) / 1000);
       this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
   }
@@ -100,6 +115,8 @@ export class ApiHandler {
     } catch (error) {
       code = writeSocketError(socket, error).code;
     } finally {
+      const counted = user ? requestMetricAttributes(request.method ?? 'GET', request.url ?? '/', undefined, true) : undefined;
+      if (counted) this.requestMetrics.observe(counted, code, (performance.now() - started) / 1000);
       this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
   }
@@ -113,6 +130,8 @@ export class ApiHandler {
   async #route(request: IncomingMessage, response: ServerResponse, target: RequestTarget, user: UserInfo): Promise<void> {
     const { path, query } = target;
     const method = request.method ?? 'GET';
+    const metrics = parseMetricsPath(target.segments);
+    if (metrics?.type === 'resource') return this.#metricsResource(request, response, metrics.request, query, user);
     const route = parseApiPath(target.segments);
     if (route.type === 'resource') {
       // A namespaced custom resource has no object or create outside a namespace: the CRD
@@ -161,9 +180,23 @@ export class ApiHandler {
       const representation = negotiate(accept, { discovery: true });
       if (representation.type === 'aggregated-discovery') {
         const type = representation.version === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1;
-        return sendJson(response, 200, aggregated(path === '/api', representation.version), [], type);
+        const document = aggregated(path === '/api', representation.version) as { items: unknown[] };
+        // metrics.k8s.io comes last, as kube-aggregator orders metrics-server's APIService.
+        if (path === '/apis') document.items.push(metricsAggregatedGroup());
+        return sendJson(response, 200, document, [], type);
       }
-      return sendJson(response, 200, path === '/api' ? coreVersions(this.options.serverAddress()) : groupList());
+      if (path === '/api') return sendJson(response, 200, coreVersions(this.options.serverAddress()));
+      const groups = groupList() as { groups: unknown[] };
+      groups.groups.push(metricsApiGroup());
+      return sendJson(response, 200, groups);
+    }
+    if (path === `/apis/${METRICS_GROUP}`) return sendJson(response, 200, { kind: 'APIGroup', apiVersion: 'v1', ...metricsApiGroup() });
+    if (path === `/apis/${METRICS_GROUP}/${METRICS_VERSION}`) return sendJson(response, 200, metricsResourceList());
+    if (path === '/metrics') {
+      const text = this.requestMetrics.text(this.options.storedObjects?.() ?? new Map());
+      response.writeHead(200, { 'Content-Type': PROMETHEUS_TEXT, 'Content-Length': String(Buffer.byteLength(text)) });
+      response.end(text);
+      return;
     }
     const group = /^\/apis\/([^/]+)$/.exec(path);
     if (group) {
@@ -188,6 +221,23 @@ export class ApiHandler {
       if (document) return sendJson(response, 200, document);
     }
     throw pathNotFound();
+  }
+
+  /** metrics.k8s.io's nodes and pods, authorized by RBAC as kube-apiserver authorizes them before passing them to metrics-server. */
+  #metricsResource(request: IncomingMessage, response: ServerResponse, metrics: MetricsRequest, query: URLSearchParams, user: UserInfo): void {
+    const verb = metricsVerb(request.method ?? 'GET', metrics, query);
+    const attributes: Attributes = {
+      verb, group: METRICS_GROUP, resource: metrics.resource, namespace: metrics.namespace, namespaced: metrics.resource === 'pods',
+      ...(metrics.name === undefined ? {} : { name: metrics.name }),
+    };
+    const acting = actingUser(user, request.headersDistinct, attributes, this.options.api);
+    const denied = authorize(acting, attributes, this.options.api);
+    if (denied) throw forbidden({ group: METRICS_GROUP, resource: metrics.resource }, metrics.name ?? '', denied);
+    if (metrics.name !== undefined) checkPathName(metrics.name);
+    if (!this.options.resourceMetrics) {
+      throw new StatusError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request: this API server scrapes no resource metrics');
+    }
+    sendJson(response, 200, answerMetrics(this.options.api, this.options.resourceMetrics, metrics, query, this.options.api.now()));
   }
 }
 
