@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bytesQuantity, cpuQuantity, decodeBatch, goDuration, MetricsStorage, parsePrometheusSamples } from '../../src/controlplane/metrics/index.js';
+import { bytesQuantity, cpuQuantity, decodeBatch, goDuration, metricsTable, MetricsStorage, parsePrometheusSamples } from '../../src/controlplane/metrics/index.js';
 
 const scrape = (at: number, cpuSeconds: number, memory: number, startedAt = 1_000): string => [
   '# HELP node_cpu_usage_seconds_total [STABLE] Cumulative cpu time consumed by the node in core-seconds',
@@ -77,5 +77,15 @@ describe('resource metrics', () => {
     assert.ok(storage.node('n'));
     storage.store(new Map());
     assert.equal(storage.node('n'), undefined);
+  });
+
+  test('a pod\'s Table row adds its containers\' usage, as metrics-server\'s Quantity.Add; an empty list has no columns', () => {
+    const table = metricsTable([{
+      metadata: { name: 'busy' }, window: '15s',
+      containers: [{ usage: { cpu: '1500000n', memory: '16Mi', swap: '0' } }, { usage: { cpu: '500m', memory: '512Ki', swap: '0' } }],
+    }]);
+    assert.deepEqual(table.columnDefinitions.map((c) => c['name']), ['Name', 'cpu', 'memory', 'swap', 'Window']);
+    assert.deepEqual(table.rows.map((r) => r.cells), [['busy', '501500u', '16896Ki', '0', '15s']]);
+    assert.deepEqual(metricsTable([]).columnDefinitions, []);
   });
 });

@@ -146,6 +146,12 @@ describe('kubectl top against hostpod up', { skip, timeout: 300_000 }, () => {
     assert.deepEqual(one.containers.map((c) => c.name), ['burner', 'holder']);
     assert.match(one.containers[0]!.usage.cpu, /^\d+n$/);
 
+    // kubectl get asks for a Table: metrics-server's columns.
+    const table = await k('get', 'podmetrics', '-n', ns);
+    assert.equal(table.code, 0, table.stderr);
+    assert.deepEqual(rows(table.stdout).map((r) => Object.keys(r)), [['NAME', 'CPU', 'MEMORY', 'SWAP', 'WINDOW']]);
+    assert.match(table.stdout, /^busy\s+\d+[num]?\s+\d+(Ki|Mi)\s+0\s+\d+(\.\d+)?s\s*$/m);
+
     const missing = await k('get', '--raw', `/apis/metrics.k8s.io/v1beta1/namespaces/${ns}/pods/nope`);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /\(NotFound\).*pod "nope" not found/);

@@ -1,5 +1,6 @@
 export { answerMetrics, metricsVerb, parseMetricsPath, type MetricsRequest } from './metrics-api.js';
 export { METRICS_GROUP, METRICS_VERSION, metricsAggregatedGroup, metricsApiGroup, metricsResourceList } from './discovery.js';
+export { metricsTable } from './metrics-table.js';
 export { MetricsStorage } from './metrics-storage.js';
 export { DEFAULT_METRIC_RESOLUTION_MS, MetricsScraper } from './scraper.js';
 export { decodeBatch } from './metrics-batch.js';

@@ -24,8 +24,9 @@ import { serveResource } from './resource-handlers.js';
 import type { VersionInfo } from '../../version.js';
 import { isBuiltInGroup } from '../../api/kinds.js';
 import { customResourceVersion } from '../customresources/index.js';
-import { answerMetrics, ApiServerMetrics, METRICS_GROUP, METRICS_VERSION, metricsAggregatedGroup, metricsApiGroup, metricsResourceList, metricsVerb, parseMetricsPath, PROMETHEUS_TEXT, type MetricsRequest, type MetricsStorage } from '../metrics/index.js';
+import { answerMetrics, ApiServerMetrics, METRICS_GROUP, METRICS_VERSION, metricsAggregatedGroup, metricsApiGroup, metricsResourceList, metricsTable, metricsVerb, parseMetricsPath, PROMETHEUS_TEXT, type MetricsRequest, type MetricsStorage } from '../metrics/index.js';
 import { requestMetricAttributes } from './request-metrics.js';
+import { withRowObject } from './representations.js';
 
 export interface RequestLog {
   method: string;
@@ -237,7 +238,13 @@ export class ApiHandler {
     if (!this.options.resourceMetrics) {
       throw new StatusError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request: this API server scrapes no resource metrics');
     }
-    sendJson(response, 200, answerMetrics(this.options.api, this.options.resourceMetrics, metrics, query, this.options.api.now()));
+    const answer = answerMetrics(this.options.api, this.options.resourceMetrics, metrics, query, this.options.api.now());
+    const representation = negotiate(request.headers.accept);
+    if (representation.type !== 'table') return sendJson(response, 200, answer);
+    // `kubectl get nodes.metrics.k8s.io`: metrics-server's columns.
+    const items = Array.isArray(answer['items']) ? answer['items'] : [answer];
+    const table = metricsTable(items as Parameters<typeof metricsTable>[0]);
+    sendJson(response, 200, { ...table, rows: table.rows.map((row) => withRowObject(row, query)) });
   }
 }
 
