@@ -117,6 +117,16 @@ describe('kubectl top against hostpod up', { skip, timeout: 300_000 }, () => {
     assert.match(none.stdout + none.stderr, new RegExp(`No resources found in ${ns} namespace\\.`), JSON.stringify(none));
   });
 
+  test('kubectl 1.27 (legacy and v2beta1 discovery) prints the same rows', { skip: kubectlSkip('1.27') }, async () => {
+    const old = kubectl('1.27', up!.kubeconfig);
+    const pods = await old('top', 'pod', '-n', ns, '--containers');
+    assert.equal(pods.code, 0, pods.stderr);
+    assert.deepEqual(rows(pods.stdout).map((r) => [r['POD'], r['NAME']]), [['busy', 'burner'], ['busy', 'holder']], pods.stdout);
+    const nodes = await old('top', 'node');
+    assert.equal(nodes.code, 0, nodes.stderr);
+    assert.deepEqual(rows(nodes.stdout).map((r) => r['NAME']), [nodeName]);
+  });
+
   test('metrics.k8s.io answers as metrics-server does: discovery, NodeMetrics and PodMetrics bodies, NotFound', async () => {
     const resources = await k('api-resources', '--api-group=metrics.k8s.io');
     assert.equal(resources.code, 0, resources.stderr);
