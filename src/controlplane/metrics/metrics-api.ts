@@ -56,7 +56,10 @@ export function metricsVerb(method: string, request: MetricsRequest, query: URLS
 export function answerMetrics(api: ObjectApi, storage: MetricsStorage, request: MetricsRequest, query: URLSearchParams, now: Date): Record<string, unknown> {
   const labels = parseLabelSelector(query.get('labelSelector') ?? '');
   const fields = parseFieldSelector(query.get('fieldSelector') ?? '');
-  for (const f of fields) if (f.field !== 'metadata.name' && f.field !== 'metadata.namespace') throw badRequest(`field label not supported: ${f.field}`);
+  // The generic API server's default field label conversion, which metrics-server's types use.
+  for (const f of fields) {
+    if (f.field !== 'metadata.name' && f.field !== 'metadata.namespace') throw badRequest(`"${f.field}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
+  }
   const created = `${now.toISOString().slice(0, 19)}Z`;
   if (request.resource === 'nodes') {
     const nodes = findResource('', 'v1', 'nodes')!;
