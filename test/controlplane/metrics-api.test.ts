@@ -158,5 +158,15 @@ describe('metrics.k8s.io in process', () => {
     assert.match(text, /^apiserver_storage_objects\{resource="nodes"\} 1$/m);
     assert.match(text, /^apiserver_storage_objects\{resource="pods"\} 2$/m);
     assert.match(text, /^# TYPE apiserver_request_duration_seconds histogram$/m);
+    // A request authorization refuses is not counted: kube-apiserver refuses it before counting.
+    const count = (body: string): number => Number(/^apiserver_request_total\{code="200",[^}]*resource="namespaces",scope="cluster",subresource="",verb="LIST",version="v1"\} (\d+)$/m.exec(body)?.[1] ?? 0);
+    const issued = await api(plane.plane, 'POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} } });
+    const token = String((issued.json()['status'] as Json)['token']);
+    const before = (await api(plane.plane, 'GET', '/metrics')).body;
+    assert.equal((await api(plane.plane, 'GET', '/api/v1/namespaces', { token })).status, 403);
+    assert.equal((await api(plane.plane, 'GET', '/api/v1/namespaces')).status, 200);
+    const later = (await api(plane.plane, 'GET', '/metrics')).body;
+    assert.equal(count(later), count(before) + 1);
+    assert.doesNotMatch(later, /code="403"/);
   });
 });

@@ -63,6 +63,11 @@ export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'pat
 export class ApiHandler {
   /** What `/metrics` reports of the requests served. */
   readonly requestMetrics = new ApiServerMetrics();
+  /**
+   * Requests authorization refused: kube-apiserver's authorization filter answers them before
+   * its instrumented handlers, so they are not counted (nor are 401s, the authentication filter's).
+   */
+  readonly #refused = new WeakSet<IncomingMessage>();
 
   constructor(readonly options: ApiHandlerOptions) {}
 
@@ -83,7 +88,7 @@ export class ApiHandler {
     } finally {
       ended();
       // Counted once authenticated, as kube-apiserver's instrumented handlers count.
-      const counted = user ? requestMetricAttributes(method, request.url ?? '/', request.headers['content-type']) : undefined;
+      const counted = user && !this.#refused.has(request) ? requestMetricAttributes(method, request.url ?? '/', request.headers['content-type']) : undefined;
       if (counted) this.requestMetrics.observe(counted, code, (performance.now() - started) / 1000);
       this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
@@ -109,14 +114,14 @@ export class ApiHandler {
       // Exec is `create` on pods/exec whatever the method, as kube-apiserver authorizes WebSocket exec.
       const attributes: Attributes = { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: route.namespace, namespaced: true, name: route.name };
       const denied = authorize(actingUser(user, request.headersDistinct, attributes, this.options.api), attributes, this.options.api);
-      if (denied) throw forbidden(route.info, route.name, denied);
+      if (denied) throw this.#refuse(request, forbidden(route.info, route.name, denied));
       checkPathName(route.name);
       const target = kubeletTarget(this.options.api, route.namespace, route.name, query.get('container'));
       await proxyUpgrade(target, request, query, head, socket, this.kubeletCredentials());
     } catch (error) {
       code = writeSocketError(socket, error).code;
     } finally {
-      const counted = user ? requestMetricAttributes(request.method ?? 'GET', request.url ?? '/', undefined, true) : undefined;
+      const counted = user && !this.#refused.has(request) ? requestMetricAttributes(request.method ?? 'GET', request.url ?? '/', undefined, true) : undefined;
       if (counted) this.requestMetrics.observe(counted, code, (performance.now() - started) / 1000);
       this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
@@ -149,7 +154,7 @@ export class ApiHandler {
       };
       const acting = actingUser(user, request.headersDistinct, attributes, this.options.api);
       const denied = authorize(acting, attributes, this.options.api);
-      if (denied) throw forbidden(route.info, route.name ?? '', denied);
+      if (denied) throw this.#refuse(request, forbidden(route.info, route.name ?? '', denied));
       if (route.name !== undefined) checkPathName(route.name);
       await serveResource(this, request, response, { ...route, verb, url: queryUrl(query), user: acting });
       return;
@@ -164,7 +169,7 @@ export class ApiHandler {
     if (method !== 'GET' && method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     const acting = actingUser(user, request.headersDistinct, { path, verb: method.toLowerCase() }, this.options.api);
     const deniedPath = authorizePath(acting, { path, verb: method.toLowerCase() }, this.options.api);
-    if (deniedPath) throw new StatusError(403, 'Forbidden', deniedPath);
+    if (deniedPath) throw this.#refuse(request, new StatusError(403, 'Forbidden', deniedPath));
     this.#nonResource(request, response, path, route);
   }
 
@@ -224,6 +229,12 @@ export class ApiHandler {
     throw pathNotFound();
   }
 
+  /** Marks a request authorization refused, which `/metrics` leaves out; returns the refusal. */
+  #refuse(request: IncomingMessage, error: StatusError): StatusError {
+    this.#refused.add(request);
+    return error;
+  }
+
   /** metrics.k8s.io's nodes and pods, authorized by RBAC as kube-apiserver authorizes them before passing them to metrics-server. */
   #metricsResource(request: IncomingMessage, response: ServerResponse, metrics: MetricsRequest, query: URLSearchParams, user: UserInfo): void {
     const verb = metricsVerb(request.method ?? 'GET', metrics, query);
@@ -233,7 +244,7 @@ export class ApiHandler {
     };
     const acting = actingUser(user, request.headersDistinct, attributes, this.options.api);
     const denied = authorize(acting, attributes, this.options.api);
-    if (denied) throw forbidden({ group: METRICS_GROUP, resource: metrics.resource }, metrics.name ?? '', denied);
+    if (denied) throw this.#refuse(request, forbidden({ group: METRICS_GROUP, resource: metrics.resource }, metrics.name ?? '', denied));
     if (metrics.name !== undefined) checkPathName(metrics.name);
     if (!this.options.resourceMetrics) {
       throw new StatusError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request: this API server scrapes no resource metrics');
