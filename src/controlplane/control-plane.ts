@@ -111,7 +111,8 @@ export class ControlPlane {
       const authenticator = new Authenticator(tokens, lookup, now);
       let ready = false;
       let address = `${options.host}:${options.port}`;
-      const resourceMetrics = new MetricsStorage();
+      const resolutionMs = options.metricResolutionMs ?? DEFAULT_METRIC_RESOLUTION_MS;
+      const resourceMetrics = new MetricsStorage(resolutionMs);
       const handler = new ApiHandler({
         api, authenticator, tokens, version: versionInfo(),
         serverAddress: () => address,
@@ -146,7 +147,7 @@ export class ControlPlane {
       // As metrics-server beside kube-apiserver: the nodes' kubelet endpoints scraped for metrics.k8s.io.
       plane.#scraper = new MetricsScraper({
         api, storage: resourceMetrics, credentials: { ca: pki.ca.cert, client: pki.kubeletClient },
-        resolutionMs: options.metricResolutionMs ?? DEFAULT_METRIC_RESOLUTION_MS, log,
+        resolutionMs, log,
       });
       plane.#scraper.start();
       undo.push(() => plane.#scraper?.stop());

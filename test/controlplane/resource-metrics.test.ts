@@ -57,7 +57,8 @@ describe('resource metrics', () => {
   });
 
   test('usage comes with the second reading: CPU is the rate between the two, memory the latest', () => {
-    const storage = new MetricsStorage();
+    // A resolution shorter than the containers' age: the fresh-container rule stays out of it.
+    const storage = new MetricsStorage(5_000);
     storage.store(new Map([['n', decodeBatch(scrape(10_000, 2, 1024 * 1024), 0)]]));
     assert.equal(storage.node('n'), undefined);
     assert.equal(storage.pod('ns', 'busy'), undefined);
@@ -67,7 +68,8 @@ describe('resource metrics', () => {
   });
 
   test('a container that restarted starts over, and a node missing from a round is forgotten', () => {
-    const storage = new MetricsStorage();
+    // A resolution shorter than the containers' age: the fresh-container rule stays out of it.
+    const storage = new MetricsStorage(5_000);
     storage.store(new Map([['n', decodeBatch(scrape(10_000, 2, 1024), 0)]]));
     storage.store(new Map([['n', decodeBatch(scrape(12_000, 3, 1024), 0)]]));
     storage.store(new Map([['n', decodeBatch(scrape(14_000, 0.5, 1024, 13_000), 0)]]));
@@ -87,5 +89,17 @@ describe('resource metrics', () => {
     assert.deepEqual(table.columnDefinitions.map((c) => c['name']), ['Name', 'cpu', 'memory', 'swap', 'Window']);
     assert.deepEqual(table.rows.map((r) => r.cells), [['busy', '501500u', '16896Ki', '0', '15s']]);
     assert.deepEqual(metricsTable([]).columnDefinitions, []);
+  });
+
+  test('a container first seen 10 s to one resolution after its start has a rate from its start at once, as metrics-server gives it', () => {
+    const storage = new MetricsStorage(15_000);
+    // Seen 12 s after it started, with 3 s of CPU: a quarter of a core since its start.
+    storage.store(new Map([['n', decodeBatch(scrape(13_000, 3, 1024), 0)]]));
+    assert.deepEqual(storage.pod('ns', 'busy'), { timestampMs: 13_000, windowMs: 12_000, usage: [{ name: 'burner', usage: { cpuNanoCores: 2.5e8, memoryBytes: 1024, swapBytes: 0 } }] });
+    assert.equal(storage.node('n'), undefined, 'a node still needs two readings');
+    // Seen 5 s after: too young, no figures yet.
+    const young = new MetricsStorage(15_000);
+    young.store(new Map([['n', decodeBatch(scrape(6_000, 1, 1024), 0)]]));
+    assert.equal(young.pod('ns', 'busy'), undefined);
   });
 });

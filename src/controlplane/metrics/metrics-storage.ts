@@ -26,7 +26,17 @@ export interface ContainerUsage {
   usage: Usage;
 }
 
+/**
+ * metrics-server's freshContainerMinMetricsResolution: a container first seen between 10 s and
+ * one resolution after it started gets a rate from its start (CPU 0 then); a younger one's first
+ * figures would be too rough.
+ */
+const FRESH_CONTAINER_MIN_MS = 10_000;
+
 export class MetricsStorage {
+  /** The scrape interval, for the fresh-container rule. */
+  constructor(readonly resolutionMs = 15_000) {}
+
   #lastNodes = new Map<string, MetricsPoint>();
   #prevNodes = new Map<string, MetricsPoint>();
   #lastPods = new Map<string, PodPoints>();
@@ -49,6 +59,11 @@ export class MetricsStorage {
         lastPods.set(key, pod);
         const previous = new Map<string, MetricsPoint>();
         for (const [name, point] of pod.containers) {
+          const age = point.timestampMs - point.startTimeMs;
+          if (point.startTimeMs > 0 && age >= FRESH_CONTAINER_MIN_MS && age < this.resolutionMs) {
+            previous.set(name, { ...point, timestampMs: point.startTimeMs, cumulativeCpu: 0 });
+            continue;
+          }
           const last = this.#lastPods.get(key)?.containers.get(name);
           // A container started after the point kept has restarted: its counter began again.
           if (last && point.startTimeMs >= last.timestampMs) continue;
