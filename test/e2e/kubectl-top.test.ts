@@ -93,6 +93,8 @@ describe('kubectl top against hostpod up', { skip, timeout: 300_000 }, () => {
     assert.ok(parseTop(row['MEMORY(bytes)']!) > HELD_BYTES, top.stdout);
     assert.match(row['CPU(%)']!, /^\d+%$/, top.stdout);
     assert.match(row['MEMORY(%)']!, /^\d+%$/, top.stdout);
+    // Every scrape of the node's kubelet endpoint was answered.
+    assert.doesNotMatch(up!.log(), /cannot scrape/);
   });
 
   test('kubectl top pod --containers prints each container: the busy one\'s CPU, the holding one\'s memory', async () => {
