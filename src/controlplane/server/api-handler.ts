@@ -87,7 +87,7 @@ export class ApiHandler {
       code = sendError(response, error).code;
     } finally {
       ended();
-      // Counted once authenticated, as kube-apiserver's instrumented handlers count.
+      // Counted once authenticated and authorized, as kube-apiserver's instrumented handlers count.
       const counted = user && !this.#refused.has(request) ? requestMetricAttributes(method, request.url ?? '/', request.headers['content-type']) : undefined;
       if (counted) this.requestMetrics.observe(counted, code, (performance.now() - started) / 1000);
       this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
