@@ -28,6 +28,7 @@ export async function runControlPlane(flags: UpFlags, io: CommandIO): Promise<vo
     allowPrivileged: flags.allowPrivileged,
     serviceClusterIPRange: flags.serviceClusterIpRange,
     serviceNodePortRange: flags.serviceNodePortRange,
+    metricResolutionMs: flags.metricResolution,
     ...(isWildcard(flags.listen.host) ? { advertiseAddress: hostIP() } : {}),
     log,
     ...(flags.logRequests ? { logRequests: (entry) => log('info', 'request', { ...entry }) } : {}),

@@ -17,6 +17,7 @@ export type UpFlags = {
   node: boolean; nodeName?: string; kubeletAddress?: string; kubeletPort: number; mountMode?: MountMode;
   allowPrivileged: boolean;
   serviceClusterIpRange: string; serviceNodePortRange: string;
+  metricResolution: number;
 };
 
 function parseBoolean(value: string): boolean {
@@ -35,6 +36,14 @@ function checked(check: (value: string) => unknown): (value: string) => string {
     }
     return value;
   };
+}
+
+/** A duration as metrics-server's `--metric-resolution` takes it (Go's: `15s`, `500ms`, `1m`), in milliseconds; at least 1s. */
+export function parseResolution(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  const ms = match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'] : Number.NaN;
+  if (!(ms >= 1000)) throw new InvalidArgumentError('expected a duration of at least 1s, for example 15s or 1m');
+  return ms;
 }
 
 export function parseListen(value: string): { host: string; port: number } {
@@ -58,6 +67,7 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('--allow-privileged <true|false>', "kube-apiserver's --allow-privileged: false refuses privileged and HostProcess containers").argParser(parseBoolean).default(true))
     .addOption(new Option('--service-cluster-ip-range <cidr>', 'the IPv4 range of Services\' cluster IPs (hostpod does not proxy Service traffic)').argParser(checked((v) => serviceNetwork(v))).default(DEFAULT_SERVICE_CIDR))
     .addOption(new Option('--service-node-port-range <range>', 'the range of NodePort Services\' node ports, FIRST-LAST').argParser(checked((v) => serviceNetwork(undefined, v))).default(DEFAULT_NODE_PORT_RANGE))
+    .addOption(new Option('--metric-resolution <duration>', 'how often the nodes\' kubelet endpoints are scraped for metrics.k8s.io (kubectl top), as metrics-server\'s flag').argParser(parseResolution).default(15_000, '15s'))
     .action((flags: UpFlags) =>
       runReported(io, exit, async () => (await import('./up-handler.js')).runControlPlane(flags, io)),
     );

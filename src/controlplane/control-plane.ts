@@ -26,6 +26,7 @@ import { ApiHandler, type RequestLog } from './server/api-handler.js';
 import { versionInfo } from '../version.js';
 import { Store } from './store/index.js';
 import { serviceNetwork, type ServiceNetwork } from './services/service-network.js';
+import { DEFAULT_METRIC_RESOLUTION_MS, MetricsScraper, MetricsStorage } from './metrics/index.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -47,6 +48,8 @@ export interface ControlPlaneOptions {
   serviceNodePortRange?: string;
   /** The address the `kubernetes` Service's endpoints name (kube-apiserver's --advertise-address; default: the listen address). */
   advertiseAddress?: string;
+  /** How often the nodes' kubelet endpoints are scraped for metrics.k8s.io (metrics-server's --metric-resolution; 15 s). */
+  metricResolutionMs?: number;
 }
 
 export interface ControlPlanePaths {
@@ -68,6 +71,7 @@ export function controlPlanePaths(dataDir: string): ControlPlanePaths {
 export class ControlPlane {
   #controllers: Controller[] = [];
   #compaction: NodeJS.Timeout | undefined;
+  #scraper: MetricsScraper | undefined;
   #stopped = false;
 
   private constructor(
@@ -107,6 +111,8 @@ export class ControlPlane {
       const authenticator = new Authenticator(tokens, lookup, now);
       let ready = false;
       let address = `${options.host}:${options.port}`;
+      const resolutionMs = options.metricResolutionMs ?? DEFAULT_METRIC_RESOLUTION_MS;
+      const resourceMetrics = new MetricsStorage(resolutionMs);
       const handler = new ApiHandler({
         api, authenticator, tokens, version: versionInfo(),
         serverAddress: () => address,
@@ -114,6 +120,8 @@ export class ControlPlane {
         ...(options.bookmarkIntervalMs === undefined ? {} : { bookmarkIntervalMs: options.bookmarkIntervalMs }),
         ...(options.logRequests ? { log: options.logRequests } : {}),
         kubelet: { ca: pki.ca.cert, client: pki.kubeletClient },
+        resourceMetrics,
+        storedObjects: () => storedObjectCounts(store),
       });
       // Client certificates are asked for, not required: most clients bring a token instead.
       const server = createServer({ key: pki.serving.key, cert: pki.serving.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (request, response) => {
@@ -136,6 +144,13 @@ export class ControlPlane {
         serviceNetwork: network, apiServer: { address: options.advertiseAddress ?? clientHost(options.host), port: bound.port },
       });
       undo.push(() => plane.#controllers.forEach((c) => c.stop()));
+      // As metrics-server beside kube-apiserver: the nodes' kubelet endpoints scraped for metrics.k8s.io.
+      plane.#scraper = new MetricsScraper({
+        api, storage: resourceMetrics, credentials: { ca: pki.ca.cert, client: pki.kubeletClient },
+        resolutionMs, log,
+      });
+      plane.#scraper.start();
+      undo.push(() => plane.#scraper?.stop());
       ready = true;
       plane.#scheduleCompaction(options.compactionIntervalMs ?? 5 * 60_000);
       undo.push(() => clearInterval(plane.#compaction));
@@ -164,6 +179,7 @@ export class ControlPlane {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#compaction);
+    this.#scraper?.stop();
     for (const controller of this.#controllers) controller.stop();
     await closeServer(this.server);
     this.store.close();
@@ -179,6 +195,16 @@ export class ControlPlane {
     }, intervalMs);
     this.#compaction.unref();
   }
+}
+
+/** The objects stored per resource, named as kube-apiserver's apiserver_storage_objects names them: `pods`, `daemonsets.apps`. */
+function storedObjectCounts(store: Store): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [resource, n] of store.counts()) {
+    const slash = resource.indexOf('/');
+    counts.set(slash < 0 ? resource : `${resource.slice(slash + 1)}.${resource.slice(0, slash)}`, n);
+  }
+  return counts;
 }
 
 /** The service ranges of the options. @throws HostpodError naming the bad range */

@@ -19,7 +19,7 @@ export interface StartedPlane {
   stop(): Promise<void>;
 }
 
-export async function startControlPlane(options: { bookmarkIntervalMs?: number; compactionIntervalMs?: number; podGcQuarantineMs?: number; allowPrivileged?: boolean } = {}): Promise<StartedPlane> {
+export async function startControlPlane(options: { bookmarkIntervalMs?: number; compactionIntervalMs?: number; podGcQuarantineMs?: number; allowPrivileged?: boolean; metricResolutionMs?: number } = {}): Promise<StartedPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'hostpod-cp-'));
   const plane = await ControlPlane.start({ dataDir: dir, host: '127.0.0.1', port: 0, ...options });
   return {

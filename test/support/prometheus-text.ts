@@ -60,7 +60,10 @@ export function parsePrometheusText(text: string): Map<string, ParsedFamily> {
     }
     if (raw.startsWith('#')) return;
     const sample = parseSample(raw, line);
-    enter(sample.name, line).samples.push(sample);
+    // A histogram's or summary's _bucket, _sum and _count lines belong to its family.
+    const base = /^(.+)_(bucket|sum|count)$/.exec(sample.name)?.[1];
+    const owner = base !== undefined && ['histogram', 'summary'].includes(families.get(base)?.type ?? '') ? base : sample.name;
+    enter(owner, line).samples.push(sample);
   });
   return families;
 }

@@ -25,6 +25,9 @@ import { serveResource } from './resource-handlers.js';
 import type { VersionInfo } from '../../version.js';
 import { isBuiltInGroup } from '../../api/kinds.js';
 import { customResourceVersion } from '../customresources/index.js';
+import { answerMetrics, ApiServerMetrics, METRICS_GROUP, METRICS_VERSION, metricsAggregatedGroup, metricsApiGroup, metricsResourceList, metricsTable, metricsVerb, parseMetricsPath, PROMETHEUS_TEXT, type MetricsRequest, type MetricsStorage } from '../metrics/index.js';
+import { requestMetricAttributes } from './request-metrics.js';
+import { withRowObject } from './representations.js';
 
 export interface RequestLog {
   method: string;
@@ -50,11 +53,23 @@ export interface ApiHandlerOptions {
   kubelet?: KubeletClientCredentials;
   /** Seats and queues for heavy reads (API Priority and Fairness); one with the defaults if unset. */
   flowControl?: PriorityAndFairness;
+  /** The nodes' and pods' scraped resource usage, for metrics.k8s.io; 503 there when unset. */
+  resourceMetrics?: MetricsStorage;
+  /** The objects stored per resource (`pods`, `daemonsets.apps`), for `/metrics`. */
+  storedObjects?: () => ReadonlyMap<string, number>;
 }
 
 export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 export class ApiHandler {
+  /** What `/metrics` reports of the requests served. */
+  readonly requestMetrics = new ApiServerMetrics();
+  /**
+   * Requests authorization refused: kube-apiserver's authorization filter answers them before
+   * its instrumented handlers, so they are not counted (nor are 401s, the authentication filter's).
+   */
+  readonly #refused = new WeakSet<IncomingMessage>();
+
   constructor(readonly options: ApiHandlerOptions) {}
 
   /** Serves one request; never throws. */
@@ -62,6 +77,8 @@ export class ApiHandler {
     const started = performance.now();
     let user: UserInfo | undefined;
     let code = 200;
+    const method = request.method ?? 'GET';
+    const ended = this.requestMetrics.begin(!['GET', 'HEAD', 'OPTIONS'].includes(method));
     try {
       user = this.options.authenticator.authenticate(request.headers.authorization, clientCertificate(request));
       if (!user) throw unauthorized();
@@ -70,6 +87,10 @@ export class ApiHandler {
     } catch (error) {
       code = sendError(response, error).code;
     } finally {
+      ended();
+      // Counted once authenticated and authorized, as kube-apiserver's instrumented handlers count.
+      const counted = user && !this.#refused.has(request) ? requestMetricAttributes(method, request.url ?? '/', request.headers['content-type']) : undefined;
+      if (counted) this.requestMetrics.observe(counted, code, (performance.now() - started) / 1000);
       this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
   }
@@ -96,7 +117,7 @@ export class ApiHandler {
       // Exec, attach and port-forward are `create` whatever the method, as kube-apiserver authorizes WebSocket upgrades.
       const attributes: Attributes = { verb: 'create', group: '', resource: 'pods', subresource, namespace: route.namespace, namespaced: true, name: route.name };
       const denied = authorize(actingUser(user, request.headersDistinct, attributes, this.options.api), attributes, this.options.api);
-      if (denied) throw forbidden(route.info, route.name, denied);
+      if (denied) throw this.#refuse(request, forbidden(route.info, route.name, denied));
       checkPathName(route.name);
       if (subresource === 'portforward') {
         await proxyPortForward(portForwardTarget(this.options.api, route.namespace, route.name), request, query, head, socket, this.kubeletCredentials());
@@ -107,6 +128,8 @@ export class ApiHandler {
     } catch (error) {
       code = writeSocketError(socket, error).code;
     } finally {
+      const counted = user && !this.#refused.has(request) ? requestMetricAttributes(request.method ?? 'GET', request.url ?? '/', undefined, true) : undefined;
+      if (counted) this.requestMetrics.observe(counted, code, (performance.now() - started) / 1000);
       this.options.log?.({ method: request.method ?? '', path: redactTarget(request.url ?? ''), ...(user ? { user: user.username } : {}), code, ms: performance.now() - started });
     }
   }
@@ -120,6 +143,8 @@ export class ApiHandler {
   async #route(request: IncomingMessage, response: ServerResponse, target: RequestTarget, user: UserInfo): Promise<void> {
     const { path, query } = target;
     const method = request.method ?? 'GET';
+    const metrics = parseMetricsPath(target.segments);
+    if (metrics?.type === 'resource') return this.#metricsResource(request, response, metrics.request, query, user);
     const route = parseApiPath(target.segments);
     if (route.type === 'resource') {
       // A namespaced custom resource has no object or create outside a namespace: the CRD
@@ -136,7 +161,7 @@ export class ApiHandler {
       };
       const acting = actingUser(user, request.headersDistinct, attributes, this.options.api);
       const denied = authorize(acting, attributes, this.options.api);
-      if (denied) throw forbidden(route.info, route.name ?? '', denied);
+      if (denied) throw this.#refuse(request, forbidden(route.info, route.name ?? '', denied));
       if (route.name !== undefined) checkPathName(route.name);
       await serveResource(this, request, response, { ...route, verb, url: queryUrl(query), user: acting });
       return;
@@ -151,7 +176,7 @@ export class ApiHandler {
     if (method !== 'GET' && method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     const acting = actingUser(user, request.headersDistinct, { path, verb: method.toLowerCase() }, this.options.api);
     const deniedPath = authorizePath(acting, { path, verb: method.toLowerCase() }, this.options.api);
-    if (deniedPath) throw new StatusError(403, 'Forbidden', deniedPath);
+    if (deniedPath) throw this.#refuse(request, new StatusError(403, 'Forbidden', deniedPath));
     this.#nonResource(request, response, path, route);
   }
 
@@ -168,9 +193,23 @@ export class ApiHandler {
       const representation = negotiate(accept, { discovery: true });
       if (representation.type === 'aggregated-discovery') {
         const type = representation.version === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1;
-        return sendJson(response, 200, aggregated(path === '/api', representation.version), [], type);
+        const document = aggregated(path === '/api', representation.version) as { items: unknown[] };
+        // metrics.k8s.io comes last, as kube-aggregator orders metrics-server's APIService.
+        if (path === '/apis') document.items.push(metricsAggregatedGroup());
+        return sendJson(response, 200, document, [], type);
       }
-      return sendJson(response, 200, path === '/api' ? coreVersions(this.options.serverAddress()) : groupList());
+      if (path === '/api') return sendJson(response, 200, coreVersions(this.options.serverAddress()));
+      const groups = groupList() as { groups: unknown[] };
+      groups.groups.push(metricsApiGroup());
+      return sendJson(response, 200, groups);
+    }
+    if (path === `/apis/${METRICS_GROUP}`) return sendJson(response, 200, { kind: 'APIGroup', apiVersion: 'v1', ...metricsApiGroup() });
+    if (path === `/apis/${METRICS_GROUP}/${METRICS_VERSION}`) return sendJson(response, 200, metricsResourceList());
+    if (path === '/metrics') {
+      const text = this.requestMetrics.text(this.options.storedObjects?.() ?? new Map());
+      response.writeHead(200, { 'Content-Type': PROMETHEUS_TEXT, 'Content-Length': String(Buffer.byteLength(text)) });
+      response.end(text);
+      return;
     }
     const group = /^\/apis\/([^/]+)$/.exec(path);
     if (group) {
@@ -195,6 +234,35 @@ export class ApiHandler {
       if (document) return sendJson(response, 200, document);
     }
     throw pathNotFound();
+  }
+
+  /** Marks a request authorization refused, which `/metrics` leaves out; returns the refusal. */
+  #refuse(request: IncomingMessage, error: StatusError): StatusError {
+    this.#refused.add(request);
+    return error;
+  }
+
+  /** metrics.k8s.io's nodes and pods, authorized by RBAC as kube-apiserver authorizes them before passing them to metrics-server. */
+  #metricsResource(request: IncomingMessage, response: ServerResponse, metrics: MetricsRequest, query: URLSearchParams, user: UserInfo): void {
+    const verb = metricsVerb(request.method ?? 'GET', metrics, query);
+    const attributes: Attributes = {
+      verb, group: METRICS_GROUP, resource: metrics.resource, namespace: metrics.namespace, namespaced: metrics.resource === 'pods',
+      ...(metrics.name === undefined ? {} : { name: metrics.name }),
+    };
+    const acting = actingUser(user, request.headersDistinct, attributes, this.options.api);
+    const denied = authorize(acting, attributes, this.options.api);
+    if (denied) throw this.#refuse(request, forbidden({ group: METRICS_GROUP, resource: metrics.resource }, metrics.name ?? '', denied));
+    if (metrics.name !== undefined) checkPathName(metrics.name);
+    if (!this.options.resourceMetrics) {
+      throw new StatusError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request: this API server scrapes no resource metrics');
+    }
+    const answer = answerMetrics(this.options.api, this.options.resourceMetrics, metrics, query, this.options.api.now());
+    const representation = negotiate(request.headers.accept);
+    if (representation.type !== 'table') return sendJson(response, 200, answer);
+    // `kubectl get nodes.metrics.k8s.io`: metrics-server's columns.
+    const items = Array.isArray(answer['items']) ? answer['items'] : [answer];
+    const table = metricsTable(items as Parameters<typeof metricsTable>[0]);
+    sendJson(response, 200, { ...table, rows: table.rows.map((row) => withRowObject(row, query)) });
   }
 }
 

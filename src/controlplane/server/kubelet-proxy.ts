@@ -82,7 +82,10 @@ function chooseContainer(podName: string, spec: { containers?: { name: string }[
   return container;
 }
 
-/** The address and port of a node's kubelet endpoint, from the status its agent reports. */
+/**
+ * The address and port of a node's kubelet endpoint, from the status its agent reports.
+ * @throws StatusError 503 naming the status field the node does not report
+ */
 export function kubeletEndpoint(node: Obj): { host: string; port: number } {
   const name = metaOf(node).name ?? '';
   const status = (isObject(node['status']) ? node['status'] : {}) as {

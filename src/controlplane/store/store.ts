@@ -143,6 +143,12 @@ export class Store {
     return { items, revision: this.#revision, more };
   }
 
+  /** How many objects each resource has (as the store names them: `pods`, `apps/daemonsets`): what kube-apiserver's apiserver_storage_objects reports. */
+  counts(): Map<string, number> {
+    const rows = this.#db.prepare<[], { resource: string; n: number }>('SELECT resource, COUNT(*) AS n FROM objects GROUP BY resource ORDER BY resource').all();
+    return new Map(rows.map((r) => [r.resource, r.n]));
+  }
+
   /**
    * Creates an object; its `metadata.resourceVersion` becomes the new revision.
    * @throws ObjectExists
