@@ -220,7 +220,11 @@ for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${
       session.stdout.on('data', (c: Buffer) => (out += c.toString()));
       session.stderr.on('data', (c: Buffer) => (out += c.toString()));
       session.stdin.write(`echo ${marker} $(id -u); cat /host/etc/hostname 2>/dev/null; exit 0\n`);
+      // A session that did not reach the shell (kubectl falls back to following the logs of a
+      // container that never ends) is a failure, not a hang.
+      const timer = setTimeout(() => session.kill('SIGKILL'), 90_000);
       const code = await new Promise<number | null>((resolve) => session.once('exit', resolve));
+      clearTimeout(timer);
       assert.equal(code, 0, out);
       assert.match(out, new RegExp(`${marker} 0`));
     }
