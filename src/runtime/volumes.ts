@@ -105,8 +105,10 @@ export function resolveMounts(pod: V1Pod, container: V1Container, podDir: string
     const volume = volumes.get(mount.name);
     if (!volume) throw volumeError(where, `no volume named "${mount.name}" in spec.volumes`);
     const mountPath = containerPath(mount.mountPath);
-    if (/^[A-Za-z]:/.test(mount.mountPath) || mountPath === '/') {
-      throw volumeError(where, `mountPath "${mount.mountPath}" is not a Linux path below /`, 'hostpod runs on Linux: use paths like /etc/app, not C:\\...');
+    // A Windows path (`C:\\data`) is relative on Linux, so it is `/C:\\data`, as the kubelet on
+    // Linux makes it (makeAbsolutePath); only `/` itself cannot be a mount point.
+    if (mountPath === '/') {
+      throw volumeError(where, `mountPath "${mount.mountPath}" is not a Linux path below /`, 'use a path below /, such as /etc/app');
     }
     let source: string;
     let readOnly = mount.readOnly === true;

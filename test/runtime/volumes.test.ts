@@ -25,6 +25,9 @@ for (const [mountPath, expected] of [
   ['a/../b', '/b'],
   ['/etc/app', '/etc/app'],
   ['/etc//app/./', '/etc/app'],
+  // A Windows path is relative on Linux: the kubelet on Linux makes it `/C:\data`, and so does hostpod.
+  ['C:\\data', '/C:\\data'],
+  ['c:/data', '/c:/data'],
 ] as const) {
   test(`mountPath ${JSON.stringify(mountPath)} is ${expected} in the container, as the kubelet makes it on Linux`, () => {
     assert.equal(containerPath(mountPath), expected);
@@ -34,7 +37,7 @@ for (const [mountPath, expected] of [
   });
 }
 
-for (const mountPath of ['/', '.', 'a/..', 'C:\\data', 'c:/data']) {
+for (const mountPath of ['/', '.', 'a/..']) {
   test(`mountPath ${JSON.stringify(mountPath)} is refused, naming the mount and the fix`, () => {
     const pod = podWith(mountPath);
     assert.throws(() => resolveMounts(pod, pod.spec!.containers[0]!, podDir, 'container "c"'), (error: Error) => {
