@@ -13,45 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, kubectl, kubectlDir, kubectlSkip, type Kubectl } from '../support/controlplane.js';
-import { removeAllContainers, startUp } from '../support/hostpod-up.js';
-import { realClusterSkip } from '../support/kube-binaries.js';
-import { freePort, startRealCluster } from '../support/real-cluster.js';
-import { joinRealNode } from '../support/real-node.js';
+import { nodePlanes, type NodePlane } from '../support/node-planes.js';
 import { rootSkip } from '../support/runtime.js';
 
 const skip = rootSkip() || kubectlSkip('1.27') || kubectlSkip('1.33');
 const BASE = 'localhost/hostprocess-base:latest';
 const TOLERATION = { key: 'hostpod.io/hostprocess', operator: 'Exists', effect: 'NoSchedule' };
 
-interface Plane {
-  kubeconfig: string;
-  /** What the node agent logged. */
-  log(): string;
-  stop(): Promise<void>;
-}
-
-const PLANES: { name: string; skip: string | false; start(dir: string): Promise<Plane> }[] = [
-  {
-    name: 'hostpod up',
-    skip: false,
-    start: async (dir) => {
-      const up = await startUp(dir, await freePort());
-      return { kubeconfig: up.kubeconfig, log: () => up.log(), stop: async () => { await up.stop(); await removeAllContainers(dir); } };
-    },
-  },
-  {
-    name: 'the real control plane',
-    skip: realClusterSkip(),
-    start: async (dir) => {
-      const cluster = await startRealCluster();
-      const node = await joinRealNode(cluster, { name: 'attach-node', dir: join(dir, 'node'), address: '127.0.0.1', kubeletPort: 0 }).catch(async (error: unknown) => {
-        await cluster.stop();
-        throw error;
-      });
-      return { kubeconfig: cluster.kubeconfig, log: () => node.output(), stop: async () => { await node.remove(); await cluster.stop(); } };
-    },
-  },
-];
 
 type Json = Record<string, unknown>;
 
@@ -84,9 +52,9 @@ function attachRun(client: Kubectl, args: string[], input: string, endAfterMs: n
   return { done, output: () => stdout, stop: () => child.kill('SIGINT') };
 }
 
-for (const kind of PLANES) describe(`kubectl attach, against ${kind.name}`, { skip: skip || kind.skip, timeout: 600_000 }, () => {
+for (const kind of nodePlanes('attach-node')) describe(`kubectl attach, against ${kind.name}`, { skip: skip || kind.skip, timeout: 600_000 }, () => {
   let dir: string;
-  let plane: Plane | undefined;
+  let plane: NodePlane | undefined;
   let k: Kubectl;
   let old: Kubectl;
   let plain: Kubectl;

@@ -8,73 +8,32 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
 import { removeAllContainers, startUp, type UpProcess } from '../support/hostpod-up.js';
-import { realClusterSkip } from '../support/kube-binaries.js';
-import { freePort, startRealCluster } from '../support/real-cluster.js';
-import { joinRealNode } from '../support/real-node.js';
+import { nodePlanes, type NodePlane } from '../support/node-planes.js';
+import { freePort } from '../support/real-cluster.js';
 import { rootSkip } from '../support/runtime.js';
 
 const skip = rootSkip() || kubectlSkip('1.27') || kubectlSkip('1.32') || kubectlSkip('1.33');
 const BASE = 'localhost/hostprocess-base:latest';
 const TOLERATION = { key: 'hostpod.io/hostprocess', operator: 'Exists', effect: 'NoSchedule' };
 
-interface Plane {
-  kubeconfig: string;
-  stop(): Promise<void>;
-}
-
-const PLANES: { name: string; skip: string | false; start(dir: string): Promise<Plane> }[] = [
-  {
-    name: 'hostpod up',
-    skip: false,
-    start: async (dir) => {
-      const up = await startUp(dir, await freePort());
-      return {
-        kubeconfig: up.kubeconfig,
-        stop: async () => {
-          await up.stop();
-          await removeAllContainers(dir);
-        },
-      };
-    },
-  },
-  {
-    name: 'the real control plane',
-    skip: realClusterSkip(),
-    start: async (dir) => {
-      const cluster = await startRealCluster();
-      const node = await joinRealNode(cluster, { name: `debug-node-${Math.random().toString(36).slice(2, 7)}`, dir: join(dir, 'node'), address: '127.0.0.1', kubeletPort: 0 }).catch(async (error: unknown) => {
-        await cluster.stop();
-        throw error;
-      });
-      return {
-        kubeconfig: cluster.kubeconfig,
-        stop: async () => {
-          await node.remove();
-          await cluster.stop();
-        },
-      };
-    },
-  },
-];
 
 type Json = Record<string, unknown>;
 interface Status { name: string; state?: { running?: Json; terminated?: { exitCode: number; reason?: string } } }
 interface PodJson { metadata: { name: string }; spec: Json & { ephemeralContainers?: Json[] }; status: { phase?: string; reason?: string; ephemeralContainerStatuses?: Status[]; containerStatuses?: Status[] } }
 
-// The bind-mode mount point `/host` is made on the host (docs/known-gaps.md): the suite removes it
-// when it made it.
+// The bind-mode mount point `/host` exists only in the container's private view, never on the host.
 const hostDirBefore = existsSync('/host');
 
 
-for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${kind.name}`, { skip: skip || kind.skip, timeout: 600_000 }, () => {
+for (const kind of nodePlanes(`debug-node-${Math.random().toString(36).slice(2, 7)}`)) describe(`kubectl debug on a hostpod node, against ${kind.name}`, { skip: skip || kind.skip, timeout: 600_000 }, () => {
   let dir: string;
-  let plane: Plane | undefined;
+  let plane: NodePlane | undefined;
   let k: Kubectl;
   let old: Kubectl;
   let latest: Kubectl;
@@ -94,7 +53,6 @@ for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${
   after(async () => {
     await plane?.stop();
     rmSync(dir, { recursive: true, force: true });
-    if (!hostDirBefore && existsSync('/host')) rmdirSync('/host');
   });
 
   async function pod(name: string): Promise<PodJson> {
@@ -128,6 +86,7 @@ for (const kind of PLANES) describe(`kubectl debug on a hostpod node, against ${
     const logs = await k('logs', name);
     assert.equal(logs.code, 0, logs.stderr);
     assert.equal(logs.stdout, `${readFileSync('/etc/hostname', 'utf8').trim()}\n0\n`);
+    if (!hostDirBefore) assert.equal(existsSync('/host'), false, 'the host never gets /host: it is the container\'s private view');
     assert.match(await events(name), /Normal\s+RunningAsHostProcess\s+Running as a HostProcess container \(as root, NT AUTHORITY\\SYSTEM, in bind mode, with the host's filesystem at \/host\) because hostpod nodes run only HostProcess pods/);
     assert.equal((await k('delete', 'pod', name)).code, 0);
   });

@@ -13,11 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
-import { removeAllContainers, startUp } from '../support/hostpod-up.js';
-import { componentVersions, realClusterSkip } from '../support/kube-binaries.js';
+import { nodePlanes, type NodePlane } from '../support/node-planes.js';
 import { ECHO_SERVER_SCRIPT, exerciseForward, fetchLocal, startPortForward } from '../support/port-forward.js';
-import { freePort, startRealCluster } from '../support/real-cluster.js';
-import { joinRealNode } from '../support/real-node.js';
+import { freePort } from '../support/real-cluster.js';
 import { rootSkip } from '../support/runtime.js';
 
 const skip = rootSkip() || kubectlSkip('1.27') || kubectlSkip('1.32') || kubectlSkip('1.33');
@@ -31,50 +29,10 @@ const CLIENTS = [
   { name: 'kubectl 1.32, KUBECTL_PORT_FORWARD_WEBSOCKETS=false (SPDY)', version: '1.32', env: { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' } },
 ];
 
-interface Plane {
-  kubeconfig: string;
-  stop(): Promise<void>;
-}
 
-const PLANES: { name: string; skip: string | false; start(dir: string): Promise<Plane> }[] = [
-  {
-    name: 'hostpod up',
-    skip: false,
-    start: async (dir) => {
-      const up = await startUp(dir, await freePort());
-      return {
-        kubeconfig: up.kubeconfig,
-        stop: async () => {
-          await up.stop();
-          await removeAllContainers(dir);
-        },
-      };
-    },
-  },
-  {
-    name: 'the real control plane',
-    skip: realClusterSkip(),
-    start: async (dir) => {
-      process.stdout.write(`# ${componentVersions().split('\n').join('\n# ')}\n`);
-      const cluster = await startRealCluster();
-      const node = await joinRealNode(cluster, { name: 'pf-node', dir: join(dir, 'node'), address: '127.0.0.1', kubeletPort: 0 }).catch(async (error: unknown) => {
-        await cluster.stop();
-        throw error;
-      });
-      return {
-        kubeconfig: cluster.kubeconfig,
-        stop: async () => {
-          await node.remove();
-          await cluster.stop();
-        },
-      };
-    },
-  },
-];
-
-for (const plane of PLANES) describe(`kubectl port-forward to a HostProcess pod, against ${plane.name}`, { skip: skip || plane.skip, timeout: 600_000 }, () => {
+for (const plane of nodePlanes('pf-node')) describe(`kubectl port-forward to a HostProcess pod, against ${plane.name}`, { skip: skip || plane.skip, timeout: 600_000 }, () => {
   let dir: string;
-  let started: Plane | undefined;
+  let started: NodePlane | undefined;
   let k: Kubectl;
   let serverPort: number;
   let secondPort: number;
