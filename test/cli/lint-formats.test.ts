@@ -183,3 +183,24 @@ describe('hostpod lint of charts and kustomizations', () => {
     assert.match(missing.stderr, /is a kustomization \(it has kustomization\.yaml\), and kubectl is not on PATH/);
   });
 });
+
+describe('the pre-commit hooks', () => {
+  test('.pre-commit-hooks.yaml: each hook runs hostpod lint on the manifests folders, and its entry works as pre-commit calls it', async () => {
+    const { parse } = await import('yaml');
+    const { readFile } = await import('node:fs/promises');
+    const hooks = parse(await readFile(join(REPO, '.pre-commit-hooks.yaml'), 'utf8')) as Array<{ id: string; entry: string; language: string; files: string }>;
+    assert.deepEqual(hooks.map((h) => h.id), ['hostpod-lint', 'hostpod-lint-containerd']);
+    for (const hook of hooks) {
+      assert.equal(hook.language, 'node');
+      const files = new RegExp(hook.files);
+      assert.ok(files.test('deploy/windows/daemonset.yaml') && files.test('k8s/pod.json'), hook.id);
+      assert.ok(!files.test('.github/workflows/ci.yml') && !files.test('README.md'), hook.id);
+      const [bin, ...args] = hook.entry.split(' ');
+      assert.equal(bin, 'hostpod');
+      // pre-commit appends the staged file names to the entry.
+      const r = hostpod([...args, `${FIXTURES}/kube-proxy-before-297.yaml`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.includes('containerd17-copy-onto-itself') || r.stdout.includes('copies $env:CONTAINER_SANDBOX_MOUNT_POINT'), hook.id === 'hostpod-lint-containerd');
+    }
+  });
+});
