@@ -1,4 +1,5 @@
 /** What `hostpod lint` does: reads the manifests, lints each object and prints the results. */
+import type { Position } from '../api/locate-field.js';
 import { readManifests, type LoadProblem, type ManifestObject } from '../api/load-manifests.js';
 import { HostpodError } from '../errors.js';
 import { Linter, type LintOptions, type LintResult } from '../lint/lint.js';
@@ -63,6 +64,7 @@ async function lintWith(
   if (server && flags.output === 'text') io.stdout.write(`${clusterLine(server.info)}\n`);
   const results: LintResult[] = [];
   const problems: LoadProblem[] = [];
+  const locators = new Map<LintResult, (field: string) => Position | undefined>();
   for await (const item of readManifests(paths, { recursive: flags.recursive ?? false, stdin: io.stdin })) {
     if (item.type === 'problem') {
       const { file, line } = item.problem;
@@ -73,13 +75,16 @@ async function lintWith(
       else io.stderr.write(`${formatProblem(problem)}\n`);
       continue;
     }
-    const result = await linter.lint({ ...item.object, ...origin(item.object.file, item.object.line) });
+    const place = origin(item.object.file, item.object.line);
+    const result = await linter.lint({ ...item.object, ...place });
     summary.add(result);
     if (whole) results.push(result);
     else io.stdout.write(formatResult(result));
+    // Field positions are in the file that was read: not for a rendered chart's temporary file.
+    if (whole && item.object.locate && place.file === item.object.file) locators.set(result, item.object.locate);
   }
   if (flags.output === 'json') io.stdout.write(`${JSON.stringify({ ...(server ? { cluster: server.info } : {}), results, problems }, null, 2)}\n`);
-  else if (flags.output === 'sarif') io.stdout.write(`${JSON.stringify(toSarif(results, problems), null, 2)}\n`);
+  else if (flags.output === 'sarif') io.stdout.write(`${JSON.stringify(toSarif(results, problems, (r, field) => locators.get(r)?.(field)), null, 2)}\n`);
   else if (flags.output === 'junit') io.stdout.write(toJunit(results, problems));
   else io.stdout.write(`${summary.toString()}\n`);
   // Unreadable input wins over findings: what it holds was not checked at all.

@@ -88,16 +88,19 @@ describe('hostpod lint -o sarif', () => {
     const byRule = (id: string) => run.results.filter((x) => x.ruleId === id);
     const advisories = [...byRule('containerd17-read-only-mount'), ...byRule('containerd17-working-directory')];
     assert.equal(advisories.length, 2);
-    for (const a of advisories) {
-      assert.equal(a.level, 'warning');
-      assert.deepEqual(a.locations[0]?.physicalLocation, { artifactLocation: { uri: `${FIXTURES}/calico-3.23.yaml` }, region: { startLine: 4 } });
-    }
+    // Each points at its field in the file: the args: key of the container.
+    assert.deepEqual(advisories.map((a) => [a.level, a.locations[0]?.physicalLocation]), [
+      ['warning', { artifactLocation: { uri: `${FIXTURES}/calico-3.23.yaml` }, region: { startLine: 27, startColumn: 9 } }],
+      ['warning', { artifactLocation: { uri: `${FIXTURES}/calico-3.23.yaml` }, region: { startLine: 38, startColumn: 9 } }],
+    ]);
+    // A warning without a field points at the object's document.
+    assert.deepEqual(byRule('hostpod-warning').find((x) => x.message.text.includes('NT AUTHORITY\\SYSTEM'))?.locations[0]?.physicalLocation.region, { startLine: 4 });
     assert.deepEqual(byRule('containerd17-working-directory')[0]?.locations[0]?.logicalLocations?.[0]?.fullyQualifiedName, 'spec.template.spec.containers[0].args');
     const invalid = byRule('hostpod-invalid');
     assert.equal(invalid.length, 1);
     assert.equal(invalid[0]?.level, 'error');
     assert.match(invalid[0]?.message.text ?? '', /^spec\.hostNetwork: Invalid value: false/);
-    assert.deepEqual(invalid[0]?.locations[0]?.physicalLocation.region, { startLine: 2 });
+    assert.deepEqual(invalid[0]?.locations[0]?.physicalLocation.region, { startLine: 11, startColumn: 3 });
     assert.equal(invalid[0]?.locations[0]?.physicalLocation.artifactLocation.uri, `file://${bad}`);
     const unreadable = byRule('hostpod-unreadable');
     assert.equal(unreadable.length, 1);
