@@ -148,3 +148,10 @@ describe('containerd advisor rules', () => {
     assert.deepEqual(advised16({ env: [{ name: 'KUBECONFIG', value: 'C:\\var\\run\\secrets\\kubernetes.io\\serviceaccount\\kubeconfig' }] }, {}), ['containerd16-volume-path']);
   });
 });
+
+test('1.7: a copy onto the same file says so; one to another file of the volume says the host never gets it', () => {
+  const message = (script: string): string => pod({ command: ['powershell', '-Command', script], volumeMounts: [{ name: 'v', mountPath: '/etc/app' }] }, { volumes: [{ name: 'v', configMap: { name: 'cm' } }] })[0]?.advisories?.[0]?.message ?? '';
+  assert.match(message('cp $env:CONTAINER_SANDBOX_MOUNT_POINT/etc/app/a.json /etc/app/a.json'), /both paths are the same file/);
+  assert.match(message('cp $env:CONTAINER_SANDBOX_MOUNT_POINT/etc/app/a.json /etc/app/'), /both paths are the same file/);
+  assert.match(message('cp $env:CONTAINER_SANDBOX_MOUNT_POINT/etc/app/a.json /etc/app/b.json'), /\/etc\/app\/b\.json is inside the volume too, so the file never reaches the host/);
+});

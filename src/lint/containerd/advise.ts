@@ -154,9 +154,14 @@ function adviseWrites17(script: string, field: string, name: string, mounts: Mou
     const sourceMount = source?.sandbox ? mountOf(source) : undefined;
     const targetMount = target && !target.sandbox ? mountOf(target) : undefined;
     if (sourceMount && targetMount === sourceMount && !sourceMount.samePathOnHost) {
+      // Onto itself, or into the directory it is in (cp X DIR/): the same file either way.
+      const same = target?.path === source?.path || target?.path === source?.path.replace(/\/[^/]*$/, '');
+      const effect = same
+        ? 'both paths are the same file and the copy fails or does nothing'
+        : `${write.target} is inside the volume too, so the file never reaches the host`;
       add('containerd17-copy-onto-itself', field, `${name} copies ${write.source ?? ''} onto ${write.target} ("${write.verb}"): ` +
-        `volume "${sourceMount.name}" is mounted at ${sourceMount.path}, so under containerd 1.7 (volumes bound at their mountPath) both paths are the same file ` +
-        'and the copy fails or does nothing; under 1.6 the source was a symlink in the sandbox folder and the destination the host\'s path. ' +
+        `volume "${sourceMount.name}" is mounted at ${sourceMount.path}, so under containerd 1.7 (volumes bound at their mountPath) ${effect}; ` +
+        'under 1.6 the source was a symlink in the sandbox folder and the destination the host\'s path. ' +
         `Mount the volume elsewhere (for example /mounts${sourceMount.path}) and copy from there`);
       continue;
     }
