@@ -207,3 +207,22 @@ describe('the pre-commit hooks', () => {
     }
   });
 });
+
+describe('hostpod lint --containerd', () => {
+  test('-o json lists the advice as advisories with rule, field, message and url; text shows it as warnings', () => {
+    const r = hostpod(['lint', '--containerd', '1.7', '-o', 'json', `${FIXTURES}/kube-proxy-before-297.yaml`]);
+    assert.equal(r.code, 0, r.stderr);
+    const { results } = JSON.parse(r.stdout) as { results: Array<{ advisories?: Array<Record<string, string>> }> };
+    assert.deepEqual(results[0]?.advisories?.map((a) => [a['rule'], a['field'], a['url']]), [
+      ['containerd17-copy-onto-itself', 'spec.template.spec.containers[0].args', 'https://github.com/kubernetes-sigs/sig-windows-tools/issues/277'],
+    ]);
+    const text = hostpod(['lint', '--containerd', '1.7', `${FIXTURES}/kube-proxy-before-297.yaml`]);
+    assert.match(text.stdout, /^ {2}Warning: spec\.template\.spec\.containers\[0\]\.args: container "kube-proxy" copies .* both paths are the same file/m);
+  });
+
+  test('a version other than 1.6 or 1.7 is a usage error', () => {
+    const r = hostpod(['lint', '--containerd', '2.0', `${FIXTURES}/kube-proxy-before-297.yaml`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /option '--containerd <version>' argument '2\.0' is invalid\. Allowed choices are 1\.6, 1\.7\./);
+  });
+});
