@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HostpodError, isHostpodError } from '../errors.js';
 import { describe } from './describe.js';
+import { fieldLocator, type Position } from './locate-field.js';
 import { iterateDocuments } from './parse-documents.js';
 import { readSource } from './read-source.js';
 
@@ -17,6 +18,8 @@ export interface ManifestObject {
   /** 1-based line where its document starts. */
   line: number;
   object: Record<string, unknown>;
+  /** Where a field of the object is in its file (YAML only), e.g. `spec.containers[0].args`; not enumerable. */
+  locate?: (field: string) => Position | undefined;
 }
 
 /** A file or document that could not be read or parsed: nothing in it was linted. */
@@ -133,7 +136,18 @@ async function* readFile(file: string, stdin: Readable | undefined): AsyncGenera
       yield { type: 'problem', problem: { ...where, column: 1, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } };
       continue;
     }
-    for (const object of objects) yield { type: 'object', object: { ...where, ...object } };
+    // Items of nested Lists are numbered in flattened order, which is no path: those go unlocated.
+    const items = (doc.value as Record<string, unknown>)['items'];
+    const nested = Array.isArray(items) && items.some((i) => typeof i === 'object' && i !== null && isList(i as Record<string, unknown>));
+    const source = nested ? undefined : doc.source;
+    for (const object of objects) {
+      const locate = source ? fieldLocator(source.text, source.firstLine, object.item === undefined ? [] : ['items', object.item]) : undefined;
+      const manifest: ManifestObject = { ...where, ...object };
+      // Not enumerable: a locator is a way to look, not part of what was read (copies and
+      // comparisons of ManifestObjects leave it out).
+      if (locate) Object.defineProperty(manifest, 'locate', { value: locate, enumerable: false });
+      yield { type: 'object', object: manifest };
+    }
   }
 }
 

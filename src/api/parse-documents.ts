@@ -20,6 +20,8 @@ export interface ParsedDocument {
   /** 1-based line where the document's content starts. */
   line: number;
   value: unknown;
+  /** The YAML text of the document and its first line in the source, for finding fields in it (not for JSON streams). */
+  source?: { text: string; firstLine: number };
 }
 
 /** A document that could not be parsed. Line and column are 1-based, relative to the whole source. */
@@ -66,7 +68,7 @@ export function* iterateDocuments(text: string): Generator<ParsedDocument | Docu
       }
       yield { type: 'error', index: index++, line: chunk.firstLine + parsed.line - 1, column: parsed.column, message: parsed.error };
     } else if (parsed.value !== null && parsed.value !== undefined) {
-      yield { type: 'document', index: index++, line, value: parsed.value };
+      yield { type: 'document', index: index++, line, value: parsed.value, source: { text: chunk.text, firstLine: chunk.firstLine } };
     }
     // A document of only comments or `~` has nothing to lint and takes no index.
   }

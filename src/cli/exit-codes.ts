@@ -40,6 +40,9 @@ const USAGE_ERRORS: ReadonlySet<string> = new Set([
   'ERR_HOSTPOD_UNREADABLE', // a manifest that cannot be read or is not text
   'ERR_HOSTPOD_MANIFEST', // a document that is not a Kubernetes object
   'ERR_HOSTPOD_NO_OBJECTS', // manifests without a single object
+  'ERR_HOSTPOD_NO_HELM', // lint of a Helm chart without helm
+  'ERR_HOSTPOD_NO_KUBECTL', // lint of a kustomization without kubectl
+  'ERR_HOSTPOD_RENDER', // lint: helm template or kubectl kustomize failed
   'ERR_HOSTPOD_RUN_KIND', // run -f: not exactly one Pod or DaemonSet
   'ERR_HOSTPOD_IMPORT', // image import: the archive is missing or not a complete image archive
   'ERR_HOSTPOD_KUBELET_ADDRESS', // --kubelet-address and --address

@@ -12,7 +12,8 @@ export interface LintFlags {
   podSecurity?: LevelVersion;
   namespaceLabels?: Record<string, string>;
   allowPrivileged: boolean;
-  output: 'text' | 'json';
+  output: 'text' | 'json' | 'sarif' | 'junit';
+  containerd?: '1.6' | '1.7';
   recursive?: boolean;
   exemptNamespaces: string[];
   exemptRuntimeClasses: string[];
@@ -51,11 +52,12 @@ const parseList = (value: string): string[] => value.split(',').filter((v) => v 
 export function lintCommand(io: CommandIO, exit: { code: number }): Command {
   return new Command('lint')
     .description('check manifests as the API server would: HostProcess rules, pod validation and Pod Security')
-    .argument('<paths...>', 'manifest files or directories (.yaml, .yml, .json); - reads standard input')
+    .argument('<paths...>', 'manifest files or directories (.yaml, .yml, .json), Helm charts (helm template), kustomizations (kubectl kustomize); - reads standard input')
     .addOption(new Option('--pod-security <level[:version]>', 'evaluate at this Pod Security level, as if the namespace enforced it').argParser(parsePodSecurity))
     .addOption(new Option('--namespace-labels <k=v,...>', "labels of the objects' namespaces (pod-security.kubernetes.io/enforce=baseline,...)").argParser(parseLabels))
     .addOption(new Option('--allow-privileged <true|false>', "kube-apiserver's --allow-privileged").argParser(parseBoolean).default(true))
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'sarif', 'junit']).default('text'))
+    .addOption(new Option('--containerd <version>', 'advise on what changes for HostProcess containers when the nodes run this containerd (1.7: volumes bound at their mountPath; 1.6: symlinks in the sandbox folder)').choices(['1.6', '1.7']))
     .addOption(new Option('-R, --recursive', 'also read the subdirectories of directories'))
     .addOption(new Option('--exempt-namespaces <ns,...>', 'namespaces exempt from Pod Security').argParser(parseList).default([]))
     .addOption(new Option('--exempt-runtime-classes <name,...>', 'runtime classes exempt from Pod Security').argParser(parseList).default([]))

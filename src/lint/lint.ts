@@ -15,6 +15,7 @@ import {
 import { dig, isHostProcessPod, syncAppArmorAnnotations, validateObject } from '../policy/validation/index.js';
 import { FieldPath } from '../policy/field.js';
 import { hostProcessAdvice } from './advice.js';
+import { containerdAdvice, type Advisory, type ContainerdVersion } from './containerd/index.js';
 import type { ServerCheck } from './server/verdict.js';
 
 export interface LintOptions {
@@ -32,6 +33,8 @@ export interface LintOptions {
    * Namespace object in the input is applied over them, and `namespaceLabels` over both.
    */
   clusterNamespaces?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The containerd version the manifests move to (`--containerd`): advice on what breaks there. */
+  containerd?: ContainerdVersion;
 }
 
 export interface LintError {
@@ -86,6 +89,8 @@ export interface LintResult {
   badRequest?: string;
   /** A cluster's verdict on it (`--server`). */
   server?: ServerCheck;
+  /** With `--containerd`: what depends on the containerd version (also in warnings). */
+  advisories?: Advisory[];
 }
 
 /**
@@ -107,12 +112,18 @@ function serverFailed(check: ServerCheck | undefined): boolean {
  */
 export class Linter {
   private readonly namespaceLabels = new Map<string, Record<string, string>>();
+  /** ConfigMaps seen so far, for scripts a container runs from one (`--containerd`). */
+  private readonly configMaps = new Map<string, Record<string, string>>();
 
   constructor(private readonly options: LintOptions = {}) {}
 
   lint(source: ManifestObject): LintResult {
-    const result = lintObject(source, this.options, this.namespaceLabels);
+    const result = lintObject(source, this.options, this.namespaceLabels, this.configMaps);
     const meta = source.object['metadata'] as V1ObjectMeta | undefined;
+    if (this.options.containerd && result.kind === 'ConfigMap' && result.apiVersion === 'v1' && typeof meta?.name === 'string') {
+      const data = source.object['data'];
+      if (typeof data === 'object' && data !== null) this.configMaps.set(`${result.namespace ?? 'default'}/${meta.name}`, data as Record<string, string>);
+    }
     if (result.kind === 'Namespace' && result.apiVersion === 'v1' && typeof meta?.name === 'string') {
       // Even invalid labels count: a namespace that has them is judged by upstream's fallbacks.
       const labels = Object.entries(meta.labels ?? {}).filter(([, v]) => typeof v === 'string');
@@ -128,7 +139,10 @@ export function lintObjects(objects: readonly ManifestObject[], options: LintOpt
   return objects.map((o) => linter.lint(o));
 }
 
-function lintObject(source: ManifestObject, options: LintOptions, namespaces: ReadonlyMap<string, Record<string, string>>): LintResult {
+function lintObject(
+  source: ManifestObject, options: LintOptions, namespaces: ReadonlyMap<string, Record<string, string>>,
+  configMaps: ReadonlyMap<string, Record<string, string>> = new Map(),
+): LintResult {
   const { object: raw } = source;
   const decoded = typeof raw['kind'] === 'string' && typeof raw['apiVersion'] === 'string'
     ? decodeObject(raw['apiVersion'], raw['kind'], raw)
@@ -247,6 +261,11 @@ function lintObject(source: ManifestObject, options: LintOptions, namespaces: Re
       result.warnings.push(`HostProcess pods need the privileged Pod Security level, and namespace "${namespace}" enforces ` +
         `${enforce.level}:${formatVersion(enforce.version)}: label it ${LABEL_PREFIX}enforce=privileged, or exempt the namespace ` +
         'or the pod\'s runtime class in the admission configuration');
+    }
+    if (options.containerd) {
+      const advisories = containerdAdvice(podSpec, specPath, { target: options.containerd, namespace, configMaps });
+      result.advisories = advisories;
+      result.warnings.push(...advisories.map((a) => `${a.field}: ${a.message}`));
     }
   }
   return result;
