@@ -55,9 +55,13 @@ function outputSpec(value: string | undefined): { dest: string } | undefined {
   return { dest: fields.dest };
 }
 
-function pushOptions(store: ImageStore, flags: BuildFlags, insecureRegistries: string[], reporter: PushReporter, registry: string) {
+function pushOptions(store: ImageStore, flags: BuildFlags, insecureRegistries: string[], reporter: PushReporter, registry: string, baseBlobs: ReadonlyMap<string, string> = new Map()) {
   // Blobs of images pulled from the same registry can be mounted from their repository.
   const sources = new Map<string, string>();
+  for (const [digest, name] of baseBlobs) {
+    const ref = parseReference(name);
+    if (ref.registry === registry) sources.set(digest, ref.repository);
+  }
   for (const image of store.list()) {
     const ref = parseReference(image.name);
     if (image.source !== 'registry' || ref.registry !== registry) continue;
@@ -122,7 +126,7 @@ export async function imageBuild(context: string, flags: BuildFlags, io: Command
     if (flags.push) {
       for (const tag of tags) {
         const reporter = new PushReporter(io.stderr);
-        const pushed = await pushImage(store, result.target, tag, pushOptions(store, flags, insecureRegistries, reporter, parseReference(tag).registry)).finally(() => reporter.finish());
+        const pushed = await pushImage(store, result.target, tag, pushOptions(store, flags, insecureRegistries, reporter, parseReference(tag).registry, result.baseBlobs)).finally(() => reporter.finish());
         io.stdout.write(`${pushed.ref.canonical}: pushed, digest ${pushed.digest}\n`);
       }
     }

@@ -46,6 +46,8 @@ export interface BuildResult {
   target: Descriptor;
   images: BuiltManifest[];
   warnings: string[];
+  /** The base image's blobs and the reference they came from (a push can mount them from there). */
+  baseBlobs: Map<string, string>;
 }
 
 type Config = ImageConfig & { 'os.version'?: string; config: NonNullable<ImageConfig['config']>; history: { created?: string; created_by?: string; empty_layer?: boolean; comment?: string }[] };
@@ -57,19 +59,20 @@ export async function buildImage(store: ImageStore, options: BuildOptions, lease
   const warnings = parsed.unusedBuildArgs.map((a) => `--build-arg ${a} was given, and ${options.file} declares no ARG ${a}`);
   const platforms = options.platforms ?? [parsed.from.platform !== undefined ? parsePlatform(parsed.from.platform) : hostPlatform()];
   const images: BuiltManifest[] = [];
+  const baseBlobs = new Map<string, string>();
   for (const platform of platforms) {
     if (!isBuildTarget(platform)) {
       throw new HostpodError('ERR_HOSTPOD_BUILD', `platform ${formatPlatform(platform)} is not a target of hostpod image build`, { hint: 'build for linux/amd64, linux/arm64 or windows/amd64' });
     }
-    images.push(await buildOne(store, options, parsed.from.image, parsed.instructions, platform, lease));
+    images.push(await buildOne(store, options, parsed.from.image, parsed.instructions, platform, lease, baseBlobs));
   }
-  if (images.length === 1) return { target: (images[0] as BuiltManifest).descriptor, images, warnings };
+  if (images.length === 1) return { target: (images[0] as BuiltManifest).descriptor, images, warnings, baseBlobs };
   const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: images.map((i) => ({ ...i.descriptor, platform: i.platform })) };
   const bytes = Buffer.from(JSON.stringify(index));
   const digest = sha256(bytes);
   await store.protect(lease, [digest]);
   store.content.writeBuffer(bytes);
-  return { target: { mediaType: MediaType.ociIndex, digest, size: bytes.length }, images, warnings };
+  return { target: { mediaType: MediaType.ociIndex, digest, size: bytes.length }, images, warnings, baseBlobs };
 }
 
 function isBuildTarget(p: Platform): boolean {
@@ -99,9 +102,10 @@ async function base(store: ImageStore, image: string, platform: Platform, option
   return { config: c, layers: manifest.layers };
 }
 
-async function buildOne(store: ImageStore, options: BuildOptions, from: string, instructions: readonly Instruction[], platform: Platform, lease: Lease): Promise<BuiltManifest> {
+async function buildOne(store: ImageStore, options: BuildOptions, from: string, instructions: readonly Instruction[], platform: Platform, lease: Lease, baseBlobs: Map<string, string>): Promise<BuiltManifest> {
   const windows = platform.os === 'windows';
   const { config, layers } = await base(store, from, platform, options, lease);
+  for (const l of layers) baseBlobs.set(l.digest, parseReference(from).canonical);
   const created = new Date((options.epoch ?? 0) * 1000).toISOString().replace('.000Z', 'Z');
   config.created = created;
   if (windows) {

@@ -95,7 +95,8 @@ function words(text: string): string[] {
     const c = text[i] as string;
     if (quote !== undefined) {
       if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < text.length) word = `${word ?? ''}${text[++i] as string}`;
+      // As docker's shell lexer: inside "", a backslash escapes only ", $ and itself.
+      else if (c === '\\' && quote === '"' && ['"', '$', '\\'].includes(text[i + 1] ?? '')) word = `${word ?? ''}${text[++i] as string}`;
       else word = `${word ?? ''}${c}`;
     } else if (c === '"' || c === "'") {
       quote = c;
