@@ -158,7 +158,10 @@ describe('reproducible builds', () => {
     for (const h of headers) assert.equal((h.pax as Record<string, string> | undefined)?.['MSWINDOWS.rawsd'], WINDOWS_USERS_SD, h.name);
   });
 
-  test('a windows image FROM scratch without --os-version is refused with a hint', async () => {
-    await assert.rejects(build(context('windows-noversion'), 0, { os: 'windows', architecture: 'amd64' }), (e: unknown) => isHostpodError(e, 'ERR_HOSTPOD_BUILD') && /os-version/.test(e.hint ?? ''));
+  test('a windows image FROM scratch without --os-version has none, and a warning says to build FROM Microsoft\'s base image to run it on Windows', async () => {
+    const { result } = await build(context('windows-noversion'), 0, { os: 'windows', architecture: 'amd64' });
+    assert.equal((result.images[0]?.config as { 'os.version'?: string })['os.version'], undefined);
+    assert.deepEqual(result.images[0]?.platform, { os: 'windows', architecture: 'amd64' });
+    assert.match(result.warnings.join('\n'), /FROM scratch has no base layer[\s\S]*windows-host-process-containers-base-image:v1\.0\.0/);
   });
 });

@@ -50,6 +50,9 @@ export interface BuildResult {
   baseBlobs: Map<string, string>;
 }
 
+/** Microsoft's base image for HostProcess containers: any Windows version, a few files and the hives. */
+export const HOSTPROCESS_BASE = 'mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0';
+
 type Config = ImageConfig & { 'os.version'?: string; config: NonNullable<ImageConfig['config']>; history: { created?: string; created_by?: string; empty_layer?: boolean; comment?: string }[] };
 
 /** Builds the image for every platform; every blob is in the store and protected by `lease`. */
@@ -64,7 +67,7 @@ export async function buildImage(store: ImageStore, options: BuildOptions, lease
     if (!isBuildTarget(platform)) {
       throw new HostpodError('ERR_HOSTPOD_BUILD', `platform ${formatPlatform(platform)} is not a target of hostpod image build`, { hint: 'build for linux/amd64, linux/arm64 or windows/amd64' });
     }
-    images.push(await buildOne(store, options, parsed.from.image, parsed.instructions, platform, lease, baseBlobs));
+    images.push(await buildOne(store, options, parsed.from.image, parsed.instructions, platform, lease, baseBlobs, warnings));
   }
   if (images.length === 1) return { target: (images[0] as BuiltManifest).descriptor, images, warnings, baseBlobs };
   const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: images.map((i) => ({ ...i.descriptor, platform: i.platform })) };
@@ -99,21 +102,32 @@ async function base(store: ImageStore, image: string, platform: Platform, option
   const c = structuredClone(config) as Config;
   c.config = c.config ?? {};
   c.history = c.history ?? [];
-  return { config: c, layers: manifest.layers };
+  // The result is an OCI manifest: a Docker base's layer types become their OCI names (same bytes), as buildkit writes them.
+  return { config: c, layers: manifest.layers.map((l) => ({ ...l, mediaType: OCI_LAYER_TYPE[l.mediaType] ?? l.mediaType })) };
 }
 
-async function buildOne(store: ImageStore, options: BuildOptions, from: string, instructions: readonly Instruction[], platform: Platform, lease: Lease, baseBlobs: Map<string, string>): Promise<BuiltManifest> {
+const OCI_LAYER_TYPE: Record<string, string> = {
+  [MediaType.dockerLayer]: MediaType.ociLayer,
+  [MediaType.dockerLayerGzip]: MediaType.ociLayerGzip,
+  [MediaType.dockerLayerForeignGzip]: MediaType.ociLayerNondistributableGzip,
+};
+
+async function buildOne(store: ImageStore, options: BuildOptions, from: string, instructions: readonly Instruction[], platform: Platform, lease: Lease, baseBlobs: Map<string, string>, warnings: string[]): Promise<BuiltManifest> {
   const windows = platform.os === 'windows';
   const { config, layers } = await base(store, from, platform, options, lease);
-  for (const l of layers) baseBlobs.set(l.digest, parseReference(from).canonical);
+  if (from !== 'scratch') for (const l of layers) baseBlobs.set(l.digest, parseReference(from).canonical);
   const created = new Date((options.epoch ?? 0) * 1000).toISOString().replace('.000Z', 'Z');
   config.created = created;
   if (windows) {
+    // Optional: Microsoft's HostProcess base image declares none, as HostProcess containers run
+    // on any Windows version; containerd matches os.version only when the image names one.
     const osVersion = options.osVersion ?? config['os.version'];
-    if (osVersion === undefined) {
-      throw new HostpodError('ERR_HOSTPOD_BUILD', `a windows/amd64 image FROM ${from} needs an os.version`, { hint: 'pass --os-version, e.g. 10.0.17763.1 (what Microsoft\'s HostProcess base image declares is taken when you build FROM it)' });
+    if (osVersion !== undefined) config['os.version'] = osVersion;
+    if (from === 'scratch') {
+      warnings.push(
+        `a windows image FROM scratch has no base layer: containerd on Windows imports an image's first layer as a base layer, which needs the registry hives Microsoft's base image carries (Files/Windows/System32/config). Build FROM ${HOSTPROCESS_BASE} to run it on Windows`,
+      );
     }
-    config['os.version'] = osVersion;
   }
   const history = (createdBy: string, emptyLayer: boolean): void => {
     config.history.push({ created, created_by: createdBy, comment: 'hostpod image build', ...(emptyLayer ? { empty_layer: true } : {}) });
