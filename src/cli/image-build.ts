@@ -9,7 +9,8 @@ import { HostpodError } from '../errors.js';
 import { buildImage } from '../runtime/image/build/build.js';
 import { recordBuild, writeOciArchive } from '../runtime/image/build/output.js';
 import { shortId } from '../runtime/image/digest.js';
-import { parsePlatform } from '../runtime/image/platform.js';
+import { isIndexType, parseManifestOrIndex } from '../runtime/image/oci.js';
+import { formatPlatform, parsePlatform } from '../runtime/image/platform.js';
 import { pushImage } from '../runtime/image/push.js';
 import { parseReference } from '../runtime/image/reference.js';
 import { CredentialStore, defaultAuthFile } from '../runtime/image/registry/credentials.js';
@@ -142,8 +143,19 @@ export async function imagePush(reference: string, flags: BuildFlags, io: Comman
   const { store, insecureRegistries } = openStore(flags);
   const record = store.get(reference);
   const destination = flags.tag?.[0] ?? record.name;
+  let target = record.target;
+  if (isIndexType(target.mediaType)) {
+    const index = parseManifestOrIndex(store.content.read(target.digest), target.mediaType, record.name);
+    const manifests = index.kind === 'index' ? index.index.manifests : [];
+    const missing = manifests.filter((m) => !store.content.has(m.digest));
+    if (missing.length > 0) {
+      // A pull keeps one platform of an index: that platform's manifest is what can be pushed.
+      target = { mediaType: store.manifest(record.manifest, '', record.name).mediaType, digest: record.manifest, size: store.content.size(record.manifest) };
+      io.stderr.write(`warning: ${record.name} was pulled for ${formatPlatform(record.platform)} only: pushing that platform's manifest, not the index of ${manifests.length}\n`);
+    }
+  }
   const reporter = new PushReporter(io.stderr);
-  const pushed = await pushImage(store, record.target, destination, pushOptions(store, flags, insecureRegistries, reporter, parseReference(destination).registry)).finally(() => reporter.finish());
+  const pushed = await pushImage(store, target, destination, pushOptions(store, flags, insecureRegistries, reporter, parseReference(destination).registry)).finally(() => reporter.finish());
   const counts = ['pushed', 'exists', 'mounted'].map((s) => `${pushed.blobs.filter((b) => b.state === s).length} ${s}`).join(', ');
   io.stdout.write(`${pushed.ref.canonical}: pushed, digest ${pushed.digest} (blobs: ${counts})\n`);
 }
