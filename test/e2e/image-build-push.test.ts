@@ -14,7 +14,8 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { hostPlatform } from '../../src/runtime/image/platform.js';
 import { runHostpod } from '../support/hostpod-cli.js';
-import { registrySkip, startRegistry, type Registry } from '../support/registry.js';
+import { tarLayer, writeOciLayout } from '../support/oci-layout.js';
+import { push, registrySkip, startRegistry, type Registry } from '../support/registry.js';
 import { removeCgroupDirs, rootSkip } from '../support/runtime.js';
 
 const skip = registrySkip();
@@ -112,6 +113,43 @@ describe('image build and push with a real registry', { skip, timeout: 240_000 }
     assert.equal(childConfig['os.version'], '10.0.17763.1');
     assert.equal(childConfig.rootfs.diff_ids.length, 3);
     assert.deepEqual(childConfig.config.Entrypoint, ['cmd.exe', '/c', 'type', 'hello.txt']);
+  });
+
+  test('FROM a base shaped like Microsoft\'s HostProcess base (one plain Files/ layer with hives, no os.version): its layer and config are kept, the layer mounted, no os.version added', async () => {
+    // As New-HostProcessBaseImage.ps1 makes it: `tar -cf layer.tar Files`, os windows, no os.version.
+    const baseDir = join(scratch, 'ms-base');
+    await writeOciLayout(
+      baseDir,
+      {
+        os: 'windows',
+        architecture: 'amd64',
+        layers: [{ tar: await tarLayer([{ name: 'Files/', type: 'directory' }, { name: 'Files/License.txt', content: 'license' }, { name: 'Files/Windows/System32/config/SAM', content: 'regf' }]), compression: 'none' }],
+        config: { config: { User: 'ContainerUser', Cmd: ['c:\\windows\\system32\\cmd.exe'] }, history: [{ created: '2023-01-01T00:00:00Z' }] },
+      },
+      'v1.0.0',
+    );
+    const baseRef = `${registry.host}/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0`;
+    await push(registry, `oci:${baseDir}:v1.0.0`, 'oss/kubernetes/windows-host-process-containers-base-image:v1.0.0');
+    const dir = context('ms-app', `ARG BASE=${baseRef}\nFROM $BASE\nCOPY bin/tool.sh /hpc/agent.ps1\nENTRYPOINT ["powershell.exe", "-File", "agent.ps1"]\n`);
+    const ref = `${registry.host}/team/agent:v1`;
+    const built = await hp(['image', 'build', '--data-dir', data('ms-app'), '-t', ref, '--push', '--platform', 'windows/amd64', dir]);
+    assert.equal(built.code, 0, built.stderr);
+    assert.doesNotMatch(built.stderr, /warning/);
+    assert.match(built.stderr, /FROM .*windows-host-process-containers-base-image:v1\.0\.0 \(windows\/amd64\): pulling/);
+    assert.match(built.stderr, /mounted from another repository/);
+    const config = JSON.parse((await execFileAsync('skopeo', ['inspect', '--tls-verify=false', '--override-os', 'windows', '--config', `docker://${ref}`])).stdout) as Record<string, unknown> & { config: { User: string; Entrypoint: string[]; Cmd: unknown }; rootfs: { diff_ids: string[] }; history: unknown[] };
+    assert.equal(config.os, 'windows');
+    assert.equal(config['os.version'], undefined);
+    assert.equal(config.config.User, 'ContainerUser');
+    assert.deepEqual(config.config.Entrypoint, ['powershell.exe', '-File', 'agent.ps1']);
+    assert.equal(config.config.Cmd, undefined);
+    assert.equal(config.rootfs.diff_ids.length, 2);
+    assert.equal(config.history.length, 3);
+    const manifest = JSON.parse((await execFileAsync('skopeo', ['inspect', '--tls-verify=false', '--override-os', 'windows', '--raw', `docker://${ref}`])).stdout) as { layers: { mediaType: string }[] };
+    assert.deepEqual(
+      manifest.layers.map((l) => l.mediaType),
+      ['application/vnd.oci.image.layer.v1.tar', 'application/vnd.oci.image.layer.v1.tar+gzip'],
+    );
   });
 
   test('--platform linux/amd64,linux/arm64,windows/amd64 pushes one OCI index; --output type=oci writes it as a layout tarball; chunked uploads', async () => {

@@ -161,7 +161,7 @@ async function buildOne(store: ImageStore, options: BuildOptions, from: string, 
       case 'entrypoint':
         config.config.Entrypoint = ins.shell ? shellForm(ins.argv[0] as string, windows) : ins.argv;
         // As docker: a new ENTRYPOINT drops the CMD the base image had.
-        config.config.Cmd = null;
+        delete config.config.Cmd;
         history(`ENTRYPOINT ${JSON.stringify(config.config.Entrypoint)}`, true);
         break;
       case 'cmd':
