@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import http from 'node:http';
+import { buildImage } from '../../src/runtime/image/build/build.js';
 import { hostPlatform } from '../../src/runtime/image/platform.js';
+import { pushImage } from '../../src/runtime/image/push.js';
+import { ImageStore } from '../../src/runtime/image/store.js';
 import { runHostpod } from '../support/hostpod-cli.js';
 import { tarLayer, writeOciLayout } from '../support/oci-layout.js';
 import { push, registrySkip, startRegistry, type Registry } from '../support/registry.js';
@@ -178,6 +182,56 @@ describe('image build and push with a real registry', { skip, timeout: 240_000 }
     assert.equal((JSON.parse(layout) as { mediaType: string }).mediaType, 'application/vnd.oci.image.index.v1+json');
     const imported = await hp(['image', 'import', '--data-dir', data('multi-import'), '--name', 'localhost/multi:v1', out]);
     assert.equal(imported.code, 0, imported.stderr);
+  });
+
+  test('5xx answers and a cut connection during a push are retried, blob by blob and for the manifest', async () => {
+    const dir = context('flaky', 'FROM scratch\nCOPY hello.txt /hello.txt\n');
+    const store = new ImageStore(data('flaky'));
+    const lease = store.beginLease('test');
+    const built = await buildImage(store, { context: dir, file: join(dir, 'Containerfile'), epoch: 0 }, lease);
+    let uploadFailures = 2;
+    let manifestFailures = 1;
+    let cuts = 1;
+    // A proxy in front of the real registry: two 503s for blob uploads, one cut connection, one 502 for the manifest.
+    const proxy = http.createServer((req, res) => {
+      const url = req.url ?? '';
+      if (req.method === 'PUT' && url.includes('/blobs/uploads/') && uploadFailures > 0) {
+        uploadFailures--;
+        req.resume();
+        res.writeHead(503).end('try later');
+        return;
+      }
+      if (req.method === 'PUT' && url.includes('/blobs/uploads/') && cuts > 0) {
+        cuts--;
+        req.socket.destroy();
+        return;
+      }
+      if (req.method === 'PUT' && url.includes('/manifests/') && manifestFailures > 0) {
+        manifestFailures--;
+        req.resume();
+        res.writeHead(502).end('bad gateway');
+        return;
+      }
+      const upstream = http.request(`${registry.url}${url}`, { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as { port: number }).port;
+    const retries: string[] = [];
+    try {
+      const pushed = await pushImage(store, built.target, `127.0.0.1:${port}/demo/flaky:v1`, { plainHttp: true, retry: { attempts: 5, baseDelayMs: 10 }, progress: { retrying: (what) => retries.push(what) } });
+      assert.equal(pushed.digest, built.target.digest);
+      assert.equal(retries.length, 4, retries.join(', '));
+      assert.ok(retries.some((r) => r.startsWith('manifest ')), retries.join(', '));
+      const inspected = await skopeoInspect(`${registry.host}/demo/flaky:v1`);
+      assert.equal(inspected.Digest, built.target.digest);
+    } finally {
+      proxy.close();
+      store.endLease(lease);
+    }
   });
 
   for (const auth of ['basic', 'token'] as const) {
