@@ -1,5 +1,6 @@
 /**
- * `hostpod image`: the image store on this host (ls, pull, import, export, inspect, rm, prune).
+ * `hostpod image`: the image store on this host (ls, pull, build, push, import, export, inspect, rm,
+ * prune).
  * The command lines; the work is in image-handlers.ts, loaded when a command runs.
  */
 import { Command, Option } from 'commander';
@@ -14,6 +15,9 @@ export type ImageFlags = ConfigFlags & Record<string, unknown>;
 // nor the registry client and the tar archives for the commands on the store itself.
 const handlers = () => import('./image-handlers.js');
 const transfers = () => import('./image-transfers.js');
+const builds = () => import('./image-build.js');
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function imageCommand(io: CommandIO, exit: { code: number }): Command {
   const image = new Command('image').description('manage the images HostProcess containers run from');
@@ -36,6 +40,37 @@ export function imageCommand(io: CommandIO, exit: { code: number }): Command {
       .addOption(new Option('--authfile <file>', 'registry credentials (docker config.json format; default: $REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else ~/.docker/config.json)'))
       .addOption(new Option('-q, --quiet', 'no progress output'))
       .action((reference: string, flags: ImageFlags & { plainHttp?: boolean; platform?: string; authfile?: string; quiet?: boolean }) => run(io, exit, async () => (await transfers()).imagePull(reference, flags, io))),
+  );
+
+  image.addCommand(
+    withDataOptions(new Command('build'))
+      .description('build an image from a directory and a Containerfile (FROM, COPY, ADD, ENV, WORKDIR, ENTRYPOINT, CMD, USER, LABEL, ARG; nothing runs at build time)')
+      .argument('[context]', 'the build context: the directory COPY and ADD read from', '.')
+      .addOption(new Option('-f, --file <file>', 'the Containerfile (default: CONTEXT/Containerfile, else CONTEXT/Dockerfile)'))
+      .addOption(new Option('-t, --tag <reference>', 'name the image (repeatable); recorded in the store, and where --push sends it').argParser(collect))
+      .addOption(new Option('--platform <os/arch,...>', 'platforms to build: linux/amd64, linux/arm64, windows/amd64; several make one index (default: FROM --platform, else this host)'))
+      .addOption(new Option('--os-version <version>', 'os.version of windows images, e.g. 10.0.17763.1 (default: the base image\'s)'))
+      .addOption(new Option('--build-arg <name=value>', 'set an ARG (repeatable)').argParser(collect))
+      .addOption(new Option('--output <spec>', 'also write type=oci,dest=FILE.tar: an OCI layout tarball'))
+      .addOption(new Option('--push', 'push the image to the registry of each -t after building'))
+      .addOption(new Option('--plain-http', 'talk plain HTTP to registries (no TLS)'))
+      .addOption(new Option('--authfile <file>', 'registry credentials for pulling the base and pushing (docker config.json format)'))
+      .addOption(new Option('--chunk-size <size>', 'with --push: upload blobs larger than this in chunks (e.g. 5M); whole by default'))
+      .addOption(new Option('-q, --quiet', 'no progress output'))
+      .addHelpText('after', '\nSOURCE_DATE_EPOCH (seconds) sets every file time and the created time (default 0): the same inputs give the same digest.')
+      .action((context: string, flags: ImageFlags) => run(io, exit, async () => (await builds()).imageBuild(context, flags, io))),
+  );
+
+  image.addCommand(
+    withDataOptions(new Command('push'))
+      .description('push an image from the store to a registry (OCI distribution API)')
+      .argument('<reference>', 'the image in the store (its name is where it goes, unless -t)')
+      .addOption(new Option('-t, --tag <reference>', 'push under this name instead').argParser(collect))
+      .addOption(new Option('--plain-http', 'talk plain HTTP to the registry (no TLS)'))
+      .addOption(new Option('--authfile <file>', 'registry credentials (docker config.json format; default: $REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else ~/.docker/config.json)'))
+      .addOption(new Option('--chunk-size <size>', 'upload blobs larger than this in chunks (e.g. 5M); whole by default'))
+      .addOption(new Option('-q, --quiet', 'no progress output'))
+      .action((reference: string, flags: ImageFlags) => run(io, exit, async () => (await builds()).imagePush(reference, flags, io))),
   );
 
   image.addCommand(

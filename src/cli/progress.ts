@@ -5,6 +5,7 @@
 import type { Writable } from 'node:stream';
 import type { Descriptor, Manifest } from '../runtime/image/oci.js';
 import type { PullProgress } from '../runtime/image/pull.js';
+import type { PushProgress } from '../runtime/image/push.js';
 import type { LayerRecord } from '../runtime/image/records.js';
 import type { ImageReference } from '../runtime/image/reference.js';
 import type { SkippedEntry } from '../runtime/image/unpack.js';
@@ -151,4 +152,72 @@ function renderBar(s: LayerState, width: number, now: number): string {
   const filled = s.size > 0 ? Math.min(barWidth, Math.floor((s.done / s.size) * barWidth)) : 0;
   const bar = `${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}${' '.repeat(barWidth - filled)}`;
   return `${id}: [${bar}]${tail}`;
+}
+
+type PushStatus = 'pushing' | 'pushed' | 'exists' | 'mounted';
+
+/** Push progress: on a terminal one bar per blob, redrawn in place; otherwise one line per event. */
+export class PushReporter implements PushProgress {
+  private readonly blobs = new Map<string, { size: number; done: number; started: number; status: PushStatus }>();
+  private drawnLines = 0;
+  private lastDraw = 0;
+  private readonly tty: boolean;
+
+  constructor(
+    private readonly out: StreamLike,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tty = out.isTTY === true;
+  }
+
+  blobStart(blob: Descriptor): void {
+    this.blobs.set(blob.digest, { size: blob.size, done: 0, started: this.now(), status: 'pushing' });
+    if (!this.tty) this.out.write(`blob ${shortId(blob.digest)}: pushing ${formatBytes(blob.size)}\n`);
+    this.draw(true);
+  }
+
+  blobBytes(blob: Descriptor, bytes: number): void {
+    const s = this.blobs.get(blob.digest);
+    if (s) s.done += bytes;
+    this.draw(false);
+  }
+
+  blobDone(blob: Descriptor, state: 'pushed' | 'exists' | 'mounted'): void {
+    const s = this.blobs.get(blob.digest) ?? { size: blob.size, done: 0, started: this.now(), status: state };
+    s.status = state;
+    s.done = s.size;
+    this.blobs.set(blob.digest, s);
+    if (!this.tty) this.out.write(`blob ${shortId(blob.digest)}: ${state === 'exists' ? 'already exists' : state === 'mounted' ? 'mounted from another repository' : `pushed ${formatBytes(blob.size)} in ${((this.now() - s.started) / 1000).toFixed(1)}s`}\n`);
+    this.draw(true);
+  }
+
+  retrying(what: string, error: unknown, delayMs: number): void {
+    this.out.write(`retrying ${what} in ${(delayMs / 1000).toFixed(1)}s: ${(error as Error).message}\n`);
+    this.drawnLines = 0;
+  }
+
+  finish(): void {
+    this.draw(true);
+    this.drawnLines = 0;
+  }
+
+  private draw(force: boolean): void {
+    if (!this.tty) return;
+    const now = this.now();
+    if (!force && now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const width = Math.max(40, this.out.columns ?? 80);
+    const labels: Record<PushStatus, string> = { pushing: 'Pushing', pushed: 'Pushed', exists: 'Layer already exists', mounted: 'Mounted from another repository' };
+    const lines = [...this.blobs.entries()].map(([digest, s]) => {
+      const id = shortId(digest);
+      if (s.status !== 'pushing') return `${id}: ${labels[s.status]}`;
+      const tail = ` ${formatBytes(s.done)}/${formatBytes(s.size)} ${speed(s.done, now - s.started)}`;
+      const barWidth = Math.max(10, Math.min(50, width - id.length - tail.length - 6));
+      const filled = s.size > 0 ? Math.min(barWidth, Math.floor((s.done / s.size) * barWidth)) : 0;
+      return `${id}: [${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}${' '.repeat(barWidth - filled)}]${tail}`;
+    });
+    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A` : '';
+    this.out.write(`${up}${lines.map((l) => `\r\x1b[2K${l}\n`).join('')}`);
+    this.drawnLines = lines.length;
+  }
 }

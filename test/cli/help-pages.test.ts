@@ -73,12 +73,12 @@ describe('npm run docs:help', () => {
       const image = join(root, 'docs', 'commands', 'image.md');
       const original = readFileSync(image, 'utf8');
       const stale = original.replace('pull an image from a registry (OCI distribution API) into the store', 'pull an image');
-      writeFileSync(image, `${stale}\n<!-- hostpod image push --help -->\n\`\`\`\nUsage: hostpod image push\n\`\`\`\n`);
+      writeFileSync(image, `${stale}\n<!-- hostpod image tag --help -->\n\`\`\`\nUsage: hostpod image tag\n\`\`\`\n`);
       rmSync(join(root, 'docs', 'commands', 'stop.md'));
 
       const problems = (await helpProblems(main, root)).map((p) => p.problem);
       assert.ok(problems.some((p) => p.startsWith('docs/commands/image.md: the block of `hostpod image pull --help` differs')), problems.join('\n'));
-      assert.ok(problems.includes('docs/commands/image.md has a block for `hostpod image push --help`, which is no hostpod command'), problems.join('\n'));
+      assert.ok(problems.includes('docs/commands/image.md has a block for `hostpod image tag --help`, which is no hostpod command'), problems.join('\n'));
       assert.ok(problems.includes('docs/commands/stop.md has no `hostpod stop --help` block'), problems.join('\n'));
 
       const changed = await writeHelpPages(main, root);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { formatBytes, PullReporter } from '../../src/cli/progress.js';
+import { formatBytes, PullReporter, PushReporter } from '../../src/cli/progress.js';
 import { MediaType, type Manifest } from '../../src/runtime/image/oci.js';
 import { parseReference } from '../../src/runtime/image/reference.js';
 
@@ -65,5 +65,44 @@ describe('pull progress', () => {
     const last = out.text.slice(out.text.lastIndexOf('\u001b[2A'));
     assert.match(last, /111111111111: Download complete\n/);
     assert.match(last, /222222222222: Already exists\n/);
+  });
+});
+
+describe('push progress', () => {
+  const drivePush = (out: Capture): void => {
+    let clock = 0;
+    const reporter = new PushReporter(out, () => clock);
+    reporter.blobStart(manifest.layers[0] as never);
+    clock = 500;
+    reporter.blobBytes(manifest.layers[0] as never, 1_000_000);
+    clock = 1000;
+    reporter.blobBytes(manifest.layers[0] as never, 1_000_000);
+    reporter.blobDone(manifest.layers[0] as never, 'pushed');
+    reporter.blobDone(manifest.layers[1] as never, 'exists');
+    reporter.blobDone(manifest.config, 'mounted');
+    reporter.finish();
+  };
+
+  test('without a terminal: one plain line per event', () => {
+    const out = new Capture(false);
+    drivePush(out);
+    assert.equal(
+      out.text,
+      ['blob 111111111111: pushing 2MB', 'blob 111111111111: pushed 2MB in 1.0s', 'blob 222222222222: already exists', 'blob 999999999999: mounted from another repository', ''].join('\n'),
+    );
+  });
+
+  test('on a terminal: one bar per blob, redrawn in place, ending with each blob\'s state', () => {
+    const out = new Capture(true);
+    let clock = 0;
+    const reporter = new PushReporter(out, () => clock);
+    reporter.blobStart(manifest.layers[0] as never);
+    clock = 1000;
+    reporter.blobBytes(manifest.layers[0] as never, 1_000_000);
+    assert.match(out.text, /111111111111: \[=+> +\] 1MB\/2MB 1MB\/s\n$/);
+    reporter.blobDone(manifest.layers[0] as never, 'pushed');
+    reporter.blobDone(manifest.layers[1] as never, 'exists');
+    reporter.finish();
+    assert.ok(out.text.endsWith(`\x1b[2A\r\x1b[2K111111111111: Pushed\n\r\x1b[2K222222222222: Layer already exists\n`), JSON.stringify(out.text));
   });
 });

@@ -51,16 +51,47 @@ export async function pullImage(store: ImageStore, reference: string, options: P
   });
   const lease = store.beginLease(ref.canonical);
   try {
-    const { target, manifestDigest, manifest } = await resolve(store, client, ref, platform, lease);
-    const config = await fetchConfig(store, client, ref, manifest, lease, progress);
-    checkImageConfig(config, manifest, platform, ref.canonical);
-    progress.resolved?.(ref, manifest, target);
-    await fetchLayers(store, client, ref, manifest, lease, options.concurrency ?? 3, progress);
-    const [record] = await store.commit({ names: [ref.canonical], target, manifestDigest, manifest, config, source: 'registry' }, progress, lease);
+    const fetched = await fetchWith(store, client, ref, platform, lease, options);
+    const [record] = await store.commit({ names: [ref.canonical], ...fetched, source: 'registry' }, progress, lease);
     return record as ImageRecord;
   } finally {
     store.endLease(lease);
   }
+}
+
+/** An image fetched into the content store (under a lease) but not unpacked or recorded. */
+export interface FetchedImage {
+  target: Descriptor;
+  manifestDigest: string;
+  manifest: Manifest;
+  config: ImageConfig;
+}
+
+/**
+ * Fetches the manifest, config and layers of `ref` for `platform` into the content store under
+ * `lease`, without unpacking or recording it: a build's base image, which may be for a platform
+ * this host does not run.
+ */
+export async function fetchImage(store: ImageStore, ref: ImageReference, platform: Platform, lease: Lease, options: Omit<PullOptions, 'platform'> = {}): Promise<FetchedImage> {
+  const progress = options.progress ?? {};
+  const client = new RegistryClient(ref.registry, {
+    plainHttp: options.plainHttp === true,
+    insecure: (options.insecureRegistries ?? []).includes(ref.registry) || isLoopbackRegistry(ref.registry),
+    ...(options.credentials ? { credentials: options.credentials.lookup(ref.registry) } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    onRetry: (what, error, delay) => progress.retrying?.(what, error, delay),
+  });
+  return fetchWith(store, client, ref, platform, lease, options);
+}
+
+async function fetchWith(store: ImageStore, client: RegistryClient, ref: ImageReference, platform: Platform, lease: Lease, options: Omit<PullOptions, 'platform'>): Promise<FetchedImage> {
+  const progress = options.progress ?? {};
+  const { target, manifestDigest, manifest } = await resolve(store, client, ref, platform, lease);
+  const config = await fetchConfig(store, client, ref, manifest, lease, progress);
+  checkImageConfig(config, manifest, platform, ref.canonical);
+  progress.resolved?.(ref, manifest, target);
+  await fetchLayers(store, client, ref, manifest, lease, options.concurrency ?? 3, progress);
+  return { target, manifestDigest, manifest, config };
 }
 
 function localOnly(store: ImageStore, ref: ImageReference): Promise<ImageRecord> {

@@ -35,7 +35,9 @@ export interface ImageRecord {
   created?: string;
   /** When hostpod stored it. */
   stored: string;
-  source: 'registry' | 'import' | 'builtin';
+  source: 'registry' | 'import' | 'builtin' | 'build';
+  /** Blobs of the other platforms of a built index (kept so the whole index can be pushed). */
+  otherBlobs?: string[];
 }
 
 /** Content a lease keeps alive: blob digests and snapshot chain IDs. */

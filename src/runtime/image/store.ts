@@ -39,6 +39,7 @@ export interface ResolvedImage {
   manifest: Manifest;
   config: ImageConfig;
   source: ImageRecord['source'];
+  otherBlobs?: string[];
 }
 
 /** The platform an image config declares. */
@@ -217,6 +218,7 @@ export class ImageStore {
         ...(config.created ? { created: config.created } : {}),
         stored: new Date().toISOString(),
         source: image.source,
+        ...(image.otherBlobs && image.otherBlobs.length > 0 ? { otherBlobs: image.otherBlobs } : {}),
       };
       await this.record(record);
       records.push(record);
@@ -355,7 +357,7 @@ export class ImageStore {
 
 /** The blobs and snapshots an image needs. */
 export function referencedBy(image: ImageRecord): { blobs: string[]; snapshots: string[] } {
-  const blobs = [image.manifest, image.config, ...image.layers.map((l) => l.digest)];
+  const blobs = [image.manifest, image.config, ...image.layers.map((l) => l.digest), ...(image.otherBlobs ?? [])];
   if (isIndexType(image.target.mediaType) || image.target.digest !== image.manifest) blobs.push(image.target.digest);
   return { blobs, snapshots: chainIds(image.layers.map((l) => l.diffId)) };
 }

@@ -10,6 +10,7 @@
  *   registry does not speak TLS.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { isIP } from 'node:net';
 import { HostpodError } from '../../../errors.js';
 import { MANIFEST_ACCEPT } from '../oci.js';
@@ -78,6 +79,72 @@ export class RegistryClient {
   /** GETs a blob; the caller consumes (and verifies) the stream. */
   blob(repository: string, digest: string, shown: string): Promise<IncomingMessage> {
     return this.get(repository, `blobs/${digest}`, {}, shown);
+  }
+
+  /**
+   * A request for a push, with a token for `repository:<repository>:pull,push`. `target` is a
+   * path under the repository (`blobs/uploads/`) or an absolute URL a registry answered with (an
+   * upload's Location). `body` is made again when the request is repeated after a 401. The
+   * answer is returned whatever its status, except a 401 after authenticating.
+   */
+  async pushRequest(repository: string, method: 'HEAD' | 'POST' | 'PUT' | 'PATCH', target: string, headers: Record<string, string>, body: () => Buffer | Readable | undefined, shown: string): Promise<IncomingMessage> {
+    const scope = `repository:${repository}:pull,push`;
+    const url = /^https?:\/\//.test(target) ? target : target.startsWith('/') ? `${this.scheme}://${this.endpoint}${target}` : this.url(repository, target);
+    const cached = this.tokens.get(scope);
+    const attempt = async (authorization: string | undefined): Promise<IncomingMessage> => {
+      const b = body();
+      const all = { ...headers, ...(authorization ? { authorization } : {}) };
+      try {
+        const response = await request(url, { method, headers: all, insecureTls: this.options.insecure === true, ...(b !== undefined ? { body: b } : {}) });
+        this.schemeSettled = true;
+        return response;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        if (!this.schemeSettled && this.scheme === 'https' && TLS_FAILURE_CODES.has(code)) {
+          this.scheme = 'http';
+          this.schemeSettled = true;
+          return this.pushRequest(repository, method, target.replace(/^https:/, 'http:'), headers, body, shown);
+        }
+        throw this.connectionError(error, url);
+      }
+    };
+    let response = await attempt(cached);
+    if (response.statusCode === 401) {
+      const challenge = parseChallenge(String(response.headers['www-authenticate'] ?? ''));
+      response.resume();
+      const authorization = challenge ? await authorize(this.registry, challenge, scope, this.options.credentials, { insecureTls: this.options.insecure === true, allowPlainRealm: this.options.insecure === true || this.options.plainHttp === true }) : undefined;
+      if (authorization === undefined) throw this.pushUnauthorized(shown);
+      this.tokens.set(scope, authorization);
+      response = await attempt(authorization);
+      if (response.statusCode === 401) {
+        response.resume();
+        throw this.pushUnauthorized(shown);
+      }
+    }
+    return response;
+  }
+
+  /** An answer a push did not expect, as an error (5xx and 429 are retried). */
+  async pushFailure(response: IncomingMessage, shown: string, what: string): Promise<Error> {
+    const body = await readBody(response, 64 << 10).catch(() => Buffer.alloc(0));
+    const status = response.statusCode ?? 0;
+    if (status === 403) {
+      return new HostpodError('ERR_HOSTPOD_REGISTRY_AUTH', `push access denied for ${shown}: registry ${this.registry} refused ${what} (HTTP 403)`, { hint: 'the credentials may pull but not push to this repository: check the account\'s rights' });
+    }
+    return this.statusError(status, body, shown, what);
+  }
+
+  private pushUnauthorized(shown: string): HostpodError {
+    return new HostpodError('ERR_HOSTPOD_REGISTRY_AUTH', `push access denied for ${shown}: the registry ${this.registry} requires authentication${this.options.credentials ? ' and refused the credentials' : ''}`, {
+      hint: this.options.credentials
+        ? 'check the user name and password stored for this registry (log in again)'
+        : `log in (docker login ${this.registry}, podman login or skopeo login) or pass --authfile with credentials for ${this.registry}`,
+    });
+  }
+
+  /** `https://host[:port]/`, as settled by the requests so far (for relative upload Locations). */
+  baseUrl(): string {
+    return `${this.scheme}://${this.endpoint}/`;
   }
 
   get retryPolicy(): RetryPolicy {

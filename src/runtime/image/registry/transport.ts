@@ -8,6 +8,7 @@
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HostpodError } from '../../../errors.js';
 
@@ -24,9 +25,10 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250 };
 
 export interface RequestOptions {
-  method?: 'GET' | 'HEAD' | 'POST';
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
   headers?: OutgoingHttpHeaders;
-  body?: string;
+  /** A stream is piped (an upload); anything else is sent whole. */
+  body?: string | Buffer | Readable;
   /** Skip TLS certificate verification (registries configured as insecure). */
   insecureTls?: boolean;
   /** No bytes for this long: the request fails (and may be retried). */
@@ -65,7 +67,11 @@ function once(url: URL, options: RequestOptions): Promise<IncomingMessage> {
     const req = (isHttps ? https : http).request(url, { method: options.method ?? 'GET', headers: { 'user-agent': 'hostpod', ...options.headers }, agent }, resolve);
     req.setTimeout(options.idleTimeoutMs ?? 60_000, () => req.destroy(Object.assign(new Error(`no answer from ${url.host} for ${(options.idleTimeoutMs ?? 60_000) / 1000} s`), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
-    req.end(options.body);
+    const body = options.body;
+    if (body instanceof Readable) {
+      body.on('error', (error) => req.destroy(error));
+      body.pipe(req);
+    } else req.end(body);
   });
 }
 
