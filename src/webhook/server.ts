@@ -159,8 +159,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       hint: 'pass a PEM certificate and its PEM private key (for example from a kubernetes.io/tls Secret: tls.crt and tls.key)', cause: error,
     });
   }
-  const server: Server = createServer({ ...pair, minVersion: 'TLSv1.2' }, (req, res) => {
+  // A client that sends its request slowly is cut off: the API server's own calls last 30 s at most.
+  const server: Server = createServer({ ...pair, minVersion: 'TLSv1.2', requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
     handle(req, res, options).catch((error: unknown) => {
+      // The client went away mid-request (aborted): nothing to answer, and no bug of ours.
+      if (req.destroyed && (error as NodeJS.ErrnoException).code === 'ECONNRESET') return options.log('info', 'client went away', { path: req.url });
       options.log('error', 'review failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       send(res, 500, `hostpod's webhook failed on this review: ${error instanceof Error ? error.message : String(error)}\n`, 'text/plain');
     });
