@@ -14,8 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { createCa, issueCertificate, type KeyPair } from '../../src/pki.js';
+import { normalizeWebhookConfig } from '../../src/webhook/index.js';
 import { eventually, kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
 import { HOSTPOD_BIN } from '../support/hostpod-cli.js';
 import { realClusterSkip } from '../support/kube-binaries.js';
@@ -171,6 +172,22 @@ describe('hostpod webhook with the real kube-apiserver', { skip, timeout: 240_00
     const justified = await create('justified', pod('justified', 'NT AUTHORITY\\SYSTEM', { annotations: { 'hostpod.io/system-justification': 'installs the storage driver' } }));
     assert.equal(justified.code, 0, justified.stderr);
     assert.doesNotMatch(justified.stderr, /runs as NT AUTHORITY/);
+  });
+
+  test('webhook manifests of deploy/webhook are accepted by the real API server as they are', async () => {
+    // The namespace for real (a dry run creates nothing its objects could go in), the rest as a server-side dry run.
+    const namespace = await k('apply', '-f', join(ROOT, 'deploy/webhook/namespace.yaml'));
+    assert.equal(namespace.code, 0, namespace.stderr);
+    for (const file of ['configmap.yaml', 'deployment.yaml', 'webhooks.yaml']) {
+      const dry = await k('apply', '--dry-run=server', '-f', join(ROOT, 'deploy/webhook', file));
+      assert.equal(dry.code, 0, `${file}: ${dry.stderr}`);
+      assert.match(dry.stdout, /\(server dry run\)/);
+    }
+    // The configuration in the ConfigMap is one the webhook starts with.
+    const configMap = parseAllDocuments(readFileSync(join(ROOT, 'deploy/webhook/configmap.yaml'), 'utf8'))[0]?.toJS() as { data: Record<string, string> };
+    const config = normalizeWebhookConfig(parse(configMap.data['webhook.yaml'] ?? ''), 'configmap.yaml');
+    assert.equal(config.validate.noRunAsUserName, 'deny');
+    assert.deepEqual(config.mutate.nodeSelector, { 'kubernetes.io/os': 'windows' });
   });
 
   test('webhook serves a certificate rotated on disk to the API server without a restart', async () => {
