@@ -22,6 +22,8 @@ export interface ReviewRequest {
   namespace?: string;
   name?: string;
   object: Record<string, unknown> | null;
+  /** The object before an UPDATE. */
+  oldObject: Record<string, unknown> | null;
 }
 
 export interface ReviewResponse {
@@ -77,6 +79,7 @@ export function parseReview(body: unknown): ReviewRequest {
     ...(typeof request['namespace'] === 'string' ? { namespace: request['namespace'] } : {}),
     ...(typeof request['name'] === 'string' ? { name: request['name'] } : {}),
     object,
+    oldObject: isMap(request['oldObject']) ? request['oldObject'] : null,
   };
 }
 
@@ -122,10 +125,27 @@ export function describeObject(request: ReviewRequest): string {
   return `${request.kind.kind} ${request.namespace ? `${request.namespace}/` : ''}${name}`;
 }
 
+function specAt(object: Record<string, unknown> | null, templatePath: readonly string[]): unknown {
+  let current: unknown = object;
+  for (const key of [...templatePath, 'spec']) current = isMap(current) ? current[key] : undefined;
+  return current;
+}
+
+/** Whether two objects have the same pod spec; the API server writes both from one Go type, in one key order. */
+function sameSpec(old: Record<string, unknown>, current: Record<string, unknown> | null, templatePath: readonly string[]): boolean {
+  return JSON.stringify(specAt(old, templatePath)) === JSON.stringify(specAt(current, templatePath));
+}
+
 /** The validating verdict on `request` under `config`, with `advisors` run after the built-in rules. */
 export async function validateReview(request: ReviewRequest, config: WebhookConfig, advisors: readonly Advisor[] = []): Promise<ReviewResponse> {
   const pod = request.operation === 'DELETE' || request.operation === 'CONNECT' ? undefined : readable(request, () => hostProcessPod(request));
   if (!pod) return { uid: request.uid, allowed: true };
+  // An update that leaves the pod spec as it was (labels, annotations, scale, a controller's
+  // bookkeeping) is not judged again, as Pod Security judges updates: a pod admitted before the
+  // webhook, or before its configuration got stricter, can still be labelled and scaled.
+  if (request.operation === 'UPDATE' && request.oldObject !== null && sameSpec(request.oldObject, request.object, pod.templatePath)) {
+    return { uid: request.uid, allowed: true };
+  }
   const findings: Finding[] = readable(request, () => [...podFindings(pod.meta, pod.spec, pod.specPath, pod.metaPath), ...containerd17Findings(pod.spec, pod.specPath)]);
   for (const advisor of advisors) findings.push(...await advisor(pod.spec, pod.specPath));
   const object = describeObject(request);

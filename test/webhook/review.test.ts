@@ -112,6 +112,23 @@ describe('webhook review', () => {
     }
   });
 
+  test('review of an update judges a changed pod spec only', async () => {
+    const strict = config({ validate: { noRunAsUserName: 'deny' } });
+    const old = podWithoutUser();
+    const relabelled = { ...podWithoutUser(), metadata: { name: 'hp', namespace: 'ops', labels: { tier: 'x' } } };
+    const update = (object: Json): ReturnType<typeof parseReview> => {
+      const body = review(object, undefined, 'UPDATE');
+      (body['request'] as Json)['oldObject'] = old;
+      return parseReview(body);
+    };
+    assert.deepEqual(await validateReview(update(relabelled), strict), { uid: 'u-1', allowed: true });
+    const changed = podWithoutUser();
+    ((changed['spec'] as Json)['containers'] as Json[])[0]!['image'] = 'agent:2';
+    const response = await validateReview(update(changed), strict);
+    assert.equal(response.allowed, false);
+    assert.match(response.status?.message ?? '', /has no runAsUserName/);
+  });
+
   test('review allows deletes and kinds that make no pods', async () => {
     const strict = config({ validate: { noRunAsUserName: 'deny' } });
     assert.equal((await validateReview(parseReview(review(podWithoutUser(), undefined, 'DELETE')), strict)).allowed, true);
