@@ -30,9 +30,10 @@ export default tseslint.config(
     'src/cli/**': [],
     'src/controlplane/**': ['node', 'runtime', 'cli'],
     'src/runtime/**': ['node', 'controlplane', 'cli'],
-    'src/lint/**': ['node', 'runtime', 'controlplane', 'cli'],
-    'src/policy/**': ['lint', 'node', 'runtime', 'controlplane', 'cli'],
-    'src/api/**': ['policy', 'lint', 'node', 'runtime', 'controlplane', 'cli'],
+    'src/webhook/**': ['node', 'runtime', 'controlplane', 'cli'],
+    'src/lint/**': ['node', 'runtime', 'controlplane', 'cli', 'webhook'],
+    'src/policy/**': ['webhook', 'lint', 'node', 'runtime', 'controlplane', 'cli'],
+    'src/api/**': ['policy', 'webhook', 'lint', 'node', 'runtime', 'controlplane', 'cli'],
   }).map(([files, above]) => ({
     files: [files],
     rules: {

@@ -17,6 +17,7 @@ import { lintCommand } from './lint.js';
 import { agentCommand } from './agent.js';
 import { runCommand } from './run.js';
 import { kubeconfigCommand, upCommand } from './up.js';
+import { webhookCommand } from './webhook.js';
 
 
 /**
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
   program.addCommand(upCommand(io, exit));
   program.addCommand(kubeconfigCommand(io, exit));
   program.addCommand(agentCommand(io, exit));
+  program.addCommand(webhookCommand(io, exit));
   for (const command of containerCommands(io, exit)) program.addCommand(command);
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(program.configureOutput());
