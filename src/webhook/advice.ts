@@ -8,6 +8,7 @@ import { wellKnownAccount } from '../api/accounts.js';
 import { visitContainers } from '../policy/containers.js';
 import { formatFieldError, type FieldPath } from '../policy/field.js';
 import { effectiveHostProcess, validateHostProcess } from '../policy/validation/index.js';
+import { containerdAdvice } from '../lint/containerd/index.js';
 import type { RuleName } from './config.js';
 
 /** The annotation that says why a HostProcess pod needs NT AUTHORITY\SYSTEM. */
@@ -63,37 +64,12 @@ export function podFindings(meta: V1ObjectMeta, spec: V1PodSpec, specPath: Field
   return findings;
 }
 
-// The sandbox mount point's variable, as a container's command, args or workingDir name it.
-const SANDBOX_VARIABLE = /(\$CONTAINER_SANDBOX_MOUNT_POINT|\$\{CONTAINER_SANDBOX_MOUNT_POINT\}|\$env:CONTAINER_SANDBOX_MOUNT_POINT|%CONTAINER_SANDBOX_MOUNT_POINT%|\$\(CONTAINER_SANDBOX_MOUNT_POINT\))/i;
-
 /**
- * The one containerd 1.7 hazard this module checks itself: a path under the sandbox mount point
- * joined with a volume's mountPath. containerd 1.6 gave volumes there as symlinks; 1.7 bind-mounts
- * them at mountPath itself, so `$CONTAINER_SANDBOX_MOUNT_POINT/<mountPath>` no longer holds the
- * volume (containerd #8090, sig-windows-tools #277). The fuller advisor (`hostpod lint
- * --containerd`) plugs in as an Advisor.
+ * The containerd 1.6 to 1.7 hazards of a pod spec, as `hostpod lint --containerd 1.7` finds them
+ * (src/lint/containerd): a copy of a volume onto itself, a write into a readOnly mount, a relative
+ * program that relied on 1.6's working directory. The webhook sees one object at a time, so a
+ * script kept in a ConfigMap is not read.
  */
-export function containerd17Findings(spec: V1PodSpec, specPath: FieldPath): Finding[] {
-  const findings: Finding[] = [];
-  for (const { container, path } of visitContainers(spec, specPath)) {
-    if (effectiveHostProcess(spec, container) !== true) continue;
-    const mountPaths = (container.volumeMounts ?? []).map((m) => m.mountPath.replace(/^[A-Za-z]:/, '').replace(/\\/g, '/').replace(/^\/+|\/+$/g, '')).filter((p) => p !== '');
-    const fields: [string, string[]][] = [['command', container.command ?? []], ['args', container.args ?? []], ['workingDir', container.workingDir ? [container.workingDir] : []]];
-    for (const [field, values] of fields) {
-      values.forEach((value, i) => {
-        const match = SANDBOX_VARIABLE.exec(value);
-        if (!match) return;
-        const rest = value.slice(match.index + match[0].length).replace(/\\/g, '/').replace(/^\/+/, '');
-        const volume = mountPaths.find((p) => rest === p || rest.startsWith(`${p}/`));
-        if (volume === undefined) return;
-        const at = field === 'workingDir' ? path.child(field) : path.child(field).index(i);
-        findings.push({
-          rule: 'containerd17',
-          message: `${at.toString()} reaches the volume at ${volume} through ${match[0]}: containerd 1.7 mounts volumes at their mountPath, ` +
-            `not under the sandbox (containerd #8090): use the mountPath itself`,
-        });
-      });
-    }
-  }
-  return findings;
+export function containerd17Findings(spec: V1PodSpec, specPath: FieldPath, namespace: string): Finding[] {
+  return containerdAdvice(spec, specPath, { target: '1.7', namespace }).map((advisory) => ({ rule: 'containerd17', message: `${advisory.field}: ${advisory.message}` }));
 }

@@ -146,7 +146,7 @@ export async function validateReview(request: ReviewRequest, config: WebhookConf
   if (request.operation === 'UPDATE' && request.oldObject !== null && sameSpec(request.oldObject, request.object, pod.templatePath)) {
     return { uid: request.uid, allowed: true };
   }
-  const findings: Finding[] = readable(request, () => [...podFindings(pod.meta, pod.spec, pod.specPath, pod.metaPath), ...containerd17Findings(pod.spec, pod.specPath)]);
+  const findings: Finding[] = readable(request, () => [...podFindings(pod.meta, pod.spec, pod.specPath, pod.metaPath), ...containerd17Findings(pod.spec, pod.specPath, request.namespace ?? 'default')]);
   for (const advisor of advisors) findings.push(...await advisor(pod.spec, pod.specPath));
   const object = describeObject(request);
   const denials = findings.filter((f) => config.validate[f.rule] === 'deny');
