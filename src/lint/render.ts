@@ -37,18 +37,24 @@ export async function renderPaths(paths: readonly string[], env: NodeJS.ProcessE
   const rendered = new Map<string, Rendered>();
   let temp: string | undefined;
   const out: string[] = [];
-  for (const path of paths) {
-    const kind = directoryKind(path);
-    if (!kind) {
-      out.push(path);
-      continue;
+  try {
+    for (const path of paths) {
+      const kind = directoryKind(path);
+      if (!kind) {
+        out.push(path);
+        continue;
+      }
+      temp ??= await mkdtemp(join(tmpdir(), 'hostpod-lint-'));
+      const text = kind === 'helm' ? await run(helmBinary(env, path), ['template', path], path, 'helm template') : await run(kubectlBinary(env, path), ['kustomize', path], path, 'kubectl kustomize');
+      const file = join(temp, `${rendered.size}.yaml`);
+      await writeFile(file, text);
+      rendered.set(file, { dir: path, tool: kind, sources: kind === 'helm' ? helmSources(text) : [] });
+      out.push(file);
     }
-    temp ??= await mkdtemp(join(tmpdir(), 'hostpod-lint-'));
-    const text = kind === 'helm' ? await run(helmBinary(env, path), ['template', path], path, 'helm template') : await run(kubectlBinary(env, path), ['kustomize', path], path, 'kubectl kustomize');
-    const file = join(temp, `${rendered.size}.yaml`);
-    await writeFile(file, text);
-    rendered.set(file, { dir: path, tool: kind, sources: kind === 'helm' ? helmSources(text) : [] });
-    out.push(file);
+  } catch (error) {
+    // A render that failed leaves no temporary directory behind.
+    if (temp) await rm(temp, { recursive: true, force: true });
+    throw error;
   }
   return {
     paths: out,
