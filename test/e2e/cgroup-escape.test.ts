@@ -129,7 +129,9 @@ describe('a workload that leaves some of its cgroups', { skip, timeout: 120_000 
       await eventually(() => (existsSync(ready) ? true : undefined), 30_000, 'the workload to escape');
       assert.equal((await api(plane.plane, 'DELETE', '/api/v1/namespaces/default/pods/escaper')).status, 200);
       await eventually(async () => ((await api(plane.plane, 'GET', '/api/v1/namespaces/default/pods/escaper')).status === 404 ? true : undefined), 30_000, `the pod to be deleted (agent log: ${node.logs.join('\n')})`);
-      for (const marker of sleeps) assert.equal(processAlive(marker), false, `${marker} is killed`);
+      // The escaped processes get SIGKILL before the pod's final delete; their end follows within moments
+      // (each is an hour's sleep: nothing but hostpod ends it before the test's own clean-up).
+      for (const marker of sleeps) await eventually(() => (processAlive(marker) ? undefined : true), 10_000, `${marker} to be killed (agent log: ${node.logs.join('\n')})`);
       const pid = readFileSync(join(t.dataDir, 'memory.pid'), 'utf8').trim();
       const events = await eventually(async () => {
         const list = (await api(plane.plane, 'GET', '/api/v1/namespaces/default/events')).json() as { items: { reason: string; type: string; message: string }[] };
@@ -139,9 +141,13 @@ describe('a workload that leaves some of its cgroups', { skip, timeout: 120_000 
       assert.ok(events.every((e) => e.type === 'Warning'));
       assert.ok(events.some((e) => e.message.includes(`process ${pid} `) && e.message.includes('memory cgroup')), JSON.stringify(events));
     } finally {
-      await node.stop();
-      await t.close();
-      await plane.stop();
+      // Each step runs even when one before it fails: a control plane left running keeps the test process alive.
+      try {
+        await node.stop();
+        await t.close();
+      } finally {
+        await plane.stop();
+      }
     }
   });
 });

@@ -80,7 +80,13 @@ export async function testRuntime(settings: Partial<RuntimeSettings> = {}): Prom
       return { ...result, lines };
     },
     async close() {
-      for (const c of runtime.list()) if (c.state !== 'exited') await runtime.stop(c.id, 0);
+      for (const c of runtime.list()) {
+        if (c.state === 'exited') continue;
+        await runtime.stop(c.id, 0).catch((error: unknown) => {
+          // A node agent on this runtime may have removed the container meanwhile (its pod deleted).
+          if (existsSync(runtime.containers.dir(c.id))) throw error;
+        });
+      }
       await runtime.reconcile();
       for (const id of runtime.containers.ids()) {
         const rootfs = join(runtime.containers.dir(id), 'rootfs');
