@@ -70,7 +70,8 @@ describe('image build and push with a real registry', { skip, timeout: 240_000 }
     assert.equal(inspected.Digest, digest);
     assert.equal(inspected.Os, 'linux');
     assert.equal(inspected.Architecture, arch);
-    assert.deepEqual(inspected.Env, ['GREETING=hello there']);
+    // buildkit's default PATH first, as a linux image FROM scratch gets it from `docker buildx build`.
+    assert.deepEqual(inspected.Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'GREETING=hello there']);
     assert.deepEqual(inspected.Labels, { 'org.opencontainers.image.title': 'demo' });
     assert.equal(inspected.Created, '2023-11-14T22:13:20Z');
     assert.equal((inspected.Layers as string[]).length, 2);
@@ -141,10 +142,11 @@ describe('image build and push with a real registry', { skip, timeout: 240_000 }
     assert.doesNotMatch(built.stderr, /warning/);
     assert.match(built.stderr, /FROM .*windows-host-process-containers-base-image:v1\.0\.0 \(windows\/amd64\): pulling/);
     assert.match(built.stderr, /mounted from another repository/);
-    const config = JSON.parse((await execFileAsync('skopeo', ['inspect', '--tls-verify=false', '--override-os', 'windows', '--config', `docker://${ref}`])).stdout) as Record<string, unknown> & { config: { User: string; Entrypoint: string[]; Cmd: unknown }; rootfs: { diff_ids: string[] }; history: unknown[] };
+    const config = JSON.parse((await execFileAsync('skopeo', ['inspect', '--tls-verify=false', '--override-os', 'windows', '--config', `docker://${ref}`])).stdout) as Record<string, unknown> & { config: { User: string; Entrypoint: string[]; Cmd: unknown; Env?: string[] }; rootfs: { diff_ids: string[] }; history: unknown[] };
     assert.equal(config.os, 'windows');
     assert.equal(config['os.version'], undefined);
     assert.equal(config.config.User, 'ContainerUser');
+    assert.equal(config.config.Env, undefined, 'no PATH is added to a windows image');
     assert.deepEqual(config.config.Entrypoint, ['powershell.exe', '-File', 'agent.ps1']);
     assert.equal(config.config.Cmd, undefined);
     assert.equal(config.rootfs.diff_ids.length, 2);

@@ -195,7 +195,8 @@ function imageConfig(image: ImageSpec, diffIds: string[]): Record<string, unknow
     architecture: image.architecture ?? 'amd64',
     os: image.os ?? 'linux',
     ...(image.variant === undefined ? {} : { variant: image.variant }),
-    config: { Env: [DEFAULT_PATH] },
+    // A Linux default PATH, as builders set it; Windows images leave PATH to the OS (buildkit #5445).
+    config: image.os === 'windows' ? {} : { Env: [DEFAULT_PATH] },
     rootfs: { type: 'layers', diff_ids: diffIds },
   };
   const overrides = image.config ?? {};

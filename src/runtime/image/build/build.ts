@@ -106,6 +106,9 @@ async function base(store: ImageStore, image: string, platform: Platform, option
   return { config: c, layers: manifest.layers.map((l) => ({ ...l, mediaType: OCI_LAYER_TYPE[l.mediaType] ?? l.mediaType })) };
 }
 
+/** The PATH buildkit gives a linux image that names none (its system.DefaultPathEnv). */
+const LINUX_DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 const OCI_LAYER_TYPE: Record<string, string> = {
   [MediaType.dockerLayer]: MediaType.ociLayer,
   [MediaType.dockerLayerGzip]: MediaType.ociLayerGzip,
@@ -118,6 +121,10 @@ async function buildOne(store: ImageStore, options: BuildOptions, from: string, 
   if (from !== 'scratch') for (const l of layers) baseBlobs.set(l.digest, parseReference(from).canonical);
   const created = new Date((options.epoch ?? 0) * 1000).toISOString().replace('.000Z', 'Z');
   config.created = created;
+  // As buildkit sets it: every linux stage has a PATH (its default unless the base names one);
+  // a windows image leaves PATH to the OS (buildkit #5445), whose default PATH the container gets.
+  const env = config.config.Env ?? [];
+  if (!windows && !env.some((e) => e.split('=')[0] === 'PATH')) config.config.Env = [...env, LINUX_DEFAULT_PATH];
   if (windows) {
     // Optional: Microsoft's HostProcess base image declares none, as HostProcess containers run
     // on any Windows version; containerd matches os.version only when the image names one.
