@@ -31,6 +31,7 @@ validate:
   noRunAsUserName: deny
   systemWithoutJustification: warn
   noResourceLimits: warn
+  containerd17: warn
 timeoutSeconds: 5
 mutate:
   nodeSelector: {kubernetes.io/os: windows}
@@ -136,7 +137,7 @@ describe('hostpod webhook with the real kube-apiserver', { skip, timeout: 240_00
     return k('create', '-n', ns, '-f', join(dir, `${name}.json`));
   };
 
-  test('webhook denies a HostProcess pod without runAsUserName through the real kubectl, naming the field and the fix', async () => {
+  test('webhook denies a HostProcess pod without runAsUserName through the real kubectl, naming the field and the fix', async (t) => {
     // The API server picks the configuration up from its informer: until then pods pass unchecked.
     const denied = await eventually(async () => {
       const result = await create(`bad-${randomBytes(2).toString('hex')}`, pod('bad', undefined));
@@ -146,6 +147,7 @@ describe('hostpod webhook with the real kube-apiserver', { skip, timeout: 240_00
       }
       return result;
     }, 30_000, 'the validating webhook to be called');
+    t.diagnostic(`$ kubectl create -f bad.json\n${denied.stderr.trim()}`);
     assert.match(denied.stderr, new RegExp(`admission webhook "validate\\.hostpod\\.io" denied the request: Pod ${ns}/bad is refused by hostpod's HostProcess policy: ` +
       'spec\\.containers\\[0\\] \\("agent"\\) has no runAsUserName, so it runs as the image\'s user: set spec\\.securityContext\\.windowsOptions\\.runAsUserName'));
     const deployment = JSON.stringify({
@@ -157,8 +159,9 @@ describe('hostpod webhook with the real kube-apiserver', { skip, timeout: 240_00
     assert.match(workload.stderr, new RegExp(`denied the request: Deployment ${ns}/agents is refused .*spec\\.template\\.spec\\.containers\\[0\\] \\("agent"\\) has no runAsUserName`));
   });
 
-  test('webhook admits an advised HostProcess pod with Warning lines on kubectl\'s stderr, and the mutating defaults on the object', async () => {
+  test('webhook admits an advised HostProcess pod with Warning lines on kubectl\'s stderr, and the mutating defaults on the object', async (t) => {
     const result = await create('advised', pod('advised', 'NT AUTHORITY\\SYSTEM'));
+    t.diagnostic(`$ kubectl create -f advised.json\n${result.stderr.trim()}\n${result.stdout.trim()}`);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /pod\/advised created/);
     assert.match(result.stderr, new RegExp(`^Warning: Pod ${ns}/advised: spec\\.containers\\[0\\] \\("agent"\\) runs as NT AUTHORITY\\\\SYSTEM.*hostpod\\.io/system-justification`, 'm'));
@@ -172,6 +175,22 @@ describe('hostpod webhook with the real kube-apiserver', { skip, timeout: 240_00
     const justified = await create('justified', pod('justified', 'NT AUTHORITY\\SYSTEM', { annotations: { 'hostpod.io/system-justification': 'installs the storage driver' } }));
     assert.equal(justified.code, 0, justified.stderr);
     assert.doesNotMatch(justified.stderr, /runs as NT AUTHORITY/);
+  });
+
+  test('webhook warns through the real kubectl about a container that copies its volume onto itself, which containerd 1.7 breaks', async (t) => {
+    const manifest = JSON.parse(pod('copier', 'NT AUTHORITY\\Local service')) as { spec: { volumes?: unknown[]; containers: Record<string, unknown>[] } };
+    manifest.spec.volumes = [{ name: 'config', configMap: { name: 'app-config' } }];
+    Object.assign(manifest.spec.containers[0]!, {
+      command: ['powershell.exe', '-Command'],
+      args: ['cp $env:CONTAINER_SANDBOX_MOUNT_POINT/etc/app/a.json /etc/app/a.json; ./agent.exe'],
+      volumeMounts: [{ name: 'config', mountPath: '/etc/app' }],
+      resources: { limits: { cpu: '1', memory: '100Mi' } },
+    });
+    const result = await create('copier', JSON.stringify(manifest));
+    t.diagnostic(`$ kubectl create -f copier.json\n${result.stderr.trim()}\n${result.stdout.trim()}`);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`^Warning: Pod ${ns}/copier: spec\\.containers\\[0\\]\\.args.*copies \\$env:CONTAINER_SANDBOX_MOUNT_POINT/etc/app/a\\.json onto /etc/app/a\\.json.*sig-windows-tools/issues/277.*\\[hostpod containerd17\\]$`, 'm'));
+    assert.doesNotMatch(result.stderr, /no cpu or memory limit|NT AUTHORITY\\SYSTEM/);
   });
 
   test('webhook manifests of deploy/webhook are accepted by the real API server as they are', async () => {
