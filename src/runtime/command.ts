@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { parseQuantity } from '../api/quantity.js';
 import { HostpodError } from '../errors.js';
+import type { MountMode } from './mount-mode.js';
 
 export const SANDBOX_VARIABLE = 'CONTAINER_SANDBOX_MOUNT_POINT';
 
@@ -230,10 +231,26 @@ export function buildArgv(container: V1Container, image: { Entrypoint?: string[]
   return argv;
 }
 
-/** The working directory: workingDir, else the image's, else the sandbox; relative paths are under the sandbox. */
-export function workingDirectory(container: V1Container, imageDir: string | undefined, env: Map<string, string>, sandbox: string): string {
-  const raw = container.workingDir ?? imageDir ?? '';
-  const dir = expandSandbox(expandReferences(raw, (n) => env.get(n)), sandbox);
-  if (dir === '') return sandbox;
+/**
+ * The working directory, as hcsshim's job containers choose it: workingDir, else the image's, else
+ * the sandbox. A path that names the sandbox variable is taken as expanded. Otherwise, in `sandbox`
+ * mode (containerd 1.6, no file binding) every path is under the sandbox, its drive letter dropped
+ * (`C:\work\dir` is `<sandbox>/work/dir`, `/debug` is `<sandbox>/debug`); in `bind` mode (1.7) an
+ * absolute path is the host's (kubernetes #112885), a drive letter meaning `/`. A relative path is
+ * under the sandbox in both. The monitor creates the directory when it does not exist, as hcsshim does.
+ */
+export function workingDirectory(container: V1Container, imageDir: string | undefined, env: Map<string, string>, sandbox: string, mode: MountMode): string {
+  const raw = expandReferences(container.workingDir ?? imageDir ?? '', (n) => env.get(n));
+  const expanded = expandSandbox(raw, sandbox);
+  if (expanded === '') return sandbox;
+  if (expanded !== raw) return isAbsolute(expanded) ? expanded : join(sandbox, expanded);
+  const dir = withoutDriveLetter(expanded);
+  if (mode === 'sandbox') return join(sandbox, dir);
   return isAbsolute(dir) ? dir : join(sandbox, dir);
+}
+
+/** `C:\work\dir` as `/work/dir` and `C:` as `/`; a path without a drive letter as it is. */
+function withoutDriveLetter(path: string): string {
+  if (!/^[A-Za-z]:/.test(path)) return path;
+  return `/${path.slice(2).replace(/\\/g, '/')}`.replace(/\/+/g, '/');
 }

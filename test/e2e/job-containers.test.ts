@@ -4,8 +4,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PassThrough } from 'node:stream';
 import { importImages } from '../../src/runtime/image/import.js';
@@ -295,6 +295,28 @@ describe('job containers', { skip, timeout: 120_000 }, () => {
     assert.deepEqual(result.lines.slice(0, 2), ['init-1 stdout first', 'init-2 stdout second']);
     assert.deepEqual(result.lines.slice(2).sort(), ['a stdout main-a', 'b stdout main-b']);
     assert.equal(result.exitCode, 0);
+  });
+
+  test("an image's WORKDIR is under the sandbox in sandbox mode and the host's in bind mode (kubernetes #112885); a missing one is created, as hcsshim does", async () => {
+    const layout = join(t.dataDir, 'layout-workdir');
+    const hostDir = `/tmp/hostpod-e2e-workdir-${process.pid}/debug`;
+    await writeOciLayout(layout, {
+      layers: [{ tar: await tarLayer([{ name: 'debug/', type: 'directory' }, { name: 'debug/tool.sh', content: '#!/bin/sh\necho tool in "$(pwd)"\n', mode: 0o755 }]) }],
+      config: { config: { WorkingDir: hostDir, Entrypoint: ['/bin/sh', '-c', 'pwd; ls'] } },
+    });
+    await importImages(t.runtime.images, layout, new PassThrough(), { name: 'localhost/e2e-workdir:v1' });
+    try {
+      // 1.7: the WORKDIR is taken on the host, created empty there, and the image's files are not in it.
+      const bind = await t.run(hostPod([{ name: 'app', image: 'localhost/e2e-workdir:v1' }]), { mountMode: 'bind' });
+      assert.deepEqual(bind.lines, [`app stdout ${hostDir}`]);
+      assert.ok(existsSync(hostDir), 'the working directory is left on the host, as hcsshim leaves it');
+      // 1.6: a working directory of /debug (kubernetes #112885's) is the sandbox's debug folder, with the image's files.
+      const sandbox = await t.run(hostPod([{ name: 'app', image: 'localhost/e2e-workdir:v1', workingDir: '/debug' }]), { mountMode: 'sandbox' });
+      assert.match(sandbox.lines[0] ?? '', /^app stdout \/.+\/rootfs\/debug$/, sandbox.lines.join('\n'));
+      assert.deepEqual(sandbox.lines.slice(1), ['app stdout tool.sh']);
+    } finally {
+      rmSync(dirname(hostDir), { recursive: true, force: true });
+    }
   });
 
   test("an image's user, entrypoint and STOPSIGNAL apply; a bare name is found in the working directory (the sandbox)", async () => {

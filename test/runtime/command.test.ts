@@ -108,11 +108,27 @@ test('command: command and args, else the image Entrypoint and Cmd; no command i
 });
 
 test('working directory: workingDir, else the image, else the sandbox; relative ones are under the sandbox', () => {
-  const env = new Map<string, string>();
-  assert.equal(workingDirectory({ name: 'c' }, undefined, env, '/hpc/'), '/hpc/');
-  assert.equal(workingDirectory({ name: 'c' }, 'app', env, '/hpc/'), '/hpc/app');
-  assert.equal(workingDirectory({ name: 'c', workingDir: '/tmp' }, 'app', env, '/hpc/'), '/tmp');
-  assert.equal(workingDirectory({ name: 'c', workingDir: '$CONTAINER_SANDBOX_MOUNT_POINT/sub' }, undefined, env, '/x/rootfs/'), '/x/rootfs//sub');
+  const env = new Map<string, string>([['DIR', '/tmp']]);
+  for (const mode of ['bind', 'sandbox'] as const) {
+    assert.equal(workingDirectory({ name: 'c' }, undefined, env, '/hpc/', mode), '/hpc/');
+    assert.equal(workingDirectory({ name: 'c' }, 'app', env, '/hpc/', mode), '/hpc/app');
+    assert.equal(workingDirectory({ name: 'c', workingDir: '$CONTAINER_SANDBOX_MOUNT_POINT/sub' }, undefined, env, '/x/rootfs/', mode), '/x/rootfs//sub');
+    assert.equal(workingDirectory({ name: 'c', workingDir: '%CONTAINER_SANDBOX_MOUNT_POINT%' }, '/debug', env, '/x/rootfs/', mode), '/x/rootfs/');
+  }
+});
+
+test('working directory: an absolute path is the host\'s in bind mode (containerd 1.7) and under the sandbox in sandbox mode (1.6), as hcsshim joins it', () => {
+  const env = new Map<string, string>([['DIR', '/tmp']]);
+  // kubernetes #112885: WORKDIR /debug was C:\C\<id>\debug under 1.6 and C:\debug under 1.7.
+  assert.equal(workingDirectory({ name: 'c' }, '/debug', env, '/hpc/', 'bind'), '/debug');
+  assert.equal(workingDirectory({ name: 'c' }, '/debug', env, '/x/rootfs/', 'sandbox'), '/x/rootfs/debug');
+  assert.equal(workingDirectory({ name: 'c', workingDir: '/tmp' }, 'app', env, '/hpc/', 'bind'), '/tmp');
+  assert.equal(workingDirectory({ name: 'c', workingDir: '$(DIR)' }, undefined, env, '/x/rootfs/', 'sandbox'), '/x/rootfs/tmp');
+  // A drive letter means the root: C:\work\dir is /work/dir on the host, or under the sandbox.
+  assert.equal(workingDirectory({ name: 'c' }, 'C:\\hpc', env, '/hpc/', 'bind'), '/hpc');
+  assert.equal(workingDirectory({ name: 'c', workingDir: 'C:\\work\\dir' }, undefined, env, '/x/rootfs/', 'sandbox'), '/x/rootfs/work/dir');
+  assert.equal(workingDirectory({ name: 'c', workingDir: 'c:' }, undefined, env, '/x/rootfs/', 'sandbox'), '/x/rootfs/');
+  assert.equal(workingDirectory({ name: 'c', workingDir: 'C:/data' }, undefined, env, '/hpc/', 'bind'), '/data');
 });
 
 test('env values refer to envFrom, earlier env and service variables as the kubelet resolves them; not to the image\'s', () => {

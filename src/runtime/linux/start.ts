@@ -96,7 +96,7 @@ export async function startContainer(rt: LinuxRuntime, request: StartRequest): P
     const sandboxPath = `${sandboxDir}/`;
     const env = buildEnvironment({ account: accountEnvironment(identity), image: config.Env ?? [], pod, container, sandbox: sandboxPath, hostIP: request.hostIP ?? hostIP(), what, ...(request.api ? { api: request.api } : {}) });
     const argv = buildArgv(container, config, env, sandboxPath, what);
-    const cwd = workingDirectory(container, config.WorkingDir, env, sandboxPath);
+    const cwd = workingDirectory(container, config.WorkingDir, env, sandboxPath, request.mountMode);
 
     const links: SandboxLink[] = mounts.map((m) => ({ mountPath: m.mountPath, target: request.mountMode === 'bind' ? m.mountPath : m.source }));
     const layout = prepareSandbox(stateDir, rt.images.rootfs(image), chooseSandbox(rt.settings.sandbox, rt.dataDir), identity, links);

@@ -469,7 +469,21 @@ static const char *find_executable(const char *name, char *out, size_t outlen) {
   return NULL;
 }
 
+/* mkdir -p for a working directory that does not exist, as hcsshim makes it before starting the
+ * process; like hcsshim, hostpod leaves it in place afterwards. */
+static void make_working_directory(const char *path) {
+  char buf[PATH_MAX]; snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; ; p++) {
+    if (*p != '/' && *p) continue;
+    char c = *p; *p = 0;
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST) fail("working directory %s: create %s: %s", path, buf, strerror(errno));
+    if (!c) break;
+    *p = c;
+  }
+}
+
 static void become_workload(void) {
+  if (spec.cwd && spec.cwd[0] == '/' && access(spec.cwd, F_OK) < 0 && errno == ENOENT) make_working_directory(spec.cwd);
   if (setgroups((size_t)spec.ngroups, spec.groups) < 0) fail("setgroups: %s", strerror(errno));
   if (setgid(spec.gid) < 0) fail("setgid %u: %s", (unsigned)spec.gid, strerror(errno));
   if (setuid(spec.uid) < 0) fail("setuid %u: %s", (unsigned)spec.uid, strerror(errno));
