@@ -34,7 +34,7 @@ export async function lintFiles(paths: string[], flags: LintFlags, io: CommandIO
     })
     : undefined;
   try {
-    const rendered = await renderPaths(paths);
+    const rendered = await renderPaths(paths, process.env, [...flags.values.flatMap((f) => ['--values', f]), ...flags.set.flatMap((v) => ['--set', v])]);
     try {
       return await lintWith(rendered.paths, flags, io, server, rendered.origin, paths);
     } finally {

@@ -20,6 +20,10 @@ export interface LintFlags {
   server?: boolean;
   kubeconfig?: string;
   context?: string;
+  /** Values files for `helm template` (-f), in order. */
+  values: string[];
+  /** `helm template --set` assignments, in order. */
+  set: string[];
 }
 
 function parsePodSecurity(value: string): LevelVersion {
@@ -47,6 +51,7 @@ function parseBoolean(value: string): boolean {
 }
 
 const parseList = (value: string): string[] => value.split(',').filter((v) => v !== '');
+const repeat = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** Adds the lint command to `program`; its action sets `exit.code`. */
 export function lintCommand(io: CommandIO, exit: { code: number }): Command {
@@ -61,6 +66,8 @@ export function lintCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('-R, --recursive', 'also read the subdirectories of directories'))
     .addOption(new Option('--exempt-namespaces <ns,...>', 'namespaces exempt from Pod Security').argParser(parseList).default([]))
     .addOption(new Option('--exempt-runtime-classes <name,...>', 'runtime classes exempt from Pod Security').argParser(parseList).default([]))
+    .addOption(new Option('--values <file>', 'for Helm charts: a values file helm template reads (repeatable, later ones win)').argParser(repeat).default([]))
+    .addOption(new Option('--set <key=value>', 'for Helm charts: a value helm template sets, as helm --set (repeatable)').argParser(repeat).default([]))
     .addOption(new Option('--server', "also ask a cluster: each object's server-side dry run, as kubectl apply --dry-run=server, its verdict printed beside hostpod's"))
     .addOption(new Option('--kubeconfig <file>', 'with --server: the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'))
     .addOption(new Option('--context <name>', "with --server: the kubeconfig's context (default: its current context)"))

@@ -30,10 +30,11 @@ export interface RenderedPaths {
 
 /**
  * Renders the chart and kustomization directories among `paths`; other paths pass through.
+ * `helmArgs` (--values FILE, --set K=V) go to every `helm template`.
  * @throws HostpodError ERR_HOSTPOD_NO_HELM / ERR_HOSTPOD_NO_KUBECTL when the tool is missing,
  *   ERR_HOSTPOD_RENDER when it fails (its message included)
  */
-export async function renderPaths(paths: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<RenderedPaths> {
+export async function renderPaths(paths: readonly string[], env: NodeJS.ProcessEnv = process.env, helmArgs: readonly string[] = []): Promise<RenderedPaths> {
   const rendered = new Map<string, Rendered>();
   let temp: string | undefined;
   const out: string[] = [];
@@ -45,11 +46,16 @@ export async function renderPaths(paths: readonly string[], env: NodeJS.ProcessE
         continue;
       }
       temp ??= await mkdtemp(join(tmpdir(), 'hostpod-lint-'));
-      const text = kind === 'helm' ? await run(helmBinary(env, path), ['template', path], path, 'helm template') : await run(kubectlBinary(env, path), ['kustomize', path], path, 'kubectl kustomize');
+      const text = kind === 'helm' ? await run(helmBinary(env, path), ['template', path, ...helmArgs], path, 'helm template') : await run(kubectlBinary(env, path), ['kustomize', path], path, 'kubectl kustomize');
       const file = join(temp, `${rendered.size}.yaml`);
       await writeFile(file, text);
       rendered.set(file, { dir: path, tool: kind, sources: kind === 'helm' ? helmSources(text) : [] });
       out.push(file);
+    }
+    if (helmArgs.length > 0 && ![...rendered.values()].some((r) => r.tool === 'helm')) {
+      throw new HostpodError('ERR_HOSTPOD_USAGE', `--values and --set are for Helm charts, and none of ${paths.join(', ')} is one (a directory with Chart.yaml)`, {
+        hint: 'name the chart directory among the paths, or leave --values and --set out',
+      });
     }
   } catch (error) {
     // A render that failed leaves no temporary directory behind.

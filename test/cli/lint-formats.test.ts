@@ -157,6 +157,26 @@ describe('hostpod lint of charts and kustomizations', () => {
     assert.match(result?.message.text ?? '', /spec\.hostNetwork/);
   });
 
+  test('--values and --set reach helm template, later ones winning; without a chart they are a usage error', { skip: helmReason }, async () => {
+    const chart = join(dir, 'valued');
+    await mkdir(join(chart, 'templates'), { recursive: true });
+    await writeFile(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: valued\nversion: 0.1.0\n');
+    await writeFile(join(chart, 'values.yaml'), 'hostNetwork: false\n');
+    await writeFile(join(chart, 'templates', 'pod.yaml'), INVALID_POD.replace('name: bad', 'name: {{ .Release.Name }}-pod').replace(/hostNetwork: \w+/, 'hostNetwork: {{ .Values.hostNetwork }}'));
+    const defaults = hostpod(['lint', chart], { HOSTPOD_HELM: helmBinary() });
+    assert.equal(defaults.code, 1, defaults.stdout + defaults.stderr);
+    assert.match(defaults.stdout, /spec\.hostNetwork/);
+    const values = join(dir, 'host-network.yaml');
+    await writeFile(values, 'hostNetwork: true\n');
+    const valued = hostpod(['lint', '--values', values, chart], { HOSTPOD_HELM: helmBinary() });
+    assert.doesNotMatch(valued.stdout, /spec\.hostNetwork/, valued.stdout);
+    const overridden = hostpod(['lint', '--values', values, '--set', 'hostNetwork=false', chart], { HOSTPOD_HELM: helmBinary() });
+    assert.match(overridden.stdout, /spec\.hostNetwork/, overridden.stdout);
+    const noChart = hostpod(['lint', '--set', 'a=b', join(dir, 'host-network.yaml')]);
+    assert.equal(noChart.code, 2, noChart.stderr);
+    assert.match(noChart.stderr, /--values and --set are for Helm charts, and none of .*host-network\.yaml is one/);
+  });
+
   test('a chart without helm is an error that says how to get it, exit 2; a chart helm refuses is helm\'s message', async () => {
     const r = hostpod(['lint', 'examples/helm/hostprocess-agent'], { PATH: '/nonexistent' });
     assert.equal(r.code, 2);
