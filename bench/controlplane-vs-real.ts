@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { mapLimit } from '../test/support/differential/api-target.js';
 import { startUp, type UpProcess } from '../test/support/hostpod-up.js';
@@ -36,7 +37,7 @@ const SETTLE_MS = Number(process.env['BENCH_SETTLE_MS'] ?? 15_000);
 const NAMESPACES = 10;
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
-interface Answer { status: number; body: string }
+interface Answer { status: number; body: string; encoding?: string }
 interface Plane {
   name: string;
   server: string;
@@ -60,7 +61,12 @@ function call(plane: Plane, method: string, path: string, body?: unknown, header
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const encoding = res.headers['content-encoding'];
+        const raw = Buffer.concat(chunks);
+        // kubectl (Go's transport) asks for gzip and unpacks it: so does the list here.
+        resolve({ status: res.statusCode ?? 0, body: (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'), ...(encoding ? { encoding } : {}) });
+      });
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`${plane.name}: ${method} ${path} timed out`)));
@@ -198,13 +204,17 @@ async function createPods(plane: Plane, from: number, to: number): Promise<numbe
   return performance.now() - started;
 }
 
-/** What `kubectl get pods -A` asks: the Table list in pages of 500; the whole list's time (ms). */
-async function getPodsAll(plane: Plane, expected: number): Promise<number> {
+/**
+ * What `kubectl get pods -A` asks: the Table list in pages of 500, accepting gzip as kubectl's
+ * transport does (or not, with `gzip` false); the whole list's time (ms), unpacking included.
+ */
+async function getPodsAll(plane: Plane, expected: number, gzip: boolean, encodings?: Set<string>): Promise<number> {
   const started = performance.now();
   let rows = 0;
   let token = '';
   do {
-    const answer = await must(plane, [200], 'GET', `/api/v1/pods?limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`, undefined, { Accept: TABLE });
+    const answer = await must(plane, [200], 'GET', `/api/v1/pods?limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`, undefined, { Accept: TABLE, ...(gzip ? { 'Accept-Encoding': 'gzip' } : {}) });
+    encodings?.add(answer.encoding ?? 'identity');
     const table = JSON.parse(answer.body) as { rows: unknown[]; metadata: { continue?: string } };
     rows += table.rows.length;
     token = table.metadata.continue ?? '';
@@ -266,7 +276,7 @@ async function watchLatency(plane: Plane, count: number, round: string): Promise
   return latencies;
 }
 
-interface AtCount { createMs: number; memory: Memory; lists: number[]; watch: number[] }
+interface AtCount { createMs: number; memory: Memory; lists: number[]; plainLists: number[]; watch: number[] }
 interface Figures { idle: Memory; counts: Map<number, AtCount> }
 
 const benchStarted = performance.now();
@@ -276,6 +286,7 @@ try {
   planes.push(await hostpodPlane());
   planes.push(await realPlane());
   const figures = new Map<Plane, Figures>();
+  const encodings = new Map<Plane, Set<string>>(planes.map((p) => [p, new Set()]));
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   for (const plane of planes) figures.set(plane, { idle: memory(plane), counts: new Map() });
   for (const plane of planes) await prepare(plane);
@@ -291,9 +302,11 @@ try {
     await new Promise((r) => setTimeout(r, 2000));
     // The lists alternate between the two, so a change in the machine's load falls on both.
     const lists = new Map<Plane, number[]>(planes.map((p) => [p, []]));
-    for (const plane of planes) await getPodsAll(plane, count); // warm-up
+    const plainLists = new Map<Plane, number[]>(planes.map((p) => [p, []]));
+    for (const plane of planes) await getPodsAll(plane, count, true); // warm-up
     for (let run = 0; run < LISTS; run++) {
-      for (const plane of planes) lists.get(plane)!.push(await getPodsAll(plane, count));
+      for (const plane of planes) lists.get(plane)!.push(await getPodsAll(plane, count, true, encodings.get(plane)));
+      for (const plane of planes) plainLists.get(plane)!.push(await getPodsAll(plane, count, false));
     }
     const watch = new Map<Plane, number[]>();
     for (const plane of planes) watch.set(plane, await watchLatency(plane, count, String(count)));
@@ -301,7 +314,7 @@ try {
     // Go's collector returns memory on its own schedule).
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     for (const plane of planes) {
-      figures.get(plane)!.counts.set(count, { createMs: createMs.get(plane)!, memory: memory(plane), lists: lists.get(plane)!, watch: watch.get(plane)! });
+      figures.get(plane)!.counts.set(count, { createMs: createMs.get(plane)!, memory: memory(plane), lists: lists.get(plane)!, plainLists: plainLists.get(plane)!, watch: watch.get(plane)! });
     }
   }
 
@@ -320,6 +333,7 @@ try {
     out.push(row(`RSS, ${count} pods`, h.memory.rssMiB, r.memory.rssMiB, 'MiB', 0.3));
     out.push(row(`get pods -A, ${count} pods, p50`, percentile(h.lists, 50), percentile(r.lists, 50), 'ms', 1));
     out.push(row(`get pods -A, ${count} pods, p90`, percentile(h.lists, 90), percentile(r.lists, 90), 'ms', 1));
+    out.push(row(`  the same without gzip, p50`, percentile(h.plainLists, 50), percentile(r.plainLists, 50), 'ms', undefined));
   }
   const first = COUNTS[0]!;
   out.push(row(`watch latency, ${first} pods, p50`, percentile(hostpod.counts.get(first)!.watch, 50), percentile(real.counts.get(first)!.watch, 50), 'ms', 1, 2));
@@ -332,11 +346,13 @@ try {
     out.push(row(`RSS, ${count} pods`, h.memory.rssMiB, r.memory.rssMiB, 'MiB', undefined));
     out.push(row(`PSS, ${count} pods`, h.memory.pssMiB, r.memory.pssMiB, 'MiB', undefined));
     out.push(row(`get pods -A, ${count} pods, p50`, percentile(h.lists, 50), percentile(r.lists, 50), 'ms', undefined));
+    out.push(row(`get pods -A without gzip, ${count} pods, p50`, percentile(h.plainLists, 50), percentile(r.plainLists, 50), 'ms', undefined));
     out.push(row(`watch latency, ${count} pods, p99`, percentile(h.watch, 99), percentile(r.watch, 99), 'ms', undefined, 2));
     const from = COUNTS[COUNTS.indexOf(count) - 1] ?? 0;
     out.push(row(`creating pods ${from + 1}-${count}, per pod`, h.createMs / (count - from), r.createMs / (count - from), 'ms', undefined, 2));
   }
   out.push('');
+  out.push(`list encodings answered with gzip accepted: hostpod ${[...encodings.get(planes[0]!)!].join(', ')}; real ${[...encodings.get(planes[1]!)!].join(', ')}`);
   out.push(`idle RSS by process (MiB): hostpod ${hostpod.idle.parts}; real ${real.idle.parts}`);
   const last = COUNTS[COUNTS.length - 1]!;
   out.push(`RSS by process at ${last} pods (MiB): hostpod ${hostpod.counts.get(last)!.memory.parts}; real ${real.counts.get(last)!.memory.parts}`);
