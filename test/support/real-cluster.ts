@@ -32,6 +32,8 @@ export interface RealCluster {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }>;
   /** The last lines a component logged, for a failure's message. */
   logTail(component: Component, lines?: number): string;
+  /** The process id of each running component (for a bench's memory figures). */
+  pids(): Map<Component, number>;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,12 @@ export interface RealClusterOptions {
    * Service's cluster IP (no kube-proxy here): what metrics-server's `metrics.k8s.io` needs.
    */
   aggregator?: boolean;
+  /**
+   * Whether etcd syncs its writes to disk, as a deployed etcd does (default false: a test's etcd
+   * need not survive a power cut). A bench comparing write latency with hostpod's store, which
+   * syncs, turns it on.
+   */
+  etcdFsync?: boolean;
 }
 
 /** A free TCP port on `host`. */
@@ -118,6 +126,9 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
       return '';
     }
   };
+  const pids = (): Map<Component, number> => new Map([...processes]
+    .filter(([, child]) => child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+    .map(([component, child]) => [component, child.pid!]));
   const stop = async (): Promise<void> => {
     // etcd last: a kube-apiserver whose etcd is gone retries it through its shutdown and is only
     // ended by the SIGKILL 10 s later.
@@ -156,8 +167,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
       '--listen-client-urls', `http://127.0.0.1:${etcdClient}`, '--advertise-client-urls', `http://127.0.0.1:${etcdClient}`,
       '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
       '--initial-cluster', `hostpod-test=http://127.0.0.1:${etcdPeer}`, '--log-level', 'warn',
-      // A test's etcd need not survive a power cut.
-      '--unsafe-no-fsync',
+      ...(options.etcdFsync ? [] : ['--unsafe-no-fsync']),
     ]);
     await until('etcd', () => new Promise<true | undefined>((resolve, reject) => {
       httpRequest(`http://127.0.0.1:${etcdClient}/health`, (res) => {
@@ -214,7 +224,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
 
     if (options.controllers === false) {
       return {
-        server, files, kubeconfig: p.admin, bootstrapToken: `${id}.${secret}`, startedInMs: Date.now() - started, call, logTail, stop,
+        server, files, kubeconfig: p.admin, bootstrapToken: `${id}.${secret}`, startedInMs: Date.now() - started, call, logTail, pids, stop,
         ...(options.auditNodes ? { auditLog } : {}),
       };
     }
@@ -230,7 +240,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     // Ready when the controllers run: the service-account controller has made default/default.
     await until('kube-controller-manager', async () => ((await call('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200 ? true : undefined), 60_000, dead);
     return {
-      server, files, kubeconfig: p.admin, bootstrapToken: `${id}.${secret}`, startedInMs: Date.now() - started, call, logTail, stop,
+      server, files, kubeconfig: p.admin, bootstrapToken: `${id}.${secret}`, startedInMs: Date.now() - started, call, logTail, pids, stop,
       ...(options.auditNodes ? { auditLog } : {}),
     };
   } catch (error) {
