@@ -4,7 +4,8 @@
  *  - `kubectl apply` of one HostProcess pod to its `Running` status (image present), p50 and p99
  *    over 20 pods; target p50 1 s, beside the Kubernetes pod-startup SLO of 5 s at p99;
  *  - a DaemonSet-driven 110 pods (the node's pod capacity) all Running: since one node runs one
- *    pod of a DaemonSet, 110 DaemonSets of one pod each;
+ *    pod of a DaemonSet, 110 DaemonSets of one pod each; target 2 s, with the part kubectl's own
+ *    apply of the 110 objects takes;
  *  - RSS of the hostpod process with 110 pods running, against 150 MiB, and of the container
  *    monitors (each one's RSS) against 2 MiB per monitor.
  * Needs root (it runs containers). Each figure is printed beside its target, with the ratio
@@ -100,6 +101,7 @@ const fleetRunning = watchRunning(names, 'fleet');
 await new Promise((r) => setTimeout(r, 300));
 const fleetBegun = performance.now();
 await kubectl('apply', '-f', join(dir, 'fleet.json'));
+const fleetApplied = (performance.now() - fleetBegun) / 1000;
 const fleetTimes = await fleetRunning;
 const fleetSeconds = (Math.max(...fleetTimes.values()) - fleetBegun) / 1000;
 
@@ -122,6 +124,7 @@ const row = (what: string, value: string, target: string, ratio: number) => `| $
 console.log(`| ${'node agent (hostpod up, own process)'.padEnd(58)} | ${'value'.padStart(10)} | ${'target'.padStart(9)} | ratio |`);
 console.log(row('kubectl apply -> Running, one pod, image present (p50)', `${percentile(startTimes, 50).toFixed(0)} ms`, '1000 ms', percentile(startTimes, 50) / 1000));
 console.log(row('kubectl apply -> Running, one pod, image present (p99)', `${percentile(startTimes, 99).toFixed(0)} ms`, '5000 ms', percentile(startTimes, 99) / 5000));
-console.log(row('110 DaemonSet pods, apply -> all Running', `${fleetSeconds.toFixed(1)} s`, '-', NaN));
+console.log(row('110 DaemonSet pods, apply -> all Running', `${fleetSeconds.toFixed(2)} s`, '2 s', fleetSeconds / 2));
+console.log(row('  of which kubectl apply of the 110 DaemonSets', `${fleetApplied.toFixed(2)} s`, '-', NaN));
 console.log(row(`RSS of hostpod up (control plane + agent), ${monitors.length} pods`, `${hostpodRss.toFixed(1)} MiB`, '150 MiB', hostpodRss / 150));
 console.log(row('RSS per container monitor (mean)', `${perMonitor.toFixed(2)} MiB`, '2 MiB', perMonitor / 2));
