@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +16,17 @@ import { removeAllContainers, startUp, type UpProcess } from '../support/hostpod
 import { rootSkip } from '../support/runtime.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
+
+/** The processes whose cgroup is the container's (its id names the cgroup). */
+function inCgroupOf(containerId: string): number[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(containerId);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
 const GROUP = 'hpc-localgroup';
 const skip = rootSkip() || kubectlSkip('1.27') || kubectlSkip('1.33');
 
@@ -68,11 +79,15 @@ describe('the walkthrough against hostpod up', { skip, timeout: 300_000 }, () =>
 
       const described = await step(k, 'describe', 'pod', pod, '--namespace', 'kube-system');
       for (const reason of ['Scheduled', 'Pulled', 'Created', 'Started']) assert.match(described, new RegExp(`Normal\\s+${reason}\\s`), `describe shows the ${reason} event`);
-      assert.match(described, /Container ID:\s+hostpod:\/\/[0-9a-f]{64}/);
+      const containerId = /Container ID:\s+hostpod:\/\/([0-9a-f]{64})/.exec(described)?.[1];
+      assert.ok(containerId, described);
+      // This container's own processes (another suite may run the same example at the same time).
+      const workload = inCgroupOf(containerId);
+      assert.ok(workload.length > 0, `no process in container ${containerId}'s cgroup`);
 
       await step(k, 'delete', '-f', join(EXAMPLES, 'hostprocess.yaml'));
       await eventually(async () => ((await k('get', 'pods', '--namespace', 'kube-system', '-o', 'name')).stdout.trim() === '' ? true : undefined), 30_000, 'the pod to be gone');
-      await eventually(() => (execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes('sleep 2147483') ? undefined : true), 10_000, 'the workload to be stopped');
+      await eventually(() => (workload.some((pid) => existsSync(`/proc/${pid}`)) ? undefined : true), 10_000, 'the workload to be stopped');
       t.diagnostic(transcript.join('\n'));
     });
   }
