@@ -25,7 +25,7 @@ if (process.getuid?.() !== 0) {
 }
 const dir = mkdtempSync(join(tmpdir(), 'hostpod-bench-node-'));
 const bin = join(import.meta.dirname, '..', 'bin', 'hostpod.js');
-const up = spawn(process.execPath, [bin, 'up', '--data-dir', dir, '--listen', '127.0.0.1:0', '--kubelet-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const up = spawn(process.execPath, [...(process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : []), bin, 'up', '--data-dir', dir, '--listen', '127.0.0.1:0', '--kubelet-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
 let log = '';
 await new Promise<void>((resolve, reject) => {
   up.stderr.on('data', (c: Buffer) => {

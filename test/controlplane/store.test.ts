@@ -46,6 +46,19 @@ describe('store', () => {
     store.close();
   });
 
+  test('store lists only the objects whose text holds every `containing` string, in pages', () => {
+    const store = fresh();
+    for (const [name, owner] of [['a', 'uid-1'], ['b', 'uid-2'], ['c', 'uid-1'], ['d', 'uid-1']] as const) store.create(key(name), obj(name, { owner, data: { note: name === 'd' ? 'extra' : '' } }));
+    const names = (items: Record<string, unknown>[]) => items.map((i) => (i['metadata'] as { name: string }).name);
+    assert.deepEqual(names(store.list('configmaps', { containing: ['uid-1'] }).items), ['a', 'c', 'd']);
+    assert.deepEqual(names(store.list('configmaps', { containing: ['uid-1', 'extra'] }).items), ['d']);
+    assert.deepEqual(names(store.list('configmaps', { containing: ['uid-3'] }).items), []);
+    const page = store.list('configmaps', { containing: ['uid-1'], limit: 2 });
+    assert.deepEqual([names(page.items), page.more], [['a', 'c'], true]);
+    assert.deepEqual(names(store.list('configmaps', { containing: ['uid-1'], after: { namespace: 'default', name: 'c' } }).items), ['d']);
+    store.close();
+  });
+
   test('store replays changes after a revision, then delivers new ones in order', () => {
     const store = fresh();
     store.create(key('a'), obj('a'));

@@ -51,6 +51,11 @@ export interface ListQuery {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  /**
+   * For the controllers, not from requests: a text each listed object's stored JSON holds (an
+   * owner's uid), so that the store parses only those (see the store's `containing`).
+   */
+  containing?: string;
 }
 
 export interface Listed {
@@ -106,9 +111,10 @@ export class ObjectApi {
     const limit = query.limit && query.limit > 0 ? query.limit : 0;
     const items: Obj[] = [];
     const revision = this.store.revision;
+    const containing = [...(query.containing ? [query.containing] : []), ...verbatimTexts(filter)];
     // Selection happens after reading, so read in pages until the page is full.
     for (;;) {
-      const page = this.store.list(resource, { namespace: filter.namespace, ...(after ? { after } : {}), limit: limit > 0 ? Math.max(limit, 100) : 0 });
+      const page = this.store.list(resource, { namespace: filter.namespace, ...(after ? { after } : {}), limit: limit > 0 ? Math.max(limit, 100) : 0, containing });
       for (const item of page.items) {
         after = { namespace: metaOf(item).namespace ?? '', name: metaOf(item).name ?? '' };
         if (!this.matches(info, filter, item)) continue;
@@ -406,4 +412,13 @@ function unchanged(object: Obj, current: Obj): boolean {
 /** The namespace part of a key: '' for cluster-scoped resources. */
 function scoped(info: ResourceDefinition, namespace: string): string {
   return info.namespaced ? namespace : '';
+}
+
+/**
+ * Texts any object the filter selects holds verbatim in its stored JSON: the value of each label
+ * requirement `key=value` (label values are letters, digits, `-`, `_` and `.`, which JSON never
+ * escapes). Field values are left out: some fields have defaults that the stored text lacks.
+ */
+function verbatimTexts(filter: Filter): string[] {
+  return filter.labels.flatMap((r) => (r.op === 'in' && r.values.length === 1 && /^[A-Za-z0-9._-]+$/.test(r.values[0]!) ? [r.values[0]!] : []));
 }

@@ -26,7 +26,7 @@ export function syncHistory(api: ObjectApi, ds: Obj, hash: string, selector: Lab
   const namespace = meta.namespace ?? '';
   const controllerRef = { apiVersion: 'apps/v1', kind: 'DaemonSet', name: meta.name ?? '', uid: meta.uid ?? '', controller: true, blockOwnerDeletion: true };
   const owned: Obj[] = [];
-  for (const revision of api.list(revisions, namespace).items) {
+  for (const revision of candidates(api, ds, revisions, namespace, selector)) {
     const refs = metaOf(revision).ownerReferences ?? [];
     if (refs.some((ref) => ref.controller && ref.uid === meta.uid)) owned.push(revision);
     // As ClaimControllerRevisions: an orphan the selector matches is adopted (the history of a
@@ -96,4 +96,20 @@ function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sorted((value as Obj)[key])]));
+}
+
+/**
+ * The revisions `ds` may own, in name order: those whose text holds its uid (its own) and those
+ * its selector's `key=value` requirements could match (orphans to adopt), each read once; with
+ * no such requirement, all. Only these are parsed, not the whole namespace's history.
+ */
+function candidates(api: ObjectApi, ds: Obj, revisions: ReturnType<typeof resource>, namespace: string, selector: LabelSelector): Obj[] {
+  const uid = metaOf(ds).uid;
+  const equalities = selector.flatMap((r) => (r.op === 'in' && r.values.length === 1 ? [`${r.key}=${r.values[0]!}`] : []));
+  if (!uid || equalities.length === 0) return api.list(revisions, namespace).items;
+  const byName = new Map<string, Obj>();
+  for (const list of [api.list(revisions, namespace, { containing: uid }), api.list(revisions, namespace, { labelSelector: equalities.join(',') })]) {
+    for (const revision of list.items) byName.set(metaOf(revision).name ?? '', revision);
+  }
+  return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, revision]) => revision);
 }

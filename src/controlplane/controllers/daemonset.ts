@@ -77,7 +77,7 @@ export class DaemonSetController implements Controller {
     const generation = metaOf(ds).generation ?? 1;
     const selector = selectorFromObject(spec.selector);
     const pods = resource('pods');
-    const owned = api.list(pods, namespace).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
+    const owned = api.list(pods, namespace, ownedBy(ds)).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
     syncHistory(api, ds, hash, selector, owned);
     const nodes = api.list(resource('nodes'), '').items;
     const now = api.now();
@@ -116,7 +116,7 @@ export class DaemonSetController implements Controller {
 
     // Rolling update: replace old-template pods, keeping at most maxUnavailable unavailable.
     const strategy = spec.updateStrategy?.type ?? 'RollingUpdate';
-    const current = api.list(pods, namespace).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
+    const current = api.list(pods, namespace, ownedBy(ds)).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
     const minReady = spec.minReadySeconds ?? 0;
     if (strategy === 'RollingUpdate' && surge > 0) {
       createFailure ??= this.#surge(ds, template, hash, generation, eligible, current, surge, minReady, now);
@@ -342,3 +342,8 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
 }
 
+/** A list query for the objects `owner` may control: only those whose text holds its uid are parsed. */
+function ownedBy(owner: Obj): { containing?: string } {
+  const uid = metaOf(owner).uid;
+  return uid ? { containing: uid } : {};
+}

@@ -33,6 +33,12 @@ export interface ListOptions {
   after?: { namespace: string; name: string };
   /** At most this many objects (0 or undefined: all). */
   limit?: number;
+  /**
+   * Only objects whose stored JSON text contains each of these strings: a prefilter that SQLite
+   * applies before any row is parsed, for callers that know a text their objects must hold (an
+   * owner's uid, a label's value). It may let through objects that do not match otherwise.
+   */
+  containing?: readonly string[];
 }
 
 export interface ListResult {
@@ -133,6 +139,10 @@ export class Store {
     if (options.after) {
       where.push('(namespace, name) > (?, ?)');
       params.push(options.after.namespace, options.after.name);
+    }
+    for (const text of options.containing ?? []) {
+      where.push('instr(value, ?) > 0');
+      params.push(text);
     }
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
     const sql = `SELECT value FROM objects WHERE ${where.join(' AND ')} ORDER BY namespace, name${limit ? ' LIMIT ?' : ''}`;
