@@ -51,8 +51,11 @@ export interface KubeletNodeOptions {
 const CGROUP_HIERARCHIES = ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'systemd', 'hugetlb', 'net_cls', 'net_prio', 'perf_event', 'rdma', 'misc', 'unified'];
 const SHIM_SOCKETS = '/run/containerd/s';
 const POD_LOG_LINKS = '/var/log/containers';
+const DEVICE_PLUGINS_PARENT = '/var/lib/kubelet';
+/** What the kubelet writes in its device plugin directory, which its --root-dir does not move. */
+const DEVICE_PLUGIN_FILES = ['kubelet.sock', 'kubelet_internal_checkpoint'];
 /** The directories outside the node's own that containerd 1.6 and the kubelet make. */
-const FIXED_DIRS = ['/run/containerd', POD_LOG_LINKS, '/var/lib/kubelet'];
+const FIXED_DIRS = ['/run/containerd', POD_LOG_LINKS, DEVICE_PLUGINS_PARENT];
 
 function containerdConfig(dir: string): string {
   // containerd 1.6's config, version 2: nothing at its system paths (/var/lib/containerd,
@@ -200,6 +203,17 @@ function makeCgroupTree(root: string): void {
   }
 }
 
+/** Removes `dir` and the directories under it that are (or become) empty, deepest first. */
+function removeEmptyTree(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeEmptyTree(join(dir, entry.name));
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty: another program's files
+  }
+}
+
 /** Removes the (emptied) cgroup subtree `root` from every hierarchy, deepest first. */
 function removeCgroupTree(root: string): void {
   const remove = (dir: string): void => {
@@ -318,8 +332,11 @@ export async function joinKubeletNode(cluster: RealCluster, options: KubeletNode
         }
       }
     }
-    rmSync('/var/lib/kubelet/device-plugins/kubelet.sock', { force: true });
-    for (const fixed of madeHere) rmSync(fixed, { recursive: true, force: true });
+    if (madeHere.includes(DEVICE_PLUGINS_PARENT)) {
+      for (const file of DEVICE_PLUGIN_FILES) rmSync(join(DEVICE_PLUGINS_PARENT, 'device-plugins', file), { force: true });
+    }
+    // Only emptied directories go: whatever another program put there meanwhile stays.
+    for (const fixed of madeHere) removeEmptyTree(fixed);
     unmountUnder(dir);
     removeCgroupTree(cgroupRoot);
     rmSync(dir, { recursive: true, force: true });
