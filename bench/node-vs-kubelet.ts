@@ -224,11 +224,15 @@ try {
     kubelet: { kubelet: [kubeletNode.kubelet.pid!], containerd: [kubeletNode.containerd.pid!], 'containerd shims': kubeletNode.shimPids() },
   };
   const sum = (pids: number[], key: 'pss' | 'rss'): number => pids.reduce((total, pid) => total + memoryKiB(pid)[key], 0) / 1024;
+  // Each group's PSS and RSS (MiB), read once: the totals and the breakdown are the same moment.
+  const groupMemory = Object.fromEntries(KINDS.map((kind) => [kind, Object.fromEntries(Object.entries(groups[kind]).map(([what, pids]) => [what, { pss: sum(pids, 'pss'), rss: sum(pids, 'rss') }]))])) as Record<Kind, Record<string, { pss: number; rss: number }>>;
   const memory = {} as Record<Kind, { pss: number; rss: number }>;
   for (const kind of KINDS) {
-    const pids = Object.values(groups[kind]).flat();
-    memory[kind] = { pss: sum(pids, 'pss'), rss: sum(pids, 'rss') };
+    const parts = Object.values(groupMemory[kind]);
+    memory[kind] = { pss: parts.reduce((t, m) => t + m.pss, 0), rss: parts.reduce((t, m) => t + m.rss, 0) };
   }
+  const pauses = kubeletNode.pausePids();
+  const pauseMemory = sum(pauses, 'pss');
   const before = Object.fromEntries(KINDS.map((kind) => [kind, Object.values(groups[kind]).flat().reduce((t, pid) => t + cpuTicks(pid), 0)])) as Record<Kind, number>;
   const idleStarted = performance.now();
   await new Promise((r) => setTimeout(r, IDLE_MS));
@@ -258,8 +262,9 @@ try {
   out(row(`idle CPU at ${FLEET} pods, utime+stime per minute`, cpuMsPerMinute.hostpod, cpuMsPerMinute.kubelet, 'ms', 0));
   out('');
   for (const kind of KINDS) {
-    out(`${kind} node-side processes: ${Object.entries(groups[kind]).map(([what, pids]) => `${what} ${pids.length} (PSS ${sum(pids, 'pss').toFixed(1)} MiB)`).join(', ')}`);
+    out(`${kind} node-side processes: ${Object.entries(groups[kind]).map(([what, pids]) => `${what} ${pids.length} (PSS ${groupMemory[kind][what]!.pss.toFixed(1)} MiB)`).join(', ')}`);
   }
+  out(`not counted: the kubelet node's ${pauses.length} pause containers (PSS ${pauseMemory.toFixed(1)} MiB), and either node's workloads`);
   for (const kind of KINDS) out(`${kind} apply -> Running (ms): ${single[kind].map((ms) => ms.toFixed(0)).join(' ')}`);
 } finally {
   for (const watch of watches) watch.close();

@@ -6,7 +6,7 @@
  *  - the workload image: Debian's static busybox, enough to chroot into the host and run its shell.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNTIME_PROGRAMS, kubeletBinDir } from './kubelet-binaries.js';
 import { tarLayer, writeOciLayout, type LayerEntry } from './oci-layout.js';
@@ -26,7 +26,7 @@ async function writeArchive(file: string, name: string, entries: LayerEntry[], c
   for (const manifest of index.manifests) manifest.annotations = { ...manifest.annotations, 'io.containerd.image.name': name };
   writeFileSync(indexFile, JSON.stringify(index));
   execFileSync('tar', ['-C', layout, '-cf', file, '.']);
-  execFileSync('rm', ['-rf', layout]);
+  rmSync(layout, { recursive: true, force: true });
 }
 
 /** Builds both images under `dir`; resolves with the archives' paths. */

@@ -32,6 +32,8 @@ export interface KubeletNode {
   containerd: ChildProcess;
   /** The containerd shims' process ids now (one per pod sandbox in containerd 1.6). */
   shimPids(): number[];
+  /** The pod sandboxes' pause processes now (one per pod). */
+  pausePids(): number[];
   /** The last lines the kubelet (or containerd) logged, for a failure's message. */
   logTail(component: 'kubelet' | 'containerd', lines?: number): string;
   /** Stops the kubelet and containerd, and removes the pods, shims, mounts, cgroups and files. */
@@ -383,5 +385,12 @@ export async function joinKubeletNode(cluster: RealCluster, options: KubeletNode
     name: options.name, dir, cgroupRoot,
     kubelet: processes.kubelet!, containerd: processes.containerd!,
     shimPids, logTail, stop,
+    pausePids: () => cgroupPids(cgroupRoot).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === '/pause\0';
+      } catch {
+        return false;
+      }
+    }),
   };
 }
