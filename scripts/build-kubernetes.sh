@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes control plane the tests use as their peer and oracle, from the Go
-# module proxy: kube-apiserver, kube-controller-manager and kube-scheduler from k8s.io/kubernetes,
+# module proxy: kube-apiserver, kube-controller-manager and kube-scheduler from k8s.io/kubernetes
+# (at the release lib/kubernetes-module.sh pins, shared with build-kubelet.sh),
 # and etcd from go.etcd.io/etcd/server/v3, at the pinned versions below. The binaries go to a
 # cache outside the repository, once per version:
 #
@@ -9,8 +10,8 @@
 # Run again, it does nothing while the binaries of the pinned versions are there. Nothing it builds
 # is committed. Prints the directory of the binaries on its last line.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/kubernetes-module.sh"
 
-KUBERNETES_VERSION="${HOSTPOD_KUBERNETES_VERSION:-1.36.3}"
 ETCD_VERSION="${HOSTPOD_ETCD_VERSION:-3.6.8}"
 CACHE="${HOSTPOD_KUBE_CACHE:-/var/cache/hostpod/kubernetes}"
 OUT="$CACHE/v$KUBERNETES_VERSION-etcd$ETCD_VERSION"
@@ -25,36 +26,15 @@ fi
 command -v go >/dev/null || { echo "build-kubernetes: no go command: install Go 1.26 or newer" >&2; exit 1; }
 mkdir -p "$BIN" "$OUT/src/kubernetes" "$OUT/src/etcd"
 export GOFLAGS="-mod=mod -buildvcs=false"
-minor="${KUBERNETES_VERSION#*.}"; minor="${minor%%.*}"
 
-# k8s.io/kubernetes replaces its k8s.io/* staging modules with local paths, so the module that
-# builds it restates each of them at the same release (v0.<minor>.<patch>).
 echo "build-kubernetes: kubernetes v$KUBERNETES_VERSION" >&2
-kubernetes_mod="$(cd "$OUT/src/kubernetes" && go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')"
-[ -f "$kubernetes_mod" ] || { echo "build-kubernetes: the Go module proxy did not serve k8s.io/kubernetes@v$KUBERNETES_VERSION" >&2; exit 1; }
-{
-  printf 'module hostpod.local/kubernetes-build\n\ngo 1.26\n\nrequire k8s.io/kubernetes v%s\n\nreplace (\n' "$KUBERNETES_VERSION"
-  awk '/=> \.\/staging\// { print $1 }' "$kubernetes_mod" | while read -r module; do
-    printf '\t%s => %s v0.%s\n' "$module" "$module" "${KUBERNETES_VERSION#*.}"
-  done
-  printf ')\n'
-} > "$OUT/src/kubernetes/go.mod"
-printf '//go:build tools\n\npackage tools\n\nimport (\n' > "$OUT/src/kubernetes/tools.go"
-for c in "${COMPONENTS[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$c" >> "$OUT/src/kubernetes/tools.go"; done
-printf ')\n' >> "$OUT/src/kubernetes/tools.go"
-
-# The version the binaries report, as Kubernetes' own build (hack/lib/version.sh) stamps it.
-version_flags=""
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  version_flags+=" -X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-  version_flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-done
+kubernetes_build_module "$OUT/src/kubernetes" "${COMPONENTS[@]}"
 (
   cd "$OUT/src/kubernetes"
   go mod tidy
   packages=()
   for c in "${COMPONENTS[@]}"; do packages+=("k8s.io/kubernetes/cmd/$c"); done
-  go build -trimpath -ldflags "-s -w$version_flags" -o "$BIN/" "${packages[@]}"
+  go build -trimpath -ldflags "-s -w$(kubernetes_version_flags)" -o "$BIN/" "${packages[@]}"
 )
 
 echo "build-kubernetes: etcd v$ETCD_VERSION" >&2
