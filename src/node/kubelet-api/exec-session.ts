@@ -84,6 +84,28 @@ export async function runCommand(exec: ExecRequest, run: (streams: ExecStreams) 
   return status;
 }
 
+/**
+ * A session's terminal sizes, as the client sends them. The last one is kept and given to a
+ * listener that comes later: the first size arrives soon after the start, often before the
+ * command's side is ready to listen (an attach connects to the container's monitor first).
+ */
+export class TerminalSizes {
+  readonly #listeners: ((size: TerminalSize) => void)[] = [];
+  #last: TerminalSize | undefined;
+
+  /** A size from the client. */
+  resized(size: TerminalSize): void {
+    this.#last = size;
+    for (const listener of this.#listeners) listener(size);
+  }
+
+  /** Hears every size from now on, starting with the last one sent before. */
+  listen(listener: (size: TerminalSize) => void): void {
+    this.#listeners.push(listener);
+    if (this.#last) listener(this.#last);
+  }
+}
+
 /** A resize message, `{"Width":120,"Height":40}`; undefined when malformed (the kubelet ignores those). */
 export function parseTerminalSize(text: string): TerminalSize | undefined {
   try {

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Writable } from 'node:stream';
-import { parseTerminalSize, runCommand, type ExecRequest, type ExecStreams, type TerminalSize } from './exec-session.js';
+import { parseTerminalSize, runCommand, TerminalSizes, type ExecRequest, type ExecStreams } from './exec-session.js';
 import { SpdyConnection, type SpdyStream } from './spdy-connection.js';
 
 /** The stream protocols spoken, best first; both send the exit status as a JSON `Status`. */
@@ -44,7 +44,7 @@ async function session(connection: SpdyConnection, exec: ExecRequest, run: (stre
     connection.destroy();
     return;
   }
-  const resizeListeners: ((size: TerminalSize) => void)[] = [];
+  const sizes = new TerminalSizes();
   const resize = streams.get('resize');
   if (resize) {
     let pending = '';
@@ -54,7 +54,7 @@ async function session(connection: SpdyConnection, exec: ExecRequest, run: (stre
       for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
         const size = parseTerminalSize(pending.slice(0, end));
         pending = pending.slice(end + 1);
-        if (size) for (const listener of resizeListeners) listener(size);
+        if (size) sizes.resized(size);
       }
     });
   }
@@ -65,7 +65,7 @@ async function session(connection: SpdyConnection, exec: ExecRequest, run: (stre
   const stderr = streams.get('stderr') && streamWriter(streams.get('stderr')!);
   const status = await runCommand(exec, run, {
     ...(stdin ? { stdin } : {}), ...(stdout ? { stdout } : {}), ...(stderr ? { stderr } : {}),
-    onResize: (listener) => resizeListeners.push(listener),
+    onResize: (listener) => sizes.listen(listener),
     onClose: (listener) => connection.on('close', listener),
   });
   await streams.get('error')!.end(Buffer.from(JSON.stringify(status)));

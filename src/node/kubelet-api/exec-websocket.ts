@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseTerminalSize, runCommand, type ExecRequest, type ExecStreams, type TerminalSize } from './exec-session.js';
+import { parseTerminalSize, runCommand, TerminalSizes, type ExecRequest, type ExecStreams } from './exec-session.js';
 
 export const WEBSOCKET_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
@@ -40,7 +40,7 @@ export class WebSocketExec {
 async function session(ws: WebSocket, exec: ExecRequest, run: (streams: ExecStreams) => Promise<number>): Promise<void> {
   const v5 = ws.protocol === 'v5.channel.k8s.io';
   const stdin = exec.stdin ? new PassThrough() : undefined;
-  const resizeListeners: ((size: TerminalSize) => void)[] = [];
+  const sizes = new TerminalSizes();
   const send = (channel: number, data: Buffer | string): void => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.isBuffer(data) ? data : Buffer.from(data)]));
   };
@@ -56,7 +56,7 @@ async function session(ws: WebSocket, exec: ExecRequest, run: (streams: ExecStre
     if (channel === STDIN) stdin?.write(payload);
     else if (channel === RESIZE) {
       const size = parseTerminalSize(payload.toString('utf8'));
-      if (size) for (const listener of resizeListeners) listener(size);
+      if (size) sizes.resized(size);
     } else if (v5 && channel === CLOSE && payload[0] === STDIN) stdin?.end();
   });
   ws.on('close', () => stdin?.end());
@@ -66,7 +66,7 @@ async function session(ws: WebSocket, exec: ExecRequest, run: (streams: ExecStre
   const stderr = exec.stderr ? channelWriter(STDERR) : undefined;
   const status = await runCommand(exec, run, {
     ...(stdin ? { stdin } : {}), ...(stdout ? { stdout } : {}), ...(stderr ? { stderr } : {}),
-    onResize: (listener) => resizeListeners.push(listener),
+    onResize: (listener) => sizes.listen(listener),
     onClose: (listener) => ws.once('close', listener),
   });
   // The close (1000) after the status tells kubectl it is over.
