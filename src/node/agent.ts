@@ -249,7 +249,7 @@ export class NodeAgent {
       worker.update(pod);
       return;
     }
-    const adopted = this.options.runtime.list().filter((c) => c.podUid === uid).map((c) => c.id);
+    const adopted = this.options.runtime.podContainers(uid);
     if (this.#idle.has(uid) || (isTerminal(pod) && adopted.length === 0)) {
       this.#idle.add(uid);
       // A finished pod with nothing on the node is deleted for good once asked.

@@ -113,6 +113,7 @@ export function nsToIso(ns: bigint | undefined): string | undefined {
 /** The containers directory and what is in it. */
 export class ContainerDirs {
   readonly root: string;
+  readonly #podUids = new Map<string, string>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, 'containers');
@@ -125,6 +126,18 @@ export class ContainerDirs {
   ids(): string[] {
     if (!existsSync(this.root)) return [];
     return readdirSync(this.root).filter((name) => /^[0-9a-f]{64}$/.test(name) && existsSync(join(this.root, name, 'container.json')));
+  }
+
+  /**
+   * The uid of the container's pod, or undefined when it has no record. Kept once read: a record
+   * is written once, before the monitor starts, and an id is never used again.
+   */
+  podUid(id: string): string | undefined {
+    const known = this.#podUids.get(id);
+    if (known !== undefined) return known;
+    const uid = readJson<ContainerRecord>(join(this.dir(id), 'container.json'))?.pod.uid;
+    if (uid !== undefined) this.#podUids.set(id, uid);
+    return uid;
   }
 
   record(id: string): ContainerRecord {

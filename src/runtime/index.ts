@@ -139,6 +139,8 @@ export interface ContainerRuntime {
   list(): ContainerInfo[];
   /** The container ids, unordered and without reading their details. */
   ids(): string[];
+  /** The ids of the pod's containers (by pod uid), unordered: cheap, reading no container's state. */
+  podContainers(podUid: string): string[];
   /** Finds a container by full id, unique id prefix, or name (the newest of that name). */
   resolve(query: string): string;
   stats(id: string): ContainerStats | undefined;

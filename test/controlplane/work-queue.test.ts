@@ -5,12 +5,37 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { retryDelayMs, WorkQueue, type SyncResult } from '../../src/controlplane/controllers/work-queue.js';
+import { DRAIN_SLICE_MS, retryDelayMs, WorkQueue, type SyncResult } from '../../src/controlplane/controllers/work-queue.js';
 
 const quiet = (): void => undefined;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('work queue', () => {
+  test('work queue syncs many keys in turns of a few milliseconds, letting other work run between them, each key once and in order', async () => {
+    const synced: string[] = [];
+    const busy = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) { /* a sync's work */ }
+    };
+    const queue = new WorkQueue('test', (key): SyncResult => {
+      synced.push(key);
+      busy(2);
+    }, quiet);
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    for (const key of keys) queue.add(key);
+    // A timer due now runs at the next turn: between two turns of the queue, not after all 40 syncs.
+    let seenAt = -1;
+    setTimeout(() => (seenAt = synced.length), 0);
+    queue.add('k0');
+    await sleep(40 * 2 + 200);
+    assert.deepEqual(synced, keys);
+    assert.ok(seenAt > 0 && seenAt < keys.length, `a timer ran between turns (after ${seenAt} of ${keys.length} syncs; turns of ${DRAIN_SLICE_MS} ms)`);
+    // A key added while it waits is still synced once; one added after its sync is synced again.
+    queue.add('k39');
+    await sleep(20);
+    assert.deepEqual(synced.slice(keys.length), ['k39']);
+  });
+
   test('work queue retry delays double from 5 ms up to 1000 s', () => {
     assert.deepEqual([1, 2, 3, 4, 5, 11].map(retryDelayMs), [5, 10, 20, 40, 80, 5120]);
     assert.equal(retryDelayMs(18), 655_360);

@@ -105,10 +105,21 @@ function removeCgroupRoot(runtime: LinuxRuntime, root: string): void {
   removeCgroupDirs(root);
 }
 
-/** Removes a test's (empty) cgroup subtree root from every hierarchy. */
+/**
+ * Removes a test's (empty) cgroup subtree root from every hierarchy. The kernel may hold a
+ * cgroup busy for a moment after its last process ended and its children went (a loaded machine
+ * showed EBUSY), so a busy one is tried again for up to 5 s before the error is thrown.
+ */
 export function removeCgroupDirs(root: string): void {
   for (const dir of ['/sys/fs/cgroup', ...['memory', 'cpu', 'cpuacct', 'pids', 'freezer', 'unified'].map((c) => `/sys/fs/cgroup/${c}`)]) {
     const path = join(dir, root);
-    if (existsSync(path)) rmdirSync(path);
+    for (let waited = 0; existsSync(path); waited += 100) {
+      try {
+        rmdirSync(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || waited >= 5000) throw error;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      }
+    }
   }
 }

@@ -25,6 +25,13 @@ export function retryDelayMs(failures: number): number {
   return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(failures - 1, 30));
 }
 
+/**
+ * How long one turn of a queue's syncs may hold the event loop, which the API server, the other
+ * controllers and (in `hostpod up`) the node agent share: 110 DaemonSets synced in one turn held
+ * it for most of a second while kubectl waited.
+ */
+export const DRAIN_SLICE_MS = 10;
+
 export class WorkQueue {
   readonly #pending = new Set<string>();
   readonly #timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
@@ -92,8 +99,19 @@ export class WorkQueue {
     this.#scheduled = false;
     const keys = [...this.#pending];
     this.#pending.clear();
-    for (const key of keys) {
+    const started = performance.now();
+    for (const [i, key] of keys.entries()) {
       if (this.#stopped) return;
+      // A turn of at most DRAIN_SLICE_MS: the keys left wait for the next one, ahead of those
+      // added meanwhile, so requests (and other controllers) are served in between.
+      if (i > 0 && performance.now() - started >= DRAIN_SLICE_MS) {
+        const added = [...this.#pending];
+        this.#pending.clear();
+        for (const k of [...keys.slice(i), ...added]) this.#pending.add(k);
+        this.#scheduled = true;
+        setImmediate(() => this.#drain());
+        return;
+      }
       try {
         const result = this.sync(key);
         if (result && 'failed' in result) {

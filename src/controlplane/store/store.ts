@@ -72,6 +72,8 @@ export class Store {
   #revision: number;
   #compacted: number;
   readonly #statements;
+  /** The list statements, by their SQL: a few shapes (namespace, after, limit, how many texts), each prepared once. */
+  readonly #lists = new Map<string, Database.Statement<(string | number)[], { value: string }>>();
   readonly #space: SpaceGuard;
 
   private constructor(db: Database.Database, file: string, space: SpaceGuard) {
@@ -147,7 +149,12 @@ export class Store {
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
     const sql = `SELECT value FROM objects WHERE ${where.join(' AND ')} ORDER BY namespace, name${limit ? ' LIMIT ?' : ''}`;
     if (limit) params.push(limit + 1);
-    const rows = this.#db.prepare<(string | number)[], { value: string }>(sql).all(...params);
+    let statement = this.#lists.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare<(string | number)[], { value: string }>(sql);
+      this.#lists.set(sql, statement);
+    }
+    const rows = statement.all(...params);
     const more = limit !== undefined && rows.length > limit;
     const items = (more ? rows.slice(0, limit) : rows).map((r) => decodeStored(r.value));
     return { items, revision: this.#revision, more };

@@ -126,6 +126,10 @@ export class LinuxRuntime implements ContainerRuntime {
     return this.containers.ids();
   }
 
+  podContainers(podUid: string): string[] {
+    return this.containers.ids().filter((id) => this.containers.podUid(id) === podUid);
+  }
+
   resolve(query: string): string {
     return resolveContainer(this, query);
   }

@@ -143,6 +143,9 @@ export function containerRuntimeContract(name: string, open: () => Promise<Runti
       assert.ok(listed.some((c) => c.id === info.id));
       assert.deepEqual([...listed].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((c) => c.id), listed.map((c) => c.id));
       assert.deepEqual(new Set(t.runtime.ids()), new Set(listed.map((c) => c.id)));
+      assert.deepEqual(t.runtime.podContainers(info.podUid).sort(), listed.filter((c) => c.podUid === info.podUid).map((c) => c.id).sort());
+      assert.ok(t.runtime.podContainers(info.podUid).includes(info.id));
+      assert.deepEqual(t.runtime.podContainers('no-such-pod'), []);
       assert.equal(t.runtime.resolve(info.id), info.id);
       assert.equal(t.runtime.resolve(info.id.slice(0, 12)), info.id);
       assert.equal(t.runtime.resolve('findme'), info.id);
