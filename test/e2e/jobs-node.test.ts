@@ -86,8 +86,11 @@ describe('jobs that run, on hostpod up and on the real control plane', { skip, t
   after(async () => {
     await up?.stop();
     await removeAllContainers(join(base, 'up'));
-    await node?.remove();
-    await cluster?.stop();
+    try {
+      await node?.remove();
+    } finally {
+      await cluster?.stop();
+    }
     rmSync(base, { recursive: true, force: true });
   });
 

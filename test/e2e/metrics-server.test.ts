@@ -77,8 +77,11 @@ describe('metrics-server on a real cluster with a hostpod node', { skip, timeout
   });
   after(async () => {
     await metrics?.remove().catch(() => undefined);
-    await node?.remove();
-    await cluster?.stop();
+    try {
+      await node?.remove();
+    } finally {
+      await cluster?.stop();
+    }
     network?.remove();
     rmSync(base, { recursive: true, force: true });
   });

@@ -69,8 +69,12 @@ const PLANES: PlaneKind[] = [
         kubeconfig: cluster.kubeconfig,
         agentLog: () => node.output(),
         stop: async () => {
-          await node.remove();
-          await cluster.stop();
+          // The cluster stops even when removing the node fails: a running cluster keeps the test process alive.
+          try {
+            await node.remove();
+          } finally {
+            await cluster.stop();
+          }
         },
       };
     },

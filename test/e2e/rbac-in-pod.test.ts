@@ -81,8 +81,11 @@ const PLANES: { name: string; skip: string | false; start(dir: string): Promise<
       return {
         kubeconfig: cluster.kubeconfig, log: () => node.output(),
         stop: async () => {
-          await node.remove();
-          await cluster.stop();
+          try {
+            await node.remove();
+          } finally {
+            await cluster.stop();
+          }
         },
       };
     },

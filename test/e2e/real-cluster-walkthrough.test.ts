@@ -29,8 +29,11 @@ describe('the walkthrough against the real control plane', { skip, timeout: 300_
     k = kubectl('1.33', cluster.kubeconfig);
   });
   after(async () => {
-    await node?.remove();
-    await cluster?.stop();
+    try {
+      await node?.remove();
+    } finally {
+      await cluster?.stop();
+    }
     rmSync(base, { recursive: true, force: true });
   });
 

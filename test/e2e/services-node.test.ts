@@ -62,8 +62,11 @@ const PLANES: { name: string; skip: string | false; start(dir: string): Promise<
       return {
         kubeconfig: cluster.kubeconfig, apiPort: Number(new URL(cluster.server).port),
         stop: async () => {
-          await node.remove();
-          await cluster.stop();
+          try {
+            await node.remove();
+          } finally {
+            await cluster.stop();
+          }
         },
       };
     },

@@ -47,7 +47,13 @@ export function nodePlanes(realNodeName: string): NodePlaneKind[] {
           await cluster.stop();
           throw error;
         });
-        return { kubeconfig: cluster.kubeconfig, log: () => node.output(), stop: async () => { await node.remove(); await cluster.stop(); } };
+        return { kubeconfig: cluster.kubeconfig, log: () => node.output(), stop: async () => {
+          try {
+            await node.remove();
+          } finally {
+            await cluster.stop();
+          }
+        } };
       },
     },
   ];
