@@ -4,7 +4,7 @@
  * released), recording a container whose monitor died as lost, and removing what it left.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomically } from '../../atomic-file.js';
 import { HostpodError } from '../../errors.js';
@@ -23,6 +23,7 @@ import type { LinuxRuntime } from './linux-runtime.js';
  * `graceSeconds` overrides it) the whole cgroup is killed. Resolves with its final status.
  */
 export async function stopContainer(rt: LinuxRuntime, id: string, graceSeconds?: number): Promise<ContainerStatus> {
+  requireContainer(rt, id);
   if (rt.containers.state(id) !== 'exited') {
     const monitor = rt.containers.liveMonitor(id);
     if (monitor !== undefined) askToStop(monitor, graceSeconds);
@@ -36,6 +37,8 @@ export async function waitForContainer(rt: LinuxRuntime, id: string, signal?: Ab
   for (;;) {
     const done = rt.containers.status(id);
     if (done) return done;
+    // Removed meanwhile (another stop, or the agent pruning it): there is nothing left to wait for.
+    requireContainer(rt, id);
     if (rt.containers.exit(id) !== undefined) return finalizeContainer(rt, id);
     if (rt.containers.liveMonitor(id) === undefined && rt.containers.exit(id) === undefined) {
       await markLost(rt, id, 'its monitor died');
@@ -60,6 +63,7 @@ export async function collectContainer(rt: LinuxRuntime, id: string): Promise<Co
 
 /** The monitor is gone without an exit file: kill what is left and record an unknown end. */
 export async function markLost(rt: LinuxRuntime, id: string, why: string): Promise<void> {
+  requireContainer(rt, id);
   await rt.cgroups.open(id).kill();
   const init = rt.containers.initPid(id);
   const now = BigInt(Date.now()) * 1_000_000n;
@@ -152,5 +156,16 @@ function askToStop(monitor: number, graceSeconds: number | undefined): void {
     throw new HostpodError('ERR_HOSTPOD_STOP', `cannot ask the monitor ${monitor} to stop its container: ${(queued.stderr || queued.error?.message || `exit status ${queued.status}`).trim()}`, {
       hint: 'retry the stop; hostpod stop --grace-period 0 kills the container at once',
     });
+  }
+}
+
+/**
+ * A container whose record is gone (removed, perhaps while this call waited) is an error that says
+ * so, rather than a failed write into its removed directory.
+ * @throws HostpodError ERR_HOSTPOD_NO_CONTAINER
+ */
+function requireContainer(rt: LinuxRuntime, id: string): void {
+  if (!existsSync(join(rt.containers.dir(id), 'container.json'))) {
+    throw new HostpodError('ERR_HOSTPOD_NO_CONTAINER', `no container ${id}: it was removed`, { hint: 'hostpod ps -a lists the containers there are' });
   }
 }

@@ -187,6 +187,9 @@ export function containerRuntimeContract(name: string, open: () => Promise<Runti
       await assert.rejects(t.runtime.remove(running.id, false), /is running/);
       await t.runtime.remove(running.id, true);
       assert.equal(t.runtime.ids().includes(running.id), false);
+      // A stop or wait of a container removed meanwhile says so, naming it.
+      await assert.rejects(t.runtime.stop(running.id, 0), new RegExp(`no container ${running.id}: it was removed`));
+      await assert.rejects(t.runtime.wait(running.id), new RegExp(`no container ${running.id}: it was removed`));
     });
 
     test('pod directories: prepared for the pod, shared by its containers, removed with the pod', async () => {
