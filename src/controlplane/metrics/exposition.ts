@@ -4,6 +4,7 @@
  * `# TYPE`, then the samples; histograms as cumulative `_bucket{le=...}` lines, `_sum` and
  * `_count`. Families come sorted by name, samples by their labels.
  */
+import { formatValue, labelSet } from '../../api/prometheus-text.js';
 
 export type Labels = readonly (readonly [string, string])[];
 
@@ -53,16 +54,5 @@ export function exposition(families: readonly MetricFamily[]): string {
 }
 
 function labelText(labels: Labels): string {
-  if (labels.length === 0) return '';
-  return `{${labels.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
-}
-
-/** A value as Go's shortest `%g` writes it (the Prometheus client's format): 123456, 1.234567e+06, 0.25. */
-export function formatValue(value: number): string {
-  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
-  if (value === 0) return '0';
-  const [mantissa = '', exponent = '0'] = value.toExponential().split('e');
-  const exp = Number(exponent);
-  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return String(value);
+  return labelSet(labels);
 }

@@ -5,6 +5,7 @@
  * (summary.ts): CPU as cumulative core-seconds, memory as the working set in bytes, each sample
  * stamped with the time it was read (milliseconds).
  */
+import { formatValue, labelSet } from '../../api/prometheus-text.js';
 import type { ContainerSummary, PodSummary, StatsSummary } from './summary.js';
 
 /** The content type the kubelet (Prometheus' common 0.67) answers its metrics paths with. */
@@ -76,7 +77,7 @@ function addUsage(cpu: Family, memory: Family, of: Pick<PodSummary, 'cpu' | 'mem
 function render(f: Family): string {
   const lines = [`# HELP ${f.name} ${f.stability === undefined ? '' : `[${f.stability}] `}${f.help}`, `# TYPE ${f.name} ${f.kind}`];
   const samples = f.samples.map((s) => {
-    const labels = s.labels.length === 0 ? '' : `{${s.labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
+    const labels = labelSet(s.labels);
     const stamp = s.time === undefined ? '' : ` ${Date.parse(s.time)}`;
     return `${f.name}${labels} ${formatValue(s.value)}${stamp}`;
   });
@@ -84,16 +85,3 @@ function render(f: Family): string {
   return `${[...lines, ...samples].join('\n')}\n`;
 }
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-/** A value as Go's shortest `%g` writes it (the Prometheus client's format): 123456, 1.234567e+06, 0.25. */
-export function formatValue(value: number): string {
-  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
-  if (value === 0) return '0';
-  const [mantissa = '', exponent = '0'] = value.toExponential().split('e');
-  const exp = Number(exponent);
-  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return String(value);
-}
