@@ -13,7 +13,8 @@ import { DEFAULT_RESERVE_BYTES, SpaceGuard } from './space-guard.js';
 import { decodeStored, encodeObject } from './encoding.js';
 import { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from './errors.js';
 import { ReaderPool } from './readers.js';
-import { Snapshot } from './snapshot.js';
+import { Snapshot, type StoredRow } from './snapshot.js';
+import { DecodedObjects } from './decoded-objects.js';
 import { WatchHub, type Change, type ChangeListener } from './watch-hub.js';
 
 export type StoredObject = Record<string, unknown>;
@@ -63,6 +64,7 @@ export class Store {
   readonly #hub = new WatchHub();
   readonly #readers: ReaderPool;
   readonly #snapshots = new Set<Snapshot>();
+  readonly #decoded = new DecodedObjects();
   #revision: number;
   #compacted: number;
   readonly #statements;
@@ -120,6 +122,14 @@ export class Store {
   get(key: ObjectKey): StoredObject | undefined {
     const row = this.#statements.get.get(key.resource, key.namespace, key.name);
     return row ? decodeStored(row.value) : undefined;
+  }
+
+  /**
+   * The object a row of `resource` read from a snapshot holds, parsed once for all the reads of
+   * the same text (see `DecodedObjects`). It is deep-frozen and shared: copy it to change it.
+   */
+  decodeRow(resource: string, row: StoredRow): Readonly<StoredObject> {
+    return this.#decoded.decode(resource, row.namespace, row.name, row.value);
   }
 
   /** Lists one resource's objects in (namespace, name) order. */
@@ -253,6 +263,7 @@ export class Store {
     this.#hub.close();
     for (const snapshot of [...this.#snapshots]) snapshot.close();
     this.#readers.close();
+    this.#decoded.clear();
     this.#db.close();
   }
 
