@@ -5,7 +5,7 @@
  * then through the store's cache of decoded objects: deep-frozen objects shared with every other
  * read of the same text, which no reader may change.
  */
-import { type RowKey, type RowRange, type Snapshot, type Store, type StoredRow } from '../store/index.js';
+import type { Derivation, RowKey, RowRange, Snapshot, Store, StoredRow } from '../store/index.js';
 import { encodeContinue } from './continue-token.js';
 import type { Obj } from './object-meta.js';
 import { fairTurn } from '../fair-turns.js';
@@ -15,6 +15,8 @@ export interface ListedItem {
   readonly text: string;
   /** The object, decoded on first use: frozen, and shared with other reads (copy it to change it). */
   object(): Obj;
+  /** What `derive` makes of the object, made once for every read of the same stored object where the store can; `derive` must depend on the object alone. */
+  derived(derive: Derivation): string;
 }
 
 export interface ListPiece {
@@ -37,12 +39,12 @@ export const PIECE_BYTES = 256 * 1024;
 export class ListStream {
   readonly #snapshot: Snapshot;
   readonly #rows: Generator<StoredRow>;
-  readonly #decode: (row: StoredRow) => Obj;
+  readonly #decode: Decoder;
   readonly #match: ((object: Obj) => boolean) | undefined;
   #ahead: IteratorResult<StoredRow> | undefined;
   #done = false;
 
-  private constructor(snapshot: Snapshot, rows: Generator<StoredRow>, decode: (row: StoredRow) => Obj, match: ((object: Obj) => boolean) | undefined, readonly continueToken: string | undefined) {
+  private constructor(snapshot: Snapshot, rows: Generator<StoredRow>, decode: Decoder, match: ((object: Obj) => boolean) | undefined, readonly continueToken: string | undefined) {
     this.#snapshot = snapshot;
     this.#rows = rows;
     this.#decode = decode;
@@ -61,7 +63,7 @@ export class ListStream {
   static async open(store: Store, resource: string, options: ListStreamOptions): Promise<ListStream> {
     const snapshot = await store.snapshot();
     // Frozen and shared: every consumer only reads them (changing one throws).
-    const decode = (row: StoredRow): Obj => store.decodeRow(resource, row);
+    const decode: Decoder = { object: (row) => store.decodeRow(resource, row), derived: (object, derive) => store.derivedText(object, derive) };
     try {
       let range = options.range;
       let continueToken: string | undefined;
@@ -112,21 +114,29 @@ export class ListStream {
   }
 }
 
-function listedItem(row: StoredRow, decode: (row: StoredRow) => Obj): ListedItem {
+/** How a list's rows become objects: the store's cache, and the texts it keeps with them. */
+interface Decoder {
+  object(row: StoredRow): Obj;
+  derived(object: Obj, derive: Derivation): string;
+}
+
+function listedItem(row: StoredRow, decode: Decoder): ListedItem {
   let object: Obj | undefined;
-  return {
+  const item: ListedItem = {
     text: row.value,
-    object: () => (object ??= decode(row)),
+    object: () => (object ??= decode.object(row)),
+    derived: (derive) => decode.derived(item.object(), derive),
   };
+  return item;
 }
 
 /** The key of the `limit`-th matching row, reading in pieces. */
-async function lastMatch(snapshot: Snapshot, resource: string, range: RowRange, decode: (row: StoredRow) => Obj, match: (object: Obj) => boolean, limit: number): Promise<RowKey | undefined> {
+async function lastMatch(snapshot: Snapshot, resource: string, range: RowRange, decode: Decoder, match: (object: Obj) => boolean, limit: number): Promise<RowKey | undefined> {
   let found = 0;
   let read = 0;
   for (const row of snapshot.rows(resource, range)) {
     read += row.value.length;
-    if (match(decode(row)) && ++found === limit) return { namespace: row.namespace, name: row.name };
+    if (match(decode.object(row)) && ++found === limit) return { namespace: row.namespace, name: row.name };
     if (read >= PIECE_BYTES) {
       read = 0;
       await fairTurn();

@@ -22,13 +22,22 @@ import { decodeStored } from './encoding.js';
  */
 export const DECODED_OBJECTS_MAX_TEXT = 32 * 1024 * 1024;
 
+/** A text made from an object alone: the same object always gives the same text. */
+export type Derivation = (object: Readonly<Record<string, unknown>>) => string;
+
 interface Entry {
+  readonly key: string;
   readonly text: string;
   readonly object: Readonly<Record<string, unknown>>;
+  /** Texts derived from the object (an encoding of part of it), made once each; counted in the bound with `text`. */
+  derived?: Map<Derivation, string>;
+  /** The length of `text` and of the derived texts. */
+  size: number;
 }
 
 export class DecodedObjects {
   readonly #entries = new Map<string, Entry>();
+  readonly #byObject = new WeakMap<object, Entry>();
   readonly #maxText: number;
   #text = 0;
 
@@ -55,19 +64,46 @@ export class DecodedObjects {
         this.#entries.set(key, entry);
         return entry.object as Readonly<T>;
       }
-      this.#text -= entry.text.length;
+      this.#text -= entry.size;
     }
     const object = deepFreeze(decodeStored<Record<string, unknown>>(text));
     // A single object larger than the whole bound is parsed for each read, never kept.
     if (text.length > this.#maxText) return object as Readonly<T>;
-    this.#entries.set(key, { text, object });
-    this.#text += text.length;
+    const added: Entry = { key, text, object, size: 0 };
+    this.#entries.set(key, added);
+    this.#byObject.set(object, added);
+    this.#grow(added, text.length);
+    return object as Readonly<T>;
+  }
+
+  /**
+   * What `derive` makes of `object`, made once while the object is cached (and every time for an
+   * object this cache did not hand out, or no longer holds). `derive` must depend on the object
+   * only (never on the time, the request or the client), as its text is shared like the object.
+   */
+  derived(object: Readonly<Record<string, unknown>>, derive: Derivation): string {
+    const entry = this.#byObject.get(object);
+    // Not an object this cache holds now (another's, or evicted): made for this read only.
+    if (entry === undefined || this.#entries.get(entry.key) !== entry) return derive(object);
+    entry.derived ??= new Map();
+    let text = entry.derived.get(derive);
+    if (text === undefined) {
+      text = derive(object);
+      entry.derived.set(derive, text);
+      this.#grow(entry, text.length);
+    }
+    return text;
+  }
+
+  /** Counts `more` text into `entry` and the total, then evicts from the least recently used until within the bound. */
+  #grow(entry: Entry, more: number): void {
+    entry.size += more;
+    this.#text += more;
     for (const [oldest, evicted] of this.#entries) {
       if (this.#text <= this.#maxText) break;
       this.#entries.delete(oldest);
-      this.#text -= evicted.text.length;
+      this.#text -= evicted.size;
     }
-    return object as Readonly<T>;
   }
 
   /** Forgets every entry (the store is closing). */

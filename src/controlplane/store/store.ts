@@ -14,7 +14,7 @@ import { decodeStored, encodeObject } from './encoding.js';
 import { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from './errors.js';
 import { ReaderPool } from './readers.js';
 import { Snapshot, type StoredRow } from './snapshot.js';
-import { DecodedObjects } from './decoded-objects.js';
+import { DecodedObjects, type Derivation } from './decoded-objects.js';
 import { WatchHub, type Change, type ChangeListener } from './watch-hub.js';
 
 export type StoredObject = Record<string, unknown>;
@@ -130,6 +130,14 @@ export class Store {
    */
   decodeRow(resource: string, row: StoredRow): Readonly<StoredObject> {
     return this.#decoded.decode(resource, row.namespace, row.name, row.value);
+  }
+
+  /**
+   * What `derive` makes of an object `decodeRow` gave, made once while the object stays cached
+   * (see `DecodedObjects.derived`): `derive` must depend on the object alone.
+   */
+  derivedText(object: Readonly<StoredObject>, derive: Derivation): string {
+    return this.#decoded.derived(object, derive);
   }
 
   /** Lists one resource's objects in (namespace, name) order. */
