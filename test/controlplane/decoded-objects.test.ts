@@ -130,6 +130,16 @@ describe('decoded objects', () => {
     assert.equal(cache.size.text, '{"v":2}'.length + '2:{"v":2}'.length);
   });
 
+  test('forgetting a row drops its object and text', () => {
+    const cache = new DecodedObjects();
+    const a = cache.decode('r', 'ns', 'a', '{"v":1}');
+    cache.decode('r', 'ns', 'b', '{"v":2}');
+    cache.forget('r', 'ns', 'a');
+    cache.forget('r', 'ns', 'gone');
+    assert.deepEqual(cache.size, { objects: 1, text: '{"v":2}'.length });
+    assert.notEqual(cache.decode('r', 'ns', 'a', '{"v":1}'), a);
+  });
+
   test('the cache keeps int64 values exact', () => {
     const cache = new DecodedObjects();
     const object = cache.decode('r', '', 'a', '{"n":9007199254740993}');

@@ -55,7 +55,7 @@ export class DecodedObjects {
    * cached one when the row's text is the one it was parsed from, otherwise parsed and kept.
    */
   decode<T extends object = Record<string, unknown>>(resource: string, namespace: string, name: string, text: string): Readonly<T> {
-    const key = `${resource}\u0000${namespace}\u0000${name}`;
+    const key = keyOf(resource, namespace, name);
     const entry = this.#entries.get(key);
     if (entry !== undefined) {
       this.#entries.delete(key);
@@ -95,6 +95,15 @@ export class DecodedObjects {
     return text;
   }
 
+  /** Drops the entry of a row that changed or went (an entry of another text can never serve again). */
+  forget(resource: string, namespace: string, name: string): void {
+    const key = keyOf(resource, namespace, name);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    this.#text -= entry.size;
+  }
+
   /** Counts `more` text into `entry` and the total, then evicts from the least recently used until within the bound. */
   #grow(entry: Entry, more: number): void {
     entry.size += more;
@@ -111,6 +120,11 @@ export class DecodedObjects {
     this.#entries.clear();
     this.#text = 0;
   }
+}
+
+/** One string per row: no resource, namespace or name holds a NUL. */
+function keyOf(resource: string, namespace: string, name: string): string {
+  return `${resource}\u0000${namespace}\u0000${name}`;
 }
 
 /** Freezes `root` and every object and array under it, without recursion (any depth the parser took). */

@@ -297,6 +297,8 @@ export class Store {
    */
   #write(essential: boolean, body: () => { stored: StoredObject; change: Change }): StoredObject {
     const { stored, change } = this.#space.run(essential, () => this.#db.transaction(body)());
+    // The cached object of the row's old text can never serve again: its memory goes now.
+    this.#decoded.forget(change.key.resource, change.key.namespace, change.key.name);
     this.#revision = change.revision;
     this.#hub.publish(change);
     return stored;
