@@ -97,7 +97,8 @@ describe('decoded objects', () => {
   test('the cache keeps at most its bound of text, evicting the least recently used', () => {
     const text = (v: string): string => JSON.stringify({ v });
     const one = text('1'.repeat(10));
-    const cache = new DecodedObjects(one.length * 2);
+    // Entries read any time ago may go (no keep time).
+    const cache = new DecodedObjects(one.length * 2, 0);
     const a = cache.decode('r', 'ns', 'a', one);
     const b = cache.decode('r', 'ns', 'b', one);
     // a was read after b: b is the least recently used when c comes.
@@ -106,12 +107,25 @@ describe('decoded objects', () => {
     assert.deepEqual(cache.size, { objects: 2, text: one.length * 2 });
     assert.equal(cache.decode('r', 'ns', 'a', one), a);
     assert.notEqual(cache.decode('r', 'ns', 'b', one), b);
-    // An object larger than the bound is decoded, frozen, and not kept.
+    // An object larger than the bound is decoded for each read and not kept.
     const big = text('x'.repeat(100));
     const first = cache.decode('r', 'ns', 'big', big);
-    assert.ok(Object.isFrozen(first));
+    assert.deepEqual(first, { v: 'x'.repeat(100) });
     assert.notEqual(cache.decode('r', 'ns', 'big', big), first);
     assert.ok(cache.size.text <= one.length * 2);
+  });
+
+  test('a full cache keeps the entries read within its keep time, so a list larger than it still hits on the part that fits', () => {
+    const row = (i: number): string => JSON.stringify({ i: String(i).padStart(3, '0') });
+    const cache = new DecodedObjects(row(0).length * 3, 60_000);
+    const list = (): Record<string, unknown>[] => Array.from({ length: 5 }, (_, i) => cache.decode('r', 'ns', `o${i}`, row(i)));
+    const first = list();
+    const second = list();
+    // The first three stay, the two that found no room are decoded for each read.
+    assert.deepEqual(second.map((o, i) => o === first[i]), [true, true, true, false, false]);
+    assert.deepEqual(second.map((o) => Object.isFrozen(o)), [true, true, true, false, false]);
+    assert.deepEqual(second[4], { i: '004' });
+    assert.deepEqual(cache.size, { objects: 3, text: row(0).length * 3 });
   });
 
   test('a text derived from a cached object is made once, counted in the bound, and made anew for a changed row', () => {

@@ -18,9 +18,15 @@ import { decodeStored } from './encoding.js';
  * The most stored text, summed over the entries (in UTF-16 code units, about bytes for JSON), the
  * cache keeps: 32 Mi. Decoded, an object takes a few times its text on the heap, so the cache
  * holds at most about 100-150 MiB; 5,000 typical pods (about 3 KiB each) fit several times over.
- * The least recently used entries go first.
+ * The least recently used entries go first, but only those unused for `DECODED_OBJECTS_KEEP_MS`:
+ * lists read their rows in the same order each time, so evicting the oldest to admit a list's next
+ * row would evict exactly the rows the next list reads first, and a list larger than the bound
+ * would never hit. Refusing the newcomer instead keeps the part that fits.
  */
 export const DECODED_OBJECTS_MAX_TEXT = 32 * 1024 * 1024;
+
+/** How long an entry read is kept over newcomers when the cache is full. */
+export const DECODED_OBJECTS_KEEP_MS = 10_000;
 
 /** A text made from an object alone: the same object always gives the same text. */
 export type Derivation = (object: Readonly<Record<string, unknown>>) => string;
@@ -33,16 +39,20 @@ interface Entry {
   derived?: Map<Derivation, string>;
   /** The length of `text` and of the derived texts. */
   size: number;
+  /** When it was last read (performance.now()). */
+  used: number;
 }
 
 export class DecodedObjects {
   readonly #entries = new Map<string, Entry>();
   readonly #byObject = new WeakMap<object, Entry>();
   readonly #maxText: number;
+  readonly #keepMs: number;
   #text = 0;
 
-  constructor(maxText = DECODED_OBJECTS_MAX_TEXT) {
+  constructor(maxText = DECODED_OBJECTS_MAX_TEXT, keepMs = DECODED_OBJECTS_KEEP_MS) {
     this.#maxText = maxText;
+    this.#keepMs = keepMs;
   }
 
   /** How many objects, and how much of their text, the cache holds. */
@@ -51,28 +61,32 @@ export class DecodedObjects {
   }
 
   /**
-   * The object `text` (the stored row of `resource`/`namespace`/`name`) holds, deep-frozen: the
-   * cached one when the row's text is the one it was parsed from, otherwise parsed and kept.
+   * The object `text` (the stored row of `resource`/`namespace`/`name`) holds: the cached one when
+   * the row's text is the one it was parsed from, otherwise parsed and kept, deep-frozen. When the
+   * cache has no room for it, the object is parsed for this read alone (and, shared with no one,
+   * not frozen).
    */
   decode<T extends object = Record<string, unknown>>(resource: string, namespace: string, name: string, text: string): Readonly<T> {
     const key = keyOf(resource, namespace, name);
     const entry = this.#entries.get(key);
+    const now = performance.now();
     if (entry !== undefined) {
       this.#entries.delete(key);
       if (entry.text === text) {
         // Re-inserted: Map keeps insertion order, so the first key is the least recently used.
         this.#entries.set(key, entry);
+        entry.used = now;
         return entry.object as Readonly<T>;
       }
       this.#text -= entry.size;
     }
-    const object = deepFreeze(decodeStored<Record<string, unknown>>(text));
-    // A single object larger than the whole bound is parsed for each read, never kept.
-    if (text.length > this.#maxText) return object as Readonly<T>;
-    const added: Entry = { key, text, object, size: 0 };
+    const object = decodeStored<Record<string, unknown>>(text);
+    if (!this.#makeRoom(text.length, now)) return object as Readonly<T>;
+    deepFreeze(object);
+    const added: Entry = { key, text, object, size: text.length, used: now };
     this.#entries.set(key, added);
     this.#byObject.set(object, added);
-    this.#grow(added, text.length);
+    this.#text += text.length;
     return object as Readonly<T>;
   }
 
@@ -89,8 +103,11 @@ export class DecodedObjects {
     let text = entry.derived.get(derive);
     if (text === undefined) {
       text = derive(object);
+      // Kept only with room for it, and while its entry is still there (making room may evict it).
+      if (!this.#makeRoom(text.length, performance.now()) || this.#entries.get(entry.key) !== entry) return text;
       entry.derived.set(derive, text);
-      this.#grow(entry, text.length);
+      entry.size += text.length;
+      this.#text += text.length;
     }
     return text;
   }
@@ -104,15 +121,19 @@ export class DecodedObjects {
     this.#text -= entry.size;
   }
 
-  /** Counts `more` text into `entry` and the total, then evicts from the least recently used until within the bound. */
-  #grow(entry: Entry, more: number): void {
-    entry.size += more;
-    this.#text += more;
+  /**
+   * Whether `more` text fits in the bound, evicting the least recently used entries that were not
+   * read for the keep time as needed; false when it cannot fit (having evicted only such entries).
+   */
+  #makeRoom(more: number, now: number): boolean {
+    if (more > this.#maxText) return false;
     for (const [oldest, evicted] of this.#entries) {
-      if (this.#text <= this.#maxText) break;
+      if (this.#text + more <= this.#maxText) return true;
+      if (now - evicted.used < this.#keepMs) return false;
       this.#entries.delete(oldest);
       this.#text -= evicted.size;
     }
+    return this.#text + more <= this.#maxText;
   }
 
   /** Forgets every entry (the store is closing). */
