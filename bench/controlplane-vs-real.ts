@@ -175,8 +175,15 @@ async function prepare(plane: Plane): Promise<void> {
     status: { allocatable: { cpu: '64', memory: '256Gi', pods: '10000' }, capacity: { cpu: '64', memory: '256Gi', pods: '10000' }, conditions: [{ type: 'Ready', status: 'True' }] },
   });
   for (let n = 0; n < NAMESPACES; n++) await must(plane, [201], 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `bench-${n}` } });
-  // Pods need their namespace's default service account, which a controller makes.
-  for (let n = 0; n < NAMESPACES; n++) await must(plane, [200], 'GET', `/api/v1/namespaces/bench-${n}/serviceaccounts/default`);
+  // Pods need their namespace's default service account, which a controller makes: 404 until it
+  // has (the real controller manager can take seconds on a loaded machine).
+  for (let n = 0; n < NAMESPACES; n++) {
+    const path = `/api/v1/namespaces/bench-${n}/serviceaccounts/default`;
+    for (let waited = 0; (await must(plane, [200, 404], 'GET', path)).status === 404; waited += 100) {
+      if (waited >= 60_000) throw new Error(`${plane.name}: no default service account in bench-${n} after 60 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 const pod = (i: number): { namespace: string; object: unknown } => {

@@ -1,9 +1,11 @@
 /**
  * A list read in pieces from one store snapshot, so that a list of any size is neither held in
  * memory whole nor read in one blocking step, and still shows one revision. Objects are handed
- * out as their stored JSON text, parsed only when a selector or a representation needs them.
+ * out as their stored JSON text, decoded only when a selector or a representation needs them, and
+ * then through the store's cache of decoded objects: deep-frozen objects shared with every other
+ * read of the same text, which no reader may change.
  */
-import { decodeStored, type RowKey, type RowRange, type Snapshot, type Store, type StoredRow } from '../store/index.js';
+import type { Derivation, RowKey, RowRange, Snapshot, Store, StoredRow } from '../store/index.js';
 import { encodeContinue } from './continue-token.js';
 import type { Obj } from './object-meta.js';
 import { fairTurn } from '../fair-turns.js';
@@ -11,8 +13,10 @@ import { fairTurn } from '../fair-turns.js';
 export interface ListedItem {
   /** The object's JSON text, as stored. */
   readonly text: string;
-  /** The object, parsed on first use. */
+  /** The object, decoded on first use: frozen, and shared with other reads (copy it to change it). */
   object(): Obj;
+  /** What `derive` makes of the object, made once for every read of the same stored object where the store can; `derive` must depend on the object alone. */
+  derived(derive: Derivation): string;
 }
 
 export interface ListPiece {
@@ -35,13 +39,15 @@ export const PIECE_BYTES = 256 * 1024;
 export class ListStream {
   readonly #snapshot: Snapshot;
   readonly #rows: Generator<StoredRow>;
+  readonly #decode: Decoder;
   readonly #match: ((object: Obj) => boolean) | undefined;
   #ahead: IteratorResult<StoredRow> | undefined;
   #done = false;
 
-  private constructor(snapshot: Snapshot, rows: Generator<StoredRow>, match: ((object: Obj) => boolean) | undefined, readonly continueToken: string | undefined) {
+  private constructor(snapshot: Snapshot, rows: Generator<StoredRow>, decode: Decoder, match: ((object: Obj) => boolean) | undefined, readonly continueToken: string | undefined) {
     this.#snapshot = snapshot;
     this.#rows = rows;
+    this.#decode = decode;
     this.#match = match;
   }
 
@@ -56,12 +62,14 @@ export class ListStream {
    */
   static async open(store: Store, resource: string, options: ListStreamOptions): Promise<ListStream> {
     const snapshot = await store.snapshot();
+    // Frozen and shared: every consumer only reads them (changing one throws).
+    const decode: Decoder = { object: (row) => store.decodeRow(resource, row), derived: (object, derive) => store.derivedText(object, derive) };
     try {
       let range = options.range;
       let continueToken: string | undefined;
       if (options.limit > 0) {
         const last = options.match
-          ? await lastMatch(snapshot, resource, range, options.match, options.limit)
+          ? await lastMatch(snapshot, resource, range, decode, options.match, options.limit)
           : snapshot.keyAt(resource, range, options.limit - 1);
         if (last) {
           range = { ...range, through: last };
@@ -71,7 +79,7 @@ export class ListStream {
           if (more) continueToken = encodeContinue(last, snapshot.revision);
         }
       }
-      return new ListStream(snapshot, snapshot.rows(resource, range), options.match, continueToken);
+      return new ListStream(snapshot, snapshot.rows(resource, range), decode, options.match, continueToken);
     } catch (error) {
       snapshot.close();
       throw error;
@@ -92,7 +100,7 @@ export class ListStream {
       if (next.done) break;
       this.#ahead = this.#rows.next();
       read += next.value.value.length;
-      const item = listedItem(next.value.value);
+      const item = listedItem(next.value, this.#decode);
       if (!this.#match || this.#match(item.object())) items.push(item);
     }
     if (this.#ahead.done) this.close();
@@ -106,25 +114,29 @@ export class ListStream {
   }
 }
 
-function listedItem(text: string): ListedItem {
+/** How a list's rows become objects: the store's cache, and the texts it keeps with them. */
+interface Decoder {
+  object(row: StoredRow): Obj;
+  derived(object: Obj, derive: Derivation): string;
+}
+
+function listedItem(row: StoredRow, decode: Decoder): ListedItem {
   let object: Obj | undefined;
-  return {
-    text,
-    object: () => {
-      const parsed = object ?? decodeStored<Obj>(text);
-      object = parsed;
-      return parsed;
-    },
+  const item: ListedItem = {
+    text: row.value,
+    object: () => (object ??= decode.object(row)),
+    derived: (derive) => decode.derived(item.object(), derive),
   };
+  return item;
 }
 
 /** The key of the `limit`-th matching row, reading in pieces. */
-async function lastMatch(snapshot: Snapshot, resource: string, range: RowRange, match: (object: Obj) => boolean, limit: number): Promise<RowKey | undefined> {
+async function lastMatch(snapshot: Snapshot, resource: string, range: RowRange, decode: Decoder, match: (object: Obj) => boolean, limit: number): Promise<RowKey | undefined> {
   let found = 0;
   let read = 0;
   for (const row of snapshot.rows(resource, range)) {
     read += row.value.length;
-    if (match(decodeStored(row.value)) && ++found === limit) return { namespace: row.namespace, name: row.name };
+    if (match(decode.object(row)) && ++found === limit) return { namespace: row.namespace, name: row.name };
     if (read >= PIECE_BYTES) {
       read = 0;
       await fairTurn();

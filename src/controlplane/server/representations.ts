@@ -6,7 +6,7 @@
 import type { ListedItem } from '../api/list-stream.js';
 import { metaOf, type Obj } from '../api/object-meta.js';
 import { groupVersion, type ResourceDefinition } from '../resources/index.js';
-import { encodeObject } from '../store/index.js';
+import { encodeObject, type Derivation } from '../store/index.js';
 import { toTable, type TableMetadata } from '../tables/index.js';
 import type { Representation } from './negotiation.js';
 
@@ -36,14 +36,14 @@ export function listFormat(info: ResourceDefinition, representation: Representat
   if (representation.type === 'table') {
     return {
       head: headOf({ ...toTable(info, [], now, { metadata }), rows: [] }),
-      item: (listed) => encodeObject(withRowObject(toTable(info, [shown(info, listed.object())], now, { noHeaders: true }).rows[0]!, query)),
+      item: (listed) => tableRow(info, listed, query, now),
       tail: ']}',
     };
   }
   if (representation.type === 'partial-metadata') {
     return {
       head: headOf({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata, items: [] }),
-      item: (listed) => encodeObject(partialMetadata(listed.object())),
+      item: (listed) => listed.derived(partialMetadataText),
       tail: ']}',
     };
   }
@@ -62,7 +62,7 @@ export interface EventEncoder {
 
 /** The encoder of a watch's events; a Table's column definitions come with its first event only, as kube-apiserver sends them. */
 export function eventEncoder(info: ResourceDefinition, representation: Representation, query: URLSearchParams): EventEncoder {
-  if (representation.type === 'partial-metadata') return { key: 'partial', object: (item) => encodeObject(partialMetadata(item.object())) };
+  if (representation.type === 'partial-metadata') return { key: 'partial', object: (item) => item.derived(partialMetadataText) };
   if (representation.type !== 'table') {
     // An object shown otherwise than stored is encoded once per version it is shown in.
     if (info.present) return { key: `json:${groupVersion(info)}`, object: (item) => encodeObject(shown(info, item.object())) };
@@ -88,6 +88,23 @@ export function withRowObject<T extends { object: Obj }>(row: T, query: URLSearc
   if (include === 'None') return rest;
   return { ...rest, object: partialMetadata(object) };
 }
+
+/**
+ * One row of a listed Table, encoded. With the row's object as its metadata (includeObject's
+ * default), that part is the same on every list of the same stored object, so it is encoded once
+ * and kept with the object (`derived`); the cells are not, as AGE depends on the time.
+ */
+function tableRow(info: ResourceDefinition, listed: ListedItem, query: URLSearchParams, now: Date): string {
+  const row = toTable(info, [shown(info, listed.object())], now, { noHeaders: true }).rows[0]!;
+  // A shown object is a copy made for this read (`present`): its metadata is encoded with it.
+  if ((query.get('includeObject') ?? 'Metadata') !== 'Metadata' || info.present) return encodeObject(withRowObject(row, query));
+  const cells = encodeObject(row.conditions === undefined ? { cells: row.cells } : { cells: row.cells, conditions: row.conditions });
+  // The same text as the whole row's encoding: `object` is its last member.
+  return `${cells.slice(0, -1)},"object":${listed.derived(partialMetadataText)}}`;
+}
+
+/** An object's PartialObjectMetadata, encoded: it depends on the object alone. */
+const partialMetadataText: Derivation = (object) => encodeObject(partialMetadata(object));
 
 /** A stored object as the resource shows it (`present`). */
 function shown(info: ResourceDefinition, object: Obj): Obj {

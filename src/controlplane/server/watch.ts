@@ -70,7 +70,7 @@ export async function serveWatch(api: ObjectApi, request: IncomingMessage, respo
   const eventOf = (change: Change): string | Buffer | undefined => {
     const now = api.matches(info, filter, change.object);
     const before = change.previous !== undefined && api.matches(info, filter, change.previous);
-    const item: ListedItem = { text: change.text, object: () => change.object };
+    const item: ListedItem = { text: change.text, object: () => change.object, derived: (derive) => derive(change.object) };
     if (change.type === 'ADDED') return now ? event('ADDED', item, change) : undefined;
     if (change.type === 'DELETED') return before || now ? event('DELETED', item, change) : undefined;
     if (now && before) return event('MODIFIED', item, change);

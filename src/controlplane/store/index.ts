@@ -4,3 +4,4 @@ export { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from
 export { StoreFull } from './space-guard.js';
 export { Snapshot, type ChangeRow, type RowKey, type RowRange, type StoredRow } from './snapshot.js';
 export { decodeStored, encodeObject } from './encoding.js';
+export type { Derivation } from './decoded-objects.js';

@@ -13,7 +13,8 @@ import { DEFAULT_RESERVE_BYTES, SpaceGuard } from './space-guard.js';
 import { decodeStored, encodeObject } from './encoding.js';
 import { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from './errors.js';
 import { ReaderPool } from './readers.js';
-import { Snapshot } from './snapshot.js';
+import { Snapshot, type StoredRow } from './snapshot.js';
+import { DecodedObjects, type Derivation } from './decoded-objects.js';
 import { WatchHub, type Change, type ChangeListener } from './watch-hub.js';
 
 export type StoredObject = Record<string, unknown>;
@@ -55,6 +56,9 @@ CREATE TABLE IF NOT EXISTS objects (
   revision INTEGER NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY (resource, namespace, name)
 ) WITHOUT ROWID;
+-- The keys alone, for the page ends a limited list finds first (Snapshot.keyAt): the table's rows
+-- hold the objects, so counting 500 keys through it reads 500 objects' pages; this reads the keys.
+CREATE INDEX IF NOT EXISTS objects_keys ON objects (resource, namespace, name);
 CREATE TABLE IF NOT EXISTS changes (
   revision INTEGER PRIMARY KEY, resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
   type TEXT NOT NULL, value TEXT NOT NULL, previous TEXT
@@ -69,6 +73,7 @@ export class Store {
   readonly #hub = new WatchHub();
   readonly #readers: ReaderPool;
   readonly #snapshots = new Set<Snapshot>();
+  readonly #decoded = new DecodedObjects();
   #revision: number;
   #compacted: number;
   readonly #statements;
@@ -128,6 +133,22 @@ export class Store {
   get(key: ObjectKey): StoredObject | undefined {
     const row = this.#statements.get.get(key.resource, key.namespace, key.name);
     return row ? decodeStored(row.value) : undefined;
+  }
+
+  /**
+   * The object a row of `resource` read from a snapshot holds, parsed once for all the reads of
+   * the same text (see `DecodedObjects`). It is deep-frozen and shared: copy it to change it.
+   */
+  decodeRow(resource: string, row: StoredRow): Readonly<StoredObject> {
+    return this.#decoded.decode(resource, row.namespace, row.name, row.value);
+  }
+
+  /**
+   * What `derive` makes of an object `decodeRow` gave, made once while the object stays cached
+   * (see `DecodedObjects.derived`): `derive` must depend on the object alone.
+   */
+  derivedText(object: Readonly<StoredObject>, derive: Derivation): string {
+    return this.#decoded.derived(object, derive);
   }
 
   /** Lists one resource's objects in (namespace, name) order. */
@@ -270,6 +291,7 @@ export class Store {
     this.#hub.close();
     for (const snapshot of [...this.#snapshots]) snapshot.close();
     this.#readers.close();
+    this.#decoded.clear();
     this.#db.close();
   }
 
@@ -292,6 +314,8 @@ export class Store {
    */
   #write(essential: boolean, body: () => { stored: StoredObject; change: Change }): StoredObject {
     const { stored, change } = this.#space.run(essential, () => this.#db.transaction(body)());
+    // The cached object of the row's old text can never serve again: its memory goes now.
+    this.#decoded.forget(change.key.resource, change.key.namespace, change.key.name);
     this.#revision = change.revision;
     this.#hub.publish(change);
     return stored;

@@ -1,0 +1,168 @@
+/**
+ * The objects of stored rows, kept decoded for the lists that read the same rows again:
+ * kube-apiserver answers a list from its watch cache of decoded objects, and without this hostpod
+ * would parse every stored object on every list (the most of a large list's time, with the
+ * garbage collection of the parsed copies).
+ *
+ * An entry holds the text it was parsed from and serves only a row of that exact text (string
+ * equality), so a row that changed is parsed anew and a stale object can never be handed out: no
+ * write has to invalidate anything. Entries are shared by every request that reads them, so they
+ * are deep-frozen: changing one throws a TypeError (ES modules are strict code), and a reader that
+ * needs to change an object copies it first.
+ *
+ * One per store, never shared between stores (two `hostpod up` in one process keep theirs apart).
+ */
+import { decodeStored } from './encoding.js';
+
+/**
+ * The most stored text, summed over the entries (in UTF-16 code units, about bytes for JSON), the
+ * cache keeps: 32 Mi. Decoded, an object takes a few times its text on the heap, so the cache
+ * holds at most about 100-150 MiB; 5,000 typical pods (about 3 KiB each) fit several times over.
+ * The least recently used entries go first, but only those unused for `DECODED_OBJECTS_KEEP_MS`:
+ * lists read their rows in the same order each time, so evicting the oldest to admit a list's next
+ * row would evict exactly the rows the next list reads first, and a list larger than the bound
+ * would never hit. Refusing the newcomer instead keeps the part that fits.
+ */
+export const DECODED_OBJECTS_MAX_TEXT = 32 * 1024 * 1024;
+
+/** How long an entry read is kept over newcomers when the cache is full. */
+export const DECODED_OBJECTS_KEEP_MS = 10_000;
+
+/** A text made from an object alone: the same object always gives the same text. */
+export type Derivation = (object: Readonly<Record<string, unknown>>) => string;
+
+interface Entry {
+  readonly key: string;
+  readonly text: string;
+  readonly object: Readonly<Record<string, unknown>>;
+  /** Texts derived from the object (an encoding of part of it), made once each; counted in the bound with `text`. */
+  derived?: Map<Derivation, string>;
+  /** The length of `text` and of the derived texts. */
+  size: number;
+  /** When it was last read (performance.now()). */
+  used: number;
+}
+
+export class DecodedObjects {
+  readonly #entries = new Map<string, Entry>();
+  readonly #byObject = new WeakMap<object, Entry>();
+  readonly #maxText: number;
+  readonly #keepMs: number;
+  #text = 0;
+
+  constructor(maxText = DECODED_OBJECTS_MAX_TEXT, keepMs = DECODED_OBJECTS_KEEP_MS) {
+    this.#maxText = maxText;
+    this.#keepMs = keepMs;
+  }
+
+  /** How many objects, and how much of their text, the cache holds. */
+  get size(): { objects: number; text: number } {
+    return { objects: this.#entries.size, text: this.#text };
+  }
+
+  /**
+   * The object `text` (the stored row of `resource`/`namespace`/`name`) holds: the cached one when
+   * the row's text is the one it was parsed from, otherwise parsed and kept, deep-frozen. When the
+   * cache has no room for it, the object is parsed for this read alone (and, shared with no one,
+   * not frozen).
+   */
+  decode<T extends object = Record<string, unknown>>(resource: string, namespace: string, name: string, text: string): Readonly<T> {
+    const key = keyOf(resource, namespace, name);
+    const entry = this.#entries.get(key);
+    const now = performance.now();
+    if (entry !== undefined) {
+      this.#entries.delete(key);
+      if (entry.text === text) {
+        // Re-inserted: Map keeps insertion order, so the first key is the least recently used.
+        this.#entries.set(key, entry);
+        entry.used = now;
+        return entry.object as Readonly<T>;
+      }
+      this.#text -= entry.size;
+    }
+    const object = decodeStored<Record<string, unknown>>(text);
+    if (!this.#makeRoom(text.length, now)) return object as Readonly<T>;
+    deepFreeze(object);
+    const added: Entry = { key, text, object, size: text.length, used: now };
+    this.#entries.set(key, added);
+    this.#byObject.set(object, added);
+    this.#text += text.length;
+    return object as Readonly<T>;
+  }
+
+  /**
+   * What `derive` makes of `object`, made once while the object is cached (and every time for an
+   * object this cache did not hand out, or no longer holds). `derive` must depend on the object
+   * only (never on the time, the request or the client), as its text is shared like the object.
+   */
+  derived(object: Readonly<Record<string, unknown>>, derive: Derivation): string {
+    const entry = this.#byObject.get(object);
+    // Not an object this cache holds now (another's, or evicted): made for this read only.
+    if (entry === undefined || this.#entries.get(entry.key) !== entry) return derive(object);
+    entry.derived ??= new Map();
+    let text = entry.derived.get(derive);
+    if (text === undefined) {
+      text = derive(object);
+      // Kept only with room for it, and while its entry is still there (making room may evict it).
+      if (!this.#makeRoom(text.length, performance.now()) || this.#entries.get(entry.key) !== entry) return text;
+      entry.derived.set(derive, text);
+      entry.size += text.length;
+      this.#text += text.length;
+    }
+    return text;
+  }
+
+  /** Drops the entry of a row that changed or went (an entry of another text can never serve again). */
+  forget(resource: string, namespace: string, name: string): void {
+    const key = keyOf(resource, namespace, name);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    this.#text -= entry.size;
+  }
+
+  /**
+   * Whether `more` text fits in the bound, evicting the least recently used entries that were not
+   * read for the keep time as needed; false when it cannot fit (having evicted only such entries).
+   */
+  #makeRoom(more: number, now: number): boolean {
+    if (more > this.#maxText) return false;
+    for (const [oldest, evicted] of this.#entries) {
+      if (this.#text + more <= this.#maxText) return true;
+      if (now - evicted.used < this.#keepMs) return false;
+      this.#entries.delete(oldest);
+      this.#text -= evicted.size;
+    }
+    return this.#text + more <= this.#maxText;
+  }
+
+  /** Forgets every entry (the store is closing). */
+  clear(): void {
+    this.#entries.clear();
+    this.#text = 0;
+  }
+}
+
+/** One string per row: no resource, namespace or name holds a NUL. */
+function keyOf(resource: string, namespace: string, name: string): string {
+  return `${resource}\u0000${namespace}\u0000${name}`;
+}
+
+/** Freezes `root` and every object and array under it, without recursion (any depth the parser took). */
+function deepFreeze<T>(root: T): T {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null || Object.isFrozen(value)) continue;
+    Object.freeze(value);
+    if (Array.isArray(value)) {
+      for (const member of value) if (typeof member === 'object' && member !== null) stack.push(member);
+    } else {
+      for (const key in value) {
+        const member = (value as Record<string, unknown>)[key];
+        if (typeof member === 'object' && member !== null) stack.push(member);
+      }
+    }
+  }
+  return root;
+}

@@ -1,0 +1,203 @@
+/**
+ * The store's cache of decoded objects (issue 21): lists read each stored object through it, so
+ * it must never serve an object other than the one the row's current text holds, stay within its
+ * bound, and hand out objects no reader can change.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DecodedObjects } from '../../src/controlplane/store/decoded-objects.js';
+import { Store, type StoredRow } from '../../src/controlplane/store/index.js';
+import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hostpod-decoded-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+const configMap = (name: string, data: Record<string, string>, namespace = 'default') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { app: 'a' } }, data });
+
+/** The rows of `resource` as a list reads them, each decoded through the store. */
+async function decodedRows(store: Store, resource: string): Promise<{ row: StoredRow; object: Record<string, unknown> }[]> {
+  const snapshot = await store.snapshot();
+  try {
+    return [...snapshot.rows(resource)].map((row) => ({ row, object: store.decodeRow(resource, row) }));
+  } finally {
+    snapshot.close();
+  }
+}
+
+describe('decoded objects', () => {
+  test('a row read again with the same text gives the same object, frozen all the way down', async () => {
+    const store = Store.open(join(dir, `store-${n++}.db`));
+    try {
+      store.create({ resource: 'configmaps', namespace: 'default', name: 'a' }, configMap('a', { k: 'v' }));
+      const [first] = await decodedRows(store, 'configmaps');
+      const [second] = await decodedRows(store, 'configmaps');
+      assert.notEqual(first!.row.value, undefined);
+      assert.equal(second!.object, first!.object);
+      const metadata = first!.object['metadata'] as { labels: Record<string, string> };
+      assert.ok(Object.isFrozen(first!.object) && Object.isFrozen(metadata) && Object.isFrozen(metadata.labels));
+    } finally {
+      store.close();
+    }
+  });
+
+  test('changing a shared object throws, and the next read still shows the stored one', async () => {
+    const store = Store.open(join(dir, `store-${n++}.db`));
+    try {
+      store.create({ resource: 'configmaps', namespace: 'default', name: 'a' }, configMap('a', { k: 'v' }));
+      const { object } = (await decodedRows(store, 'configmaps'))[0]!;
+      assert.throws(() => {
+        (object['metadata'] as { labels: Record<string, string> }).labels['app'] = 'changed';
+      }, TypeError);
+      assert.throws(() => {
+        (object['data'] as Record<string, string>)['k2'] = 'added';
+      }, TypeError);
+      assert.throws(() => delete object['data'], TypeError);
+      const [again] = await decodedRows(store, 'configmaps');
+      assert.deepEqual(again!.object['data'], { k: 'v' });
+    } finally {
+      store.close();
+    }
+  });
+
+  test('a row whose text changed is decoded anew', async () => {
+    const store = Store.open(join(dir, `store-${n++}.db`));
+    try {
+      const key = { resource: 'configmaps', namespace: 'default', name: 'a' };
+      store.create(key, configMap('a', { k: 'v' }));
+      const [before] = await decodedRows(store, 'configmaps');
+      store.update(key, configMap('a', { k: 'changed' }));
+      const [after] = await decodedRows(store, 'configmaps');
+      assert.notEqual(after!.object, before!.object);
+      assert.deepEqual(after!.object['data'], { k: 'changed' });
+      assert.deepEqual(before!.object['data'], { k: 'v' });
+    } finally {
+      store.close();
+    }
+  });
+
+  test('two stores never share an object, even for the same text', async () => {
+    const stores = [Store.open(join(dir, `store-${n++}.db`)), Store.open(join(dir, `store-${n++}.db`))];
+    try {
+      const [rowA] = (await Promise.all(stores.map(async (store) => {
+        store.create({ resource: 'configmaps', namespace: 'default', name: 'a' }, configMap('a', { k: 'v' }));
+        return (await decodedRows(store, 'configmaps'))[0]!;
+      })));
+      const [, rowB] = await Promise.all(stores.map(async (store) => (await decodedRows(store, 'configmaps'))[0]!));
+      assert.equal(rowA!.row.value, rowB!.row.value);
+      assert.notEqual(rowA!.object, rowB!.object);
+    } finally {
+      for (const store of stores) store.close();
+    }
+  });
+
+  test('the cache keeps at most its bound of text, evicting the least recently used', () => {
+    const text = (v: string): string => JSON.stringify({ v });
+    const one = text('1'.repeat(10));
+    // Entries read any time ago may go (no keep time).
+    const cache = new DecodedObjects(one.length * 2, 0);
+    const a = cache.decode('r', 'ns', 'a', one);
+    const b = cache.decode('r', 'ns', 'b', one);
+    // a was read after b: b is the least recently used when c comes.
+    assert.equal(cache.decode('r', 'ns', 'a', one), a);
+    cache.decode('r', 'ns', 'c', one);
+    assert.deepEqual(cache.size, { objects: 2, text: one.length * 2 });
+    assert.equal(cache.decode('r', 'ns', 'a', one), a);
+    assert.notEqual(cache.decode('r', 'ns', 'b', one), b);
+    // An object larger than the bound is decoded for each read and not kept.
+    const big = text('x'.repeat(100));
+    const first = cache.decode('r', 'ns', 'big', big);
+    assert.deepEqual(first, { v: 'x'.repeat(100) });
+    assert.notEqual(cache.decode('r', 'ns', 'big', big), first);
+    assert.ok(cache.size.text <= one.length * 2);
+  });
+
+  test('a full cache keeps the entries read within its keep time, so a list larger than it still hits on the part that fits', () => {
+    const row = (i: number): string => JSON.stringify({ i: String(i).padStart(3, '0') });
+    const cache = new DecodedObjects(row(0).length * 3, 60_000);
+    const list = (): Record<string, unknown>[] => Array.from({ length: 5 }, (_, i) => cache.decode('r', 'ns', `o${i}`, row(i)));
+    const first = list();
+    const second = list();
+    // The first three stay, the two that found no room are decoded for each read.
+    assert.deepEqual(second.map((o, i) => o === first[i]), [true, true, true, false, false]);
+    assert.deepEqual(second.map((o) => Object.isFrozen(o)), [true, true, true, false, false]);
+    assert.deepEqual(second[4], { i: '004' });
+    assert.deepEqual(cache.size, { objects: 3, text: row(0).length * 3 });
+  });
+
+  test('a text derived from a cached object is made once, counted in the bound, and made anew for a changed row', () => {
+    const cache = new DecodedObjects(1000);
+    let made = 0;
+    const derive = (object: Readonly<Record<string, unknown>>): string => `${++made}:${JSON.stringify(object)}`;
+    const a = cache.decode('r', 'ns', 'a', '{"v":1}');
+    assert.equal(cache.derived(a, derive), '1:{"v":1}');
+    assert.equal(cache.derived(cache.decode('r', 'ns', 'a', '{"v":1}'), derive), '1:{"v":1}');
+    assert.equal(cache.size.text, '{"v":1}'.length + '1:{"v":1}'.length);
+    const changed = cache.decode('r', 'ns', 'a', '{"v":2}');
+    assert.equal(cache.derived(changed, derive), '2:{"v":2}');
+    // The object the changed row replaced is no longer cached: its text is made for each read.
+    assert.equal(cache.derived(a, derive), '3:{"v":1}');
+    assert.equal(cache.derived({ v: 1 }, derive), '4:{"v":1}');
+    assert.equal(cache.size.text, '{"v":2}'.length + '2:{"v":2}'.length);
+  });
+
+  test('forgetting a row drops its object and text', () => {
+    const cache = new DecodedObjects();
+    const a = cache.decode('r', 'ns', 'a', '{"v":1}');
+    cache.decode('r', 'ns', 'b', '{"v":2}');
+    cache.forget('r', 'ns', 'a');
+    cache.forget('r', 'ns', 'gone');
+    assert.deepEqual(cache.size, { objects: 1, text: '{"v":2}'.length });
+    assert.notEqual(cache.decode('r', 'ns', 'a', '{"v":1}'), a);
+  });
+
+  test('the cache keeps int64 values exact', () => {
+    const cache = new DecodedObjects();
+    const object = cache.decode('r', '', 'a', '{"n":9007199254740993}');
+    assert.equal(object['n'], 9007199254740993n);
+  });
+});
+
+describe('lists through the cache', () => {
+  let s: StartedPlane;
+  before(async () => {
+    s = await startControlPlane();
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  test('a list, a Table and a selected list show an object as changed since the last list', async () => {
+    // A namespace of its own: default holds kube-root-ca.crt.
+    assert.equal((await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cached' } } })).status, 201);
+    const path = '/api/v1/namespaces/cached/configmaps?fieldSelector=metadata.name%3Dc';
+    assert.equal((await api(s.plane, 'POST', '/api/v1/namespaces/cached/configmaps', { body: configMap('c', { k: 'v' }, 'cached') })).status, 201);
+    const read = async () => ({
+      list: (await api(s.plane, 'GET', path)).json() as { items: { data: Record<string, string> }[] },
+      table: (await api(s.plane, 'GET', path, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).json() as { rows: { cells: unknown[]; object: { metadata: { labels: Record<string, string> } } }[] },
+      selected: (await api(s.plane, 'GET', `${path}&labelSelector=app%3Db`)).json() as { items: unknown[] },
+    });
+    const before = await read();
+    assert.deepEqual(before.list.items.map((i) => i.data), [{ k: 'v' }]);
+    assert.equal(before.table.rows[0]!.cells[1], 1);
+    assert.equal(before.selected.items.length, 0);
+
+    const patched = await api(s.plane, 'PATCH', '/api/v1/namespaces/cached/configmaps/c', { contentType: 'application/merge-patch+json', body: { metadata: { labels: { app: 'b' } }, data: { k2: 'w' } } });
+    assert.equal(patched.status, 200, patched.body);
+    const after = await read();
+    assert.deepEqual(after.list.items.map((i) => i.data), [{ k: 'v', k2: 'w' }]);
+    assert.equal(after.table.rows[0]!.cells[1], 2);
+    assert.deepEqual(after.table.rows[0]!.object.metadata.labels, { app: 'b' });
+    // The row's object, made once for the stored object, is its metadata as a GET shows it.
+    const got = (await api(s.plane, 'GET', '/api/v1/namespaces/cached/configmaps/c')).json() as { metadata: unknown };
+    assert.deepEqual(after.table.rows[0]!.object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: got.metadata });
+    const again = await read();
+    assert.deepEqual(again.table.rows[0]!.object, after.table.rows[0]!.object);
+    const whole = (await api(s.plane, 'GET', `${path}&includeObject=Object`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).json() as { rows: { object: unknown }[] };
+    assert.deepEqual(whole.rows[0]!.object, got);
+    assert.equal(after.selected.items.length, 1);
+  });
+});
