@@ -11,9 +11,8 @@ import { parseConfig, parseManifestOrIndex, type Descriptor, type ImageConfig, t
 import { formatPlatform, hostPlatform, selectManifest } from './platform.js';
 import type { ImageRecord, Lease } from './records.js';
 import { isLocalOnly, parseReference, type ImageReference } from './reference.js';
-import { isLoopbackRegistry, RegistryClient } from './registry/client.js';
-import type { CredentialStore } from './registry/credentials.js';
-import { readBody, withRetries, type RetryPolicy } from './registry/transport.js';
+import { registryClientFor, type RegistryAccess, type RegistryClient } from './registry/client.js';
+import { readBody, withRetries } from './registry/transport.js';
 import { checkImageConfig, type ImageStore, type UnpackProgress } from './store.js';
 
 export interface PullProgress extends UnpackProgress {
@@ -24,13 +23,8 @@ export interface PullProgress extends UnpackProgress {
   retrying?(what: string, error: unknown, delayMs: number): void;
 }
 
-export interface PullOptions {
+export interface PullOptions extends RegistryAccess {
   platform?: Platform;
-  plainHttp?: boolean;
-  /** Registries (host[:port]) to reach without TLS verification, falling back to plain HTTP. */
-  insecureRegistries?: readonly string[];
-  credentials?: CredentialStore;
-  retry?: RetryPolicy;
   /** Layers downloaded at the same time. */
   concurrency?: number;
   progress?: PullProgress;
@@ -42,13 +36,7 @@ export async function pullImage(store: ImageStore, reference: string, options: P
   if (isLocalOnly(ref)) return localOnly(store, ref);
   const platform = options.platform ?? hostPlatform();
   const progress = options.progress ?? {};
-  const client = new RegistryClient(ref.registry, {
-    plainHttp: options.plainHttp === true,
-    insecure: (options.insecureRegistries ?? []).includes(ref.registry) || isLoopbackRegistry(ref.registry),
-    ...(options.credentials ? { credentials: options.credentials.lookup(ref.registry) } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-    onRetry: (what, error, delay) => progress.retrying?.(what, error, delay),
-  });
+  const client = registryClientFor(ref.registry, options, (what, error, delay) => progress.retrying?.(what, error, delay));
   const lease = store.beginLease(ref.canonical);
   try {
     const fetched = await fetchWith(store, client, ref, platform, lease, options);
@@ -74,13 +62,7 @@ export interface FetchedImage {
  */
 export async function fetchImage(store: ImageStore, ref: ImageReference, platform: Platform, lease: Lease, options: Omit<PullOptions, 'platform'> = {}): Promise<FetchedImage> {
   const progress = options.progress ?? {};
-  const client = new RegistryClient(ref.registry, {
-    plainHttp: options.plainHttp === true,
-    insecure: (options.insecureRegistries ?? []).includes(ref.registry) || isLoopbackRegistry(ref.registry),
-    ...(options.credentials ? { credentials: options.credentials.lookup(ref.registry) } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-    onRetry: (what, error, delay) => progress.retrying?.(what, error, delay),
-  });
+  const client = registryClientFor(ref.registry, options, (what, error, delay) => progress.retrying?.(what, error, delay));
   return fetchWith(store, client, ref, platform, lease, options);
 }
 

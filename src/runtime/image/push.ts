@@ -10,9 +10,8 @@ import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import { HostpodError } from '../../errors.js';
 import { isIndexType, parseManifestOrIndex, type Descriptor } from './oci.js';
-import { isLoopbackRegistry, RegistryClient } from './registry/client.js';
-import type { CredentialStore } from './registry/credentials.js';
-import { withRetries, type RetryPolicy } from './registry/transport.js';
+import { registryClientFor, type RegistryAccess, type RegistryClient } from './registry/client.js';
+import { withRetries } from './registry/transport.js';
 import { parseReference, type ImageReference } from './reference.js';
 import type { ImageStore } from './store.js';
 
@@ -23,11 +22,7 @@ export interface PushProgress {
   retrying?(what: string, error: unknown, delayMs: number): void;
 }
 
-export interface PushOptions {
-  plainHttp?: boolean;
-  insecureRegistries?: readonly string[];
-  credentials?: CredentialStore;
-  retry?: RetryPolicy;
+export interface PushOptions extends RegistryAccess {
   /** Upload blobs larger than this in chunks of this size (PATCH); whole when undefined. */
   chunkSize?: number;
   /** Repositories (of the destination registry) a blob is known to be in, for mounts. */
@@ -46,13 +41,7 @@ export async function pushImage(store: ImageStore, target: Descriptor, reference
   const ref = parseReference(reference);
   const shown = ref.canonical;
   const progress = options.progress ?? {};
-  const client = new RegistryClient(ref.registry, {
-    plainHttp: options.plainHttp === true,
-    insecure: (options.insecureRegistries ?? []).includes(ref.registry) || isLoopbackRegistry(ref.registry),
-    ...(options.credentials ? { credentials: options.credentials.lookup(ref.registry) } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-    onRetry: (what, error, delay) => progress.retrying?.(what, error, delay),
-  });
+  const client = registryClientFor(ref.registry, options, (what, error, delay) => progress.retrying?.(what, error, delay));
   const blobs: PushResult['blobs'] = [];
   const done = new Set<string>();
   const pushManifest = async (descriptor: Descriptor, tag: string | undefined): Promise<void> => {

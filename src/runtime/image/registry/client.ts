@@ -15,7 +15,7 @@ import { isIP } from 'node:net';
 import { HostpodError } from '../../../errors.js';
 import { MANIFEST_ACCEPT } from '../oci.js';
 import { authorize, parseChallenge } from './challenge.js';
-import type { Credentials } from './credentials.js';
+import type { Credentials, CredentialStore } from './credentials.js';
 import { DEFAULT_RETRY, HttpStatusError, readBody, request, withRetries, type RetryPolicy } from './transport.js';
 
 const MANIFEST_SIZE_LIMIT = 4 << 20;
@@ -42,6 +42,26 @@ export function isLoopbackRegistry(registry: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
+}
+
+/** How a pull or a push reaches registries: the command line's and config's options. */
+export interface RegistryAccess {
+  plainHttp?: boolean;
+  /** Registries (host[:port]) to reach without TLS verification, falling back to plain HTTP. */
+  insecureRegistries?: readonly string[];
+  credentials?: CredentialStore;
+  retry?: RetryPolicy;
+}
+
+/** A client of `registry` as `access` says, telling `onRetry` of each retry. */
+export function registryClientFor(registry: string, access: RegistryAccess, onRetry?: (what: string, error: unknown, delayMs: number) => void): RegistryClient {
+  return new RegistryClient(registry, {
+    plainHttp: access.plainHttp === true,
+    insecure: (access.insecureRegistries ?? []).includes(registry) || isLoopbackRegistry(registry),
+    ...(access.credentials ? { credentials: access.credentials.lookup(registry) } : {}),
+    ...(access.retry ? { retry: access.retry } : {}),
+    ...(onRetry ? { onRetry } : {}),
+  });
 }
 
 export class RegistryClient {
