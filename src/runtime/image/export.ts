@@ -6,9 +6,7 @@
  * manifest: the store holds only that one.
  */
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
-import { hexOf } from './digest.js';
+import { blobPath, OciArchiveWriter } from './oci-archive.js';
 import { MediaType, type Descriptor } from './oci.js';
 import type { ImageRecord } from './records.js';
 import { parseReference } from './reference.js';
@@ -19,17 +17,8 @@ export function familiarName(name: string): string {
   return name.replace(/^docker\.io\//, '').replace(/^library\/(?=[^/]+$)/, '').replace(/^library\/(?=[^/:@]+[:@])/, '');
 }
 
-const blobPath = (digest: string): string => `blobs/sha256/${hexOf(digest)}`;
-
 export async function exportImages(store: ImageStore, images: readonly ImageRecord[], out: Writable): Promise<void> {
-  const pack = tar.pack();
-  const done = pipeline(pack as unknown as NodeJS.ReadableStream, out);
-  // The output may fail at any time (a full disk, a closed pipe): stop packing then.
-  let failed: unknown;
-  done.catch((error: unknown) => {
-    failed = error;
-    pack.destroy();
-  });
+  const archive = new OciArchiveWriter(store, out);
   const manifests: Descriptor[] = [];
   const dockerManifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
   const blobs = new Set<string>();
@@ -45,20 +34,9 @@ export async function exportImages(store: ImageStore, images: readonly ImageReco
     dockerManifest.push({ Config: blobPath(image.config), RepoTags: ref.tag !== undefined ? [familiarName(image.name)] : [], Layers: image.layers.map((l) => blobPath(l.digest)) });
     for (const digest of [image.manifest, image.config, ...image.layers.map((l) => l.digest)]) blobs.add(digest);
   }
-  const add = (name: string, bytes: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => {
-      pack.entry({ name, size: bytes.length, mode: 0o644, mtime: new Date(0) }, bytes, (error) => (error ? reject(error) : resolve()));
-    });
-  await add('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
-  for (const digest of blobs) {
-    const size = store.content.size(digest);
-    await new Promise<void>((resolve, reject) => {
-      const entry = pack.entry({ name: blobPath(digest), size, mode: 0o444, mtime: new Date(0) }, (error) => (error ? reject(error) : resolve()));
-      pipeline(store.content.stream(digest), entry as unknown as NodeJS.WritableStream).catch(reject);
-    });
-  }
-  await add('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests })));
-  await add('manifest.json', Buffer.from(JSON.stringify(dockerManifest)));
-  if (failed === undefined) pack.finalize();
-  await done;
+  await archive.file('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+  for (const digest of blobs) await archive.blob(digest, 0o444);
+  await archive.file('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests })));
+  await archive.file('manifest.json', Buffer.from(JSON.stringify(dockerManifest)));
+  await archive.finish();
 }

@@ -4,9 +4,7 @@
  * image-layout tarball of the whole manifest or index.
  */
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
-import { hexOf } from '../digest.js';
+import { OciArchiveWriter } from '../oci-archive.js';
 import { MediaType, parseManifestOrIndex, type Descriptor } from '../oci.js';
 import { hostPlatform, platformMatches } from '../platform.js';
 import type { ImageRecord, Lease } from '../records.js';
@@ -34,29 +32,11 @@ export function blobsOf(store: ImageStore, target: Descriptor): string[] {
 
 /** Writes `target` as an OCI image-layout tarball (`oci-layout`, `index.json`, `blobs/`). */
 export async function writeOciArchive(store: ImageStore, target: Descriptor, name: string | undefined, out: Writable): Promise<void> {
-  const pack = tar.pack();
-  const done = pipeline(pack as unknown as NodeJS.ReadableStream, out);
-  let failed: unknown;
-  done.catch((error: unknown) => {
-    failed = error;
-    pack.destroy();
-  });
-  const epoch = new Date(0);
-  const add = (entryName: string, bytes: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => {
-      pack.entry({ name: entryName, size: bytes.length, mode: 0o644, mtime: epoch }, bytes, (error) => (error ? reject(error) : resolve()));
-    });
-  await add('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
-  for (const digest of blobsOf(store, target).sort()) {
-    const size = store.content.size(digest);
-    await new Promise<void>((resolve, reject) => {
-      const entry = pack.entry({ name: `blobs/sha256/${hexOf(digest)}`, size, mode: 0o644, mtime: epoch }, (error) => (error ? reject(error) : resolve()));
-      pipeline(store.content.stream(digest), entry as unknown as NodeJS.WritableStream).catch(reject);
-    });
-  }
+  const archive = new OciArchiveWriter(store, out);
+  await archive.file('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+  for (const digest of blobsOf(store, target).sort()) await archive.blob(digest, 0o644);
   const ref = name !== undefined ? parseReference(name) : undefined;
   const annotations = ref ? { 'io.containerd.image.name': ref.canonical, ...(ref.tag !== undefined ? { 'org.opencontainers.image.ref.name': ref.tag } : {}) } : undefined;
-  await add('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ ...target, ...(annotations ? { annotations } : {}) }] })));
-  if (failed === undefined) pack.finalize();
-  await done;
+  await archive.file('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ ...target, ...(annotations ? { annotations } : {}) }] })));
+  await archive.finish();
 }
