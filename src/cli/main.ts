@@ -56,3 +56,12 @@ export async function main(argv: readonly string[], io: CommandIO = process): Pr
     return reportError(io, error);
   }
 }
+
+/**
+ * The entry of the node agent's thread that `hostpod up` starts (agent-thread.ts): the thread
+ * loads this bundle and calls this.
+ */
+export async function serveAgentThread(): Promise<void> {
+  const thread = await import('./agent-thread.js');
+  await thread.serveAgentThread();
+}

@@ -10,10 +10,10 @@ import { loadConfig, type ConfigFlags } from '../config.js';
 import { NODE_USER_PREFIX, NODES_GROUP } from '../controlplane/auth/authorizer.js';
 import { ControlPlane, controlPlanePaths } from '../controlplane/control-plane.js';
 import { HostpodError } from '../errors.js';
-import type { NodeAgent } from '../node/agent.js';
 import { issueCertificate } from '../pki.js';
 import { hostIP } from '../runtime/index.js';
-import { defaultNodeName, isWildcard, nodeAddress, startAgent } from './agent-handler.js';
+import { defaultNodeName, isWildcard, nodeAddress } from './agent-handler.js';
+import { AgentThread } from './agent-thread.js';
 import { exitOnSecondSignal, jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
 import type { UpFlags } from './up.js';
 
@@ -34,7 +34,7 @@ export async function runControlPlane(flags: UpFlags, io: CommandIO): Promise<vo
     ...(flags.logRequests ? { logRequests: (entry) => log('info', 'request', { ...entry }) } : {}),
   });
   log('info', 'control plane ready', { url: plane.url, kubeconfig: plane.paths.kubeconfig, dataDir: config.dataDir });
-  let agent: NodeAgent | undefined;
+  let agent: AgentThread | undefined;
   if (flags.node) {
     if (process.getuid?.() !== 0) {
       log('warn', 'no node agent: running HostProcess containers needs root; the control plane runs without a node', {});
@@ -50,7 +50,14 @@ export async function runControlPlane(flags: UpFlags, io: CommandIO): Promise<vo
   io.stdout.write(`hostpod: control plane serving on ${plane.url}\n`
     + `hostpod: admin kubeconfig written to ${plane.paths.kubeconfig}; use it with:\n`
     + `  export KUBECONFIG=${plane.paths.kubeconfig}\n  kubectl get namespaces\n`);
-  const signal = await stopSignal();
+  // The agent's thread ending on its own is a failure of the node: `hostpod up` stops with it.
+  const stop = await Promise.race([stopSignal(), ...(agent ? [agent.failed] : [])]);
+  if (stop instanceof Error) {
+    log('error', 'the node agent stopped; stopping the control plane', { error: stop.message });
+    await plane.stop();
+    throw stop;
+  }
+  const signal = stop;
   const waitingFor = agent
     ? 'the node agent to let go of its containers (they keep running; a stop in progress is finished by the container\'s monitor) and the control plane to close its connections and store'
     : 'the control plane to close its connections and store';
@@ -67,20 +74,20 @@ export async function runControlPlane(flags: UpFlags, io: CommandIO): Promise<vo
 }
 
 /** The agent of `hostpod up`: a node of its own control plane, with certificates from its CA. */
-async function startLocalAgent(plane: ControlPlane, flags: UpFlags, io: CommandIO, log: JsonLog): Promise<NodeAgent> {
+async function startLocalAgent(plane: ControlPlane, flags: UpFlags, io: CommandIO, log: JsonLog): Promise<AgentThread> {
   const nodeName = flags.nodeName ?? defaultNodeName();
   const kubeletAddress = flags.kubeletAddress ?? (await listenAddress(flags.listen.host));
   const address = nodeAddress(kubeletAddress, undefined, hostIP);
   const ca = plane.pki.ca;
   const client = await issueCertificate(ca, { commonName: `${NODE_USER_PREFIX}${nodeName}`, organizations: [NODES_GROUP], usage: 'client' });
   const serving = await issueCertificate(ca, { commonName: `${NODE_USER_PREFIX}${nodeName}`, usage: 'server', hosts: [address, '127.0.0.1', nodeName] });
-  return startAgent({
+  return AgentThread.start({
     connection: { server: plane.url, ca: ca.cert, insecureSkipTlsVerify: false, clientCert: client.cert, clientKey: client.key },
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
     ...(flags.config ? { config: flags.config } : {}),
     ...(flags.mountMode ? { mountMode: flags.mountMode } : {}),
-    nodeName, address, kubeletAddress, kubeletPort: flags.kubeletPort, serving, clientCa: ca.cert, io, log,
-  });
+    nodeName, address, kubeletAddress, kubeletPort: flags.kubeletPort, serving, clientCa: ca.cert,
+  }, io, log);
 }
 
 /**

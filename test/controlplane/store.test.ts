@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ObjectExists, RevisionCompacted, RevisionConflict, Store, type Change } from '../../src/controlplane/store/index.js';
+import { labelKey, ObjectExists, RevisionCompacted, RevisionConflict, Store, uidKey, type Change } from '../../src/controlplane/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostpod-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +45,46 @@ describe('store', () => {
     assert.equal(first.more, true);
     assert.deepEqual(names(store.list('configmaps', { after: { namespace: 'a', name: 'z' } }).items), ['x']);
     store.close();
+  });
+
+  test('store lists the objects that refer to a uid (owners, an event\'s subject) or carry a label through its index, as writes change them', () => {
+    const store = fresh();
+    const owned = (name: string, ...uids: string[]) => obj(name, { metadata: { name, namespace: 'default', ownerReferences: uids.map((uid) => ({ kind: 'ReplicaSet', name: 'rs', uid })) } });
+    const names = (options: Parameters<Store['list']>[1]) => store.list('configmaps', options).items.map((i) => (i['metadata'] as { name: string }).name);
+    store.create(key('a'), owned('a', 'uid-1'));
+    store.create(key('b'), { ...owned('b', 'uid-2'), metadata: { name: 'b', namespace: 'default', labels: { app: 'web' }, ownerReferences: [{ uid: 'uid-2' }] } });
+    store.create(key('c'), owned('c', 'uid-1', 'uid-2'));
+    store.create(key('d', 'other'), { metadata: { name: 'd', namespace: 'other', ownerReferences: [{ uid: 'uid-1' }] } });
+    store.create(key('e'), obj('e', { note: 'uid-1' }));
+    store.create(key('f'), obj('f', { involvedObject: { kind: 'Pod', uid: 'uid-1' } }));
+    // In (namespace, name) order: default's, then other's; e holds the uid only as text.
+    assert.deepEqual(names({ indexKey: uidKey('uid-1') }), ['a', 'c', 'f', 'd']);
+    assert.deepEqual(names({ indexKey: uidKey('uid-1'), namespace: 'default' }), ['a', 'c', 'f']);
+    assert.deepEqual(names({ indexKey: uidKey('uid-1'), namespace: 'default', limit: 1, after: { namespace: 'default', name: 'a' } }), ['c']);
+    assert.deepEqual(names({ indexKey: uidKey('uid-2'), containing: ['uid-1'] }), ['c']);
+    // An update that changes the owners moves the object in the index; a delete takes it out.
+    assert.deepEqual(names({ indexKey: labelKey('app', 'web') }), ['b']);
+    store.update(key('a'), { metadata: { name: 'a', namespace: 'default', labels: { app: 'web' }, ownerReferences: [{ uid: 'uid-2' }] } });
+    store.update(key('b'), { metadata: { name: 'b', namespace: 'default', labels: { app: 'db' }, ownerReferences: [{ uid: 'uid-2' }] } });
+    store.delete(key('c'));
+    assert.deepEqual(names({ indexKey: labelKey('app', 'web') }), ['a']);
+    assert.deepEqual(names({ indexKey: labelKey('app', 'db') }), ['b']);
+    assert.deepEqual(names({ indexKey: uidKey('uid-1'), namespace: 'default' }), ['f']);
+    assert.deepEqual(names({ indexKey: uidKey('uid-2'), namespace: 'default' }), ['a', 'b']);
+    store.close();
+  });
+
+  test('store indexes the references of a store written before the index existed when it opens', () => {
+    const file = join(dir, `store-${n++}.db`);
+    const first = Store.open(file);
+    first.create(key('a'), obj('a', { metadata: { name: 'a', namespace: 'default', ownerReferences: [{ uid: 'uid-1' }] } }));
+    first.close();
+    const db = new Database(file);
+    db.exec("DROP TABLE index_keys; DELETE FROM meta WHERE key = 'index_keys'");
+    db.close();
+    const reopened = Store.open(file);
+    assert.deepEqual(reopened.list('configmaps', { indexKey: uidKey('uid-1') }).items.map((i) => (i['metadata'] as { name: string }).name), ['a']);
+    reopened.close();
   });
 
   test('store lists only the objects whose text holds every `containing` string, in pages', () => {

@@ -8,7 +8,7 @@ import type { UserInfo } from '../auth/user.js';
 import { semanticEqual } from '../../api/defaults/json.js';
 import { decodePatch, PatchError, patchObject, patchStrictErrors } from '../patch/index.js';
 import { storeResource, type ResourceDefinition } from '../resources/definition.js';
-import { ObjectExists, ObjectMissing, RevisionConflict, type RowRange, type Store } from '../store/index.js';
+import { labelKey, ObjectExists, ObjectMissing, RevisionConflict, uidKey, type RowRange, type Store } from '../store/index.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { checkFieldSelector, matchesFields } from './field-sets.js';
 import { ListStream } from './list-stream.js';
@@ -52,10 +52,10 @@ export interface ListQuery {
   limit?: number;
   continue?: string;
   /**
-   * For the controllers, not from requests: a text each listed object's stored JSON holds (an
-   * owner's uid), so that the store parses only those (see the store's `containing`).
+   * For the controllers, not from requests: only objects that refer to this uid, as an owner or
+   * (events) as their subject, read through the store's index of references.
    */
-  containing?: string;
+  referencing?: string;
 }
 
 export interface Listed {
@@ -111,10 +111,12 @@ export class ObjectApi {
     const limit = query.limit && query.limit > 0 ? query.limit : 0;
     const items: Obj[] = [];
     const revision = this.store.revision;
-    const containing = [...(query.containing ? [query.containing] : []), ...verbatimTexts(filter)];
+    const containing = verbatimTexts(filter);
+    const indexKey = query.referencing ? uidKey(query.referencing) : labelIndexKey(filter);
+    const indexed = indexKey === undefined ? {} : { indexKey };
     // Selection happens after reading, so read in pages until the page is full.
     for (;;) {
-      const page = this.store.list(resource, { namespace: filter.namespace, ...(after ? { after } : {}), limit: limit > 0 ? Math.max(limit, 100) : 0, containing });
+      const page = this.store.list(resource, { namespace: filter.namespace, ...(after ? { after } : {}), limit: limit > 0 ? Math.max(limit, 100) : 0, containing, ...indexed });
       for (const item of page.items) {
         after = { namespace: metaOf(item).namespace ?? '', name: metaOf(item).name ?? '' };
         if (!this.matches(info, filter, item)) continue;
@@ -419,6 +421,14 @@ function scoped(info: ResourceDefinition, namespace: string): string {
  * requirement `key=value` (label values are letters, digits, `-`, `_` and `.`, which JSON never
  * escapes). Field values are left out: some fields have defaults that the stored text lacks.
  */
+/** The index key of a label selector's first `key=value` requirement: the objects that can match are read through the store's index. */
+function labelIndexKey(filter: Filter): string | undefined {
+  for (const r of filter.labels) {
+    if (r.op === 'in' && r.values.length === 1) return labelKey(r.key, r.values[0]!);
+  }
+  return undefined;
+}
+
 function verbatimTexts(filter: Filter): string[] {
   return filter.labels.flatMap((r) => (r.op === 'in' && r.values.length === 1 && /^[A-Za-z0-9._-]+$/.test(r.values[0]!) ? [r.values[0]!] : []));
 }

@@ -68,7 +68,7 @@ export class CronJobController implements Controller {
     const spec = (cronJob['spec'] ?? {}) as CronJobSpec;
     const old = (cronJob['status'] ?? {}) as CronJobStatus;
     const now = this.#now();
-    const jobs = api.list(jobsResource, namespace, uid ? { containing: uid } : {}).items.filter((j) => cronJobOwner(j)?.uid === uid);
+    const jobs = api.list(jobsResource, namespace, uid ? { referencing: uid } : {}).items.filter((j) => cronJobOwner(j)?.uid === uid);
 
     // The active list: Jobs that are gone or finished leave it.
     let active = [...(old.active ?? [])];

@@ -99,7 +99,7 @@ function sorted(value: unknown): unknown {
 }
 
 /**
- * The revisions `ds` may own, in name order: those whose text holds its uid (its own) and those
+ * The revisions `ds` may own, in name order: those that name it as their owner (its own) and those
  * its selector's `key=value` requirements could match (orphans to adopt), each read once; with
  * no such requirement, all. Only these are parsed, not the whole namespace's history.
  */
@@ -108,7 +108,7 @@ function candidates(api: ObjectApi, ds: Obj, revisions: ReturnType<typeof resour
   const equalities = selector.flatMap((r) => (r.op === 'in' && r.values.length === 1 ? [`${r.key}=${r.values[0]!}`] : []));
   if (!uid || equalities.length === 0) return api.list(revisions, namespace).items;
   const byName = new Map<string, Obj>();
-  for (const list of [api.list(revisions, namespace, { containing: uid }), api.list(revisions, namespace, { labelSelector: equalities.join(',') })]) {
+  for (const list of [api.list(revisions, namespace, { referencing: uid }), api.list(revisions, namespace, { labelSelector: equalities.join(',') })]) {
     for (const revision of list.items) byName.set(metaOf(revision).name ?? '', revision);
   }
   return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, revision]) => revision);

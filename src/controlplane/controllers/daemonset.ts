@@ -342,8 +342,8 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
 }
 
-/** A list query for the objects `owner` may control: only those whose text holds its uid are parsed. */
-function ownedBy(owner: Obj): { containing?: string } {
+/** A list query for the objects `owner` may control: those that name it as an owner, read through the store's index. */
+function ownedBy(owner: Obj): { referencing?: string } {
   const uid = metaOf(owner).uid;
-  return uid ? { containing: uid } : {};
+  return uid ? { referencing: uid } : {};
 }

@@ -31,7 +31,7 @@ export function recordEvent(api: ObjectApi, object: Obj, event: EventSpec): void
   const namespace = meta.namespace || 'default';
   const now = timestamp(api.now());
   const existing = api.list(events, namespace, {
-    ...(meta.uid ? { containing: meta.uid } : {}),
+    ...(meta.uid ? { referencing: meta.uid } : {}),
     fieldSelector: `involvedObject.uid=${meta.uid ?? ''},reason=${event.reason}`,
   }).items.find((e) => e['message'] === event.message && e['type'] === event.type);
   const { action } = event;

@@ -13,6 +13,7 @@ import { recordEvent } from './events.js';
 import { isTerminated, nodeMismatch, podRequest, quantity } from '../../policy/node-fit.js';
 import { WorkQueue } from './work-queue.js';
 import { HOST_PORTS_TAKEN, hostPortsTaken } from './host-ports.js';
+import { BoundPods } from './bound-pods.js';
 
 const SCHEDULER = 'default-scheduler';
 
@@ -21,6 +22,7 @@ export class Scheduler implements Controller {
   readonly #unsubscribe: (() => void)[] = [];
   /** Pods that fit nowhere, tried again when the cluster changes. */
   readonly #unschedulable = new Set<string>();
+  readonly #bound = new BoundPods();
 
   constructor(private readonly context: ControllerContext) {
     this.#queue = new WorkQueue('scheduler', (key) => this.#schedule(key), context.log);
@@ -29,6 +31,7 @@ export class Scheduler implements Controller {
   start(): void {
     const { store } = this.context.api;
     this.#unsubscribe.push(store.subscribe('pods', (change) => {
+      this.#bound.apply(change);
       const key = `${change.key.namespace}/${change.key.name}`;
       if (change.type === 'DELETED') {
         this.#unschedulable.delete(key);
@@ -39,6 +42,7 @@ export class Scheduler implements Controller {
     }));
     this.#unsubscribe.push(store.subscribe('nodes', () => this.#retryUnschedulable()));
     for (const pod of this.context.api.list(resource('pods'), '').items) {
+      this.#bound.record(`${metaOf(pod).namespace ?? ''}/${metaOf(pod).name ?? ''}`, pod);
       if (needsScheduling(pod)) this.#queue.add(`${metaOf(pod).namespace ?? ''}/${metaOf(pod).name ?? ''}`);
     }
   }
@@ -62,12 +66,11 @@ export class Scheduler implements Controller {
       return;
     }
     const nodes = api.list(resource('nodes'), '').items;
-    const allPods = api.list(pods, '').items;
     const reasons = new Map<string, number>();
     let best: { node: Obj; free: number } | undefined;
     for (const node of nodes) {
       const nodeName = metaOf(node).name ?? '';
-      const onNode = allPods.filter((p) => (p['spec'] as { nodeName?: string } | undefined)?.nodeName === nodeName);
+      const onNode = this.#bound.on(nodeName);
       const mismatch = nodeMismatch(pod, node, onNode) ?? (hostPortsTaken(pod, onNode) ? HOST_PORTS_TAKEN : undefined);
       if (mismatch) {
         reasons.set(mismatch, (reasons.get(mismatch) ?? 0) + 1);

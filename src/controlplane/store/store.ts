@@ -15,6 +15,7 @@ import { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from
 import { ReaderPool } from './readers.js';
 import { Snapshot, type StoredRow } from './snapshot.js';
 import { DecodedObjects, type Derivation } from './decoded-objects.js';
+import { indexKeys, sameKeys } from './index-keys.js';
 import { WatchHub, type Change, type ChangeListener } from './watch-hub.js';
 
 export type StoredObject = Record<string, unknown>;
@@ -40,6 +41,8 @@ export interface ListOptions {
    * owner's uid, a label's value). It may let through objects that do not match otherwise.
    */
   containing?: readonly string[];
+  /** Only objects with this index key (index-keys.ts: a uid they refer to, a label): read through the index, not a scan. */
+  indexKey?: string;
 }
 
 export interface ListResult {
@@ -65,6 +68,11 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 CREATE INDEX IF NOT EXISTS changes_by_resource ON changes (resource, revision);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+-- Each object's index keys (index-keys.ts): an owner's objects, a label's objects.
+CREATE TABLE IF NOT EXISTS index_keys (
+  resource TEXT NOT NULL, key TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  PRIMARY KEY (resource, key, namespace, name)
+) WITHOUT ROWID;
 `;
 
 /** The objects of the control plane and their history, in one SQLite file. */
@@ -98,7 +106,37 @@ export class Store {
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       since: db.prepare<[string, number], { revision: number; namespace: string; name: string; type: string; value: string; previous: string | null }>(
         'SELECT revision, namespace, name, type, value, previous FROM changes WHERE resource = ? AND revision > ? ORDER BY revision'),
+      addKey: db.prepare('INSERT OR IGNORE INTO index_keys (resource, key, namespace, name) VALUES (?, ?, ?, ?)'),
+      dropKey: db.prepare('DELETE FROM index_keys WHERE resource = ? AND key = ? AND namespace = ? AND name = ?'),
     };
+    this.#fillIndex(meta.get('index_keys')?.value === 1);
+  }
+
+  /**
+   * Fills the index once for a store written before it existed (the table is new, the objects
+   * are not): every object is read once, in one transaction.
+   */
+  #fillIndex(done: boolean): void {
+    if (done) return;
+    // In pages: a connection cannot write while it iterates, and the store may be large.
+    const page = this.#db.prepare<[string, string, string], { resource: string; namespace: string; name: string; value: string }>(
+      'SELECT resource, namespace, name, value FROM objects WHERE (resource, namespace, name) > (?, ?, ?) ORDER BY resource, namespace, name LIMIT 500');
+    this.#db.transaction(() => {
+      for (let after = ['', '', ''] as [string, string, string], rows = page.all(...after); rows.length > 0; rows = page.all(...after)) {
+        for (const row of rows) this.#addKeys(row, indexKeys(decodeStored(row.value)));
+        const last = rows[rows.length - 1]!;
+        after = [last.resource, last.namespace, last.name];
+      }
+      this.#statements.setMeta.run('index_keys', 1);
+    })();
+  }
+
+  #addKeys(key: ObjectKey, keys: readonly string[]): void {
+    for (const indexKey of keys) this.#statements.addKey.run(key.resource, indexKey, key.namespace, key.name);
+  }
+
+  #dropKeys(key: ObjectKey, keys: readonly string[]): void {
+    for (const indexKey of keys) this.#statements.dropKey.run(key.resource, indexKey, key.namespace, key.name);
   }
 
   /**
@@ -153,22 +191,30 @@ export class Store {
 
   /** Lists one resource's objects in (namespace, name) order. */
   list(resource: string, options: ListOptions = {}): ListResult {
-    const where = ['resource = ?'];
+    // Through the index, the keys come from `index_keys` (r) and the texts from `objects` (o).
+    const indexed = options.indexKey !== undefined;
+    const keys = indexed ? 'r.' : '';
+    const where = [`${keys}resource = ?`];
     const params: (string | number)[] = [resource];
+    if (indexed) {
+      where.push('r.key = ?');
+      params.push(options.indexKey!);
+    }
     if (options.namespace) {
-      where.push('namespace = ?');
+      where.push(`${keys}namespace = ?`);
       params.push(options.namespace);
     }
     if (options.after) {
-      where.push('(namespace, name) > (?, ?)');
+      where.push(`(${keys}namespace, ${keys}name) > (?, ?)`);
       params.push(options.after.namespace, options.after.name);
     }
     for (const text of options.containing ?? []) {
-      where.push('instr(value, ?) > 0');
+      where.push(`instr(${indexed ? 'o.' : ''}value, ?) > 0`);
       params.push(text);
     }
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
-    const sql = `SELECT value FROM objects WHERE ${where.join(' AND ')} ORDER BY namespace, name${limit ? ' LIMIT ?' : ''}`;
+    const from = indexed ? 'index_keys r JOIN objects o ON o.resource = r.resource AND o.namespace = r.namespace AND o.name = r.name' : 'objects';
+    const sql = `SELECT ${indexed ? 'o.' : ''}value AS value FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${keys}namespace, ${keys}name${limit ? ' LIMIT ?' : ''}`;
     if (limit) params.push(limit + 1);
     let statement = this.#lists.get(sql);
     if (!statement) {
@@ -198,6 +244,7 @@ export class Store {
       const stored = withRevision(object, revision);
       const value = encodeObject(stored);
       this.#statements.insert.run(key.resource, key.namespace, key.name, revision, value);
+      this.#addKeys(key, indexKeys(stored));
       this.#logChange(revision, key, 'ADDED', value, null);
       return { stored, change: { type: 'ADDED', revision, key, object: stored, text: value } };
     });
@@ -209,12 +256,17 @@ export class Store {
    */
   update(key: ObjectKey, object: StoredObject, expectedRevision?: number): StoredObject {
     return this.#write(finishesWork(key, object), () => {
-      const previous = this.#current(key, expectedRevision);
+      const { object: previous, text: previousText } = this.#current(key, expectedRevision);
       const revision = this.#revision + 1;
       const stored = withRevision(object, revision);
       const value = encodeObject(stored);
       this.#statements.replace.run(revision, value, key.resource, key.namespace, key.name);
-      this.#logChange(revision, key, 'MODIFIED', value, encodeObject(previous));
+      const [was, is] = [indexKeys(previous), indexKeys(stored)];
+      if (!sameKeys(was, is)) {
+        this.#dropKeys(key, was.filter((k) => !is.includes(k)));
+        this.#addKeys(key, is);
+      }
+      this.#logChange(revision, key, 'MODIFIED', value, previousText);
       return { stored, change: { type: 'MODIFIED', revision, key, object: stored, text: value, previous } };
     });
   }
@@ -225,13 +277,14 @@ export class Store {
    */
   delete(key: ObjectKey, expectedRevision?: number): StoredObject {
     return this.#write(true, () => {
-      const previous = this.#current(key, expectedRevision);
+      const { object: previous, text: previousText } = this.#current(key, expectedRevision);
       const revision = this.#revision + 1;
       // A DELETED event carries the object at the revision of its deletion, as etcd3's watcher sends it.
       const stored = withRevision(previous, revision);
       const value = encodeObject(stored);
       this.#statements.remove.run(key.resource, key.namespace, key.name);
-      this.#logChange(revision, key, 'DELETED', value, encodeObject(previous));
+      this.#dropKeys(key, indexKeys(previous));
+      this.#logChange(revision, key, 'DELETED', value, previousText);
       return { stored, change: { type: 'DELETED', revision, key, object: stored, text: value, previous } };
     });
   }
@@ -295,12 +348,13 @@ export class Store {
     this.#db.close();
   }
 
-  #current(key: ObjectKey, expectedRevision: number | undefined): StoredObject {
+  /** The stored object and its text (which the change log keeps as the previous state as is). */
+  #current(key: ObjectKey, expectedRevision: number | undefined): { object: StoredObject; text: string } {
     const row = this.#statements.get.get(key.resource, key.namespace, key.name);
     if (!row) throw new ObjectMissing(key);
     const current = decodeStored(row.value);
     if (expectedRevision !== undefined && revisionOf(current) !== expectedRevision) throw new RevisionConflict(key);
-    return current;
+    return { object: current, text: row.value };
   }
 
   #logChange(revision: number, key: ObjectKey, type: string, value: string, previous: string | null): void {
