@@ -47,7 +47,11 @@ export class AgentThread {
    * @throws the agent's start failure (a HostpodError keeps its code and hint)
    */
   static async start(options: AgentThreadOptions, io: CommandIO, log: JsonLog): Promise<AgentThread> {
-    const worker = new Worker(`require(${JSON.stringify(BIN)}).loadBundle().exports.serveAgentThread();`, { eval: true, workerData: options, stdout: false, stderr: false });
+    // A young generation of 8 MiB (V8's default is up to 32 MiB per semi-space pair) keeps the
+    // thread's memory near what the agent holds: its objects are small and short-lived.
+    const worker = new Worker(`require(${JSON.stringify(BIN)}).loadBundle().exports.serveAgentThread();`, {
+      eval: true, workerData: options, stdout: false, stderr: false, resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    });
     const state = { stopping: false };
     let lastError: Error | undefined;
     const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
