@@ -74,6 +74,30 @@ describe('store', () => {
     store.close();
   });
 
+  test('store commits a batch\'s writes together and publishes them after the commit, in order; a failed write inside undoes itself only', () => {
+    const file = join(dir, `store-${n++}.db`);
+    const store = Store.open(file);
+    const heard: string[] = [];
+    store.subscribe('configmaps', (change) => heard.push(`${change.type} ${change.key.name} ${change.revision}`));
+    const result = store.batch(() => {
+      store.create(key('a'), obj('a'));
+      store.create(key('b'), obj('b'));
+      assert.throws(() => store.create(key('a'), obj('a')), ObjectExists);
+      store.update(key('a'), obj('a', { data: { v: '1' } }));
+      // Read back inside the batch, before the commit; the watchers have heard nothing yet.
+      assert.deepEqual(store.get(key('a'))?.['data'], { v: '1' });
+      assert.deepEqual(heard, []);
+      return 'done';
+    });
+    assert.equal(result, 'done');
+    assert.deepEqual(heard, ['ADDED a 2', 'ADDED b 3', 'MODIFIED a 4']);
+    store.close();
+    const reopened = Store.open(file);
+    assert.deepEqual(reopened.list('configmaps').items.map((i) => [(i['metadata'] as { name: string }).name, i['data']]), [['a', { v: '1' }], ['b', undefined]]);
+    assert.equal(reopened.revision, 4);
+    reopened.close();
+  });
+
   test('store indexes the references of a store written before the index existed when it opens', () => {
     const file = join(dir, `store-${n++}.db`);
     const first = Store.open(file);

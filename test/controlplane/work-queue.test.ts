@@ -36,6 +36,35 @@ describe('work queue', () => {
     assert.deepEqual(synced.slice(keys.length), ['k39']);
   });
 
+  test('work queue commits each turn\'s writes as one batch, and syncs a turn\'s keys again when its commit fails', async () => {
+    const turns: string[][] = [];
+    let current: string[] | undefined;
+    let failNext = true;
+    const writes = {
+      batch<T>(fn: () => T): T {
+        current = [];
+        const result = fn();
+        turns.push(current);
+        current = undefined;
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk I/O error');
+        }
+        return result;
+      },
+    };
+    const queue = new WorkQueue('test', (key): SyncResult => {
+      assert.ok(current, `${key} synced inside a batch`);
+      current.push(key);
+    }, quiet, writes);
+    queue.add('a');
+    queue.add('b');
+    await sleep(100);
+    // The first turn's commit failed: both keys synced again (after 5 ms), in a turn of their own.
+    assert.deepEqual(turns, [['a', 'b'], ['a', 'b']]);
+    assert.equal(queue.failures('a'), 0);
+  });
+
   test('work queue retry delays double from 5 ms up to 1000 s', () => {
     assert.deepEqual([1, 2, 3, 4, 5, 11].map(retryDelayMs), [5, 10, 20, 40, 80, 5120]);
     assert.equal(retryDelayMs(18), 655_360);

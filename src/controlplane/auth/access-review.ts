@@ -26,7 +26,7 @@ interface ReviewSpec {
  * The review `body` asks for, with its `status` filled in.
  * @throws StatusError 400 for a body that is not a SubjectAccessReview, 422 for an invalid one
  */
-export function reviewAccess(body: unknown, api: Pick<ObjectApi, 'list'>): Obj {
+export function reviewAccess(body: unknown, api: Pick<ObjectApi, 'list' | 'store'>): Obj {
   const { spec, metadata } = read('SubjectAccessReview', body);
   validate('SubjectAccessReview', spec, metadata);
   return answer('SubjectAccessReview', spec, evaluate(subject(spec), spec, api));
@@ -37,7 +37,7 @@ export function reviewAccess(body: unknown, api: Pick<ObjectApi, 'list'>): Obj {
  * filled in. Any authenticated user may ask it (RBAC's system:basic-user).
  * @throws StatusError 400 for a body that is not one, 422 for an invalid one
  */
-export function reviewSelfAccess(body: unknown, user: UserInfo, api: Pick<ObjectApi, 'list'>): Obj {
+export function reviewSelfAccess(body: unknown, user: UserInfo, api: Pick<ObjectApi, 'list' | 'store'>): Obj {
   const { spec, metadata } = read('SelfSubjectAccessReview', body);
   validate('SelfSubjectAccessReview', spec, metadata);
   return answer('SelfSubjectAccessReview', spec, evaluate(user, spec, api));
@@ -48,7 +48,7 @@ export function reviewSelfAccess(body: unknown, user: UserInfo, api: Pick<Object
  * in that namespace, with its `status` filled in.
  * @throws StatusError 400 for a body that is not one, 422 for an invalid one
  */
-export function reviewLocalAccess(body: unknown, namespace: string, api: Pick<ObjectApi, 'list'>): Obj {
+export function reviewLocalAccess(body: unknown, namespace: string, api: Pick<ObjectApi, 'list' | 'store'>): Obj {
   const { spec, metadata } = read('LocalSubjectAccessReview', body);
   validate('LocalSubjectAccessReview', spec, metadata, namespace);
   const answered = answer('LocalSubjectAccessReview', spec, evaluate(subject(spec), spec, api));
@@ -72,7 +72,7 @@ function answer(kind: ReviewKind, spec: ReviewSpec, decision: Decision): Obj {
   return { kind, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: statusOf(decision) };
 }
 
-function evaluate(user: UserInfo, spec: ReviewSpec, api: Pick<ObjectApi, 'list'>): Decision {
+function evaluate(user: UserInfo, spec: ReviewSpec, api: Pick<ObjectApi, 'list' | 'store'>): Decision {
   const r = spec.resourceAttributes;
   if (!r) {
     return decidePath(user, { path: spec.nonResourceAttributes?.path ?? '', verb: spec.nonResourceAttributes?.verb ?? '' }, apiPolicyReader(api));

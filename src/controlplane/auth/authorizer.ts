@@ -50,7 +50,7 @@ export interface Decision {
  * Undefined when allowed; otherwise the reason, for a 403. `api` is where a node's relations to
  * the objects it reads are looked up (the pods bound to it), and where RBAC's roles and bindings are.
  */
-export function authorize(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list'>): string | undefined {
+export function authorize(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list' | 'store'>): string | undefined {
   const decision = decide(user, attributes, api);
   return decision.allowed ? undefined : denial(user, attributes, decision.reason);
 }
@@ -63,7 +63,7 @@ export function authorizePath(user: UserInfo, request: PathAttributes, api: Pick
 }
 
 /** Whether `user` may do what `attributes` describe: what a SubjectAccessReview answers. */
-export function decide(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list'>, reader: PolicyReader = apiPolicyReader(api)): Decision {
+export function decide(user: UserInfo, attributes: Attributes, api: Pick<ObjectApi, 'list' | 'store'>, reader: PolicyReader = apiPolicyReader(api)): Decision {
   if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
   const reasons: string[] = [];
   const node = nodeIdentity(user);

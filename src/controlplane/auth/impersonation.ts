@@ -36,7 +36,7 @@ const SERVICE_ACCOUNT = /^system:serviceaccount:([^:]+):([^:]+)$/;
  * @throws StatusError 400 for impersonation headers without Impersonate-User; 403 for a requestor
  *   who may not impersonate
  */
-export function actingUser(requestor: UserInfo, headers: NodeJS.Dict<string[]>, request: Attributes | PathRequest, api?: Pick<ObjectApi, 'list'>): UserInfo {
+export function actingUser(requestor: UserInfo, headers: NodeJS.Dict<string[]>, request: Attributes | PathRequest, api?: Pick<ObjectApi, 'list' | 'store'>): UserInfo {
   const wanted = wantedUser(headers);
   if (!wanted) return requestor;
   if (requestor.groups.includes(SYSTEM_MASTERS)) return impersonated(wanted);
@@ -65,7 +65,7 @@ function legacyChecks(wanted: Wanted): Attributes[] {
 }
 
 /** Whether RBAC gives `requestor` any legacy `impersonate` rule where the request is: its refusals are then legacy impersonation's. */
-function holdsImpersonation(requestor: UserInfo, request: Attributes | PathRequest, api: Pick<ObjectApi, 'list'>): boolean {
+function holdsImpersonation(requestor: UserInfo, request: Attributes | PathRequest, api: Pick<ObjectApi, 'list' | 'store'>): boolean {
   const namespace = 'path' in request ? '' : requestNamespace(request);
   return rulesFor(apiPolicyReader(api), requestor, namespace).rules.some((rule) => (rule.verbs ?? []).includes('impersonate'));
 }

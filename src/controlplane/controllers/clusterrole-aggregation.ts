@@ -20,7 +20,7 @@ export class ClusterRoleAggregationController implements Controller {
   #unsubscribe: (() => void) | undefined;
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('clusterrole-aggregation', (name) => this.#sync(name), context.log);
+    this.#queue = new WorkQueue('clusterrole-aggregation', (name) => this.#sync(name), context.log, context.api.store);
   }
 
   start(): void {

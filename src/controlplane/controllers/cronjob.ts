@@ -35,7 +35,7 @@ export class CronJobController implements Controller {
   readonly #now: () => Date;
 
   constructor(private readonly context: ControllerContext, options: CronJobControllerOptions = {}) {
-    this.#queue = new WorkQueue('cronjob', (key) => this.sync(key), context.log);
+    this.#queue = new WorkQueue('cronjob', (key) => this.sync(key), context.log, context.api.store);
     this.#now = options.now ?? (() => new Date());
   }
 

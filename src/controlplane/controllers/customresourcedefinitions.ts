@@ -24,7 +24,7 @@ export class CustomResourceDefinitionController implements Controller {
   readonly #serving = new Set<string>();
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('customresourcedefinitions', (name) => this.#sync(name), context.log);
+    this.#queue = new WorkQueue('customresourcedefinitions', (name) => this.#sync(name), context.log, context.api.store);
   }
 
   start(): void {

@@ -38,7 +38,7 @@ export class DaemonSetController implements Controller {
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('daemonset', (key) => this.#sync(key), context.log);
+    this.#queue = new WorkQueue('daemonset', (key) => this.#sync(key), context.log, context.api.store);
   }
 
   start(): void {

@@ -20,7 +20,7 @@ export class DeploymentController implements Controller {
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('deployment', (key) => this.#sync(key), context.log);
+    this.#queue = new WorkQueue('deployment', (key) => this.#sync(key), context.log, context.api.store);
   }
 
   start(): void {

@@ -20,7 +20,7 @@ export class EndpointsController implements Controller {
   readonly #triggers = new TriggerTimeTracker();
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('endpoints', (key) => this.#sync(key), context.log);
+    this.#queue = new WorkQueue('endpoints', (key) => this.#sync(key), context.log, context.api.store);
   }
 
   start(): void {

@@ -48,7 +48,7 @@ export class EndpointSliceMirroringController implements Controller {
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('endpointslice-mirroring', (key) => this.#sync(key), context.log);
+    this.#queue = new WorkQueue('endpointslice-mirroring', (key) => this.#sync(key), context.log, context.api.store);
   }
 
   start(): void {

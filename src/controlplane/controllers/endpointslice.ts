@@ -27,7 +27,7 @@ export class EndpointSliceController implements Controller {
   readonly #triggers = new TriggerTimeTracker();
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('endpointslice', (key) => this.#sync(key), context.log);
+    this.#queue = new WorkQueue('endpointslice', (key) => this.#sync(key), context.log, context.api.store);
   }
 
   start(): void {

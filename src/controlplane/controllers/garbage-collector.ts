@@ -31,7 +31,7 @@ export class GarbageCollector implements Controller {
   readonly #watched = new Map<string, () => void>();
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('garbage-collector', (key) => this.#sync(key), context.log);
+    this.#queue = new WorkQueue('garbage-collector', (key) => this.#sync(key), context.log, context.api.store);
   }
 
   start(): void {

@@ -48,7 +48,7 @@ export class JobController implements Controller {
   readonly #backoffBaseMs: number;
 
   constructor(private readonly context: ControllerContext, options: JobControllerOptions = {}) {
-    this.#queue = new WorkQueue('job', (key) => this.sync(key), context.log);
+    this.#queue = new WorkQueue('job', (key) => this.sync(key), context.log, context.api.store);
     this.#now = options.now ?? (() => new Date());
     this.#backoffBaseMs = options.backoffBaseMs ?? 10_000;
   }

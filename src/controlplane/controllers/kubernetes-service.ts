@@ -29,7 +29,7 @@ export class KubernetesServiceController implements Controller {
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(private readonly context: ControllerContext, private readonly network: ServiceNetwork, private readonly endpoint: ApiServerEndpoint) {
-    this.#queue = new WorkQueue('kubernetes-service', () => this.#sync(), context.log);
+    this.#queue = new WorkQueue('kubernetes-service', () => this.#sync(), context.log, context.api.store);
   }
 
   start(): void {

@@ -18,7 +18,7 @@ export class NamespaceController implements Controller {
   #unsubscribe = (): void => {};
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('namespace', (name) => this.#sync(name), context.log);
+    this.#queue = new WorkQueue('namespace', (name) => this.#sync(name), context.log, context.api.store);
   }
 
   start(): void {

@@ -25,7 +25,7 @@ export class PodGarbageCollector implements Controller {
   readonly #quarantineMs: number;
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('pod-garbage-collector', (node) => this.#collect(node), context.log);
+    this.#queue = new WorkQueue('pod-garbage-collector', (node) => this.#collect(node), context.log, context.api.store);
     this.#quarantineMs = context.podGcQuarantineMs ?? DEFAULT_QUARANTINE_MS;
   }
 

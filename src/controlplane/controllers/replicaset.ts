@@ -38,7 +38,7 @@ export class ReplicaSetController implements Controller {
   readonly #failures = new Map<string, number>();
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('replicaset', (key) => this.#sync(key), context.log);
+    this.#queue = new WorkQueue('replicaset', (key) => this.#sync(key), context.log, context.api.store);
   }
 
   start(): void {

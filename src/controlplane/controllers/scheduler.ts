@@ -25,7 +25,7 @@ export class Scheduler implements Controller {
   readonly #bound = new BoundPods();
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('scheduler', (key) => this.#schedule(key), context.log);
+    this.#queue = new WorkQueue('scheduler', (key) => this.#schedule(key), context.log, context.api.store);
   }
 
   start(): void {
@@ -87,7 +87,9 @@ export class Scheduler implements Controller {
     this.#unschedulable.delete(key);
     const nodeName = metaOf(best.node).name ?? '';
     try {
-      bindPod(api, namespace, name, { target: { kind: 'Node', name: nodeName } }, { user: CONTROLLER_USER });
+      // Counted on its node at once, as kube-scheduler assumes a pod it binds: the store tells
+      // the cache after this turn's writes commit, and the next pod of the turn must see this one.
+      this.#bound.record(key, bindPod(api, namespace, name, { target: { kind: 'Node', name: nodeName } }, { user: CONTROLLER_USER }));
     } catch (error) {
       // Bound meanwhile, or deleted: nothing left to do.
       if (error instanceof StatusError && (error.code === 409 || error.code === 404)) return;

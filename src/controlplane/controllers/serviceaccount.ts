@@ -14,7 +14,7 @@ export class ServiceAccountController implements Controller {
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(private readonly context: ControllerContext) {
-    this.#queue = new WorkQueue('serviceaccount', (ns) => this.#sync(ns), context.log);
+    this.#queue = new WorkQueue('serviceaccount', (ns) => this.#sync(ns), context.log, context.api.store);
   }
 
   start(): void {

@@ -14,7 +14,7 @@ export class TtlAfterFinishedController implements Controller {
   readonly #now: () => Date;
 
   constructor(private readonly context: ControllerContext, options: { now?: () => Date } = {}) {
-    this.#queue = new WorkQueue('ttl-after-finished', (key) => this.sync(key), context.log);
+    this.#queue = new WorkQueue('ttl-after-finished', (key) => this.sync(key), context.log, context.api.store);
     this.#now = options.now ?? (() => new Date());
   }
 

@@ -32,6 +32,11 @@ export function retryDelayMs(failures: number): number {
  */
 export const DRAIN_SLICE_MS = 10;
 
+/** Where a turn's writes go as one commit (the store's `batch`). */
+export interface WriteBatches {
+  batch<T>(fn: () => T): T;
+}
+
 export class WorkQueue {
   readonly #pending = new Set<string>();
   readonly #timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
@@ -44,6 +49,8 @@ export class WorkQueue {
     private readonly name: string,
     private readonly sync: (key: string) => SyncResult,
     private readonly log: ControllerLog,
+    /** With a store, each turn's writes are committed together (see Store.batch). */
+    private readonly writes?: WriteBatches,
   ) {}
 
   add(key: string): void {
@@ -99,6 +106,18 @@ export class WorkQueue {
     this.#scheduled = false;
     const keys = [...this.#pending];
     this.#pending.clear();
+    const synced: string[] = [];
+    try {
+      if (this.writes) this.writes.batch(() => this.#turn(keys, synced));
+      else this.#turn(keys, synced);
+    } catch (error) {
+      // The turn's writes were not committed: its keys sync again.
+      for (const key of synced) this.#retry(key, `the store did not commit this turn's writes: ${String(error)}`);
+    }
+  }
+
+  /** Syncs `keys` for at most DRAIN_SLICE_MS, recording in `synced` each key it synced. */
+  #turn(keys: readonly string[], synced: string[]): void {
     const started = performance.now();
     for (const [i, key] of keys.entries()) {
       if (this.#stopped) return;
@@ -112,6 +131,7 @@ export class WorkQueue {
         setImmediate(() => this.#drain());
         return;
       }
+      synced.push(key);
       try {
         const result = this.sync(key);
         if (result && 'failed' in result) {

@@ -5,4 +5,4 @@ export { StoreFull } from './space-guard.js';
 export { Snapshot, type ChangeRow, type RowKey, type RowRange, type StoredRow } from './snapshot.js';
 export { decodeStored, encodeObject } from './encoding.js';
 export type { Derivation } from './decoded-objects.js';
-export { labelKey, uidKey } from './index-keys.js';
+export { labelKey, nodeRefKey, uidKey } from './index-keys.js';

@@ -75,6 +75,9 @@ CREATE TABLE IF NOT EXISTS index_keys (
 ) WITHOUT ROWID;
 `;
 
+/** Which keys index_keys holds (index-keys.ts): a store indexed by another version is indexed again when it opens. */
+const INDEX_KEYS_VERSION = 2;
+
 /** The objects of the control plane and their history, in one SQLite file. */
 export class Store {
   readonly #db: Database.Database;
@@ -88,6 +91,8 @@ export class Store {
   /** The list statements, by their SQL: a few shapes (namespace, after, limit, how many texts), each prepared once. */
   readonly #lists = new Map<string, Database.Statement<(string | number)[], { value: string }>>();
   readonly #space: SpaceGuard;
+  /** While `batch` runs: its writes' changes, published once it has committed. */
+  #batched: Change[] | undefined;
 
   private constructor(db: Database.Database, file: string, space: SpaceGuard) {
     this.#db = db;
@@ -109,7 +114,7 @@ export class Store {
       addKey: db.prepare('INSERT OR IGNORE INTO index_keys (resource, key, namespace, name) VALUES (?, ?, ?, ?)'),
       dropKey: db.prepare('DELETE FROM index_keys WHERE resource = ? AND key = ? AND namespace = ? AND name = ?'),
     };
-    this.#fillIndex(meta.get('index_keys')?.value === 1);
+    this.#fillIndex(meta.get('index_keys')?.value === INDEX_KEYS_VERSION);
   }
 
   /**
@@ -122,12 +127,13 @@ export class Store {
     const page = this.#db.prepare<[string, string, string], { resource: string; namespace: string; name: string; value: string }>(
       'SELECT resource, namespace, name, value FROM objects WHERE (resource, namespace, name) > (?, ?, ?) ORDER BY resource, namespace, name LIMIT 500');
     this.#db.transaction(() => {
+      this.#db.exec('DELETE FROM index_keys');
       for (let after = ['', '', ''] as [string, string, string], rows = page.all(...after); rows.length > 0; rows = page.all(...after)) {
-        for (const row of rows) this.#addKeys(row, indexKeys(decodeStored(row.value)));
+        for (const row of rows) this.#addKeys(row, indexKeys(row.resource, decodeStored(row.value)));
         const last = rows[rows.length - 1]!;
         after = [last.resource, last.namespace, last.name];
       }
-      this.#statements.setMeta.run('index_keys', 1);
+      this.#statements.setMeta.run('index_keys', INDEX_KEYS_VERSION);
     })();
   }
 
@@ -244,7 +250,7 @@ export class Store {
       const stored = withRevision(object, revision);
       const value = encodeObject(stored);
       this.#statements.insert.run(key.resource, key.namespace, key.name, revision, value);
-      this.#addKeys(key, indexKeys(stored));
+      this.#addKeys(key, indexKeys(key.resource, stored));
       this.#logChange(revision, key, 'ADDED', value, null);
       return { stored, change: { type: 'ADDED', revision, key, object: stored, text: value } };
     });
@@ -261,7 +267,7 @@ export class Store {
       const stored = withRevision(object, revision);
       const value = encodeObject(stored);
       this.#statements.replace.run(revision, value, key.resource, key.namespace, key.name);
-      const [was, is] = [indexKeys(previous), indexKeys(stored)];
+      const [was, is] = [indexKeys(key.resource, previous), indexKeys(key.resource, stored)];
       if (!sameKeys(was, is)) {
         this.#dropKeys(key, was.filter((k) => !is.includes(k)));
         this.#addKeys(key, is);
@@ -283,7 +289,7 @@ export class Store {
       const stored = withRevision(previous, revision);
       const value = encodeObject(stored);
       this.#statements.remove.run(key.resource, key.namespace, key.name);
-      this.#dropKeys(key, indexKeys(previous));
+      this.#dropKeys(key, indexKeys(key.resource, previous));
       this.#logChange(revision, key, 'DELETED', value, previousText);
       return { stored, change: { type: 'DELETED', revision, key, object: stored, text: value, previous } };
     });
@@ -322,6 +328,42 @@ export class Store {
       this.#readers.release(db);
       throw error;
     }
+  }
+
+  /**
+   * Runs `fn`, whose writes become one transaction, committed (flushed to disk once) when it
+   * returns: what a controller's turn of syncs writes costs one commit rather than one each. For
+   * synchronous work only: nothing else runs on the event loop meanwhile, so no request reads or
+   * acknowledges a write before it is committed. Watchers hear of the writes after the commit, in
+   * revision order. A write that fails inside `fn` undoes itself only.
+   * @throws the commit's failure, after which none of `fn`'s writes are stored or published
+   */
+  batch<T>(fn: () => T): T {
+    if (this.#batched !== undefined || this.#db.inTransaction) return fn();
+    this.#batched = [];
+    this.#db.exec('BEGIN IMMEDIATE');
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      this.#commitBatch();
+    }
+    return result;
+  }
+
+  #commitBatch(): void {
+    const changes = this.#batched ?? [];
+    this.#batched = undefined;
+    try {
+      this.#space.run(true, () => this.#db.exec('COMMIT'));
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      // The writes are gone: the revision is the stored one again, and what was read of them is forgotten.
+      this.#revision = this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'revision'").get()?.value ?? 1;
+      this.#decoded.clear();
+      throw error;
+    }
+    for (const change of changes) this.#hub.publish(change);
   }
 
   /** Calls `listener` with every change to `resource` from now on, in revision order. */
@@ -371,7 +413,8 @@ export class Store {
     // The cached object of the row's old text can never serve again: its memory goes now.
     this.#decoded.forget(change.key.resource, change.key.namespace, change.key.name);
     this.#revision = change.revision;
-    this.#hub.publish(change);
+    if (this.#batched) this.#batched.push(change);
+    else this.#hub.publish(change);
     return stored;
   }
 }
