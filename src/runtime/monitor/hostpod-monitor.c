@@ -16,6 +16,8 @@
  *                                          (Node has no setxattr), for a pod of two accounts
  *   hostpod-monitor probe STATE_DIR DIR    whether a private view of DIR can be made (for mount
  *                                          points missing on the host; see private_view)
+ *   hostpod-monitor spawner                start monitors on request, so that hostpod need not
+ *                                          fork itself for each (see run_spawner)
  *
  * The spec is a sequence of NUL-terminated strings: a directive followed by its arguments
  * (hostpod writes it; see src/runtime/monitor/spec.ts). Values are never parsed by a shell.
@@ -1143,8 +1145,134 @@ static int run_probe(const char *dir) {
   return 0;
 }
 
+/* ---- spawner: starts monitors without hostpod forking itself ----
+ * fork() costs in proportion to the forking process's memory: hostpod's node agent, a Node process
+ * of 150 MiB and more, spends 4 to 8 ms in each, and its other thread stalls meanwhile. hostpod
+ * forks `hostpod-monitor spawner` once; the spawner, a few hundred KiB, forks each monitor for it.
+ * Requests on stdin, one per line: "ID STATE_DIR". Answers on stdout, one per line, in the order
+ * the monitors report: "ID " followed by the monitor's own report line ("ok PID STARTED_NS", or
+ * "error MESSAGE" once the monitor has ended), or "ID exited" when it ended without one. Each monitor runs as
+ * `hostpod-monitor start STATE_DIR` would from hostpod: its own session, stdin /dev/null, stderr
+ * appended to STATE_DIR/monitor.log, default signal handling. The spawner reaps the monitors it
+ * started when they end; when its stdin closes it answers the starts in flight, then exits (the
+ * monitors live on, reaped by init). */
+
+/* A start in flight: its report is read from `fd`; a failed one ("error ..." or no report) is
+ * answered once its monitor has ended, as hostpod expects the exit file written by then. */
+struct pending_start { char id[80]; pid_t pid; int fd; char line[512]; size_t len; int reported, exited; };
+
+static int chld_pipe[2] = { -1, -1 };
+/* This binary's path, which each monitor is run from (as hostpod runs it: by path, in ps too). */
+static char self_path[PATH_MAX];
+static void on_sigchld(int sig) { (void)sig; int saved = errno; if (write(chld_pipe[1], "c", 1) < 0) { /* full: a wake-up is already queued */ } errno = saved; }
+
+static void spawner_answer(const char *id, const char *text) {
+  /* One write per answer (a line of at most a few hundred bytes): the reader never sees half of one. */
+  char out[700]; int n = snprintf(out, sizeof out, "%s %s\n", id, text);
+  if (n < 0) return;
+  if ((size_t)n >= sizeof out) { n = (int)sizeof out - 1; out[n - 1] = '\n'; }
+  if (write(1, out, (size_t)n) < 0) { /* hostpod is gone: nothing to tell */ }
+}
+
+static void spawner_start(struct pending_start *p, const char *dir) {
+  char logpath[PATH_MAX];
+  if (snprintf(logpath, sizeof logpath, "%s/monitor.log", dir) >= (int)sizeof logpath) { spawner_answer(p->id, "error the state directory's path is too long"); return; }
+  int diag = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (diag < 0) { char why[PATH_MAX + 64]; snprintf(why, sizeof why, "error open %s: %s", logpath, strerror(errno)); spawner_answer(p->id, why); return; }
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) < 0) { close(diag); spawner_answer(p->id, "error pipe: out of file descriptors"); return; }
+  pid_t pid = fork();
+  if (pid < 0) { close(diag); close(out[0]); close(out[1]); spawner_answer(p->id, "error fork failed"); return; }
+  if (pid == 0) {
+    sigset_t none; sigemptyset(&none); sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGCHLD, SIG_DFL); signal(SIGPIPE, SIG_DFL);
+    setsid();
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(diag, 2) < 0) _exit(127);
+    execl(self_path, self_path, "start", dir, (char *)NULL);
+    dprintf(2, "hostpod-monitor spawner: exec: %s\n", strerror(errno));
+    _exit(127);
+  }
+  close(diag); close(out[1]);
+  p->pid = pid; p->fd = out[0]; p->len = 0; p->reported = 0; p->exited = 0;
+}
+
+static int run_spawner(void) {
+  ssize_t self_len = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
+  if (self_len <= 0) { fprintf(stderr, "hostpod-monitor spawner: /proc/self/exe: %s\n", strerror(errno)); return 1; }
+  self_path[self_len] = 0;
+  if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) < 0) return 1;
+  struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_handler = on_sigchld; sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  enum { MAX_PENDING = 256 };
+  static struct pending_start pending[MAX_PENDING];
+  int npending = 0, open_input = 1;
+  char in[8192]; size_t inlen = 0;
+  while (open_input || npending > 0) {
+    struct pollfd fds[MAX_PENDING + 2]; int nfds = 0;
+    fds[nfds++] = (struct pollfd){ chld_pipe[0], POLLIN, 0 };
+    /* Requests wait while every slot is taken: hostpod waits for its answers meanwhile. */
+    int input_at = -1;
+    if (open_input && npending < MAX_PENDING) { input_at = nfds; fds[nfds++] = (struct pollfd){ 0, POLLIN, 0 }; }
+    int first = nfds;
+    for (int i = 0; i < npending; i++) fds[nfds++] = (struct pollfd){ pending[i].fd, POLLIN, 0 }; /* -1 once reported: ignored */
+    if (poll(fds, (nfds_t)nfds, -1) < 0) { if (errno == EINTR) continue; return 1; }
+    if (fds[0].revents) { char drain[64]; while (read(chld_pipe[0], drain, sizeof drain) > 0) {} }
+    for (pid_t r; (r = waitpid(-1, NULL, WNOHANG)) > 0;) {
+      for (int i = 0; i < npending; i++) if (pending[i].pid == r) pending[i].exited = 1;
+    }
+    /* Reports first (before new starts move the slots). */
+    for (int i = npending - 1; i >= 0; i--) {
+      struct pending_start *p = &pending[i];
+      if (p->fd >= 0 && fds[first + i].revents) {
+        ssize_t n = read(p->fd, p->line + p->len, sizeof p->line - 1 - p->len);
+        if (n > 0) {
+          p->len += (size_t)n; p->line[p->len] = 0;
+          char *nl = strchr(p->line, '\n');
+          if (nl) *nl = 0;
+          if (nl || p->len >= sizeof p->line - 1) p->reported = 1;
+        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+          snprintf(p->line, sizeof p->line, "exited"); p->reported = 1;
+        }
+        if (p->reported) { close(p->fd); p->fd = -1; }
+      }
+      if (!p->reported) continue;
+      /* A running container is answered at once; a failed start once its monitor has ended. */
+      if (strncmp(p->line, "ok ", 3) != 0 && !p->exited) continue;
+      spawner_answer(p->id, p->line);
+      pending[i] = pending[--npending];
+    }
+    if (input_at >= 0 && fds[input_at].revents) {
+      ssize_t n = read(0, in + inlen, sizeof in - 1 - inlen);
+      if (n <= 0) { if (n == 0 || errno != EINTR) open_input = 0; continue; }
+      inlen += (size_t)n; in[inlen] = 0;
+      char *line = in, *nl;
+      while ((nl = strchr(line, '\n')) && npending < MAX_PENDING) {
+        *nl = 0;
+        char *space = strchr(line, ' ');
+        if (space && space != line && (size_t)(space - line) < sizeof pending[0].id && space[1] == '/') {
+          struct pending_start *p = &pending[npending];
+          memcpy(p->id, line, (size_t)(space - line)); p->id[space - line] = 0; p->fd = -1;
+          spawner_start(p, space + 1);
+          if (p->fd >= 0) npending++;
+        } else if (*line) {
+          char id[80]; snprintf(id, sizeof id, "%.*s", space ? (int)(space - line) : 0, line);
+          spawner_answer(id[0] ? id : "-", "error the request is not \"ID STATE_DIR\"");
+        }
+        line = nl + 1;
+      }
+      inlen = (size_t)(in + inlen - line);
+      memmove(in, line, inlen);
+      if (inlen >= sizeof in - 1) inlen = 0; /* a line longer than any path: dropped */
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG... | stop PID GRACE | grant DIR GID | probe STATE_DIR DIR\n"); return 2; }
+  if (argc == 2 && !strcmp(argv[1], "spawner")) return run_spawner();
+  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG... | stop PID GRACE | grant DIR GID | probe STATE_DIR DIR | spawner\n"); return 2; }
   if (!strcmp(argv[1], "stop") && argc == 4) return run_stop(argv[2], argv[3]);
   if (!strcmp(argv[1], "grant") && argc == 4) return run_grant(argv[2], argv[3]);
   state_dir = argv[2];

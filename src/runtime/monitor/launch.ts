@@ -1,41 +1,24 @@
 /** Starts a container's monitor, detached from hostpod, and waits for its one-line report. */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { HostpodError } from '../../errors.js';
-import { monitorBinary } from './binary.js';
+import { spawnMonitor } from './spawner.js';
 
 export interface Started {
-  monitorPid: number;
   initPid: number;
   /** When the workload started, in nanoseconds since the epoch. */
   startedAtNs: bigint;
 }
 
 /**
- * Runs `hostpod-monitor start STATE_DIR` in its own session, so it outlives hostpod.
- * @throws HostpodError with the monitor's message when the workload could not start.
+ * Runs `hostpod-monitor start STATE_DIR` in its own session, so it outlives hostpod (through the
+ * monitor spawner: spawner.ts).
+ * @throws HostpodError with the monitor's message when the workload could not start (the
+ * monitor has ended by then, its exit file written)
  */
 export async function launchMonitor(stateDir: string, what: string): Promise<Started> {
-  const diagnostics = openSync(join(stateDir, 'monitor.log'), 'a', 0o600);
-  const child = spawn(monitorBinary(), ['start', stateDir], { detached: true, stdio: ['ignore', 'pipe', diagnostics] });
-  closeSync(diagnostics);
-  let report = '';
-  const stdout = child.stdout as NodeJS.ReadableStream & { destroy(): void };
-  stdout.setEncoding('utf8');
-  for await (const chunk of stdout) {
-    report += chunk as string;
-    if (report.includes('\n')) break;
-  }
-  stdout.destroy();
-  const line = report.split('\n')[0] ?? '';
+  const line = await spawnMonitor(resolve(stateDir));
   const ok = /^ok (\d+) (\d+)$/.exec(line);
-  if (ok) {
-    child.unref();
-    return { monitorPid: child.pid ?? 0, initPid: Number(ok[1]), startedAtNs: BigInt(ok[2] ?? '0') };
-  }
-  // The monitor records the failed start (its exit file) and ends at once: wait for it.
-  if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+  if (ok) return { initPid: Number(ok[1]), startedAtNs: BigInt(ok[2] ?? '0') };
   const message = line.startsWith('error ') ? line.slice(6) : `the monitor exited without a report (see ${join(stateDir, 'monitor.log')})`;
   throw new HostpodError('ERR_HOSTPOD_START', `${what}: failed to start: ${message}`, { hint: startHint(message) });
 }
