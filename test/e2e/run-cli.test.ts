@@ -66,6 +66,15 @@ describe('hostpod run and the container commands', { skip, timeout: 180_000 }, (
     assert.equal(result.code, 4);
   });
 
+  test('run: the workload gets stdin, stdout and stderr only, not the descriptors hostpod was started with', () => {
+    // A shell that leaves descriptor 7 open (no close-on-exec) when it runs hostpod, as a careless
+    // parent does: the container must not see it.
+    const file = manifest('fds', pod('fds', [sh('app', 'ls /proc/self/fd')]));
+    const stdout = execFileSync('/bin/sh', ['-c', `exec 7</dev/null; exec "$0" "$@"`, process.execPath, HOSTPOD_BIN, 'run', '--data-dir', dataDir, '--config', config, '-f', file], { encoding: 'utf8' });
+    // ls's own descriptor for /proc/self/fd is 3.
+    assert.deepEqual(stdout.trim().split('\n').map(Number).sort((a, b) => a - b), [0, 1, 2, 3]);
+  });
+
   test('run: several containers prefix their lines with [name]; the first non-zero exit code wins', async () => {
     const result = await hp(['run', '-f', manifest('two', pod('two', [sh('a', 'echo from-a; sleep 0.5; exit 3'), sh('b', 'echo from-b; exit 0')]))]);
     assert.deepEqual(result.stdout.split('\n').filter((l) => l !== '').sort(), ['[a] from-a', '[b] from-b']);

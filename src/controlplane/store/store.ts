@@ -340,8 +340,8 @@ export class Store {
    */
   batch<T>(fn: () => T): T {
     if (this.#batched !== undefined || this.#db.inTransaction) return fn();
-    this.#batched = [];
     this.#db.exec('BEGIN IMMEDIATE');
+    this.#batched = [];
     let result: T;
     try {
       result = fn();
@@ -355,6 +355,8 @@ export class Store {
     const changes = this.#batched ?? [];
     this.#batched = undefined;
     try {
+      // SQLite rolls a transaction back itself on some failures (a full disk, an I/O error).
+      if (!this.#db.inTransaction) throw new BatchRolledBack();
       this.#space.run(true, () => this.#db.exec('COMMIT'));
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
@@ -409,13 +411,25 @@ export class Store {
    * writes are the ones a full disk still takes.
    */
   #write(essential: boolean, body: () => { stored: StoredObject; change: Change }): StoredObject {
-    const { stored, change } = this.#space.run(essential, () => this.#db.transaction(body)());
+    const { stored, change } = this.#space.run(essential, () => {
+      // Inside a batch whose transaction SQLite rolled back, a write would commit on its own,
+      // ahead of the batch's lost ones: the batch fails as a whole instead.
+      if (this.#batched !== undefined && !this.#db.inTransaction) throw new BatchRolledBack();
+      return this.#db.transaction(body)();
+    });
     // The cached object of the row's old text can never serve again: its memory goes now.
     this.#decoded.forget(change.key.resource, change.key.namespace, change.key.name);
     this.#revision = change.revision;
     if (this.#batched) this.#batched.push(change);
     else this.#hub.publish(change);
     return stored;
+  }
+}
+
+/** A batch's transaction was rolled back under it (by SQLite, on a failed write): none of its writes are stored. */
+class BatchRolledBack extends Error {
+  constructor() {
+    super("the store's batch of writes was rolled back (a write failed): none of them are stored");
   }
 }
 

@@ -16,8 +16,8 @@
  *                                          (Node has no setxattr), for a pod of two accounts
  *   hostpod-monitor probe STATE_DIR DIR    whether a private view of DIR can be made (for mount
  *                                          points missing on the host; see private_view)
- *   hostpod-monitor spawner                start monitors on request, so that hostpod need not
- *                                          fork itself for each (see run_spawner)
+ *   hostpod-monitor spawner BINARY         start monitors (BINARY start STATE_DIR) on request, so
+ *                                          that hostpod need not fork itself for each (run_spawner)
  *
  * The spec is a sequence of NUL-terminated strings: a directive followed by its arguments
  * (hostpod writes it; see src/runtime/monitor/spec.ts). Values are never parsed by a shell.
@@ -68,6 +68,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -484,6 +485,22 @@ static void make_working_directory(const char *path) {
   }
 }
 
+/* Nothing hostpod's own process was given reaches the workload (descriptors its parent left open
+ * without close-on-exec): every descriptor above stderr closes at the exec, as runc closes them.
+ * close_range(CLOSE_RANGE_CLOEXEC) where the kernel has it (5.11), else one by one. */
+static void close_on_exec_above_stderr(void) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0) return;
+#endif
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return;
+  for (struct dirent *e; (e = readdir(d));) {
+    int fd = atoi(e->d_name);
+    if (fd > 2 && fd != dirfd(d)) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  closedir(d);
+}
+
 static void become_workload(void) {
   if (spec.cwd && spec.cwd[0] == '/' && access(spec.cwd, F_OK) < 0 && errno == ENOENT) make_working_directory(spec.cwd);
   if (setgroups((size_t)spec.ngroups, spec.groups) < 0) fail("setgroups: %s", strerror(errno));
@@ -494,6 +511,7 @@ static void become_workload(void) {
   char found[PATH_MAX];
   const char *path = find_executable(spec.argv[0], found, sizeof found);
   if (!path) fail("failed to find executable \"%s\": not in the working directory %s, the container's PATH or the system folders", spec.argv[0], cwd);
+  close_on_exec_above_stderr();
   execve(path, (char *const *)spec.argv, (char *const *)spec.env);
   fail("exec %s: %s", path, strerror(errno));
 }
@@ -1162,7 +1180,8 @@ static int run_probe(const char *dir) {
 struct pending_start { char id[80]; pid_t pid; int fd; char line[512]; size_t len; int reported, exited; };
 
 static int chld_pipe[2] = { -1, -1 };
-/* This binary's path, which each monitor is run from (as hostpod runs it: by path, in ps too). */
+/* The monitor binary's path, which each monitor is run from, as hostpod gives it: by path, so a
+ * rebuilt or upgraded binary is the one that runs (in ps too). */
 static char self_path[PATH_MAX];
 static void on_sigchld(int sig) { (void)sig; int saved = errno; if (write(chld_pipe[1], "c", 1) < 0) { /* full: a wake-up is already queued */ } errno = saved; }
 
@@ -1187,7 +1206,7 @@ static void spawner_start(struct pending_start *p, const char *dir) {
     sigset_t none; sigemptyset(&none); sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGCHLD, SIG_DFL); signal(SIGPIPE, SIG_DFL);
     setsid();
-    int null = open("/dev/null", O_RDONLY);
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC); /* dup2 onto 0 drops the flag there */
     if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(diag, 2) < 0) _exit(127);
     execl(self_path, self_path, "start", dir, (char *)NULL);
     dprintf(2, "hostpod-monitor spawner: exec: %s\n", strerror(errno));
@@ -1197,10 +1216,8 @@ static void spawner_start(struct pending_start *p, const char *dir) {
   p->pid = pid; p->fd = out[0]; p->len = 0; p->reported = 0; p->exited = 0;
 }
 
-static int run_spawner(void) {
-  ssize_t self_len = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
-  if (self_len <= 0) { fprintf(stderr, "hostpod-monitor spawner: /proc/self/exe: %s\n", strerror(errno)); return 1; }
-  self_path[self_len] = 0;
+static int run_spawner(const char *binary) {
+  if (snprintf(self_path, sizeof self_path, "%s", binary) >= (int)sizeof self_path) { fprintf(stderr, "hostpod-monitor spawner: the path is too long\n"); return 2; }
   if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) < 0) return 1;
   struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_handler = on_sigchld; sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
   sigaction(SIGCHLD, &sa, NULL);
@@ -1209,12 +1226,33 @@ static int run_spawner(void) {
   static struct pending_start pending[MAX_PENDING];
   int npending = 0, open_input = 1;
   char in[8192]; size_t inlen = 0;
-  while (open_input || npending > 0) {
+  for (;;) {
+    /* The whole requests read so far, as far as slots allow: the rest wait in `in` for a slot. */
+    char *line = in, *nl;
+    while (npending < MAX_PENDING && (nl = memchr(line, '\n', (size_t)(in + inlen - line)))) {
+      *nl = 0;
+      char *space = strchr(line, ' ');
+      if (space && space != line && (size_t)(space - line) < sizeof pending[0].id && space[1] == '/') {
+        struct pending_start *p = &pending[npending];
+        memcpy(p->id, line, (size_t)(space - line)); p->id[space - line] = 0; p->fd = -1;
+        spawner_start(p, space + 1);
+        if (p->fd >= 0) npending++;
+      } else if (*line) {
+        char id[80]; snprintf(id, sizeof id, "%.*s", space ? (int)(space - line) : 0, line);
+        spawner_answer(id[0] ? id : "-", "error the request is not \"ID STATE_DIR\"");
+      }
+      line = nl + 1;
+    }
+    inlen = (size_t)(in + inlen - line);
+    memmove(in, line, inlen);
+    if (inlen == sizeof in && !memchr(in, '\n', inlen)) inlen = 0; /* one line longer than any path: dropped */
+    int waiting_lines = memchr(in, '\n', inlen) != NULL;
+    if (!open_input && npending == 0 && !waiting_lines) break;
     struct pollfd fds[MAX_PENDING + 2]; int nfds = 0;
     fds[nfds++] = (struct pollfd){ chld_pipe[0], POLLIN, 0 };
     /* Requests wait while every slot is taken: hostpod waits for its answers meanwhile. */
     int input_at = -1;
-    if (open_input && npending < MAX_PENDING) { input_at = nfds; fds[nfds++] = (struct pollfd){ 0, POLLIN, 0 }; }
+    if (open_input && npending < MAX_PENDING && inlen < sizeof in) { input_at = nfds; fds[nfds++] = (struct pollfd){ 0, POLLIN, 0 }; }
     int first = nfds;
     for (int i = 0; i < npending; i++) fds[nfds++] = (struct pollfd){ pending[i].fd, POLLIN, 0 }; /* -1 once reported: ignored */
     if (poll(fds, (nfds_t)nfds, -1) < 0) { if (errno == EINTR) continue; return 1; }
@@ -1233,7 +1271,9 @@ static int run_spawner(void) {
           if (nl) *nl = 0;
           if (nl || p->len >= sizeof p->line - 1) p->reported = 1;
         } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-          snprintf(p->line, sizeof p->line, "exited"); p->reported = 1;
+          /* Ended without a whole line: what it wrote, else "exited". */
+          if (p->len == 0) snprintf(p->line, sizeof p->line, "exited");
+          p->reported = 1;
         }
         if (p->reported) { close(p->fd); p->fd = -1; }
       }
@@ -1244,35 +1284,17 @@ static int run_spawner(void) {
       pending[i] = pending[--npending];
     }
     if (input_at >= 0 && fds[input_at].revents) {
-      ssize_t n = read(0, in + inlen, sizeof in - 1 - inlen);
-      if (n <= 0) { if (n == 0 || errno != EINTR) open_input = 0; continue; }
-      inlen += (size_t)n; in[inlen] = 0;
-      char *line = in, *nl;
-      while ((nl = strchr(line, '\n')) && npending < MAX_PENDING) {
-        *nl = 0;
-        char *space = strchr(line, ' ');
-        if (space && space != line && (size_t)(space - line) < sizeof pending[0].id && space[1] == '/') {
-          struct pending_start *p = &pending[npending];
-          memcpy(p->id, line, (size_t)(space - line)); p->id[space - line] = 0; p->fd = -1;
-          spawner_start(p, space + 1);
-          if (p->fd >= 0) npending++;
-        } else if (*line) {
-          char id[80]; snprintf(id, sizeof id, "%.*s", space ? (int)(space - line) : 0, line);
-          spawner_answer(id[0] ? id : "-", "error the request is not \"ID STATE_DIR\"");
-        }
-        line = nl + 1;
-      }
-      inlen = (size_t)(in + inlen - line);
-      memmove(in, line, inlen);
-      if (inlen >= sizeof in - 1) inlen = 0; /* a line longer than any path: dropped */
+      ssize_t n = read(0, in + inlen, sizeof in - inlen);
+      if (n > 0) inlen += (size_t)n;
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN)) open_input = 0;
     }
   }
   return 0;
 }
 
 int main(int argc, char **argv) {
-  if (argc == 2 && !strcmp(argv[1], "spawner")) return run_spawner();
-  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG... | stop PID GRACE | grant DIR GID | probe STATE_DIR DIR | spawner\n"); return 2; }
+  if (argc == 3 && !strcmp(argv[1], "spawner")) return run_spawner(argv[2]);
+  if (argc < 3) { fprintf(stderr, "usage: hostpod-monitor start STATE_DIR | exec STATE_DIR ARG... | stop PID GRACE | grant DIR GID | probe STATE_DIR DIR | spawner BINARY\n"); return 2; }
   if (!strcmp(argv[1], "stop") && argc == 4) return run_stop(argv[2], argv[3]);
   if (!strcmp(argv[1], "grant") && argc == 4) return run_grant(argv[2], argv[3]);
   state_dir = argv[2];

@@ -1,7 +1,9 @@
 /** Starts a container's monitor, detached from hostpod, and waits for its one-line report. */
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HostpodError } from '../../errors.js';
-import { spawnMonitor } from './spawner.js';
+import { SpawnerEnded, spawnMonitor } from './spawner.js';
 
 export interface Started {
   initPid: number;
@@ -16,11 +18,37 @@ export interface Started {
  * monitor has ended by then, its exit file written)
  */
 export async function launchMonitor(stateDir: string, what: string): Promise<Started> {
-  const line = await spawnMonitor(resolve(stateDir));
+  let line: string;
+  try {
+    line = await spawnMonitor(resolve(stateDir));
+  } catch (error) {
+    if (!(error instanceof SpawnerEnded)) throw error;
+    line = await reportFromFiles(stateDir, error);
+  }
   const ok = /^ok (\d+) (\d+)$/.exec(line);
   if (ok) return { initPid: Number(ok[1]), startedAtNs: BigInt(ok[2] ?? '0') };
   const message = line.startsWith('error ') ? line.slice(6) : `the monitor exited without a report (see ${join(stateDir, 'monitor.log')})`;
   throw new HostpodError('ERR_HOSTPOD_START', `${what}: failed to start: ${message}`, { hint: startHint(message) });
+}
+
+/**
+ * What a monitor did whose spawner ended before answering, from the files it writes: init.pid
+ * once its workload runs, exit once the start failed. No monitor.pid within a second: it never ran.
+ */
+async function reportFromFiles(stateDir: string, cause: Error): Promise<string> {
+  const begun = Date.now();
+  for (;;) {
+    try {
+      const [pid, startedNs] = readFileSync(join(stateDir, 'init.pid'), 'utf8').trim().split(' ');
+      if (pid && startedNs) return `ok ${pid} ${startedNs}`;
+    } catch {
+      // Not yet written.
+    }
+    if (existsSync(join(stateDir, 'exit'))) return 'exited';
+    const waited = Date.now() - begun;
+    if ((waited > 1000 && !existsSync(join(stateDir, 'monitor.pid'))) || waited > 10_000) throw cause;
+    await sleep(20);
+  }
 }
 
 function startHint(message: string): string | undefined {

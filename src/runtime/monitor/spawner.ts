@@ -12,6 +12,11 @@ import { monitorBinary } from './binary.js';
 
 type Waiting = { resolve: (report: string) => void; reject: (error: Error) => void };
 
+/** The spawner ended with starts unanswered: each may or may not have started its monitor. */
+export class SpawnerEnded extends Error {
+  override readonly name = 'SpawnerEnded';
+}
+
 class Spawner {
   readonly #child: ChildProcessByStdio<Writable, Readable, null>;
   readonly #waiting = new Map<string, Waiting>();
@@ -19,7 +24,10 @@ class Spawner {
   #ended: Error | undefined;
 
   constructor(onEnd: (spawner: Spawner) => void) {
-    this.#child = spawn(monitorBinary(), ['spawner'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    // Its own process group (detached): a Ctrl-C meant for hostpod, which stops gracefully, must
+    // not end the spawner in the middle of a start. It ends when its stdin closes.
+    const binary = monitorBinary();
+    this.#child = spawn(binary, ['spawner', binary], { stdio: ['pipe', 'pipe', 'ignore'], detached: true });
     const fail = (error: Error): void => {
       if (this.#ended) return;
       this.#ended = error;
@@ -28,7 +36,8 @@ class Spawner {
       this.#waiting.clear();
     };
     this.#child.once('error', fail);
-    this.#child.once('exit', (code, signal) => fail(new Error(`the monitor spawner ended (${signal ?? `exit code ${String(code)}`})`)));
+    // 'close', not 'exit': the answers it wrote before it ended are read first.
+    this.#child.once('close', (code, signal) => fail(new SpawnerEnded(`the monitor spawner ended (${signal ?? `exit code ${String(code)}`})`)));
     this.#child.stdin.on('error', () => undefined);
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
       const space = line.indexOf(' ');
