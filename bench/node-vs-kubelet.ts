@@ -10,7 +10,7 @@
  *    take turns);
  *  - 110 pods (a node's pod capacity) applied at once, to all Running (one node after the other);
  *  - node-side memory with the 110 pods running, PSS (and RSS) from /proc/PID/smaps_rollup: the
- *    kubelet, containerd and every shim against the hostpod agent and its container monitors;
+ *    kubelet, containerd and every shim against the hostpod agent, its monitor spawner and its container monitors;
  *  - idle CPU with the 110 pods running: utime+stime of the same processes over 60 s.
  * Each figure is printed for both nodes with the ratio hostpod/kubelet; the targets are at most
  * 0.5 for apply to Running and for memory.
@@ -219,8 +219,18 @@ try {
       }
     });
   };
+  // The agent's monitor spawner: a child of the agent (in its own session), part of the node side.
+  const spawners = (agent: number): number[] => readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((entry) => {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return parent === agent && readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes('spawner');
+    } catch {
+      return false;
+    }
+  }).map(Number);
   const groups: Record<Kind, Record<string, number[]>> = {
-    hostpod: { 'hostpod agent': [hostpodNode.child.pid!], 'container monitors': monitors() },
+    hostpod: { 'hostpod agent': [hostpodNode.child.pid!], 'monitor spawner': spawners(hostpodNode.child.pid!), 'container monitors': monitors() },
     kubelet: { kubelet: [kubeletNode.kubelet.pid!], containerd: [kubeletNode.containerd.pid!], 'containerd shims': kubeletNode.shimPids() },
   };
   const sum = (pids: number[], key: 'pss' | 'rss'): number => pids.reduce((total, pid) => total + memoryKiB(pid)[key], 0) / 1024;
