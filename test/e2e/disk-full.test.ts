@@ -125,7 +125,7 @@ describe('a full disk under the data directory', { skip, timeout: 120_000 }, () 
     }
   });
 
-  test('pod deletion: the agent stops the container on a full disk, and finishes the deletion once space returns', async () => {
+  test('pod deletion: the agent stops the container on a full disk, and the deletion finishes', async () => {
     const plane = await startControlPlane();
     const disk = await fullDiskRuntime();
     const node = await startTestNode(plane, disk.runtime);
@@ -140,7 +140,10 @@ describe('a full disk under the data directory', { skip, timeout: 120_000 }, () 
       const deleted = await api(plane.plane, 'DELETE', '/api/v1/namespaces/default/pods/full-disk?gracePeriodSeconds=1');
       assert.equal(deleted.status, 200, deleted.body);
       await eventually(() => (processAlive(marker) ? undefined : true), 30_000, `the workload to be killed (agent log: ${node.logs.join('\n')})`);
-      assert.equal((await api(plane.plane, 'GET', '/api/v1/namespaces/default/pods/full-disk')).status, 200, 'the deletion waits for its writes');
+      // The deletion may finish before space returns: the exit file is written into the 64 KiB the
+      // monitor set aside at the start, and what it does not need is freed, room enough for the
+      // agent's last writes (the container's status, its image lease). Whether it has finished by
+      // now is a race; that it finishes, and the container goes, is not.
       disk.free();
       await eventually(async () => ((await api(plane.plane, 'GET', '/api/v1/namespaces/default/pods/full-disk')).status === 404 ? true : undefined), 30_000, 'the pod to be deleted');
       assert.equal(disk.runtime.containers.ids().includes(id), false, 'its container is removed from the node');
