@@ -1,7 +1,9 @@
 /**
  * The pods bound to each node, kept up to date from the store's changes: the scheduler's cache,
  * as kube-scheduler keeps one, so that placing a pod reads no other pod from the store (a read
- * of every pod for each placement made a burst of n pods cost n² parses).
+ * of every pod for each placement made a burst of n pods cost n² parses). It keeps only what
+ * placing a pod reads of the pods already there (their containers' requests and ports, their
+ * phase), not the whole objects.
  */
 import type { Obj } from '../api/object-meta.js';
 import type { Change } from '../store/index.js';
@@ -22,7 +24,7 @@ export class BoundPods {
     if (!pod || !node) return;
     let pods = this.#byNode.get(node);
     if (!pods) this.#byNode.set(node, (pods = new Map<string, Obj>()));
-    pods.set(key, pod);
+    pods.set(key, placed(pod));
     this.#nodeOf.set(key, node);
   }
 
@@ -35,4 +37,17 @@ export class BoundPods {
   on(node: string): Obj[] {
     return [...(this.#byNode.get(node)?.values() ?? [])];
   }
+}
+
+/** What the scheduler reads of a pod on a node (node-fit.ts, host-ports.ts): its containers' requests and ports, its phase. */
+function placed(pod: Obj): Obj {
+  const spec = (pod['spec'] ?? {}) as { nodeName?: string; containers?: Obj[]; initContainers?: Obj[] };
+  const meta = (pod['metadata'] ?? {}) as { name?: string; namespace?: string };
+  const container = (c: Obj): Obj => ({ ...(c['resources'] === undefined ? {} : { resources: c['resources'] }), ...(c['ports'] === undefined ? {} : { ports: c['ports'] }) });
+  const phase = (pod['status'] as { phase?: string } | undefined)?.phase;
+  return {
+    metadata: { name: meta.name, namespace: meta.namespace },
+    spec: { nodeName: spec.nodeName, containers: (spec.containers ?? []).map(container), initContainers: (spec.initContainers ?? []).map(container) },
+    ...(phase === undefined ? {} : { status: { phase } }),
+  };
 }
