@@ -22,6 +22,7 @@ import { stringify } from 'yaml';
 import { RUNTIME_PROGRAMS, kubeletBinDir } from './kubelet-binaries.js';
 import { PAUSE_IMAGE, writeNodeImages } from './kubelet-node-images.js';
 import { freePort, type RealCluster } from './real-cluster.js';
+import { untilReady } from './until-ready.js';
 
 export interface KubeletNode {
   name: string;
@@ -140,17 +141,6 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, failed: () => string | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const dead = failed();
-    if (dead) throw new Error(`${what}: ${dead}`);
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Whether `pid` is a live process (not gone, not a zombie awaiting its reaper). */
 export function running(pid: number): boolean {
@@ -350,7 +340,7 @@ export async function joinKubeletNode(cluster: RealCluster, options: KubeletNode
     writeFileSync(join(dir, 'cni', '10-hostpod.conflist'), cniConfig(tag));
     writeFileSync(join(dir, 'containerd.toml'), containerdConfig(dir));
     start('containerd', RUNTIME_PROGRAMS.containerd, ['--config', join(dir, 'containerd.toml'), '--log-level', process.env['HOSTPOD_CONTAINERD_LOG_LEVEL'] ?? 'warn']);
-    await until('containerd', async () => (statSync(socket).isSocket() && (await ctr('version')) ? true : undefined), 30_000, dead);
+    await untilReady('containerd', async () => (statSync(socket).isSocket() && (await ctr('version')) ? true : undefined), 30_000, dead);
     for (const archive of await writeNodeImages(dir)) await ctr('images', 'import', archive);
 
     writeFileSync(caFile, cluster.files.ca.cert);
@@ -370,7 +360,7 @@ export async function joinKubeletNode(cluster: RealCluster, options: KubeletNode
       `--hostname-override=${options.name}`, `--node-ip=${options.address}`,
     ]);
     type Node = { status?: { conditions?: { type: string; status: string }[] } };
-    await until(`kubelet node ${options.name} Ready`, async () => {
+    await untilReady(`kubelet node ${options.name} Ready`, async () => {
       const got = await cluster.call('GET', `/api/v1/nodes/${options.name}`);
       if (got.status !== 200) return undefined;
       const node = JSON.parse(got.body) as Node;

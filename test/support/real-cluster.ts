@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubeBinary, type Component } from './kube-binaries.js';
 import { FRONT_PROXY_CLIENT, writeClusterFiles, type ClusterFiles } from './real-cluster-pki.js';
+import { untilReady } from './until-ready.js';
 
 export interface RealCluster {
   /** https://ADDRESS:PORT */
@@ -87,17 +88,6 @@ const BOOTSTRAP_BINDINGS: [name: string, role: string, group: string][] = [
   ['kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'],
 ];
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, failed: () => string | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const dead = failed();
-    if (dead) throw new Error(`${what}: ${dead}`);
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Starts the control plane in a temporary directory. */
 export async function startRealCluster(options: RealClusterOptions = {}): Promise<RealCluster> {
@@ -169,7 +159,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
       '--initial-cluster', `hostpod-test=http://127.0.0.1:${etcdPeer}`, '--log-level', 'warn',
       ...(options.etcdFsync ? [] : ['--unsafe-no-fsync']),
     ]);
-    await until('etcd', () => new Promise<true | undefined>((resolve, reject) => {
+    await untilReady('etcd', () => new Promise<true | undefined>((resolve, reject) => {
       httpRequest(`http://127.0.0.1:${etcdClient}/health`, (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
@@ -204,7 +194,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
         '--enable-aggregator-routing=true',
       ] : []),
     ]);
-    await until('kube-apiserver', async () => ((await call('GET', '/readyz')).status === 200 ? true : undefined), 60_000, dead);
+    await untilReady('kube-apiserver', async () => ((await call('GET', '/readyz')).status === 200 ? true : undefined), 60_000, dead);
 
     for (const [name, role, group] of BOOTSTRAP_BINDINGS) {
       const created = await call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
@@ -238,7 +228,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     ]);
     run('kube-scheduler', [`--kubeconfig=${p.scheduler}`, '--secure-port=0', '--leader-elect=false']);
     // Ready when the controllers run: the service-account controller has made default/default.
-    await until('kube-controller-manager', async () => ((await call('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200 ? true : undefined), 60_000, dead);
+    await untilReady('kube-controller-manager', async () => ((await call('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200 ? true : undefined), 60_000, dead);
     return {
       server, files, kubeconfig: p.admin, bootstrapToken: `${id}.${secret}`, startedInMs: Date.now() - started, call, logTail, pids, stop,
       ...(options.auditNodes ? { auditLog } : {}),
