@@ -80,4 +80,56 @@ describe('store on a full disk', { skip: rootSkip() }, () => {
     assert.ok(names.has('after'));
     reopened.close();
   });
+
+  test('store forgets a group of writes whose commit the full disk refused, tells their writers, and still commits a group of deletions from the reserve', async () => {
+    const groupMount = mkdtempSync(join(tmpdir(), 'hostpod-full-group-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', groupMount]);
+    const store = Store.open(join(groupMount, 'state.db'), { reserveBytes: 4 * 1024 * 1024 });
+    try {
+      const cm = (name: string, data: Record<string, string> = {}) => ({ metadata: { name, namespace: 'default' }, data });
+      const key = (name: string) => ({ resource: 'configmaps', namespace: 'default', name });
+      store.create(key('doomed'), cm('doomed'));
+      const before = store.revision;
+      const heard: string[] = [];
+      store.subscribe('configmaps', (change) => heard.push(`${change.type} ${change.key.name}`));
+      fillDisk(join(groupMount, 'filler'));
+      const reserve = (): number => statSync(join(groupMount, 'space-reserve')).size;
+
+      // Writes that SQLite holds in its cache pass; their commit, at the end of the turn, does not.
+      const big = 'x'.repeat(16 * 1024);
+      const lost: unknown[] = [];
+      let taken = 0;
+      store.group(() => {
+        for (let i = 0; i < 10; i++) {
+          store.create(key(`fill-${i}`), cm(`fill-${i}`, { big }));
+          taken++;
+        }
+      }, (error) => lost.push(error));
+      assert.equal(taken, 10);
+      assert.equal(store.uncommitted, true);
+      const outcome = await store.durable().then(() => 'committed', (error: unknown) => error);
+      assert.ok(outcome instanceof StoreFull, `the commit fails with StoreFull, not ${String(outcome)}`);
+      assert.equal(lost.length, 1, 'the group\'s writer is told its writes are lost');
+      assert.equal(store.diskFull, true);
+      assert.deepEqual(heard, [], 'no watcher heard of a lost write');
+      assert.equal(store.revision, before, 'the revision is the stored one again');
+      assert.equal(store.get(key('fill-0')), undefined);
+      assert.equal(reserve(), 4 * 1024 * 1024, 'lost writes took nothing from the reserve');
+
+      assert.throws(() => store.group(() => store.create(key('more'), cm('more'))), StoreFull);
+      // A group's deletion is committed from the reserve, at once.
+      store.group(() => store.delete(key('doomed')));
+      assert.equal(store.uncommitted, false);
+      await store.durable();
+      assert.deepEqual(heard, ['DELETED doomed']);
+      store.close();
+      const reopened = Store.open(join(groupMount, 'state.db'), { reserveBytes: 4 * 1024 * 1024 });
+      assert.deepEqual(reopened.list('configmaps').items, []);
+      reopened.close();
+    } finally {
+      store.close();
+      execFileSync('umount', [groupMount]);
+      rmSync(groupMount, { recursive: true, force: true });
+    }
+  });
 });

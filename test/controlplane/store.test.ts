@@ -98,6 +98,50 @@ describe('store', () => {
     reopened.close();
   });
 
+  test('store commits the writes `group` takes in one event-loop turn together at its end; callers wait on durable(), watchers hear after the commit', async () => {
+    const file = join(dir, `store-${n++}.db`);
+    const store = Store.open(file);
+    // A second connection sees only what is on disk.
+    const disk = new Database(file, { readonly: true });
+    const onDisk = (): string[] => disk.prepare<[], { name: string }>("SELECT name FROM objects WHERE resource = 'configmaps' ORDER BY name").all().map((r) => r.name);
+    const heard: string[] = [];
+    store.subscribe('configmaps', (change) => heard.push(`${change.type} ${change.key.name} ${change.revision}`));
+    const lost: unknown[] = [];
+    // Two requests' writes and a controller turn's, in one turn of the event loop.
+    store.group(() => store.create(key('a'), obj('a')));
+    const aDurable = store.durable();
+    store.group(() => {
+      store.create(key('b'), obj('b'));
+      assert.throws(() => store.create(key('a'), obj('a')), ObjectExists);
+    }, (error) => lost.push(error));
+    store.group(() => store.update(key('a'), obj('a', { data: { v: '1' } })));
+    assert.equal(store.uncommitted, true);
+    assert.deepEqual(store.get(key('a'))?.['data'], { v: '1' }, 'the store reads its own uncommitted writes');
+    assert.equal(store.revision, 4);
+    assert.equal(store.publishedRevision, 1);
+    assert.deepEqual([onDisk(), heard], [[], []], 'nothing is on disk or heard before the turn ends');
+    await aDurable;
+    assert.deepEqual(onDisk(), ['a', 'b']);
+    assert.deepEqual(heard, ['ADDED a 2', 'ADDED b 3', 'MODIFIED a 4']);
+    assert.equal(store.publishedRevision, 4);
+    assert.equal(store.uncommitted, false);
+    await store.durable();
+
+    // A write on its own commits what waits first, then itself, at once; so does a batch.
+    store.group(() => store.create(key('c'), obj('c')));
+    const cDurable = store.durable();
+    store.create(key('d'), obj('d'));
+    assert.deepEqual(onDisk(), ['a', 'b', 'c', 'd']);
+    await cDurable;
+    store.group(() => store.create(key('e'), obj('e')));
+    store.batch(() => store.create(key('f'), obj('f')));
+    assert.deepEqual(onDisk(), ['a', 'b', 'c', 'd', 'e', 'f']);
+    assert.deepEqual(heard.slice(3), ['ADDED c 5', 'ADDED d 6', 'ADDED e 7', 'ADDED f 8']);
+    assert.deepEqual(lost, []);
+    disk.close();
+    store.close();
+  });
+
   test('store indexes the references of a store written before the index existed when it opens', () => {
     const file = join(dir, `store-${n++}.db`);
     const first = Store.open(file);

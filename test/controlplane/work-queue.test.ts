@@ -41,20 +41,21 @@ describe('work queue', () => {
     let current: string[] | undefined;
     let failNext = true;
     const writes = {
-      batch<T>(fn: () => T): T {
+      group<T>(fn: () => T, lost?: (error: unknown) => void): T {
         current = [];
         const result = fn();
         turns.push(current);
         current = undefined;
         if (failNext) {
+          // As the store's commit at the end of the event loop's turn fails: after the turn.
           failNext = false;
-          throw new Error('disk I/O error');
+          setImmediate(() => lost?.(new Error('disk I/O error')));
         }
         return result;
       },
     };
     const queue = new WorkQueue('test', (key): SyncResult => {
-      assert.ok(current, `${key} synced inside a batch`);
+      assert.ok(current, `${key} synced inside a group`);
       current.push(key);
     }, quiet, writes);
     queue.add('a');

@@ -32,9 +32,9 @@ export function retryDelayMs(failures: number): number {
  */
 export const DRAIN_SLICE_MS = 10;
 
-/** Where a turn's writes go as one commit (the store's `batch`). */
+/** Where a turn's writes go, to be committed with the others of the event loop's turn (the store's `group`). */
 export interface WriteBatches {
-  batch<T>(fn: () => T): T;
+  group<T>(fn: () => T, lost?: (error: unknown) => void): T;
 }
 
 export class WorkQueue {
@@ -49,7 +49,7 @@ export class WorkQueue {
     private readonly name: string,
     private readonly sync: (key: string) => SyncResult,
     private readonly log: ControllerLog,
-    /** With a store, each turn's writes are committed together (see Store.batch). */
+    /** With a store, each turn's writes are committed together, and with the other writes of the event loop's turn (see Store.group). */
     private readonly writes?: WriteBatches,
   ) {}
 
@@ -107,12 +107,18 @@ export class WorkQueue {
     const keys = [...this.#pending];
     this.#pending.clear();
     const synced: string[] = [];
+    // If the turn's writes are not committed, its keys sync again.
+    let told = false;
+    const lost = (error: unknown): void => {
+      if (told) return;
+      told = true;
+      for (const key of synced) this.#retry(key, `the store did not commit this turn's writes: ${String(error)}`);
+    };
     try {
-      if (this.writes) this.writes.batch(() => this.#turn(keys, synced));
+      if (this.writes) this.writes.group(() => this.#turn(keys, synced), lost);
       else this.#turn(keys, synced);
     } catch (error) {
-      // The turn's writes were not committed: its keys sync again.
-      for (const key of synced) this.#retry(key, `the store did not commit this turn's writes: ${String(error)}`);
+      lost(error);
     }
   }
 

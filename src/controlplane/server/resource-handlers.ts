@@ -74,8 +74,13 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
   const encodeOne = (object: Obj): unknown => represent(info, object, representation, query, now);
 
   switch (r.verb) {
-    case 'get':
-      return sendJson(response, 200, encodeOne(api.get(info, namespace, name!)));
+    case 'get': {
+      let object = api.get(info, namespace, name!);
+      // What was read may be a write still waiting for its commit: answered once it is stored,
+      // read again if its commit failed.
+      if (api.store.uncommitted && !(await api.store.durable().then(() => true, () => false))) object = api.get(info, namespace, name!);
+      return sendJson(response, 200, encodeOne(object));
+    }
     case 'list': {
       const release = await takeSeat(handler, response, r);
       if (!release) return;
@@ -113,36 +118,43 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
     }
     case 'create': {
       const body = await decodeBody(request, await readBody(request));
-      const created = api.create(info, namespace, body, context);
+      const created = api.store.group(() => api.create(info, namespace, body, context));
+      await api.store.durable();
       return sendJson(response, 201, encodeOne(created.object), created.warnings);
     }
     case 'update': {
       const body = await decodeBody(request, await readBody(request));
-      const updated = api.update(info, namespace, name!, body, context, subresource);
+      const updated = api.store.group(() => api.update(info, namespace, name!, body, context, subresource));
+      await api.store.durable();
       return sendJson(response, 200, encodeOne(updated.object), updated.warnings);
     }
     case 'patch': {
       // The patch module checks the media type against the kind and decodes the body, with kube-apiserver's errors.
-      const patched = api.patch(info, namespace, name!, request.headers['content-type'] ?? '', await readBody(request), context, subresource);
+      const patch = await readBody(request);
+      const patched = api.store.group(() => api.patch(info, namespace, name!, request.headers['content-type'] ?? '', patch, context, subresource));
+      await api.store.durable();
       return sendJson(response, patched.created ? 201 : 200, encodeOne(patched.object), patched.warnings);
     }
     case 'delete': {
       const [options, bodyDryRun] = await deleteOptions(request, query);
-      const deleted = api.delete(info, namespace, name!, options, { ...context, dryRun: context.dryRun || bodyDryRun });
+      const deleted = api.store.group(() => api.delete(info, namespace, name!, options, { ...context, dryRun: context.dryRun || bodyDryRun }));
+      await api.store.durable();
       return sendJson(response, 200, encodeOne(deleted.object), deleted.warnings);
     }
     case 'deletecollection': {
       const [options, bodyDryRun] = await deleteOptions(request, query);
       const dryRun = context.dryRun || bodyDryRun;
-      const listed = api.list(info, namespace, listQueryOf(query));
       const items: Obj[] = [];
-      for (const item of listed.items) {
-        try {
-          items.push(api.delete(info, metaOf(item).namespace ?? '', metaOf(item).name ?? '', options, { ...context, dryRun }).object);
-        } catch (error) {
-          if (!(error instanceof StatusError && error.code === 404)) throw error;
+      api.store.group(() => {
+        for (const item of api.list(info, namespace, listQueryOf(query)).items) {
+          try {
+            items.push(api.delete(info, metaOf(item).namespace ?? '', metaOf(item).name ?? '', options, { ...context, dryRun }).object);
+          } catch (error) {
+            if (!(error instanceof StatusError && error.code === 404)) throw error;
+          }
         }
-      }
+      });
+      await api.store.durable();
       return sendJson(response, 200, { kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata: { resourceVersion: String(api.store.revision) }, items });
     }
   }

@@ -133,10 +133,11 @@ export async function serveWatch(api: ObjectApi, request: IncomingMessage, respo
   signalInitialized();
 
   if (open && options.allowBookmarks) {
-    // Every change up to the store's revision has been sent (delivery is synchronous from here
-    // on), so a bookmark at that revision is safe to resume from.
+    // Every change up to the store's published revision has been sent (delivery is synchronous
+    // from here on), so a bookmark at that revision is safe to resume from; a later one may still
+    // wait for its commit.
     timers.bookmarks = setInterval(() => {
-      send(`{"type":"BOOKMARK","object":${encodeObject({ kind: info.kind, apiVersion: groupVersion(info), metadata: { resourceVersion: String(api.store.revision) } })}}\n`);
+      send(`{"type":"BOOKMARK","object":${encodeObject({ kind: info.kind, apiVersion: groupVersion(info), metadata: { resourceVersion: String(api.store.publishedRevision) } })}}\n`);
     }, options.bookmarkIntervalMs);
   }
 }
@@ -162,7 +163,8 @@ async function sendCurrent(api: ObjectApi, options: WatchOptions, writer: BodyWr
 async function replay(api: ObjectApi, resource: string, from: number, writer: BodyWriter, eventOf: (change: Change) => string | Buffer | undefined, open: () => boolean): Promise<number> {
   if (from < api.store.compactedRevision) throw new RevisionCompacted(from, api.store.compactedRevision);
   // Already current: nothing to replay, and no change can come between subscribing and here.
-  if (from >= api.store.revision) return api.store.revision;
+  // Nothing published after `from`: what comes next is sent as it is published.
+  if (from >= api.store.publishedRevision) return Math.min(from, api.store.revision);
   const snapshot = await api.store.snapshot();
   try {
     if (from < snapshot.compacted) throw new RevisionCompacted(from, snapshot.compacted);

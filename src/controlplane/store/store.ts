@@ -91,8 +91,12 @@ export class Store {
   /** The list statements, by their SQL: a few shapes (namespace, after, limit, how many texts), each prepared once. */
   readonly #lists = new Map<string, Database.Statement<(string | number)[], { value: string }>>();
   readonly #space: SpaceGuard;
-  /** While `batch` runs: its writes' changes, published once it has committed. */
-  #batched: Change[] | undefined;
+  /** The transaction `batch` or `group` writes joined, until it commits. */
+  #open: OpenTransaction | undefined;
+  /** How deep `batch` and `group` calls are: above 0, writes join `#open`. */
+  #joining = 0;
+  /** The revision of the latest change watchers have heard of (committed). */
+  #published: number;
 
   private constructor(db: Database.Database, file: string, space: SpaceGuard) {
     this.#db = db;
@@ -102,6 +106,7 @@ export class Store {
     const meta = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
     this.#revision = meta.get('revision')?.value ?? 1;
     this.#compacted = meta.get('compacted')?.value ?? 0;
+    this.#published = this.#revision;
     this.#statements = {
       get: db.prepare<[string, string, string], { value: string }>('SELECT value FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
       insert: db.prepare('INSERT INTO objects (resource, namespace, name, revision, value) VALUES (?, ?, ?, ?, ?)'),
@@ -164,9 +169,14 @@ export class Store {
     return this.#space.alarmed;
   }
 
-  /** The revision of the latest change. */
+  /** The revision of the latest change (which may still wait for its commit: see `group`). */
   get revision(): number {
     return this.#revision;
+  }
+
+  /** The revision of the latest change the watchers have heard of: every change up to it is committed and published. */
+  get publishedRevision(): number {
+    return this.#published;
   }
 
   /** The oldest revision a watch can still start from. */
@@ -335,37 +345,122 @@ export class Store {
    * returns: what a controller's turn of syncs writes costs one commit rather than one each. For
    * synchronous work only: nothing else runs on the event loop meanwhile, so no request reads or
    * acknowledges a write before it is committed. Watchers hear of the writes after the commit, in
-   * revision order. A write that fails inside `fn` undoes itself only.
+   * revision order. A write that fails inside `fn` undoes itself only. Inside `group` (or another
+   * batch) its writes join the open transaction, and the outermost one commits. On a full disk
+   * each write commits on its own (see `group`).
    * @throws the commit's failure, after which none of `fn`'s writes are stored or published
    */
   batch<T>(fn: () => T): T {
-    if (this.#batched !== undefined || this.#db.inTransaction) return fn();
-    this.#db.exec('BEGIN IMMEDIATE');
-    this.#batched = [];
+    if (this.#joining > 0) return fn();
+    this.#joining++;
     let result: T;
     try {
       result = fn();
     } finally {
-      this.#commitBatch();
+      this.#joining--;
+      this.#commit();
     }
     return result;
   }
 
-  #commitBatch(): void {
-    const changes = this.#batched ?? [];
-    this.#batched = undefined;
+  /**
+   * Runs `fn`, whose writes join the transaction the store keeps open until the event loop's
+   * current turn ends, and commit with the writes of every request and controller turn made in
+   * it: one flush to disk for all of them (etcd's and SQLite's "group commit"). Watchers hear of
+   * them after that commit. Whoever acknowledges such a write waits for `durable()` first. If the
+   * commit fails, `lost` is told (the writes are gone: revision, reads and watches are as before
+   * them). On a full disk each write commits on its own, so that the reserve the deletions need
+   * is given back write by write.
+   * @throws the commit's failure, when the disk filled while `fn` wrote (`lost` is told too)
+   */
+  group<T>(fn: () => T, lost?: (error: unknown) => void): T {
+    if (this.#joining > 0) {
+      try {
+        return fn();
+      } finally {
+        if (lost) this.#open?.lost.push(lost);
+      }
+    }
+    this.#joining++;
+    try {
+      return fn();
+    } finally {
+      this.#joining--;
+      const open = this.#open;
+      if (open) {
+        if (lost) open.lost.push(lost);
+        // The disk filled while `fn` wrote: what it wrote is committed (or lost) now.
+        if (this.#space.alarmed) this.#commit();
+        else if (!open.scheduled) {
+          open.scheduled = true;
+          setImmediate(() => {
+            if (this.#open === open) this.#commitQuietly();
+          });
+        }
+      }
+    }
+  }
+
+  /** Whether writes made by `group` wait for their commit. */
+  get uncommitted(): boolean {
+    return this.#open !== undefined;
+  }
+
+  /**
+   * Resolves once every write made so far is committed (at once when none waits); rejects when
+   * the commit of one of them failed, which then is not stored.
+   */
+  durable(): Promise<void> {
+    const open = this.#open;
+    if (!open) return Promise.resolve();
+    return new Promise((resolve, reject) => open.waiters.push({ resolve, reject }));
+  }
+
+  /** Commits the open transaction; on failure its writes are forgotten, and the failure is thrown. */
+  #commit(): void {
+    const open = this.#open;
+    if (!open) return;
+    this.#open = undefined;
     try {
       // SQLite rolls a transaction back itself on some failures (a full disk, an I/O error).
       if (!this.#db.inTransaction) throw new BatchRolledBack();
-      this.#space.run(true, () => this.#db.exec('COMMIT'));
+      // Only a transaction of essential writes may take room from the reserve.
+      this.#space.run(open.essential, () => this.#db.exec('COMMIT'));
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      // The writes are gone: the revision is the stored one again, and what was read of them is forgotten.
-      this.#revision = this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'revision'").get()?.value ?? 1;
-      this.#decoded.clear();
+      this.#forget(open, error);
       throw error;
     }
-    for (const change of changes) this.#hub.publish(change);
+    for (const change of open.changes) {
+      this.#published = change.revision;
+      this.#hub.publish(change);
+    }
+    for (const waiter of open.waiters) waiter.resolve();
+  }
+
+  /** `#commit` for a commit nobody waits on synchronously: its failure reaches the writers through `durable` and `lost`. */
+  #commitQuietly(): void {
+    try {
+      this.#commit();
+    } catch {
+      // Told to the waiters and to `lost` by #forget.
+    }
+  }
+
+  /** An open transaction that is gone: the revision is the stored one again, what was read of it is forgotten, its writers are told. */
+  #forget(open: OpenTransaction, error: unknown): void {
+    if (this.#open === open) this.#open = undefined;
+    this.#revision = this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'revision'").get()?.value ?? 1;
+    this.#published = this.#revision;
+    this.#decoded.clear();
+    for (const waiter of open.waiters) waiter.reject(error);
+    for (const tell of open.lost) {
+      try {
+        tell(error);
+      } catch {
+        // A writer's handler must not keep the others from hearing.
+      }
+    }
   }
 
   /** Calls `listener` with every change to `resource` from now on, in revision order. */
@@ -375,8 +470,9 @@ export class Store {
 
   /** Forgets the changes up to `revision`: watches from before it get 410 Gone. */
   compact(revision: number): void {
-    const upTo = Math.min(revision, this.#revision);
+    const upTo = Math.min(revision, this.#published);
     if (upTo <= this.#compacted) return;
+    this.#commitQuietly();
     this.#space.run(true, () => this.#db.transaction(() => {
       this.#db.prepare('DELETE FROM changes WHERE revision <= ?').run(upTo);
       this.#statements.setMeta.run('compacted', upTo);
@@ -385,6 +481,7 @@ export class Store {
   }
 
   close(): void {
+    this.#commitQuietly();
     this.#hub.close();
     for (const snapshot of [...this.#snapshots]) snapshot.close();
     this.#readers.close();
@@ -411,19 +508,51 @@ export class Store {
    * writes are the ones a full disk still takes.
    */
   #write(essential: boolean, body: () => { stored: StoredObject; change: Change }): StoredObject {
-    const { stored, change } = this.#space.run(essential, () => {
-      // Inside a batch whose transaction SQLite rolled back, a write would commit on its own,
-      // ahead of the batch's lost ones: the batch fails as a whole instead.
-      if (this.#batched !== undefined && !this.#db.inTransaction) throw new BatchRolledBack();
-      return this.#db.transaction(body)();
-    });
+    // On a full disk each write commits on its own: a commit the disk refuses is tried again from
+    // the reserve by running the write again, which a transaction of many writes cannot do.
+    const joining = this.#joining > 0 && !this.#space.alarmed;
+    // A write on its own: what the open transaction holds is committed first, so revisions reach the disk in order.
+    if (!joining) this.#commitQuietly();
+    let written: { stored: StoredObject; change: Change };
+    try {
+      written = this.#space.run(essential, () => {
+        // An open transaction SQLite rolled back under it (a failed write): a write now would
+        // commit on its own, ahead of the lost ones; the transaction fails as a whole instead.
+        if (this.#open !== undefined && !this.#db.inTransaction) throw new BatchRolledBack();
+        if (joining && this.#open === undefined) {
+          this.#db.exec('BEGIN IMMEDIATE');
+          this.#open = { changes: [], waiters: [], lost: [], scheduled: false, essential: true };
+        }
+        if (this.#open) this.#open.essential &&= essential;
+        return this.#db.transaction(body)();
+      });
+    } catch (error) {
+      if (this.#open !== undefined && !this.#db.inTransaction) this.#forget(this.#open, error);
+      throw error;
+    }
+    const { stored, change } = written;
     // The cached object of the row's old text can never serve again: its memory goes now.
     this.#decoded.forget(change.key.resource, change.key.namespace, change.key.name);
     this.#revision = change.revision;
-    if (this.#batched) this.#batched.push(change);
-    else this.#hub.publish(change);
+    if (this.#open) {
+      this.#open.changes.push(change);
+    } else {
+      this.#published = change.revision;
+      this.#hub.publish(change);
+    }
     return stored;
   }
+}
+
+/** The writes waiting in the store's open transaction for its commit, and who waits on them. */
+interface OpenTransaction {
+  changes: Change[];
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+  lost: ((error: unknown) => void)[];
+  /** Whether its commit is set for the end of the event loop's turn. */
+  scheduled: boolean;
+  /** Whether all its writes are essential ones, which a full disk still takes. */
+  essential: boolean;
 }
 
 /** A batch's transaction was rolled back under it (by SQLite, on a failed write): none of its writes are stored. */
