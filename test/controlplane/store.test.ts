@@ -200,27 +200,29 @@ describe('store', () => {
     reopened.close();
   });
 
-  test('store keeps every acknowledged write across a kill -9', async () => {
-    const file = join(dir, 'crash.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../support/store-writer.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    await new Promise<void>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.split('\n').length > 300) {
-          child.kill('SIGKILL');
-          resolve();
-        }
+  for (const mode of ['alone', 'grouped'] as const) {
+    test(`store keeps every acknowledged write across a kill -9 (writes committed ${mode})`, async () => {
+      const file = join(dir, `crash-${mode}.db`);
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../support/store-writer.ts'), file, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let output = '';
+      await new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.split('\n').length > 300) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
       });
+      await new Promise((resolve) => child.once('exit', resolve));
+      const acknowledged = output.split('\n').slice(0, -1);
+      assert.ok(acknowledged.length >= 300);
+      const store = Store.open(file);
+      const missing = acknowledged.filter((name) => !store.get(key(name)));
+      assert.deepEqual(missing, []);
+      // And the revision log agrees with the objects.
+      assert.ok(store.revision >= acknowledged.length + 1);
+      store.close();
     });
-    await new Promise((resolve) => child.once('exit', resolve));
-    const acknowledged = output.split('\n').slice(0, -1);
-    assert.ok(acknowledged.length >= 300);
-    const store = Store.open(file);
-    const missing = acknowledged.filter((name) => !store.get(key(name)));
-    assert.deepEqual(missing, []);
-    // And the revision log agrees with the objects.
-    assert.ok(store.revision >= acknowledged.length + 1);
-    store.close();
-  });
+  }
 });
