@@ -56,11 +56,6 @@ export interface ListQuery {
    * (events) as their subject, read through the store's index of references.
    */
   referencing?: string;
-  /**
-   * For the controllers, not from requests: the objects shared with the store's other readers,
-   * deep-frozen (Store.list's `shared`), for a caller that only reads them.
-   */
-  shared?: boolean;
 }
 
 export interface Listed {
@@ -121,7 +116,7 @@ export class ObjectApi {
     const indexed = indexKey === undefined ? {} : { indexKey };
     // Selection happens after reading, so read in pages until the page is full.
     for (;;) {
-      const page = this.store.list(resource, { namespace: filter.namespace, ...(after ? { after } : {}), limit: limit > 0 ? Math.max(limit, 100) : 0, containing, ...indexed, ...(query.shared ? { shared: true } : {}) });
+      const page = this.store.list(resource, { namespace: filter.namespace, ...(after ? { after } : {}), limit: limit > 0 ? Math.max(limit, 100) : 0, containing, ...indexed });
       for (const item of page.items) {
         after = { namespace: metaOf(item).namespace ?? '', name: metaOf(item).name ?? '' };
         if (!this.matches(info, filter, item)) continue;

@@ -342,11 +342,8 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
 }
 
-/**
- * A list query for the objects `owner` may control: those that name it as an owner, read through
- * the store's index, as the shared (deep-frozen) objects a sync only reads.
- */
-function ownedBy(owner: Obj): { referencing?: string; shared: true } {
+/** A list query for the objects `owner` may control: those that name it as an owner, read through the store's index. */
+function ownedBy(owner: Obj): { referencing?: string } {
   const uid = metaOf(owner).uid;
-  return uid ? { referencing: uid, shared: true } : { shared: true };
+  return uid ? { referencing: uid } : {};
 }

@@ -43,12 +43,6 @@ export interface ListOptions {
   containing?: readonly string[];
   /** Only objects with this index key (index-keys.ts: a uid they refer to, a label): read through the index, not a scan. */
   indexKey?: string;
-  /**
-   * The objects parsed once and shared with every reader of the same stored text (see
-   * `DecodedObjects`): deep-frozen, for readers that do not change them (a controller's sync
-   * reading its objects again and again). Otherwise each is parsed for this read alone.
-   */
-  shared?: boolean;
 }
 
 export interface ListResult {
@@ -95,7 +89,7 @@ export class Store {
   #compacted: number;
   readonly #statements;
   /** The list statements, by their SQL: a few shapes (namespace, after, limit, how many texts), each prepared once. */
-  readonly #lists = new Map<string, Database.Statement<(string | number)[], { namespace: string; name: string; value: string }>>();
+  readonly #lists = new Map<string, Database.Statement<(string | number)[], { value: string }>>();
   readonly #space: SpaceGuard;
   /** The transaction `batch` or `group` writes joined, until it commits. */
   #open: OpenTransaction | undefined;
@@ -236,20 +230,16 @@ export class Store {
     }
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
     const from = indexed ? 'index_keys r JOIN objects o ON o.resource = r.resource AND o.namespace = r.namespace AND o.name = r.name' : 'objects';
-    const columns = indexed ? 'o.namespace AS namespace, o.name AS name, o.value AS value' : 'namespace, name, value';
-    const sql = `SELECT ${columns} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${keys}namespace, ${keys}name${limit ? ' LIMIT ?' : ''}`;
+    const sql = `SELECT ${indexed ? 'o.' : ''}value AS value FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${keys}namespace, ${keys}name${limit ? ' LIMIT ?' : ''}`;
     if (limit) params.push(limit + 1);
     let statement = this.#lists.get(sql);
     if (!statement) {
-      statement = this.#db.prepare<(string | number)[], { namespace: string; name: string; value: string }>(sql);
+      statement = this.#db.prepare<(string | number)[], { value: string }>(sql);
       this.#lists.set(sql, statement);
     }
     const rows = statement.all(...params);
     const more = limit !== undefined && rows.length > limit;
-    const decode = options.shared
-      ? (r: { namespace: string; name: string; value: string }) => this.#decoded.decode(resource, r.namespace, r.name, r.value) as StoredObject
-      : (r: { value: string }) => decodeStored(r.value);
-    const items = (more ? rows.slice(0, limit) : rows).map(decode);
+    const items = (more ? rows.slice(0, limit) : rows).map((r) => decodeStored(r.value));
     return { items, revision: this.#revision, more };
   }
 
