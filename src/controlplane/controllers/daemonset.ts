@@ -50,7 +50,13 @@ export class DaemonSetController implements Controller {
         if (ref) this.#queue.add(`${change.key.namespace}/${ref}`);
       }
     }));
-    this.#unsubscribe.push(store.subscribe('nodes', () => this.#enqueueAll()));
+    // As kube-controller-manager (shouldIgnoreNodeUpdate): a node's change matters to the
+    // DaemonSets only if it can change where they run, its labels or its taints. A status
+    // heartbeat does not make every DaemonSet sync again.
+    this.#unsubscribe.push(store.subscribe('nodes', (change) => {
+      if (change.type === 'MODIFIED' && change.previous && !placementChanged(change.previous, change.object)) return;
+      this.#enqueueAll();
+    }));
     this.#enqueueAll();
   }
 
@@ -248,6 +254,14 @@ export function shouldRun(template: Obj, node: Obj): boolean {
   const tolerations = [...(spec.tolerations ?? []), ...DAEMON_TOLERATIONS, ...(spec.hostNetwork ? [HOST_NETWORK_TOLERATION] : [])];
   // A DaemonSet tolerates the unschedulable and condition taints itself, but not NoSchedule/NoExecute taints it does not know.
   return nodeTaints(node).every((t) => (t.effect !== 'NoSchedule' && t.effect !== 'NoExecute') || tolerates(tolerations, t));
+}
+
+/**
+ * Whether a node's change can change which DaemonSets run on it: its labels, or its taints
+ * (`nodeTaints`: those of its spec, and those its unschedulable flag and Ready condition stand for).
+ */
+function placementChanged(before: Obj, after: Obj): boolean {
+  return !semanticEqual(metaOf(before).labels ?? {}, metaOf(after).labels ?? {}) || !semanticEqual(nodeTaints(before), nodeTaints(after));
 }
 
 /** The template's hash, as the `controller-revision-hash` label carries it. */
