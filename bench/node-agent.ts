@@ -113,7 +113,8 @@ await kubectl('apply', '-f', join(dir, 'fleet.json'));
 const fleetApplied = (performance.now() - fleetBegun) / 1000;
 const fleetTimes = await fleetRunning;
 // The CPU hostpod up used meanwhile (user + system): its whole process, and its main thread (the
-// control plane; the agent has a thread of its own). Steadier than the wall-clock time on a busy machine.
+// control plane; the agent has a thread of its own): what the run costs, and how much of the
+// control plane's wall-clock time it spent on a core rather than waiting.
 const fleetCpu = [cpuSeconds(`/proc/${up.pid!}/stat`) - cpuBegun[0]!, cpuSeconds(`/proc/${up.pid!}/task/${up.pid!}/stat`) - cpuBegun[1]!];
 const fleetSeconds = (Math.max(...fleetTimes.values()) - fleetBegun) / 1000;
 
