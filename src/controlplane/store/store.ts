@@ -374,21 +374,16 @@ export class Store {
    * @throws the commit's failure, when the disk filled while `fn` wrote (`lost` is told too)
    */
   group<T>(fn: () => T, lost?: (error: unknown) => void): T {
-    if (this.#joining > 0) {
-      try {
-        return fn();
-      } finally {
-        if (lost) this.#open?.lost.push(lost);
-      }
-    }
+    // Inside another group or a batch, the outermost one decides when the transaction commits.
+    const outermost = this.#joining === 0;
     this.#joining++;
     try {
       return fn();
     } finally {
       this.#joining--;
       const open = this.#open;
-      if (open) {
-        if (lost) open.lost.push(lost);
+      if (open && lost) open.lost.push(lost);
+      if (open && outermost) {
         // The disk filled while `fn` wrote: what it wrote is committed (or lost) now.
         if (this.#space.alarmed) this.#commit();
         else if (!open.scheduled) {
