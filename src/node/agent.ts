@@ -214,7 +214,7 @@ export class NodeAgent {
   async #stopOrphans(known: ReadonlySet<string>): Promise<void> {
     const { runtime, nodeName, log } = this.options;
     const owner = `node/${nodeName}`;
-    const orphans = runtime.ids().map((id) => runtime.inspect(id)).filter((c) => c.owner === owner && !known.has(c.podUid) && !this.#workers.has(c.podUid));
+    const orphans = runtime.ids().map((id) => runtime.inspect(id, { stats: false })).filter((c) => c.owner === owner && !known.has(c.podUid) && !this.#workers.has(c.podUid));
     const pods = new Set(orphans.map((c) => c.podUid));
     await Promise.all(orphans.map(async (container) => {
       const pod = `${container.namespace}/${container.pod}`;

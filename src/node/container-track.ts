@@ -67,7 +67,7 @@ export class ContainerTrack {
 
   nextRestartCount(runtime: ContainerRuntime): number {
     const id = this.current;
-    return id === undefined ? 0 : runtime.inspect(id).restartCount + 1;
+    return id === undefined ? 0 : runtime.inspect(id, { stats: false }).restartCount + 1;
   }
 
   stopProbes(): void {
@@ -103,7 +103,9 @@ export class ContainerTrack {
       lastState: {},
     };
     if (id === undefined) return base;
-    const container = runtime.inspect(id);
+    // The status needs the records only: reading the cgroup's memory, CPU and processes for every
+    // status the agent reports cost a tenth of its thread when 110 pods started at once.
+    const container = runtime.inspect(id, { stats: false });
     base.imageID = container.imageId;
     base.containerID = `${CONTAINER_ID_SCHEME}${id}`;
     base.restartCount = container.restartCount;

@@ -68,7 +68,7 @@ export class PodWorker {
     ];
     this.#addEphemeralTracks(pod);
     // Re-adoption: the instances an earlier agent started, by restart count.
-    const containers = adopted.map((id) => node.runtime.inspect(id)).sort((a, b) => a.restartCount - b.restartCount);
+    const containers = adopted.map((id) => node.runtime.inspect(id, { stats: false })).sort((a, b) => a.restartCount - b.restartCount);
     for (const container of containers) this.tracks.find((t) => t.name === container.name && t.init === container.init)?.instances.push(container.id);
     // The kubelet's reason for containers that wait for the init containers.
     if (this.tracks.some((t) => t.init)) for (const track of this.tracks) if (!track.init) track.waiting = { reason: 'PodInitializing' };

@@ -134,7 +134,11 @@ export interface ContainerRuntime {
   finalStatus(id: string): ContainerStatus | undefined;
   /** True when the container should be running but nothing supervises it any more (collect records it as lost). */
   isOrphaned(id: string): boolean;
-  inspect(id: string): ContainerInfo;
+  /**
+   * One container's summary. `stats: false` leaves out what its cgroup holds (memory, CPU): the
+   * records alone, for callers that only need its state and identity (the agent's pod status).
+   */
+  inspect(id: string, options?: { stats?: boolean }): ContainerInfo;
   /** Every container, oldest first. */
   list(): ContainerInfo[];
   /** The container ids, unordered and without reading their details. */

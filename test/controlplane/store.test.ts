@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -140,6 +141,64 @@ describe('store', () => {
     assert.deepEqual(lost, []);
     disk.close();
     store.close();
+  });
+
+  test('store flushes its log on the thread pool: a group is answered, heard and read by snapshots only once flushed, and the next group commits meanwhile', async () => {
+    const file = join(dir, `store-${n++}.db`);
+    const store = Store.open(file);
+    // Holds the store's flushes of its log until the test lets them go.
+    const held: (() => void)[] = [];
+    const realFdatasync = fs.fdatasync;
+    fs.fdatasync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      held.push(() => realFdatasync(fd, callback));
+    }) as typeof fs.fdatasync;
+    syncBuiltinESMExports();
+    try {
+      const disk = new Database(file, { readonly: true });
+      const onDisk = (): string[] => disk.prepare<[], { name: string }>("SELECT name FROM objects WHERE resource = 'configmaps' ORDER BY name").all().map((r) => r.name);
+      const heard: string[] = [];
+      store.subscribe('configmaps', (change) => heard.push(`${change.type} ${change.key.name}`));
+      const settled: string[] = [];
+
+      store.group(() => store.create(key('a'), obj('a')));
+      void store.durable().then(() => settled.push('a'));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(onDisk(), ['a'], 'the group is committed at the end of its turn');
+      assert.equal(held.length, 1, 'its flush runs off the event loop');
+      // The next turn's group commits while the first flush runs, and waits for a flush of its own.
+      store.group(() => store.create(key('b'), obj('b')));
+      void store.durable().then(() => settled.push('b'));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(onDisk(), ['a', 'b']);
+      const snapshot = store.snapshot().then((s) => {
+        settled.push(`snapshot at ${s.revision}`);
+        return s;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual([heard, settled, store.uncommitted, store.publishedRevision], [[], [], true, 1], 'nothing is answered, heard or read before its flush');
+      assert.equal(held.length, 1, 'one flush at a time');
+
+      held.shift()!();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual([heard, settled], [['ADDED a'], ['a']], 'the first flush covers the first group only');
+      assert.equal(held.length, 1, 'the second group gets the next flush');
+      held.shift()!();
+      const s = await snapshot;
+      s.close();
+      assert.deepEqual([heard, settled, store.uncommitted], [['ADDED a', 'ADDED b'], ['a', 'b', 'snapshot at 3'], false]);
+
+      // A write on its own, and close, flush on the event loop: the held flush is not needed.
+      store.group(() => store.create(key('c'), obj('c')));
+      await new Promise((resolve) => setImmediate(resolve));
+      store.create(key('d'), obj('d'));
+      assert.deepEqual(heard.slice(2), ['ADDED c', 'ADDED d'], 'a write on its own publishes the groups before it first');
+      disk.close();
+    } finally {
+      fs.fdatasync = realFdatasync;
+      syncBuiltinESMExports();
+      for (const release of held) release();
+      store.close();
+    }
   });
 
   test('store indexes the references of a store written before the index existed when it opens', () => {

@@ -75,11 +75,19 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
 
   switch (r.verb) {
     case 'get': {
-      let object = api.get(info, namespace, name!);
-      // What was read may be a write still waiting for its commit: answered once it is stored,
-      // read again if its commit failed.
-      if (api.store.uncommitted && !(await api.store.durable().then(() => true, () => false))) object = api.get(info, namespace, name!);
-      return sendJson(response, 200, encodeOne(object));
+      // What was read (the object, or its absence: a deletion) may be a write still waiting for
+      // its commit or flush: answered once it is stored, read again if its commit failed.
+      const read = (): { object: Obj } | { error: unknown } => {
+        try {
+          return { object: api.get(info, namespace, name!) };
+        } catch (error) {
+          return { error };
+        }
+      };
+      let got = read();
+      if (api.store.uncommitted && !(await api.store.durable().then(() => true, () => false))) got = read();
+      if ('error' in got) throw got.error;
+      return sendJson(response, 200, encodeOne(got.object));
     }
     case 'list': {
       const release = await takeSeat(handler, response, r);

@@ -3,11 +3,14 @@
  * one global revision, which is what clients see as `resourceVersion` (etcd's model, as kine
  * maps it onto SQL for k3s).
  *
- * SQLite runs in WAL mode with `synchronous=FULL`, so a write is on disk before its request is
- * answered: a kill -9, or a power cut, loses nothing that was acknowledged. On a full disk it
- * keeps serving reads and deletions (space-guard.ts).
+ * SQLite runs in WAL mode, and a write is on disk before its request is answered: a kill -9, or a
+ * power cut, loses nothing that was acknowledged. The store flushes the write-ahead log itself
+ * (`fdatasync`, what SQLite's `synchronous=FULL` does inside COMMIT) so that the flush of one group
+ * of writes runs on libuv's thread pool while the next group is gathered (see `group`). On a full
+ * disk it keeps serving reads and deletions (space-guard.ts).
  */
 import Database from 'better-sqlite3';
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_RESERVE_BYTES, SpaceGuard } from './space-guard.js';
 import { decodeStored, encodeObject } from './encoding.js';
@@ -95,14 +98,24 @@ export class Store {
   #open: OpenTransaction | undefined;
   /** How deep `batch` and `group` calls are: above 0, writes join `#open`. */
   #joining = 0;
-  /** The revision of the latest change watchers have heard of (committed). */
+  /** The revision of the latest change watchers have heard of: every change up to it is committed and flushed. */
   #published: number;
+  /** The write-ahead log, opened to flush it (`fdatasync`); SQLite keeps the file while its connection is open. */
+  readonly #wal: number;
+  /** Transactions committed whose flush is still to finish, oldest first: their changes are not published yet. */
+  readonly #flushing: FlushingTransaction[] = [];
+  /** Whether a flush runs on the thread pool. */
+  #flushRunning = false;
+  /** Who waits for a revision to be flushed (snapshots). */
+  #flushWaiters: { revision: number; resolve: () => void }[] = [];
 
   private constructor(db: Database.Database, file: string, space: SpaceGuard) {
     this.#db = db;
     this.#readers = new ReaderPool(file);
     this.#space = space;
     db.exec(SCHEMA);
+    // The schema's first read made SQLite create the log, if it was not there.
+    this.#wal = openSync(`${file}-wal`, 'r');
     const meta = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
     this.#revision = meta.get('revision')?.value ?? 1;
     this.#compacted = meta.get('compacted')?.value ?? 0;
@@ -157,7 +170,9 @@ export class Store {
   static open(file: string, options: { reserveBytes?: number } = {}): Store {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    // COMMIT writes the log without flushing it; the store flushes it (#flush). SQLite still flushes
+    // the log before a checkpoint and the database after it.
+    db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     const space = new SpaceGuard(dirname(file), options.reserveBytes ?? DEFAULT_RESERVE_BYTES, join(dirname(file), 'space-reserve'));
     space.ensureReserve();
@@ -333,6 +348,8 @@ export class Store {
         this.#readers.release(released);
       });
       this.#snapshots.add(snapshot);
+      // What it reads may be committed but not yet flushed: nobody is shown it before it is on disk.
+      await this.#flushedThrough(snapshot.revision);
       return snapshot;
     } catch (error) {
       this.#readers.release(db);
@@ -366,8 +383,9 @@ export class Store {
   /**
    * Runs `fn`, whose writes join the transaction the store keeps open until the event loop's
    * current turn ends, and commit with the writes of every request and controller turn made in
-   * it: one flush to disk for all of them (etcd's and SQLite's "group commit"). Watchers hear of
-   * them after that commit. Whoever acknowledges such a write waits for `durable()` first. If the
+   * it: one flush to disk for all of them (etcd's and SQLite's "group commit"). The flush runs on
+   * the thread pool, so the event loop gathers the next group meanwhile. Watchers hear of the
+   * writes once they are flushed. Whoever acknowledges such a write waits for `durable()` first. If the
    * commit fails, `lost` is told (the writes are gone: revision, reads and watches are as before
    * them). On a full disk each write commits on its own, so that the reserve the deletions need
    * is given back write by write.
@@ -389,30 +407,34 @@ export class Store {
         else if (!open.scheduled) {
           open.scheduled = true;
           setImmediate(() => {
-            if (this.#open === open) this.#commitQuietly();
+            if (this.#open === open) this.#commitQuietly('later');
           });
         }
       }
     }
   }
 
-  /** Whether writes made by `group` wait for their commit. */
+  /** Whether writes made by `group` wait for their commit or for its flush. */
   get uncommitted(): boolean {
-    return this.#open !== undefined;
+    return this.#open !== undefined || this.#flushing.length > 0;
   }
 
   /**
-   * Resolves once every write made so far is committed (at once when none waits); rejects when
-   * the commit of one of them failed, which then is not stored.
+   * Resolves once every write made so far is committed and flushed (at once when none waits);
+   * rejects when the commit of one of them failed, which then is not stored.
    */
   durable(): Promise<void> {
-    const open = this.#open;
-    if (!open) return Promise.resolve();
-    return new Promise((resolve, reject) => open.waiters.push({ resolve, reject }));
+    const pending = this.#open ?? this.#flushing[this.#flushing.length - 1];
+    if (!pending) return Promise.resolve();
+    return new Promise((resolve, reject) => pending.waiters.push({ resolve, reject }));
   }
 
-  /** Commits the open transaction; on failure its writes are forgotten, and the failure is thrown. */
-  #commit(): void {
+  /**
+   * Commits the open transaction; on failure its writes are forgotten, and the failure is thrown.
+   * `now` flushes the log before it returns; `later` flushes it on the thread pool, and the
+   * transaction's changes are published, and its waiters resolved, when that flush is done.
+   */
+  #commit(flush: 'now' | 'later' = 'now'): void {
     const open = this.#open;
     if (!open) return;
     this.#open = undefined;
@@ -426,27 +448,93 @@ export class Store {
       this.#forget(open, error);
       throw error;
     }
-    for (const change of open.changes) {
-      this.#published = change.revision;
-      this.#hub.publish(change);
+    this.#flushing.push({ changes: open.changes, waiters: open.waiters });
+    if (flush === 'now') this.#flushNow();
+    else this.#flushLater();
+  }
+
+  /** Flushes the log on this thread, then publishes every committed transaction. */
+  #flushNow(): void {
+    if (this.#flushing.length === 0) return;
+    try {
+      fdatasyncSync(this.#wal);
+    } catch (error) {
+      this.#flushFailed(error);
     }
-    for (const waiter of open.waiters) waiter.resolve();
+    this.#publishFlushed(this.#flushing.length);
+  }
+
+  /**
+   * Flushes the log on the thread pool, one flush at a time: the transactions committed while a
+   * flush runs wait for the next one, which covers all of them.
+   */
+  #flushLater(): void {
+    if (this.#flushRunning || this.#flushing.length === 0) return;
+    this.#flushRunning = true;
+    const through = this.#flushing[this.#flushing.length - 1]!;
+    fdatasync(this.#wal, (error) => {
+      this.#flushRunning = false;
+      // Closed meanwhile: close flushed and published everything; the log's descriptor is closed here.
+      if (!this.#db.open) return closeSync(this.#wal);
+      if (error) this.#flushFailed(error);
+      // A flush on this thread may have published them already.
+      this.#publishFlushed(this.#flushing.indexOf(through) + 1);
+      this.#flushLater();
+    });
+  }
+
+  /** Publishes the first `count` flushed transactions, in revision order, and tells their waiters. */
+  #publishFlushed(count: number): void {
+    for (const done of this.#flushing.splice(0, count)) {
+      for (const change of done.changes) {
+        this.#published = change.revision;
+        this.#hub.publish(change);
+      }
+      for (const waiter of done.waiters) waiter.resolve();
+    }
+    if (this.#flushWaiters.length > 0) {
+      const ready = this.#flushWaiters.filter((w) => w.revision <= this.#published);
+      this.#flushWaiters = this.#flushWaiters.filter((w) => w.revision > this.#published);
+      for (const waiter of ready) waiter.resolve();
+    }
+  }
+
+  /**
+   * The log could not be flushed (an I/O error): what SQLite holds may not be on disk, and no
+   * later flush can tell which writes are. The process stops, as etcd does when its log's fsync
+   * fails, rather than answer for writes that a power cut may lose.
+   */
+  #flushFailed(error: unknown): never {
+    const failure = new StoreFlushFailed(error);
+    process.nextTick(() => {
+      throw failure;
+    });
+    throw failure;
+  }
+
+  /** Resolves once every change up to `revision` is flushed and published. */
+  #flushedThrough(revision: number): Promise<void> {
+    if (revision <= this.#published) return Promise.resolve();
+    return new Promise((resolve) => this.#flushWaiters.push({ revision, resolve }));
   }
 
   /** `#commit` for a commit nobody waits on synchronously: its failure reaches the writers through `durable` and `lost`. */
-  #commitQuietly(): void {
+  #commitQuietly(flush: 'now' | 'later' = 'now'): void {
     try {
-      this.#commit();
-    } catch {
+      this.#commit(flush);
+    } catch (error) {
+      if (error instanceof StoreFlushFailed) throw error;
       // Told to the waiters and to `lost` by #forget.
     }
   }
 
-  /** An open transaction that is gone: the revision is the stored one again, what was read of it is forgotten, its writers are told. */
+  /**
+   * An open transaction that is gone: the revision is the stored one again (with the committed
+   * transactions still being flushed), what was read of it is forgotten, its writers are told.
+   */
   #forget(open: OpenTransaction, error: unknown): void {
     if (this.#open === open) this.#open = undefined;
     this.#revision = this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'revision'").get()?.value ?? 1;
-    this.#published = this.#revision;
     this.#decoded.clear();
     for (const waiter of open.waiters) waiter.reject(error);
     for (const tell of open.lost) {
@@ -475,8 +563,13 @@ export class Store {
     this.#compacted = upTo;
   }
 
+  /** Commits and flushes what is open, and closes the store; safe to call twice. */
   close(): void {
+    if (!this.#db.open) return;
     this.#commitQuietly();
+    this.#flushNow();
+    // A flush still running on the thread pool closes the descriptor when it is done.
+    if (!this.#flushRunning) closeSync(this.#wal);
     this.#hub.close();
     for (const snapshot of [...this.#snapshots]) snapshot.close();
     this.#readers.close();
@@ -507,7 +600,7 @@ export class Store {
     // the reserve by running the write again, which a transaction of many writes cannot do.
     const joining = this.#joining > 0 && !this.#space.alarmed;
     // A write on its own: what the open transaction holds is committed first, so revisions reach the disk in order.
-    if (!joining) this.#commitQuietly();
+    if (!joining) this.#commitQuietly('later');
     let written: { stored: StoredObject; change: Change };
     try {
       written = this.#space.run(essential, () => {
@@ -532,8 +625,9 @@ export class Store {
     if (this.#open) {
       this.#open.changes.push(change);
     } else {
-      this.#published = change.revision;
-      this.#hub.publish(change);
+      // Committed on its own: flushed before it returns, after the transactions before it.
+      this.#flushing.push({ changes: [change], waiters: [] });
+      this.#flushNow();
     }
     return stored;
   }
@@ -548,6 +642,19 @@ interface OpenTransaction {
   scheduled: boolean;
   /** Whether all its writes are essential ones, which a full disk still takes. */
   essential: boolean;
+}
+
+/** A transaction committed and waiting for the log's flush: who waits on it, what watchers hear once it is flushed. */
+interface FlushingTransaction {
+  changes: Change[];
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+}
+
+/** The write-ahead log's flush failed: the store cannot tell which committed writes are on disk. */
+export class StoreFlushFailed extends Error {
+  constructor(cause: unknown) {
+    super(`the control plane's store could not flush its write-ahead log to disk (${cause instanceof Error ? cause.message : String(cause)}): stopping, as etcd does; check the disk holding the data directory, then start hostpod again`, { cause });
+  }
 }
 
 /** A batch's transaction was rolled back under it (by SQLite, on a failed write): none of its writes are stored. */

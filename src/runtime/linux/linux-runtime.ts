@@ -114,8 +114,8 @@ export class LinuxRuntime implements ContainerRuntime {
     return this.containers.state(id) === 'running' && this.containers.liveMonitor(id) === undefined;
   }
 
-  inspect(id: string): ContainerInfo {
-    return inspectContainer(this, id);
+  inspect(id: string, options: { stats?: boolean } = {}): ContainerInfo {
+    return inspectContainer(this, id, options);
   }
 
   list(): ContainerInfo[] {

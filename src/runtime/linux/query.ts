@@ -4,13 +4,13 @@ import { nsToIso } from '../container.js';
 import type { ContainerInfo, ContainerLog, ContainerStats } from '../index.js';
 import type { LinuxRuntime } from './linux-runtime.js';
 
-/** One container's summary. */
-export function inspectContainer(rt: LinuxRuntime, id: string): ContainerInfo {
+/** One container's summary; with `stats: false`, without reading its cgroup. */
+export function inspectContainer(rt: LinuxRuntime, id: string, options: { stats?: boolean } = {}): ContainerInfo {
   const record = rt.containers.record(id);
   const state = rt.containers.state(id);
   const status = rt.containers.status(id);
   const exit = status ? undefined : rt.containers.exit(id);
-  const stats = state === 'running' ? rt.cgroups.open(id).stats() : undefined;
+  const stats = state === 'running' && options.stats !== false ? rt.cgroups.open(id).stats() : undefined;
   return {
     id,
     name: record.name,

@@ -98,6 +98,9 @@ export function containerRuntimeContract(name: string, open: () => Promise<Runti
       assert.equal(t.runtime.finalStatus(info.id), undefined);
       const stats = t.runtime.stats(info.id);
       assert.ok(stats, 'a running container has stats');
+      assert.equal(typeof t.runtime.inspect(info.id).cpuNanos, 'number', 'inspect reads its cgroup');
+      const recordsOnly = t.runtime.inspect(info.id, { stats: false });
+      assert.deepEqual([recordsOnly.state, recordsOnly.cpuNanos, recordsOnly.memoryBytes, recordsOnly.restartCount], ['running', undefined, undefined, 0], 'inspect without stats reads the records alone');
       const status = await t.runtime.stop(info.id, 0);
       assert.equal(t.runtime.stats(info.id), undefined, 'an ended one has none');
       assert.deepEqual(await t.runtime.collect(info.id), status);
