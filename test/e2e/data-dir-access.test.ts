@@ -142,11 +142,14 @@ describe('who may read the data directory of hostpod up', { skip, timeout: 600_0
           const tokenDir = readdirSync(projected).find((d) => d.startsWith('kube-api-access-')) ?? 'none';
           const state = join(dataDir, 'containers', victim.container);
           const record = JSON.parse(readFileSync(join(state, 'container.json'), 'utf8')) as { logPath: string };
+          // The sandbox's files on the host: the folder itself in sandbox mode; in bind mode the
+          // overlay is mounted in the container's namespace only, and its writes are in its upper layer.
+          const sandbox = existsSync(join(state, 'rootfs', 'note')) ? join(state, 'rootfs') : join(state, 'upper');
           targets.push(
             { action: `read ${name}'s Secret file`, path: join(volumes, 'kubernetes.io~secret', 'secret', 'password') },
             { action: `read ${name}'s service-account token`, path: join(projected, tokenDir, 'token') },
-            { action: `read a file in ${name}'s sandbox`, path: join(state, 'rootfs', 'note') },
-            { action: `list ${name}'s sandbox`, path: join(state, 'rootfs') },
+            { action: `read a file in ${name}'s sandbox`, path: join(sandbox, 'note') },
+            { action: `list ${name}'s sandbox`, path: sandbox },
             { action: `read ${name}'s state file container.json`, path: join(state, 'container.json') },
             { action: `read ${name}'s monitor spec (its environment)`, path: join(state, 'spec') },
             { action: `read ${name}'s monitor.log`, path: join(state, 'monitor.log') },

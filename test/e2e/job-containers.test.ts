@@ -223,6 +223,33 @@ describe('job containers', { skip, timeout: 120_000 }, () => {
     assert.equal(existsSync(`${ro}/hello.txt`), false, 'volumes are not mounted on the host');
   });
 
+  test("bind mode: each container's sandbox is mounted in its own namespace only: the host's mount table does not grow with the containers", async () => {
+    const mountCount = (): number => readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').length;
+    const before = mountCount();
+    const dir = join(t.dataDir, 'sandbox-views');
+    mkdirSync(dir);
+    const layout = join(t.dataDir, 'layout-views');
+    await writeOciLayout(layout, { layers: [{ tar: await tarLayer([{ name: 'from-image.txt', content: 'in the image\n', mode: 0o644 }]) }] });
+    await importImages(t.runtime.images, layout, new PassThrough(), { name: 'localhost/e2e-views:v1' });
+    const script = (name: string) => shell(`echo ${name} > /hpc/mine; cat /hpc/from-image.txt > ${dir}/${name}.image; cat /hpc/mine > ${dir}/${name}.mine; touch ${dir}/${name}.ready; exec sleep 60`, { image: 'localhost/e2e-views:v1' }, name);
+    const stop = new AbortController();
+    const running = t.run(hostPod([script('a'), script('b')], { terminationGracePeriodSeconds: 0 }), { mountMode: 'bind', signal: stop.signal });
+    try {
+      while (!existsSync(join(dir, 'a.ready')) || !existsSync(join(dir, 'b.ready'))) await new Promise((r) => setTimeout(r, 20));
+      const ids = t.runtime.list().filter((c) => c.state === 'running').map((c) => c.id);
+      assert.equal(ids.length, 2);
+      for (const id of ids) assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(t.runtime.containers.dir(id)), false, `no mount of container ${id} on the host`);
+      assert.equal(mountCount(), before, "the host's mount table is as before the containers");
+      for (const name of ['a', 'b']) {
+        assert.equal(readFileSync(join(dir, `${name}.image`), 'utf8'), 'in the image\n', `${name} sees its image at /hpc`);
+        assert.equal(readFileSync(join(dir, `${name}.mine`), 'utf8'), `${name}\n`, `${name} has a sandbox of its own`);
+      }
+    } finally {
+      stop.abort();
+      await running;
+    }
+  });
+
   test('bind mode: host network, PID, IPC and UTS namespaces stay the host\'s', async () => {
     const result = await t.run(hostPod([shell('for n in net pid ipc uts; do readlink /proc/self/ns/$n; done')]));
     const host = ['net', 'pid', 'ipc', 'uts'].map((n) => readlinkSync(`/proc/self/ns/${n}`));

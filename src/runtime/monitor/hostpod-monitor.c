@@ -22,9 +22,10 @@
  * The spec is a sequence of NUL-terminated strings: a directive followed by its arguments
  * (hostpod writes it; see src/runtime/monitor/spec.ts). Values are never parsed by a shell.
  *
- * start: the monitor mounts the sandbox overlay, then forks the workload. The child joins the
- * container's cgroups (before it runs a single instruction of the workload), starts a session,
- * optionally enters a private mount namespace with its binds, switches to the container's account,
+ * start: in sandbox mode the monitor mounts the sandbox overlay, then it forks the workload. The
+ * child joins the container's cgroups (before it runs a single instruction of the workload), starts
+ * a session, in bind mode enters a private mount namespace with the sandbox overlay and its binds
+ * (so no container's sandbox is mounted on the host), switches to the container's account,
  * changes directory, looks the executable up and execs it. A close-on-exec pipe tells the monitor
  * whether exec succeeded; the result goes to stdout as one line ("ok PID STARTED_NS" or
  * "error MESSAGE"), after which stdout is closed so the monitor never blocks on hostpod.
@@ -411,6 +412,14 @@ static void setup_mounts(void) {
   if (unshare(CLONE_NEWNS) < 0) fail("unshare the mount namespace: %s", strerror(errno));
   /* Slave propagation: host mounts made later still appear; the container's never leak out. */
   if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) fail("make / a slave mount: %s", strerror(errno));
+  /* The sandbox overlay, in this namespace only (the first bind takes it to /hpc). Mounted on the
+   * host, every container's overlay would be copied into each new container's namespace, and
+   * propagate into the running ones: n containers would cost n^2 mounts and unmounts. */
+  if (spec.ov_target) {
+    char opts[3 * PATH_MAX + 64];
+    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s", spec.ov_lower, spec.ov_upper, spec.ov_work);
+    if (mount("overlay", spec.ov_target, "overlay", 0, opts) < 0) fail("mount the sandbox overlay at %s: %s", spec.ov_target, strerror(errno));
+  }
   for (int i = 0; i < spec.nbinds; i++) {
     struct bind *b = &spec.binds[i];
     char where[PATH_MAX]; struct stat st;
@@ -913,7 +922,9 @@ static int run_start(void) {
   char text[128]; snprintf(text, sizeof text, "%d\n", (int)getpid());
   write_state("monitor.pid", text);
 
-  if (spec.ov_target) {
+  /* Sandbox mode: the workload works in the host's namespace, so the overlay is mounted there
+   * (bind mode mounts it in the container's own namespace: setup_mounts). */
+  if (spec.ov_target && !spec.unshare_mnt) {
     char opts[3 * PATH_MAX + 64];
     snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s", spec.ov_lower, spec.ov_upper, spec.ov_work);
     if (mount("overlay", spec.ov_target, "overlay", 0, opts) < 0) {
