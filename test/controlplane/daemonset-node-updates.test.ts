@@ -69,4 +69,45 @@ describe('daemonset controller and node changes', () => {
       objects.find = find;
     }
   });
+
+  test("a burst of a pod's changes syncs its DaemonSet once, after POD_CHANGES_MS, not once per change", async () => {
+    await api(s.plane, 'POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'burst-node' } } });
+    await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'burst' } } });
+    const ds = await api(s.plane, 'POST', '/apis/apps/v1/namespaces/burst/daemonsets', {
+      body: {
+        apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'burst' },
+        spec: { selector: { matchLabels: { app: 'burst' } }, template: { metadata: { labels: { app: 'burst' } }, spec: { containers: [{ name: 'main', image: 'busybox' }] } } },
+      },
+    });
+    assert.equal(ds.status, 201, ds.body);
+    const pod = await eventually(async () => {
+      const items = (await api(s.plane, 'GET', '/api/v1/namespaces/burst/pods')).json()['items'] as { metadata: { name: string }; spec: { nodeName?: string } }[];
+      return items.find((p) => p.spec.nodeName === 'burst-node');
+    }, 5000, 'the DaemonSet pod on the node');
+    await sleep(300);
+    const synced: string[] = [];
+    const objects = s.plane.api;
+    const find = objects.find.bind(objects);
+    objects.find = (info: ResourceDefinition, namespace: string, name: string) => {
+      if (info.resource === 'daemonsets' && name === 'burst') synced.push(name);
+      return find(info, namespace, name);
+    };
+    try {
+      // Three status reports 10 ms apart that change nothing the DaemonSet counts (as a node
+      // agent's reports while a pod starts): once synced each, now once for all three.
+      for (let i = 0; i < 3; i++) {
+        const patched = await api(s.plane, 'PATCH', `/api/v1/namespaces/burst/pods/${pod.metadata.name}/status`, {
+          headers: { 'Content-Type': 'application/merge-patch+json' },
+          body: { status: { conditions: [{ type: 'example.com/Probe', status: 'True', reason: `Report${i}`, lastTransitionTime: '2026-01-01T00:00:00Z' }] } },
+        });
+        assert.equal(patched.status, 200, patched.body);
+        await sleep(10);
+      }
+      await eventually(() => (synced.length > 0 ? true : undefined), 3000, 'the DaemonSet synced after its pod changed');
+      await sleep(200);
+      assert.ok(synced.length < 3, `three quick changes of its pod synced the DaemonSet ${synced.length} times`);
+    } finally {
+      objects.find = find;
+    }
+  });
 });

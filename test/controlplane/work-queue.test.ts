@@ -36,6 +36,32 @@ describe('work queue', () => {
     assert.deepEqual(synced.slice(keys.length), ['k39']);
   });
 
+  test('work queue: addSoon gathers a burst of changes into one sync after its delay; a key already queued, or synced meanwhile, is not synced again', async () => {
+    const synced: string[] = [];
+    const queue = new WorkQueue('test', (key): SyncResult => {
+      synced.push(key);
+    }, quiet);
+    // Three changes 10 ms apart: one sync, 50 ms after the first.
+    queue.addSoon('burst', 50);
+    await sleep(10);
+    queue.addSoon('burst', 50);
+    await sleep(10);
+    queue.addSoon('burst', 50);
+    await sleep(15);
+    assert.deepEqual(synced, [], 'nothing synced before the delay');
+    await sleep(60);
+    assert.deepEqual(synced, ['burst']);
+    // A key queued now takes a later change with it.
+    queue.add('now');
+    queue.addSoon('now', 50);
+    // A key synced now (for another reason) does not sync again when its delay ends.
+    queue.addSoon('both', 50);
+    queue.add('both');
+    await sleep(100);
+    assert.deepEqual(synced, ['burst', 'now', 'both']);
+    queue.stop();
+  });
+
   test('work queue commits each turn\'s writes as one batch, and syncs a turn\'s keys again when its commit fails', async () => {
     const turns: string[][] = [];
     let current: string[] | undefined;

@@ -43,11 +43,19 @@ export class DaemonSetController implements Controller {
 
   start(): void {
     const { store } = this.context.api;
-    this.#unsubscribe.push(store.subscribe('apps/daemonsets', (change) => this.#queue.add(`${change.key.namespace}/${change.key.name}`)));
+    // A new DaemonSet, or a change to its spec, syncs at once. Its pods' changes, and its own
+    // status coming back, sync it within POD_CHANGES_MS, once for all of them: a pod is created,
+    // bound and reported Running in a few quick writes, each of which synced every DaemonSet
+    // concerned (six syncs per DaemonSet for the 110-pod run, where three do).
+    this.#unsubscribe.push(store.subscribe('apps/daemonsets', (change) => {
+      const key = `${change.key.namespace}/${change.key.name}`;
+      if (change.type === 'MODIFIED' && change.previous && statusOnly(change.previous, change.object)) this.#queue.addSoon(key, POD_CHANGES_MS);
+      else this.#queue.add(key);
+    }));
     this.#unsubscribe.push(store.subscribe('pods', (change) => {
       for (const owner of [change.object, change.previous]) {
         const ref = owner ? controllerOf(owner) : undefined;
-        if (ref) this.#queue.add(`${change.key.namespace}/${ref}`);
+        if (ref) this.#queue.addSoon(`${change.key.namespace}/${ref}`, POD_CHANGES_MS);
       }
     }));
     // As kube-controller-manager (shouldIgnoreNodeUpdate): a node's change matters to the
@@ -245,6 +253,15 @@ export class DaemonSetController implements Controller {
       status: { ...status, ...(conditions === undefined ? {} : { conditions }), ...(collisionCount === undefined ? {} : { collisionCount }) },
     }), AS_CONTROLLER, 'status');
   }
+}
+
+/** How long a DaemonSet waits after a change of one of its pods (or of its own status) before it syncs, gathering the others. */
+export const POD_CHANGES_MS = 50;
+
+/** Whether a DaemonSet's change is to its status alone (its resourceVersion and managedFields aside): its own status write. */
+function statusOnly(before: Obj, after: Obj): boolean {
+  const rest = (ds: Obj): Obj => ({ ...ds, status: undefined, metadata: { ...metaOf(ds), resourceVersion: undefined, managedFields: undefined } });
+  return semanticEqual(rest(before), rest(after));
 }
 
 /** Whether a DaemonSet's pod should run on a node: its node selector and affinity, and the taints it tolerates. */

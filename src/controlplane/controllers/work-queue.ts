@@ -62,6 +62,16 @@ export class WorkQueue {
     }
   }
 
+  /**
+   * Adds the key after `ms` unless it is queued already: the changes of one burst (a pod created,
+   * bound, then reported by its node; the controller's own status write coming back) make one
+   * sync rather than one each. A key already waiting keeps the sooner of the two times.
+   */
+  addSoon(key: string, ms: number): void {
+    if (this.#stopped || this.#pending.has(key)) return;
+    this.addAfter(key, ms);
+  }
+
   /** Adds the key after `ms`; a key already waiting keeps the sooner of the two times. */
   addAfter(key: string, ms: number): void {
     if (this.#stopped) return;
@@ -138,6 +148,12 @@ export class WorkQueue {
         return;
       }
       synced.push(key);
+      // A sync now serves whatever waited for a later one; what it returns sets the next wait.
+      const waiting = this.#timers.get(key);
+      if (waiting) {
+        clearTimeout(waiting.timer);
+        this.#timers.delete(key);
+      }
       try {
         const result = this.sync(key);
         if (result && 'failed' in result) {
