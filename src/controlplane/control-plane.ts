@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { HostpodError } from '../errors.js';
 import { listenFailure } from '../port-owner.js';
 import { ObjectApi } from './api/object-api.js';
@@ -127,6 +128,9 @@ export class ControlPlane {
       const server = createServer({ key: pki.serving.key, cert: pki.serving.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (request, response) => {
         void handler.handle(request, response);
       });
+      // As Go's TLS servers (kube-apiserver's): no renegotiation, so a connection's client
+      // certificate, which the handler reads once per connection, stays the one it began with.
+      server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
       server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
         void handler.upgrade(request, socket, head);
       });

@@ -301,9 +301,19 @@ function verbOf(method: string, route: Extract<Route, { type: 'resource' }>, que
 }
 
 /** The client certificate the TLS layer verified against the cluster CA, if any. */
+/**
+ * The client certificate of a connection, read once per connection: `getPeerCertificate()` builds
+ * a new object from the certificate on each call, which cost more than the rest of a request's
+ * authentication when a client sent hundreds of requests over one connection.
+ */
+const peerCertificates = new WeakMap<TLSSocket, PeerCertificate | undefined>();
+
 function clientCertificate(request: IncomingMessage): PeerCertificate | undefined {
   const socket = request.socket as TLSSocket;
   if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+  if (peerCertificates.has(socket)) return peerCertificates.get(socket);
   const certificate = socket.getPeerCertificate();
-  return certificate.subject ? certificate : undefined;
+  const verified = certificate.subject ? certificate : undefined;
+  peerCertificates.set(socket, verified);
+  return verified;
 }
