@@ -26,6 +26,8 @@ export class PodWorker {
   readonly uid: string;
   readonly tracks: ContainerTrack[];
   #pod: V1Pod;
+  /** How many versions of the pod the watch has brought (`update`). */
+  #updates = 0;
   /** Gone from the API (deleted with no grace, or while hostpod was down). */
   #removed = false;
   #finished = false;
@@ -90,6 +92,7 @@ export class PodWorker {
   /** A newer version of the pod from the API. */
   update(pod: V1Pod): void {
     this.#pod = pod;
+    this.#updates++;
     this.#addEphemeralTracks(pod);
     this.kick();
   }
@@ -253,12 +256,16 @@ export class PodWorker {
 
   /** Reports the status when it changed; a pod gone from the API is stopped. */
   async #publish(): Promise<void> {
+    const updates = this.#updates;
     const updated = await this.#status.publish(this.#pod, this.tracks, this.#policy, this.#startTime, this.#terminal);
     if (updated === 'gone') {
       this.#removed = true;
       this.kick();
       return;
     }
-    if (updated?.metadata?.uid === this.uid) this.#pod = updated;
+    // The answer to the status patch is the pod as the patch left it; a version the watch brought
+    // meanwhile may be newer (its deletion): it is kept, and the watch brings the patched one after.
+    // Taking the answer then lost the deletion, and the pod ran on.
+    if (updated?.metadata?.uid === this.uid && this.#updates === updates) this.#pod = updated;
   }
 }

@@ -21,12 +21,14 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
-export async function startTestNode(started: StartedPlane, runtime: LinuxRuntime, name = `node-${process.pid}-${Math.floor(Math.random() * 1e6)}`): Promise<TestNode> {
+/** `client`: changes the agent's API client before it starts (to hold or fail some of its requests). */
+export async function startTestNode(started: StartedPlane, runtime: LinuxRuntime, name = `node-${process.pid}-${Math.floor(Math.random() * 1e6)}`, options: { client?: (client: KubeClient) => void } = {}): Promise<TestNode> {
   const ca = started.plane.pki.ca;
   const client = await issueCertificate(ca, { commonName: `system:node:${name}`, organizations: ['system:nodes'], usage: 'client' });
   const serving = await issueCertificate(ca, { commonName: `system:node:${name}`, usage: 'server', hosts: ['127.0.0.1'] });
   const logs: string[] = [];
   const kube = new KubeClient({ server: started.plane.url, ca: ca.cert, insecureSkipTlsVerify: false, clientCert: client.cert, clientKey: client.key });
+  options.client?.(kube);
   const agent = await NodeAgent.start({
     client: kube,
     runtime,
