@@ -36,6 +36,8 @@ const HOST_NETWORK_TOLERATION: Toleration = { key: 'node.kubernetes.io/network-u
 export class DaemonSetController implements Controller {
   readonly #queue: WorkQueue;
   readonly #unsubscribe: (() => void)[] = [];
+  /** Pods created or deleted so far (a sync reads its pods again only after it wrote some). */
+  #podWrites = 0;
 
   constructor(private readonly context: ControllerContext) {
     this.#queue = new WorkQueue('daemonset', (key) => this.#sync(key), context.log, context.api.store);
@@ -92,6 +94,7 @@ export class DaemonSetController implements Controller {
     const selector = selectorFromObject(spec.selector);
     const pods = resource('pods');
     const owned = api.list(pods, namespace, ownedBy(ds)).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
+    const podWritesBefore = this.#podWrites;
     syncHistory(api, ds, hash, selector, owned);
     const nodes = api.list(resource('nodes'), '').items;
     const now = api.now();
@@ -130,7 +133,8 @@ export class DaemonSetController implements Controller {
 
     // Rolling update: replace old-template pods, keeping at most maxUnavailable unavailable.
     const strategy = spec.updateStrategy?.type ?? 'RollingUpdate';
-    const current = api.list(pods, namespace, ownedBy(ds)).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
+    // Read again only if this sync created or deleted pods (most syncs change none).
+    const current = this.#podWrites === podWritesBefore ? owned : api.list(pods, namespace, ownedBy(ds)).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
     const minReady = spec.minReadySeconds ?? 0;
     if (strategy === 'RollingUpdate' && surge > 0) {
       createFailure ??= this.#surge(ds, template, hash, generation, eligible, current, surge, minReady, now);
@@ -190,6 +194,7 @@ export class DaemonSetController implements Controller {
 
   /** Creates the node's daemon pod; the refusal's message when the API server refuses it. */
   #createPod(ds: Obj, template: Obj, nodeName: string, hash: string, generation: number): string | undefined {
+    this.#podWrites++;
     const { api } = this.context;
     const meta = metaOf(ds);
     const templateMeta = (template['metadata'] ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -214,6 +219,7 @@ export class DaemonSetController implements Controller {
   }
 
   #deletePod(ds: Obj, pod: Obj, warning?: string): void {
+    this.#podWrites++;
     const { api } = this.context;
     const name = metaOf(pod).name ?? '';
     if (warning) recordEvent(api, ds, { type: 'Warning', reason: 'FailedDaemonPod', message: warning, component: COMPONENT });
