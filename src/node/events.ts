@@ -1,7 +1,10 @@
 /**
  * The kubelet's events about pods, over the API: one Event per pod, container, reason and
  * message, whose count and lastTimestamp grow when it repeats (client-go's correlator, kept
- * in memory), from `kubelet` on this node. Sending is best effort and never holds up a pod.
+ * in memory), from `kubelet` on this node. Sending is best effort and never holds up a pod. As the
+ * kubelet's event client, it sends at most EVENT_QPS a second after a burst of EVENT_BURST
+ * (KubeletConfiguration's eventRecordQPS and eventBurst defaults), so a hundred pods starting at
+ * once do not crowd the API server with their events.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from './kube-client/client.js';
@@ -29,16 +32,50 @@ function eventName(object: string, suffix: string): string {
   return `${base}.${suffix}`;
 }
 
+/** KubeletConfiguration's defaults (1.27 and later): eventRecordQPS, eventBurst. */
+export const EVENT_QPS = 50;
+export const EVENT_BURST = 100;
+
+/**
+ * client-go's token bucket (golang.org/x/time/rate, behind its flowcontrol limiter): full at the
+ * start, at most `burst` tokens, refilled at `qps` a second; a token taken when none is left is
+ * owed, and the taker waits until it is refilled. Written here: it is a subtraction per event,
+ * where npm's rate limiters bring timers of their own and a dependency.
+ */
+export class TokenBucket {
+  #tokens: number;
+  #at = performance.now();
+
+  constructor(private readonly qps: number, private readonly burst: number) {
+    this.#tokens = burst;
+  }
+
+  /** Takes a token: how many milliseconds to wait before using it (0: now). */
+  take(): number {
+    const now = performance.now();
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) / 1000) * this.qps);
+    this.#at = now;
+    this.#tokens -= 1;
+    return this.#tokens >= 0 ? 0 : (-this.#tokens / this.qps) * 1000;
+  }
+}
+
 export class EventRecorder {
   readonly #sent = new Map<string, Sent>();
   #queue: Promise<void> = Promise.resolve();
   #last = 0n;
+  readonly #bucket: TokenBucket;
+  /** Stopping: what is queued goes at once. */
+  #draining = false;
 
   constructor(
     private readonly client: KubeClient,
     private readonly nodeName: string,
     private readonly log: (message: string) => void = () => {},
-  ) {}
+    limits: { qps: number; burst: number } = { qps: EVENT_QPS, burst: EVENT_BURST },
+  ) {
+    this.#bucket = new TokenBucket(limits.qps, limits.burst);
+  }
 
   /** Records an event about a pod, or about one of its containers when `container` names it. */
   record(pod: V1Pod, type: EventType, reason: string, message: string, container?: { name: string; init: boolean; ephemeral?: boolean }): void {
@@ -51,6 +88,8 @@ export class EventRecorder {
     const previous = this.#sent.get(key);
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
     this.#queue = this.#queue.then(async () => {
+      const wait = this.#draining ? 0 : this.#bucket.take();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       try {
         if (previous) {
           previous.count++;
@@ -97,8 +136,9 @@ export class EventRecorder {
     for (const key of this.#sent.keys()) if (key.startsWith(`${uid}\0`)) this.#sent.delete(key);
   }
 
-  /** Resolves when every event recorded so far has been sent. */
+  /** Resolves when every event recorded so far has been sent; they go at once, the rate aside (the agent stops). */
   flush(): Promise<void> {
+    this.#draining = true;
     return this.#queue;
   }
 }
