@@ -87,6 +87,11 @@ export class ObjectApi {
     return object;
   }
 
+  /** Whether a write of the object (or its deletion) waits for its commit or flush (see Store.pendingWrite). */
+  pendingWrite(info: ResourceDefinition, namespace: string, name: string): boolean {
+    return this.store.pendingWrite({ resource: storeResource(info), namespace: scoped(info, namespace), name });
+  }
+
   find(info: ResourceDefinition, namespace: string, name: string): Obj | undefined {
     return this.store.get({ resource: storeResource(info), namespace: scoped(info, namespace), name });
   }

@@ -76,7 +76,9 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
   switch (r.verb) {
     case 'get': {
       // What was read (the object, or its absence: a deletion) may be a write still waiting for
-      // its commit or flush: answered once it is stored, read again if its commit failed.
+      // its commit or flush: answered once it is stored, read again if its commit failed. Other
+      // keys' writes under way do not hold the answer back (kubectl apply's GET of each object
+      // waited for every flush under way: a third of its time with 110 pods starting).
       const read = (): { object: Obj } | { error: unknown } => {
         try {
           return { object: api.get(info, namespace, name!) };
@@ -85,7 +87,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
         }
       };
       let got = read();
-      if (api.store.uncommitted && !(await api.store.durable().then(() => true, () => false))) got = read();
+      if (api.pendingWrite(info, namespace, name!) && !(await api.store.durable().then(() => true, () => false))) got = read();
       if ('error' in got) throw got.error;
       return sendJson(response, 200, encodeOne(got.object));
     }

@@ -420,6 +420,18 @@ export class Store {
   }
 
   /**
+   * Whether a write of `key` (its creation, change or deletion) waits for its commit or its flush:
+   * what `get` reads of that key then may not be on disk yet, and a reader that answers a client
+   * waits for `durable()` first. A key no waiting write touches reads as it is on disk, as etcd
+   * answers a read with what is committed, whatever other writes are under way.
+   */
+  pendingWrite(key: ObjectKey): boolean {
+    const touches = (changes: readonly Change[]): boolean =>
+      changes.some((c) => c.key.name === key.name && c.key.namespace === key.namespace && c.key.resource === key.resource);
+    return (this.#open !== undefined && touches(this.#open.changes)) || this.#flushing.some((f) => touches(f.changes));
+  }
+
+  /**
    * Resolves once every write made so far is committed and flushed (at once when none waits);
    * rejects when the commit of one of them failed, which then is not stored.
    */
