@@ -184,7 +184,8 @@ export class ObjectApi {
     if (!applied) object = recordUpdate(this.#fieldWrite(info, context, ''), undefined, applyDefaults(info, object));
     const recording = { ...context, warnings };
     try {
-      object = this.strategy.prepareForCreate(info, object, recording);
+      // Defaulted above into a copy of its own; an applied configuration's object is not.
+      object = this.strategy.prepareForCreate(info, object, recording, !applied);
       warnings.push(...this.strategy.validate(info, object, undefined, recording));
     } catch (error) {
       if (error instanceof StatusError) error.warnings.unshift(...warnings);
@@ -355,10 +356,10 @@ export class ObjectApi {
     // cluster-scoped one has none), so a PUT or patch that leaves it out keeps the object in place.
     let object = withMeta(build(current), { namespace: info.namespaced ? ns : undefined });
     // Bindings and namespace finalizations are the registry's own writes, which upstream's field manager does not see.
-    if (!applied && subresource !== 'binding' && subresource !== 'finalize') {
-      object = recordUpdate(this.#fieldWrite(info, context, subresource ?? ''), current, applyDefaults(info, object));
-    }
-    object = this.strategy.prepareForUpdate(info, object, current, context, subresource);
+    const recorded = !applied && subresource !== 'binding' && subresource !== 'finalize';
+    if (recorded) object = recordUpdate(this.#fieldWrite(info, context, subresource ?? ''), current, applyDefaults(info, object));
+    // A recorded object was defaulted into a copy of its own.
+    object = this.strategy.prepareForUpdate(info, object, current, context, subresource, recorded);
     warnings.push(...this.strategy.validate(info, object, current, context, subresource));
     const meta = metaOf(object);
     // An update that drops the last finalizer of an object being deleted completes the deletion.

@@ -20,10 +20,11 @@ export interface CreateIdentity {
  * generated from generateName when there is no name; deletion fields, selfLink and
  * resourceVersion (the store sets it) cleared; a cluster-scoped object's namespace removed; then
  * the resource's create-time status and mutations. The caller sets metadata.namespace from the
- * request path beforehand.
+ * request path beforehand. With `owned` (the caller's own copy, shared with no one) `object`
+ * itself is prepared and returned, not a copy.
  */
-export function prepareForCreate(definition: ResourceDefinition, object: Record<string, unknown>, now: Date = new Date(), identity: CreateIdentity = {}): Record<string, unknown> {
-  const created = applyDefaults(definition, object);
+export function prepareForCreate(definition: ResourceDefinition, object: Record<string, unknown>, now: Date = new Date(), identity: CreateIdentity = {}, owned = false): Record<string, unknown> {
+  const created = applyDefaults(definition, object, { inPlace: owned });
   const metadata = ensureObject(created, 'metadata');
   for (const field of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'resourceVersion']) {
     delete metadata[field];

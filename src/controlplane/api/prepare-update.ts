@@ -15,16 +15,18 @@ export type UpdateSubresource = '' | 'status' | 'finalize' | 'ephemeralcontainer
  * uid, creationTimestamp, the deletion fields and generation come from the stored object, the
  * generation bumped when the spec changed (resources that track it). For resources with a status
  * subresource an update of the object keeps the stored status and a `status` update keeps the
- * stored spec. Name, namespace and resourceVersion checks are the caller's.
+ * stored spec. Name, namespace and resourceVersion checks are the caller's. With `ownedNew` (the
+ * caller's own copy of the new object, sharing nothing with the stored one or anyone else)
+ * `newObject` itself is prepared and returned, not a copy.
  * @throws Error for a subresource the resource does not have
  */
-export function prepareForUpdate(definition: ResourceDefinition, oldObject: Record<string, unknown>, newObject: Record<string, unknown>, subresource: UpdateSubresource = ''): Record<string, unknown> {
+export function prepareForUpdate(definition: ResourceDefinition, oldObject: Record<string, unknown>, newObject: Record<string, unknown>, subresource: UpdateSubresource = '', ownedNew = false): Record<string, unknown> {
   const statusSubresource = hasSubresource(definition, 'status');
   if (subresource !== '' && !hasSubresource(definition, subresource)) {
     throw new Error(`${kindKey(definition)} has no ${subresource} subresource`);
   }
   const stored = applyDefaults(definition, oldObject);
-  const updated = applyDefaults(definition, newObject);
+  const updated = applyDefaults(definition, newObject, { inPlace: ownedNew });
   const storedMeta = ensureObject(stored, 'metadata');
   const metadata = ensureObject(updated, 'metadata');
   for (const field of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation']) {

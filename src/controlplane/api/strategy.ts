@@ -14,9 +14,13 @@ import { prepareForUpdate } from './prepare-update.js';
 import { invalidObject } from './status-error.js';
 import type { ServiceNetwork } from '../services/service-network.js';
 
+/**
+ * `owned`: the object is the caller's own copy for this write, shared with no one (not with the
+ * stored object either), so it is prepared in place rather than copied again.
+ */
 export interface Strategy {
-  prepareForCreate(info: ResourceDefinition, object: Obj, context: RequestContext): Obj;
-  prepareForUpdate(info: ResourceDefinition, object: Obj, current: Obj, context: RequestContext, subresource?: string): Obj;
+  prepareForCreate(info: ResourceDefinition, object: Obj, context: RequestContext, owned?: boolean): Obj;
+  prepareForUpdate(info: ResourceDefinition, object: Obj, current: Obj, context: RequestContext, subresource?: string, owned?: boolean): Obj;
   /** @returns warnings @throws StatusError */
   validate(info: ResourceDefinition, object: Obj, current: Obj | undefined, context: RequestContext, subresource?: string): string[];
   checkDelete(info: ResourceDefinition, object: Obj, context: RequestContext): void;
@@ -35,12 +39,12 @@ export class ResourceStrategy implements Strategy {
     private readonly objectsIn: (resource: string, namespace: string) => Obj[] = () => [],
   ) {}
 
-  prepareForCreate(info: ResourceDefinition, object: Obj, context: RequestContext): Obj {
-    const prepared = prepareForCreate(info, object, this.now());
+  prepareForCreate(info: ResourceDefinition, object: Obj, context: RequestContext, owned = false): Obj {
+    const prepared = prepareForCreate(info, object, this.now(), {}, owned);
     return info.admitCreate ? info.admitCreate(prepared, this.#context(context)) : prepared;
   }
 
-  prepareForUpdate(info: ResourceDefinition, object: Obj, current: Obj, _context: RequestContext, subresource?: string): Obj {
+  prepareForUpdate(info: ResourceDefinition, object: Obj, current: Obj, _context: RequestContext, subresource?: string, owned = false): Obj {
     if (subresource === 'binding') {
       // Binding is the registry's own write: it sets spec.nodeName and the PodScheduled condition.
       return { ...object, metadata: { ...metaOf(current), resourceVersion: metaOf(object).resourceVersion } };
@@ -48,7 +52,8 @@ export class ResourceStrategy implements Strategy {
     const mode = subresource === 'status' || subresource === 'finalize' || subresource === 'ephemeralcontainers' ? subresource : '';
     // Admission runs before the generation is decided, so fields it restores are no spec change.
     const admitted = info.admitUpdate && mode === '' ? info.admitUpdate(current, object) : object;
-    return prepareForUpdate(info, current, admitted, mode);
+    // What admission returns may share parts with the stored object: it is copied.
+    return prepareForUpdate(info, current, admitted, mode, owned && admitted === object);
   }
 
   validate(info: ResourceDefinition, object: Obj, current: Obj | undefined, context: RequestContext, subresource?: string): string[] {

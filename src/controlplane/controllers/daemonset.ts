@@ -38,6 +38,8 @@ export class DaemonSetController implements Controller {
   readonly #unsubscribe: (() => void)[] = [];
   /** Pods created or deleted so far (a sync reads its pods again only after it wrote some). */
   #podWrites = 0;
+  /** Pods created so far. */
+  #podsCreated = 0;
 
   constructor(private readonly context: ControllerContext) {
     this.#queue = new WorkQueue('daemonset', (key) => this.#sync(key), context.log, context.api.store);
@@ -95,6 +97,7 @@ export class DaemonSetController implements Controller {
     const pods = resource('pods');
     const owned = api.list(pods, namespace, ownedBy(ds)).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
     const podWritesBefore = this.#podWrites;
+    const podsCreatedBefore = this.#podsCreated;
     syncHistory(api, ds, hash, selector, owned);
     const nodes = api.list(resource('nodes'), '').items;
     const now = api.now();
@@ -153,7 +156,10 @@ export class DaemonSetController implements Controller {
       }
     }
 
-    this.#updateStatus(ds, current, eligible, hash, generation, minReady, now);
+    // A sync that created pods leaves the status to the sync their creation brings, within
+    // POD_CHANGES_MS, which finds them scheduled too: one status write instead of two, with
+    // nothing missed (a create that failed is retried, and that sync writes it).
+    if (this.#podsCreated === podsCreatedBefore) this.#updateStatus(ds, current, eligible, hash, generation, minReady, now);
     if (minReady > 0) requeue = 1000;
     if (createFailure !== undefined) return { failed: createFailure };
     return requeue === undefined ? undefined : { requeueAfterMs: requeue };
@@ -215,7 +221,9 @@ export class DaemonSetController implements Controller {
       },
       spec: { ...templateSpec, tolerations, affinity: withNodeNameAffinity(templateSpec.affinity, nodeName) },
     };
-    return createControlledPod(api, ds, pod, COMPONENT);
+    const failure = createControlledPod(api, ds, pod, COMPONENT);
+    if (failure === undefined) this.#podsCreated++;
+    return failure;
   }
 
   #deletePod(ds: Obj, pod: Obj, warning?: string): void {

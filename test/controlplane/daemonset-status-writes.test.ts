@@ -1,0 +1,73 @@
+/**
+ * How often the DaemonSet controller writes a DaemonSet's status while its pods come: a sync
+ * that created pods leaves the status to the sync their creation brings (within POD_CHANGES_MS),
+ * which finds them scheduled too, so a new DaemonSet's status is written once, not twice, before
+ * its pod runs; and a DaemonSet whose pods are refused still gets its status.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Change } from '../../src/controlplane/store/index.js';
+import { api, eventually, startControlPlane, type StartedPlane } from '../support/controlplane.js';
+
+let s: StartedPlane;
+before(async () => {
+  s = await startControlPlane();
+  assert.equal((await api(s.plane, 'POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } } })).status, 201);
+});
+after(async () => {
+  await s.stop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function daemonSet(name: string, hostNetwork = false) {
+  return {
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name },
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { hostNetwork, containers: [{ name: 'main', image: 'busybox' }] } } },
+  };
+}
+
+/** The status of each write of the named DaemonSet that the store makes from now on. */
+function statusWrites(namespace: string, name: string): { writes: Record<string, unknown>[]; stop(): void } {
+  const writes: Record<string, unknown>[] = [];
+  const stop = s.plane.api.store.subscribe('apps/daemonsets', (change: Change) => {
+    if (change.type === 'MODIFIED' && change.key.namespace === namespace && change.key.name === name) writes.push((change.object['status'] ?? {}) as Record<string, unknown>);
+  });
+  return { writes, stop };
+}
+
+describe('daemonset controller status writes', () => {
+  test("a new DaemonSet's status is written once while its pod is created and scheduled", async () => {
+    await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'once' } } });
+    const seen = statusWrites('once', 'ds');
+    try {
+      assert.equal((await api(s.plane, 'POST', '/apis/apps/v1/namespaces/once/daemonsets', { body: daemonSet('ds') })).status, 201);
+      await eventually(() => (seen.writes.some((w) => w['currentNumberScheduled'] === 1) ? true : undefined), 5000, 'the status counts the scheduled pod');
+      await sleep(300);
+      assert.deepEqual(seen.writes, [{ currentNumberScheduled: 1, numberMisscheduled: 0, desiredNumberScheduled: 1, numberReady: 0, observedGeneration: 1, updatedNumberScheduled: 1, numberUnavailable: 1 }],
+        'one status write, with the pod scheduled (no write of the moment before its binding)');
+    } finally {
+      seen.stop();
+    }
+  });
+
+  test('a DaemonSet whose pods are refused still gets its status', async () => {
+    // Baseline Pod Security refuses hostNetwork pods; the DaemonSet itself is admitted, with a warning.
+    const ns = await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'refused', labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } } });
+    assert.equal(ns.status, 201, ns.body);
+    const seen = statusWrites('refused', 'ds');
+    try {
+      const created = await api(s.plane, 'POST', '/apis/apps/v1/namespaces/refused/daemonsets', { body: daemonSet('ds', true) });
+      assert.equal(created.status, 201, created.body);
+      const status = await eventually(async () => {
+        const got = (await api(s.plane, 'GET', '/apis/apps/v1/namespaces/refused/daemonsets/ds')).json()['status'] as Record<string, unknown> | undefined;
+        return got?.['desiredNumberScheduled'] === 1 ? got : undefined;
+      }, 5000, 'the status of a DaemonSet whose pods are refused');
+      assert.deepEqual(status, { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 1, numberReady: 0, observedGeneration: 1, numberUnavailable: 1 });
+      const pods = (await api(s.plane, 'GET', '/api/v1/namespaces/refused/pods')).json()['items'] as unknown[];
+      assert.equal(pods.length, 0, 'no pod was admitted');
+    } finally {
+      seen.stop();
+    }
+  });
+});
