@@ -1,6 +1,7 @@
 /**
- * A small Kubernetes REST client for the node agent: JSON requests, patches and watches over one
- * keep-alive HTTPS agent, authenticated by a kubeconfig or in-cluster connection.
+ * A small Kubernetes REST client for the node agent: JSON requests, patches and watches over
+ * kept-alive HTTPS connections (a few that the requests share, one per watch), authenticated by a
+ * kubeconfig or in-cluster connection.
  *
  * Written by hand rather than taken from @kubernetes/client-node: its KubeConfig alone loads every
  * generated model (about 70 MiB resident), which the agent cannot carry next to the control plane
@@ -9,6 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { ClusterConnection } from './kubeconfig.js';
 import { warningTexts } from './warning-header.js';
 
@@ -41,11 +43,28 @@ export interface ApiAnswer {
   warnings: string[];
 }
 
-function agentFor(connection: ClusterConnection): Agent {
+/**
+ * The connections the agent's requests (not its watches) share at most: beyond a few, a burst
+ * (110 pods' events, status patches and tokens at once) opened one connection per request in
+ * flight, each with its TLS handshake on the API server, 90 of them, only to wait in the server's
+ * queue. client-go sends everything over one HTTP/2 connection; Node's https is HTTP/1.1, so a
+ * few kept-alive connections carry the requests in turn. Watches, which hold their connection
+ * for minutes, have connections of their own and never wait for these.
+ */
+export const REQUEST_CONNECTIONS = 8;
+
+function agentFor(connection: ClusterConnection, maxSockets = Infinity): Agent {
   return new Agent({
     keepAlive: true,
-    ...(connection.ca ? { ca: connection.ca } : {}),
-    ...(connection.clientCert ? { cert: connection.clientCert, key: connection.clientKey } : {}),
+    maxSockets,
+    // One TLS context (the CA, the client certificate and its key, parsed once) for all the
+    // agent's connections: given only ca, cert and key, Node parses them again for each new
+    // connection, and a burst of requests opens many (a tenth of the agent's thread while 110
+    // pods started).
+    secureContext: createSecureContext({
+      ...(connection.ca ? { ca: connection.ca } : {}),
+      ...(connection.clientCert ? { cert: connection.clientCert, key: connection.clientKey } : {}),
+    }),
     rejectUnauthorized: !connection.insecureSkipTlsVerify,
   });
 }
@@ -54,12 +73,16 @@ function agentFor(connection: ClusterConnection): Agent {
 const OLD_AGENT_GRACE_MS = 6 * 60_000;
 
 export class KubeClient {
+  /** For requests: at most REQUEST_CONNECTIONS connections. */
   #agent: Agent;
+  /** For watches: a connection each. */
+  #watchAgent: Agent;
   #connection: ClusterConnection;
 
   constructor(connection: ClusterConnection, readonly userAgent = 'hostpod-agent') {
     this.#connection = connection;
-    this.#agent = agentFor(connection);
+    this.#agent = agentFor(connection, REQUEST_CONNECTIONS);
+    this.#watchAgent = agentFor(connection);
   }
 
   get connection(): ClusterConnection {
@@ -71,10 +94,11 @@ export class KubeClient {
    * and watches already open finish on the old one.
    */
   useClientCertificate(cert: string, key: string): void {
-    const old = this.#agent;
+    const old = [this.#agent, this.#watchAgent];
     this.#connection = { ...this.#connection, clientCert: cert, clientKey: key };
-    this.#agent = agentFor(this.#connection);
-    setTimeout(() => old.destroy(), OLD_AGENT_GRACE_MS).unref();
+    this.#agent = agentFor(this.#connection, REQUEST_CONNECTIONS);
+    this.#watchAgent = agentFor(this.#connection);
+    setTimeout(() => old.forEach((agent) => agent.destroy()), OLD_AGENT_GRACE_MS).unref();
   }
 
   get<T>(path: string, query?: RequestOptions['query']): Promise<T> {
@@ -145,7 +169,7 @@ export class KubeClient {
    * ends the watch, `signal` aborts, or an ERROR event arrives (returned, e.g. 410 Expired).
    */
   async watch<T>(path: string, query: RequestOptions['query'], onEvent: (event: WatchEvent<T>) => void, signal?: AbortSignal): Promise<WatchEvent<T> | undefined> {
-    const response = await this.#send('GET', path, { query: { ...query, watch: true, allowWatchBookmarks: true } }, signal);
+    const response = await this.#send('GET', path, { query: { ...query, watch: true, allowWatchBookmarks: true } }, signal, this.#watchAgent);
     if ((response.statusCode ?? 0) >= 300) throw apiError(response.statusCode ?? 0, await readText(response), 'WATCH', path);
     response.setEncoding('utf8');
     let pending = '';
@@ -169,9 +193,10 @@ export class KubeClient {
 
   close(): void {
     this.#agent.destroy();
+    this.#watchAgent.destroy();
   }
 
-  #send(method: string, path: string, options: RequestOptions, signal?: AbortSignal): Promise<IncomingMessage> {
+  #send(method: string, path: string, options: RequestOptions, signal?: AbortSignal, agent = this.#agent): Promise<IncomingMessage> {
     const url = new URL(path, `${this.#connection.server}/`);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -179,7 +204,7 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const req = request(url, {
         method,
-        agent: this.#agent,
+        agent,
         headers: {
           Accept: 'application/json',
           'User-Agent': this.userAgent,
