@@ -32,6 +32,34 @@ test('secureDataDir tightens a data dir an admin made 0755, and its older subdir
   }
 });
 
+test("secureDataDir marks the directories of containers', pods' and logs' trees as ext4's Orlov top directories when it makes them", () => {
+  const base = mkdtempSync(join(tmpdir(), 'hostpod-dd-'));
+  try {
+    const data = join(base, 'data');
+    secureDataDir(data);
+    const trees = ['containers', 'pods', join('logs', 'pods')];
+    const flags = (dir: string): string => execFileSync('lsattr', ['-d', join(data, dir)], { encoding: 'utf8' }).split(' ')[0] ?? '';
+    // Whether the file system under the test's directory takes the flag at all (ext4 does; tmpfs, xfs do not).
+    const probe = join(base, 'probe');
+    mkdirSync(probe);
+    let ext4 = true;
+    try {
+      execFileSync('chattr', ['+T', probe], { stdio: 'ignore' });
+    } catch {
+      ext4 = false;
+    }
+    if (ext4) {
+      assert.deepEqual(trees.map((d) => [d, flags(d).includes('T')]), trees.map((d) => [d, true]));
+      assert.equal(flags('images').includes('T'), false, 'the image store is one tree: not marked');
+    } else {
+      // Another file system: the directories are made all the same, without the flag.
+      for (const d of trees) assert.ok(statSync(join(data, d)).isDirectory(), d);
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
 test("grantGroup gives a pod's directory to the first account's group, then an ACL entry to the next", { skip: rootSkip() }, () => {
   const base = mkdtempSync(join(tmpdir(), 'hostpod-dd-'));
   try {
