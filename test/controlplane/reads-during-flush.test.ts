@@ -5,10 +5,9 @@
  * 404 too), never before.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { api, startControlPlane, type ApiResponse, type StartedPlane } from '../support/controlplane.js';
+import { holdFlushes } from '../support/held-flushes.js';
 
 const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
 const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: name } });
@@ -37,12 +36,8 @@ describe('reads while the store flushes its log', () => {
     const { plane } = started;
     for (const name of ['steady', 'doomed']) assert.equal((await api(plane, 'POST', CONFIGMAPS, { body: configMap(name) })).status, 201);
 
-    const held: (() => void)[] = [];
-    const realFdatasync = fs.fdatasync;
-    fs.fdatasync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-      held.push(() => realFdatasync(fd, callback));
-    }) as typeof fs.fdatasync;
-    syncBuiltinESMExports();
+    const flushes = holdFlushes();
+    const { held } = flushes;
     try {
       const created = api(plane, 'POST', CONFIGMAPS, { body: configMap('fresh') });
       const deleted = api(plane, 'DELETE', `${CONFIGMAPS}/doomed`);
@@ -73,9 +68,7 @@ describe('reads while the store flushes its log', () => {
       assert.equal((await fresh).status, 200);
       assert.equal((await gone).status, 404);
     } finally {
-      fs.fdatasync = realFdatasync;
-      syncBuiltinESMExports();
-      for (const release of held) release();
+      flushes.restore();
     }
   });
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import fs, { mkdtempSync, rmSync } from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { labelKey, ObjectExists, RevisionCompacted, RevisionConflict, Store, uidKey, type Change } from '../../src/controlplane/store/index.js';
+import { holdFlushes } from '../support/held-flushes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostpod-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -147,12 +147,8 @@ describe('store', () => {
     const file = join(dir, `store-${n++}.db`);
     const store = Store.open(file);
     // Holds the store's flushes of its log until the test lets them go.
-    const held: (() => void)[] = [];
-    const realFdatasync = fs.fdatasync;
-    fs.fdatasync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-      held.push(() => realFdatasync(fd, callback));
-    }) as typeof fs.fdatasync;
-    syncBuiltinESMExports();
+    const flushes = holdFlushes();
+    const { held } = flushes;
     try {
       const disk = new Database(file, { readonly: true });
       const onDisk = (): string[] => disk.prepare<[], { name: string }>("SELECT name FROM objects WHERE resource = 'configmaps' ORDER BY name").all().map((r) => r.name);
@@ -194,9 +190,7 @@ describe('store', () => {
       assert.deepEqual(heard.slice(2), ['ADDED c', 'ADDED d'], 'a write on its own publishes the groups before it first');
       disk.close();
     } finally {
-      fs.fdatasync = realFdatasync;
-      syncBuiltinESMExports();
-      for (const release of held) release();
+      flushes.restore();
       store.close();
     }
   });
