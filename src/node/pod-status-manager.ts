@@ -4,6 +4,7 @@
  * it changed.
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { stableJson } from '../api/json/index.js';
 import type { ContainerRuntime } from '../runtime/index.js';
 import type { ContainerTrack } from './container-track.js';
 import type { KubeClient } from './kube-client/client.js';
@@ -70,7 +71,10 @@ export class PodStatusManager {
       ...(terminal ? { reason: terminal.reason, message: terminal.message } : {}),
       ...(pod.status?.qosClass ? { qosClass: pod.status.qosClass } : {}),
     };
-    const text = JSON.stringify(status, (key, value: unknown) => (key === 'lastTransitionTime' || key === 'lastProbeTime' ? undefined : value));
+    // Keys sorted: the conditions kept from the API server come back with their fields in its
+    // order, which alone made every pod's status look changed once more (a patch that changed
+    // nothing, for each pod started).
+    const text = stableJson(status, (key) => key === 'lastTransitionTime' || key === 'lastProbeTime');
     if (text === this.#lastStatus) return undefined;
     const updated = await patchPodStatus(this.client, pod, status);
     if (!updated) return 'gone';

@@ -1,8 +1,12 @@
-/** The kubelet's pod phase and conditions, and CrashLoopBackOff timing. */
+/** The kubelet's pod phase and conditions, CrashLoopBackOff timing, and when the status is reported. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { podConditions, podPhase, type ContainerStatusJson } from '../../src/node/pod-status.js';
 import { RestartBackoff } from '../../src/node/restart-backoff.js';
+import { PodStatusManager } from '../../src/node/pod-status-manager.js';
+import type { KubeClient } from '../../src/node/kube-client/client.js';
+import type { ContainerRuntime } from '../../src/runtime/index.js';
+import type { V1Pod } from '@kubernetes/client-node';
 
 const running = (name: string, ready = true): ContainerStatusJson => ({ name, image: 'i', imageID: '', ready, restartCount: 0, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } });
 const exited = (name: string, exitCode: number): ContainerStatusJson => ({ name, image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode } } });
@@ -68,5 +72,29 @@ describe('CrashLoopBackOff', () => {
     assert.equal(backoff.next('other/main', at(0), at(1)), 0);
     backoff.forget('pod/');
     assert.equal(backoff.next('pod/main', at(0), at(1)), 0);
+  });
+});
+
+describe('pod status reports', () => {
+  test("a status the API server sent back with a condition's fields in its own order is not patched again", async () => {
+    const patches: unknown[] = [];
+    // The API server answers with the pod as patched, the kept PodScheduled condition's fields in
+    // its order (status before type), not in the order the agent wrote them.
+    const client = {
+      mergePatch: (_path: string, body: { status: { conditions: Record<string, unknown>[] } }) => {
+        patches.push(body);
+        const conditions = body.status.conditions.map((c) => Object.fromEntries(Object.entries(c).reverse()));
+        return Promise.resolve({ metadata: { name: 'p', namespace: 'default', uid: 'u1' }, status: { ...body.status, conditions } });
+      },
+    } as unknown as KubeClient;
+    const manager = new PodStatusManager(client, {} as ContainerRuntime, '127.0.0.1');
+    const scheduled = { metadata: { name: 'p', namespace: 'default', uid: 'u1' }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }] } } as unknown as V1Pod;
+    const first = await manager.publish(scheduled, [], 'Always', '2026-01-01T00:00:01Z', undefined);
+    assert.equal(patches.length, 1, 'the first status is patched');
+    assert.ok(first && first !== 'gone');
+    assert.equal(await manager.publish(first, [], 'Always', '2026-01-01T00:00:01Z', undefined), undefined, 'nothing changed');
+    assert.equal(patches.length, 1, 'the same status, in another key order, is not patched again');
+    await manager.publish(first, [], 'Always', '2026-01-01T00:00:02Z', undefined);
+    assert.equal(patches.length, 2, 'a changed status is patched');
   });
 });

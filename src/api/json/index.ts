@@ -8,3 +8,4 @@ export { JsonSyntaxError, MAX_JSON_DEPTH, parseJson, type ParseOptions } from '.
 export { parseStoredJson } from './stored.js';
 export { MAX_OBJECT_DEPTH, nestingDepth } from './depth.js';
 export { stringifyJson } from './stringify.js';
+export { stableJson } from './stable.js';

@@ -17,6 +17,7 @@ import { recordEvent } from './events.js';
 import { createControlledPod } from './pod-control.js';
 import { matchesNodeSelector, nodeTaints, tolerates, type Toleration } from '../../policy/node-fit.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';
+import { stableJson } from '../../api/json/index.js';
 
 const COMPONENT = 'daemonset-controller';
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -380,11 +381,6 @@ function surplusPods(running: readonly Obj[], hash: string, surge: boolean, minR
 function scaled(value: number | string, total: number): number {
   const count = typeof value === 'number' ? value : /^\d+%$/.test(value) ? Math.ceil((Number.parseInt(value, 10) * total) / 100) : Number.parseInt(value, 10);
   return Number.isFinite(count) && count > 0 ? count : 1;
-}
-
-function stableJson(value: unknown): string {
-  // An int64 beyond 2^53 is a BigInt (src/api/json), which JSON.stringify refuses: its digits hash as well.
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
 }
 
 /** A list query for the objects `owner` may control: those that name it as an owner, read through the store's index. */

@@ -5,6 +5,7 @@
  */
 import { semanticEqual } from '../../api/defaults/index.js';
 import { metaOf, type Obj } from '../api/object-meta.js';
+import { stableJson } from '../../api/json/index.js';
 
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -161,6 +162,3 @@ export function newCondition(type: string, status: string, reason: string, messa
   return { type, status, lastUpdateTime: now, lastTransitionTime: now, reason, message };
 }
 
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
-}
