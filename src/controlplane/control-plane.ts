@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -131,6 +131,7 @@ export class ControlPlane {
       // As Go's TLS servers (kube-apiserver's): no renegotiation, so a connection's client
       // certificate, which the handler reads once per connection, stays the one it began with.
       server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+      trackConnections(server);
       server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
         void handler.upgrade(request, socket, head);
       });
@@ -250,10 +251,29 @@ async function listen(server: Server, host: string, port: number): Promise<void>
   });
 }
 
+/** Every TCP connection of a server: its TLS handshake done or not, upgraded or not. */
+const openConnections = new WeakMap<Server, Set<Socket>>();
+
+function trackConnections(server: Server): void {
+  const open = new Set<Socket>();
+  openConnections.set(server, open);
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+}
+
+/**
+ * Stops listening and ends every connection. closeAllConnections ends the HTTP ones only: a
+ * connection still in (or never begun) its TLS handshake, or an upgraded one (exec, attach,
+ * port-forward), kept `close` from finishing, so a client that opened a connection and sent
+ * nothing could keep `hostpod up` from stopping. They are destroyed too.
+ */
 function closeServer(server: Server): Promise<void> {
   return new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
+    for (const socket of openConnections.get(server) ?? []) socket.destroy();
   });
 }
 

@@ -4,6 +4,7 @@
  * deletion, scheduling, garbage collection and restarts.
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { ControlPlane } from '../../src/controlplane/control-plane.js';
@@ -348,6 +349,7 @@ describe('api server', () => {
       assert.equal((await api(again, 'GET', '/api/v1/namespaces/default/configmaps/survivor')).status, 200);
     } finally {
       await again.stop();
+      rmSync(second.dir, { recursive: true, force: true });
     }
   });
 });
