@@ -1,7 +1,8 @@
 /**
  * JSON with every object's keys in sorted order: the same text for equal values whatever order
  * their keys came in (a hash of a template, or a comparison with what the API server sent back,
- * which orders a condition's fields as its Go type does). BigInts are written as their digits.
+ * which may order an object's fields otherwise than they were sent). BigInts are written as
+ * their digits.
  * `omit` leaves out the members whose key it names, at any depth.
  */
 export function stableJson(value: unknown, omit?: (key: string) => boolean): string {
