@@ -61,6 +61,10 @@ export class Scheduler implements Controller {
     const { api } = this.context;
     const pods = resource('pods');
     const pod = api.find(pods, namespace, name);
+    // The store's pod over what this scheduler assumed: a binding counted on its node whose
+    // turn's commit then failed is gone, and the pod must not find itself in its own way (its host
+    // ports, its requests). kube-scheduler forgets an assumed pod whose binding failed.
+    this.#bound.record(key, pod);
     if (!pod || !needsScheduling(pod)) {
       this.#unschedulable.delete(key);
       return;
