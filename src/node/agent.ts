@@ -257,9 +257,13 @@ export class NodeAgent {
       return;
     }
     if (adopted.length === 0 && !pod.metadata?.deletionTimestamp) {
+      const node = await this.#nodeObject();
+      if (this.#workers.has(uid) || this.#idle.has(uid)) return;
+      // The pods admitted so far, read after the wait for the node object: pods whose events came
+      // together each wait there, and each must be admitted against those admitted before it (the
+      // kubelet admits its pod additions one at a time). From here to the worker nothing waits.
       const others = [...this.#workers.values()].map((w) => w.pod as unknown as Obj).filter((p) => !isTerminal(p as V1Pod));
-      const rejection = admitToNode(pod as unknown as Obj, await this.#nodeObject(), others);
-      if (this.#workers.has(uid)) return;
+      const rejection = admitToNode(pod as unknown as Obj, node, others);
       if (rejection) {
         this.#idle.add(uid);
         this.options.log('info', 'pod rejected', { pod: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`, reason: rejection.reason });
