@@ -25,31 +25,38 @@ describe('the node agent admitting pods that arrive together', { skip, timeout: 
     await plane?.stop();
   });
 
-  test('two pods whose CPU requests fit the node only one at a time, in one piece of the watch: one runs, one is refused OutOfcpu', async () => {
-    // The watch's ADDED event of race-a is held until race-b's comes, then both are handed over
-    // at once, as when both arrive in one chunk of the watch's stream.
-    const node = await startTestNode(plane, t.runtime, undefined, {
-      client: (client: KubeClient) => {
-        const watch = client.watch.bind(client);
-        client.watch = (async (path: string, query: Parameters<KubeClient['watch']>[1], onEvent: (event: { type: string; object: unknown }) => void, signal?: AbortSignal) => {
-          if (path !== '/api/v1/pods') return watch(path, query, onEvent, signal);
-          let held: { type: string; object: unknown } | undefined;
-          return watch(path, query, (event) => {
-            const name = (event.object as { metadata?: { name?: string } }).metadata?.name;
-            if (event.type === 'ADDED' && name === 'race-a' && !held) {
-              held = event;
-              return;
-            }
-            if (held && event.type === 'ADDED' && name === 'race-b') {
-              const first = held;
-              held = undefined;
-              onEvent(first);
-            }
+  /**
+   * A node whose pod watch holds the events of `first` from its ADDED on until `second`'s event of
+   * type `secondType` comes, then hands them all over at once, as when they arrive in one chunk of
+   * the watch's stream.
+   */
+  function togetherInTheWatch(first: string, second: string, secondType: string) {
+    return (client: KubeClient) => {
+      const watch = client.watch.bind(client);
+      client.watch = (async (path: string, query: Parameters<KubeClient['watch']>[1], onEvent: (event: { type: string; object: unknown }) => void, signal?: AbortSignal) => {
+        if (path !== '/api/v1/pods') return watch(path, query, onEvent, signal);
+        let held: { type: string; object: unknown }[] | undefined;
+        let done = false;
+        return watch(path, query, (event) => {
+          const name = (event.object as { metadata?: { name?: string } }).metadata?.name;
+          if (!done && held && event.type === secondType && name === second) {
+            done = true;
+            for (const earlier of held.splice(0)) onEvent(earlier);
             onEvent(event);
-          }, signal);
-        }) as KubeClient['watch'];
-      },
-    });
+            return;
+          }
+          if (!done && name === first && (held !== undefined || event.type === 'ADDED')) {
+            (held ??= []).push(event);
+            return;
+          }
+          onEvent(event);
+        }, signal);
+      }) as KubeClient['watch'];
+    };
+  }
+
+  test('two pods whose CPU requests fit the node only one at a time, in one piece of the watch: one runs, one is refused OutOfcpu', async () => {
+    const node = await startTestNode(plane, t.runtime, undefined, { client: togetherInTheWatch('race-a', 'race-b', 'ADDED') });
     try {
       const nodeObject = (await api(plane.plane, 'GET', `/api/v1/nodes/${node.name}`)).json();
       const cpu = Number(((nodeObject['status'] as { allocatable?: Record<string, string> }).allocatable ?? {})['cpu']);
