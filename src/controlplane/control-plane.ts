@@ -264,15 +264,14 @@ function trackConnections(server: Server): void {
 }
 
 /**
- * Stops listening and ends every connection. closeAllConnections ends the HTTP ones only: a
+ * Stops listening and ends every connection. `closeAllConnections` would end the HTTP ones only: a
  * connection still in (or never begun) its TLS handshake, or an upgraded one (exec, attach,
  * port-forward), kept `close` from finishing, so a client that opened a connection and sent
- * nothing could keep `hostpod up` from stopping. They are destroyed too.
+ * nothing could keep `hostpod up` from stopping. Every tracked socket is destroyed instead.
  */
 function closeServer(server: Server): Promise<void> {
   return new Promise<void>((resolve) => {
     server.close(() => resolve());
-    server.closeAllConnections();
     for (const socket of openConnections.get(server) ?? []) socket.destroy();
   });
 }

@@ -26,29 +26,22 @@ describe('the node agent admitting pods that arrive together', { skip, timeout: 
   });
 
   /**
-   * A node whose pod watch holds the events of `first` from its ADDED on until `second`'s event of
-   * type `secondType` comes, then hands them all over at once, as when they arrive in one chunk of
-   * the watch's stream.
+   * A node whose pod watch holds the ADDED event of `first` until that of `second` comes, then
+   * hands both over at once, as when they arrive in one chunk of the watch's stream.
    */
-  function togetherInTheWatch(first: string, second: string, secondType: string) {
+  function addedTogether(first: string, second: string) {
     return (client: KubeClient) => {
       const watch = client.watch.bind(client);
       client.watch = (async (path: string, query: Parameters<KubeClient['watch']>[1], onEvent: (event: { type: string; object: unknown }) => void, signal?: AbortSignal) => {
         if (path !== '/api/v1/pods') return watch(path, query, onEvent, signal);
-        let held: { type: string; object: unknown }[] | undefined;
-        let done = false;
+        let held: { type: string; object: unknown } | undefined;
         return watch(path, query, (event) => {
           const name = (event.object as { metadata?: { name?: string } }).metadata?.name;
-          if (!done && held && event.type === secondType && name === second) {
-            done = true;
-            for (const earlier of held.splice(0)) onEvent(earlier);
-            onEvent(event);
+          if (event.type === 'ADDED' && name === first && held === undefined) {
+            held = event;
             return;
           }
-          if (!done && name === first && (held !== undefined || event.type === 'ADDED')) {
-            (held ??= []).push(event);
-            return;
-          }
+          if (event.type === 'ADDED' && name === second && held !== undefined) onEvent(held);
           onEvent(event);
         }, signal);
       }) as KubeClient['watch'];
@@ -56,7 +49,7 @@ describe('the node agent admitting pods that arrive together', { skip, timeout: 
   }
 
   test('two pods whose CPU requests fit the node only one at a time, in one piece of the watch: one runs, one is refused OutOfcpu', async () => {
-    const node = await startTestNode(plane, t.runtime, undefined, { client: togetherInTheWatch('race-a', 'race-b', 'ADDED') });
+    const node = await startTestNode(plane, t.runtime, undefined, { client: addedTogether('race-a', 'race-b') });
     try {
       const nodeObject = (await api(plane.plane, 'GET', `/api/v1/nodes/${node.name}`)).json();
       const cpu = Number(((nodeObject['status'] as { allocatable?: Record<string, string> }).allocatable ?? {})['cpu']);
