@@ -9,7 +9,9 @@
  *  - RSS of the hostpod process with 110 pods running, steady (the highest 5 s sample over the
  *    third and fourth minutes after the last pod started; BENCH_STEADY_S, default 240, ends the
  *    sampling sooner or later), against 150 MiB, with the figure 10 s after the last pod started beside it;
- *    and of the container monitors (each one's RSS) against 2 MiB per monitor.
+ *    and of the container monitors (each one's RSS) against 2 MiB per monitor;
+ *  - the 110-pod run's floor: kubectl's apply of 110 DaemonSets that place no pod (taken last, in a
+ *    namespace of its own), what the run costs before any pod is made, printed beside it.
  * Needs root (it runs containers). Each figure is printed beside its target, with the ratio
  * (at most 1 meets it).
  */
@@ -143,6 +145,19 @@ for (let at = STEADY_FROM_MS; at <= Math.max(STEADY_FROM_MS, STEADY_TO_MS); at +
 }
 const hostpodRss = Math.max(...steadySamples);
 
+// 4. The floor of the 110-pod run: kubectl's apply of 110 DaemonSets whose node selector no node
+// matches (the objects, their revisions and status writes, and kubectl's own 330 requests, with no
+// pod). Taken last, so that it warms nothing the runs above are timed on.
+await kubectl('create', 'namespace', 'floor');
+writeFileSync(join(dir, 'floor.json'), JSON.stringify({
+  ...list,
+  items: list.items.map((ds) => ({ ...ds, metadata: { ...ds.metadata, namespace: 'floor' }, spec: { ...ds.spec, template: { ...ds.spec.template, spec: { ...spec, nodeSelector: { 'bench.hostpod.io/no-such-node': 'true' } } } } })),
+}));
+await new Promise((r) => setTimeout(r, 300));
+const floorBegun = performance.now();
+await kubectl('apply', '-f', join(dir, 'floor.json'));
+const floorSeconds = (performance.now() - floorBegun) / 1000;
+
 up.kill('SIGTERM');
 await new Promise((r) => up.once('exit', r));
 const runtime = new LinuxRuntime(dir, DEFAULT_RUNTIME, new ImageStore(dir));
@@ -156,6 +171,7 @@ console.log(row('kubectl apply -> Running, one pod, image present (p50)', `${per
 console.log(row('kubectl apply -> Running, one pod, image present (p99)', `${percentile(startTimes, 99).toFixed(0)} ms`, '5000 ms', percentile(startTimes, 99) / 5000));
 console.log(row('110 DaemonSet pods, apply -> all Running', `${fleetSeconds.toFixed(2)} s`, '2 s', fleetSeconds / 2));
 console.log(row('  of which kubectl apply of the 110 DaemonSets', `${fleetApplied.toFixed(2)} s`, '-', NaN));
+console.log(row('  floor: kubectl apply of 110 DaemonSets placing no pod', `${floorSeconds.toFixed(2)} s`, '-', NaN));
 console.log(row('  CPU of hostpod up meanwhile (all threads)', `${fleetCpu[0]!.toFixed(2)} s`, '-', NaN));
 console.log(row('  CPU of its control plane thread meanwhile', `${fleetCpu[1]!.toFixed(2)} s`, '-', NaN));
 console.log(row(`RSS of hostpod up, ${monitors.length} pods, steady (minutes 3-4)`, `${hostpodRss.toFixed(1)} MiB`, '150 MiB', hostpodRss / 150));
