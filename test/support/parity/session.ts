@@ -132,14 +132,19 @@ export class ParitySession {
     return runs;
   }
 
-  /** Runs `args` on both sides, each until `done` holds (controllers settle at their own pace), not compared. */
-  async settle(what: string, args: readonly string[], done: (run: Run) => boolean, options: StepOptions = {}): Promise<void> {
+  /**
+   * Runs `args` on both sides, each until `done` holds (controllers settle at their own pace), not
+   * compared; `withinMs` (default 30 s) is how long each side is given, longer where the real
+   * control plane's own bound is.
+   */
+  async settle(what: string, args: readonly string[], done: (run: Run) => boolean, options: StepOptions & { withinMs?: number } = {}): Promise<void> {
+    const within = options.withinMs ?? SETTLE_MS;
     await Promise.all(this.sides.map(async (side) => {
-      const deadline = Date.now() + SETTLE_MS;
+      const deadline = Date.now() + within;
       for (;;) {
         const run = await this.run(side, args, options);
         if (done(run)) return;
-        if (Date.now() > deadline) throw new Error(`${side.name}: ${what} did not happen in ${SETTLE_MS} ms; kubectl ${args.join(' ')} said: ${run.stdout}${run.stderr}`);
+        if (Date.now() > deadline) throw new Error(`${side.name}: ${what} did not happen in ${within} ms; kubectl ${args.join(' ')} said: ${run.stdout}${run.stderr}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }));
