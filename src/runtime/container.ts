@@ -114,6 +114,8 @@ export function nsToIso(ns: bigint | undefined): string | undefined {
 export class ContainerDirs {
   readonly root: string;
   readonly #podUids = new Map<string, string>();
+  /** The ids seen with a record at the last listing (a directory without one is still being made, or half removed). */
+  #recorded = new Set<string>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, 'containers');
@@ -123,9 +125,23 @@ export class ContainerDirs {
     return join(this.root, id);
   }
 
+  /**
+   * The containers with a record, in directory order. Whether a directory has its record is looked
+   * up once: a record is written before the monitor starts and goes only with its directory, and
+   * the node agent lists the ids for every pod it is given, so looking again each time made
+   * starting n pods cost n^2 lookups (12,000 for 110 pods).
+   */
   ids(): string[] {
     if (!existsSync(this.root)) return [];
-    return readdirSync(this.root).filter((name) => /^[0-9a-f]{64}$/.test(name) && existsSync(join(this.root, name, 'container.json')));
+    const recorded = new Set<string>();
+    for (const name of readdirSync(this.root)) {
+      if (!/^[0-9a-f]{64}$/.test(name)) continue;
+      if (this.#recorded.has(name) || existsSync(join(this.root, name, 'container.json'))) recorded.add(name);
+    }
+    this.#recorded = recorded;
+    // The pods of removed containers are forgotten with them (an id is never used again).
+    for (const id of this.#podUids.keys()) if (!recorded.has(id)) this.#podUids.delete(id);
+    return [...recorded];
   }
 
   /**
