@@ -87,8 +87,11 @@ describe('work queue', () => {
     queue.add('a');
     queue.add('b');
     await sleep(100);
-    // The first turn's commit failed: both keys synced again (after 5 ms), in a turn of their own.
-    assert.deepEqual(turns, [['a', 'b'], ['a', 'b']]);
+    // The first turn's commit failed: both keys synced again (after 5 ms), in a turn of their own,
+    // or in two when their retry timers were set in different milliseconds (a CI run's did).
+    assert.deepEqual(turns[0], ['a', 'b']);
+    assert.deepEqual(turns.slice(1).flat().sort(), ['a', 'b']);
+    assert.ok(turns.length <= 3, `${turns.length} turns`);
     assert.equal(queue.failures('a'), 0);
   });
 
