@@ -59,12 +59,27 @@ function cpuSeconds(statFile: string): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-/** Waits until every pod in `names` reports Running, through a watch; resolves with each one's time. */
-function watchRunning(names: Set<string>, namespace: string): Promise<Map<string, number>> {
+/** How long a stage waits for its pods to run before it fails, naming them and why they wait. */
+const RUNNING_WITHIN_MS = 120_000;
+
+/**
+ * Waits until every pod in `names` reports Running, through a watch; resolves with each one's
+ * time. Fails after `withinMs` with the pods still waiting and their containers' reasons (a
+ * monitor that was not built, an image that is missing), rather than waiting for ever.
+ */
+function watchRunning(names: Set<string>, namespace: string, withinMs = RUNNING_WITHIN_MS): Promise<Map<string, number>> {
   const seen = new Map<string, number>();
   const watch = spawn(kubectlBin, [`--kubeconfig=${kubeconfig}`, 'get', 'pods', '-n', namespace, '--watch', '--output-watch-events', '-o', 'jsonpath={.object.metadata.name} {.object.status.phase}{"\\n"}'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let pending = '';
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      watch.kill();
+      const waiting = [...names].filter((n) => !seen.has(n));
+      waitingReasons(namespace).then(
+        (reasons) => reject(new Error(`bench: ${waiting.length} of ${names.size} pods in namespace ${namespace} not Running after ${withinMs / 1000} s (${waiting.slice(0, 3).join(', ')}${waiting.length > 3 ? ', ...' : ''})${reasons ? `:\n${reasons}` : ''}`)),
+        reject,
+      );
+    }, withinMs);
     watch.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       pending += chunk;
       let nl;
@@ -74,6 +89,7 @@ function watchRunning(names: Set<string>, namespace: string): Promise<Map<string
         const key = [...names].find((n) => name === n || name.startsWith(`${n}-`));
         if (key !== undefined && phase === 'Running' && !seen.has(key)) seen.set(key, performance.now());
         if (seen.size === names.size) {
+          clearTimeout(timer);
           watch.kill();
           resolve(seen);
         }
@@ -82,87 +98,118 @@ function watchRunning(names: Set<string>, namespace: string): Promise<Map<string
   });
 }
 
-// 1. One pod at a time: apply to Running.
-await kubectl('create', 'namespace', 'single');
-const startTimes: number[] = [];
-for (let i = 0; i < 20; i++) {
-  const name = `one-${i}`;
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'single' }, spec }));
-  const running = watchRunning(new Set([name]), 'single');
+/** The distinct reasons the containers of a namespace's pods wait, each with one pod that shows it. */
+async function waitingReasons(namespace: string): Promise<string> {
+  const pods = JSON.parse(await kubectl('get', 'pods', '-n', namespace, '-o', 'json')) as { items: { metadata: { name: string }; status?: { containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[] } }[] };
+  const reasons = new Map<string, string>();
+  for (const pod of pods.items) {
+    for (const status of pod.status?.containerStatuses ?? []) {
+      const waiting = status.state?.waiting;
+      const reason = waiting ? `${waiting.reason ?? 'Waiting'}: ${waiting.message ?? ''}` : undefined;
+      if (reason !== undefined && !reasons.has(reason)) reasons.set(reason, pod.metadata.name);
+    }
+  }
+  return [...reasons].map(([reason, pod]) => `  ${pod}: ${reason}`).join('\n');
+}
+
+/** Stops hostpod up, removes its containers and the data directory: at the end, and when a stage fails. */
+async function stop(): Promise<void> {
+  if (up.exitCode === null && up.signalCode === null) {
+    up.kill('SIGTERM');
+    await new Promise((r) => up.once('exit', r));
+  }
+  const runtime = new LinuxRuntime(dir, DEFAULT_RUNTIME, new ImageStore(dir));
+  for (const id of runtime.containers.ids()) await runtime.remove(id, true).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The stages; what they measured. */
+async function measure() {
+  // 1. One pod at a time: apply to Running.
+  await kubectl('create', 'namespace', 'single');
+  const startTimes: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const name = `one-${i}`;
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'single' }, spec }));
+    const running = watchRunning(new Set([name]), 'single');
+    await new Promise((r) => setTimeout(r, 300));
+    const begun = performance.now();
+    await kubectl('apply', '-f', file);
+    const at = (await running).get(name)!;
+    startTimes.push(at - begun);
+  }
+  await kubectl('delete', 'namespace', 'single', '--wait=true', '--timeout=120s');
+
+  // 2. 110 DaemonSet pods.
+  await kubectl('create', 'namespace', 'fleet');
+  const names = new Set(Array.from({ length: 110 }, (_, i) => `ds-${i}`));
+  const list = {
+    apiVersion: 'v1', kind: 'List',
+    items: [...names].map((name) => ({
+      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace: 'fleet' },
+      spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec } },
+    })),
+  };
+  writeFileSync(join(dir, 'fleet.json'), JSON.stringify(list));
+  const fleetRunning = watchRunning(names, 'fleet');
   await new Promise((r) => setTimeout(r, 300));
-  const begun = performance.now();
-  await kubectl('apply', '-f', file);
-  const at = (await running).get(name)!;
-  startTimes.push(at - begun);
+  const cpuBegun = [cpuSeconds(`/proc/${up.pid!}/stat`), cpuSeconds(`/proc/${up.pid!}/task/${up.pid!}/stat`)];
+  const fleetBegun = performance.now();
+  await kubectl('apply', '-f', join(dir, 'fleet.json'));
+  const fleetApplied = (performance.now() - fleetBegun) / 1000;
+  const fleetTimes = await fleetRunning;
+  // The CPU hostpod up used meanwhile (user + system): its whole process, and its main thread (the
+  // control plane; the agent has a thread of its own): what the run costs, and how much of the
+  // control plane's wall-clock time it spent on a core rather than waiting.
+  const fleetCpu = [cpuSeconds(`/proc/${up.pid!}/stat`) - cpuBegun[0]!, cpuSeconds(`/proc/${up.pid!}/task/${up.pid!}/stat`) - cpuBegun[1]!];
+  const fleetSeconds = (Math.max(...fleetTimes.values()) - fleetBegun) / 1000;
+
+  // 3. Memory at 110 pods. 10 s after the last pod started, hostpod up still holds the burst's
+  // garbage: V8 gives back its young generation and the heap's emptied pages only once its memory
+  // reducer sees the allocation rate drop, 30 to 90 s later on the development machine. So the
+  // target is held against the steady state, the highest of the samples taken every 5 s over the
+  // third and fourth minutes after the last pod started (what `ps` shows on a node that runs its
+  // pods), with the figure 10 s after beside it (what a machine must have room for).
+  const STEADY_FROM_MS = 120_000;
+  const STEADY_TO_MS = Number(process.env['BENCH_STEADY_S'] ?? 240) * 1000;
+  const fleetDone = Math.max(...fleetTimes.values());
+  const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, fleetDone + ms - performance.now())));
+  const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+  await sleepUntil(10_000);
+  const hostpodRssAfter = rssMiB(up.pid!);
+  const monitors = readdirSync(join(dir, 'containers')).filter((id) => /^[0-9a-f]{64}$/.test(id)).map((id) => Number(readFileSync(join(dir, 'containers', id, 'monitor.pid'), 'utf8')));
+  const monitorRss = monitors.map(rssMiB).filter((n) => !Number.isNaN(n));
+  const perMonitor = monitorRss.reduce((a, b) => a + b, 0) / Math.max(1, monitorRss.length);
+  const steadySamples: number[] = [];
+  for (let at = STEADY_FROM_MS; at <= Math.max(STEADY_FROM_MS, STEADY_TO_MS); at += 5_000) {
+    await sleepUntil(at);
+    steadySamples.push(rssMiB(up.pid!));
+  }
+  const hostpodRss = Math.max(...steadySamples);
+
+  // 4. The floor of the 110-pod run: kubectl's apply of 110 DaemonSets whose node selector no node
+  // matches (the objects, their revisions and status writes, and kubectl's own 330 requests, with no
+  // pod). Taken last, so that it warms nothing the runs above are timed on.
+  await kubectl('create', 'namespace', 'floor');
+  writeFileSync(join(dir, 'floor.json'), JSON.stringify({
+    ...list,
+    items: list.items.map((ds) => ({ ...ds, metadata: { ...ds.metadata, namespace: 'floor' }, spec: { ...ds.spec, template: { ...ds.spec.template, spec: { ...spec, nodeSelector: { 'bench.hostpod.io/no-such-node': 'true' } } } } })),
+  }));
+  await new Promise((r) => setTimeout(r, 300));
+  const floorBegun = performance.now();
+  await kubectl('apply', '-f', join(dir, 'floor.json'));
+  const floorSeconds = (performance.now() - floorBegun) / 1000;
+  return { startTimes, fleetApplied, fleetSeconds, fleetCpu, hostpodRss, hostpodRssAfter, monitors, perMonitor, floorSeconds };
 }
-await kubectl('delete', 'namespace', 'single', '--wait=true', '--timeout=120s');
 
-// 2. 110 DaemonSet pods.
-await kubectl('create', 'namespace', 'fleet');
-const names = new Set(Array.from({ length: 110 }, (_, i) => `ds-${i}`));
-const list = {
-  apiVersion: 'v1', kind: 'List',
-  items: [...names].map((name) => ({
-    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace: 'fleet' },
-    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec } },
-  })),
-};
-writeFileSync(join(dir, 'fleet.json'), JSON.stringify(list));
-const fleetRunning = watchRunning(names, 'fleet');
-await new Promise((r) => setTimeout(r, 300));
-const cpuBegun = [cpuSeconds(`/proc/${up.pid!}/stat`), cpuSeconds(`/proc/${up.pid!}/task/${up.pid!}/stat`)];
-const fleetBegun = performance.now();
-await kubectl('apply', '-f', join(dir, 'fleet.json'));
-const fleetApplied = (performance.now() - fleetBegun) / 1000;
-const fleetTimes = await fleetRunning;
-// The CPU hostpod up used meanwhile (user + system): its whole process, and its main thread (the
-// control plane; the agent has a thread of its own): what the run costs, and how much of the
-// control plane's wall-clock time it spent on a core rather than waiting.
-const fleetCpu = [cpuSeconds(`/proc/${up.pid!}/stat`) - cpuBegun[0]!, cpuSeconds(`/proc/${up.pid!}/task/${up.pid!}/stat`) - cpuBegun[1]!];
-const fleetSeconds = (Math.max(...fleetTimes.values()) - fleetBegun) / 1000;
-
-// 3. Memory at 110 pods. 10 s after the last pod started, hostpod up still holds the burst's
-// garbage: V8 gives back its young generation and the heap's emptied pages only once its memory
-// reducer sees the allocation rate drop, 30 to 90 s later on the development machine. So the
-// target is held against the steady state, the highest of the samples taken every 5 s over the
-// third and fourth minutes after the last pod started (what `ps` shows on a node that runs its
-// pods), with the figure 10 s after beside it (what a machine must have room for).
-const STEADY_FROM_MS = 120_000;
-const STEADY_TO_MS = Number(process.env['BENCH_STEADY_S'] ?? 240) * 1000;
-const fleetDone = Math.max(...fleetTimes.values());
-const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, fleetDone + ms - performance.now())));
-const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-await sleepUntil(10_000);
-const hostpodRssAfter = rssMiB(up.pid!);
-const monitors = readdirSync(join(dir, 'containers')).filter((id) => /^[0-9a-f]{64}$/.test(id)).map((id) => Number(readFileSync(join(dir, 'containers', id, 'monitor.pid'), 'utf8')));
-const monitorRss = monitors.map(rssMiB).filter((n) => !Number.isNaN(n));
-const perMonitor = monitorRss.reduce((a, b) => a + b, 0) / Math.max(1, monitorRss.length);
-const steadySamples: number[] = [];
-for (let at = STEADY_FROM_MS; at <= Math.max(STEADY_FROM_MS, STEADY_TO_MS); at += 5_000) {
-  await sleepUntil(at);
-  steadySamples.push(rssMiB(up.pid!));
+let figures: Awaited<ReturnType<typeof measure>>;
+try {
+  figures = await measure();
+} finally {
+  await stop();
 }
-const hostpodRss = Math.max(...steadySamples);
-
-// 4. The floor of the 110-pod run: kubectl's apply of 110 DaemonSets whose node selector no node
-// matches (the objects, their revisions and status writes, and kubectl's own 330 requests, with no
-// pod). Taken last, so that it warms nothing the runs above are timed on.
-await kubectl('create', 'namespace', 'floor');
-writeFileSync(join(dir, 'floor.json'), JSON.stringify({
-  ...list,
-  items: list.items.map((ds) => ({ ...ds, metadata: { ...ds.metadata, namespace: 'floor' }, spec: { ...ds.spec, template: { ...ds.spec.template, spec: { ...spec, nodeSelector: { 'bench.hostpod.io/no-such-node': 'true' } } } } })),
-}));
-await new Promise((r) => setTimeout(r, 300));
-const floorBegun = performance.now();
-await kubectl('apply', '-f', join(dir, 'floor.json'));
-const floorSeconds = (performance.now() - floorBegun) / 1000;
-
-up.kill('SIGTERM');
-await new Promise((r) => up.once('exit', r));
-const runtime = new LinuxRuntime(dir, DEFAULT_RUNTIME, new ImageStore(dir));
-for (const id of runtime.containers.ids()) await runtime.remove(id, true).catch(() => undefined);
-rmSync(dir, { recursive: true, force: true });
+const { startTimes, fleetApplied, fleetSeconds, fleetCpu, hostpodRss, hostpodRssAfter, monitors, perMonitor, floorSeconds } = figures;
 
 const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
 const row = (what: string, value: string, target: string, ratio: number) => `| ${what.padEnd(58)} | ${value.padStart(10)} | ${target.padStart(9)} | ${(Number.isNaN(ratio) ? '-' : ratio.toFixed(2)).padStart(5)} |`;
