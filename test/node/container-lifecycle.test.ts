@@ -213,3 +213,21 @@ for (const restartPolicy of ['Always', 'OnFailure'] as const) {
     assert.equal(track.status(r.runtime).lastState?.terminated?.containerID, 'hostpod://main-0');
   });
 }
+
+test('a container that cannot be created waits in CreateContainerError with the error and its fix, in its status and its event', async () => {
+  const r = scriptedRuntime();
+  const runtime = {
+    ...r.runtime,
+    start: () => Promise.reject(new HostpodError('ERR_HOSTPOD_MONITOR_MISSING', 'the container monitor /opt/hostpod/hostpod-monitor is not built', {
+      hint: 'install a C compiler (apt-get install gcc libc6-dev) and run npm run build',
+    })),
+  } as unknown as ContainerRuntime;
+  const p = missingExecutable('Always');
+  const track = new ContainerTrack(p.spec!.containers[0]!, false);
+  const events: string[] = [];
+  await lifecycleOf(runtime, p, events).sync([track]);
+  const waiting = track.status(runtime).state?.waiting;
+  assert.equal(waiting?.reason, 'CreateContainerError');
+  assert.equal(waiting?.message, 'the container monitor /opt/hostpod/hostpod-monitor is not built; install a C compiler (apt-get install gcc libc6-dev) and run npm run build');
+  assert.deepEqual(events.filter((e) => e.startsWith('Warning')), [`Warning Failed Error: ${waiting?.message ?? ''}`]);
+});
