@@ -203,13 +203,7 @@ async function measure() {
   return { startTimes, fleetApplied, fleetSeconds, fleetCpu, hostpodRss, hostpodRssAfter, monitors, perMonitor, floorSeconds };
 }
 
-let figures: Awaited<ReturnType<typeof measure>>;
-try {
-  figures = await measure();
-} finally {
-  await stop();
-}
-const { startTimes, fleetApplied, fleetSeconds, fleetCpu, hostpodRss, hostpodRssAfter, monitors, perMonitor, floorSeconds } = figures;
+const { startTimes, fleetApplied, fleetSeconds, fleetCpu, hostpodRss, hostpodRssAfter, monitors, perMonitor, floorSeconds } = await measure().finally(stop);
 
 const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
 const row = (what: string, value: string, target: string, ratio: number) => `| ${what.padEnd(58)} | ${value.padStart(10)} | ${target.padStart(9)} | ${(Number.isNaN(ratio) ? '-' : ratio.toFixed(2)).padStart(5)} |`;

@@ -5,7 +5,7 @@
  * collection of ended instances, with what their end could not contain reported once.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { HostpodError, isHostpodError } from '../errors.js';
+import { isHostpodError } from '../errors.js';
 import { ContainerStartError, exitCodeOf, MOUNT_MODE_ANNOTATION, type MountMode } from '../runtime/index.js';
 import { nextPodStep, type ContainerProgress, type RestartPolicy } from '../runtime/pod-sequence.js';
 import type { ApiObjectSource } from './api-objects.js';
@@ -204,7 +204,7 @@ export class ContainerLifecycle {
 
   #createFailed(track: ContainerTrack, error: unknown): void {
     // The fix goes with the error: `kubectl describe pod` is where the user of a node reads it.
-    const hint = error instanceof HostpodError ? error.hint : undefined;
+    const hint = isHostpodError(error) ? error.hint : undefined;
     const message = `${error instanceof Error ? error.message : String(error)}${hint ? `; ${hint}` : ''}`;
     const reason = isHostpodError(error, 'ERR_HOSTPOD_CONFIG') || isHostpodError(error, 'ERR_HOSTPOD_ENV') ? 'CreateContainerConfigError' : 'CreateContainerError';
     track.waiting = { reason, message };
