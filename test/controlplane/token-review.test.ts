@@ -5,7 +5,8 @@
  * answers as the kubelet does.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -56,6 +57,16 @@ describe('TokenReview', () => {
     });
     assert.deepEqual(body.status.audiences, [ISSUER]);
     assert.equal((await api(plane, 'GET', REVIEWS)).status, 405);
+  });
+
+  test('every token names its signing key as kube-apiserver does: kid is the SHA-256 of the public key\'s PKIX DER, base64url', async () => {
+    const publicDer = createPublicKey(readFileSync(join(dir, 'pki', 'service-account.key'), 'utf8')).export({ type: 'spki', format: 'der' });
+    const expected = createHash('sha256').update(publicDer).digest('base64url');
+    for (const name of ['kid-one', 'kid-two']) {
+      const { token } = await accountToken(name);
+      const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+      assert.deepEqual(header, { alg: 'ES256', kid: expected });
+    }
   });
 
   test('a token that is none, or for another audience, is answered unauthenticated (201); no token is a 400', async () => {

@@ -1,5 +1,6 @@
 /** Reading and writing the metadata of stored objects, which are plain JSON. */
 
+import { cloneJson } from '../../api/defaults/json.js';
 import { formatTimestamp } from './names.js';
 import { isObject, metaOf, type Meta, type Obj, type OwnerReference } from '../../api/object.js';
 
@@ -20,7 +21,7 @@ export function withMeta(object: Obj, changes: Partial<Meta>): Obj {
 
 /** Deep copy of a JSON value. */
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  return cloneJson(value);
 }
 
 /** The value at a dotted path, or undefined. */

@@ -6,6 +6,7 @@
  * longer applies are removed unless someone else owns them, and a field it would change that
  * another manager owns is a conflict unless forced.
  */
+import { cloneJson } from '../../api/defaults/json.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../patch/json-value.js';
 import { FieldSet, iteratePaths, withoutPrefixes, type FieldPath } from './field-set.js';
 import { resolveType, type FieldType, type FieldTypes } from './field-types.js';
@@ -249,7 +250,7 @@ function lastAppliedFields(write: FieldWrite, live: Obj): FieldSet {
 function keepLastApplied(object: Obj, config: Obj): Obj {
   const annotations = annotationsOf(object);
   if (!annotations || typeof annotations[LAST_APPLIED] !== 'string') return object;
-  const configCopy = structuredClone(config);
+  const configCopy = cloneJson(config);
   const metadata = isJsonObject(configCopy['metadata']) ? configCopy['metadata'] : undefined;
   const configAnnotations = metadata && isJsonObject(metadata['annotations']) ? metadata['annotations'] : undefined;
   if (metadata && configAnnotations) {

@@ -2,6 +2,7 @@
  * An applied configuration merged into a live object, and fields removed from one, by their field
  * types (structured-merge-diff's Merge and RemoveItems).
  */
+import { cloneJson } from '../../api/defaults/json.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../patch/json-value.js';
 import type { FieldSet } from './field-set.js';
 import { resolveType, type FieldType, type FieldTypes, type TypeRef } from './field-types.js';
@@ -19,7 +20,7 @@ export function mergeObjects(types: FieldTypes, ref: TypeRef, live: Value, confi
 
 function merge(types: FieldTypes, type: FieldType, live: Value, config: Value): Value {
   if (config === undefined) return live;
-  if (live === undefined || live === null) return structuredClone(config);
+  if (live === undefined || live === null) return cloneJson(config);
   if (isGranularMap(type, config) && isGranularMap(type, live)) {
     const out: JsonObject = { ...live };
     for (const [key, child] of Object.entries(config)) {
@@ -30,7 +31,7 @@ function merge(types: FieldTypes, type: FieldType, live: Value, config: Value): 
     return out;
   }
   if (isGranularList(type, config) && isGranularList(type, live) && type.kind === 'list') return mergeLists(types, type, live, config);
-  return structuredClone(config);
+  return cloneJson(config);
 }
 
 /** Upstream's list merge: live's items keep their order, the configuration's items are placed in its order among them. */
