@@ -242,6 +242,39 @@ describe('FieldsV1', () => {
     assert.throws(() => FieldSet.fromFieldsV1({ 'x:y': {} }), /unknown path element/);
     assert.throws(() => FieldSet.fromFieldsV1([]), /expected an object/);
   });
+
+  test('union, difference, intersection and copy hold the member paths their definitions give, on 2,000 random pairs, and share no node with their operands', () => {
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const elements = ['f:a', 'f:b', 'k:{"name":"x"}', 'v:"y"', 'i:0'];
+    const randomSet = (): FieldSet => {
+      const set = new FieldSet();
+      for (let n = Math.floor(random() * 6); n > 0; n--) set.insert(Array.from({ length: 1 + Math.floor(random() * 3) }, () => elements[Math.floor(random() * elements.length)]!));
+      return set;
+    };
+    const key = (path: readonly string[]): string => path.join('\u0000');
+    const of = (paths: readonly (readonly string[])[]): string[] => paths.map(key).sort();
+    let nonEmpty = 0;
+    for (let i = 0; i < 2_000; i++) {
+      const a = randomSet();
+      const b = randomSet();
+      const before = [JSON.stringify(a.toFieldsV1()), JSON.stringify(b.toFieldsV1())];
+      const inB = new Set(b.paths().map(key));
+      const union = a.union(b);
+      const difference = a.difference(b);
+      const intersection = a.intersection(b);
+      const copy = a.copy();
+      assert.deepEqual(of(union.paths()), [...new Set([...of(a.paths()), ...of(b.paths())])].sort());
+      assert.deepEqual(of(difference.paths()), of(a.paths().filter((p) => !inB.has(key(p)))));
+      assert.deepEqual(of(intersection.paths()), of(a.paths().filter((p) => inB.has(key(p)))));
+      assert.deepEqual(copy.toFieldsV1(), a.toFieldsV1());
+      if (!intersection.isEmpty()) nonEmpty++;
+      // A path inserted into a result reaches neither operand.
+      for (const result of [union, difference, intersection, copy]) result.insert(['f:a', 'f:b', 'f:new']).insert(['f:new']);
+      assert.deepEqual([JSON.stringify(a.toFieldsV1()), JSON.stringify(b.toFieldsV1())], before);
+    }
+    assert.ok(nonEmpty > 200 && nonEmpty < 1_800, `${nonEmpty} of 2,000 intersections not empty`);
+  });
 });
 
 describe('a custom resource\'s schema', () => {

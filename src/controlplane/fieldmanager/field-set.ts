@@ -37,7 +37,9 @@ export class FieldSet {
   }
 
   isEmpty(): boolean {
-    return this.members.size === 0 && [...this.children.values()].every((c) => c.isEmpty());
+    if (this.members.size > 0) return false;
+    for (const child of this.children.values()) if (!child.isEmpty()) return false;
+    return true;
   }
 
   /** Every member path. */
@@ -51,29 +53,56 @@ export class FieldSet {
     return out;
   }
 
+  // The set operations below walk the two trees side by side. A node is kept only when some member
+  // lies at or under it, so each result is the set that inserting its member paths one by one
+  // would build (what they did before, sorting every path first).
+
   union(other: FieldSet): FieldSet {
     const out = this.copy();
-    for (const path of other.paths()) out.insert(path);
+    out.#add(other);
     return out;
   }
 
   /** The members of this set that `other` lacks (not recursive: a member's children stay, as upstream's Difference). */
   difference(other: FieldSet): FieldSet {
-    const out = new FieldSet();
-    for (const path of this.paths()) if (!other.has(path)) out.insert(path);
-    return out;
+    return this.#filtered(other, false) ?? new FieldSet();
   }
 
   intersection(other: FieldSet): FieldSet {
-    const out = new FieldSet();
-    for (const path of this.paths()) if (other.has(path)) out.insert(path);
-    return out;
+    return this.#filtered(other, true) ?? new FieldSet();
   }
 
   copy(): FieldSet {
+    return this.#filtered(undefined, false) ?? new FieldSet();
+  }
+
+  /** Adds every member of `other` to this set. */
+  #add(other: FieldSet): void {
+    for (const member of other.members) this.members.add(member);
+    for (const [element, theirs] of other.children) {
+      const mine = this.children.get(element);
+      if (mine) mine.#add(theirs);
+      else {
+        const copied = theirs.#filtered(undefined, false);
+        if (copied) this.children.set(element, copied);
+      }
+    }
+  }
+
+  /**
+   * The members of this set that `other` has (`keep` true) or lacks (false; with no `other`, all
+   * of them); undefined when there are none.
+   */
+  #filtered(other: FieldSet | undefined, keep: boolean): FieldSet | undefined {
     const out = new FieldSet();
-    for (const path of this.paths()) out.insert(path);
-    return out;
+    for (const member of this.members) if ((other?.members.has(member) ?? false) === keep) out.members.add(member);
+    for (const [element, child] of this.children) {
+      const theirs = other?.children.get(element);
+      if (keep && theirs === undefined) continue;
+      const kept = child.#filtered(theirs, keep);
+      if (kept) out.children.set(element, kept);
+    }
+    return out.members.size === 0 && out.children.size === 0 ? undefined : out;
   }
 
   equals(other: FieldSet): boolean {
