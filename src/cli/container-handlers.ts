@@ -19,11 +19,12 @@ function psRows(containers: ContainerInfo[]): string[][] {
   return rows;
 }
 
-/** `hostpod ps`: the containers, as a table or JSON. */
+/** `hostpod ps`: the containers, as a table, JSON or (quiet) their ids alone, as `crictl ps -q`. */
 export async function listContainers(flags: ContainerFlags, io: CommandIO): Promise<void> {
   const { runtime } = await openRuntime(flags, io);
   const containers = runtime.list();
-  if (flags['output'] === 'json') io.stdout.write(`${JSON.stringify(containers, null, 2)}\n`);
+  if (flags['quiet'] === true) io.stdout.write(containers.map((c) => `${c.id}\n`).join(''));
+  else if (flags['output'] === 'json') io.stdout.write(`${JSON.stringify(containers, null, 2)}\n`);
   else io.stdout.write(table(psRows(containers)));
 }
 

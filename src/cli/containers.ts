@@ -21,6 +21,7 @@ const handlers = () => import('./container-handlers.js');
 export function containerCommands(io: CommandIO, exit: { code: number }): Command[] {
   const ps = withDataOptions(new Command('ps').description('list containers: running, and ended ones with their exit code and reason'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('-q, --quiet', "only the containers' full ids, one per line (for rm, stop, logs)").conflicts('output'))
     .action((flags: ContainerFlags) => runReported(io, exit, async () => (await handlers()).listContainers(flags, io)));
 
   const logs = withDataOptions(new Command('logs').description("print a container's log (its CRI log files)"))

@@ -44,6 +44,7 @@ describe('usage errors exit 2 in every command', () => {
     ['run'],
     ['run', '-f', 'examples/hostprocess-pod.yaml', '--mount-mode', 'overlay'],
     ['ps', '-o', 'yaml', '--data-dir', dataDir],
+    ['ps', '-q', '-o', 'json', '--data-dir', dataDir],
     ['image', 'ls', '--bogus', '--data-dir', dataDir],
     ['image', 'import'],
     ['exec', 'some-container'],

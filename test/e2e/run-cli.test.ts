@@ -171,6 +171,12 @@ describe('hostpod run and the container commands', { skip, timeout: 180_000 }, (
       let row: PsRow | undefined;
       while (!(row = (await ps()).find((c) => c.pod === 'svc' && c.state === 'running'))) await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(Object.keys(row).filter((k) => ['id', 'name', 'pod', 'namespace', 'state', 'exitCode', 'reason'].includes(k)).sort(), ['id', 'name', 'namespace', 'pod', 'reason', 'state', 'exitCode'].filter((k) => k in row).sort());
+      // ps -q: the full ids alone, one per line, the same containers as -o json.
+      const quiet = await hp(['ps', '-q']);
+      assert.equal(quiet.code, 0, quiet.stderr);
+      assert.deepEqual(quiet.stdout.split('\n').filter(Boolean).sort(), (await ps()).map((c) => c.id).sort());
+      assert.match(quiet.stdout, new RegExp(`^${row.id}$`, 'm'));
+      assert.match(row.id, /^[0-9a-f]{64}$/);
       const logs = await hp(['logs', '--timestamps', row.id.slice(0, 8)]);
       assert.match(logs.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z started\n$/);
       const exec = await hp(['exec', row.id, '--', '/bin/sh', '-c', 'id -u; echo "$CONTAINER_SANDBOX_MOUNT_POINT"; cat /proc/self/cgroup; readlink /proc/self/ns/mnt; readlink /proc/1/ns/mnt; exit 5']);
