@@ -71,3 +71,36 @@ describe('daemonset controller status writes', () => {
     }
   });
 });
+
+describe('daemonset controller syncs', () => {
+  test("its own status write coming back makes no sync; another's change to the status does", async () => {
+    await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'own' } } });
+    // Each sync reads its DaemonSet once, first (the controller's `find`), and a status write
+    // once more (the `find` of `mutate`): count those reads.
+    const objects = s.plane.api;
+    const find = objects.find.bind(objects);
+    let syncs = 0;
+    objects.find = (info, namespace, name) => {
+      if (info.resource === 'daemonsets' && namespace === 'own' && name === 'ds') syncs++;
+      return find(info, namespace, name);
+    };
+    const seen = statusWrites('own', 'ds');
+    try {
+      assert.equal((await api(s.plane, 'POST', '/apis/apps/v1/namespaces/own/daemonsets', { body: daemonSet('ds') })).status, 201);
+      await eventually(() => (seen.writes.some((w) => w['currentNumberScheduled'] === 1) ? true : undefined), 5000, 'the status counts the scheduled pod');
+      await sleep(400);
+      assert.equal(syncs, 3, 'one sync made the pod, one wrote the status (two reads); the status coming back made none');
+      // Someone else's change to the status alone: the controller syncs, and puts its counts back.
+      const changed = await api(s.plane, 'PATCH', '/apis/apps/v1/namespaces/own/daemonsets/ds/status', {
+        body: { status: { numberReady: 7 } }, headers: { 'content-type': 'application/merge-patch+json' },
+      });
+      assert.equal(changed.status, 200, changed.body);
+      await eventually(() => (seen.writes.at(-1)?.['numberReady'] === 0 ? true : undefined), 5000, 'the controller puts numberReady back');
+      await sleep(400);
+      assert.equal(syncs, 5, 'the patch made one sync, which wrote the status back (two reads); that write coming back made none');
+    } finally {
+      seen.stop();
+      objects.find = find;
+    }
+  });
+});
