@@ -30,11 +30,10 @@ function copyJson(value: unknown): unknown {
     for (let i = 0; i < value.length; i++) list[i] = copyJson(value[i]);
     return list;
   }
-  const prototype: unknown = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return structuredClone(value);
+  if (!isPlain(value)) return structuredClone(value);
   const object: JsonObject = {};
   for (const key of Object.keys(value)) {
-    const child = copyJson((value as JsonObject)[key]);
+    const child = copyJson(value[key]);
     if (key === '__proto__') Object.defineProperty(object, key, { value: child, enumerable: true, writable: true, configurable: true });
     else object[key] = child;
   }

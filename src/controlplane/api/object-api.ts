@@ -5,14 +5,14 @@
  * defaulted, admitted and validated like a user's.
  */
 import type { UserInfo } from '../auth/user.js';
-import { semanticEqual } from '../../api/defaults/json.js';
+import { cloneJson, semanticEqual } from '../../api/defaults/json.js';
 import { decodePatch, PatchError, patchObject, patchStrictErrors } from '../patch/index.js';
 import { storeResource, type ResourceDefinition } from '../resources/definition.js';
 import { labelKey, ObjectExists, ObjectMissing, RevisionConflict, uidKey, type RowRange, type Store } from '../store/index.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { checkFieldSelector, matchesFields } from './field-sets.js';
 import { ListStream } from './list-stream.js';
-import { clone, metaOf, withMeta, type Obj } from './object-meta.js';
+import { metaOf, withMeta, type Obj } from './object-meta.js';
 import { matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.js';
 import { alreadyExists, badRequest, conflict, forbidden, keepingWarnings, notFound, resourceVersionRequired, StatusError } from './status-error.js';
 import { planDeletion, type DeleteOptions } from './deletion.js';
@@ -261,7 +261,7 @@ export class ObjectApi {
     for (let attempt = 0; ; attempt++) {
       const current = this.find(info, namespace, name);
       if (!current) return undefined;
-      const next = change(clone(current));
+      const next = change(cloneJson(current));
       if (!next) return current;
       try {
         return this.#replace(info, scoped(info, namespace), name, (latest) => {

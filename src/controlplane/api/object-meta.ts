@@ -1,6 +1,5 @@
 /** Reading and writing the metadata of stored objects, which are plain JSON. */
 
-import { cloneJson } from '../../api/defaults/json.js';
 import { formatTimestamp } from './names.js';
 import { isObject, metaOf, type Meta, type Obj, type OwnerReference } from '../../api/object.js';
 
@@ -17,11 +16,6 @@ export function withMeta(object: Obj, changes: Partial<Meta>): Obj {
     else meta[key] = value;
   }
   return { ...object, metadata: meta };
-}
-
-/** Deep copy of a JSON value. */
-export function clone<T>(value: T): T {
-  return cloneJson(value);
 }
 
 /** The value at a dotted path, or undefined. */

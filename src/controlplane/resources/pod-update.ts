@@ -5,9 +5,9 @@
  */
 import { stringifyJson } from '../../api/json/index.js';
 import { FieldPath, forbidden } from '../../policy/field.js';
-import { clone, type Obj } from '../api/object-meta.js';
+import { type Obj } from '../api/object-meta.js';
 import { invalidObject } from '../api/status-error.js';
-import { semanticEqual } from '../../api/defaults/json.js';
+import { cloneJson, semanticEqual } from '../../api/defaults/json.js';
 import type { ResourceDefinition } from './definition.js';
 
 const MESSAGE = 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,'
@@ -16,7 +16,7 @@ const MESSAGE = 'pod updates may not change fields other than `spec.containers[*
 
 /** @throws StatusError 422 when the update changes a fixed field */
 export function checkPodUpdate(info: ResourceDefinition, object: Obj, current: Obj): void {
-  const next = clone((object['spec'] ?? {}) as Obj);
+  const next = cloneJson((object['spec'] ?? {}) as Obj);
   const old = (current['spec'] ?? {}) as Obj;
   // Make the allowed changes equal on both sides, then anything left over is forbidden.
   for (const field of ['containers', 'initContainers'] as const) {
