@@ -261,8 +261,10 @@ function freeForm(root: unknown, at: Position, errors: DecodeError[]): unknown {
     const container = stack.pop();
     if (Array.isArray(container)) {
       container.forEach((item: unknown, i) => {
-        container[i] = convert(item);
-        stack.push(container[i]);
+        // Written only where it changes: an unchanged part may be shared, and frozen (the store's objects).
+        const converted = convert(item);
+        if (converted !== item) container[i] = converted;
+        stack.push(converted);
       });
     } else if (isJsonObject(container)) {
       for (const [key, item] of Object.entries(container)) {

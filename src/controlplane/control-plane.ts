@@ -104,7 +104,7 @@ export class ControlPlane {
       const store = Store.open(paths.store);
       undo.push(() => store.close());
       const now = (): Date => new Date();
-      const lookup = (resource: string, namespace: string, name: string): Record<string, unknown> | undefined => store.get({ resource, namespace, name });
+      const lookup = (resource: string, namespace: string, name: string): Readonly<Record<string, unknown>> | undefined => store.getShared({ resource, namespace, name });
       const podsIn = (namespace: string): Record<string, unknown>[] => store.list('pods', { namespace }).items;
       const listAll = (resource: string): Record<string, unknown>[] => store.list(resource, { namespace: '' }).items;
       const objectsIn = (resource: string, namespace: string): Record<string, unknown>[] => store.list(resource, { namespace }).items;

@@ -42,8 +42,8 @@ describe('daemonset controller and node changes', () => {
     // Each sync of a DaemonSet starts by reading it: count those reads.
     const synced: string[] = [];
     const objects = s.plane.api;
-    const find = objects.find.bind(objects);
-    objects.find = (info: ResourceDefinition, namespace: string, name: string) => {
+    const find = objects.findShared.bind(objects);
+    objects.findShared = (info: ResourceDefinition, namespace: string, name: string) => {
       if (info.resource === 'daemonsets') synced.push(name);
       return find(info, namespace, name);
     };
@@ -66,7 +66,7 @@ describe('daemonset controller and node changes', () => {
       assert.equal((await heartbeat('False')).status, 200);
       await eventually(() => (names.every((n) => synced.includes(n)) ? true : undefined), 3000, 'every DaemonSet synced when the node stops being Ready');
     } finally {
-      objects.find = find;
+      objects.findShared = find;
     }
   });
 
@@ -87,8 +87,8 @@ describe('daemonset controller and node changes', () => {
     await sleep(300);
     const synced: string[] = [];
     const objects = s.plane.api;
-    const find = objects.find.bind(objects);
-    objects.find = (info: ResourceDefinition, namespace: string, name: string) => {
+    const find = objects.findShared.bind(objects);
+    objects.findShared = (info: ResourceDefinition, namespace: string, name: string) => {
       if (info.resource === 'daemonsets' && name === 'burst') synced.push(name);
       return find(info, namespace, name);
     };
@@ -107,7 +107,7 @@ describe('daemonset controller and node changes', () => {
       await sleep(200);
       assert.ok(synced.length < 3, `three quick changes of its pod synced the DaemonSet ${synced.length} times`);
     } finally {
-      objects.find = find;
+      objects.findShared = find;
     }
   });
 });

@@ -75,12 +75,12 @@ describe('daemonset controller status writes', () => {
 describe('daemonset controller syncs', () => {
   test("its own status write coming back makes no sync; another's change to the status does", async () => {
     await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'own' } } });
-    // Each sync reads its DaemonSet once, first (the controller's `find`), and a status write
-    // once more (the `find` of `mutate`): count those reads.
+    // Each sync reads its DaemonSet once, first (the controller's `findShared`), and a status write
+    // once more (the `findShared` of `mutate`): count those reads.
     const objects = s.plane.api;
-    const find = objects.find.bind(objects);
+    const find = objects.findShared.bind(objects);
     let syncs = 0;
-    objects.find = (info, namespace, name) => {
+    objects.findShared = (info, namespace, name) => {
       if (info.resource === 'daemonsets' && namespace === 'own' && name === 'ds') syncs++;
       return find(info, namespace, name);
     };
@@ -100,7 +100,7 @@ describe('daemonset controller syncs', () => {
       assert.equal(syncs, 5, 'the patch made one sync, which wrote the status back (two reads); that write coming back made none');
     } finally {
       seen.stop();
-      objects.find = find;
+      objects.findShared = find;
     }
   });
 });

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DecodedObjects } from '../../src/controlplane/store/decoded-objects.js';
+import { decodeStored, encodeObject } from '../../src/controlplane/store/encoding.js';
+import { freezeAsStored } from '../../src/controlplane/store/frozen.js';
 import { Store, type StoredRow } from '../../src/controlplane/store/index.js';
 import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 
@@ -161,6 +163,92 @@ describe('decoded objects', () => {
   });
 });
 
+describe('objects written', () => {
+  test('a row read through the cache and then written serves the written object to the next shared read; get gives a copy of its own', () => {
+    const store = Store.open(join(dir, `store-${n++}.db`));
+    try {
+      const key = { resource: 'configmaps', namespace: 'default', name: 'a' };
+      const created = store.create(key, configMap('a', { k: 'v' }));
+      assert.ok(Object.isFrozen(created) && Object.isFrozen(created['data']), 'what a write returns is frozen');
+      const read = store.getShared(key)!;
+      assert.deepEqual(read, created);
+      assert.equal(store.getShared(key), read, 'read again: the same object');
+      const updated = store.update(key, configMap('a', { k: 'changed' }));
+      assert.equal(store.getShared(key), updated, 'the written object, not a parse of its text');
+      assert.throws(() => {
+        (updated['data'] as Record<string, string>)['k'] = 'x';
+      }, TypeError);
+      const own = store.get(key)!;
+      assert.notEqual(own, updated);
+      assert.deepEqual(own, updated);
+      (own['data'] as Record<string, string>)['k'] = 'mine';
+      assert.deepEqual(store.getShared(key)!['data'], { k: 'changed' });
+      store.delete(key);
+      assert.equal(store.getShared(key), undefined);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('a write keeps no object of a row nobody read through the cache, and an entry serves only its own text', () => {
+    const cache = new DecodedObjects();
+    const written = { v: 2 };
+    cache.rewritten('r', 'ns', 'a', '{"v":2}', written);
+    assert.deepEqual(cache.size, { objects: 0, text: 0 }, 'not read before: not kept');
+    cache.decode('r', 'ns', 'a', '{"v":1}');
+    cache.rewritten('r', 'ns', 'a', '{"v":2}', written);
+    assert.deepEqual(cache.size, { objects: 1, text: '{"v":2}'.length });
+    assert.equal(cache.decode('r', 'ns', 'a', '{"v":2}'), written);
+    // The row back at its old text (a transaction rolled back): parsed anew, never the written object.
+    const back = cache.decode('r', 'ns', 'a', '{"v":1}');
+    assert.notEqual(back, written);
+    assert.deepEqual(back, { v: 1 });
+  });
+
+  test('a written object holding what its text cannot carry is not served for it', () => {
+    const store = Store.open(join(dir, `store-${n++}.db`));
+    try {
+      const key = { resource: 'configmaps', namespace: 'default', name: 'a' };
+      store.create(key, configMap('a', { k: 'v' }));
+      store.getShared(key);
+      const written = store.update(key, { ...configMap('a', { k: 'v' }), when: new Date(0) });
+      const read = store.getShared(key)!;
+      assert.notEqual(read, written);
+      assert.equal(read['when'], '1970-01-01T00:00:00.000Z');
+    } finally {
+      store.close();
+    }
+  });
+
+  test('freezeAsStored makes an object what its text parses to, or says it cannot', () => {
+    const object: Record<string, unknown> = { a: undefined, b: { c: undefined, d: [1, 'x', null, { e: undefined }] }, big: 9007199254740993n };
+    assert.equal(freezeAsStored(object), true);
+    assert.deepStrictEqual(object, decodeStored(encodeObject(object)));
+    assert.ok(Object.isFrozen(object) && Object.isFrozen((object['b'] as { d: unknown[] }).d));
+    for (const [what, value] of [
+      ['a Date', new Date(0)], ['NaN', Number.NaN], ['Infinity', Number.POSITIVE_INFINITY], ['-0', -0],
+      ['a whole number beyond 2^53 as a double', 2 ** 60], ['a BigInt within 2^53', 5n], ['undefined in an array', [undefined]],
+      ['an array with a hole', Object.assign(new Array<number>(2), { 1: 1 })], ['a function', () => 1], ['an object without a prototype', Object.create(null) as object],
+    ] as [string, unknown][]) {
+      assert.equal(freezeAsStored({ nested: { value } }), false, what);
+    }
+    // Random JSON-like objects, with undefined members here and there: once faithful, equal to the parse of their text.
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const make = (depth: number): unknown => {
+      const pick = random();
+      if (depth > 3 || pick < 0.3) return [() => 'text', () => Math.floor(random() * 1000), () => random() < 0.5, () => null, () => random() * 10][Math.floor(random() * 5)]!();
+      if (pick < 0.6) return Array.from({ length: Math.floor(random() * 4) }, () => make(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(random() * 5) }, (_, i) => [`k${i}`, random() < 0.2 ? undefined : make(depth + 1)]));
+    };
+    for (let i = 0; i < 2000; i++) {
+      const value = { root: make(0) };
+      assert.equal(freezeAsStored(value), true);
+      assert.deepStrictEqual(value, decodeStored(encodeObject(value)));
+    }
+  });
+});
+
 describe('lists through the cache', () => {
   let s: StartedPlane;
   before(async () => {
@@ -199,5 +287,45 @@ describe('lists through the cache', () => {
     const whole = (await api(s.plane, 'GET', `${path}&includeObject=Object`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).json() as { rows: { object: unknown }[] };
     assert.deepEqual(whole.rows[0]!.object, got);
     assert.equal(after.selected.items.length, 1);
+  });
+
+  test("a write over the stored object, shared and frozen, changes only its own copy: a custom resource's second applier, a patch, a status write", async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'crontabs.frozen.example.com' },
+      spec: {
+        group: 'frozen.example.com', scope: 'Namespaced', names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab' },
+        versions: [{
+          name: 'v1', served: true, storage: true, subresources: { status: {} },
+          schema: { openAPIV3Schema: { type: 'object', properties: {
+            spec: { type: 'object', properties: { replicas: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } }, ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer' } } } } } },
+            status: { type: 'object', properties: { ready: { type: 'integer' } } },
+          } } },
+        }],
+      },
+    };
+    assert.equal((await api(s.plane, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd })).status, 201);
+    const path = '/apis/frozen.example.com/v1/namespaces/default/crontabs/applied';
+    const apply = async (manager: string, spec: unknown) => {
+      const body = JSON.stringify({ apiVersion: 'frozen.example.com/v1', kind: 'CronTab', metadata: { name: 'applied', namespace: 'default' }, spec });
+      for (let tries = 0; ; tries++) {
+        const answer = await api(s.plane, 'PATCH', `${path}?fieldManager=${manager}`, { contentType: 'application/apply-patch+yaml', body });
+        // The new kind is served once its CRD is established.
+        if (answer.status !== 404 || tries > 50) return answer;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const mine = await apply('mine', { replicas: 2, ports: [{ name: 'a', port: 1 }], tags: ['x'] });
+    assert.equal(mine.status, 201, mine.body);
+    // Read, so the stored object is the cache's, then applied over by another manager.
+    assert.equal((await api(s.plane, 'GET', path)).status, 200);
+    const theirs = await apply('other', { ports: [{ name: 'b', port: 2 }] });
+    assert.equal(theirs.status, 200, theirs.body);
+    const patched = await api(s.plane, 'PATCH', path, { contentType: 'application/json-patch+json', body: [{ op: 'add', path: '/spec/tags/0', value: 'y' }] });
+    assert.equal(patched.status, 200, patched.body);
+    const status = await api(s.plane, 'PATCH', `${path}/status`, { contentType: 'application/merge-patch+json', body: { status: { ready: 1 } } });
+    assert.equal(status.status, 200, status.body);
+    const got = (await api(s.plane, 'GET', path)).json() as { spec: unknown; status: unknown };
+    assert.deepEqual(got.spec, { replicas: 2, ports: [{ name: 'a', port: 1 }, { name: 'b', port: 2 }], tags: ['y', 'x'] });
+    assert.deepEqual(got.status, { ready: 1 });
   });
 });

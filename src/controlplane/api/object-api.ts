@@ -87,6 +87,13 @@ export class ObjectApi {
     return object;
   }
 
+  /** `get`, the object shared with other readers and deep-frozen (see `findShared`). */
+  getShared(info: ResourceDefinition, namespace: string, name: string): Readonly<Obj> {
+    const object = this.findShared(info, namespace, name);
+    if (!object) throw notFound(info, name);
+    return object;
+  }
+
   /** Whether a write of the object (or its deletion) waits for its commit or flush (see Store.pendingWrite). */
   pendingWrite(info: ResourceDefinition, namespace: string, name: string): boolean {
     return this.store.pendingWrite({ resource: storeResource(info), namespace: scoped(info, namespace), name });
@@ -94,6 +101,11 @@ export class ObjectApi {
 
   find(info: ResourceDefinition, namespace: string, name: string): Obj | undefined {
     return this.store.get({ resource: storeResource(info), namespace: scoped(info, namespace), name });
+  }
+
+  /** `find`, the object shared with other readers and deep-frozen: for a reader that changes nothing (copy it to change it). */
+  findShared(info: ResourceDefinition, namespace: string, name: string): Readonly<Obj> | undefined {
+    return this.store.getShared({ resource: storeResource(info), namespace: scoped(info, namespace), name });
   }
 
   filter(info: ResourceDefinition, namespace: string, query: ListQuery): Filter {
@@ -109,7 +121,7 @@ export class ObjectApi {
   }
 
   /** Lists with selectors and `limit`/`continue` paging. */
-  list(info: ResourceDefinition, namespace: string, query: ListQuery = {}): Listed {
+  list(info: ResourceDefinition, namespace: string, query: ListQuery = {}, read: { shared?: boolean } = {}): Listed {
     const filter = this.filter(info, namespace, query);
     const resource = storeResource(info);
     let after = query.continue ? decodeContinue(query.continue) : undefined;
@@ -121,7 +133,7 @@ export class ObjectApi {
     const indexed = indexKey === undefined ? {} : { indexKey };
     // Selection happens after reading, so read in pages until the page is full.
     for (;;) {
-      const page = this.store.list(resource, { namespace: filter.namespace, ...(after ? { after } : {}), limit: limit > 0 ? Math.max(limit, 100) : 0, containing, ...indexed });
+      const page = this.store.list(resource, { namespace: filter.namespace, ...(after ? { after } : {}), limit: limit > 0 ? Math.max(limit, 100) : 0, containing, ...indexed, ...(read.shared ? { shared: true } : {}) });
       for (const item of page.items) {
         after = { namespace: metaOf(item).namespace ?? '', name: metaOf(item).name ?? '' };
         if (!this.matches(info, filter, item)) continue;
@@ -254,12 +266,13 @@ export class ObjectApi {
   }
 
   /**
-   * Changes an object with `change` (from the current object to the new one), retrying on
-   * conflicts with concurrent writers: what the controllers use.
+   * Changes an object with `change` (from the current object, a copy of its own, to the new one),
+   * retrying on conflicts with concurrent writers: what the controllers use. Returns the object
+   * written, or the current one when `change` gives nothing; either is shared, and frozen.
    */
   mutate(info: ResourceDefinition, namespace: string, name: string, change: (current: Obj) => Obj | undefined, context: RequestContext, subresource?: string): Obj | undefined {
     for (let attempt = 0; ; attempt++) {
-      const current = this.find(info, namespace, name);
+      const current = this.findShared(info, namespace, name);
       if (!current) return undefined;
       const next = change(cloneJson(current));
       if (!next) return current;
@@ -350,7 +363,8 @@ export class ObjectApi {
     info: ResourceDefinition, ns: string, name: string, build: (current: Obj) => Obj, context: RequestContext, warnings: string[], subresource?: string, applied = false,
   ): Written {
     const key = { resource: storeResource(info), namespace: ns, name };
-    const current = this.store.get(key);
+    // Shared and frozen: the build, the field manager, prepareForUpdate and validate read it and change nothing.
+    const current = this.store.getShared(key);
     if (!current) throw notFound(info, name);
     // As kube-apiserver's BeforeUpdate: an object without a namespace takes the request's (and a
     // cluster-scoped one has none), so a PUT or patch that leaves it out keeps the object in place.
@@ -380,7 +394,7 @@ export class ObjectApi {
   }
 
   #requireLiveNamespace(namespace: string, info: ResourceDefinition, name: string): void {
-    const ns = this.store.get({ resource: NAMESPACES, namespace: '', name: namespace });
+    const ns = this.store.getShared({ resource: NAMESPACES, namespace: '', name: namespace });
     if (!ns) throw notFound({ group: '', resource: 'namespaces' }, namespace);
     if (metaOf(ns).deletionTimestamp) {
       throw forbidden(info, name, `unable to create new content in namespace ${namespace} because it is being terminated`);

@@ -5,8 +5,8 @@ import { isObject, metaOf, type Meta, type Obj, type OwnerReference } from '../.
 
 export { isObject, metaOf, type Meta, type Obj, type OwnerReference };
 
-/** Reads one stored object: resource (`pods`, `apps/daemonsets`), namespace ('' for cluster-scoped), name. */
-export type ObjectLookup = (resource: string, namespace: string, name: string) => Obj | undefined;
+/** Reads one stored object: resource (`pods`, `apps/daemonsets`), namespace ('' for cluster-scoped), name. Shared and deep-frozen: the reader changes nothing. */
+export type ObjectLookup = (resource: string, namespace: string, name: string) => Readonly<Obj> | undefined;
 
 /** A copy of `object` with metadata fields replaced (an `undefined` value removes the field). */
 export function withMeta(object: Obj, changes: Partial<Meta>): Obj {

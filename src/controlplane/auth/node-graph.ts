@@ -22,10 +22,10 @@ export function storeGraph(api: Pick<ObjectApi, 'store'>): NodeGraph {
   return {
     related(node, kind, namespace, name) {
       if (kind === 'pods') {
-        const pod = api.store.get({ resource: pods, namespace, name });
+        const pod = api.store.getShared({ resource: pods, namespace, name });
         return (pod?.['spec'] as { nodeName?: string } | undefined)?.nodeName === node;
       }
-      return api.store.list(pods, { namespace, indexKey: nodeRefKey(node, kind, name), limit: 1 }).items.length > 0;
+      return api.store.list(pods, { namespace, indexKey: nodeRefKey(node, kind, name), limit: 1, shared: true }).items.length > 0;
     },
   };
 }

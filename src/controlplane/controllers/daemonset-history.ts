@@ -106,9 +106,9 @@ function sorted(value: unknown): unknown {
 function candidates(api: ObjectApi, ds: Obj, revisions: ReturnType<typeof resource>, namespace: string, selector: LabelSelector): Obj[] {
   const uid = metaOf(ds).uid;
   const equalities = selector.flatMap((r) => (r.op === 'in' && r.values.length === 1 ? [`${r.key}=${r.values[0]!}`] : []));
-  if (!uid || equalities.length === 0) return api.list(revisions, namespace).items;
+  if (!uid || equalities.length === 0) return api.list(revisions, namespace, {}, { shared: true }).items;
   const byName = new Map<string, Obj>();
-  for (const list of [api.list(revisions, namespace, { referencing: uid }), api.list(revisions, namespace, { labelSelector: equalities.join(',') })]) {
+  for (const list of [api.list(revisions, namespace, { referencing: uid }, { shared: true }), api.list(revisions, namespace, { labelSelector: equalities.join(',') }, { shared: true })]) {
     for (const revision of list.items) byName.set(metaOf(revision).name ?? '', revision);
   }
   return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, revision]) => revision);

@@ -20,6 +20,8 @@ import { WorkQueue, type SyncResult } from './work-queue.js';
 import { stableJson } from '../../api/json/index.js';
 
 const COMPONENT = 'daemonset-controller';
+/** The controller's reads change nothing they read: they take the store's shared objects. */
+const SHARED = { shared: true };
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
 
@@ -99,7 +101,7 @@ export class DaemonSetController implements Controller {
     const [namespace = '', name = ''] = key.split('/');
     const { api } = this.context;
     const daemonSets = resource('daemonsets', 'apps');
-    const ds = api.find(daemonSets, namespace, name);
+    const ds = api.findShared(daemonSets, namespace, name);
     if (!ds || metaOf(ds).deletionTimestamp !== undefined) return;
     const spec = (ds['spec'] ?? {}) as { selector?: Parameters<typeof selectorFromObject>[0]; template?: Obj; updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string } }; minReadySeconds?: number };
     const template = spec.template ?? {};
@@ -107,11 +109,11 @@ export class DaemonSetController implements Controller {
     const generation = metaOf(ds).generation ?? 1;
     const selector = selectorFromObject(spec.selector);
     const pods = resource('pods');
-    const owned = api.list(pods, namespace, ownedBy(ds)).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
+    const owned = api.list(pods, namespace, ownedBy(ds), SHARED).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
     const podWritesBefore = this.#podWrites;
     const podsCreatedBefore = this.#podsCreated;
     syncHistory(api, ds, hash, selector, owned);
-    const nodes = api.list(resource('nodes'), '').items;
+    const nodes = api.list(resource('nodes'), '', {}, SHARED).items;
     const now = api.now();
 
     const byNode = new Map<string, Obj[]>();
@@ -149,7 +151,7 @@ export class DaemonSetController implements Controller {
     // Rolling update: replace old-template pods, keeping at most maxUnavailable unavailable.
     const strategy = spec.updateStrategy?.type ?? 'RollingUpdate';
     // Read again only if this sync created or deleted pods (most syncs change none).
-    const current = this.#podWrites === podWritesBefore ? owned : api.list(pods, namespace, ownedBy(ds)).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
+    const current = this.#podWrites === podWritesBefore ? owned : api.list(pods, namespace, ownedBy(ds), SHARED).items.filter((p) => controllerUid(p) === metaOf(ds).uid && matchesLabels(selector, metaOf(p).labels));
     const minReady = spec.minReadySeconds ?? 0;
     if (strategy === 'RollingUpdate' && surge > 0) {
       createFailure ??= this.#surge(ds, template, hash, generation, eligible, current, surge, minReady, now);

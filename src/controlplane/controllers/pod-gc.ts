@@ -48,7 +48,7 @@ export class PodGarbageCollector implements Controller {
   /** A pod bound to a node that is not there puts that node in quarantine. */
   #check(pod: Obj): void {
     const node = nodeNameOf(pod);
-    if (node !== '' && !this.context.api.find(resource('nodes'), '', node)) this.#quarantine(node);
+    if (node !== '' && !this.context.api.findShared(resource('nodes'), '', node)) this.#quarantine(node);
   }
 
   #quarantine(node: string): void {

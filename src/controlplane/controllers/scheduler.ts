@@ -60,7 +60,7 @@ export class Scheduler implements Controller {
     const [namespace = '', name = ''] = key.split('/');
     const { api } = this.context;
     const pods = resource('pods');
-    const pod = api.find(pods, namespace, name);
+    const pod = api.findShared(pods, namespace, name);
     // The store's pod over what this scheduler assumed: a binding counted on its node whose
     // turn's commit then failed is gone, and the pod must not find itself in its own way (its host
     // ports, its requests). kube-scheduler forgets an assumed pod whose binding failed.
@@ -69,7 +69,7 @@ export class Scheduler implements Controller {
       this.#unschedulable.delete(key);
       return;
     }
-    const nodes = api.list(resource('nodes'), '').items;
+    const nodes = api.list(resource('nodes'), '', {}, { shared: true }).items;
     const reasons = new Map<string, number>();
     let best: { node: Obj; free: number } | undefined;
     for (const node of nodes) {

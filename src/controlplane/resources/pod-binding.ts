@@ -16,7 +16,7 @@ export function bindPod(api: ObjectApi, namespace: string, name: string, binding
   const target = isObject(binding['target']) ? binding['target'] : undefined;
   const node = typeof target?.['name'] === 'string' ? target['name'] : '';
   if (node === '') throw badRequest('Binding.target.name is required: the name of the node to bind the pod to');
-  api.get(pods, namespace, name);
+  api.getShared(pods, namespace, name);
   const bound = api.mutate(pods, namespace, name, (pod) => {
     const spec = (pod['spec'] ?? {}) as { nodeName?: string };
     if (spec.nodeName) throw conflict(pods, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);

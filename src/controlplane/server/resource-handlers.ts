@@ -81,7 +81,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
       // waited for every flush under way: a third of its time with 110 pods starting).
       const read = (): { object: Obj } | { error: unknown } => {
         try {
-          return { object: api.get(info, namespace, name!) };
+          return { object: api.getShared(info, namespace, name!) };
         } catch (error) {
           return { error };
         }

@@ -89,7 +89,7 @@ function bindTo(handler: ApiHandler, r: ResourceRequest, ref: BoundObjectRef): {
   const resource = group === '' ? { Pod: 'pods', Secret: 'secrets', Node: 'nodes' }[kind] : undefined;
   if (resource === undefined) throw badRequest(`cannot bind token to object of type ${group}/${version}, Kind=${kind}`);
   const info = findResource('', 'v1', resource)!;
-  const object = api.get(info, resource === 'nodes' ? '' : r.namespace, ref.name ?? '');
+  const object = api.getShared(info, resource === 'nodes' ? '' : r.namespace, ref.name ?? '');
   const found: Ref = { name: metaOf(object).name ?? '', uid: metaOf(object).uid ?? '' };
   if (resource === 'pods') {
     const podSpec = (object['spec'] ?? {}) as { serviceAccountName?: string; nodeName?: string };
@@ -104,7 +104,7 @@ function bindTo(handler: ApiHandler, r: ResourceRequest, ref: BoundObjectRef): {
   if (resource === 'nodes') return { node: found };
   // As kube-apiserver: a token bound to a scheduled pod names its node too.
   const nodeName = ((object['spec'] ?? {}) as { nodeName?: string }).nodeName;
-  const nodeObject = nodeName ? api.find(findResource('', 'v1', 'nodes')!, '', nodeName) : undefined;
+  const nodeObject = nodeName ? api.findShared(findResource('', 'v1', 'nodes')!, '', nodeName) : undefined;
   return { pod: found, ...(nodeObject ? { node: { name: metaOf(nodeObject).name ?? '', uid: metaOf(nodeObject).uid ?? '' } } : {}) };
 }
 
@@ -113,8 +113,8 @@ function requestToken(handler: ApiHandler, r: ResourceRequest, body: Obj): Obj {
   const { api } = handler.options;
   const spec = (isObject(body['spec']) ? body['spec'] : {}) as { audiences?: string[]; expirationSeconds?: number; boundObjectRef?: BoundObjectRef };
   const pods = findResource('', 'v1', 'pods')!;
-  admitNodeTokenRequest(r.user, r.info, r.name!, spec.boundObjectRef, (name) => api.find(pods, r.namespace, name));
-  const account = api.get(r.info, r.namespace, r.name!);
+  admitNodeTokenRequest(r.user, r.info, r.name!, spec.boundObjectRef, (name) => api.findShared(pods, r.namespace, name));
+  const account = api.getShared(r.info, r.namespace, r.name!);
   const seconds = spec.expirationSeconds ?? DEFAULT_TOKEN_SECONDS;
   if (seconds < MIN_TOKEN_SECONDS) {
     throw invalid('TokenRequest', 'authentication.k8s.io', '', [{ field: 'spec.expirationSeconds', type: 'FieldValueInvalid', message: `Invalid value: ${seconds}: may not specify a duration less than 10 minutes` }]);

@@ -2,17 +2,20 @@
  * The objects of stored rows, kept decoded for the lists that read the same rows again:
  * kube-apiserver answers a list from its watch cache of decoded objects, and without this hostpod
  * would parse every stored object on every list (the most of a large list's time, with the
- * garbage collection of the parsed copies).
+ * garbage collection of the parsed copies). The controllers' reads, the objects updates start
+ * from and the requests' GETs read through it too (`Store.getShared`), and a write of a row it
+ * holds leaves the written object in its place, so an object written and then read is not parsed.
  *
- * An entry holds the text it was parsed from and serves only a row of that exact text (string
- * equality), so a row that changed is parsed anew and a stale object can never be handed out: no
- * write has to invalidate anything. Entries are shared by every request that reads them, so they
+ * An entry holds the text it was parsed (or written) from and serves only a row of that exact
+ * text (string equality), so a row that changed is parsed anew and a stale object can never be
+ * handed out: no write has to invalidate anything. Entries are shared by every request that reads them, so they
  * are deep-frozen: changing one throws a TypeError (ES modules are strict code), and a reader that
  * needs to change an object copies it first.
  *
  * One per store, never shared between stores (two `hostpod up` in one process keep theirs apart).
  */
 import { decodeStored } from './encoding.js';
+import { deepFreeze } from './frozen.js';
 
 /**
  * The most stored text, summed over the entries (in UTF-16 code units, about bytes for JSON), the
@@ -112,6 +115,24 @@ export class DecodedObjects {
     return text;
   }
 
+  /**
+   * A row this cache holds an object of was written: the entry now holds `object`, the one just
+   * written as `text` (frozen by the store as exactly what its text holds, see `freezeAsStored`),
+   * so the readers that read the row before need not parse it again. A row nobody read through
+   * the cache (an event, say) is not kept: the cache holds what its readers use, whatever the writes.
+   */
+  rewritten(resource: string, namespace: string, name: string, text: string, object: Record<string, unknown>): void {
+    const key = keyOf(resource, namespace, name);
+    if (!this.#entries.has(key)) return;
+    this.forget(resource, namespace, name);
+    const now = performance.now();
+    if (!this.#makeRoom(text.length, now)) return;
+    const added: Entry = { key, text, object, size: text.length, used: now };
+    this.#entries.set(key, added);
+    this.#byObject.set(object, added);
+    this.#text += text.length;
+  }
+
   /** Drops the entry of a row that changed or went (an entry of another text can never serve again). */
   forget(resource: string, namespace: string, name: string): void {
     const key = keyOf(resource, namespace, name);
@@ -146,23 +167,4 @@ export class DecodedObjects {
 /** One string per row: no resource, namespace or name holds a NUL. */
 function keyOf(resource: string, namespace: string, name: string): string {
   return `${resource}\u0000${namespace}\u0000${name}`;
-}
-
-/** Freezes `root` and every object and array under it, without recursion (any depth the parser took). */
-function deepFreeze<T>(root: T): T {
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (typeof value !== 'object' || value === null || Object.isFrozen(value)) continue;
-    Object.freeze(value);
-    if (Array.isArray(value)) {
-      for (const member of value) if (typeof member === 'object' && member !== null) stack.push(member);
-    } else {
-      for (const key in value) {
-        const member = (value as Record<string, unknown>)[key];
-        if (typeof member === 'object' && member !== null) stack.push(member);
-      }
-    }
-  }
-  return root;
 }

@@ -18,6 +18,7 @@ import { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from
 import { ReaderPool } from './readers.js';
 import { Snapshot, type StoredRow } from './snapshot.js';
 import { DecodedObjects, type Derivation } from './decoded-objects.js';
+import { freezeAsStored } from './frozen.js';
 import { indexKeys, sameKeys } from './index-keys.js';
 import { WatchHub, type Change, type ChangeListener } from './watch-hub.js';
 
@@ -46,6 +47,8 @@ export interface ListOptions {
   containing?: readonly string[];
   /** Only objects with this index key (index-keys.ts: a uid they refer to, a label): read through the index, not a scan. */
   indexKey?: string;
+  /** The objects shared and deep-frozen (see `decodeRow`), for readers that change nothing. */
+  shared?: boolean;
 }
 
 export interface ListResult {
@@ -92,7 +95,7 @@ export class Store {
   #compacted: number;
   readonly #statements;
   /** The list statements, by their SQL: a few shapes (namespace, after, limit, how many texts), each prepared once. */
-  readonly #lists = new Map<string, Database.Statement<(string | number)[], { value: string }>>();
+  readonly #lists = new Map<string, Database.Statement<(string | number)[], { namespace: string; name: string; value: string }>>();
   readonly #space: SpaceGuard;
   /** The transaction `batch` or `group` writes joined, until it commits. */
   #open: OpenTransaction | undefined;
@@ -199,9 +202,16 @@ export class Store {
     return this.#compacted;
   }
 
+  /** The stored object, parsed for this caller alone (its own to change). */
   get(key: ObjectKey): StoredObject | undefined {
     const row = this.#statements.get.get(key.resource, key.namespace, key.name);
     return row ? decodeStored(row.value) : undefined;
+  }
+
+  /** `get`, shared and deep-frozen (see `decodeRow`): for readers that change nothing. */
+  getShared(key: ObjectKey): Readonly<StoredObject> | undefined {
+    const row = this.#statements.get.get(key.resource, key.namespace, key.name);
+    return row ? this.#decoded.decode(key.resource, key.namespace, key.name, row.value) : undefined;
   }
 
   /**
@@ -245,16 +255,16 @@ export class Store {
     }
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
     const from = indexed ? 'index_keys r JOIN objects o ON o.resource = r.resource AND o.namespace = r.namespace AND o.name = r.name' : 'objects';
-    const sql = `SELECT ${indexed ? 'o.' : ''}value AS value FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${keys}namespace, ${keys}name${limit ? ' LIMIT ?' : ''}`;
+    const sql = `SELECT ${keys}namespace AS namespace, ${keys}name AS name, ${indexed ? 'o.' : ''}value AS value FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${keys}namespace, ${keys}name${limit ? ' LIMIT ?' : ''}`;
     if (limit) params.push(limit + 1);
     let statement = this.#lists.get(sql);
     if (!statement) {
-      statement = this.#db.prepare<(string | number)[], { value: string }>(sql);
+      statement = this.#db.prepare<(string | number)[], { namespace: string; name: string; value: string }>(sql);
       this.#lists.set(sql, statement);
     }
     const rows = statement.all(...params);
     const more = limit !== undefined && rows.length > limit;
-    const items = (more ? rows.slice(0, limit) : rows).map((r) => decodeStored(r.value));
+    const items = (more ? rows.slice(0, limit) : rows).map((r) => (options.shared ? this.#decoded.decode(resource, r.namespace, r.name, r.value) as StoredObject : decodeStored(r.value)));
     return { items, revision: this.#revision, more };
   }
 
@@ -265,7 +275,8 @@ export class Store {
   }
 
   /**
-   * Creates an object; its `metadata.resourceVersion` becomes the new revision.
+   * Creates an object; its `metadata.resourceVersion` becomes the new revision. Returns the stored
+   * object, deep-frozen: it is shared with the watchers and the cache's readers (copy it to change it).
    * @throws ObjectExists
    */
   create(key: ObjectKey, object: StoredObject): StoredObject {
@@ -282,7 +293,8 @@ export class Store {
   }
 
   /**
-   * Replaces an object. With `expectedRevision`, only if the stored one still has it.
+   * Replaces an object. With `expectedRevision`, only if the stored one still has it. Returns the
+   * stored object, deep-frozen, as `create`.
    * @throws ObjectMissing, RevisionConflict
    */
   update(key: ObjectKey, object: StoredObject, expectedRevision?: number): StoredObject {
@@ -303,7 +315,7 @@ export class Store {
   }
 
   /**
-   * Removes an object and returns it as it was last stored.
+   * Removes an object and returns it as it was last stored (deep-frozen, as `create`).
    * @throws ObjectMissing, RevisionConflict
    */
   delete(key: ObjectKey, expectedRevision?: number): StoredObject {
@@ -593,7 +605,7 @@ export class Store {
   #current(key: ObjectKey, expectedRevision: number | undefined): { object: StoredObject; text: string } {
     const row = this.#statements.get.get(key.resource, key.namespace, key.name);
     if (!row) throw new ObjectMissing(key);
-    const current = decodeStored(row.value);
+    const current = this.#decoded.decode(key.resource, key.namespace, key.name, row.value) as StoredObject;
     if (expectedRevision !== undefined && revisionOf(current) !== expectedRevision) throw new RevisionConflict(key);
     return { object: current, text: row.value };
   }
@@ -631,8 +643,12 @@ export class Store {
       throw error;
     }
     const { stored, change } = written;
-    // The cached object of the row's old text can never serve again: its memory goes now.
-    this.#decoded.forget(change.key.resource, change.key.namespace, change.key.name);
+    // What a write returns is shared (with the watchers, and the cache's readers): frozen, as the
+    // cache's objects are. The cached object of the row's old text can never serve again: the
+    // written one takes its place, when it is exactly what its text holds.
+    const faithful = freezeAsStored(stored);
+    if (change.type === 'DELETED' || !faithful) this.#decoded.forget(change.key.resource, change.key.namespace, change.key.name);
+    else this.#decoded.rewritten(change.key.resource, change.key.namespace, change.key.name, change.text, stored);
     this.#revision = change.revision;
     if (this.#open) {
       this.#open.changes.push(change);
