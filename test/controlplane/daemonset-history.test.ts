@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { templateHash } from '../../src/controlplane/controllers/daemonset.js';
+import { deepFreeze } from '../../src/controlplane/store/frozen.js';
 import { api, eventually, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 
 let s: StartedPlane;
@@ -41,6 +43,17 @@ const replace = async (name: string, image: string, limit?: number): Promise<voi
 };
 
 describe('daemonset history', () => {
+  test("a template's hash is the same kept with a frozen (shared) template as made anew, and differs for another template", () => {
+    const template = daemonSet('h', 'busybox').spec.template;
+    const fresh = templateHash(structuredClone(template));
+    const frozen = deepFreeze(structuredClone(template));
+    assert.equal(templateHash(frozen), fresh);
+    assert.equal(templateHash(frozen), fresh, 'the kept hash');
+    assert.match(fresh, /^[bcdfghjklmnpqrstvwxz2456789]{10}$/);
+    assert.notEqual(templateHash(deepFreeze(daemonSet('h', 'busybox:2').spec.template)), fresh);
+  });
+
+
   test('daemonset history keeps a revision per template, the current numbered highest', async () => {
     const created = (await api(s.plane, 'POST', DS, { body: daemonSet('agent', 'busybox:1') })).json();
     const [first] = await history('agent', 1, 'busybox:1');

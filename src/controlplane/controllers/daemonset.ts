@@ -308,8 +308,25 @@ function placementChanged(before: Obj, after: Obj): boolean {
   return !semanticEqual(metaOf(before).labels ?? {}, metaOf(after).labels ?? {}) || !semanticEqual(nodeTaints(before), nodeTaints(after));
 }
 
-/** The template's hash, as the `controller-revision-hash` label carries it. */
+/** The hashes of frozen templates (the store's shared objects, which no one can change), by template. */
+const frozenTemplateHashes = new WeakMap<Obj, string>();
+
+/**
+ * The template's hash, as the `controller-revision-hash` label carries it. A frozen template's is
+ * kept with it: a DaemonSet read again unchanged is the same shared object, whose hash each
+ * sync took anew (the template's canonical JSON and its SHA-256).
+ */
 export function templateHash(template: Obj): string {
+  if (!Object.isFrozen(template)) return hashOf(template);
+  let hash = frozenTemplateHashes.get(template);
+  if (hash === undefined) {
+    hash = hashOf(template);
+    frozenTemplateHashes.set(template, hash);
+  }
+  return hash;
+}
+
+function hashOf(template: Obj): string {
   const digest = createHash('sha256').update(stableJson(template)).digest();
   // Upstream's hashes are short safe-encoded strings; take 10 characters from the same alphabet.
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
