@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { DecodedObjects } from '../../src/controlplane/store/decoded-objects.js';
 import { decodeStored, encodeObject } from '../../src/controlplane/store/encoding.js';
 import { freezeAsStored } from '../../src/controlplane/store/frozen.js';
+import { AS_CONTROLLER, resource } from '../../src/controlplane/controllers/context.js';
 import { Store, type StoredRow } from '../../src/controlplane/store/index.js';
 import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 
@@ -327,5 +328,27 @@ describe('lists through the cache', () => {
     const got = (await api(s.plane, 'GET', path)).json() as { spec: unknown; status: unknown };
     assert.deepEqual(got.spec, { replicas: 2, ports: [{ name: 'a', port: 1 }, { name: 'b', port: 2 }], tags: ['y', 'x'] });
     assert.deepEqual(got.status, { ready: 1 });
+  });
+
+  test("mutate hands its change a copy of its own, or with shared the frozen object itself, and writes what the change builds", async () => {
+    assert.equal((await api(s.plane, 'POST', '/api/v1/namespaces/default/configmaps', { body: configMap('m', { k: '1' }) })).status, 201);
+    const configMaps = resource('configmaps');
+    const objects = s.plane.api;
+    objects.mutate(configMaps, 'default', 'm', (current) => {
+      assert.equal(Object.isFrozen(current), false);
+      (current['data'] as Record<string, string>)['k'] = '2';
+      return current;
+    }, AS_CONTROLLER);
+    const shared = objects.findShared(configMaps, 'default', 'm');
+    let given: unknown;
+    const written = objects.mutate(configMaps, 'default', 'm', (current) => {
+      given = current;
+      assert.ok(Object.isFrozen(current) && Object.isFrozen(current['data']));
+      return { ...current, data: { ...(current['data'] as Record<string, string>), k2: '3' } };
+    }, AS_CONTROLLER, undefined, { shared: true });
+    assert.equal(given, shared, 'the shared object itself, not a copy');
+    assert.deepEqual(written?.['data'], { k: '2', k2: '3' });
+    const got = (await api(s.plane, 'GET', '/api/v1/namespaces/default/configmaps/m')).json() as { data: unknown };
+    assert.deepEqual(got.data, { k: '2', k2: '3' });
   });
 });

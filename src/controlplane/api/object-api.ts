@@ -268,13 +268,15 @@ export class ObjectApi {
   /**
    * Changes an object with `change` (from the current object, a copy of its own, to the new one),
    * retrying on conflicts with concurrent writers: what the controllers use. Returns the object
-   * written, or the current one when `change` gives nothing; either is shared, and frozen.
+   * written, or the current one when `change` gives nothing; either is shared, and frozen. With
+   * `read.shared`, `change` gets the shared object itself, frozen, and builds the new one beside it
+   * (no copy of the whole object made for it).
    */
-  mutate(info: ResourceDefinition, namespace: string, name: string, change: (current: Obj) => Obj | undefined, context: RequestContext, subresource?: string): Obj | undefined {
+  mutate(info: ResourceDefinition, namespace: string, name: string, change: (current: Obj) => Obj | undefined, context: RequestContext, subresource?: string, read: { shared?: boolean } = {}): Obj | undefined {
     for (let attempt = 0; ; attempt++) {
       const current = this.findShared(info, namespace, name);
       if (!current) return undefined;
-      const next = change(cloneJson(current));
+      const next = change(read.shared ? current : cloneJson(current));
       if (!next) return current;
       try {
         return this.#replace(info, scoped(info, namespace), name, (latest) => {

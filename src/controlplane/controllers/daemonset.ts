@@ -278,7 +278,7 @@ export class DaemonSetController implements Controller {
     const meta = metaOf(ds);
     const written = { ...status, ...(conditions === undefined ? {} : { conditions }), ...(collisionCount === undefined ? {} : { collisionCount }) };
     this.#ownStatus.set(`${meta.namespace ?? ''}/${meta.name ?? ''}`, written);
-    this.context.api.mutate(resource('daemonsets', 'apps'), meta.namespace ?? '', meta.name ?? '', (current) => ({ ...current, status: written }), AS_CONTROLLER, 'status');
+    this.context.api.mutate(resource('daemonsets', 'apps'), meta.namespace ?? '', meta.name ?? '', (current) => ({ ...current, status: written }), AS_CONTROLLER, 'status', SHARED);
   }
 }
 

@@ -24,6 +24,6 @@ export function bindPod(api: ObjectApi, namespace: string, name: string, binding
     const conditions = (status.conditions ?? []).filter((c) => c['type'] !== 'PodScheduled');
     conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(api.now()) });
     return { ...pod, spec: { ...spec, nodeName: node }, status: { ...status, conditions } };
-  }, context, 'binding');
+  }, context, 'binding', { shared: true });
   return bound!;
 }
