@@ -5,7 +5,7 @@
  * "host" of its own (a network namespace, see hosts.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { eventually } from './controlplane.js';
@@ -97,9 +97,24 @@ export async function joinRealNode(cluster: RealCluster, options: RealNodeOption
     restart: start,
     remove: async () => {
       if (child.exitCode === null && child.signalCode === null) await node.stop();
-      await removeAllContainers(dataDir, cgroupRoot);
+      // A start under way when the agent stopped may still complete in its monitor after the first
+      // pass (one such container, its cgroups in the way, failed a test's cleanup): passes until
+      // the node's cgroups hold no container, for up to 3 s.
+      for (let pass = 0; ; pass++) {
+        await removeAllContainers(dataDir, cgroupRoot);
+        if (!containerCgroupsLeft(cgroupRoot) || pass === 10) break;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
       removeCgroupDirs(cgroupRoot);
     },
   };
   return node;
+}
+
+/** Whether a container's cgroup is still under `root`, in the memory hierarchy (v1) or the unified one (v2). */
+function containerCgroupsLeft(root: string): boolean {
+  return ['/sys/fs/cgroup/memory', '/sys/fs/cgroup'].some((hierarchy) => {
+    const dir = join(hierarchy, root);
+    return existsSync(dir) && readdirSync(dir, { withFileTypes: true }).some((entry) => entry.isDirectory() && /^[0-9a-f]{64}$/.test(entry.name));
+  });
 }
