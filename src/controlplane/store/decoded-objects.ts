@@ -8,9 +8,9 @@
  *
  * An entry holds the text it was parsed (or written) from and serves only a row of that exact
  * text (string equality), so a row that changed is parsed anew and a stale object can never be
- * handed out: no write has to invalidate anything. Entries are shared by every request that reads them, so they
- * are deep-frozen: changing one throws a TypeError (ES modules are strict code), and a reader that
- * needs to change an object copies it first.
+ * handed out: no write has to invalidate anything. Entries are shared by every request that reads
+ * them, so they are deep-frozen: changing one throws a TypeError (ES modules are strict code), and
+ * a reader that needs to change an object copies it first.
  *
  * One per store, never shared between stores (two `hostpod up` in one process keep theirs apart).
  */
@@ -85,11 +85,7 @@ export class DecodedObjects {
     }
     const object = decodeStored<Record<string, unknown>>(text);
     if (!this.#makeRoom(text.length, now)) return object as Readonly<T>;
-    deepFreeze(object);
-    const added: Entry = { key, text, object, size: text.length, used: now };
-    this.#entries.set(key, added);
-    this.#byObject.set(object, added);
-    this.#text += text.length;
+    this.#keep(key, text, deepFreeze(object), now);
     return object as Readonly<T>;
   }
 
@@ -126,10 +122,14 @@ export class DecodedObjects {
     if (!this.#entries.has(key)) return;
     this.forget(resource, namespace, name);
     const now = performance.now();
-    if (!this.#makeRoom(text.length, now)) return;
-    const added: Entry = { key, text, object, size: text.length, used: now };
-    this.#entries.set(key, added);
-    this.#byObject.set(object, added);
+    if (this.#makeRoom(text.length, now)) this.#keep(key, text, object, now);
+  }
+
+  /** Adds the entry of a frozen object, for which `#makeRoom` made room. */
+  #keep(key: string, text: string, object: Readonly<Record<string, unknown>>, now: number): void {
+    const entry: Entry = { key, text, object, size: text.length, used: now };
+    this.#entries.set(key, entry);
+    this.#byObject.set(object, entry);
     this.#text += text.length;
   }
 
