@@ -46,6 +46,8 @@ export interface StartAgentOptions {
   mountMode?: MountMode;
   /** The taints the Node is created with. */
   registerWithTaints?: readonly NodeTaint[];
+  /** How often a pod's API-backed volumes are rewritten (ms): --sync-frequency. */
+  syncFrequencyMs?: number;
   /** Request the serving certificate from the cluster (kubelet-serving CSR), kept in this directory. */
   servingCertificate?: { certDir: string };
   /** The node's credentials came from TLS bootstrapping: renew them into these files. */
@@ -78,6 +80,7 @@ export async function startAgent(options: StartAgentOptions): Promise<NodeAgent>
     hostpodVersion: HOSTPOD_VERSION,
     ...(options.rotateClientCertificate ? { rotateClientCertificate: options.rotateClientCertificate } : {}),
     ...(options.registerWithTaints ? { registerWithTaints: options.registerWithTaints } : {}),
+    ...(options.syncFrequencyMs === undefined ? {} : { syncFrequencyMs: options.syncFrequencyMs }),
     ...(options.servingCertificate ? { servingCertificate: options.servingCertificate } : {}),
     log: (level, message, fields = {}) => options.log(level, message, fields),
   });
@@ -134,7 +137,7 @@ export async function joinCluster(flags: AgentFlags, io: CommandIO): Promise<voi
   const clientCa = flags.clientCaFile ? readPem(flags.clientCaFile, 'client CA', '--client-ca-file') : connection.ca;
   if (!clientCa) throw new HostpodError('ERR_HOSTPOD_AGENT_TLS', `the kubeconfig ${flags.kubeconfig} has no certificate authority`, { hint: 'pass --client-ca-file with the CA that signs the API server\'s kubelet-client certificate' });
   const agent = await startAgent({
-    connection, nodeName, io, log, clientCa, registerWithTaints,
+    connection, nodeName, io, log, clientCa, registerWithTaints, syncFrequencyMs: flags.syncFrequency,
     address, kubeletAddress: flags.kubeletAddress, kubeletPort: flags.kubeletPort,
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
     ...(flags.config ? { config: flags.config } : {}),

@@ -4,7 +4,9 @@
  * SIGINT. The command line; the work is in agent-handler.ts, loaded when the command runs.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseGoDuration } from '../api/go-duration.js';
 import type { HostpodError } from '../errors.js';
+import { DEFAULT_SYNC_FREQUENCY_MS } from '../node/node-context.js';
 import { formatTaint, HOSTPROCESS_TAINT, parseTaints, type NodeTaint } from '../node/node-taints.js';
 import type { MountMode } from '../runtime/mount-mode.js';
 import { withDataOptions } from './data-options.js';
@@ -28,10 +30,26 @@ export function parsePort(value: string): number {
   return port;
 }
 
+/** The longest timer Node keeps (2^31 - 1 ms, about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** --sync-frequency: a Go duration greater than zero, as the kubelet's flag. */
+export function parseSyncFrequency(value: string): number {
+  const ms = parseGoDuration(value);
+  if (ms === undefined || !(ms > 0) || ms > MAX_TIMER_MS) throw new InvalidArgumentError('expected a duration greater than zero and under 596h, for example 1m0s or 10s');
+  return ms;
+}
+
+/** The --sync-frequency option, the same for `hostpod agent` and `hostpod up`. */
+export function syncFrequencyOption(): Option {
+  return new Option('--sync-frequency <duration>', "how often a pod's ConfigMap, Secret, downward API and projected token volumes are rewritten, as the kubelet's flag; a ConfigMap's change reaches its volume within this")
+    .argParser(parseSyncFrequency).default(DEFAULT_SYNC_FREQUENCY_MS, '1m0s');
+}
+
 export type AgentFlags = {
   kubeconfig: string; bootstrapKubeconfig?: string; context?: string; dataDir?: string; config?: string; nodeName?: string; address?: string;
   kubeletAddress: string; kubeletPort: number; kubeletCert?: string; kubeletKey?: string; clientCaFile?: string; mountMode?: MountMode;
-  registerWithTaints: NodeTaint[]; rotateServerCertificates?: boolean;
+  registerWithTaints: NodeTaint[]; rotateServerCertificates?: boolean; syncFrequency: number;
 };
 
 export function agentCommand(io: CommandIO, exit: { code: number }): Command {
@@ -50,6 +68,7 @@ export function agentCommand(io: CommandIO, exit: { code: number }): Command {
     .addOption(new Option('--register-with-taints <taints>', 'the taints the Node is created with, key=value:Effect comma-separated, as the kubelet\'s flag; the default lets only workloads that tolerate it (HostProcess pods) be scheduled here; "" for none')
       .argParser(taintsArgument).default([HOSTPROCESS_TAINT], formatTaint(HOSTPROCESS_TAINT)))
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode, else bind)').choices(['bind', 'sandbox']))
+    .addOption(syncFrequencyOption())
     .action((flags: AgentFlags) =>
       runReported(io, exit, async () => (await import('./agent-handler.js')).joinCluster(flags, io)),
     );

@@ -86,7 +86,7 @@ async function startLocalAgent(plane: ControlPlane, flags: UpFlags, io: CommandI
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
     ...(flags.config ? { config: flags.config } : {}),
     ...(flags.mountMode ? { mountMode: flags.mountMode } : {}),
-    nodeName, address, kubeletAddress, kubeletPort: flags.kubeletPort, serving, clientCa: ca.cert,
+    nodeName, address, kubeletAddress, kubeletPort: flags.kubeletPort, serving, clientCa: ca.cert, syncFrequencyMs: flags.syncFrequency,
   }, io, log);
 }
 

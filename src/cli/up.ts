@@ -6,7 +6,8 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { MountMode } from '../runtime/mount-mode.js';
-import { DEFAULT_KUBELET_PORT, parsePort } from './agent.js';
+import { parseGoDuration } from '../api/go-duration.js';
+import { DEFAULT_KUBELET_PORT, parsePort, syncFrequencyOption } from './agent.js';
 import { withDataOptions } from './data-options.js';
 import type { CommandIO } from './io.js';
 import { runReported } from './report-errors.js';
@@ -14,7 +15,7 @@ import { DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR, serviceNetwork } from '.
 
 export type UpFlags = {
   dataDir?: string; config?: string; listen: { host: string; port: number }; logRequests?: boolean;
-  node: boolean; nodeName?: string; kubeletAddress?: string; kubeletPort: number; mountMode?: MountMode;
+  node: boolean; nodeName?: string; kubeletAddress?: string; kubeletPort: number; mountMode?: MountMode; syncFrequency: number;
   allowPrivileged: boolean;
   serviceClusterIpRange: string; serviceNodePortRange: string;
   metricResolution: number;
@@ -40,8 +41,7 @@ function checked(check: (value: string) => unknown): (value: string) => string {
 
 /** A duration as metrics-server's `--metric-resolution` takes it (Go's: `15s`, `500ms`, `1m`), in milliseconds; at least 1s. */
 export function parseResolution(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
-  const ms = match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'] : Number.NaN;
+  const ms = parseGoDuration(value) ?? Number.NaN;
   if (!(ms >= 1000)) throw new InvalidArgumentError('expected a duration of at least 1s, for example 15s or 1m');
   return ms;
 }
@@ -64,6 +64,7 @@ export function upCommand(io: CommandIO, exit: { code: number }): Command {
     .option('--kubelet-address <ip>', 'the address the node\'s kubelet endpoint listens on (default: --listen\'s; the Node reports it when it is one address)')
     .addOption(new Option('--kubelet-port <port>', 'the port of the node\'s kubelet endpoint (logs, exec, attach, port-forward, metrics); 0 picks a free one').argParser(parsePort).default(DEFAULT_KUBELET_PORT))
     .addOption(new Option('--mount-mode <mode>', 'bind or sandbox (default: the config file\'s runtime.mountMode, else bind)').choices(['bind', 'sandbox']))
+    .addOption(syncFrequencyOption())
     .addOption(new Option('--allow-privileged <true|false>', "kube-apiserver's --allow-privileged: false refuses privileged and HostProcess containers").argParser(parseBoolean).default(true))
     .addOption(new Option('--service-cluster-ip-range <cidr>', 'the IPv4 range of Services\' cluster IPs (hostpod does not proxy Service traffic)').argParser(checked((v) => serviceNetwork(v))).default(DEFAULT_SERVICE_CIDR))
     .addOption(new Option('--service-node-port-range <range>', 'the range of NodePort Services\' node ports, FIRST-LAST').argParser(checked((v) => serviceNetwork(undefined, v))).default(DEFAULT_NODE_PORT_RANGE))

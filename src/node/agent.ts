@@ -23,6 +23,7 @@ import type { NodeTaint } from './node-taints.js';
 import type { NodeFacts } from './node-status.js';
 import { admitToNode } from './pod-admission.js';
 import { PodWorker, type NodeContext } from './pod-worker.js';
+import { DEFAULT_SYNC_FREQUENCY_MS } from './node-context.js';
 import { RestartBackoff } from './restart-backoff.js';
 
 export interface AgentOptions {
@@ -40,6 +41,8 @@ export interface AgentOptions {
   log: NodeContext['log'];
   /** How often running containers are checked for an exit (ms). */
   pollMs?: number;
+  /** The kubelet's syncFrequency: how often a pod's API-backed volumes are rewritten (ms; default 60,000). */
+  syncFrequencyMs?: number;
   /** Request the kubelet endpoint's certificate from the cluster (kubelet-serving CSR), keeping it in this directory. */
   servingCertificate?: { certDir: string };
   /** The taints the Node is created with (default none). */
@@ -100,6 +103,7 @@ export class NodeAgent {
       mountMode: options.mountMode,
       objects: new WatchedObjects(options.client, options.log),
       serviceEnv: serviceEnvironment(options.client.connection.server),
+      syncFrequencyMs: options.syncFrequencyMs ?? DEFAULT_SYNC_FREQUENCY_MS,
       log: options.log,
     };
   }

@@ -20,8 +20,16 @@ export interface NodeContext {
   objects: WatchedObjects;
   /** KUBERNETES_SERVICE_HOST and the like, for every container. */
   serviceEnv: Readonly<Record<string, string>>;
+  /**
+   * How often a pod's API-backed volumes are rewritten: ConfigMap and Secret changes, token
+   * refresh (the kubelet's syncFrequency, --sync-frequency).
+   */
+  syncFrequencyMs: number;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
+
+/** The kubelet's default syncFrequency: a minute. */
+export const DEFAULT_SYNC_FREQUENCY_MS = 60_000;
 
 export function podRef(pod: V1Pod): string {
   return `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;

@@ -19,9 +19,6 @@ import { isHostProcessPod } from '../policy/validation/index.js';
 
 export type { NodeContext } from './node-context.js';
 
-/** How often API-backed volumes are rewritten (ConfigMap and Secret changes, token refresh). */
-const VOLUME_RESYNC_MS = 60_000;
-
 export class PodWorker {
   readonly uid: string;
   readonly tracks: ContainerTrack[];
@@ -207,8 +204,8 @@ export class PodWorker {
   }
 
   async #syncVolumes(): Promise<boolean> {
-    if (this.#volumeDirs && Date.now() - this.#volumesSyncedAt < VOLUME_RESYNC_MS) {
-      this.#wakeAt(this.#volumesSyncedAt + VOLUME_RESYNC_MS);
+    if (this.#volumeDirs && Date.now() - this.#volumesSyncedAt < this.node.syncFrequencyMs) {
+      this.#wakeAt(this.#volumesSyncedAt + this.node.syncFrequencyMs);
       return true;
     }
     this.node.runtime.preparePod(this.uid);
@@ -216,7 +213,7 @@ export class PodWorker {
       this.#volumeDirs = await this.#volumes.sync(this.#pod);
       this.#volumesSyncedAt = Date.now();
       this.#volumeError = undefined;
-      this.#wakeAt(this.#volumesSyncedAt + VOLUME_RESYNC_MS);
+      this.#wakeAt(this.#volumesSyncedAt + this.node.syncFrequencyMs);
       return true;
     } catch (error) {
       const message = (error as Error).message;

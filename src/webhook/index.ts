@@ -2,4 +2,4 @@ export { defaultWebhookConfig, loadWebhookConfig, normalizeWebhookConfig, RULES,
 export { containerd17Findings, podFindings, SYSTEM_JUSTIFICATION_ANNOTATION, type Advisor, type Finding } from './advice.js';
 export { defaultsPatch, type PatchOperation } from './mutate.js';
 export { BadReview, mutateReview, parseReview, validateReview, type ReviewRequest, type ReviewResponse } from './review.js';
-export { answerReview, parseGoDuration, reviewBudgetMs, startWebhookServer, type WebhookServer, type WebhookServerOptions } from './server.js';
+export { answerReview, reviewBudgetMs, startWebhookServer, type WebhookServer, type WebhookServerOptions } from './server.js';

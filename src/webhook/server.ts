@@ -9,6 +9,7 @@ import { unwatchFile, watchFile } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSecureContext } from 'node:tls';
+import { parseGoDuration } from '../api/go-duration.js';
 import { HostpodError } from '../errors.js';
 import type { WebhookConfig } from './config.js';
 import type { Advisor } from './advice.js';
@@ -36,17 +37,6 @@ export interface WebhookServer {
 
 // The API server allows a request body of 3 MiB; a review carries the object and the old one.
 const MAX_BODY = 8 * 1024 * 1024;
-
-/**
- * A Go duration as the API server's `?timeout=` gives it (`10s`, `1m0s`, `500ms`), in ms.
- * undefined when it is not one.
- */
-export function parseGoDuration(text: string): number | undefined {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, '\u00b5s': 0.001, ns: 0.000001 };
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|\u00b5s|ns)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
-  return parts.reduce((total, p) => total + Number(p[1]) * (units[p[2] as string] ?? 0), 0);
-}
 
 /**
  * How long a review may take: the configured timeoutSeconds or the API server's `?timeout=`,

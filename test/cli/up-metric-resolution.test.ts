@@ -13,7 +13,7 @@ import { parseResolution } from '../../src/cli/up.js';
 import { runHostpod } from '../support/hostpod-cli.js';
 
 test('--metric-resolution reads Go-style durations in milliseconds', () => {
-  assert.deepEqual(['15s', '1m', '1500ms', '2.5s'].map(parseResolution), [15_000, 60_000, 1_500, 2_500]);
+  assert.deepEqual(['15s', '1m', '1500ms', '2.5s', '1m30s'].map(parseResolution), [15_000, 60_000, 1_500, 2_500, 90_000]);
   for (const bad of ['500ms', '15', 'fast', '0s', '-1s']) assert.throws(() => parseResolution(bad), InvalidArgumentError, bad);
 });
 

@@ -69,13 +69,23 @@ describe('metrics-server on a real cluster with a hostpod node', { skip, timeout
 
   before(async () => {
     process.stdout.write(`# ${componentVersions().split('\n').join('\n# ')}\n`);
-    network = createHosts([nodeName]);
-    cluster = await startRealCluster({ address: network.gateway, aggregator: true });
-    node = await joinRealNode(cluster, { name: nodeName, dir: join(base, nodeName), address: address(), enter: network.enter(network.hosts[0]!) });
-    metrics = await deployMetricsServer(cluster, { nodeName });
+    // How long each step took, for a CI run that is slower than it should be.
+    const took: string[] = [];
+    const timed = async <T>(what: string, step: () => T | Promise<T>): Promise<T> => {
+      const begun = Date.now();
+      const result = await step();
+      took.push(`${what} ${((Date.now() - begun) / 1000).toFixed(1)} s`);
+      return result;
+    };
+    network = await timed('hosts', () => createHosts([nodeName]));
+    cluster = await timed('cluster', () => startRealCluster({ address: network.gateway, aggregator: true }));
+    node = await timed('node', () => joinRealNode(cluster, { name: nodeName, dir: join(base, nodeName), address: address(), enter: network.enter(network.hosts[0]!) }));
+    metrics = await timed('metrics-server deployed', () => deployMetricsServer(cluster, { nodeName }));
     k = kubectl('1.33', cluster.kubeconfig);
+    process.stdout.write(`# set up: ${took.join(', ')}\n`);
   });
   after(async () => {
+    const begun = Date.now();
     await metrics?.remove().catch(() => undefined);
     try {
       await node?.remove();
@@ -83,6 +93,7 @@ describe('metrics-server on a real cluster with a hostpod node', { skip, timeout
       await cluster?.stop();
     }
     network?.remove();
+    process.stdout.write(`# torn down in ${((Date.now() - begun) / 1000).toFixed(1)} s\n`);
     rmSync(base, { recursive: true, force: true });
   });
 

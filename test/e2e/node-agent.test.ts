@@ -25,6 +25,9 @@ const BASE = 'localhost/hostprocess-base:latest';
 /** hostpod nodes' taint (node-taints.ts): the test's pods tolerate it, as HostProcess workloads do. */
 const TOLERATION = { key: 'hostpod.io/hostprocess', operator: 'Exists', effect: 'NoSchedule' };
 
+/** The kubelet's flag, a minute by default: the ConfigMap's update below reaches its volume within it. */
+const SYNC_FREQUENCY = ['--sync-frequency', '3s'];
+
 /** A control plane with one hostpod node, for the suite. */
 interface Plane {
   kubeconfig: string;
@@ -44,7 +47,7 @@ const PLANES: PlaneKind[] = [
     name: 'hostpod up',
     skip: false,
     start: async (dir) => {
-      const up = await startUp(dir, 16900 + Math.floor(Math.random() * 400));
+      const up = await startUp(dir, 16900 + Math.floor(Math.random() * 400), SYNC_FREQUENCY);
       return {
         kubeconfig: up.kubeconfig,
         agentLog: () => up.log(),
@@ -61,7 +64,7 @@ const PLANES: PlaneKind[] = [
     start: async (dir) => {
       process.stdout.write(`# ${componentVersions().split('\n').join('\n# ')}\n`);
       const cluster = await startRealCluster();
-      const node = await joinRealNode(cluster, { name: 'agent-node', dir: join(dir, 'node'), address: '127.0.0.1', kubeletPort: 0 }).catch(async (error: unknown) => {
+      const node = await joinRealNode(cluster, { name: 'agent-node', dir: join(dir, 'node'), address: '127.0.0.1', kubeletPort: 0, extraArgs: SYNC_FREQUENCY }).catch(async (error: unknown) => {
         await cluster.stop();
         throw error;
       });
@@ -305,9 +308,10 @@ for (const kind of PLANES) describe(`the node agent, driven by kubectl, against 
     assert.equal(inCluster.stdout, 'pod/configured\n', inCluster.stderr);
     const denied = await k('exec', 'configured', '--', kubectlBinary, 'get', 'pods', '-n', 'kube-system');
     assert.match(denied.stdout + denied.stderr, /system:serviceaccount:default:default.*cannot list resource "pods"/);
-    // An update reaches the running container through the atomic ..data swap.
+    // An update reaches the running container through the atomic ..data swap, within the node's
+    // --sync-frequency (3 s here; the default minute would miss this wait).
     assert.equal((await k('patch', 'configmap', 'settings', '-p', '{"data":{"color":"green"}}')).code, 0);
-    await eventually(async () => ((await k('exec', 'configured', '--', 'cat', '/etc/app/color')).stdout === 'green' ? true : undefined), 90_000, 'the updated key');
+    await eventually(async () => ((await k('exec', 'configured', '--', 'cat', '/etc/app/color')).stdout === 'green' ? true : undefined), 15_000, 'the updated key within --sync-frequency');
   });
 
   test('probes: readiness by exec, liveness by httpGet restarts, tcpSocket; Unhealthy events', async () => {

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   BadReview, defaultWebhookConfig, mutateReview, normalizeWebhookConfig, parseReview, validateReview, answerReview,
-  reviewBudgetMs, parseGoDuration, type WebhookConfig,
+  reviewBudgetMs, type WebhookConfig,
 } from '../../src/webhook/index.js';
+import { parseGoDuration } from '../../src/api/go-duration.js';
 
 type Json = Record<string, unknown>;
 
