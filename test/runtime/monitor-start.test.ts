@@ -1,7 +1,8 @@
 /**
  * The monitor's start report (hostpod-monitor start, src/runtime/monitor/hostpod-monitor.c): the
- * container reads as running (init.pid written) before the monitor reports "ok", so whatever
- * follows a resolved start at once (a postStart hook, an exec) finds it running.
+ * container reads as running (init.pid written) and its log file exists before the monitor
+ * reports "ok", so whatever follows a resolved start at once (a postStart hook, an exec, a read
+ * of its log) finds them.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -16,7 +17,7 @@ import { rootSkip } from '../support/runtime.js';
 const base = mkdtempSync(join(tmpdir(), 'hostpod-monitor-start-'));
 after(() => rmSync(base, { recursive: true, force: true }));
 
-test('the monitor writes init.pid before its report: a report it cannot yet deliver leaves the container running', { skip: rootSkip() }, async () => {
+test('the monitor writes init.pid and opens the log before its report: a report it cannot yet deliver leaves the container running, its log there', { skip: rootSkip() }, async () => {
   const dir = join(base, 'c');
   const fifo = join(base, 'report');
   mkdirSync(dir);
@@ -48,6 +49,7 @@ test('the monitor writes init.pid before its report: a report it cannot yet deli
     assert.ok(existsSync(join(dir, 'init.pid')), 'init.pid is written while the report is still undelivered');
     initPid = Number(readFileSync(join(dir, 'init.pid'), 'utf8').split(' ')[0]);
     assert.deepEqual(readFileSync(`/proc/${initPid}/cmdline`, 'utf8').split('\0').slice(0, 2), ['/bin/sleep', '30'], 'the workload runs');
+    assert.ok(existsSync(join(dir, 'log')), 'the log file is there before the report too');
   } finally {
     if (initPid !== undefined) process.kill(initPid, 'SIGKILL');
     // Reading the pipe lets the report through; the monitor then sees its workload end and exits.

@@ -131,6 +131,8 @@ describe('bind mode mount points missing on the host', { skip, timeout: 180_000 
     const pod = withVolumes(script, [{ name: 'dir', mountPath: `${base}/missing/deep/dir` }, { name: 'file', mountPath: `${top}/config.json` }], 'private-view');
     const info = await t.runtime.start(request(t, pod));
     await until('the workload', () => existsSync(ready));
+    // The monitor copies the output to the log as it comes: wait for the last line.
+    await until('the log', () => /stdout F private$/m.test(readFileSync(t.runtime.logs(info.id).path, 'utf8')));
     const log = readFileSync(t.runtime.logs(info.id).path, 'utf8');
     assert.match(log, /stdout F from the volume$/m);
     assert.match(log, /stdout F \{"from":"hostPath"\}$/m);
@@ -289,7 +291,8 @@ describe('bind mode mount points missing on the host', { skip, timeout: 180_000 
         const pod = withVolumes(`cat ${point}/f; touch ${base}/existing/deep-ready; while :; do sleep 0.1; done`, [{ name: 'dir', mountPath: point }], 'too-deep');
         const info = await t.runtime.start(request(t, pod));
         await until('the workload', () => existsSync(`${base}/existing/deep-ready`));
-        assert.match(readFileSync(t.runtime.logs(info.id).path, 'utf8'), /stdout F from the volume$/m);
+        // The monitor copies the output to the log as it comes: the line may follow the ready file.
+        await until('the volume\'s content in the log', () => /stdout F from the volume$/m.test(readFileSync(t.runtime.logs(info.id).path, 'utf8')));
         assert.equal(t.runtime.inspect(info.id).mountPoints?.find((m) => m.path === point)?.view, 'created');
         assert.equal(existsSync(point), true);
         await t.runtime.stop(info.id, 0);

@@ -977,10 +977,12 @@ static int run_start(void) {
   char msg[1024]; ssize_t m; size_t mlen = 0;
   while ((m = read(ep[0], msg + mlen, sizeof msg - 1 - mlen)) > 0 || (m < 0 && errno == EINTR)) if (m > 0) mlen += (size_t)m;
   close(ep[0]); msg[mlen] = 0;
-  /* init.pid before the report: a start that has resolved finds its container running, so a
-   * postStart hook or an exec that follows at once is not refused as "not running". */
+  /* init.pid and the log file before the report: a start that has resolved finds its container
+   * running (a postStart hook or an exec that follows at once is not refused as "not running"),
+   * and its log file there, as containerd's CRI creates it before the container starts. */
   snprintf(text, sizeof text, "%d %lld\n", (int)init, started);
   write_state("init.pid", text);
+  if (spec.log) log_open();
   if (mlen > 0) printf("error %s\n", msg); else printf("ok %d %lld\n", (int)init, started);
   fflush(stdout);
   int devnull = open("/dev/null", O_WRONLY);
@@ -988,7 +990,6 @@ static int run_start(void) {
 
   struct stream so = { .name = "stdout", .fd = out[0], .open = 1 }, se = { .name = "stderr", .fd = err[0], .open = 1 };
   static struct stream *streams[2]; streams[0] = &so; streams[1] = &se;
-  if (spec.log) log_open();
   int init_status = 0, init_done = 0, stopping = 0;
   double deadline = -1, empty_since = -1;
   for (;;) {
