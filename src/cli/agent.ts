@@ -8,6 +8,7 @@ import { parseGoDuration } from '../api/go-duration.js';
 import type { HostpodError } from '../errors.js';
 import { DEFAULT_SYNC_FREQUENCY_MS } from '../node/node-context.js';
 import { formatTaint, HOSTPROCESS_TAINT, parseTaints, type NodeTaint } from '../node/node-taints.js';
+import { MAX_TIMER_MS } from '../runtime/grace.js';
 import type { MountMode } from '../runtime/mount-mode.js';
 import { withDataOptions } from './data-options.js';
 import type { CommandIO } from './io.js';
@@ -29,9 +30,6 @@ export function parsePort(value: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number (0 picks a free one)');
   return port;
 }
-
-/** The longest timer Node keeps (2^31 - 1 ms, about 24.8 days); a longer one would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** --sync-frequency: a Go duration greater than zero, as the kubelet's flag. */
 export function parseSyncFrequency(value: string): number {
