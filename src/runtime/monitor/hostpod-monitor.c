@@ -199,10 +199,14 @@ static int write_file(const char *path, const char *text) {
 }
 
 /* Crash safety: state files are written to a temporary name and renamed into place, and only
- * when every byte reached the disk: a short or failed write (ENOSPC) leaves no file. The
+ * when every byte was written: a short or failed write (ENOSPC) leaves no file. A `durable` one
+ * (the exit file, the container's only record of how it ended) is flushed to disk before the
+ * rename. The pid files are not: they describe processes, which a power cut ends, so after one
+ * they are stale whether flushed or not (hostpod checks the monitor's command line, and finds it
+ * gone either way), and their flush was in every start's path, before the start's report. The
  * temporary file is written over, not truncated first, so the blocks reserve_exit_space() set
  * aside for the exit file are used rather than given back. 0 on success. */
-static int write_state(const char *name, const char *text) {
+static int write_state(const char *name, const char *text, int durable) {
   char path[PATH_MAX], tmp[PATH_MAX];
   snprintf(path, sizeof path, "%s/%s", state_dir, name);
   snprintf(tmp, sizeof tmp, "%s/.%s.tmp", state_dir, name);
@@ -216,7 +220,7 @@ static int write_state(const char *name, const char *text) {
     if (w <= 0) break;
     done += (size_t)w;
   }
-  int ok = done == len && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
+  int ok = done == len && ftruncate(fd, (off_t)len) == 0 && (!durable || fsync(fd) == 0);
   if (!ok) fprintf(stderr, "hostpod-monitor: %s: %s\n", tmp, strerror(errno ? errno : EIO));
   close(fd);
   /* A failed write keeps the temporary file (and its blocks) for the next try. */
@@ -227,7 +231,8 @@ static int write_state(const char *name, const char *text) {
 
 /* Room for the exit file, taken when the container starts: on a disk that fills up meanwhile (the
  * data directory's, shared with the control plane's store) the exit status can still be written
- * at once, instead of waiting for someone to free space. */
+ * at once, instead of waiting for someone to free space. The blocks are the file system's once
+ * allocated; nothing is flushed: the reservation serves this monitor, which a power cut ends. */
 #define EXIT_RESERVE_BYTES (64 * 1024)
 static void reserve_exit_space(void) {
   char tmp[PATH_MAX];
@@ -236,13 +241,12 @@ static void reserve_exit_space(void) {
   if (fd < 0) return;
   /* Without the reservation the exit file is written as before, waiting for space if need be. */
   if (posix_fallocate(fd, 0, EXIT_RESERVE_BYTES) != 0) { if (ftruncate(fd, 0) < 0) { /* nothing reserved either way */ } }
-  else if (fsync(fd) < 0) { /* the blocks are allocated; the size reaches the disk with the exit file */ }
   close(fd);
 }
 
 /* The exit file is the container's only record of how it ended: wait for space rather than lose it. */
 static void write_exit(const char *text) {
-  while (write_state("exit", text) < 0) sleep(1);
+  while (write_state("exit", text, 1) < 0) sleep(1);
 }
 
 /* ---- the child: from fork to the workload's first instruction ---- */
@@ -920,7 +924,7 @@ static int run_start(void) {
   signal(SIGPIPE, SIG_IGN); signal(SIGHUP, SIG_IGN); signal(SIGINT, SIG_IGN);
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   char text[128]; snprintf(text, sizeof text, "%d\n", (int)getpid());
-  write_state("monitor.pid", text);
+  write_state("monitor.pid", text, 0);
 
   /* Sandbox mode: the workload works in the host's namespace, so the overlay is mounted there
    * (bind mode mounts it in the container's own namespace: setup_mounts). */
@@ -981,7 +985,7 @@ static int run_start(void) {
    * running (a postStart hook or an exec that follows at once is not refused as "not running"),
    * and its log file there, as containerd's CRI creates it before the container starts. */
   snprintf(text, sizeof text, "%d %lld\n", (int)init, started);
-  write_state("init.pid", text);
+  write_state("init.pid", text, 0);
   if (spec.log) log_open();
   if (mlen > 0) printf("error %s\n", msg); else printf("ok %d %lld\n", (int)init, started);
   fflush(stdout);
