@@ -174,13 +174,20 @@ export class ContainerDirs {
     return readJson<ContainerStatus>(join(this.dir(id), 'status.json'));
   }
 
+  /**
+   * The workload's pid and start time, once the monitor recorded them. The monitor does not flush
+   * the file (a power cut ends the process it names), so after one it may be there but empty:
+   * that, like anything but "PID STARTED_NS", reads as no record.
+   */
   initPid(id: string): { pid: number; startedAtNs: bigint } | undefined {
+    let text: string;
     try {
-      const [pid, started] = readFileSync(join(this.dir(id), 'init.pid'), 'utf8').trim().split(' ');
-      return { pid: Number(pid), startedAtNs: BigInt(started ?? '0') };
+      text = readFileSync(join(this.dir(id), 'init.pid'), 'utf8');
     } catch {
       return undefined;
     }
+    const match = /^(\d+) (\d+)\s*$/.exec(text);
+    return match && Number(match[1]) > 0 ? { pid: Number(match[1]), startedAtNs: BigInt(match[2]!) } : undefined;
   }
 
   /** The monitor's pid, when it is alive (checked against its command line, not just the number). */

@@ -34,3 +34,18 @@ test('the containers listed are those with a record, as their directories come a
   assert.deepEqual(dirs.ids().sort(), [id(2), id(3)], 'a removed container is no longer listed');
   assert.equal(dirs.podUid(id(1)), undefined, 'nor is its pod remembered');
 });
+
+test('a container whose init.pid is empty or damaged reads as not started, not as running pid 0', () => {
+  const dirs = new ContainerDirs(dataDir);
+  const dir = make(7, 'pod-c');
+  assert.equal(dirs.state(id(7)), 'created', 'no init.pid yet');
+  writeFileSync(join(dir, 'init.pid'), '4242 1733500000123456789\n');
+  assert.deepEqual(dirs.initPid(id(7)), { pid: 4242, startedAtNs: 1733500000123456789n });
+  assert.equal(dirs.state(id(7)), 'running');
+  // The monitor does not flush init.pid: after a power cut the file may be there but empty.
+  for (const text of ['', '\n', '4242', 'x 1', '0 1733500000123456789\n', '-1 5\n']) {
+    writeFileSync(join(dir, 'init.pid'), text);
+    assert.equal(dirs.initPid(id(7)), undefined, `init.pid ${JSON.stringify(text)} is no record`);
+    assert.equal(dirs.state(id(7)), 'created', `init.pid ${JSON.stringify(text)}: not running`);
+  }
+});
