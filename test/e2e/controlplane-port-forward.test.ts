@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { api, kubectl, kubectlSkip, startControlPlane, type Kubectl, type StartedPlane } from '../support/controlplane.js';
 import { startTestKubelet, type StartedKubelet } from '../support/kubelet-endpoint.js';
 import { ECHO_SERVER_SCRIPT, exerciseForward, fetchLocal, startPortForward } from '../support/port-forward.js';
-import { freePort } from '../support/real-cluster.js';
+import { closedPort, freePort } from '../support/real-cluster.js';
 
 const CLIENTS = [
   { name: 'kubectl 1.32 (SPDY tunneled in a WebSocket)', version: '1.32', env: {}, tunnel: true },
@@ -85,7 +85,7 @@ describe('kubectl port-forward through hostpod\'s API server', { skip, timeout: 
   }
 
   test('a port nobody listens on: kubectl prints the kubelet\'s error naming the port, the pod and its uid', async () => {
-    const closed = await freePort();
+    const closed = await closedPort();
     for (const [version, env] of [['1.33', {}], ['1.27', {}]] as const) {
       const forward = await startPortForward(kubectl(version, started.kubeconfig), ['-n', ns, 'pod/web', `:${closed}`], env);
       try {

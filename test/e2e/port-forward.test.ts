@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { eventually, kubectl, kubectlSkip, type Kubectl } from '../support/controlplane.js';
 import { nodePlanes, type NodePlane } from '../support/node-planes.js';
 import { ECHO_SERVER_SCRIPT, exerciseForward, fetchLocal, startPortForward } from '../support/port-forward.js';
-import { freePort } from '../support/real-cluster.js';
+import { closedPort, freePort } from '../support/real-cluster.js';
 import { rootSkip } from '../support/runtime.js';
 
 const skip = rootSkip() || kubectlSkip('1.27') || kubectlSkip('1.32') || kubectlSkip('1.33');
@@ -106,7 +106,7 @@ for (const plane of nodePlanes('pf-node')) describe(`kubectl port-forward to a H
   });
 
   test('a port nobody listens on: kubectl prints the error naming the port, the pod and its uid', async () => {
-    const closed = await freePort();
+    const closed = await closedPort();
     const forward = await startPortForward(kubectl('1.32', started!.kubeconfig), [`pod/${pod}`, `:${closed}`]);
     try {
       await assert.rejects(fetchLocal(forward.port, '/hello'));

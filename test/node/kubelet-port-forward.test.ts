@@ -12,7 +12,7 @@ import { WebSocket } from 'ws';
 import { issueCertificate } from '../../src/pki.js';
 import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 import { startTestKubelet, type StartedKubelet } from '../support/kubelet-endpoint.js';
-import { freePort } from '../support/real-cluster.js';
+import { closedPort } from '../support/real-cluster.js';
 import { SpdyClient } from '../support/spdy-client.js';
 
 let started: StartedPlane;
@@ -153,7 +153,7 @@ describe('port-forward over SPDY at the kubelet endpoint', () => {
   });
 
   test('a port nobody listens on: the kubelet\'s message on the error stream, then both streams end', async () => {
-    const closed = await freePort();
+    const closed = await closedPort();
     const client = await spdy();
     try {
       const error = await client.open({ streamtype: 'error', port: String(closed), requestid: '0' });
@@ -238,7 +238,7 @@ describe('port-forward over WebSocket at the kubelet endpoint', () => {
   }
 
   test('v4.channel.k8s.io: each port\'s channels open with its port (little endian), data goes both ways', async () => {
-    const closed = await freePort();
+    const closed = await closedPort();
     const { ws, messages } = await open(`?port=${echoPort}&port=${closed}`, 'v4.channel.k8s.io');
     try {
       assert.equal(ws.protocol, 'v4.channel.k8s.io');

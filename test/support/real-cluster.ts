@@ -79,6 +79,28 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * A TCP port on `host` that nobody listens on and no process will be given while the test runs:
+ * one below the kernel's ephemeral range, which `listen(0)` (kubectl's own local port, say)
+ * draws from. A port from `freePort` is closed too, but the next `listen(0)` may get it: kubectl
+ * forwarding to it once got it as its local port and so forwarded to itself.
+ */
+export async function closedPort(host = '127.0.0.1'): Promise<number> {
+  const [ephemeral = 32768] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  const low = 10_000;
+  if (ephemeral - low < 1_000) return freePort(host);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeral - low));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`closedPort: no free port on ${host} between ${low} and ${ephemeral}`);
+}
+
 const BOOTSTRAP_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
 
 /** kubeadm's bootstrap RBAC: joining nodes may file CSRs, and their client CSRs are approved. */
