@@ -11,6 +11,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { after, before, describe, test } from 'node:test';
 import type { V1Container, V1Probe } from '@kubernetes/client-node';
 import { ProbeWorker, runHandler, type ProbeKind, type ProbeTarget } from '../../src/node/probes.js';
+import { closedPort } from '../support/real-cluster.js';
 
 const HOST = '127.0.0.1';
 const container: V1Container = { name: 'app', image: 'busybox' };
@@ -25,14 +26,6 @@ function listen(server: Server | TcpServer): Promise<number> {
 function close(server: Server | TcpServer): Promise<void> {
   if ('closeAllConnections' in server) server.closeAllConnections();
   return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-}
-
-/** A port that was just open and is now closed: connecting to it is refused. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  const port = await listen(server);
-  await close(server);
-  return port;
 }
 
 type ExecResult = Awaited<ReturnType<ProbeTarget['exec']>>;
