@@ -12,7 +12,7 @@ export function monitorBinary(): string {
     accessSync(BINARY, constants.X_OK);
   } catch {
     throw new HostpodError('ERR_HOSTPOD_MONITOR_MISSING', `the container monitor ${BINARY} is not built`, {
-      hint: 'install a C compiler (apt-get install gcc libc6-dev) and run npm run build',
+      hint: 'install a C compiler (apt-get install gcc libc6-dev musl-tools) and run npm run build',
     });
   }
   return BINARY;
