@@ -18,10 +18,14 @@ mkdir -p dist/runtime/monitor
 # Built beside the old binary, then renamed over it: a monitor running from the old one keeps it.
 tmp="$out.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
-if command -v musl-gcc >/dev/null 2>&1; then
-  musl-gcc -static -O2 -Wall -Wextra -Werror -o "$tmp" "$src"
+if command -v musl-gcc >/dev/null 2>&1 && musl-gcc -static -O2 -Wall -Wextra -Werror -o "$tmp" "$src"; then
+  :
 elif command -v cc >/dev/null 2>&1; then
-  echo 'hostpod: musl-gcc is not installed: the container monitor is linked against the system C library, which makes each container start slower (apt-get install musl-tools, then npm run build)' >&2
+  if command -v musl-gcc >/dev/null 2>&1; then
+    echo 'hostpod: musl-gcc failed (above): the container monitor is linked against the system C library instead, which makes each container start slower' >&2
+  else
+    echo 'hostpod: musl-gcc is not installed: the container monitor is linked against the system C library, which makes each container start slower (apt-get install musl-tools, then npm run build)' >&2
+  fi
   cc -O2 -Wall -Wextra -Werror -o "$tmp" "$src"
 else
   echo 'hostpod: no C compiler: the container monitor is not built (apt-get install gcc libc6-dev musl-tools, then npm run build)' >&2
