@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { monitorBinary } from '../../src/runtime/monitor/binary.js';
+import { inCi } from '../support/runtime.js';
 
 /** The program interpreter an ELF file names (PT_INTERP), or undefined for a static program. */
 function interpreter(file: string): string | undefined {
@@ -36,7 +37,7 @@ function hasMuslGcc(): boolean {
   }
 }
 
-const skip = process.env['CI'] === 'true' || hasMuslGcc() ? false : 'musl-gcc is not installed (apt-get install musl-tools): the monitor is linked dynamically here';
+const skip = inCi() || hasMuslGcc() ? false : 'musl-gcc is not installed (apt-get install musl-tools): the monitor is linked dynamically here';
 
 test('the monitor is linked statically, with no program interpreter for each container start to load', { skip }, () => {
   assert.ok(hasMuslGcc(), 'CI installs musl-tools (.ci/run), which the static monitor is built with');
