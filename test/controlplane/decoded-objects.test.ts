@@ -194,16 +194,70 @@ describe('objects written', () => {
   test('a write keeps no object of a row nobody read through the cache, and an entry serves only its own text', () => {
     const cache = new DecodedObjects();
     const written = { v: 2 };
-    cache.rewritten('r', 'ns', 'a', '{"v":2}', written);
+    cache.rewritten('r', 'ns', 'a', '{"v":2}', written, 2);
     assert.deepEqual(cache.size, { objects: 0, text: 0 }, 'not read before: not kept');
     cache.decode('r', 'ns', 'a', '{"v":1}');
-    cache.rewritten('r', 'ns', 'a', '{"v":2}', written);
+    cache.rewritten('r', 'ns', 'a', '{"v":2}', written, 2);
     assert.deepEqual(cache.size, { objects: 1, text: '{"v":2}'.length });
     assert.equal(cache.decode('r', 'ns', 'a', '{"v":2}'), written);
     // The row back at its old text (a transaction rolled back): parsed anew, never the written object.
     const back = cache.decode('r', 'ns', 'a', '{"v":1}');
     assert.notEqual(back, written);
     assert.deepEqual(back, { v: 1 });
+  });
+
+  test("an entry read or written with the row's revision serves a read of that revision alone, without the text", () => {
+    const cache = new DecodedObjects();
+    assert.equal(cache.atRevision('r', 'ns', 'a', 1), undefined, 'nothing cached');
+    const read = cache.decode('r', 'ns', 'a', '{"v":1}');
+    assert.equal(cache.atRevision('r', 'ns', 'a', 1), undefined, 'read without its revision: only its text can serve');
+    assert.equal(cache.decode('r', 'ns', 'a', '{"v":1}', 1), read);
+    assert.equal(cache.revisionOf('r', 'ns', 'a'), 1);
+    assert.equal(cache.atRevision('r', 'ns', 'a', 1)?.object, read);
+    assert.equal(cache.atRevision('r', 'ns', 'a', 1)?.text, '{"v":1}');
+    assert.equal(cache.atRevision('r', 'ns', 'a', 2), undefined, 'another revision of the row');
+    assert.equal(cache.atRevision('r', 'ns', 'b', 1), undefined, 'another row');
+    const written = { v: 2 };
+    cache.rewritten('r', 'ns', 'a', '{"v":2}', written, 2);
+    assert.equal(cache.atRevision('r', 'ns', 'a', 1), undefined, 'the revision before the write');
+    assert.equal(cache.atRevision('r', 'ns', 'a', 2)?.object, written);
+    assert.equal(cache.atRevision('r', 'ns', 'a', 2)?.text, '{"v":2}');
+    // A row decoded anew from another text takes that text's revision (or none).
+    cache.decode('r', 'ns', 'a', '{"v":3}');
+    assert.equal(cache.atRevision('r', 'ns', 'a', 2), undefined);
+    assert.equal(cache.revisionOf('r', 'ns', 'a'), undefined);
+    cache.decode('r', 'ns', 'a', '{"v":3}', 3);
+    cache.clear();
+    assert.equal(cache.atRevision('r', 'ns', 'a', 3), undefined, 'cleared');
+  });
+
+  test("shared reads and lists show each write at once, and an update starts from the stored object, whether the cache holds the row's revision or not", () => {
+    const store = Store.open(join(dir, `store-${n++}.db`));
+    try {
+      const key = (name: string) => ({ resource: 'configmaps', namespace: 'default', name });
+      const big = 'x'.repeat(8 * 1024);
+      for (const name of ['a', 'b', 'c']) store.create(key(name), configMap(name, { k: `${name}-1`, big }));
+      // a: read through the cache; b: listed; c: never read before its update.
+      assert.equal((store.getShared(key('a'))!['data'] as Record<string, string>)['k'], 'a-1');
+      assert.deepEqual(store.list('configmaps', { shared: true }).items.map((o) => (o['data'] as Record<string, string>)['k']), ['a-1', 'b-1', 'c-1']);
+      const listed = store.list('configmaps', { shared: true }).items;
+      assert.equal(store.list('configmaps', { shared: true }).items[1], listed[1], 'a second list serves the cached objects');
+      for (const name of ['a', 'b', 'c']) {
+        const current = store.getShared(key(name))!;
+        store.update(key(name), { ...configMap(name, { ...(current['data'] as Record<string, string>), k: `${name}-2` }) });
+      }
+      assert.deepEqual(store.list('configmaps', { shared: true }).items.map((o) => (o['data'] as Record<string, string>)['k']), ['a-2', 'b-2', 'c-2']);
+      assert.deepEqual(store.list('configmaps').items.map((o) => (o['data'] as Record<string, string>)['k']), ['a-2', 'b-2', 'c-2']);
+      assert.equal((store.getShared(key('b'))!['data'] as Record<string, string>)['big'], big);
+      // The change log keeps each update's previous text: the object as it was stored.
+      const [change] = store.changesSince('configmaps', store.revision - 1);
+      assert.equal((change!.previous!['data'] as Record<string, string>)['k'], 'c-1');
+      store.delete(key('b'));
+      assert.equal(store.getShared(key('b')), undefined);
+      assert.deepEqual(store.list('configmaps', { shared: true }).items.map((o) => (o['metadata'] as { name: string }).name), ['a', 'c']);
+    } finally {
+      store.close();
+    }
   });
 
   test('a written object holding what its text cannot carry is not served for it', () => {

@@ -89,6 +89,8 @@ describe('store on a full disk', { skip: rootSkip() }, () => {
       const cm = (name: string, data: Record<string, string> = {}) => ({ metadata: { name, namespace: 'default' }, data });
       const key = (name: string) => ({ resource: 'configmaps', namespace: 'default', name });
       store.create(key('doomed'), cm('doomed'));
+      // Read through the store's cache of decoded objects, then written in the group that is lost.
+      assert.deepEqual(store.getShared(key('doomed'))!['data'], {});
       const before = store.revision;
       const heard: string[] = [];
       store.subscribe('configmaps', (change) => heard.push(`${change.type} ${change.key.name}`));
@@ -100,6 +102,7 @@ describe('store on a full disk', { skip: rootSkip() }, () => {
       const lost: unknown[] = [];
       let taken = 0;
       store.group(() => {
+        store.update(key('doomed'), cm('doomed', { lost: 'yes' }));
         for (let i = 0; i < 10; i++) {
           store.create(key(`fill-${i}`), cm(`fill-${i}`, { big }));
           taken++;
@@ -114,6 +117,8 @@ describe('store on a full disk', { skip: rootSkip() }, () => {
       assert.deepEqual(heard, [], 'no watcher heard of a lost write');
       assert.equal(store.revision, before, 'the revision is the stored one again');
       assert.equal(store.get(key('fill-0')), undefined);
+      assert.deepEqual(store.getShared(key('doomed'))!['data'], {}, 'the cache serves the stored object, not the lost write');
+      assert.deepEqual(store.list('configmaps', { shared: true }).items.map((o) => o['data']), [{}]);
       assert.equal(reserve(), 4 * 1024 * 1024, 'lost writes took nothing from the reserve');
 
       assert.throws(() => store.group(() => store.create(key('more'), cm('more'))), StoreFull);

@@ -208,6 +208,42 @@ describe('store', () => {
     reopened.close();
   });
 
+  test('store moves the objects of a store written before they had rowids into a table with rowids when it opens, losing none', () => {
+    const file = join(dir, `store-${n++}.db`);
+    const first = Store.open(file);
+    for (const name of ['a', 'b', 'c']) first.create(key(name), obj(name, { data: { big: name.repeat(6000) } }));
+    first.update(key('b'), obj('b', { data: { big: 'b'.repeat(6000), more: 'yes' } }));
+    const revision = first.revision;
+    first.close();
+    // The layout of stores before: a table WITHOUT ROWID, and its own index of the keys.
+    const db = new Database(file);
+    db.exec(`CREATE TABLE old_objects (resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, revision INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (resource, namespace, name)) WITHOUT ROWID;
+      INSERT INTO old_objects SELECT resource, namespace, name, revision, value FROM objects; DROP TABLE objects; ALTER TABLE old_objects RENAME TO objects;
+      CREATE INDEX objects_keys ON objects (resource, namespace, name);`);
+    const before = db.prepare('SELECT resource, namespace, name, revision, value FROM objects ORDER BY name').all();
+    db.close();
+    const reopened = Store.open(file);
+    try {
+      assert.equal(reopened.revision, revision);
+      assert.deepEqual(reopened.list('configmaps').items.map((i) => (i['metadata'] as { name: string }).name), ['a', 'b', 'c']);
+      assert.equal((reopened.get(key('b'))!['data'] as Record<string, string>)['more'], 'yes');
+      reopened.update(key('c'), obj('c', { data: { small: 'now' } }));
+      assert.deepEqual(reopened.getShared(key('c'))!['data'], { small: 'now' });
+    } finally {
+      reopened.close();
+    }
+    const after = new Database(file, { readonly: true });
+    try {
+      const tables = after.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'objects' OR name LIKE 'objects%'").all() as { name: string; sql: string | null }[];
+      assert.ok(tables.every((t) => !/WITHOUT ROWID/i.test(t.sql ?? '')), `no table WITHOUT ROWID: ${JSON.stringify(tables)}`);
+      assert.ok(!tables.some((t) => t.name === 'objects_keys'), 'the old index of keys is gone');
+      const rows = after.prepare('SELECT resource, namespace, name, revision, value FROM objects ORDER BY name').all() as { name: string }[];
+      assert.deepEqual(rows.filter((r) => r.name !== 'c'), (before as { name: string }[]).filter((r) => r.name !== 'c'), 'every other row as it was');
+    } finally {
+      after.close();
+    }
+  });
+
   test('store lists only the objects whose text holds every `containing` string, in pages', () => {
     const store = fresh();
     for (const [name, owner] of [['a', 'uid-1'], ['b', 'uid-2'], ['c', 'uid-1'], ['d', 'uid-1']] as const) store.create(key(name), obj(name, { owner, data: { note: name === 'd' ? 'extra' : '' } }));

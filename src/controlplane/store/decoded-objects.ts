@@ -8,7 +8,13 @@
  *
  * An entry holds the text it was parsed (or written) from and serves only a row of that exact
  * text (string equality), so a row that changed is parsed anew and a stale object can never be
- * handed out: no write has to invalidate anything. Entries are shared by every request that reads
+ * handed out: no write has to invalidate anything. An entry read or written with the row's
+ * revision also serves a read that finds the row at that revision, without the row's text: every
+ * write of a row gives it a new revision, and the store forgets every entry when a transaction
+ * is rolled back (its revisions are given again), so the row of an entry's revision holds the
+ * entry's text. Reading the revision alone spares SQLite reading the text, most of which an
+ * object larger than about 1 KiB keeps on overflow pages it reads straight from the file, past
+ * its page cache, every time. Entries are shared by every request that reads
  * them, so they are deep-frozen: changing one throws a TypeError (ES modules are strict code), and
  * a reader that needs to change an object copies it first.
  *
@@ -38,6 +44,8 @@ interface Entry {
   readonly key: string;
   readonly text: string;
   readonly object: Readonly<Record<string, unknown>>;
+  /** The row's revision for `text`, when it was read or written with it (a snapshot's rows come without). */
+  revision: number | undefined;
   /** Texts derived from the object (an encoding of part of it), made once each; counted in the bound with `text`. */
   derived?: Map<Derivation, string>;
   /** The length of `text` and of the derived texts. */
@@ -64,12 +72,12 @@ export class DecodedObjects {
   }
 
   /**
-   * The object `text` (the stored row of `resource`/`namespace`/`name`) holds: the cached one when
-   * the row's text is the one it was parsed from, otherwise parsed and kept, deep-frozen. When the
-   * cache has no room for it, the object is parsed for this read alone (and, shared with no one,
-   * not frozen).
+   * The object `text` (the stored row of `resource`/`namespace`/`name`, at `revision` when the
+   * reader knows it) holds: the cached one when the row's text is the one it was parsed from,
+   * otherwise parsed and kept, deep-frozen. When the cache has no room for it, the object is
+   * parsed for this read alone (and, shared with no one, not frozen).
    */
-  decode<T extends object = Record<string, unknown>>(resource: string, namespace: string, name: string, text: string): Readonly<T> {
+  decode<T extends object = Record<string, unknown>>(resource: string, namespace: string, name: string, text: string, revision?: number): Readonly<T> {
     const key = keyOf(resource, namespace, name);
     const entry = this.#entries.get(key);
     const now = performance.now();
@@ -79,14 +87,34 @@ export class DecodedObjects {
         // Re-inserted: Map keeps insertion order, so the first key is the least recently used.
         this.#entries.set(key, entry);
         entry.used = now;
+        if (revision !== undefined) entry.revision = revision;
         return entry.object as Readonly<T>;
       }
       this.#text -= entry.size;
     }
     const object = decodeStored<Record<string, unknown>>(text);
     if (!this.#makeRoom(text.length, now)) return object as Readonly<T>;
-    this.#keep(key, text, deepFreeze(object), now);
+    this.#keep(key, text, deepFreeze(object), now, revision);
     return object as Readonly<T>;
+  }
+
+  /** The revision of the row `resource`/`namespace`/`name` whose object the cache holds, when it knows it. */
+  revisionOf(resource: string, namespace: string, name: string): number | undefined {
+    return this.#entries.get(keyOf(resource, namespace, name))?.revision;
+  }
+
+  /**
+   * The cached object of the row `resource`/`namespace`/`name` and its text, when the entry is of
+   * `revision`, the row's (a read of it: it counts as used); otherwise undefined.
+   */
+  atRevision(resource: string, namespace: string, name: string, revision: number): { object: Readonly<Record<string, unknown>>; text: string } | undefined {
+    const key = keyOf(resource, namespace, name);
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.revision !== revision) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    entry.used = performance.now();
+    return entry;
   }
 
   /**
@@ -117,17 +145,17 @@ export class DecodedObjects {
    * so the readers that read the row before need not parse it again. A row nobody read through
    * the cache (an event, say) is not kept: the cache holds what its readers use, whatever the writes.
    */
-  rewritten(resource: string, namespace: string, name: string, text: string, object: Record<string, unknown>): void {
+  rewritten(resource: string, namespace: string, name: string, text: string, object: Record<string, unknown>, revision: number): void {
     const key = keyOf(resource, namespace, name);
     if (!this.#entries.has(key)) return;
     this.forget(resource, namespace, name);
     const now = performance.now();
-    if (this.#makeRoom(text.length, now)) this.#keep(key, text, object, now);
+    if (this.#makeRoom(text.length, now)) this.#keep(key, text, object, now, revision);
   }
 
   /** Adds the entry of a frozen object, for which `#makeRoom` made room. */
-  #keep(key: string, text: string, object: Readonly<Record<string, unknown>>, now: number): void {
-    const entry: Entry = { key, text, object, size: text.length, used: now };
+  #keep(key: string, text: string, object: Readonly<Record<string, unknown>>, now: number, revision: number | undefined): void {
+    const entry: Entry = { key, text, object, revision, size: text.length, used: now };
     this.#entries.set(key, entry);
     this.#byObject.set(object, entry);
     this.#text += text.length;
@@ -157,7 +185,7 @@ export class DecodedObjects {
     return this.#text + more <= this.#maxText;
   }
 
-  /** Forgets every entry (the store is closing). */
+  /** Forgets every entry (the store is closing, or rolled a transaction back). */
   clear(): void {
     this.#entries.clear();
     this.#text = 0;
