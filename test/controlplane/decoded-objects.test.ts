@@ -249,6 +249,7 @@ describe('objects written', () => {
       assert.deepEqual(store.list('configmaps', { shared: true }).items.map((o) => (o['data'] as Record<string, string>)['k']), ['a-2', 'b-2', 'c-2']);
       assert.deepEqual(store.list('configmaps').items.map((o) => (o['data'] as Record<string, string>)['k']), ['a-2', 'b-2', 'c-2']);
       assert.equal((store.getShared(key('b'))!['data'] as Record<string, string>)['big'], big);
+      assert.deepEqual(store.list('configmaps', { shared: true, containing: ['b-2'] }).items.map((o) => (o['data'] as Record<string, string>)['k']), ['b-2'], 'a filter on the text');
       // The change log keeps each update's previous text: the object as it was stored.
       const [change] = store.changesSince('configmaps', store.revision - 1);
       assert.equal((change!.previous!['data'] as Record<string, string>)['k'], 'c-1');

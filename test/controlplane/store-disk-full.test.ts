@@ -4,11 +4,13 @@
  * refused with StoreFull, nothing acknowledged is lost, and all writes resume once space returns.
  */
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { once } from 'node:events';
 import { Store, StoreFull } from '../../src/controlplane/store/index.js';
 import { fillDisk } from '../support/disk.js';
 import { rootSkip } from '../support/runtime.js';
@@ -135,6 +137,63 @@ describe('store on a full disk', { skip: rootSkip() }, () => {
       store.close();
       execFileSync('umount', [groupMount]);
       rmSync(groupMount, { recursive: true, force: true });
+    }
+  });
+  test('store keeps the layout of earlier stores on a disk without room to move them, says so, and moves them once there is room', async () => {
+    const layoutMount = mkdtempSync(join(tmpdir(), 'hostpod-full-layout-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', layoutMount]);
+    const file = join(layoutMount, 'state.db');
+    const key = (name: string) => ({ resource: 'configmaps', namespace: 'default', name });
+    const isOld = (): boolean => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return /WITHOUT ROWID/.test((db.prepare("SELECT sql FROM sqlite_master WHERE name = 'objects'").get() as { sql: string }).sql);
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      const first = Store.open(file, { reserveBytes: 1024 * 1024 });
+      for (let i = 0; i < 60; i++) first.create(key(`cm-${i}`), { metadata: { name: `cm-${i}`, namespace: 'default' }, data: { big: 'x'.repeat(128 * 1024) } });
+      first.close();
+      // The layout of stores before, compacted (about 8 MB), then the disk cut to three times it:
+      // less than three times it is free beside it.
+      const db = new Database(file);
+      db.exec(`CREATE TABLE old_objects (resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, revision INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (resource, namespace, name)) WITHOUT ROWID;
+        INSERT INTO old_objects SELECT resource, namespace, name, revision, value FROM objects; DROP TABLE objects; ALTER TABLE old_objects RENAME TO objects;
+        DELETE FROM changes;`);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.exec('VACUUM');
+      db.close();
+      const size = statSync(file).size;
+      execFileSync('mount', ['-o', `remount,size=${Math.ceil((3 * size) / 1048576)}m`, layoutMount]);
+
+      const warned = once(process, 'warning');
+      const cramped = Store.open(file, { reserveBytes: 1024 * 1024 });
+      try {
+        const [warning] = (await warned) as [Error & { code?: string }];
+        assert.equal(warning.code, 'HOSTPOD_STORE_LAYOUT');
+        assert.match(warning.message, /keeps its objects in the layout of earlier hostpods \(\d+ MiB free\).* \d+ MiB free beside it/);
+        assert.equal(cramped.list('configmaps').items.length, 60, 'every object read from the old layout');
+        cramped.update(key('cm-0'), { metadata: { name: 'cm-0', namespace: 'default' }, data: { small: 'yes' } });
+        assert.deepEqual(cramped.getShared(key('cm-0'))!['data'], { small: 'yes' });
+      } finally {
+        cramped.close();
+      }
+      assert.equal(isOld(), true, 'not moved without room');
+
+      execFileSync('mount', ['-o', 'remount,size=96m', layoutMount]);
+      const roomy = Store.open(file, { reserveBytes: 1024 * 1024 });
+      try {
+        assert.equal(roomy.list('configmaps').items.length, 60);
+        assert.deepEqual(roomy.get(key('cm-0'))!['data'], { small: 'yes' });
+      } finally {
+        roomy.close();
+      }
+      assert.equal(isOld(), false, 'moved once there is room');
+    } finally {
+      execFileSync('umount', ['-l', layoutMount]);
+      rmSync(layoutMount, { recursive: true, force: true });
     }
   });
 });

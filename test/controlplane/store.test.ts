@@ -242,6 +242,17 @@ describe('store', () => {
     } finally {
       after.close();
     }
+    // An older hostpod opening the moved store makes its index of the keys again: the next open drops it.
+    const older = new Database(file);
+    older.exec('CREATE INDEX IF NOT EXISTS objects_keys ON objects (resource, namespace, name)');
+    older.close();
+    Store.open(file).close();
+    const last = new Database(file, { readonly: true });
+    try {
+      assert.equal((last.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'objects_keys'").get() as { n: number }).n, 0);
+    } finally {
+      last.close();
+    }
   });
 
   test('store lists only the objects whose text holds every `containing` string, in pages', () => {

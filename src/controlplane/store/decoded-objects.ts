@@ -7,12 +7,12 @@
  * holds leaves the written object in its place, so an object written and then read is not parsed.
  *
  * An entry holds the text it was parsed (or written) from and serves only a row of that exact
- * text (string equality), so a row that changed is parsed anew and a stale object can never be
- * handed out: no write has to invalidate anything. An entry read or written with the row's
- * revision also serves a read that finds the row at that revision, without the row's text: every
- * write of a row gives it a new revision, and the store forgets every entry when a transaction
- * is rolled back (its revisions are given again), so the row of an entry's revision holds the
- * entry's text. Reading the revision alone spares SQLite reading the text, most of which an
+ * text (string equality), so a row that changed is parsed anew and a stale object is never handed
+ * out for a text. An entry read or written with the row's revision also serves a read that finds
+ * the row at that revision, without the row's text. That rests on the store: every write of a row
+ * goes through it and gives the row a new revision, telling this cache (`rewritten`, `forget`), and
+ * the store forgets every entry when a transaction is rolled back (its revisions are given again),
+ * so the row of an entry's revision holds the entry's text. Reading the revision alone spares SQLite reading the text, most of which an
  * object larger than about 1 KiB keeps on overflow pages it reads straight from the file, past
  * its page cache, every time. Entries are shared by every request that reads
  * them, so they are deep-frozen: changing one throws a TypeError (ES modules are strict code), and
@@ -114,7 +114,7 @@ export class DecodedObjects {
     this.#entries.delete(key);
     this.#entries.set(key, entry);
     entry.used = performance.now();
-    return entry;
+    return { object: entry.object, text: entry.text };
   }
 
   /**

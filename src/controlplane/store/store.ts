@@ -10,7 +10,7 @@
  * disk it keeps serving reads and deletions (space-guard.ts).
  */
 import Database from 'better-sqlite3';
-import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_RESERVE_BYTES, SpaceGuard } from './space-guard.js';
 import { decodeStored, encodeObject } from './encoding.js';
@@ -124,13 +124,18 @@ export class Store {
     this.#readers = new ReaderPool(file);
     this.#space = space;
     db.exec(SCHEMA);
-    Store.#objectsWithRowids(db);
+    Store.#objectsWithRowids(db, file);
+    // The old layout's own index of the keys, made again by an older hostpod that opened a moved
+    // store: the primary key's index is that index, and every write would keep both up to date.
+    db.exec('DROP INDEX IF EXISTS objects_keys');
     // The schema's first read made SQLite create the log, if it was not there.
     this.#wal = openSync(`${file}-wal`, 'r');
     const meta = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
     this.#revision = meta.get('revision')?.value ?? 1;
     this.#compacted = meta.get('compacted')?.value ?? 0;
     this.#published = this.#revision;
+    // Every write of `objects` is one of these, run by #write, which tells the cache of decoded
+    // objects (a cached object serves the reads of its row's revision: see DecodedObjects).
     this.#statements = {
       get: db.prepare<[string, string, string], { value: string }>('SELECT value FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
       // The row's text only when its revision is not the one given (the cached object's): SQLite
@@ -152,12 +157,22 @@ export class Store {
 
   /**
    * Moves the objects of a store written before they had rowids into a table that has them (see
-   * OBJECTS_TABLE), in one transaction: all or, when it fails (a full disk), nothing, and the
-   * store goes on with the table it has, which every statement reads as well, until it next opens.
+   * OBJECTS_TABLE), in one transaction: all or, when it fails, nothing. The move writes the objects
+   * twice more for a while (the new table, and the log until it is checkpointed), so it waits for
+   * a disk with room for three times the store; until then, or when the disk fills meanwhile, the
+   * store goes on with the table it has, which every statement reads as well, and says so.
    */
-  static #objectsWithRowids(db: Database.Database): void {
+  static #objectsWithRowids(db: Database.Database, file: string): void {
     const table = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'objects'").get();
     if (!table || !/WITHOUT\s+ROWID/i.test(table.sql)) return;
+    const pages = Number(db.pragma('page_count', { simple: true })) - Number(db.pragma('freelist_count', { simple: true }));
+    const needed = 3 * pages * Number(db.pragma('page_size', { simple: true }));
+    const disk = statfsSync(dirname(file));
+    const free = disk.bavail * disk.bsize;
+    const later = (why: string): void => process.emitWarning(
+      `the store ${file} keeps its objects in the layout of earlier hostpods (${why}); they move to the new one, which reads them faster, when it opens with ${Math.ceil(needed / 1048576)} MiB free beside it`,
+      { code: 'HOSTPOD_STORE_LAYOUT' });
+    if (free < needed) return later(`${Math.floor(free / 1048576)} MiB free`);
     try {
       db.transaction(() => {
         db.exec('DROP TABLE IF EXISTS objects_with_rowids');
@@ -168,8 +183,12 @@ export class Store {
         db.exec('ALTER TABLE objects_with_rowids RENAME TO objects');
       })();
     } catch (error) {
-      if (!(error instanceof Database.SqliteError && /^SQLITE_(FULL|IOERR)/.test(error.code))) throw error;
+      if (!(error instanceof Database.SqliteError && error.code.startsWith('SQLITE_FULL'))) throw error;
+      return later('the disk filled while they moved');
     }
+    // The log holds a copy of every object now: into the database, and the log emptied. (The old
+    // table's pages are free pages of the file, which the writes that follow take first.)
+    db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   /**
@@ -286,8 +305,9 @@ export class Store {
     // Through the index, the keys come from `index_keys` (r) and the texts from `objects` (o).
     const indexed = options.indexKey !== undefined;
     const keys = indexed ? 'r.' : '';
-    // Shared objects come from the cache when it holds the row's revision: the texts are read only for the others.
-    const shared = options.shared === true;
+    // Shared objects come from the cache when it holds the row's revision: the texts are read only
+    // for the others, each by its key (a filter on the text has read it already: it is taken then).
+    const shared = options.shared === true && (options.containing ?? []).length === 0;
     const where = [`${keys}resource = ?`];
     const params: (string | number)[] = [resource];
     if (indexed) {
@@ -320,7 +340,7 @@ export class Store {
     const items = (more ? rows.slice(0, limit) : rows).map((r) => (shared
       ? (this.#decoded.atRevision(resource, r.namespace, r.name, r.revision!)?.object
         ?? this.#decoded.decode(resource, r.namespace, r.name, this.#statements.get.get(resource, r.namespace, r.name)!.value, r.revision)) as StoredObject
-      : decodeStored(r.value!)));
+      : options.shared === true ? this.#decoded.decode(resource, r.namespace, r.name, r.value!) as StoredObject : decodeStored(r.value!)));
     return { items, revision: this.#revision, more };
   }
 
@@ -614,8 +634,9 @@ export class Store {
    */
   #forget(open: OpenTransaction, error: unknown): void {
     if (this.#open === open) this.#open = undefined;
-    this.#revision = this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'revision'").get()?.value ?? 1;
+    // First: the revisions of the writes forgotten will be given again, to other texts.
     this.#decoded.clear();
+    this.#revision = this.#db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'revision'").get()?.value ?? 1;
     for (const waiter of open.waiters) waiter.reject(error);
     for (const tell of open.lost) {
       try {
