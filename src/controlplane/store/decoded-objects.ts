@@ -12,11 +12,11 @@
  * the row at that revision, without the row's text. That rests on the store: every write of a row
  * goes through it and gives the row a new revision, telling this cache (`rewritten`, `forget`), and
  * the store forgets every entry when a transaction is rolled back (its revisions are given again),
- * so the row of an entry's revision holds the entry's text. Reading the revision alone spares SQLite reading the text, most of which an
- * object larger than about 1 KiB keeps on overflow pages it reads straight from the file, past
- * its page cache, every time. Entries are shared by every request that reads
- * them, so they are deep-frozen: changing one throws a TypeError (ES modules are strict code), and
- * a reader that needs to change an object copies it first.
+ * so the row of an entry's revision holds the entry's text. Reading the revision alone spares
+ * SQLite reading and copying the text (and, for an object over about 4 KiB, its overflow pages,
+ * which it reads straight from the file, past its page cache). Entries are shared by every
+ * request that reads them, so they are deep-frozen: changing one throws a TypeError (ES modules
+ * are strict code), and a reader that needs to change an object copies it first.
  *
  * One per store, never shared between stores (two `hostpod up` in one process keep theirs apart).
  */
