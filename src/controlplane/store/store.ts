@@ -277,11 +277,19 @@ export class Store {
   #readShared(key: ObjectKey): { object: Readonly<Record<string, unknown>>; text: string } | undefined {
     const { resource, namespace, name } = key;
     const row = this.#statements.read.get(this.#decoded.revisionOf(resource, namespace, name) ?? -1, resource, namespace, name);
-    if (!row) return undefined;
-    const cached = row.value === null ? this.#decoded.atRevision(resource, namespace, name, row.revision) : undefined;
+    return row ? this.#sharedAt(resource, namespace, name, row.revision, row.value ?? undefined) : undefined;
+  }
+
+  /**
+   * The shared object of the row `resource`/`namespace`/`name` at `revision`, and its text: the
+   * cached one when it is of that revision, otherwise decoded from `text`, or from the row's text
+   * read now when the reader has none.
+   */
+  #sharedAt(resource: string, namespace: string, name: string, revision: number, text?: string): { object: Readonly<Record<string, unknown>>; text: string } {
+    const cached = text === undefined ? this.#decoded.atRevision(resource, namespace, name, revision) : undefined;
     if (cached) return cached;
-    const text = row.value ?? this.#statements.get.get(resource, namespace, name)!.value;
-    return { object: this.#decoded.decode(resource, namespace, name, text, row.revision), text };
+    const read = text ?? this.#statements.get.get(resource, namespace, name)!.value;
+    return { object: this.#decoded.decode(resource, namespace, name, read, revision), text: read };
   }
 
   /**
@@ -307,7 +315,7 @@ export class Store {
     const keys = indexed ? 'r.' : '';
     // Shared objects come from the cache when it holds the row's revision: the texts are read only
     // for the others, each by its key (a filter on the text has read it already: it is taken then).
-    const shared = options.shared === true && (options.containing ?? []).length === 0;
+    const byRevision = options.shared === true && (options.containing ?? []).length === 0;
     const where = [`${keys}resource = ?`];
     const params: (string | number)[] = [resource];
     if (indexed) {
@@ -328,7 +336,7 @@ export class Store {
     }
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
     const from = indexed ? 'index_keys r JOIN objects o ON o.resource = r.resource AND o.namespace = r.namespace AND o.name = r.name' : 'objects';
-    const sql = `SELECT ${keys}namespace AS namespace, ${keys}name AS name, ${indexed ? 'o.' : ''}${shared ? 'revision' : 'value'} AS ${shared ? 'revision' : 'value'} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${keys}namespace, ${keys}name${limit ? ' LIMIT ?' : ''}`;
+    const sql = `SELECT ${keys}namespace AS namespace, ${keys}name AS name, ${indexed ? 'o.' : ''}${byRevision ? 'revision' : 'value'} AS ${byRevision ? 'revision' : 'value'} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${keys}namespace, ${keys}name${limit ? ' LIMIT ?' : ''}`;
     if (limit) params.push(limit + 1);
     let statement = this.#lists.get(sql);
     if (!statement) {
@@ -337,9 +345,8 @@ export class Store {
     }
     const rows = statement.all(...params);
     const more = limit !== undefined && rows.length > limit;
-    const items = (more ? rows.slice(0, limit) : rows).map((r) => (shared
-      ? (this.#decoded.atRevision(resource, r.namespace, r.name, r.revision!)?.object
-        ?? this.#decoded.decode(resource, r.namespace, r.name, this.#statements.get.get(resource, r.namespace, r.name)!.value, r.revision)) as StoredObject
+    const items = (more ? rows.slice(0, limit) : rows).map((r) => (byRevision
+      ? this.#sharedAt(resource, r.namespace, r.name, r.revision!).object as StoredObject
       : options.shared === true ? this.#decoded.decode(resource, r.namespace, r.name, r.value!) as StoredObject : decodeStored(r.value!)));
     return { items, revision: this.#revision, more };
   }
