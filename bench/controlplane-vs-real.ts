@@ -360,6 +360,10 @@ try {
   }
   out.push('');
   out.push(`list encodings answered with gzip accepted: hostpod ${[...encodings.get(planes[0]!)!].join(', ')}; real ${[...encodings.get(planes[1]!)!].join(', ')}`);
+  // A p99 of 100 is the second slowest: which writes those were shows whether a spike is the
+  // run's start (V8 optimizing hostpod's patch path), a checkpoint or the machine.
+  const slowest = (latencies: number[]): string => latencies.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, 4).map(({ ms, i }) => `${ms.toFixed(1)} (#${i + 1})`).join(', ');
+  for (const count of COUNTS) out.push(`slowest watched writes at ${count} pods, ms (#which of ${WRITES}): hostpod ${slowest(hostpod.counts.get(count)!.watch)}; real ${slowest(real.counts.get(count)!.watch)}`);
   out.push(`idle RSS by process (MiB): hostpod ${hostpod.idle.parts}; real ${real.idle.parts}`);
   const last = COUNTS[COUNTS.length - 1]!;
   out.push(`RSS by process at ${last} pods (MiB): hostpod ${hostpod.counts.get(last)!.memory.parts}; real ${real.counts.get(last)!.memory.parts}`);

@@ -24,6 +24,7 @@ import { HOSTPOD_VERSION } from '../version.js';
 import type { AgentFlags } from './agent.js';
 import { exitOnSecondSignal, jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
 import { openRuntime } from './runtime-context.js';
+import { useServerTiering } from './server-tiering.js';
 
 /** The node name the kubelet would pick: the host name, lower-cased. */
 export function defaultNodeName(): string {
@@ -126,6 +127,7 @@ export async function joinCluster(flags: AgentFlags, io: CommandIO): Promise<voi
   const address = nodeAddress(flags.kubeletAddress, flags.address, hostIP);
   const registerWithTaints = flags.registerWithTaints;
   const log = jsonLog(io);
+  log('info', 'V8 tiering set for a long-running server', { v8Flags: useServerTiering() });
   const nodeName = flags.nodeName ?? defaultNodeName();
   const certDir = join(loadConfig(flags).dataDir, 'pki');
   // As the kubelet: the node's kubeconfig when it holds valid credentials, else TLS bootstrapping.

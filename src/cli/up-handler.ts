@@ -15,12 +15,14 @@ import { hostIP } from '../runtime/index.js';
 import { defaultNodeName, isWildcard, nodeAddress } from './agent-handler.js';
 import { AgentThread } from './agent-thread.js';
 import { exitOnSecondSignal, jsonLog, stopSignal, type CommandIO, type JsonLog } from './io.js';
+import { useServerTiering } from './server-tiering.js';
 import type { UpFlags } from './up.js';
 
 /** `hostpod up`: serves until SIGTERM or SIGINT, then stops the agent and the control plane. */
 export async function runControlPlane(flags: UpFlags, io: CommandIO): Promise<void> {
   const config = loadConfig(flags);
   const log = jsonLog(io);
+  log('info', 'V8 tiering set for a long-running server', { v8Flags: useServerTiering() });
   const plane = await ControlPlane.start({
     dataDir: config.dataDir,
     host: flags.listen.host,
