@@ -131,6 +131,12 @@ export class ControlPlane {
       // As Go's TLS servers (kube-apiserver's): no renegotiation, so a connection's client
       // certificate, which the handler reads once per connection, stays the one it began with.
       server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+      // As kube-apiserver's server: an idle connection is kept 90 s (Go's IdleTimeout there,
+      // matching client-go's idle timeout), and a request's headers may take 32 s
+      // (ReadHeaderTimeout). Node's 5 s keep-alive made every client that paused 5 s open a new
+      // TLS connection, and a request sent as the server closed its idle connection failed.
+      server.keepAliveTimeout = IDLE_CONNECTION_MS;
+      server.headersTimeout = HEADERS_TIMEOUT_MS;
       trackConnections(server);
       server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
         void handler.upgrade(request, socket, head);
@@ -253,6 +259,10 @@ async function listen(server: Server, host: string, port: number): Promise<void>
 
 /** Every TCP connection of a server: its TLS handshake done or not, upgraded or not. */
 const openConnections = new WeakMap<Server, Set<Socket>>();
+
+/** kube-apiserver's `IdleTimeout` and `ReadHeaderTimeout` (k8s.io/apiserver, secure serving). */
+export const IDLE_CONNECTION_MS = 90_000;
+const HEADERS_TIMEOUT_MS = 32_000;
 
 function trackConnections(server: Server): void {
   const open = new Set<Socket>();
