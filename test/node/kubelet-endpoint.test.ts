@@ -4,7 +4,7 @@
  * it), and what it answers to requests that are not well formed.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { connect } from 'node:tls';
 import { WebSocket } from 'ws';
 import { after, before, describe, test } from 'node:test';
@@ -74,6 +74,26 @@ describe('the kubelet endpoint', () => {
     }
     const admin = await issueCertificate(started.plane.pki.ca, { commonName: 'someone', organizations: ['system:masters'], usage: 'client' });
     assert.equal((await get('/containerLogs/default/p/c', admin)).status, 200);
+  });
+
+  test('keeps an idle connection past 6 s, as the kubelet keeps it 90 s, and the next request goes on it', async () => {
+    const { cert, key } = started.plane.pki.kubeletClient;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: started.plane.pki.ca.cert, cert, key });
+    const healthz = (): Promise<{ status: number; reused: boolean }> => new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: kubelet.endpoint.port, path: '/healthz', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    try {
+      assert.deepEqual(await healthz(), { status: 200, reused: false });
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      assert.deepEqual(await healthz(), { status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('answers 401 "Unauthorized" to a certificate from another CA', async () => {

@@ -112,6 +112,9 @@ export class KubeletApiServer {
       // Ask for a certificate but decide here, so that a client without one gets a 401 it can read.
       requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
     });
+    // As the kubelet's server: an idle connection is kept 90 s (Go's IdleTimeout there), not
+    // Node's 5 s, so the API server's proxies and metric scrapes keep their TLS connections.
+    server.keepAliveTimeout = 90_000;
     const endpoint = new KubeletApiServer(options, server);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => { void endpoint.#handle(request, response); });
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => { void endpoint.#upgrade(request, socket, head); });
