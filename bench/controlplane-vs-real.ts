@@ -373,6 +373,7 @@ try {
   for (const count of COUNTS) {
     const [h, r] = [hostpod.counts.get(count)!, real.counts.get(count)!];
     out.push(`slowest watched writes at ${count} pods, ms (#which of ${WRITES}): hostpod ${slowest(h.watch)}; real ${slowest(r.watch)}; the untimed first: hostpod ${h.firstWatched.toFixed(1)}, real ${r.firstWatched.toFixed(1)}`);
+    out.push(`slowest lists at ${count} pods, ms (#which of ${LISTS}): hostpod ${slowest(h.lists)}; real ${slowest(r.lists)}`);
   }
   out.push(`idle RSS by process (MiB): hostpod ${hostpod.idle.parts}; real ${real.idle.parts}`);
   const last = COUNTS[COUNTS.length - 1]!;
