@@ -13,7 +13,9 @@
  * as unpredictable after start-up for flags V8 reads once. V8 reads the interrupt budget each time
  * it gives a function a new budget, so setting it before the servers start does what
  * `node --interrupt-budget` does on the command line (test/cli/server-tiering.test.ts holds it to
- * that). The flag is the process's: the agent's thread in `hostpod up` gets it too.
+ * that). The flag is the process's: the agent's thread in `hostpod up` gets it too. A V8 without
+ * the flag would print "unrecognized flag" on stderr and go on with its defaults; that test fails
+ * on such a Node first.
  */
 import { setFlagsFromString } from 'node:v8';
 

@@ -134,7 +134,7 @@ export class ControlPlane {
       // As kube-apiserver's server: an idle connection is kept 90 s (Go's IdleTimeout there,
       // matching client-go's idle timeout), and a request's headers may take 32 s
       // (ReadHeaderTimeout). Node's 5 s keep-alive made every client that paused 5 s open a new
-      // TLS connection, and a request sent as the server closed its idle connection failed.
+      // TLS connection, and a request sent just as the server closed its idle connection could fail.
       server.keepAliveTimeout = IDLE_CONNECTION_MS;
       server.headersTimeout = HEADERS_TIMEOUT_MS;
       trackConnections(server);
