@@ -125,7 +125,12 @@ export class ControlPlane {
         storedObjects: () => storedObjectCounts(store),
       });
       // Client certificates are asked for, not required: most clients bring a token instead.
-      const server = createServer({ key: pki.serving.key, cert: pki.serving.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (request, response) => {
+      // The TLS handshake gets the headers' 32 s, as Go bounds it by ReadHeaderTimeout there
+      // (Node's default is 120 s); unfinished headers are looked for every 5 s (Node's: 30 s).
+      const server = createServer({
+        key: pki.serving.key, cert: pki.serving.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
+        handshakeTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 5_000,
+      }, (request, response) => {
         void handler.handle(request, response);
       });
       // As Go's TLS servers (kube-apiserver's): no renegotiation, so a connection's client
