@@ -261,6 +261,46 @@ describe('objects written', () => {
     }
   });
 
+  test('a list read by revision takes the cached object without reading its text, and a snapshot from before a write still shows the object as it was', async () => {
+    const store = Store.open(join(dir, `store-${n++}.db`));
+    try {
+      const key = (name: string) => ({ resource: 'configmaps', namespace: 'default', name });
+      for (const name of ['a', 'b']) store.create(key(name), configMap(name, { k: `${name}-1` }));
+      const cachedA = store.getShared(key('a'))!;
+      const before = await store.snapshot();
+      store.update(key('a'), configMap('a', { k: 'a-2' }));
+      const cachedA2 = store.getShared(key('a'))!;
+      const now = await store.snapshot();
+      try {
+        // The snapshot from before the write reads a's text as it was, though the cache holds the write.
+        const old = [...before.revisions('configmaps')].map((row) => store.sharedRow(before, 'configmaps', row));
+        assert.deepEqual(old.map(({ object }) => (object['data'] as Record<string, string>)['k']), ['a-1', 'b-1']);
+        assert.deepEqual(decodeStored(old[0]!.text), { ...cachedA });
+        before.close();
+        // Now: a is cached at its row's revision and served as it is, its text unread; b is read and kept.
+        const unread = new Set(['a']);
+        const readText = now.text.bind(now);
+        now.text = (resource, namespace, name) => {
+          assert.ok(!unread.has(name), `the text of ${name} was read though the cache holds its revision`);
+          return readText(resource, namespace, name);
+        };
+        const rows = [...now.revisions('configmaps')];
+        const listed = rows.map((row) => store.sharedRow(now, 'configmaps', row));
+        assert.deepEqual(listed.map(({ object }) => (object['data'] as Record<string, string>)['k']), ['a-2', 'b-1']);
+        assert.equal(listed[0]!.object, cachedA2, 'the cached object itself');
+        assert.deepEqual(decodeStored(listed[0]!.text), { ...listed[0]!.object });
+        assert.ok(Object.isFrozen(listed[1]!.object), 'an object read for the list is the shared, frozen one');
+        unread.add('b');
+        assert.equal(store.sharedRow(now, 'configmaps', rows[1]!).object, listed[1]!.object, "b is cached now, at its row's revision");
+      } finally {
+        before.close();
+        now.close();
+      }
+    } finally {
+      store.close();
+    }
+  });
+
   test('a written object holding what its text cannot carry is not served for it', () => {
     const store = Store.open(join(dir, `store-${n++}.db`));
     try {

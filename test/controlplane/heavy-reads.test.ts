@@ -39,11 +39,12 @@ async function fill(namespace: string, count: number, kib: number): Promise<void
 interface Who {
   token?: string;
   cert?: { cert: string; key: string };
+  accept?: string;
 }
 
 /** A GET whose response the client does not read until told: its headers, and a way to read the rest. */
 function paused(path: string, who: Who = { token: s.plane.tokens.adminToken }): { headers: Promise<IncomingMessage>; body: () => Promise<string>; destroy: () => void } {
-  const options: RequestOptions = { ca: s.plane.pki.ca.cert, agent: false, headers: who.token ? { Authorization: `Bearer ${who.token}` } : {}, ...(who.cert ? who.cert : {}) };
+  const options: RequestOptions = { ca: s.plane.pki.ca.cert, agent: false, headers: { ...(who.token ? { Authorization: `Bearer ${who.token}` } : {}), ...(who.accept ? { Accept: who.accept } : {}) }, ...(who.cert ? who.cert : {}) };
   const req = request(new URL(path, s.plane.url), options);
   const headers = new Promise<IncomingMessage>((resolve, reject) => {
     req.on('response', (res) => {
@@ -148,6 +149,28 @@ describe('heavy reads', () => {
     assert.ok(names.includes('data-062') && !names.includes('data-999'));
     assert.notEqual(body.items.find((item) => item.metadata.name === 'data-063')!.data.blob, 'changed');
     for (const item of body.items) assert.ok(Number(item.metadata.resourceVersion) <= Number(body.metadata.resourceVersion));
+  });
+
+  test("a Table list shows one revision while writes go on during it, though the store's cache holds the objects as written since", async () => {
+    await fill('moving-table', 64, 256);
+    const path = '/api/v1/namespaces/moving-table/configmaps?includeObject=Object';
+    type Rows = { metadata: { resourceVersion: string }; rows: { cells: unknown[]; object: { metadata: { name: string; resourceVersion: string }; data: { blob: string } } }[] };
+    const blobOf = (table: Rows, name: string): string | undefined => table.rows.find((row) => row.object.metadata.name === name)?.object.data.blob;
+    // A first Table list reads every object through the cache, at its row's revision.
+    const first = (await api(s.plane, 'GET', path, { accept: TABLE })).json() as unknown as Rows;
+    assert.equal(first.rows.length, 65);
+    const list = paused(path, { token: s.plane.tokens.adminToken, accept: TABLE });
+    await list.headers;
+    const written = await api(s.plane, 'PUT', '/api/v1/namespaces/moving-table/configmaps/data-063', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'data-063', namespace: 'moving-table' }, data: { blob: 'changed' } } });
+    assert.equal(written.status, 200, written.body);
+    // The write is in the cache now; a read of it shows it.
+    assert.equal((await api(s.plane, 'GET', '/api/v1/namespaces/moving-table/configmaps/data-063')).json()['data']?.['blob' as never], 'changed');
+    const during = JSON.parse(await list.body()) as Rows;
+    assert.equal(during.rows.length, 65);
+    assert.equal(blobOf(during, 'data-063'), blobOf(first, 'data-063'), 'the list opened before the write shows data-063 as it was');
+    for (const row of during.rows) assert.ok(Number(row.object.metadata.resourceVersion) <= Number(during.metadata.resourceVersion));
+    const later = (await api(s.plane, 'GET', path, { accept: TABLE })).json() as unknown as Rows;
+    assert.equal(blobOf(later, 'data-063'), 'changed', 'a list opened after the write shows it');
   });
 
   test('a watch without resourceVersion sends the objects, then every change after them, each once and in order', async () => {

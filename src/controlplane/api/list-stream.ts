@@ -5,7 +5,7 @@
  * then through the store's cache of decoded objects: deep-frozen objects shared with every other
  * read of the same text, which no reader may change.
  */
-import type { Derivation, RowKey, RowRange, Snapshot, Store, StoredRow } from '../store/index.js';
+import type { Derivation, RevisionRow, RowKey, RowRange, Snapshot, Store, StoredRow } from '../store/index.js';
 import { encodeContinue } from './continue-token.js';
 import type { Obj } from './object-meta.js';
 import { fairTurn } from '../fair-turns.js';
@@ -31,6 +31,13 @@ export interface ListStreamOptions {
   match?: (object: Obj) => boolean;
   /** At most this many objects (0: all), with a `continue` token when more remain. */
   limit: number;
+  /**
+   * Whether the reader uses every item's object (a Table, a selector): the rows are then read by
+   * revision, and an object the store's cache holds at its row's revision is taken from it with its
+   * text, which is not read (see `Store.sharedRow`). Otherwise the texts are read, and decoded only
+   * when asked.
+   */
+  objects?: boolean;
 }
 
 /** How much stored text one synchronous step reads at most, before the event loop gets a turn. */
@@ -38,16 +45,14 @@ export const PIECE_BYTES = 256 * 1024;
 
 export class ListStream {
   readonly #snapshot: Snapshot;
-  readonly #rows: Generator<StoredRow>;
-  readonly #decode: Decoder;
+  readonly #rows: Generator<ReadRow>;
   readonly #match: ((object: Obj) => boolean) | undefined;
-  #ahead: IteratorResult<StoredRow> | undefined;
+  #ahead: IteratorResult<ReadRow> | undefined;
   #done = false;
 
-  private constructor(snapshot: Snapshot, rows: Generator<StoredRow>, decode: Decoder, match: ((object: Obj) => boolean) | undefined, readonly continueToken: string | undefined) {
+  private constructor(snapshot: Snapshot, rows: Generator<ReadRow>, match: ((object: Obj) => boolean) | undefined, readonly continueToken: string | undefined) {
     this.#snapshot = snapshot;
     this.#rows = rows;
-    this.#decode = decode;
     this.#match = match;
   }
 
@@ -62,14 +67,13 @@ export class ListStream {
    */
   static async open(store: Store, resource: string, options: ListStreamOptions): Promise<ListStream> {
     const snapshot = await store.snapshot();
-    // Frozen and shared: every consumer only reads them (changing one throws).
-    const decode: Decoder = { object: (row) => store.decodeRow(resource, row), derived: (object, derive) => store.derivedText(object, derive) };
+    const read = rowReader(store, snapshot, resource, options.objects === true || options.match !== undefined);
     try {
       let range = options.range;
       let continueToken: string | undefined;
       if (options.limit > 0) {
         const last = options.match
-          ? await lastMatch(snapshot, resource, range, decode, options.match, options.limit)
+          ? await lastMatch(read(range), options.match, options.limit)
           : snapshot.keyAt(resource, range, options.limit - 1);
         if (last) {
           range = { ...range, through: last };
@@ -79,7 +83,7 @@ export class ListStream {
           if (more) continueToken = encodeContinue(last, snapshot.revision);
         }
       }
-      return new ListStream(snapshot, snapshot.rows(resource, range), decode, options.match, continueToken);
+      return new ListStream(snapshot, read(range), options.match, continueToken);
     } catch (error) {
       snapshot.close();
       throw error;
@@ -87,9 +91,10 @@ export class ListStream {
   }
 
   /**
-   * Reads on until about `budget` bytes of stored text have been read, or the list ends. The row
-   * after the piece is read ahead, so the piece that ends the list says so, and the snapshot is
-   * given back before that piece is written to a client that may be slow to take it.
+   * Reads on until about `budget` bytes of stored text have been read (or taken from the cache),
+   * or the list ends. The row after the piece is read ahead, so the piece that ends the list says
+   * so, and the snapshot is given back before that piece is written to a client that may be slow
+   * to take it.
    */
   take(budget = PIECE_BYTES): ListPiece {
     const items: ListedItem[] = [];
@@ -99,8 +104,8 @@ export class ListStream {
       const next = this.#ahead;
       if (next.done) break;
       this.#ahead = this.#rows.next();
-      read += next.value.value.length;
-      const item = listedItem(next.value, this.#decode);
+      const { item } = next.value;
+      read += item.text.length;
       if (!this.#match || this.#match(item.object())) items.push(item);
     }
     if (this.#ahead.done) this.close();
@@ -114,29 +119,52 @@ export class ListStream {
   }
 }
 
-/** How a list's rows become objects: the store's cache, and the texts it keeps with them. */
-interface Decoder {
-  object(row: StoredRow): Obj;
-  derived(object: Obj, derive: Derivation): string;
+/** A row read, as the item it is listed as. */
+interface ReadRow {
+  key: RowKey;
+  item: ListedItem;
 }
 
-function listedItem(row: StoredRow, decode: Decoder): ListedItem {
+/**
+ * How a list reads its rows: by revision when every object is used (each taken from the store's
+ * cache with its text, or read and decoded: `Store.sharedRow`), otherwise by text, each decoded
+ * only when asked (through the cache too: `Store.decodeRow`). Either way the objects are frozen and
+ * shared: every consumer only reads them (changing one throws).
+ */
+function rowReader(store: Store, snapshot: Snapshot, resource: string, objects: boolean): (range: RowRange) => Generator<ReadRow> {
+  const derived = (object: Obj, derive: Derivation): string => store.derivedText(object, derive);
+  if (objects) {
+    return function* (range) {
+      for (const row of snapshot.revisions(resource, range)) yield { key: row, item: sharedItem(store, snapshot, resource, row, derived) };
+    };
+  }
+  return function* (range) {
+    for (const row of snapshot.rows(resource, range)) yield { key: row, item: lazyItem(store, resource, row, derived) };
+  };
+}
+
+function sharedItem(store: Store, snapshot: Snapshot, resource: string, row: RevisionRow, derived: (object: Obj, derive: Derivation) => string): ListedItem {
+  const { object, text } = store.sharedRow(snapshot, resource, row);
+  return { text, object: () => object, derived: (derive) => derived(object, derive) };
+}
+
+function lazyItem(store: Store, resource: string, row: StoredRow, derived: (object: Obj, derive: Derivation) => string): ListedItem {
   let object: Obj | undefined;
   const item: ListedItem = {
     text: row.value,
-    object: () => (object ??= decode.object(row)),
-    derived: (derive) => decode.derived(item.object(), derive),
+    object: () => (object ??= store.decodeRow(resource, row)),
+    derived: (derive) => derived(item.object(), derive),
   };
   return item;
 }
 
 /** The key of the `limit`-th matching row, reading in pieces. */
-async function lastMatch(snapshot: Snapshot, resource: string, range: RowRange, decode: Decoder, match: (object: Obj) => boolean, limit: number): Promise<RowKey | undefined> {
+async function lastMatch(rows: Generator<ReadRow>, match: (object: Obj) => boolean, limit: number): Promise<RowKey | undefined> {
   let found = 0;
   let read = 0;
-  for (const row of snapshot.rows(resource, range)) {
-    read += row.value.length;
-    if (match(decode.object(row)) && ++found === limit) return { namespace: row.namespace, name: row.name };
+  for (const { key, item } of rows) {
+    read += item.text.length;
+    if (match(item.object()) && ++found === limit) return { namespace: key.namespace, name: key.name };
     if (read >= PIECE_BYTES) {
       read = 0;
       await fairTurn();

@@ -152,12 +152,15 @@ export class ObjectApi {
    * Opens a list to send as it is read: in pieces, from one store snapshot, with selectors and
    * `limit`/`continue` paging as `list` (see `ListStream`).
    */
-  openList(info: ResourceDefinition, namespace: string, query: ListQuery = {}): Promise<ListStream> {
-    return this.openStream(info, this.filter(info, namespace, query), query);
+  openList(info: ResourceDefinition, namespace: string, query: ListQuery = {}, objects = false): Promise<ListStream> {
+    return this.openStream(info, this.filter(info, namespace, query), query, objects);
   }
 
-  /** `openList` with a parsed filter (what a watch's initial list uses). */
-  openStream(info: ResourceDefinition, filter: Filter, page: Pick<ListQuery, 'limit' | 'continue'> = {}): Promise<ListStream> {
+  /**
+   * `openList` with a parsed filter (what a watch's initial list uses). `objects`: the reader
+   * uses every item's object, not only its text (see `ListStreamOptions.objects`).
+   */
+  openStream(info: ResourceDefinition, filter: Filter, page: Pick<ListQuery, 'limit' | 'continue'> = {}, objects = false): Promise<ListStream> {
     // A name selector narrows the read itself: a watch on one object reads one row.
     const named = filter.fields.filter((f) => f.field === 'metadata.name' && f.op === '=');
     const byName = named.length === 1 && filter.fields.length === 1;
@@ -168,7 +171,7 @@ export class ObjectApi {
     };
     const selective = filter.labels.length > 0 || (filter.fields.length > 0 && !byName);
     return ListStream.open(this.store, storeResource(info), {
-      range, limit: page.limit && page.limit > 0 ? page.limit : 0,
+      range, limit: page.limit && page.limit > 0 ? page.limit : 0, objects,
       ...(selective ? { match: (object: Obj) => this.matches(info, filter, object) } : {}),
     });
   }

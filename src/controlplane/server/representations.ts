@@ -51,6 +51,11 @@ export function listFormat(info: ResourceDefinition, representation: Representat
   return { head: headOf({ kind: `${info.kind}List`, apiVersion: groupVersion(info), metadata, items: [] }), item, tail: ']}' };
 }
 
+/** Whether `listFormat` reads every item's object (not only its stored text). */
+export function listUsesObjects(info: ResourceDefinition, representation: Representation): boolean {
+  return representation.type === 'table' || representation.type === 'partial-metadata' || info.present !== undefined;
+}
+
 /**
  * How a watch writes its events' objects. `key` names the encoding when it is the same for every
  * watch, so that one event is encoded once however many watches send it.

@@ -14,7 +14,7 @@ import type { UserInfo } from '../auth/user.js';
 import type { ApiHandler, ResourceVerb } from './api-handler.js';
 import { sendList } from './list-response.js';
 import { negotiate } from './negotiation.js';
-import { eventEncoder, listFormat, represent } from './representations.js';
+import { eventEncoder, listFormat, listUsesObjects, represent } from './representations.js';
 import { boolParam, decodeBody, intParam, parseJson, readBody } from './request.js';
 import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 import { sendJson } from './respond.js';
@@ -95,7 +95,7 @@ export async function serveResource(handler: ApiHandler, request: IncomingMessag
       const release = await takeSeat(handler, response, r);
       if (!release) return;
       try {
-        const stream = await api.openList(info, namespace, listQueryOf(query));
+        const stream = await api.openList(info, namespace, listQueryOf(query), listUsesObjects(info, representation));
         const metadata = { resourceVersion: String(stream.revision), ...(stream.continueToken ? { continue: stream.continueToken } : {}) };
         await sendList(response, stream, listFormat(info, representation, query, now, metadata));
       } finally {

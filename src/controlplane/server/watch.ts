@@ -146,7 +146,8 @@ type EventOf = (type: EventType, item: ListedItem) => string | Buffer;
 
 /** "Start at most recent": the current objects as ADDED, from one snapshot; returns its revision. */
 async function sendCurrent(api: ObjectApi, options: WatchOptions, writer: BodyWriter, event: EventOf, open: () => boolean): Promise<number> {
-  const stream = await api.openStream(options.info, options.filter);
+  // An encoder other than the stored text's reads every object.
+  const stream = await api.openStream(options.info, options.filter, {}, options.encoder.key !== 'json');
   try {
     for (;;) {
       if (!open()) return stream.revision;

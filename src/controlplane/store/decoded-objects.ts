@@ -74,13 +74,15 @@ export class DecodedObjects {
   /**
    * The object `text` (the stored row of `resource`/`namespace`/`name`, at `revision` when the
    * reader knows it) holds: the cached one when the row's text is the one it was parsed from,
-   * otherwise parsed and kept, deep-frozen. When the cache has no room for it, the object is
-   * parsed for this read alone (and, shared with no one, not frozen).
+   * otherwise parsed and kept, deep-frozen. When the cache has no room for it, or holds the row at
+   * a later revision than `revision` (a snapshot from before a write reads the text it had then),
+   * the object is parsed for this read alone (and, shared with no one, not frozen).
    */
   decode<T extends object = Record<string, unknown>>(resource: string, namespace: string, name: string, text: string, revision?: number): Readonly<T> {
     const key = keyOf(resource, namespace, name);
     const entry = this.#entries.get(key);
     const now = performance.now();
+    if (entry?.revision !== undefined && revision !== undefined && entry.revision > revision) return decodeStored<T>(text);
     if (entry !== undefined) {
       this.#entries.delete(key);
       if (entry.text === text) {

@@ -2,7 +2,7 @@ export { Store, revisionOf, type ObjectKey, type ListOptions, type ListResult, t
 export type { Change, ChangeListener } from './watch-hub.js';
 export { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from './errors.js';
 export { StoreFull } from './space-guard.js';
-export { Snapshot, type ChangeRow, type RowKey, type RowRange, type StoredRow } from './snapshot.js';
+export { Snapshot, type ChangeRow, type RowKey, type RevisionRow, type RowRange, type StoredRow } from './snapshot.js';
 export { decodeStored, encodeObject } from './encoding.js';
 export type { Derivation } from './decoded-objects.js';
 export { labelKey, nodeRefKey, uidKey } from './index-keys.js';

@@ -16,7 +16,7 @@ import { DEFAULT_RESERVE_BYTES, SpaceGuard } from './space-guard.js';
 import { decodeStored, encodeObject } from './encoding.js';
 import { ObjectMissing, ObjectExists, RevisionConflict, RevisionCompacted } from './errors.js';
 import { ReaderPool } from './readers.js';
-import { Snapshot, type StoredRow } from './snapshot.js';
+import { Snapshot, type RevisionRow, type StoredRow } from './snapshot.js';
 import { DecodedObjects, type Derivation } from './decoded-objects.js';
 import { freezeAsStored } from './frozen.js';
 import { indexKeys, sameKeys } from './index-keys.js';
@@ -298,6 +298,20 @@ export class Store {
    */
   decodeRow(resource: string, row: StoredRow): Readonly<StoredObject> {
     return this.#decoded.decode(resource, row.namespace, row.name, row.value);
+  }
+
+  /**
+   * The object of a row a snapshot read by revision (`Snapshot.revisions`), shared and deep-frozen
+   * as `decodeRow`'s, and its text: the cached one when the cache holds the row's revision (its
+   * text is not read then), otherwise the row's text read through `snapshot`, and decoded.
+   * @throws Error when the row is not in the snapshot (a caller's error: its key came from it)
+   */
+  sharedRow(snapshot: Snapshot, resource: string, row: RevisionRow): { object: Readonly<StoredObject>; text: string } {
+    const cached = this.#decoded.atRevision(resource, row.namespace, row.name, row.revision);
+    if (cached) return cached;
+    const text = snapshot.text(resource, row.namespace, row.name);
+    if (text === undefined) throw new Error(`the store snapshot has no row ${resource} ${row.namespace}/${row.name}`);
+    return { object: this.#decoded.decode(resource, row.namespace, row.name, text, row.revision), text };
   }
 
   /**
