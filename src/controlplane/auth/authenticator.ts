@@ -70,7 +70,18 @@ function certificateUser(certificate: PeerCertificate): UserInfo | undefined {
   if (typeof name !== 'string' || name === '') return undefined;
   const organizations = certificate.subject.O;
   const groups = organizations === undefined ? [] : Array.isArray(organizations) ? organizations : [organizations];
-  // The certificate's SHA-256, as kube-apiserver's x509 authenticator names the credential.
-  const id = `X509SHA256=${createHash('sha256').update(certificate.raw).digest('hex')}`;
-  return { username: name, groups: [...groups, 'system:authenticated'], extra: { [`${EXTRA}credential-id`]: [id] } };
+  return { username: name, groups: [...groups, 'system:authenticated'], extra: { [`${EXTRA}credential-id`]: [credentialId(certificate)] } };
+}
+
+/** Each certificate's credential id, by the certificate its connection read once (api-handler.ts). */
+const credentialIds = new WeakMap<PeerCertificate, string>();
+
+/**
+ * The certificate's SHA-256, as kube-apiserver's x509 authenticator names the credential: taken
+ * once per connection, not on each of its requests.
+ */
+function credentialId(certificate: PeerCertificate): string {
+  let id = credentialIds.get(certificate);
+  if (id === undefined) credentialIds.set(certificate, (id = `X509SHA256=${createHash('sha256').update(certificate.raw).digest('hex')}`));
+  return id;
 }
