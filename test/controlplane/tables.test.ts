@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RESOURCES } from '../../src/controlplane/resources/index.js';
+import { deepFreeze } from '../../src/controlplane/store/frozen.js';
 import { humanDuration, toTable, type Printable } from '../../src/controlplane/tables/index.js';
 
 const NOW = new Date('2025-01-10T12:00:00Z');
@@ -240,6 +241,18 @@ describe('pod table', () => {
   test('pod wide cells show <none> when unset and fall back to podIPs', () => {
     assert.deepEqual(cellsOf('pods', pod({ phase: 'Pending' })).slice(5), ['<none>', '<none>', '<none>', '<none>']);
     assert.equal(cellsOf('pods', pod({ phase: 'Running', podIPs: [{ ip: '10.0.0.9' }] }))[5], '10.0.0.9');
+  });
+
+  test("frozen pods (the store's shared objects) print as their copies do, each its own row on every list, the AGE moving with the time", () => {
+    const running = pod({ phase: 'Running', containerStatuses: [{ name: 'app', ready: true, restartCount: 2, state: { running: {} }, lastState: { terminated: { finishedAt: ago(3 * MINUTE) } } }] });
+    const terminating = pod({ phase: 'Running', containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: {} } }] }, {}, { name: 'old', deletionTimestamp: ago(MINUTE), creationTimestamp: ago(2 * HOUR) });
+    const waiting = pod({ phase: 'Pending', containerStatuses: [{ name: 'app', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] }, {}, { name: 'new', creationTimestamp: ago(10 * SECOND) });
+    const expected = [running, terminating, waiting].map((p) => cellsOf('pods', p));
+    assert.deepEqual(expected.map((cells) => cells.slice(0, 5)), [['web', '1/1', 'Running', '2 (3m ago)', '5m'], ['old', '1/1', 'Terminating', '0', '120m'], ['new', '0/1', 'ContainerCreating', '0', '10s']]);
+    const frozen = [running, terminating, waiting].map((p) => deepFreeze(structuredClone(p)));
+    for (let round = 0; round < 3; round++) assert.deepEqual(frozen.map((p) => cellsOf('pods', p)), expected, `round ${round}`);
+    const later = new Date(NOW.getTime() + HOUR);
+    assert.deepEqual(toTable(served('pods'), frozen, later).rows.map((row) => row.cells.slice(3, 5)), [['2 (63m ago)', '65m'], ['0', '3h'], ['0', '60m']]);
   });
 
   test('pod rows of finished pods carry the Completed row condition', () => {

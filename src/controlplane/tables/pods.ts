@@ -56,7 +56,7 @@ function printPod(pod: JsonObject, now: Date): PrintedRow {
   const spec = record(pod['spec']);
   const status = record(pod['status']);
   const phase = text(status['phase']);
-  const tally = podTally(spec, status);
+  const tally = talliedOnce(pod, spec, status);
 
   if (isSet(record(pod['metadata'])['deletionTimestamp'])) {
     if (text(status['reason']) === NODE_LOST) tally.reason = 'Unknown';
@@ -74,6 +74,17 @@ function printPod(pod: JsonObject, now: Date): PrintedRow {
   if (phase === 'Succeeded') row.conditions = SUCCEEDED_CONDITIONS.map((c) => ({ ...c }));
   else if (phase === 'Failed') row.conditions = FAILED_CONDITIONS.map((c) => ({ ...c }));
   return row;
+}
+
+/** The tallies of frozen pods (the store's shared objects, which no one changes), by pod. */
+const frozenTallies = new WeakMap<JsonObject, Readonly<Tally>>();
+
+/** `podTally`, made once for a frozen (shared) pod, which every list printed anew; a copy of the caller's own. */
+function talliedOnce(pod: JsonObject, spec: JsonObject, status: JsonObject): Tally {
+  if (!Object.isFrozen(pod)) return podTally(spec, status);
+  let tally = frozenTallies.get(pod);
+  if (tally === undefined) frozenTallies.set(pod, (tally = podTally(spec, status)));
+  return { ...tally };
 }
 
 /** READY, STATUS and RESTARTS before the deletion rules: init containers first, then (once initialised) the app containers. */

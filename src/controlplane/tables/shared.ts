@@ -117,9 +117,21 @@ export function since(timestamp: number | undefined, now: Date): string {
   return timestamp === undefined ? '<unknown>' : humanDuration(now.getTime() - timestamp);
 }
 
+/** The creation times of frozen metadata (the store's shared objects, which no one changes), by metadata. */
+const frozenCreationTimes = new WeakMap<JsonObject, number | undefined>();
+
 /** The age cell of an object: time since metadata.creationTimestamp. */
 export function ageOf(object: JsonObject, now: Date): string {
-  return since(parseTime(record(object['metadata'])['creationTimestamp']), now);
+  return since(creationTime(record(object['metadata'])), now);
+}
+
+/** metadata.creationTimestamp parsed, once for a frozen (shared) object's: each list printed each row's anew. */
+function creationTime(metadata: JsonObject): number | undefined {
+  if (!Object.isFrozen(metadata)) return parseTime(metadata['creationTimestamp']);
+  if (frozenCreationTimes.has(metadata)) return frozenCreationTimes.get(metadata);
+  const time = parseTime(metadata['creationTimestamp']);
+  frozenCreationTimes.set(metadata, time);
+  return time;
 }
 
 /** labels.FormatLabels: sorted "k=v" pairs joined by commas, "<none>" when empty. */
