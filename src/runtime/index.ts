@@ -114,7 +114,9 @@ export interface ContainerRuntime {
   removePod(uid: string, logs?: PodRef): void;
 
   /**
-   * Starts one container of a pod; resolves when its workload runs.
+   * Starts one container of a pod; resolves when its workload runs, with its summary from its
+   * records (no usage: a container that has just started has none worth reading its cgroup for;
+   * `inspect` and `stats` read it).
    * @throws HostpodError naming the pod, container and field when it cannot start; nothing is left behind.
    */
   start(request: StartRequest): Promise<ContainerInfo>;

@@ -82,7 +82,9 @@ export class LinuxRuntime implements ContainerRuntime {
 
   async start(request: StartRequest): Promise<ContainerInfo> {
     const record = await startContainer(this, request);
-    return this.inspect(record.id);
+    // Without its cgroup's figures: reading them (memory, CPU, the processes in five v1 hierarchies)
+    // took the node agent's thread about 0.7 ms a container in the 110-pod run, for nothing it used.
+    return this.inspect(record.id, { stats: false });
   }
 
   stop(id: string, graceSeconds?: number): Promise<ContainerStatus> {

@@ -91,6 +91,7 @@ export function containerRuntimeContract(name: string, open: () => Promise<Runti
       const ready = `ready-${Date.now()}`;
       const pod = hostPod([shell(`echo ${ready}; while :; do sleep 0.05; done`)]);
       const info = await t.runtime.start(request(pod));
+      assert.deepEqual([info.state, info.cpuNanos, info.memoryBytes], ['running', undefined, undefined], 'start answers from the records, without reading the cgroup');
       await until('the workload to run', () => logText(t.runtime, info.id).includes(ready));
       assert.equal(t.runtime.state(info.id), 'running');
       assert.equal(t.runtime.isOrphaned(info.id), false);
