@@ -13,6 +13,7 @@ import { decodeStored, encodeObject } from '../../src/controlplane/store/encodin
 import { freezeAsStored } from '../../src/controlplane/store/frozen.js';
 import { AS_CONTROLLER, resource } from '../../src/controlplane/controllers/context.js';
 import { Store, type StoredRow } from '../../src/controlplane/store/index.js';
+import { ListStream } from '../../src/controlplane/api/list-stream.js';
 import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostpod-decoded-'));
@@ -296,6 +297,28 @@ describe('objects written', () => {
         before.close();
         now.close();
       }
+    } finally {
+      store.close();
+    }
+  });
+
+  test('a list stream read by revision or by text gives the same items, and nothing once closed', async () => {
+    const store = Store.open(join(dir, `store-${n++}.db`));
+    try {
+      const key = (name: string) => ({ resource: 'configmaps', namespace: 'default', name });
+      for (const name of ['a', 'b', 'c']) store.create(key(name), configMap(name, { k: name }));
+      store.getShared(key('b'));
+      const read = async (objects: boolean) => {
+        const stream = await ListStream.open(store, 'configmaps', { range: {}, limit: 2, objects });
+        const piece = stream.take();
+        return { token: stream.continueToken !== undefined, done: piece.done, texts: piece.items.map((item) => item.text), names: piece.items.map((item) => (item.object()['metadata'] as { name: string }).name) };
+      };
+      const byText = await read(false);
+      assert.deepEqual(byText.names, ['a', 'b']);
+      assert.deepEqual(await read(true), byText);
+      const stream = await ListStream.open(store, 'configmaps', { range: {}, limit: 0, objects: true });
+      stream.close();
+      assert.deepEqual(stream.take(), { items: [], done: true }, 'a closed stream gives nothing');
     } finally {
       store.close();
     }

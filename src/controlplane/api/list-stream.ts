@@ -97,6 +97,7 @@ export class ListStream {
    * to take it.
    */
   take(budget = PIECE_BYTES): ListPiece {
+    if (this.#done) return { items: [], done: true };
     const items: ListedItem[] = [];
     let read = 0;
     this.#ahead ??= this.#rows.next();
@@ -133,14 +134,15 @@ interface ReadRow {
  */
 function rowReader(store: Store, snapshot: Snapshot, resource: string, objects: boolean): (range: RowRange) => Generator<ReadRow> {
   const derived = (object: Obj, derive: Derivation): string => store.derivedText(object, derive);
+  // Each read starts its query at once (in `open`, before any answer is written), then maps its rows as they are pulled.
   if (objects) {
-    return function* (range) {
-      for (const row of snapshot.revisions(resource, range)) yield { key: row, item: sharedItem(store, snapshot, resource, row, derived) };
-    };
+    return (range) => mapRows(snapshot.revisions(resource, range), (row) => ({ key: row, item: sharedItem(store, snapshot, resource, row, derived) }));
   }
-  return function* (range) {
-    for (const row of snapshot.rows(resource, range)) yield { key: row, item: lazyItem(store, resource, row, derived) };
-  };
+  return (range) => mapRows(snapshot.rows(resource, range), (row) => ({ key: row, item: lazyItem(store, resource, row, derived) }));
+}
+
+function* mapRows<T>(rows: Generator<T>, read: (row: T) => ReadRow): Generator<ReadRow> {
+  for (const row of rows) yield read(row);
 }
 
 function sharedItem(store: Store, snapshot: Snapshot, resource: string, row: RevisionRow, derived: (object: Obj, derive: Derivation) => string): ListedItem {

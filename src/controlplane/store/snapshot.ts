@@ -112,7 +112,13 @@ export class Snapshot {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const rows of this.#open) rows.return(undefined);
+    for (const rows of this.#open) {
+      try {
+        rows.return(undefined);
+      } catch {
+        // Its statement could not end (the connection failed): the COMMIT below ends the read anyway.
+      }
+    }
     this.#open.clear();
     try {
       this.#prepared('COMMIT').run();
