@@ -21,6 +21,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 const configMap = (name: string, data: Record<string, string>, namespace = 'default') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { app: 'a' } }, data });
+/** The store key of the ConfigMap `name` in default. */
+const key = (name: string) => ({ resource: 'configmaps', namespace: 'default', name });
 
 /** The rows of `resource` as a list reads them, each decoded through the store. */
 async function decodedRows(store: Store, resource: string): Promise<{ row: StoredRow; object: Record<string, unknown> }[]> {
@@ -235,7 +237,6 @@ describe('objects written', () => {
   test("shared reads and lists show each write at once, and an update starts from the stored object, whether the cache holds the row's revision or not", () => {
     const store = Store.open(join(dir, `store-${n++}.db`));
     try {
-      const key = (name: string) => ({ resource: 'configmaps', namespace: 'default', name });
       const big = 'x'.repeat(8 * 1024);
       for (const name of ['a', 'b', 'c']) store.create(key(name), configMap(name, { k: `${name}-1`, big }));
       // a: read through the cache; b: listed; c: never read before its update.
@@ -265,7 +266,6 @@ describe('objects written', () => {
   test('a list read by revision takes the cached object without reading its text, and a snapshot from before a write still shows the object as it was', async () => {
     const store = Store.open(join(dir, `store-${n++}.db`));
     try {
-      const key = (name: string) => ({ resource: 'configmaps', namespace: 'default', name });
       for (const name of ['a', 'b']) store.create(key(name), configMap(name, { k: `${name}-1` }));
       const cachedA = store.getShared(key('a'))!;
       const before = await store.snapshot();
@@ -305,7 +305,6 @@ describe('objects written', () => {
   test('a list stream read by revision or by text gives the same items, and nothing once closed', async () => {
     const store = Store.open(join(dir, `store-${n++}.db`));
     try {
-      const key = (name: string) => ({ resource: 'configmaps', namespace: 'default', name });
       for (const name of ['a', 'b', 'c']) store.create(key(name), configMap(name, { k: name }));
       store.getShared(key('b'));
       const read = async (objects: boolean) => {

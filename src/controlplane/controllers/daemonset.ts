@@ -18,6 +18,7 @@ import { createControlledPod } from './pod-control.js';
 import { matchesNodeSelector, nodeTaints, tolerates, type Toleration } from '../../policy/node-fit.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';
 import { stableJson } from '../../api/json/index.js';
+import { onceForFrozen } from '../store/index.js';
 
 const COMPONENT = 'daemonset-controller';
 /** The controller's reads change nothing they read: they take the store's shared objects. */
@@ -317,13 +318,7 @@ const frozenTemplateHashes = new WeakMap<Obj, string>();
  * sync took anew (the template's canonical JSON and its SHA-256).
  */
 export function templateHash(template: Obj): string {
-  if (!Object.isFrozen(template)) return hashOf(template);
-  let hash = frozenTemplateHashes.get(template);
-  if (hash === undefined) {
-    hash = hashOf(template);
-    frozenTemplateHashes.set(template, hash);
-  }
-  return hash;
+  return onceForFrozen(frozenTemplateHashes, template, hashOf);
 }
 
 function hashOf(template: Obj): string {

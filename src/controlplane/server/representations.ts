@@ -62,20 +62,23 @@ export function listUsesObjects(info: ResourceDefinition, representation: Repres
  */
 export interface EventEncoder {
   readonly key: string | undefined;
+  /** Whether it reads each event's object, not only its stored text (as `listUsesObjects`). */
+  readonly objects: boolean;
   object(item: ListedItem): string;
 }
 
 /** The encoder of a watch's events; a Table's column definitions come with its first event only, as kube-apiserver sends them. */
 export function eventEncoder(info: ResourceDefinition, representation: Representation, query: URLSearchParams): EventEncoder {
-  if (representation.type === 'partial-metadata') return { key: 'partial', object: (item) => item.derived(partialMetadataText) };
+  if (representation.type === 'partial-metadata') return { key: 'partial', objects: true, object: (item) => item.derived(partialMetadataText) };
   if (representation.type !== 'table') {
     // An object shown otherwise than stored is encoded once per version it is shown in.
-    if (info.present) return { key: `json:${groupVersion(info)}`, object: (item) => encodeObject(shown(info, item.object())) };
-    return { key: 'json', object: (item) => item.text };
+    if (info.present) return { key: `json:${groupVersion(info)}`, objects: true, object: (item) => encodeObject(shown(info, item.object())) };
+    return { key: 'json', objects: false, object: (item) => item.text };
   }
   let first = true;
   return {
     key: undefined,
+    objects: true,
     object(item) {
       const object = shown(info, item.object());
       const table = toTable(info, [object], new Date(), { noHeaders: !first, metadata: { resourceVersion: metaOf(object).resourceVersion ?? '' } });

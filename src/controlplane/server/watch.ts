@@ -146,8 +146,7 @@ type EventOf = (type: EventType, item: ListedItem) => string | Buffer;
 
 /** "Start at most recent": the current objects as ADDED, from one snapshot; returns its revision. */
 async function sendCurrent(api: ObjectApi, options: WatchOptions, writer: BodyWriter, event: EventOf, open: () => boolean): Promise<number> {
-  // An encoder other than the stored text's reads every object.
-  const stream = await api.openStream(options.info, options.filter, {}, options.encoder.key !== 'json');
+  const stream = await api.openStream(options.info, options.filter, {}, options.encoder.objects);
   try {
     for (;;) {
       if (!open()) return stream.revision;

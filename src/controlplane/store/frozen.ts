@@ -25,6 +25,19 @@ export function deepFreeze<T>(root: T): T {
 }
 
 /**
+ * What `derive` makes of `object`, worked out once while `object` is frozen (a shared object, which
+ * no one can change, so neither can what is derived from it) and kept in `cache`; worked out anew
+ * each time for an object that is not frozen.
+ */
+export function onceForFrozen<K extends object, V>(cache: WeakMap<K, V>, object: K, derive: (object: K) => V): V {
+  if (!Object.isFrozen(object)) return derive(object);
+  if (cache.has(object)) return cache.get(object)!;
+  const value = derive(object);
+  cache.set(object, value);
+  return value;
+}
+
+/**
  * Deep-freezes an object about to be shared as the one its stored text holds, first making it
  * that: members whose value is `undefined` (which the text leaves out) are deleted. Returns
  * whether it now is what `decodeStored` makes of its text; it is not when it holds what JSON

@@ -1,4 +1,5 @@
 // Pods: NAME READY STATUS RESTARTS AGE | IP NODE NOMINATED NODE READINESS GATES, as printPod in kube-apiserver.
+import { onceForFrozen } from '../store/index.js';
 import type { TableRowCondition } from './table.js';
 import type { JsonObject, PrintedRow, ResourcePrinter } from './shared.js';
 import { AGE_COLUMN, NAME_COLUMN, ageOf, column, integer, isSet, list, nameOf, optional, parseTime, record, since, text } from './shared.js';
@@ -81,10 +82,7 @@ const frozenTallies = new WeakMap<JsonObject, Readonly<Tally>>();
 
 /** `podTally`, made once for a frozen (shared) pod, which every list printed anew; a copy of the caller's own. */
 function talliedOnce(pod: JsonObject, spec: JsonObject, status: JsonObject): Tally {
-  if (!Object.isFrozen(pod)) return podTally(spec, status);
-  let tally = frozenTallies.get(pod);
-  if (tally === undefined) frozenTallies.set(pod, (tally = podTally(spec, status)));
-  return { ...tally };
+  return { ...onceForFrozen(frozenTallies, pod, () => podTally(spec, status)) };
 }
 
 /** READY, STATUS and RESTARTS before the deletion rules: init containers first, then (once initialised) the app containers. */

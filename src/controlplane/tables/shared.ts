@@ -1,4 +1,5 @@
 // Pieces every printer shares: reading plain JSON, column definitions, ages, label and selector formatting.
+import { onceForFrozen } from '../store/index.js';
 import type { TableColumn, TableRowCondition } from './table.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -127,11 +128,7 @@ export function ageOf(object: JsonObject, now: Date): string {
 
 /** metadata.creationTimestamp parsed, once for a frozen (shared) object's: each list printed each row's anew. */
 function creationTime(metadata: JsonObject): number | undefined {
-  if (!Object.isFrozen(metadata)) return parseTime(metadata['creationTimestamp']);
-  if (frozenCreationTimes.has(metadata)) return frozenCreationTimes.get(metadata);
-  const time = parseTime(metadata['creationTimestamp']);
-  frozenCreationTimes.set(metadata, time);
-  return time;
+  return onceForFrozen(frozenCreationTimes, metadata, (m) => parseTime(m['creationTimestamp']));
 }
 
 /** labels.FormatLabels: sorted "k=v" pairs joined by commas, "<none>" when empty. */
