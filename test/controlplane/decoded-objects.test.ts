@@ -234,6 +234,60 @@ describe('objects written', () => {
     assert.equal(cache.atRevision('r', 'ns', 'a', 3), undefined, 'cleared');
   });
 
+  test("an entry is the row's latest only when the store's own connection wrote or read it so, until the row's next write", () => {
+    const cache = new DecodedObjects();
+    cache.decode('r', 'ns', 'a', '{"v":1}', 1);
+    assert.equal(cache.current('r', 'ns', 'a'), undefined, "a snapshot's read: the row may have changed since");
+    const read = cache.decode('r', 'ns', 'a', '{"v":1}', 1, true);
+    assert.equal(cache.current('r', 'ns', 'a')?.object, read, "read as the row's latest");
+    assert.equal(cache.current('r', 'ns', 'b'), undefined, 'another row');
+    const written = { v: 2 };
+    cache.rewritten('r', 'ns', 'a', '{"v":2}', written, 2);
+    assert.equal(cache.current('r', 'ns', 'a')?.object, written, 'the write is the latest');
+    cache.decode('r', 'ns', 'a', '{"v":1}', 1);
+    assert.equal(cache.current('r', 'ns', 'a')?.object, written, "an older snapshot's read of the older text leaves the latest in place");
+    cache.decode('r', 'ns', 'a', '{"v":3}');
+    assert.equal(cache.current('r', 'ns', 'a'), undefined, "a snapshot's read of another text, without its revision, is not the latest");
+    assert.equal(cache.atRevision('r', 'ns', 'a', 3, true), undefined, 'read without its revision');
+    cache.decode('r', 'ns', 'a', '{"v":3}', 3);
+    assert.equal(cache.atRevision('r', 'ns', 'a', 3, true)?.text, '{"v":3}');
+    assert.equal(cache.current('r', 'ns', 'a')?.text, '{"v":3}', "found at the row's revision by the store's own read");
+    cache.forget('r', 'ns', 'a');
+    assert.equal(cache.current('r', 'ns', 'a'), undefined, 'forgotten');
+    cache.decode('r', 'ns', 'a', '{"v":3}', 3, true);
+    cache.clear();
+    assert.equal(cache.current('r', 'ns', 'a'), undefined, 'cleared');
+  });
+
+  test("a snapshot's read of a row from before its write never passes for the row's latest", async () => {
+    const store = Store.open(join(dir, `store-${n++}.db`));
+    try {
+      store.create(key('a'), configMap('a', { k: 'a-1' }));
+      const before = await store.snapshot();
+      try {
+        store.update(key('a'), configMap('a', { k: 'a-2' }));
+        // The older snapshot reads the older text, by text (it takes the cache's place, without
+        // a revision) and then by revision (the cache learns that text's revision).
+        const [textRow] = [...before.rows('configmaps')];
+        assert.equal((store.decodeRow('configmaps', textRow!)['data'] as Record<string, string>)['k'], 'a-1');
+        const [row] = [...before.revisions('configmaps')];
+        assert.equal((store.sharedRow(before, 'configmaps', row!).object['data'] as Record<string, string>)['k'], 'a-1');
+      } finally {
+        before.close();
+      }
+      assert.equal((store.getShared(key('a'))!['data'] as Record<string, string>)['k'], 'a-2');
+      assert.equal((store.list('configmaps', { shared: true }).items[0]!['data'] as Record<string, string>)['k'], 'a-2');
+      const latest = store.getShared(key('a'));
+      assert.equal(store.getShared(key('a')), latest, 'the latest, read once, is served from the cache');
+      store.update(key('a'), configMap('a', { k: 'a-3' }));
+      assert.equal((store.getShared(key('a'))!['data'] as Record<string, string>)['k'], 'a-3');
+      store.delete(key('a'));
+      assert.equal(store.getShared(key('a')), undefined);
+    } finally {
+      store.close();
+    }
+  });
+
   test("shared reads and lists show each write at once, and an update starts from the stored object, whether the cache holds the row's revision or not", () => {
     const store = Store.open(join(dir, `store-${n++}.db`));
     try {

@@ -46,6 +46,11 @@ interface Entry {
   readonly object: Readonly<Record<string, unknown>>;
   /** The row's revision for `text`, when it was read or written with it (a snapshot's rows come without). */
   revision: number | undefined;
+  /**
+   * Whether `text` is the row's latest, as the store's own connection last wrote or read it: the
+   * store then serves the row from here without asking SQLite (see `current`).
+   */
+  current: boolean;
   /** Texts derived from the object (an encoding of part of it), made once each; counted in the bound with `text`. */
   derived?: Map<Derivation, string>;
   /** The length of `text` and of the derived texts. */
@@ -76,9 +81,10 @@ export class DecodedObjects {
    * reader knows it) holds: the cached one when the row's text is the one it was parsed from,
    * otherwise parsed and kept, deep-frozen. When the cache has no room for it, or holds the row at
    * a later revision than `revision` (a snapshot from before a write reads the text it had then),
-   * the object is parsed for this read alone (and, shared with no one, not frozen).
+   * the object is parsed for this read alone (and, shared with no one, not frozen). `current`: the
+   * store read `text` as the row's latest, through its own connection (a snapshot's is not).
    */
-  decode<T extends object = Record<string, unknown>>(resource: string, namespace: string, name: string, text: string, revision?: number): Readonly<T> {
+  decode<T extends object = Record<string, unknown>>(resource: string, namespace: string, name: string, text: string, revision?: number, current = false): Readonly<T> {
     const key = keyOf(resource, namespace, name);
     const entry = this.#entries.get(key);
     const now = performance.now();
@@ -90,13 +96,14 @@ export class DecodedObjects {
         this.#entries.set(key, entry);
         entry.used = now;
         if (revision !== undefined) entry.revision = revision;
+        if (current) entry.current = true;
         return entry.object as Readonly<T>;
       }
       this.#text -= entry.size;
     }
     const object = decodeStored<Record<string, unknown>>(text);
     if (!this.#makeRoom(text.length, now)) return object as Readonly<T>;
-    this.#keep(key, text, deepFreeze(object), now, revision);
+    this.#keep(key, text, deepFreeze(object), now, revision, current);
     return object as Readonly<T>;
   }
 
@@ -107,12 +114,31 @@ export class DecodedObjects {
 
   /**
    * The cached object of the row `resource`/`namespace`/`name` and its text, when the entry is of
-   * `revision`, the row's (a read of it: it counts as used); otherwise undefined.
+   * `revision`, the row's (a read of it: it counts as used); otherwise undefined. `current` as
+   * `decode`'s.
    */
-  atRevision(resource: string, namespace: string, name: string, revision: number): { object: Readonly<Record<string, unknown>>; text: string } | undefined {
+  atRevision(resource: string, namespace: string, name: string, revision: number, current = false): { object: Readonly<Record<string, unknown>>; text: string } | undefined {
     const key = keyOf(resource, namespace, name);
     const entry = this.#entries.get(key);
     if (entry === undefined || entry.revision !== revision) return undefined;
+    if (current) entry.current = true;
+    return this.#used(key, entry);
+  }
+
+  /**
+   * The cached object of the row `resource`/`namespace`/`name` and its text, when the entry holds
+   * the row's latest text: the store's own connection wrote it or read it as the latest, and no
+   * write has happened since (every write of the row replaces or drops its entry, and a rolled
+   * back transaction clears them all). Otherwise undefined: the row must be read.
+   */
+  current(resource: string, namespace: string, name: string): { object: Readonly<Record<string, unknown>>; text: string } | undefined {
+    const key = keyOf(resource, namespace, name);
+    const entry = this.#entries.get(key);
+    return entry?.current === true ? this.#used(key, entry) : undefined;
+  }
+
+  /** An entry read: it moves to the end of the least recently used order. */
+  #used(key: string, entry: Entry): { object: Readonly<Record<string, unknown>>; text: string } {
     this.#entries.delete(key);
     this.#entries.set(key, entry);
     entry.used = performance.now();
@@ -152,12 +178,12 @@ export class DecodedObjects {
     if (!this.#entries.has(key)) return;
     this.forget(resource, namespace, name);
     const now = performance.now();
-    if (this.#makeRoom(text.length, now)) this.#keep(key, text, object, now, revision);
+    if (this.#makeRoom(text.length, now)) this.#keep(key, text, object, now, revision, true);
   }
 
   /** Adds the entry of a frozen object, for which `#makeRoom` made room. */
-  #keep(key: string, text: string, object: Readonly<Record<string, unknown>>, now: number, revision: number | undefined): void {
-    const entry: Entry = { key, text, object, revision, size: text.length, used: now };
+  #keep(key: string, text: string, object: Readonly<Record<string, unknown>>, now: number, revision: number | undefined, current: boolean): void {
+    const entry: Entry = { key, text, object, revision, current, size: text.length, used: now };
     this.#entries.set(key, entry);
     this.#byObject.set(object, entry);
     this.#text += text.length;

@@ -276,20 +276,24 @@ export class Store {
    */
   #readShared(key: ObjectKey): { object: Readonly<Record<string, unknown>>; text: string } | undefined {
     const { resource, namespace, name } = key;
+    // The row's latest text, when the cache knows it (this connection wrote or read it since the
+    // last write of the row): no SQLite read at all.
+    const current = this.#decoded.current(resource, namespace, name);
+    if (current) return current;
     const row = this.#statements.read.get(this.#decoded.revisionOf(resource, namespace, name) ?? -1, resource, namespace, name);
     return row ? this.#sharedAt(resource, namespace, name, row.revision, row.value ?? undefined) : undefined;
   }
 
   /**
-   * The shared object of the row `resource`/`namespace`/`name` at `revision`, and its text: the
-   * cached one when it is of that revision, otherwise decoded from `text`, or from the row's text
-   * read now when the reader has none.
+   * The shared object of the row `resource`/`namespace`/`name` at `revision`, the row's latest as
+   * this connection reads it, and its text: the cached one when it is of that revision, otherwise
+   * decoded from `text`, or from the row's text read now when the reader has none.
    */
   #sharedAt(resource: string, namespace: string, name: string, revision: number, text?: string): { object: Readonly<Record<string, unknown>>; text: string } {
-    const cached = text === undefined ? this.#decoded.atRevision(resource, namespace, name, revision) : undefined;
+    const cached = text === undefined ? this.#decoded.atRevision(resource, namespace, name, revision, true) : undefined;
     if (cached) return cached;
     const read = text ?? this.#statements.get.get(resource, namespace, name)!.value;
-    return { object: this.#decoded.decode(resource, namespace, name, read, revision), text: read };
+    return { object: this.#decoded.decode(resource, namespace, name, read, revision, true), text: read };
   }
 
   /**
