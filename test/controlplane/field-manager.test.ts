@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { applyConfig, ApplyConflicts, conflictError, customResourceFieldTypes, FieldSet, fieldTypesOf, recordUpdate, type FieldWrite } from '../../src/controlplane/fieldmanager/index.js';
 import { typeErrors } from '../../src/controlplane/fieldmanager/type-check.js';
 import { keyElement } from '../../src/controlplane/fieldmanager/path-element.js';
+import { withoutPrefixes } from '../../src/controlplane/fieldmanager/field-set.js';
 
 type Obj = Record<string, unknown>;
 
@@ -74,6 +75,30 @@ describe('managedFields of updates', () => {
     const patched = recordUpdate(write('kubectl-patch'), labelled, { ...labelled, data: { a: '1', b: '22' } });
     assert.deepEqual(fields(patched, 'kubectl-patch'), { 'f:data': { 'f:b': {} } });
     assert.deepEqual(fields(patched, 'kubectl-client-side-apply'), { 'f:data': { '.': {}, 'f:a': {} }, 'f:metadata': { 'f:labels': { '.': {}, 'f:x': {} } } });
+  });
+
+  test("a stored (frozen) object's managers are read once; an entry a write takes nothing from is written back as stored, one it takes from loses those fields", () => {
+    const freeze = <T>(value: T): T => {
+      if (typeof value === 'object' && value !== null) {
+        for (const member of Object.values(value)) freeze(member);
+        Object.freeze(value);
+      }
+      return value;
+    };
+    const stored = freeze(recordUpdate(write('kubectl-client-side-apply'), undefined, cm({ a: '1', b: '2' }, { labels: { x: '1' } })));
+    const storedFields = fields(stored, 'kubectl-client-side-apply');
+    // The write carries the stored managedFields (a read-modify-write), or none (the live ones count).
+    for (const carried of [true, false]) {
+      const metadata: Obj = { ...(stored['metadata'] as Obj), labels: { x: '1', extra: 'yes' } };
+      if (!carried) delete metadata['managedFields'];
+      const labelled = recordUpdate(write('kubectl-label'), stored, { ...stored, metadata });
+      assert.equal(fields(labelled, 'kubectl-client-side-apply'), storedFields, 'untouched: the stored encoding itself');
+      assert.deepEqual(fields(labelled, 'kubectl-label'), { 'f:metadata': { 'f:labels': { 'f:extra': {} } } });
+      const patched = recordUpdate(write('kubectl-patch'), stored, { ...stored, data: { a: '1', b: '22' } });
+      assert.deepEqual(fields(patched, 'kubectl-client-side-apply'), { 'f:data': { '.': {}, 'f:a': {} }, 'f:metadata': { 'f:labels': { '.': {}, 'f:x': {} } } });
+      assert.deepEqual(fields(patched, 'kubectl-patch'), { 'f:data': { 'f:b': {} } });
+    }
+    assert.deepEqual(fields(stored, 'kubectl-client-side-apply'), { 'f:data': { '.': {}, 'f:a': {}, 'f:b': {} }, 'f:metadata': { 'f:labels': { '.': {}, 'f:x': {} } } }, 'the stored object is as it was');
   });
 
   test('an update that changes nothing leaves managedFields as they were', () => {
@@ -243,7 +268,7 @@ describe('FieldsV1', () => {
     assert.throws(() => FieldSet.fromFieldsV1([]), /expected an object/);
   });
 
-  test('union, difference, intersection and copy hold the member paths their definitions give, on 2,000 random pairs, and share no node with their operands', () => {
+  test('union, difference, intersection, copy and withoutPrefixes hold the member paths their definitions give, on 2,000 random pairs, and the first four share no node with their operands', () => {
     let seed = 7;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const elements = ['f:a', 'f:b', 'k:{"name":"x"}', 'v:"y"', 'i:0'];
@@ -268,6 +293,16 @@ describe('FieldsV1', () => {
       assert.deepEqual(of(difference.paths()), of(a.paths().filter((p) => !inB.has(key(p)))));
       assert.deepEqual(of(intersection.paths()), of(a.paths().filter((p) => inB.has(key(p)))));
       assert.deepEqual(copy.toFieldsV1(), a.toFieldsV1());
+      assert.equal(a.sharesMember(b), !intersection.isEmpty(), 'sharesMember: whether a difference takes any member away');
+      // Without the members at or under a prefix of one to three elements (b's first path, cut).
+      const prefix = b.paths()[0]?.slice(0, 1 + (i % 3)) ?? ['f:a'];
+      const under = (p: readonly string[]): boolean => prefix.every((element, j) => p[j] === element);
+      const trimmed = withoutPrefixes(a, [prefix]);
+      assert.deepEqual(of(trimmed.paths()), of(a.paths().filter((p) => !under(p))));
+      assert.equal(trimmed === a, !a.paths().some(under), 'the set itself only when it has nothing there');
+      // Again without a longer and then a shorter prefix: what a first cut left behind is cut again.
+      const [deeper] = a.paths().filter((p) => p.length > 1);
+      if (deeper) assert.deepEqual(of(withoutPrefixes(a, [deeper, deeper.slice(0, -1)]).paths()), of(a.paths().filter((p) => !deeper.slice(0, -1).every((element, j) => p[j] === element))));
       if (!intersection.isEmpty()) nonEmpty++;
       // A path inserted into a result reaches neither operand.
       for (const result of [union, difference, intersection, copy]) result.insert(['f:a', 'f:b', 'f:new']).insert(['f:new']);

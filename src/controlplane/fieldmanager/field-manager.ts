@@ -103,19 +103,27 @@ function zeroObject(types: FieldTypes): Obj {
 }
 
 /**
+ * A manager's fields without those a write changed or removed: `set` itself when it has none of
+ * them (a set read from a stored object then keeps its stored encoding, see `encodeManagedFields`).
+ */
+function withoutTaken(set: FieldSet, changed: FieldSet, removed: FieldSet): FieldSet {
+  return set.sharesMember(changed) || set.sharesMember(removed) ? set.difference(changed).difference(removed) : set;
+}
+
+/**
  * The managers after an Update of `live` into `next` by `manager` (upstream's Updater.Update
  * behind its managedFieldsUpdater): the fields it added or changed become its own and no one
  * else's, removed fields are no one's; its entry's time is the write's when it took any field.
  */
 function updateManaged(write: FieldWrite, managed: Managed, live: Obj, next: Obj, manager: string): Managed {
-  const compare = compareObjects(write.types, write.types.root, live, next);
+  const compare = compareObjects(write.types, write.types.root, live, next, write.ignored);
   const added = withoutPrefixes(compare.added, write.ignored);
   const modified = withoutPrefixes(compare.modified, write.ignored);
   const removed = withoutPrefixes(compare.removed, write.ignored);
   const changed = added.union(modified);
   const out: Managed = new Map();
   for (const [key, entry] of managed) {
-    const set = entry.set.difference(changed).difference(removed);
+    const set = withoutTaken(entry.set, changed, removed);
     if (!set.isEmpty()) out.set(key, { ...entry, set });
   }
   const taken = strip(changed);
@@ -208,7 +216,7 @@ function applyManaged(write: FieldWrite, managed: Managed, live: Obj, config: Ob
     merged = removeFields(types, types.root, merged, remove) as Obj;
   }
 
-  const compare = compareObjects(types, types.root, live, merged);
+  const compare = compareObjects(types, types.root, live, merged, write.ignored);
   const changed = withoutPrefixes(compare.added.union(compare.modified), write.ignored);
   const removed = withoutPrefixes(compare.removed, write.ignored);
   const conflicts: Conflict[] = [];
@@ -219,7 +227,7 @@ function applyManaged(write: FieldWrite, managed: Managed, live: Obj, config: Ob
   if (conflicts.length > 0 && !force) throw new ApplyConflicts(conflicts);
   const out: Managed = new Map();
   for (const [other, entry] of entries) {
-    const set = other === key ? entry.set : entry.set.difference(changed).difference(removed);
+    const set = other === key ? entry.set : withoutTaken(entry.set, changed, removed);
     if (!set.isEmpty()) out.set(other, { ...entry, set });
   }
   const objectChanged = !compare.added.isEmpty() || !compare.modified.isEmpty() || !compare.removed.isEmpty();

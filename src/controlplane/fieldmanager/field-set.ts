@@ -68,6 +68,35 @@ export class FieldSet {
     return this.#filtered(other, false) ?? new FieldSet();
   }
 
+  /** Whether a member of `other` is one of this set's: whether `difference(other)` takes any away. */
+  sharesMember(other: FieldSet): boolean {
+    for (const member of other.members) if (this.members.has(member)) return true;
+    for (const [element, theirs] of other.children) {
+      const mine = this.children.get(element);
+      if (mine !== undefined && mine.sharesMember(theirs)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * This set without the members at or under `prefix`: a copy without them, or this set itself
+   * when it has none there.
+   */
+  withoutPrefix(prefix: FieldPath): FieldSet {
+    if (prefix.length === 0) return new FieldSet();
+    const last = prefix[prefix.length - 1]!;
+    const parent = this.#at(prefix.slice(0, -1));
+    if (parent === undefined || (!parent.members.has(last) && !parent.children.has(last))) return this;
+    // The copy keeps only the nodes with members at or under them (the parent may be none of them).
+    // A node left without members on the way (one that only led there) is as good as none: every
+    // reading of a set (paths, FieldsV1, isEmpty, the set operations) passes over it.
+    const out = this.copy();
+    const trimmed = out.#at(prefix.slice(0, -1));
+    trimmed?.members.delete(last);
+    trimmed?.children.delete(last);
+    return out;
+  }
+
   intersection(other: FieldSet): FieldSet {
     return this.#filtered(other, true) ?? new FieldSet();
   }
@@ -180,12 +209,12 @@ export function iteratePaths(set: FieldSet, prefix: FieldPath = []): string[][] 
   return out;
 }
 
-/** `set` without the members at or under any of `prefixes` (upstream's RecursiveDifference of ignored fields). */
+/**
+ * `set` without the members at or under any of `prefixes` (upstream's RecursiveDifference of
+ * ignored fields): `set` itself when it has none there.
+ */
 export function withoutPrefixes(set: FieldSet, prefixes: readonly FieldPath[]): FieldSet {
-  if (prefixes.length === 0) return set;
-  const out = new FieldSet();
-  for (const path of set.paths()) {
-    if (!prefixes.some((prefix) => prefix.every((element, i) => path[i] === element))) out.insert(path);
-  }
+  let out = set;
+  for (const prefix of prefixes) out = out.withoutPrefix(prefix);
   return out;
 }

@@ -5,7 +5,7 @@
  * in the Go type's order.
  */
 import { compareGoStrings } from '../patch/json-value.js';
-import { FieldSet } from './field-set.js';
+import { FieldSet, type FieldsV1 } from './field-set.js';
 
 export type Operation = 'Apply' | 'Update';
 
@@ -35,8 +35,30 @@ export function managerKey(entry: Pick<ManagerEntry, 'manager' | 'operation' | '
  *   with its apiVersion), which the write's managedFields then do not replace
  */
 export function decodeManagedFields(value: unknown): Managed {
+  if (value === undefined || value === null) return new Map();
+  if (typeof value !== 'object' || !Object.isFrozen(value)) return decodeEntries(value, false);
+  // A stored object's (shared, frozen: no one can change it) is read once, and its sets remember
+  // the FieldsV1 they came from.
+  let managed = decodedStored.get(value);
+  if (managed === undefined) {
+    managed = decodeEntries(value, true);
+    decodedStored.set(value, managed);
+  }
+  return new Map(managed);
+}
+
+/** The managers of stored managedFields values, read once per (frozen) value. */
+const decodedStored = new WeakMap<object, Managed>();
+
+/**
+ * The FieldsV1 a set was read from, when it was read from a stored object's managedFields: this
+ * field manager wrote it (`encodeManagedFields`), so it is the set's encoding, written back as it
+ * is while the set is unchanged (the set operations make new sets; none changes one in place).
+ */
+const storedEncodings = new WeakMap<FieldSet, FieldsV1>();
+
+function decodeEntries(value: unknown, stored: boolean): Managed {
   const managed: Managed = new Map();
-  if (value === undefined || value === null) return managed;
   if (!Array.isArray(value)) throw new Error('managedFields is not a list');
   for (const raw of value) {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('a managedFields entry is not an object');
@@ -51,7 +73,7 @@ export function decodeManagedFields(value: unknown): Managed {
       apiVersion: typeof entry['apiVersion'] === 'string' ? entry['apiVersion'] : '',
       subresource: typeof entry['subresource'] === 'string' ? entry['subresource'] : '',
       ...(typeof entry['time'] === 'string' ? { time: entry['time'] } : {}),
-      set: fieldsOf(entry['fieldsV1']),
+      set: fieldsOf(entry['fieldsV1'], stored),
     };
     managed.set(managerKey(decoded), decoded);
   }
@@ -62,9 +84,11 @@ export function decodeManagedFields(value: unknown): Managed {
  * An entry's fields. Fields that are not FieldsV1 (an unknown path element) or none at all make
  * an empty set, which is no error: kube-apiserver keeps such an entry, then drops it as empty.
  */
-function fieldsOf(value: unknown): FieldSet {
+function fieldsOf(value: unknown, stored: boolean): FieldSet {
   try {
-    return FieldSet.fromFieldsV1(value ?? {});
+    const set = FieldSet.fromFieldsV1(value ?? {});
+    if (stored && value !== undefined) storedEncodings.set(set, value as FieldsV1);
+    return set;
   } catch {
     return new FieldSet();
   }
@@ -86,7 +110,7 @@ export function encodeManagedFields(managed: Managed): Record<string, unknown>[]
     ...(e.apiVersion ? { apiVersion: e.apiVersion } : {}),
     ...(e.time ? { time: e.time } : {}),
     fieldsType: 'FieldsV1',
-    fieldsV1: e.set.toFieldsV1(),
+    fieldsV1: storedEncodings.get(e.set) ?? e.set.toFieldsV1(),
     ...(e.subresource ? { subresource: e.subresource } : {}),
   }));
 }

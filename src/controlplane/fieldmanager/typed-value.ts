@@ -49,27 +49,37 @@ function walkSet(types: FieldTypes, type: FieldType, value: Value, path: string[
 /**
  * What changed from `live` to `next` (Compare). A container that `live` lacks (absent, not null)
  * and `next` has is added itself, with its fields; a value of an atomic type is compared whole.
+ * The fields of an object at one of the paths of `skip` (the ones a write ignores: a pod's spec in
+ * a status write) are not compared, and nothing at or under them is in the result.
  */
-export function compareObjects(types: FieldTypes, ref: TypeRef, live: Value, next: Value): Comparison {
+export function compareObjects(types: FieldTypes, ref: TypeRef, live: Value, next: Value, skip: readonly FieldPath[] = []): Comparison {
   const out: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
-  walkCompare(types, resolveType(types, ref), live, next, [], out);
+  walkCompare(types, resolveType(types, ref), live, next, [], out, skip);
   return out;
 }
 
-function walkCompare(types: FieldTypes, type: FieldType, live: Value, next: Value, path: string[], out: Comparison): void {
+/** Whether `path` is one of `skip`'s. */
+function skipped(path: readonly string[], skip: readonly FieldPath[]): boolean {
+  return skip.some((p) => p.length === path.length && p.every((element, i) => element === path[i]));
+}
+
+function walkCompare(types: FieldTypes, type: FieldType, live: Value, next: Value, path: string[], out: Comparison, skip: readonly FieldPath[] = []): void {
   if (isGranularMap(type, next) && (live === null || isGranularMap(type, live))) {
     const before = live === null ? {} : live;
     for (const [key, child] of Object.entries(next)) {
-      const ct = childType(types, type, key);
       const childPath = [...path, fieldElement(key)];
+      if (skip.length > 0 && skipped(childPath, skip)) continue;
+      const ct = childType(types, type, key);
       const old = Object.hasOwn(before, key) ? before[key] : undefined;
       if (child === null && (old === undefined || old === null)) continue;
-      compareChild(types, ct, old, child === null ? undefined : child, childPath, out);
+      compareChild(types, ct, old, child === null ? undefined : child, childPath, out, skip);
     }
     for (const [key, old] of Object.entries(before)) {
       if (Object.hasOwn(next, key) && next[key] !== null) continue;
       if (old === null) continue;
-      added(types, childType(types, type, key), old, [...path, fieldElement(key)], out.removed);
+      const childPath = [...path, fieldElement(key)];
+      if (skip.length > 0 && skipped(childPath, skip)) continue;
+      added(types, childType(types, type, key), old, childPath, out.removed);
     }
     return;
   }
@@ -97,7 +107,7 @@ function walkCompare(types: FieldTypes, type: FieldType, live: Value, next: Valu
   if (!jsonEqual(live ?? null, next ?? null)) out.modified.insert(path);
 }
 
-function compareChild(types: FieldTypes, type: FieldType, old: Value, child: Value, path: string[], out: Comparison): void {
+function compareChild(types: FieldTypes, type: FieldType, old: Value, child: Value, path: string[], out: Comparison, skip: readonly FieldPath[]): void {
   if (child === undefined) {
     if (old !== undefined && old !== null) added(types, type, old, path, out.removed);
     return;
@@ -109,7 +119,7 @@ function compareChild(types: FieldTypes, type: FieldType, old: Value, child: Val
   const maps = (old === null || isGranularMap(type, old)) && isGranularMap(type, child);
   const lists = (old === null || isGranularList(type, old)) && isGranularList(type, child);
   if (maps || lists) {
-    walkCompare(types, type, old, child, path, out);
+    walkCompare(types, type, old, child, path, out, skip);
     return;
   }
   if (!jsonEqual(old, child)) out.modified.insert(path);
