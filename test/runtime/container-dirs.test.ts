@@ -42,10 +42,50 @@ test('a container whose init.pid is empty or damaged reads as not started, not a
   writeFileSync(join(dir, 'init.pid'), '4242 1733500000123456789\n');
   assert.deepEqual(dirs.initPid(id(7)), { pid: 4242, startedAtNs: 1733500000123456789n });
   assert.equal(dirs.state(id(7)), 'running');
-  // The monitor does not flush init.pid: after a power cut the file may be there but empty.
+  // The monitor does not flush init.pid: after a power cut (hostpod starting again) the file may be there but empty.
   for (const text of ['', '\n', '4242', 'x 1', '0 1733500000123456789\n', '-1 5\n']) {
     writeFileSync(join(dir, 'init.pid'), text);
-    assert.equal(dirs.initPid(id(7)), undefined, `init.pid ${JSON.stringify(text)} is no record`);
-    assert.equal(dirs.state(id(7)), 'created', `init.pid ${JSON.stringify(text)}: not running`);
+    const restarted = new ContainerDirs(dataDir);
+    assert.equal(restarted.initPid(id(7)), undefined, `init.pid ${JSON.stringify(text)} is no record`);
+    assert.equal(restarted.state(id(7)), 'created', `init.pid ${JSON.stringify(text)}: not running`);
   }
+});
+
+test("a container's files are read once they are there, its state follows them to 'exited', and what was read goes with the container", () => {
+  const dirs = new ContainerDirs(dataDir);
+  const dir = make(9, 'pod-d');
+  assert.equal(dirs.state(id(9)), 'created');
+  assert.equal(dirs.initPid(id(9)), undefined, 'not started yet');
+  writeFileSync(join(dir, 'init.pid'), '4242 1000\n');
+  assert.equal(dirs.state(id(9)), 'running', 'init.pid appearing is seen');
+  const record = dirs.record(id(9));
+  const initPid = dirs.initPid(id(9));
+  assert.equal(initPid?.pid, 4242);
+  assert.ok(Object.isFrozen(record) && Object.isFrozen(record.pod), 'shared: frozen');
+  assert.throws(() => { (record.pod as { uid: string }).uid = 'x'; }, TypeError);
+  // Each is written once and never changes: what was read is not read again.
+  writeFileSync(join(dir, 'container.json'), 'damaged');
+  writeFileSync(join(dir, 'init.pid'), '');
+  assert.equal(dirs.record(id(9)), record);
+  assert.equal(dirs.initPid(id(9)), initPid);
+  assert.equal(dirs.exit(id(9)), undefined);
+  assert.equal(dirs.status(id(9)), undefined);
+  writeFileSync(join(dir, 'exit'), 'exitCode=3\nsignal=0\nfinishedAt=2000\n');
+  assert.equal(dirs.state(id(9)), 'exited', 'the exit appearing is seen');
+  assert.equal(dirs.exit(id(9))?.exitCode, 3);
+  writeFileSync(join(dir, 'status.json'), JSON.stringify({ exitCode: 3, reason: 'Error', finishedAt: '2026-01-01T00:00:00Z' }));
+  assert.equal(dirs.status(id(9))?.reason, 'Error');
+  rmSync(join(dir, 'exit'));
+  assert.equal(dirs.state(id(9)), 'exited', 'an ended container stays ended');
+  // Removed: listed no more, and nothing read of it is served.
+  rmSync(dir, { recursive: true });
+  assert.ok(!dirs.ids().includes(id(9)));
+  assert.throws(() => dirs.record(id(9)), /no container/);
+  assert.equal(dirs.initPid(id(9)), undefined);
+  assert.equal(dirs.status(id(9)), undefined);
+  make(10, 'pod-e');
+  assert.equal(dirs.record(id(10)).pod.uid, 'pod-e');
+  dirs.forget(id(10));
+  writeFileSync(join(dataDir, 'containers', id(10), 'container.json'), JSON.stringify({ pod: { uid: 'pod-f' } }));
+  assert.equal(dirs.record(id(10)).pod.uid, 'pod-f', 'forgotten: read again');
 });

@@ -9,3 +9,4 @@ export { parseStoredJson } from './stored.js';
 export { MAX_OBJECT_DEPTH, nestingDepth } from './depth.js';
 export { stringifyJson } from './stringify.js';
 export { stableJson } from './stable.js';
+export { deepFreeze } from './freeze.js';

@@ -119,6 +119,7 @@ export function pruneContainer(rt: LinuxRuntime, id: string): void {
   const record = readJson<ContainerRecord>(join(rt.containers.dir(id), 'container.json'));
   if (record) for (const file of logFiles(record.logPath)) rmSync(file, { force: true });
   rmSync(rt.containers.dir(id), { recursive: true, force: true });
+  rt.containers.forget(id);
 }
 
 /** Deletes an ended container's records and logs (`force` stops a running one first, without grace). */
@@ -134,6 +135,7 @@ export async function removeContainer(rt: LinuxRuntime, id: string, force: boole
   const record = readJson<ContainerRecord>(join(rt.containers.dir(id), 'container.json'));
   if (record) rmSync(dirname(record.logPath), { recursive: true, force: true });
   rmSync(rt.containers.dir(id), { recursive: true, force: true });
+  rt.containers.forget(id);
 }
 
 /**
