@@ -120,7 +120,7 @@ function updateManaged(write: FieldWrite, managed: Managed, live: Obj, next: Obj
   const added = withoutPrefixes(compare.added, write.ignored);
   const modified = withoutPrefixes(compare.modified, write.ignored);
   const removed = withoutPrefixes(compare.removed, write.ignored);
-  const changed = added.union(modified);
+  const changed = modified.isEmpty() ? added : added.union(modified);
   const out: Managed = new Map();
   for (const [key, entry] of managed) {
     const set = withoutTaken(entry.set, changed, removed);

@@ -141,7 +141,9 @@ export class FieldSet {
   /** The FieldsV1 object, its keys in upstream's order. */
   toFieldsV1(): FieldsV1 {
     const out: FieldsV1 = {};
-    for (const element of [...new Set([...this.members, ...this.children.keys()])].sort(comparePathElements)) {
+    const elements = [...this.children.keys()];
+    for (const member of this.members) if (!this.children.has(member)) elements.push(member);
+    for (const element of elements.sort(comparePathElements)) {
       const child = this.children.get(element);
       const inner = child && !child.isEmpty() ? child.toFieldsV1() : undefined;
       if (inner === undefined) {

@@ -56,6 +56,8 @@ const TAG_ORDER: Record<string, number> = { 'f:': 0, 'k:': 1, 'v:': 2, 'i:': 3 }
 
 /** Upstream's PathElement order: field names, then keys, then values, then indexes, each in its own order. */
 export function comparePathElements(a: string, b: string): number {
+  // Two field names (the most of them): their common "f:" does not change their order.
+  if (a.startsWith('f:') && b.startsWith('f:')) return compareGoStrings(a, b);
   const ta = TAG_ORDER[a.slice(0, 2)] ?? 4;
   const tb = TAG_ORDER[b.slice(0, 2)] ?? 4;
   if (ta !== tb) return ta - tb;
