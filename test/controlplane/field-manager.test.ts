@@ -164,6 +164,16 @@ describe('server-side apply', () => {
     assert.deepEqual(main['f:resources'], {});
   });
 
+  test("an apply that changes only what it may not own (the main resource's status) still changes the object: its entry takes the apply's time", () => {
+    const created = recordUpdate(write('kubectl-create', DAEMONSET, { now: '2026-01-01T00:00:00Z' }), undefined, { ...DS_CONFIG, status: { numberReady: 1 } });
+    const config = { ...DS_CONFIG, status: { numberReady: 5 } };
+    const applied = applyConfig(write('kubectl', DAEMONSET), created, config, false);
+    assert.equal(applied.changed, true);
+    const entry = managed(applied.object).find((e) => e['manager'] === 'kubectl');
+    assert.equal(entry?.['time'], '2026-01-02T03:04:05Z');
+    assert.equal(JSON.stringify(entry?.['fieldsV1']).includes('f:status'), false, 'the status is not the apply\'s');
+  });
+
   test('fields a manager no longer applies are removed, unless another manager owns them', () => {
     const first = applyConfig(write('kubectl'), undefined, cm({ a: '1', b: '2' }, { labels: { x: '1' } }), false).object;
     const second = applyConfig(write('kubectl'), first, cm({ a: '1' }), false).object;

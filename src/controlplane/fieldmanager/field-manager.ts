@@ -216,7 +216,10 @@ function applyManaged(write: FieldWrite, managed: Managed, live: Obj, config: Ob
     merged = removeFields(types, types.root, merged, remove) as Obj;
   }
 
-  const compare = compareObjects(types, types.root, live, merged, write.ignored);
+  // The whole object, the fields the write ignores too: any change counts for the entry's time
+  // and the write's need (a stale status in an exported manifest re-applied), as upstream's
+  // managedFieldsUpdater compares the live and merged objects whole.
+  const compare = compareObjects(types, types.root, live, merged);
   const changed = withoutPrefixes(compare.added.union(compare.modified), write.ignored);
   const removed = withoutPrefixes(compare.removed, write.ignored);
   const conflicts: Conflict[] = [];

@@ -748,9 +748,15 @@ export class Store {
     // What a write returns is shared (with the watchers, and the cache's readers): frozen, as the
     // cache's objects are. The cached object of the row's old text can never serve again: the
     // written one takes its place, when it is exactly what its text holds.
-    const faithful = freezeAsStored(stored);
-    if (change.type === 'DELETED' || !faithful) this.#decoded.forget(change.key.resource, change.key.namespace, change.key.name);
-    else this.#decoded.rewritten(change.key.resource, change.key.namespace, change.key.name, change.text, stored, change.revision);
+    // The cache never keeps the old text's entry of a row written, even if freezing the written
+    // object throws: a shared read serves an entry it holds as the row's latest without SQLite.
+    let faithful = false;
+    try {
+      faithful = freezeAsStored(stored);
+    } finally {
+      if (change.type === 'DELETED' || !faithful) this.#decoded.forget(change.key.resource, change.key.namespace, change.key.name);
+      else this.#decoded.rewritten(change.key.resource, change.key.namespace, change.key.name, change.text, stored, change.revision);
+    }
     this.#revision = change.revision;
     if (this.#open) {
       this.#open.changes.push(change);

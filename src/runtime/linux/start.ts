@@ -178,4 +178,5 @@ async function discard(rt: LinuxRuntime, id: string, temporaryUser: boolean): Pr
   if (temporaryUser) releaseIdentity(id);
   rt.images.releaseContainer(id);
   rmSync(stateDir, { recursive: true, force: true });
+  rt.containers.forget(id);
 }
