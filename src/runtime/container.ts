@@ -111,6 +111,14 @@ export function nsToIso(ns: bigint | undefined): string | undefined {
   return `${iso.slice(0, 19)}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
 }
 
+/** What was read of one container's files, each once it was there (see `ContainerDirs`). */
+interface KnownFiles {
+  record?: ContainerRecord;
+  initPid?: { pid: number; startedAtNs: bigint };
+  exit?: ExitFile;
+  status?: ContainerStatus;
+}
+
 /** The containers directory and what is in it. */
 export class ContainerDirs {
   readonly root: string;
@@ -125,7 +133,7 @@ export class ContainerDirs {
    * read the record and init.pid again every time (about 18 times each in the first two seconds
    * of 110 pods). Forgotten with the container (`forget`, and any listing that no longer finds it).
    */
-  readonly #known = new Map<string, { record?: ContainerRecord; initPid?: { pid: number; startedAtNs: bigint }; exit?: ExitFile; status?: ContainerStatus }>();
+  readonly #known = new Map<string, KnownFiles>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, 'containers');
@@ -162,7 +170,7 @@ export class ContainerDirs {
   }
 
   /** What was read of `id`'s files, made on first use. */
-  #knownOf(id: string): { record?: ContainerRecord; initPid?: { pid: number; startedAtNs: bigint }; exit?: ExitFile; status?: ContainerStatus } {
+  #knownOf(id: string): KnownFiles {
     let known = this.#known.get(id);
     if (known === undefined) {
       known = {};

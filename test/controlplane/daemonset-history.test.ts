@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { templateHash } from '../../src/controlplane/controllers/daemonset.js';
-import { deepFreeze } from '../../src/controlplane/store/frozen.js';
+import { deepFreeze } from '../../src/api/json/index.js';
 import { api, eventually, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 
 let s: StartedPlane;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RESOURCES } from '../../src/controlplane/resources/index.js';
-import { deepFreeze } from '../../src/controlplane/store/frozen.js';
+import { deepFreeze } from '../../src/api/json/index.js';
 import { humanDuration, toTable, type Printable } from '../../src/controlplane/tables/index.js';
 
 const NOW = new Date('2025-01-10T12:00:00Z');

@@ -21,7 +21,7 @@
  * One per store, never shared between stores (two `hostpod up` in one process keep theirs apart).
  */
 import { decodeStored } from './encoding.js';
-import { deepFreeze } from './frozen.js';
+import { deepFreeze } from '../../api/json/index.js';
 
 /**
  * The most stored text, summed over the entries (in UTF-16 code units, about bytes for JSON), the

@@ -5,8 +5,6 @@
  * parses to (`freezeAsStored`).
  */
 
-export { deepFreeze } from '../../api/json/freeze.js';
-
 /**
  * What `derive` makes of `object`, worked out once while `object` is frozen (a shared object, which
  * no one can change, so neither can what is derived from it) and kept in `cache`; worked out anew
