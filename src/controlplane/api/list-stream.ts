@@ -97,7 +97,6 @@ export class ListStream {
    * to take it.
    */
   take(budget = PIECE_BYTES): ListPiece {
-    if (this.#done) return { items: [], done: true };
     const items: ListedItem[] = [];
     let read = 0;
     this.#ahead ??= this.#rows.next();

@@ -61,10 +61,13 @@ export async function collectContainer(rt: LinuxRuntime, id: string): Promise<Co
   return undefined;
 }
 
-/** The monitor is gone without an exit file: kill what is left and record an unknown end. */
+/** The monitor is gone without an exit file: kill what is left and record an unknown end (unless the exit file is there by now). */
 export async function markLost(rt: LinuxRuntime, id: string, why: string): Promise<void> {
   requireContainer(rt, id);
   await rt.cgroups.open(id).kill();
+  // The caller saw no exit file and no monitor, but a monitor writes the exit file and then ends:
+  // one that ended between those two looks recorded the real end, which a lost one never replaces.
+  if (rt.containers.exit(id) !== undefined) return;
   const init = rt.containers.initPid(id);
   const now = BigInt(Date.now()) * 1_000_000n;
   // 137, as the kubelet reports a container whose status it lost.
