@@ -4,7 +4,7 @@ import {
   admitDefaultTolerations, admitNodeTaints, admitPodCreate, admitPodPriority, admitPodUpdate, admitServiceAccount,
 } from '../../src/controlplane/admission/index.js';
 import { applyDefaults } from '../../src/controlplane/api/apply-defaults.js';
-import { generateNameSuffix } from '../../src/controlplane/api/names.js';
+import { formatTimestamp, generateNameSuffix } from '../../src/controlplane/api/names.js';
 import { prepareForCreate } from '../../src/controlplane/api/prepare-create.js';
 import { nextGeneration, prepareForUpdate, resetFieldsForStatusUpdate } from '../../src/controlplane/api/prepare-update.js';
 import { canonicalQuantity, defaultImagePullPolicy, podQOSClass, roundedQuantity } from '../../src/api/defaults/index.js';
@@ -297,6 +297,19 @@ test('generateNameSuffix draws five characters from the API server alphabet', ()
     seen.add(suffix);
   }
   assert.ok(seen.size > 190);
+});
+
+test('formatTimestamp writes the second of each date, in a burst of one second and across seconds', () => {
+  const at = (text: string): string => formatTimestamp(new Date(text));
+  assert.equal(at('2026-12-07T10:00:00.100Z'), '2026-12-07T10:00:00Z');
+  assert.equal(at('2026-12-07T10:00:00.900Z'), '2026-12-07T10:00:00Z');
+  assert.equal(at('2026-12-07T10:00:01.000Z'), '2026-12-07T10:00:01Z');
+  assert.equal(at('2026-12-07T10:00:00.999Z'), '2026-12-07T10:00:00Z', 'an earlier second after a later one');
+  assert.equal(at('2027-12-07T10:00:00.999Z'), '2027-12-07T10:00:00Z', 'the same second of another day');
+  assert.equal(at('1969-12-31T23:59:59.500Z'), '1969-12-31T23:59:59Z');
+  assert.equal(at('1969-12-31T23:59:59.000Z'), '1969-12-31T23:59:59Z');
+  assert.equal(at('1970-01-01T00:00:00.000Z'), '1970-01-01T00:00:00Z');
+  assert.throws(() => formatTimestamp(new Date(Number.NaN)), RangeError);
 });
 
 test('prepareForCreate sets system metadata and clears what requests may not set', () => {

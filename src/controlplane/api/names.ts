@@ -23,7 +23,17 @@ export function newUID(): string {
   return randomUUID();
 }
 
+/** The last second formatted: every write stamps the time, and most writes of a burst share their second. */
+let lastSecond = Number.NaN;
+let lastText = '';
+
 /** RFC 3339 in UTC with second precision, as metav1.Time is written. */
 export function formatTimestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    // An invalid date throws here (NaN is never the last second), as toISOString does.
+    lastText = `${date.toISOString().slice(0, 19)}Z`;
+    lastSecond = second;
+  }
+  return lastText;
 }

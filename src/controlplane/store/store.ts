@@ -94,6 +94,8 @@ const INDEX_KEYS_VERSION = 2;
 /** The objects of the control plane and their history, in one SQLite file. */
 export class Store {
   readonly #db: Database.Database;
+  /** Runs one write in its own transaction, or in a savepoint of the open one; made once (better-sqlite3 builds four functions for each). */
+  readonly #transaction: (body: () => WriteResult) => WriteResult;
   readonly #hub = new WatchHub();
   readonly #readers: ReaderPool;
   readonly #snapshots = new Set<Snapshot>();
@@ -121,6 +123,7 @@ export class Store {
 
   private constructor(db: Database.Database, file: string, space: SpaceGuard) {
     this.#db = db;
+    this.#transaction = db.transaction((body: () => WriteResult) => body());
     this.#readers = new ReaderPool(file);
     this.#space = space;
     db.exec(SCHEMA);
@@ -721,13 +724,13 @@ export class Store {
    * Runs one write in a transaction; watchers hear of it only once it is committed. `essential`
    * writes are the ones a full disk still takes.
    */
-  #write(essential: boolean, body: () => { stored: StoredObject; change: Change }): StoredObject {
+  #write(essential: boolean, body: () => WriteResult): StoredObject {
     // On a full disk each write commits on its own: a commit the disk refuses is tried again from
     // the reserve by running the write again, which a transaction of many writes cannot do.
     const joining = this.#joining > 0 && !this.#space.alarmed;
     // A write on its own: what the open transaction holds is committed first, so revisions reach the disk in order.
     if (!joining) this.#commitQuietly('later');
-    let written: { stored: StoredObject; change: Change };
+    let written: WriteResult;
     try {
       written = this.#space.run(essential, () => {
         // An open transaction SQLite rolled back under it (a failed write): a write now would
@@ -738,7 +741,7 @@ export class Store {
           this.#open = { changes: [], waiters: [], lost: [], scheduled: false, essential: true };
         }
         if (this.#open) this.#open.essential &&= essential;
-        return this.#db.transaction(body)();
+        return this.#transaction(body);
       });
     } catch (error) {
       if (this.#open !== undefined && !this.#db.inTransaction) this.#forget(this.#open, error);
@@ -767,6 +770,12 @@ export class Store {
     }
     return stored;
   }
+}
+
+/** What one write stored, and the change watchers hear of. */
+interface WriteResult {
+  stored: StoredObject;
+  change: Change;
 }
 
 /** The writes waiting in the store's open transaction for its commit, and who waits on them. */
