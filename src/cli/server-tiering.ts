@@ -8,8 +8,9 @@
  * compiled it anyway, on the two cores that the control plane, the agent, kubectl and the
  * containers share. With four times the threshold, TurboFan compiles only what stays hot, later:
  * on Node 20, in four turns with the default, the run took 1.72 to 1.90 s against 1.93 to 2.09 s,
- * and `hostpod up` 1.97 to 2.08 CPU-seconds against 2.32 to 2.49. (Node 22 and 24 are not
- * measured here; the same threshold, four times the default, is set there.)
+ * and `hostpod up` 1.97 to 2.08 CPU-seconds against 2.32 to 2.49. On V8 12 and later the same
+ * four times the default threshold: in three turns each against V8's defaults, 2.11 to 2.28
+ * CPU-seconds against 2.34 to 2.43 on Node 22, 2.17 to 2.25 against 2.21 to 2.39 on Node 24.
  *
  * Node gives a running process a V8 flag only through `v8.setFlagsFromString`, which it documents
  * as unpredictable after start-up for flags V8 reads once. V8 reads these each time it gives a
