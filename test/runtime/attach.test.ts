@@ -10,21 +10,13 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LinuxRuntime, type ContainerAttach, type StartRequest } from '../../src/runtime/index.js';
-import { hostPod, rootSkip, shell, testRuntime, type TestRuntime } from '../support/runtime.js';
+import { hostPod, rootSkip, shell, testRuntime, until, type TestRuntime } from '../support/runtime.js';
 
 /** Collects an attachment's output by stream. */
 function collect(attach: ContainerAttach): { stdout: () => string; stderr: () => string } {
   const out = { stdout: '', stderr: '' };
   attach.onOutput((stream, chunk) => { out[stream] += chunk.toString('utf8'); });
   return { stdout: () => out.stdout, stderr: () => out.stderr };
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 for (const mountMode of ['bind', 'sandbox'] as const) {

@@ -8,15 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { StartRequest } from '../../src/runtime/index.js';
 import { markLost } from '../../src/runtime/linux/lifecycle.js';
-import { hostPod, rootSkip, shell, testRuntime, type TestRuntime } from '../support/runtime.js';
-
-const until = async (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+import { hostPod, rootSkip, shell, testRuntime, until, type TestRuntime } from '../support/runtime.js';
 
 describe('a container whose monitor is gone', { skip: rootSkip(), timeout: 60_000 }, () => {
   let t: TestRuntime;

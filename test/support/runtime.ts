@@ -25,6 +25,15 @@ export function rootSkip(): string | false {
   return 'needs root (cgroups, mounts, users); runs in CI';
 }
 
+/** Polls `check` every 20 ms until it holds. @throws naming `what` after `timeoutMs` */
+export async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export const BASE = 'localhost/hostprocess-base:latest';
 
 /** A HostProcess pod with one or more containers. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ContainerRuntime, MountMode, StartRequest } from '../../../src/runtime/index.js';
 import { exitCodeOf } from '../../../src/runtime/index.js';
-import { hostPod, shell } from '../../support/runtime.js';
+import { hostPod, shell, until } from '../../support/runtime.js';
 
 export interface RuntimeUnderTest {
   runtime: ContainerRuntime;
@@ -24,14 +24,6 @@ export interface ContractOptions {
   /** Why the suite cannot run here (no root, say), or false. */
   skip: string | false;
 }
-
-const until = async (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 const logText = (runtime: ContainerRuntime, id: string): string => {
   const { path } = runtime.logs(id);
