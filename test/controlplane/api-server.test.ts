@@ -299,7 +299,11 @@ describe('api server', () => {
     assert.equal(condition.message, "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.");
     // The pod generation the condition was decided for, as kube-scheduler 1.34+ writes it.
     assert.equal((condition as { observedGeneration?: number }).observedGeneration, 1);
-    const events = (await api(s.plane, 'GET', '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dnowhere,reason%3DFailedScheduling')).json()['items'] as { message: string; type: string }[];
+    // Written behind the scheduler's work (see controllers/events.ts).
+    const events = await eventually(async () => {
+      const items = (await api(s.plane, 'GET', '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dnowhere,reason%3DFailedScheduling')).json()['items'] as { message: string; type: string }[];
+      return items.length > 0 ? items : undefined;
+    }, 5000, 'the FailedScheduling event');
     assert.equal(events[0]?.type, 'Warning');
 
     await api(s.plane, 'POST', '/api/v1/namespaces/default/pods', { body: pod('tolerant', { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] }) });

@@ -141,7 +141,11 @@ describe('replicaset controller', () => {
     s.plane.api.create(pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', labels: { app: 'ranked' } }, spec: { schedulerName: 'nobody', containers: [{ name: 'main', image: 'busybox:1' }] } }, AS_ADMIN);
     await eventually(() => (s.plane.api.find(pods, 'default', 'stray') === undefined ? true : undefined), 10_000, 'the stray pod deleted');
     assert.equal(podsOf('ranked').filter(ready).length, 2);
-    const deleted = s.plane.api.list(events, 'default', { fieldSelector: 'reason=SuccessfulDelete' }).items.filter((e) => (e['involvedObject'] as { name: string }).name === 'ranked');
+    // The controller's events are written behind its work (see controllers/events.ts).
+    const deleted = await eventually(() => {
+      const items = s.plane.api.list(events, 'default', { fieldSelector: 'reason=SuccessfulDelete' }).items.filter((e) => (e['involvedObject'] as { name: string }).name === 'ranked');
+      return items.length > 0 ? items : undefined;
+    }, 5000, 'the SuccessfulDelete event');
     assert.deepEqual(deleted.map((e) => e['message']), ['Deleted pod: stray']);
   });
 

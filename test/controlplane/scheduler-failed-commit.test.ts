@@ -63,8 +63,13 @@ describe('scheduler after a failed commit', () => {
       }, 5000, 'the pod bound again after its lost binding');
       assert.ok(injected.failed(), 'the first commit of the binding failed');
       assert.equal((pod['spec'] as { nodeName?: string }).nodeName, 'n1');
-      const events = (await api(s.plane, 'GET', '/api/v1/namespaces/default/events')).json()['items'] as { reason?: string; involvedObject?: { name?: string } }[];
-      assert.deepEqual(events.filter((e) => e.involvedObject?.name === 'web').map((e) => e.reason), ['Scheduled'], 'one Scheduled event (the lost one went with its commit), no FailedScheduling');
+      // The scheduler's events are written behind its work, once the turn that recorded them is committed.
+      const events = await eventually(async () => {
+        const items = ((await api(s.plane, 'GET', '/api/v1/namespaces/default/events')).json()['items'] as { reason?: string; series?: unknown; involvedObject?: { name?: string } }[]).filter((e) => e.involvedObject?.name === 'web');
+        return items.length > 0 ? items : undefined;
+      }, 5000, 'the Scheduled event');
+      assert.deepEqual(events.map((e) => e.reason), ['Scheduled'], 'one Scheduled event, no FailedScheduling');
+      assert.equal(events[0]?.series, undefined, 'the binding lost with its commit was not counted as a Scheduled event (no series of two)');
     } finally {
       injected.restore();
     }

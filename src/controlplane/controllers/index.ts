@@ -18,9 +18,11 @@ import { CronJobController } from './cronjob.js';
 import { TtlAfterFinishedController } from './ttl-after-finished.js';
 import { DeploymentController } from './deployment.js';
 import { ReplicaSetController } from './replicaset.js';
+import { EventBroadcaster } from './events.js';
 
 export function startControllers(context: ControllerContext): Controller[] {
   const controllers: Controller[] = [
+    new EventBroadcaster(context.api, context.log),
     new NamespaceController(context), new ServiceAccountController(context), new GarbageCollector(context),
     new DaemonSetController(context), new Scheduler(context), new PodGarbageCollector(context),
     new ClusterRoleAggregationController(context),
