@@ -143,7 +143,7 @@ describe('store', () => {
     store.close();
   });
 
-  test('store flushes its log on the thread pool: a group is answered, heard and read by snapshots only once flushed, and the next group commits meanwhile', async () => {
+  test('store flushes its log on the thread pool: a group is answered, heard and read by snapshots only once flushed, and the groups made meanwhile commit together when it ends', async () => {
     const file = join(dir, `store-${n++}.db`);
     const store = Store.open(file);
     // Holds the store's flushes of its log until the test lets them go.
@@ -161,11 +161,15 @@ describe('store', () => {
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(onDisk(), ['a'], 'the group is committed at the end of its turn');
       assert.equal(held.length, 1, 'its flush runs off the event loop');
-      // The next turn's group commits while the first flush runs, and waits for a flush of its own.
+      // The next turns' groups, made while the first flush runs, stay open as one transaction:
+      // their writes could not reach the disk sooner, and it is committed when that flush ends.
       store.group(() => store.create(key('b'), obj('b')));
       void store.durable().then(() => settled.push('b'));
       await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(onDisk(), ['a', 'b']);
+      store.group(() => store.create(key('c'), obj('c')));
+      void store.durable().then(() => settled.push('c'));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(onDisk(), ['a'], 'the groups made during the flush wait for it to end');
       const snapshot = store.snapshot().then((s) => {
         settled.push(`snapshot at ${s.revision}`);
         return s;
@@ -176,18 +180,30 @@ describe('store', () => {
 
       held.shift()!();
       await new Promise((resolve) => setTimeout(resolve, 20));
-      assert.deepEqual([heard, settled], [['ADDED a'], ['a']], 'the first flush covers the first group only');
-      assert.equal(held.length, 1, 'the second group gets the next flush');
+      assert.deepEqual([heard, settled], [['ADDED a'], ['a', 'snapshot at 2']], 'the first flush covers the first group only; the snapshot saw what was committed');
+      assert.deepEqual(onDisk(), ['a', 'b', 'c'], 'the waiting groups are committed together when the flush ends');
+      assert.equal(held.length, 1, 'and get the next flush, one for both');
       held.shift()!();
-      const s = await snapshot;
-      s.close();
-      assert.deepEqual([heard, settled, store.uncommitted], [['ADDED a', 'ADDED b'], ['a', 'b', 'snapshot at 3'], false]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      (await snapshot).close();
+      assert.deepEqual([heard, settled, store.uncommitted], [['ADDED a', 'ADDED b', 'ADDED c'], ['a', 'snapshot at 2', 'b', 'c'], false]);
+      assert.equal(held.length, 0);
 
       // A write on its own, and close, flush on the event loop: the held flush is not needed.
-      store.group(() => store.create(key('c'), obj('c')));
+      store.group(() => store.create(key('d'), obj('d')));
       await new Promise((resolve) => setImmediate(resolve));
-      store.create(key('d'), obj('d'));
-      assert.deepEqual(heard.slice(2), ['ADDED c', 'ADDED d'], 'a write on its own publishes the groups before it first');
+      store.create(key('e'), obj('e'));
+      assert.deepEqual(heard.slice(3), ['ADDED d', 'ADDED e'], 'a write on its own publishes the groups before it first');
+      // A group waiting for a flush to end is committed ahead of a write on its own, and once only.
+      assert.equal(held.length, 1, "d's flush is still held");
+      store.group(() => store.create(key('f'), obj('f')));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(onDisk().includes('f'), false);
+      store.create(key('g'), obj('g'));
+      assert.deepEqual(heard.slice(5), ['ADDED f', 'ADDED g']);
+      held.shift()!();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual([heard.slice(5), store.uncommitted, held.length], [['ADDED f', 'ADDED g'], false, 0]);
       disk.close();
     } finally {
       flushes.restore();

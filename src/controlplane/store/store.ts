@@ -118,6 +118,8 @@ export class Store {
   readonly #flushing: FlushingTransaction[] = [];
   /** Whether a flush runs on the thread pool. */
   #flushRunning = false;
+  /** The open transaction whose commit waits for the running flush to end (see `group`). */
+  #commitAfterFlush: OpenTransaction | undefined;
   /** Who waits for a revision to be flushed (snapshots). */
   #flushWaiters: { revision: number; resolve: () => void }[] = [];
 
@@ -498,8 +500,9 @@ export class Store {
 
   /**
    * Runs `fn`, whose writes join the transaction the store keeps open until the event loop's
-   * current turn ends, and commit with the writes of every request and controller turn made in
-   * it: one flush to disk for all of them (etcd's and SQLite's "group commit"). The flush runs on
+   * current turn ends (or, while the log's previous flush runs, until that flush ends), and commit
+   * with the writes of every request and controller turn made in it: one flush to disk for all of
+   * them (etcd's and SQLite's "group commit"). The flush runs on
    * the thread pool, so the event loop gathers the next group meanwhile. Watchers hear of the
    * writes once they are flushed. Whoever acknowledges such a write waits for `durable()` first. If the
    * commit fails, `lost` is told (the writes are gone: revision, reads and watches are as before
@@ -523,7 +526,13 @@ export class Store {
         else if (!open.scheduled) {
           open.scheduled = true;
           setImmediate(() => {
-            if (this.#open === open) this.#commitQuietly('later');
+            if (this.#open !== open) return;
+            // While a flush runs, the transaction stays open and takes the next turns' writes:
+            // they could not reach the disk before that flush ends anyway, and committed together
+            // each page they change is written to the log once (etcd commits its batch every
+            // 100 ms). It is committed when the flush ends, and the next flush covers it.
+            if (this.#flushRunning) this.#commitAfterFlush = open;
+            else this.#commitQuietly('later');
           });
         }
       }
@@ -607,6 +616,10 @@ export class Store {
       if (error) this.#flushFailed(error);
       // A flush on this thread may have published them already.
       this.#publishFlushed(this.#flushing.indexOf(through) + 1);
+      const waiting = this.#commitAfterFlush;
+      this.#commitAfterFlush = undefined;
+      // Committed meanwhile by a write on its own, or by close, if it is not open any more.
+      if (waiting !== undefined && this.#open === waiting) this.#commitQuietly('later');
       this.#flushLater();
     });
   }
