@@ -89,3 +89,19 @@ test("a container's files are read once they are there, its state follows them t
   writeFileSync(join(dataDir, 'containers', id(10), 'container.json'), JSON.stringify({ pod: { uid: 'pod-f' } }));
   assert.equal(dirs.record(id(10)).pod.uid, 'pod-f', 'forgotten: read again');
 });
+
+test('an exit file that cannot be read still means the workload ended; without an exit there is no final status to read', () => {
+  const dirs = new ContainerDirs(dataDir);
+  const dir = make(11, 'pod-g');
+  writeFileSync(join(dir, 'init.pid'), '4242 1000\n');
+  assert.equal(dirs.state(id(11)), 'running');
+  assert.equal(dirs.status(id(11)), undefined);
+  // Something in the way of reading it (a directory where the file belongs).
+  mkdirSync(join(dir, 'exit'));
+  assert.equal(dirs.state(id(11)), 'exited', 'there is an exit: ended');
+  assert.equal(dirs.exit(id(11)), undefined, 'but none to read');
+  rmSync(join(dir, 'exit'), { recursive: true });
+  writeFileSync(join(dir, 'exit'), 'exitCode=0\nsignal=0\nfinishedAt=2000\n');
+  writeFileSync(join(dir, 'status.json'), JSON.stringify({ exitCode: 0, reason: 'Completed', finishedAt: '2026-01-01T00:00:00Z' }));
+  assert.equal(dirs.status(id(11))?.reason, 'Completed', 'once the exit is there, the final status is read');
+});
