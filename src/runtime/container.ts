@@ -209,7 +209,7 @@ export class ContainerDirs {
    * The exit file, 'unreadable' when it is there but cannot be read. A running container has none,
    * and the node agent looks at each one many times while it runs (13 times each in the first
    * two seconds of 110 pods): it is looked for first, since a read that fails throws, which costs
-   * more than the look.
+   * more than the look (status.json too).
    */
   #exit(id: string): Readonly<ExitFile> | 'unreadable' | undefined {
     const known = this.#known.get(id)?.exit;
@@ -228,9 +228,10 @@ export class ContainerDirs {
   status(id: string): Readonly<ContainerStatus> | undefined {
     const known = this.#known.get(id)?.status;
     if (known !== undefined) return known;
-    // status.json is written once the exit is there (finalizeContainer): without one, there is none.
-    if (this.#exit(id) === undefined) return undefined;
-    const status = readJson<ContainerStatus>(join(this.dir(id), 'status.json'));
+    // Looked for first, as the exit file is.
+    const path = join(this.dir(id), 'status.json');
+    if (!existsSync(path)) return undefined;
+    const status = readJson<ContainerStatus>(path);
     return status === undefined ? undefined : (this.#knownOf(id).status = deepFreeze(status));
   }
 
@@ -267,8 +268,8 @@ export class ContainerDirs {
   state(id: string): ContainerState {
     const known = this.#known.get(id);
     if (known?.exit !== undefined || known?.status !== undefined) return 'exited';
-    // An exit file, even one that cannot be read, means the workload ended (status.json comes after it).
-    if (this.#exit(id) !== undefined) return 'exited';
+    // An exit file, even one that cannot be read, means the workload ended; so does a final status.
+    if (this.#exit(id) !== undefined || existsSync(join(this.dir(id), 'status.json'))) return 'exited';
     if (this.initPid(id) !== undefined) return 'running';
     return 'created';
   }

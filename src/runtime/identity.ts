@@ -46,18 +46,29 @@ const TEMP_PREFIX = 'hostpod-t';
 const TEMP_COMMENT = 'hostpod temporary user for container ';
 const INSTANCE_MARK = ' of instance ';
 
+/** Each data directory's tag, once its real path was found (see instanceTag). */
+const instanceTags = new Map<string, string>();
+
 /**
  * The tag of the hostpod instance that owns a data directory: a short hash of its real path, so
- * two data directories (two instances) tell their temporary users apart.
+ * two data directories (two instances) tell their temporary users apart. Kept once the directory
+ * exists: every container start asks (resolving each component of the path), and a running
+ * instance's data directory does not move under it.
  */
 export function instanceTag(dataDir: string): string {
+  const key = resolve(dataDir);
+  const known = instanceTags.get(key);
+  if (known !== undefined) return known;
   let path: string;
   try {
     path = realpathSync(dataDir);
   } catch {
-    path = resolve(dataDir);
+    // Not there yet: the tag of the path as given, not kept (its real path may differ once made).
+    return createHash('sha256').update(key).digest('hex').slice(0, 12);
   }
-  return createHash('sha256').update(path).digest('hex').slice(0, 12);
+  const tag = createHash('sha256').update(path).digest('hex').slice(0, 12);
+  instanceTags.set(key, tag);
+  return tag;
 }
 
 /** A temporary user's comment: `hostpod temporary user for container <id> of instance <tag>`. */

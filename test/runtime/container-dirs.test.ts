@@ -90,7 +90,7 @@ test("a container's files are read once they are there, its state follows them t
   assert.equal(dirs.record(id(10)).pod.uid, 'pod-f', 'forgotten: read again');
 });
 
-test('an exit file that cannot be read still means the workload ended; without an exit there is no final status to read', () => {
+test('an exit file that cannot be read still means the workload ended, and a final status without an exit file does too', () => {
   const dirs = new ContainerDirs(dataDir);
   const dir = make(11, 'pod-g');
   writeFileSync(join(dir, 'init.pid'), '4242 1000\n');
@@ -104,4 +104,10 @@ test('an exit file that cannot be read still means the workload ended; without a
   writeFileSync(join(dir, 'exit'), 'exitCode=0\nsignal=0\nfinishedAt=2000\n');
   writeFileSync(join(dir, 'status.json'), JSON.stringify({ exitCode: 0, reason: 'Completed', finishedAt: '2026-01-01T00:00:00Z' }));
   assert.equal(dirs.status(id(11))?.reason, 'Completed', 'once the exit is there, the final status is read');
+  // An ended container whose exit file is gone (a crash while it was removed): its final status says it ended.
+  const other = make(12, 'pod-h');
+  writeFileSync(join(other, 'init.pid'), '4242 1000\n');
+  writeFileSync(join(other, 'status.json'), JSON.stringify({ exitCode: 1, reason: 'Error', finishedAt: '2026-01-01T00:00:00Z' }));
+  assert.equal(dirs.state(id(12)), 'exited');
+  assert.equal(dirs.status(id(12))?.reason, 'Error');
 });
