@@ -26,12 +26,17 @@ function written(): Obj[] {
   return h.api.list(events, 'default', {}).items;
 }
 
+/** Work on the thread for `ms`, without a turn of the event loop. */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* work */ }
+}
+
 /** Keeps the event loop busy for `ms`: 10 ms of work, then a turn for I/O, again and again; `each` runs between. */
 async function busyFor(ms: number, each: () => void = () => {}): Promise<void> {
   const end = performance.now() + ms;
   while (performance.now() < end) {
-    const slice = performance.now() + 10;
-    while (performance.now() < slice) { /* work */ }
+    spin(10);
     each();
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -69,10 +74,11 @@ describe('controller events', () => {
     assert.equal(written()[0]?.['eventTime'], '2026-01-01T00:00:00.000000Z');
   });
 
-  test('while a broadcaster runs, an event waits for the thread to have room, and keeps the time it was recorded at', async () => {
+  test('while a broadcaster runs, an event recorded on a busy thread waits for it to have room, and keeps the time it was recorded at', async () => {
     const broadcaster = new EventBroadcaster(h.api, undefined, { tickMs: 20, maxDelayMs: 60_000 });
     broadcaster.start();
     try {
+      spin(50);
       recordEvent(h.api, owner, SCALED);
       recordEvent(h.api, owner, SCALED);
       h.advance(30_000);
@@ -87,10 +93,25 @@ describe('controller events', () => {
     }
   });
 
+  test('on a quiet thread an event is written once its turn is committed, without waiting for a tick', async () => {
+    const broadcaster = new EventBroadcaster(h.api, undefined, { tickMs: 1_000, maxDelayMs: 60_000 });
+    broadcaster.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      recordEvent(h.api, owner, SCALED);
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(written().length, 1, 'written in the next turn, not a tick (1 s) later');
+    } finally {
+      broadcaster.stop();
+    }
+  });
+
   test('an event waits behind a busy thread for at most its longest delay', async () => {
     const broadcaster = new EventBroadcaster(h.api, undefined, { tickMs: 20, maxDelayMs: 200 });
     broadcaster.start();
     try {
+      spin(50);
       const recorded = performance.now();
       recordEvent(h.api, owner, SCALED);
       let seen: number | undefined;
@@ -105,11 +126,12 @@ describe('controller events', () => {
   });
 
   test('stopping the broadcaster writes the events that wait, and later ones at once', async () => {
-    const broadcaster = new EventBroadcaster(h.api, undefined, { tickMs: 60_000, maxDelayMs: 60_000 });
+    const broadcaster = new EventBroadcaster(h.api, undefined, { tickMs: 20, maxDelayMs: 60_000 });
     broadcaster.start();
+    spin(50);
     recordEvent(h.api, owner, SCALED);
     await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(written(), []);
+    assert.deepEqual(written(), [], 'waiting: the thread was busy');
     broadcaster.stop();
     assert.equal(written().length, 1, 'written when the broadcaster stopped');
     recordEvent(h.api, owner, { ...SCALED, message: 'Created pod: web-2' });

@@ -8,9 +8,10 @@
  * by listing the namespace's events, and the events of a running control plane are sent behind
  * the work they report: client-go's broadcaster hands them to a goroutine of their own, which
  * writes them through the component's rate-limited client while the controller goes on. Here the
- * controllers share the control plane's thread, so an event waits until that thread has room (it
- * was idle half of the last tick) or for at most MAX_DELAY_MS, and the events waiting then are
- * written together. Each keeps the time it was recorded at. Without a running EventBroadcaster for
+ * controllers share the control plane's thread, so while that thread is busy (more than half of
+ * the last tick) an event waits until it has room, or for at most MAX_DELAY_MS, and the events
+ * waiting then are written together; on a quiet thread an event is written as soon as the turn
+ * that recorded it is committed. Each keeps the time it was recorded at. Without a running EventBroadcaster for
  * the API (a controller driven on its own), an event is written at once.
  */
 import { hostname } from 'node:os';
@@ -63,6 +64,8 @@ interface Correlated {
 }
 
 const events = resource('events');
+/** This host's name, read once, as kube-scheduler reads it for its reporting instance. */
+let host: string | undefined;
 
 /**
  * The events of one control plane's controllers: found again when they repeat, and written either
@@ -75,7 +78,11 @@ class ControllerEvents {
   readonly #waiting = new Set<Correlated>();
   #deferred = false;
   #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  /** The event loop's utilization when the thread's room was last judged, the time it was, and the verdict. */
   #since = performance.eventLoopUtilization();
+  #judgedAt = performance.now();
+  #room = true;
   #oldest = 0;
   #timing: EventTiming = { tickMs: TICK_MS, maxDelayMs: MAX_DELAY_MS };
 
@@ -103,8 +110,30 @@ class ControllerEvents {
       if (!this.#deferred) return this.#writeQuietly([entry]);
       if (this.#waiting.size === 0) this.#oldest = performance.now();
       this.#waiting.add(entry);
-      this.#timer ??= this.#later();
+      if (this.#timer !== undefined) return;
+      // A quiet thread writes it at the end of this turn, with the others of the turn, so that
+      // `kubectl describe` right after `kubectl wait` shows it, as it does on a real cluster.
+      if (this.#hasRoom()) this.#immediate ??= setImmediate(() => {
+        this.#immediate = undefined;
+        this.#writeWaiting();
+      });
+      else this.#timer = this.#later();
     }, () => {});
+  }
+
+  /**
+   * Whether the thread has room: it was busy less than half the time since this was last judged,
+   * judged again at most once a tick (within a tick, the verdict stands).
+   */
+  #hasRoom(): boolean {
+    const at = performance.now();
+    if (at - this.#judgedAt >= this.#timing.tickMs) {
+      const now = performance.eventLoopUtilization();
+      this.#room = performance.eventLoopUtilization(now, this.#since).utilization < ROOM;
+      this.#since = now;
+      this.#judgedAt = at;
+    }
+    return this.#room;
   }
 
   /** The event `key` names, counted once more if it was recorded before, or `fresh`. */
@@ -134,6 +163,8 @@ class ControllerEvents {
     this.#deferred = true;
     this.#timing = timing;
     this.#since = performance.eventLoopUtilization();
+    this.#judgedAt = performance.now();
+    this.#room = true;
   }
 
   /** Writes every waiting event now; later ones are written at once. */
@@ -141,19 +172,15 @@ class ControllerEvents {
     this.#deferred = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    clearImmediate(this.#immediate);
+    this.#immediate = undefined;
     this.#writeWaiting();
   }
 
   #tick(): void {
-    const now = performance.eventLoopUtilization();
-    const busy = performance.eventLoopUtilization(now, this.#since).utilization;
-    this.#since = now;
-    if (busy < ROOM || performance.now() - this.#oldest >= this.#timing.maxDelayMs) {
-      this.#timer = undefined;
-      this.#writeWaiting();
-    } else {
-      this.#timer = this.#later();
-    }
+    this.#timer = undefined;
+    if (this.#hasRoom() || performance.now() - this.#oldest >= this.#timing.maxDelayMs) this.#writeWaiting();
+    else this.#timer = this.#later();
   }
 
   #writeWaiting(): void {
@@ -219,7 +246,7 @@ class ControllerEvents {
     const body: Obj = event.action === undefined
       ? { ...common, source: { component: event.component }, firstTimestamp: timestamp(now), lastTimestamp: timestamp(now), count: 1, eventTime: null, reportingInstance: '' }
       // As read through core/v1: no source, count or timestamps of the old API; the instance is the component on this host.
-      : { ...common, source: {}, firstTimestamp: null, lastTimestamp: null, eventTime: microTime(now), action: event.action, reportingInstance: `${event.component}-${hostname()}` };
+      : { ...common, source: {}, firstTimestamp: null, lastTimestamp: null, eventTime: microTime(now), action: event.action, reportingInstance: `${event.component}-${host ??= hostname()}` };
     return { ...body, metadata: { ...common.metadata, name: eventName(body) } };
   }
 
