@@ -208,8 +208,8 @@ export class ContainerDirs {
   /**
    * The exit file, 'unreadable' when it is there but cannot be read. A running container has none,
    * and the node agent looks at each one many times while it runs (13 times each in the first
-   * two seconds of 110 pods): it is looked for first, since a read that fails throws, which costs
-   * more than the look (status.json too).
+   * two seconds of 110 pods): it is looked for first (as status.json is), since a read that
+   * fails throws, which costs more than the look.
    */
   #exit(id: string): Readonly<ExitFile> | 'unreadable' | undefined {
     const known = this.#known.get(id)?.exit;

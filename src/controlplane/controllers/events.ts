@@ -11,8 +11,8 @@
  * controllers share the control plane's thread, so while that thread is busy (more than half of
  * the last tick) an event waits until it has room, or for at most MAX_DELAY_MS, and the events
  * waiting then are written together; on a quiet thread an event is written as soon as the turn
- * that recorded it is committed. Each keeps the time it was recorded at. Without a running EventBroadcaster for
- * the API (a controller driven on its own), an event is written at once.
+ * that recorded it is committed. Each keeps the time it was recorded at. Without a running
+ * EventBroadcaster for the API (a controller driven on its own), an event is written at once.
  */
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';

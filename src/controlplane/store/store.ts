@@ -502,8 +502,8 @@ export class Store {
    * Runs `fn`, whose writes join the transaction the store keeps open until the event loop's
    * current turn ends (or, while the log's previous flush runs, until that flush ends), and commit
    * with the writes of every request and controller turn made in it: one flush to disk for all of
-   * them (etcd's and SQLite's "group commit"). The flush runs on
-   * the thread pool, so the event loop gathers the next group meanwhile. Watchers hear of the
+   * them (etcd's and SQLite's "group commit"). The flush runs on the thread pool, so the event
+   * loop gathers the next group meanwhile. Watchers hear of the
    * writes once they are flushed. Whoever acknowledges such a write waits for `durable()` first. If the
    * commit fails, `lost` is told (the writes are gone: revision, reads and watches are as before
    * them). On a full disk each write commits on its own, so that the reserve the deletions need
