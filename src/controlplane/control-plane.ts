@@ -143,6 +143,8 @@ export class ControlPlane {
       server.keepAliveTimeout = IDLE_CONNECTION_MS;
       server.headersTimeout = HEADERS_TIMEOUT_MS;
       trackConnections(server);
+      // Event writes waiting for room end with the server (their connections are gone by then).
+      server.once('close', () => handler.eventWrites.release());
       server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
         void handler.upgrade(request, socket, head);
       });

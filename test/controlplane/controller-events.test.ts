@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { metaOf, type Obj } from '../../src/controlplane/api/object-meta.js';
 import { EventBroadcaster, recordEvent, type EventSpec } from '../../src/controlplane/controllers/events.js';
 import { ADMIN, resourceOf, startBatchHarness, type BatchHarness } from '../support/batch-harness.js';
+import { busyFor, spin } from '../support/busy-thread.js';
 
 const events = resourceOf('events');
 const SCALED: EventSpec = { type: 'Normal', reason: 'SuccessfulCreate', message: 'Created pod: web-1', component: 'replicaset-controller' };
@@ -24,22 +25,6 @@ afterEach(() => h.close());
 
 function written(): Obj[] {
   return h.api.list(events, 'default', {}).items;
-}
-
-/** Work on the thread for `ms`, without a turn of the event loop. */
-function spin(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) { /* work */ }
-}
-
-/** Keeps the event loop busy for `ms`: 10 ms of work, then a turn for I/O, again and again; `each` runs between. */
-async function busyFor(ms: number, each: () => void = () => {}): Promise<void> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    spin(10);
-    each();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 describe('controller events', () => {

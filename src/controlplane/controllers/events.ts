@@ -16,6 +16,7 @@
  */
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { ThreadRoom, ROOM_TICK_MS } from '../thread-room.js';
 import type { ObjectApi } from '../api/object-api.js';
 import { metaOf, timestamp, type Obj } from '../api/object-meta.js';
 import { StatusError } from '../api/status-error.js';
@@ -32,11 +33,9 @@ export interface EventSpec {
 }
 
 /** How often a waiting event looks for room on the control plane's thread. */
-export const TICK_MS = 100;
+export const TICK_MS = ROOM_TICK_MS;
 /** The longest an event waits behind other work. */
 export const MAX_DELAY_MS = 5_000;
-/** Below this share of a tick spent working, the control plane's thread has room for the events. */
-const ROOM = 0.5;
 /** client-go's EventCorrelator keeps this many events to find repeats in (maxLruCacheEntries). */
 export const CORRELATED_EVENTS = 4096;
 
@@ -79,10 +78,7 @@ class ControllerEvents {
   #deferred = false;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
-  /** The event loop's utilization when the thread's room was last judged, the time it was, and the verdict. */
-  #since = performance.eventLoopUtilization();
-  #judgedAt = performance.now();
-  #room = true;
+  #room = new ThreadRoom();
   #oldest = 0;
   #timing: EventTiming = { tickMs: TICK_MS, maxDelayMs: MAX_DELAY_MS };
 
@@ -113,27 +109,12 @@ class ControllerEvents {
       if (this.#timer !== undefined) return;
       // A quiet thread writes it at the end of this turn, with the others of the turn, so that
       // `kubectl describe` right after `kubectl wait` shows it, as it does on a real cluster.
-      if (this.#hasRoom()) this.#immediate ??= setImmediate(() => {
+      if (this.#room.hasRoom()) this.#immediate ??= setImmediate(() => {
         this.#immediate = undefined;
         this.#writeWaiting();
       });
       else this.#timer = this.#later();
     }, () => {});
-  }
-
-  /**
-   * Whether the thread has room: it was busy less than half the time since this was last judged,
-   * judged again at most once a tick (within a tick, the verdict stands).
-   */
-  #hasRoom(): boolean {
-    const at = performance.now();
-    if (at - this.#judgedAt >= this.#timing.tickMs) {
-      const now = performance.eventLoopUtilization();
-      this.#room = performance.eventLoopUtilization(now, this.#since).utilization < ROOM;
-      this.#since = now;
-      this.#judgedAt = at;
-    }
-    return this.#room;
   }
 
   /** The event `key` names, counted once more if it was recorded before, or `fresh`. */
@@ -162,9 +143,7 @@ class ControllerEvents {
   defer(timing: EventTiming): void {
     this.#deferred = true;
     this.#timing = timing;
-    this.#since = performance.eventLoopUtilization();
-    this.#judgedAt = performance.now();
-    this.#room = true;
+    this.#room = new ThreadRoom(timing.tickMs);
   }
 
   /** Writes every waiting event now; later ones are written at once. */
@@ -179,7 +158,7 @@ class ControllerEvents {
 
   #tick(): void {
     this.#timer = undefined;
-    if (this.#hasRoom() || performance.now() - this.#oldest >= this.#timing.maxDelayMs) this.#writeWaiting();
+    if (this.#room.hasRoom() || performance.now() - this.#oldest >= this.#timing.maxDelayMs) this.#writeWaiting();
     else this.#timer = this.#later();
   }
 

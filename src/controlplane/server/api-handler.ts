@@ -19,7 +19,8 @@ import { kubeletTarget, proxyUpgrade, type KubeletClientCredentials } from './ku
 import { portForwardTarget, proxyPortForward } from './port-forward-proxy.js';
 import { checkPathName, parseApiPath, parseRequestTarget, type RequestTarget, type Route } from './paths.js';
 import { redactTarget } from './request-log.js';
-import type { PriorityAndFairness } from './priority-and-fairness.js';
+import { classify, type PriorityAndFairness } from './priority-and-fairness.js';
+import { EventWriteTurns, isEventWrite } from './event-write-turns.js';
 import { sendError, sendJson, writeSocketError } from './respond.js';
 import { serveResource } from './resource-handlers.js';
 import type { VersionInfo } from '../../version.js';
@@ -57,6 +58,8 @@ export interface ApiHandlerOptions {
   resourceMetrics?: MetricsStorage;
   /** The objects stored per resource (`pods`, `daemonsets.apps`), for `/metrics`. */
   storedObjects?: () => ReadonlyMap<string, number>;
+  /** Where clients' event writes wait while the thread is busy; one with the defaults if unset. */
+  eventWrites?: EventWriteTurns;
 }
 
 export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -69,8 +72,12 @@ export class ApiHandler {
    * its instrumented handlers, so they are not counted (nor are 401s, the authentication filter's).
    */
   readonly #refused = new WeakSet<IncomingMessage>();
+  /** Clients' event writes, behind other work while the thread is busy (event-write-turns.ts). */
+  readonly eventWrites: EventWriteTurns;
 
-  constructor(readonly options: ApiHandlerOptions) {}
+  constructor(readonly options: ApiHandlerOptions) {
+    this.eventWrites = options.eventWrites ?? new EventWriteTurns();
+  }
 
   /** Serves one request; never throws. */
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -163,6 +170,12 @@ export class ApiHandler {
       const denied = authorize(acting, attributes, this.options.api);
       if (denied) throw this.#refuse(request, forbidden(route.info, route.name ?? '', denied));
       if (route.name !== undefined) checkPathName(route.name);
+      if (isEventWrite(verb, route.info.group, route.info.resource, route.subresource)
+        && classify({ user: acting, verb, group: route.info.group, resource: route.info.resource, namespace: route.namespace }).level !== 'exempt') {
+        await this.eventWrites.turn();
+        // The connection ended while the write waited (the client left, or the server stopped).
+        if (request.socket.destroyed) return;
+      }
       await serveResource(this, request, response, { ...route, verb, url: queryUrl(query), user: acting });
       return;
     }

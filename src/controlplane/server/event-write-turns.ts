@@ -1,0 +1,76 @@
+/**
+ * Clients' event writes behind the work they report. A kubelet (or hostpod's node agent) sends
+ * three events for each pod it starts, through a client of their own at up to 50 a second; a
+ * kube-apiserver serves them on goroutines of their own, beside the bindings and status updates
+ * of the pods themselves. Here one thread serves every request and runs the controllers, so while
+ * that thread is busy (thread-room.ts) the creates, updates and patches of events wait for room,
+ * first come first served, for at most their longest wait; then they are served as any request.
+ * The admin's requests (system:masters, API Priority and Fairness's exempt level) never wait.
+ *
+ * A client sees an event write answered later, never refused: events are best effort, and
+ * client-go's broadcaster writes them one after the other from a queue of its own.
+ */
+import { ThreadRoom, ROOM_TICK_MS } from '../thread-room.js';
+
+/** The longest an event write waits for room. */
+export const EVENT_WRITE_MAX_WAIT_MS = 5_000;
+
+export interface EventWriteTiming {
+  tickMs: number;
+  maxWaitMs: number;
+}
+
+interface Waiting {
+  until: number;
+  go: () => void;
+}
+
+export class EventWriteTurns {
+  readonly #room: ThreadRoom;
+  readonly #maxWaitMs: number;
+  #waiting: Waiting[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(timing: Partial<EventWriteTiming> = {}) {
+    this.#room = new ThreadRoom(timing.tickMs ?? ROOM_TICK_MS);
+    this.#maxWaitMs = timing.maxWaitMs ?? EVENT_WRITE_MAX_WAIT_MS;
+  }
+
+  /** Event writes waiting for room now. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Resolves when an event write may be served: at once while the thread has room. */
+  turn(): Promise<void> | undefined {
+    if (this.#waiting.length === 0 && this.#room.hasRoom()) return undefined;
+    return new Promise((resolve) => {
+      this.#waiting.push({ until: performance.now() + this.#maxWaitMs, go: resolve });
+      this.#timer ??= setTimeout(() => this.#tick(), this.#room.tickMs);
+    });
+  }
+
+  /** Lets every waiting write go (the server stops). */
+  release(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting) w.go();
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    if (this.#room.hasRoom()) return this.release();
+    const now = performance.now();
+    const due = this.#waiting.filter((w) => w.until <= now);
+    this.#waiting = this.#waiting.filter((w) => w.until > now);
+    for (const w of due) w.go();
+    if (this.#waiting.length > 0) this.#timer = setTimeout(() => this.#tick(), this.#room.tickMs);
+  }
+}
+
+/** Whether a request writes events: a create, update or patch of core/v1 or events.k8s.io Events. */
+export function isEventWrite(verb: string, group: string, resource: string, subresource: string | undefined): boolean {
+  return resource === 'events' && subresource === undefined && (group === '' || group === 'events.k8s.io') && (verb === 'create' || verb === 'update' || verb === 'patch');
+}
