@@ -5,9 +5,11 @@
  * its pod runs; and a DaemonSet whose pods are refused still gets its status.
  */
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import type { Change } from '../../src/controlplane/store/index.js';
 import { api, eventually, startControlPlane, type StartedPlane } from '../support/controlplane.js';
+import { busyFor } from '../support/busy-thread.js';
 
 let s: StartedPlane;
 before(async () => {
@@ -66,6 +68,49 @@ describe('daemonset controller status writes', () => {
       assert.deepEqual(status, { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 1, numberReady: 0, observedGeneration: 1, numberUnavailable: 1 });
       const pods = (await api(s.plane, 'GET', '/api/v1/namespaces/refused/pods')).json()['items'] as unknown[];
       assert.equal(pods.length, 0, 'no pod was admitted');
+    } finally {
+      seen.stop();
+    }
+  });
+});
+
+describe('daemonset controller status writes on a busy thread', () => {
+  test("while the control plane's thread is busy, the pod's creation, binding and start are counted in one status write", async () => {
+    await api(s.plane, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'busy' } } });
+    const seen = statusWrites('busy', 'ds');
+    const steps: Promise<void>[] = [];
+    const post = (path: string, body: unknown) => api(s.plane, 'POST', path, { body }).then((r) => assert.equal(r.status, 201, r.body));
+    // A kubelet's part: the pod reported Running and Ready as soon as it is bound.
+    const start = async (): Promise<void> => {
+      await post('/apis/apps/v1/namespaces/busy/daemonsets', daemonSet('ds'));
+      const name = await eventually(async () => {
+        const pods = (await api(s.plane, 'GET', '/api/v1/namespaces/busy/pods')).json()['items'] as { metadata: { name: string }; spec: { nodeName?: string } }[];
+        return pods.find((p) => p.metadata.name.startsWith('ds-') && p.spec.nodeName)?.metadata.name;
+      }, 5000, 'the daemon pod bound');
+      const running = await api(s.plane, 'PATCH', `/api/v1/namespaces/busy/pods/${name}/status`, {
+        body: { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }, headers: { 'content-type': 'application/merge-patch+json' },
+      });
+      assert.equal(running.status, 200, running.body);
+    };
+    try {
+      const began = performance.now();
+      let step = 0;
+      await busyFor(1_200, () => {
+        const at = performance.now() - began;
+        // A pod change of some DaemonSet a tick in judges the thread's load; the DaemonSet comes a tick later.
+        if (step === 0 && at > 150) {
+          step++;
+          steps.push(post('/api/v1/namespaces/busy/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'other', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'gone', uid: 'u-gone', controller: true }] }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }));
+        } else if (step === 1 && at > 300) {
+          step++;
+          steps.push(start());
+        }
+      });
+      await Promise.all(steps);
+      await eventually(() => (seen.writes.length > 0 ? true : undefined), 5000, 'a status write');
+      await sleep(300);
+      assert.deepEqual(seen.writes, [{ currentNumberScheduled: 1, numberMisscheduled: 0, desiredNumberScheduled: 1, numberReady: 1, observedGeneration: 1, updatedNumberScheduled: 1, numberAvailable: 1 }],
+        'one status write, with the pod Running and Ready (none of the moments before)');
     } finally {
       seen.stop();
     }

@@ -17,6 +17,7 @@ import { recordEvent } from './events.js';
 import { createControlledPod } from './pod-control.js';
 import { matchesNodeSelector, nodeTaints, tolerates, type Toleration } from '../../policy/node-fit.js';
 import { WorkQueue, type SyncResult } from './work-queue.js';
+import { ThreadRoom } from '../thread-room.js';
 import { stableJson } from '../../api/json/index.js';
 import { onceForFrozen } from '../store/index.js';
 
@@ -50,6 +51,8 @@ export class DaemonSetController implements Controller {
    * would find nothing to do (it was two of the five syncs per DaemonSet in the 110-pod run).
    */
   readonly #ownStatus = new Map<string, Obj>();
+  /** Whether the control plane's thread has room: a pod's change waits longer for the others while it has not. */
+  readonly #room = new ThreadRoom();
 
   constructor(private readonly context: ControllerContext) {
     this.#queue = new WorkQueue('daemonset', (key) => this.#sync(key), context.log, context.api.store);
@@ -73,7 +76,7 @@ export class DaemonSetController implements Controller {
     this.#unsubscribe.push(store.subscribe('pods', (change) => {
       for (const owner of [change.object, change.previous]) {
         const ref = owner ? controllerOf(owner) : undefined;
-        if (ref) this.#queue.addSoon(`${change.key.namespace}/${ref}`, POD_CHANGES_MS);
+        if (ref) this.#queue.addSoon(`${change.key.namespace}/${ref}`, this.#room.hasRoom() ? POD_CHANGES_MS : POD_CHANGES_BUSY_MS);
       }
     }));
     // As kube-controller-manager (shouldIgnoreNodeUpdate): a node's change matters to the
@@ -285,6 +288,14 @@ export class DaemonSetController implements Controller {
 
 /** How long a DaemonSet waits after a change of one of its pods (or of its own status) before it syncs, gathering the others. */
 export const POD_CHANGES_MS = 50;
+/**
+ * The same while the control plane's thread is busy (thread-room.ts): a burst of pods is created,
+ * bound and started in a few hundred milliseconds each, and one sync then counts them all, one
+ * status write per DaemonSet instead of one per step. Only the status waits: a change of the
+ * DaemonSet itself syncs at once, and a pod's change that needs a pod created or deleted is one
+ * a kube-controller-manager under such load would reach through its rate-limited client too.
+ */
+export const POD_CHANGES_BUSY_MS = 500;
 
 /** Whether a DaemonSet's change is to its status alone (its resourceVersion and managedFields aside): its own status write. */
 function statusOnly(before: Obj, after: Obj): boolean {
