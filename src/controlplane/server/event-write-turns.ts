@@ -5,6 +5,9 @@
  * of the pods themselves. Here one thread serves every request and runs the controllers, so while
  * that thread is busy (thread-room.ts) the creates, updates and patches of events wait for room,
  * first come first served, for at most their longest wait; then they are served as any request.
+ * A wait that runs out opens the way: until the thread next has room, event writes go at once,
+ * so that a thread busy for long holds each client's events back by that wait once, not once per
+ * event (client-go's broadcaster sends one event after the other, and would fall behind for good).
  * The admin's requests (system:masters, API Priority and Fairness's exempt level) never wait.
  *
  * A client sees an event write answered later, never refused: events are best effort, and
@@ -30,6 +33,8 @@ export class EventWriteTurns {
   readonly #maxWaitMs: number;
   #waiting: Waiting[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** A wait ran out while the thread stayed busy: writes go at once until it has room again. */
+  #open = false;
 
   constructor(timing: Partial<EventWriteTiming> = {}) {
     this.#room = new ThreadRoom(timing.tickMs ?? ROOM_TICK_MS);
@@ -41,9 +46,14 @@ export class EventWriteTurns {
     return this.#waiting.length;
   }
 
-  /** Resolves when an event write may be served: at once while the thread has room. */
+  /** Resolves when an event write may be served; undefined when it may be at once. */
   turn(): Promise<void> | undefined {
-    if (this.#waiting.length === 0 && this.#room.hasRoom()) return undefined;
+    if (this.#room.hasRoom()) this.#open = false;
+    else if (!this.#open) return this.#wait();
+    return this.#waiting.length === 0 ? undefined : this.#wait();
+  }
+
+  #wait(): Promise<void> {
     return new Promise((resolve) => {
       this.#waiting.push({ until: performance.now() + this.#maxWaitMs, go: resolve });
       this.#timer ??= setTimeout(() => this.#tick(), this.#room.tickMs);
@@ -61,12 +71,16 @@ export class EventWriteTurns {
 
   #tick(): void {
     this.#timer = undefined;
-    if (this.#room.hasRoom()) return this.release();
-    const now = performance.now();
-    const due = this.#waiting.filter((w) => w.until <= now);
-    this.#waiting = this.#waiting.filter((w) => w.until > now);
-    for (const w of due) w.go();
-    if (this.#waiting.length > 0) this.#timer = setTimeout(() => this.#tick(), this.#room.tickMs);
+    if (this.#room.hasRoom()) {
+      this.#open = false;
+      return this.release();
+    }
+    // The oldest has waited long enough: it goes, and with it every write until the thread has room.
+    if (this.#waiting[0]!.until <= performance.now()) {
+      this.#open = true;
+      return this.release();
+    }
+    this.#timer = setTimeout(() => this.#tick(), this.#room.tickMs);
   }
 }
 
