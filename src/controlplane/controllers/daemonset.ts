@@ -19,7 +19,7 @@ import { matchesNodeSelector, nodeTaints, tolerates, type Toleration } from '../
 import { WorkQueue, type SyncResult } from './work-queue.js';
 import { ThreadRoom } from '../thread-room.js';
 import { stableJson } from '../../api/json/index.js';
-import { onceForFrozen } from '../store/index.js';
+import { onceForFrozen, type Change } from '../store/index.js';
 
 const COMPONENT = 'daemonset-controller';
 /** The controller's reads change nothing they read: they take the store's shared objects. */
@@ -51,7 +51,7 @@ export class DaemonSetController implements Controller {
    * would find nothing to do (it was two of the five syncs per DaemonSet in the 110-pod run).
    */
   readonly #ownStatus = new Map<string, Obj>();
-  /** Whether the control plane's thread has room: a pod's change waits longer for the others while it has not. */
+  /** Whether the control plane's thread has room: a pod's change to the counts waits longer for the others while it has not. */
   readonly #room = new ThreadRoom();
 
   constructor(private readonly context: ControllerContext) {
@@ -61,7 +61,8 @@ export class DaemonSetController implements Controller {
   start(): void {
     const { store } = this.context.api;
     // A new DaemonSet, or a change to its spec, syncs at once. Its pods' changes, and a change
-    // to its status by someone else, sync it within POD_CHANGES_MS, once for all of them: a pod
+    // to its status by someone else, sync it within POD_CHANGES_MS (a pod's change that only moves
+    // the counts, within POD_CHANGES_BUSY_MS on a busy thread), once for all of them: a pod
     // is created, bound and reported Running in a few quick writes, each of which synced every
     // DaemonSet concerned (six syncs per DaemonSet for the 110-pod run, where three do). Its own
     // status write coming back syncs nothing (upstream's handler enqueues it, to no effect).
@@ -74,9 +75,12 @@ export class DaemonSetController implements Controller {
       } else this.#queue.add(key);
     }));
     this.#unsubscribe.push(store.subscribe('pods', (change) => {
+      let wait: number | undefined;
       for (const owner of [change.object, change.previous]) {
         const ref = owner ? controllerOf(owner) : undefined;
-        if (ref) this.#queue.addSoon(`${change.key.namespace}/${ref}`, this.#room.hasRoom() ? POD_CHANGES_MS : POD_CHANGES_BUSY_MS);
+        if (!ref) continue;
+        wait ??= needsReplacing(change) || this.#room.hasRoom() ? POD_CHANGES_MS : POD_CHANGES_BUSY_MS;
+        this.#queue.addSoon(`${change.key.namespace}/${ref}`, wait);
       }
     }));
     // As kube-controller-manager (shouldIgnoreNodeUpdate): a node's change matters to the
@@ -289,13 +293,22 @@ export class DaemonSetController implements Controller {
 /** How long a DaemonSet waits after a change of one of its pods (or of its own status) before it syncs, gathering the others. */
 export const POD_CHANGES_MS = 50;
 /**
- * The same while the control plane's thread is busy (thread-room.ts): a burst of pods is created,
- * bound and started in a few hundred milliseconds each, and one sync then counts them all, one
- * status write per DaemonSet instead of one per step. Only the status waits: a change of the
- * DaemonSet itself syncs at once, and a pod's change that needs a pod created or deleted is one
- * a kube-controller-manager under such load would reach through its rate-limited client too.
+ * The same while the control plane's thread is busy (thread-room.ts), for a pod's change that only
+ * moves the DaemonSet's counts (a pod created, bound, started, ready): the status is written once
+ * the burst is mostly over, one write per DaemonSet, where each step of each pod made one (the
+ * kube-controller-manager's status writes go through its client's rate limiter too). A pod's
+ * deletion, termination or failure, which needs a pod made in its place, syncs as on a quiet
+ * thread, as does any change of the DaemonSet itself. A rolling update's next step, which
+ * waits for the new pod to be ready, comes up to this much later on a busy thread.
  */
-export const POD_CHANGES_BUSY_MS = 500;
+export const POD_CHANGES_BUSY_MS = 2_000;
+
+/** Whether a pod's change may need a pod made in its place: it was deleted, is terminating, or failed. */
+function needsReplacing(change: Change): boolean {
+  if (change.type === 'DELETED') return true;
+  const pod = change.object;
+  return metaOf(pod).deletionTimestamp !== undefined || (pod['status'] as { phase?: string } | undefined)?.phase === 'Failed';
+}
 
 /** Whether a DaemonSet's change is to its status alone (its resourceVersion and managedFields aside): its own status write. */
 function statusOnly(before: Obj, after: Obj): boolean {
