@@ -7,10 +7,9 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
-import { issueCertificate } from '../../src/pki.js';
-import { KubeClient } from '../../src/node/kube-client/client.js';
+import type { KubeClient } from '../../src/node/kube-client/client.js';
 import { EventWriteTurns, isEventWrite } from '../../src/controlplane/server/event-write-turns.js';
-import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
+import { api, nodeClient, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 import { busyFor } from '../support/busy-thread.js';
 
 const TICK = 20;
@@ -88,8 +87,7 @@ describe('event writes on a busy control plane', () => {
   let node: KubeClient;
   before(async () => {
     started = await startControlPlane();
-    const pair = await issueCertificate(started.plane.pki.ca, { commonName: 'system:node:n1', organizations: ['system:nodes'], usage: 'client' });
-    node = new KubeClient({ server: started.plane.url, ca: started.plane.pki.ca.cert, insecureSkipTlsVerify: false, clientCert: pair.cert, clientKey: pair.key });
+      node = await nodeClient(started.plane, 'n1');
     assert.equal((await api(started.plane, 'POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } } })).status, 201);
     const pod = await api(started.plane, 'POST', '/api/v1/namespaces/default/pods', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] } } });
     assert.equal(pod.status, 201, pod.body);

@@ -8,14 +8,13 @@ import { after, before, test } from 'node:test';
 import { createCa, issueCertificate } from '../../src/pki.js';
 import { ApiError, KubeClient } from '../../src/node/kube-client/client.js';
 import { serviceEnvironment } from '../../src/node/agent.js';
-import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
+import { api, nodeClient, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 
 let started: StartedPlane;
 let node: KubeClient;
 before(async () => {
   started = await startControlPlane();
-  const pair = await issueCertificate(started.plane.pki.ca, { commonName: 'system:node:n1', organizations: ['system:nodes'], usage: 'client' });
-  node = new KubeClient({ server: started.plane.url, ca: started.plane.pki.ca.cert, insecureSkipTlsVerify: false, clientCert: pair.cert, clientKey: pair.key });
+  node = await nodeClient(started.plane, 'n1');
 });
 after(async () => {
   node.close();

@@ -5,16 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { issueCertificate } from '../../src/pki.js';
-import { ApiError, KubeClient } from '../../src/node/kube-client/client.js';
-import { api, startControlPlane, type StartedPlane } from '../support/controlplane.js';
+import { ApiError, type KubeClient } from '../../src/node/kube-client/client.js';
+import { api, nodeClient, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 
 let started: StartedPlane;
 let n1: KubeClient;
 before(async () => {
   started = await startControlPlane();
-  const pair = await issueCertificate(started.plane.pki.ca, { commonName: 'system:node:n1', organizations: ['system:nodes'], usage: 'client' });
-  n1 = new KubeClient({ server: started.plane.url, ca: started.plane.pki.ca.cert, insecureSkipTlsVerify: false, clientCert: pair.cert, clientKey: pair.key });
+  n1 = await nodeClient(started.plane, 'n1');
   for (const node of ['n1', 'n2']) {
     const created = await api(started.plane, 'POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: node } } });
     assert.equal(created.status, 201, created.body);
@@ -110,8 +108,7 @@ describe('NodeRestriction', () => {
   }
 
   test('a node registers with the kubelet\'s labels, and not with node-restriction.kubernetes.io/ ones', async () => {
-    const pair = await issueCertificate(started.plane.pki.ca, { commonName: 'system:node:fresh', organizations: ['system:nodes'], usage: 'client' });
-    const fresh = new KubeClient({ server: started.plane.url, ca: started.plane.pki.ca.cert, insecureSkipTlsVerify: false, clientCert: pair.cert, clientKey: pair.key });
+    const fresh = await nodeClient(started.plane, 'fresh');
     try {
       const refused = await answer(fresh.create('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'fresh', labels: { 'node-restriction.kubernetes.io/pool': 'gold' } } }));
       assert.deepEqual(refused, { code: 403, message: 'nodes "fresh" is forbidden: node "fresh" is not allowed to set the following labels: node-restriction.kubernetes.io/pool' });

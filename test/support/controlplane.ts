@@ -10,6 +10,8 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ControlPlane } from '../../src/controlplane/control-plane.js';
+import { KubeClient } from '../../src/node/kube-client/client.js';
+import { issueCertificate } from '../../src/pki.js';
 import { inCi } from './runtime.js';
 
 export interface StartedPlane {
@@ -36,6 +38,12 @@ export interface ApiResponse {
   headers: Record<string, string | string[] | undefined>;
   body: string;
   json(): Record<string, unknown>;
+}
+
+/** A client of the control plane with a node's certificate from its CA: `system:node:NAME` in `system:nodes`. */
+export async function nodeClient(plane: ControlPlane, name: string): Promise<KubeClient> {
+  const pair = await issueCertificate(plane.pki.ca, { commonName: `system:node:${name}`, organizations: ['system:nodes'], usage: 'client' });
+  return new KubeClient({ server: plane.url, ca: plane.pki.ca.cert, insecureSkipTlsVerify: false, clientCert: pair.cert, clientKey: pair.key });
 }
 
 /** One HTTPS request to the control plane, with the admin token unless `token` says otherwise (null: none). */
