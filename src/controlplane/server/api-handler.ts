@@ -172,9 +172,12 @@ export class ApiHandler {
       if (route.name !== undefined) checkPathName(route.name);
       if (isEventWrite(verb, route.info.group, route.info.resource, route.subresource)
         && classify({ user: acting, verb, group: route.info.group, resource: route.info.resource, namespace: route.namespace }).level !== 'exempt') {
-        await this.eventWrites.turn();
-        // The connection ended while the write waited (the client left, or the server stopped).
-        if (request.socket.destroyed) return;
+        const turn = this.eventWrites.turn();
+        if (turn) {
+          await turn;
+          // The connection ended while the write waited (the client left, or the server stopped).
+          if (request.socket.destroyed) return;
+        }
       }
       await serveResource(this, request, response, { ...route, verb, url: queryUrl(query), user: acting });
       return;

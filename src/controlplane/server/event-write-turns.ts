@@ -7,11 +7,9 @@
  * first come first served, for at most their longest wait; then they are served as any request.
  * A wait that runs out opens the way: until the thread next has room, event writes go at once,
  * so that a thread busy for long holds each client's events back by that wait once, not once per
- * event (client-go's broadcaster sends one event after the other, and would fall behind for good).
- * The admin's requests (system:masters, API Priority and Fairness's exempt level) never wait.
- *
- * A client sees an event write answered later, never refused: events are best effort, and
- * client-go's broadcaster writes them one after the other from a queue of its own.
+ * event (client-go's broadcaster writes them one after the other, from a queue of its own, and
+ * would fall behind for good). The admin's requests (system:masters, API Priority and Fairness's
+ * exempt level) never wait. A client sees an event write answered later, never refused.
  */
 import { ThreadRoom, ROOM_TICK_MS } from '../thread-room.js';
 
