@@ -13,6 +13,12 @@ import { performance } from 'node:perf_hooks';
 export const ROOM_TICK_MS = 100;
 /** Below this share of a tick spent working, the thread has room. */
 const ROOM = 0.5;
+/**
+ * Ticks after which a verdict is stale: over so long a stretch the load says little about now
+ * (a burst that just began, or one long over), so the thread is taken to have room, and judged
+ * again from there a tick later.
+ */
+const STALE_TICKS = 10;
 
 export class ThreadRoom {
   #since = performance.eventLoopUtilization();
@@ -21,12 +27,15 @@ export class ThreadRoom {
 
   constructor(readonly tickMs: number = ROOM_TICK_MS) {}
 
-  /** Whether the thread has room; judged again at most once a tick (within a tick, the verdict stands). */
+  /**
+   * Whether the thread has room: judged over the stretch since it was last judged, again at most
+   * once a tick (within a tick, the verdict stands); room after a stretch of STALE_TICKS or more.
+   */
   hasRoom(): boolean {
     const at = performance.now();
     if (at - this.#judgedAt >= this.tickMs) {
       const now = performance.eventLoopUtilization();
-      this.#room = performance.eventLoopUtilization(now, this.#since).utilization < ROOM;
+      this.#room = at - this.#judgedAt >= STALE_TICKS * this.tickMs || performance.eventLoopUtilization(now, this.#since).utilization < ROOM;
       this.#since = now;
       this.#judgedAt = at;
     }

@@ -1,14 +1,14 @@
 /**
  * Clients' event writes behind the work they report (src/controlplane/server/event-write-turns.ts):
- * while the control plane's thread is busy, a kubelet's event is answered once the thread has
- * room, or after the longest wait, while the node's other requests and the admin's events are
- * served at once; on a quiet thread an event is served at once.
+ * while the control plane's thread is busy, a kubelet's burst of events is answered once the
+ * thread has room, or after the longest wait, while the node's other requests, a pod's few events
+ * and the admin's events are served at once; on a quiet thread an event is served at once.
  */
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import type { KubeClient } from '../../src/node/kube-client/client.js';
-import { EventWriteTurns, isEventWrite } from '../../src/controlplane/server/event-write-turns.js';
+import { EVENT_WRITE_BURST, EventWriteTurns, isEventWrite } from '../../src/controlplane/server/event-write-turns.js';
 import { api, nodeClient, startControlPlane, type StartedPlane } from '../support/controlplane.js';
 import { busyFor } from '../support/busy-thread.js';
 
@@ -23,14 +23,14 @@ function settledAt(promise: Promise<unknown>, from: number): () => number | unde
 
 describe('event write turns', () => {
   test('on a quiet thread an event write is served at once', async () => {
-    const turns = new EventWriteTurns({ tickMs: TICK, maxWaitMs: 1_000 });
+    const turns = new EventWriteTurns({ tickMs: TICK, maxWaitMs: 1_000, burst: 0 });
     await new Promise((resolve) => setTimeout(resolve, TICK * 2));
     assert.equal(turns.turn(), undefined);
     assert.equal(turns.waiting, 0);
   });
 
   test('on a busy thread an event write waits until the thread has room', async () => {
-    const turns = new EventWriteTurns({ tickMs: TICK, maxWaitMs: 5_000 });
+    const turns = new EventWriteTurns({ tickMs: TICK, maxWaitMs: 5_000, burst: 0 });
     await busyFor(TICK * 3);
     const asked = performance.now();
     const turn = turns.turn();
@@ -47,18 +47,19 @@ describe('event write turns', () => {
   });
 
   test('an event write waits for at most its longest wait; then writes go at once until the thread has room again', async () => {
-    const turns = new EventWriteTurns({ tickMs: TICK, maxWaitMs: 150 });
+    const turns = new EventWriteTurns({ tickMs: TICK, maxWaitMs: 150, burst: 0 });
     await busyFor(TICK * 3);
     const asked = performance.now();
     const first = turns.turn();
     assert.ok(first);
     const seen = settledAt(first, asked);
-    await busyFor(500);
-    const at = seen();
-    assert.ok(at !== undefined && at >= 150 && at < 450, `served after its longest wait while the thread stayed busy (at ${at?.toFixed(0)} ms)`);
     // A client sending one event after the other is held back once, not once per event.
     const following: (Promise<void> | undefined)[] = [];
-    await busyFor(200, () => following.push(turns.turn()));
+    await busyFor(500, () => {
+      if (seen() !== undefined) following.push(turns.turn());
+    });
+    const at = seen();
+    assert.ok(at !== undefined && at >= 150 && at < 450, `served after its longest wait while the thread stayed busy (at ${at?.toFixed(0)} ms)`);
     assert.ok(following.length > 5 && following.every((t) => t === undefined), 'while the thread stays busy, the writes after it go at once');
     await new Promise((resolve) => setTimeout(resolve, TICK * 3));
     assert.equal(turns.turn(), undefined, 'the thread has room');
@@ -68,6 +69,17 @@ describe('event write turns', () => {
     turns.release();
     await again;
     assert.equal(turns.waiting, 0, 'release lets every waiting write go');
+  });
+
+  test("on a busy thread a pod's few event writes go at once; those beyond a burst wait", async () => {
+    const turns = new EventWriteTurns({ tickMs: TICK, maxWaitMs: 5_000, burst: 5 });
+    await busyFor(TICK * 3);
+    const first = Array.from({ length: 5 }, () => turns.turn());
+    assert.deepEqual(first, [undefined, undefined, undefined, undefined, undefined], 'up to the burst, at once');
+    const sixth = turns.turn();
+    assert.ok(sixth, 'the sixth in a second waits');
+    turns.release();
+    await sixth;
   });
 
   test('the writes that wait: creates, updates and patches of core and events.k8s.io Events', () => {
@@ -103,17 +115,25 @@ describe('event writes on a busy control plane', () => {
     reason: 'Started', message: 'Started container c', type: 'Normal', source: { component: 'kubelet', host: 'n1' }, count: 1,
   });
 
-  test("a node's event is answered once the thread has room; its status patch and the admin's event are not held", async () => {
-    // The thread busy for 1.5 s; the requests go out once its load has been judged (a tick in).
+  test("a node's burst of events is answered once the thread has room; its status patch and the admin's event are not held", async () => {
+    // The thread busy for 2 s; the requests go out once its load has been judged (a tick in).
+    // The node sends its events one after the other, as client-go's broadcaster does.
     let asked: number | undefined;
     const answered: Record<string, number> = {};
+    const events: number[] = [];
     const requests: Promise<unknown>[] = [];
+    const burst = EVENT_WRITE_BURST + 5;
     const busyBegan = performance.now();
-    const busy = busyFor(1_500, () => {
+    const busy = busyFor(2_000, () => {
       if (asked !== undefined || performance.now() - busyBegan < 250) return;
       asked = performance.now();
       const at = (name: string) => () => (answered[name] = performance.now() - asked!);
-      requests.push(node.create('/api/v1/namespaces/default/events', event('p.node')).then(at('node event')));
+      requests.push((async () => {
+        for (let i = 0; i < burst; i++) {
+          await node.create('/api/v1/namespaces/default/events', event(`p.node-${i}`));
+          events.push(performance.now() - asked);
+        }
+      })());
       requests.push(node.mergePatch('/api/v1/namespaces/default/pods/p/status', { status: { phase: 'Running' } }).then(at('node status')));
       requests.push(api(started.plane, 'POST', '/api/v1/namespaces/default/events', { body: event('p.admin') }).then((r) => {
         assert.equal(r.status, 201, r.body);
@@ -123,10 +143,12 @@ describe('event writes on a busy control plane', () => {
     await busy;
     const quietAfter = performance.now() - asked!;
     await Promise.all(requests);
-    assert.ok(answered['node status']! < quietAfter, `the node's status patch was served while the thread was busy (${JSON.stringify(answered)})`);
-    assert.ok(answered['admin event']! < quietAfter, `the admin's event was served while the thread was busy (${JSON.stringify(answered)})`);
-    assert.ok(answered['node event']! >= quietAfter, `the node's event waited for the thread to have room at ${quietAfter.toFixed(0)} ms (${JSON.stringify(answered)})`);
-    const stored = await api(started.plane, 'GET', '/api/v1/namespaces/default/events/p.node');
+    const detail = JSON.stringify({ quietAfter: Math.round(quietAfter), ...answered, events: events.map(Math.round) });
+    assert.ok(answered['node status']! < quietAfter, `the node's status patch was served while the thread was busy (${detail})`);
+    assert.ok(answered['admin event']! < quietAfter, `the admin's event was served while the thread was busy (${detail})`);
+    assert.ok(events[EVENT_WRITE_BURST - 2]! < quietAfter, `the node's first events, below a burst, were served while the thread was busy (${detail})`);
+    assert.ok(events[burst - 1]! >= quietAfter, `the node's last event waited for the thread to have room (${detail})`);
+    const stored = await api(started.plane, 'GET', `/api/v1/namespaces/default/events/p.node-${burst - 1}`);
     assert.equal(stored.status, 200, 'the event was written, not dropped');
   });
 
