@@ -99,7 +99,7 @@ describe('event writes on a busy control plane', () => {
   let node: KubeClient;
   before(async () => {
     started = await startControlPlane();
-      node = await nodeClient(started.plane, 'n1');
+    node = await nodeClient(started.plane, 'n1');
     assert.equal((await api(started.plane, 'POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } } })).status, 201);
     const pod = await api(started.plane, 'POST', '/api/v1/namespaces/default/pods', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] } } });
     assert.equal(pod.status, 201, pod.body);
